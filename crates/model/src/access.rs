@@ -1,0 +1,197 @@
+//! Who may read and write what: the whole access policy, as pure functions.
+//!
+//! The server asks these functions and turns a [`Decision`] into 403 or 404; it never decides
+//! on its own. Records that belong to an organisation are hidden (404) from users who may not
+//! even know they exist (an enterprise looking at another enterprise), and refused (403) to
+//! users who may read them but not change them.
+
+use crate::{Module, Role};
+
+/// The person (or machine client) making a request, as far as the policy cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub role: Role,
+    pub org_id: i64,
+    /// Modules whose data the actor's organisation owns (only departments own any).
+    pub modules: Vec<Module>,
+}
+
+/// The answer to "may this actor do that?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// The actor may know the record exists but may not do this to it.
+    Forbidden,
+    /// The actor may not know the record exists.
+    NotFound,
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allow
+    }
+
+    fn from_bool(allowed: bool, otherwise: Decision) -> Decision {
+        if allowed { Decision::Allow } else { otherwise }
+    }
+}
+
+impl Actor {
+    /// Readers of everything: admins, leaders and provincial departments.
+    pub fn reads_all(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Leader | Role::Department)
+    }
+
+    /// Platform administration: accounts, organisations, backups.
+    pub fn administer(&self) -> Decision {
+        match self.role {
+            Role::Admin => Decision::Allow,
+            _ => Decision::Forbidden,
+        }
+    }
+
+    /// Reading a record that belongs to organisation `owner`.
+    pub fn read_owned_by(&self, owner: i64) -> Decision {
+        Decision::from_bool(self.reads_all() || owner == self.org_id, Decision::NotFound)
+    }
+
+    /// Writing a record of `module` that belongs to organisation `owner`.
+    ///
+    /// Admins write anything; departments write the modules their department owns, whoever
+    /// the record belongs to; city, zone and enterprise staff write their own organisation's
+    /// records only; leaders read and never write.
+    pub fn write_owned_by(&self, module: Option<Module>, owner: i64) -> Decision {
+        let visible = self.read_owned_by(owner);
+        if !visible.is_allowed() {
+            return visible;
+        }
+        let allowed = match self.role {
+            Role::Admin => true,
+            Role::Leader => false,
+            Role::Department => {
+                owner == self.org_id || module.is_some_and(|m| self.modules.contains(&m))
+            }
+            Role::Local | Role::Enterprise => owner == self.org_id,
+        };
+        Decision::from_bool(allowed, Decision::Forbidden)
+    }
+
+    /// Creating records of the platform's shared services (uploads, jobs) for one's own
+    /// organisation: everyone but leaders, who only read.
+    pub fn contribute(&self) -> Decision {
+        Decision::from_bool(self.role != Role::Leader, Decision::Forbidden)
+    }
+
+    /// The audit log: admins and leaders.
+    pub fn read_audit(&self) -> Decision {
+        Decision::from_bool(
+            matches!(self.role, Role::Admin | Role::Leader),
+            Decision::Forbidden,
+        )
+    }
+
+    /// A record started by a user (a job): the user, or anyone who reads everything.
+    pub fn read_started_by(&self, user_id: i64, owner_org: i64) -> Decision {
+        Decision::from_bool(
+            self.reads_all() || user_id == self.user_id || owner_org == self.org_id,
+            Decision::NotFound,
+        )
+    }
+
+    /// Cancelling a job: the user who started it, or an admin.
+    pub fn cancel_started_by(&self, user_id: i64, owner_org: i64) -> Decision {
+        let visible = self.read_started_by(user_id, owner_org);
+        if !visible.is_allowed() {
+            return visible;
+        }
+        Decision::from_bool(
+            self.role == Role::Admin || user_id == self.user_id,
+            Decision::Forbidden,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, org_id: i64, modules: &[Module]) -> Actor {
+        Actor {
+            user_id: org_id * 10,
+            role,
+            org_id,
+            modules: modules.to_vec(),
+        }
+    }
+
+    const OWN: i64 = 1;
+    const OTHER: i64 = 2;
+
+    #[test]
+    fn reading_owned_records() {
+        use Decision::*;
+        let cases = [
+            (Role::Admin, Allow, Allow),
+            (Role::Leader, Allow, Allow),
+            (Role::Department, Allow, Allow),
+            (Role::Local, Allow, NotFound),
+            (Role::Enterprise, Allow, NotFound),
+        ];
+        for (role, own, other) in cases {
+            let a = actor(role, OWN, &[]);
+            assert_eq!(a.read_owned_by(OWN), own, "{role} own");
+            assert_eq!(a.read_owned_by(OTHER), other, "{role} other");
+        }
+    }
+
+    #[test]
+    fn writing_owned_records() {
+        use Decision::*;
+        let trade = Some(Module::Trade);
+        let cases = [
+            // role, modules owned, own org, other org
+            (Role::Admin, vec![], Allow, Allow),
+            (Role::Leader, vec![], Forbidden, Forbidden),
+            (Role::Department, vec![Module::Trade], Allow, Allow),
+            (Role::Department, vec![Module::Channels], Allow, Forbidden),
+            (Role::Local, vec![], Allow, NotFound),
+            (Role::Enterprise, vec![], Allow, NotFound),
+        ];
+        for (role, modules, own, other) in cases {
+            let a = actor(role, OWN, &modules);
+            assert_eq!(a.write_owned_by(trade, OWN), own, "{role} {modules:?} own");
+            assert_eq!(
+                a.write_owned_by(trade, OTHER),
+                other,
+                "{role} {modules:?} other"
+            );
+        }
+    }
+
+    #[test]
+    fn jobs_are_private_to_their_starter_unless_reading_all() {
+        let local = actor(Role::Local, OWN, &[]);
+        assert_eq!(local.read_started_by(local.user_id, OWN), Decision::Allow);
+        assert_eq!(local.read_started_by(999, OTHER), Decision::NotFound);
+        assert_eq!(local.cancel_started_by(999, OWN), Decision::Forbidden);
+        let leader = actor(Role::Leader, OTHER, &[]);
+        assert_eq!(leader.read_started_by(999, OWN), Decision::Allow);
+        assert_eq!(leader.cancel_started_by(999, OWN), Decision::Forbidden);
+        let admin = actor(Role::Admin, OTHER, &[]);
+        assert_eq!(admin.cancel_started_by(999, OWN), Decision::Allow);
+    }
+
+    #[test]
+    fn only_admins_administer_and_leaders_never_contribute() {
+        for role in Role::ALL {
+            let a = actor(role, OWN, &[]);
+            assert_eq!(a.administer().is_allowed(), role == Role::Admin);
+            assert_eq!(a.contribute().is_allowed(), role != Role::Leader);
+            assert_eq!(
+                a.read_audit().is_allowed(),
+                matches!(role, Role::Admin | Role::Leader)
+            );
+        }
+    }
+}

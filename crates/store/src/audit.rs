@@ -1,0 +1,121 @@
+//! The append-only audit log: who changed what, and when.
+//!
+//! Every write in the store appends its entry in the same transaction as the change, so a
+//! change without its entry (or an entry without its change) cannot be committed. There is
+//! deliberately no function that updates or deletes an entry.
+
+use serde::Serialize;
+use sqlx::SqliteConnection;
+
+use crate::{Result, Store, now};
+
+/// Who is acting: a logged-in user, or the command line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Who {
+    pub user_id: Option<i64>,
+    /// Username, or `cli:<command>` for the command line.
+    pub actor: String,
+    pub request_id: Option<String>,
+}
+
+impl Who {
+    pub fn cli(command: &str) -> Who {
+        Who {
+            user_id: None,
+            actor: format!("cli:{command}"),
+            request_id: None,
+        }
+    }
+
+    /// An attempt by someone not (yet) identified, such as a failed login.
+    pub fn anonymous(claimed: &str, request_id: Option<String>) -> Who {
+        Who {
+            user_id: None,
+            actor: claimed.chars().take(64).collect(),
+            request_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// RFC 3339 UTC.
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub request_id: Option<String>,
+}
+
+pub(crate) async fn append(
+    conn: &mut SqliteConnection,
+    who: &Who,
+    action: &str,
+    target: Option<&str>,
+    details: serde_json::Value,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, user_id, actor, action, target, details, request_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(now())
+    .bind(who.user_id)
+    .bind(&who.actor)
+    .bind(action)
+    .bind(target)
+    .bind(details.to_string())
+    .bind(&who.request_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Records an event that changes nothing else in the database (a refused login).
+    pub async fn record(
+        &self,
+        who: &Who,
+        action: &str,
+        target: Option<&str>,
+        details: serde_json::Value,
+    ) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        append(&mut conn, who, action, target, details).await
+    }
+
+    /// The newest entries first.
+    pub async fn audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+            Option<String>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, at, actor, action, target, details, request_id FROM audit_log ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, at, actor, action, target, details, request_id)| AuditEntry {
+                    id,
+                    at,
+                    actor,
+                    action,
+                    target,
+                    details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+                    request_id,
+                },
+            )
+            .collect())
+    }
+}

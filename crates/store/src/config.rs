@@ -1,0 +1,307 @@
+//! `kaifang.toml` in the data directory, overridden by `KAIFANG_*` environment variables.
+//!
+//! Every error names where the bad value came from (the file or the variable) and its key.
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::Path;
+
+use crate::{Result, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub auth: AuthConfig,
+    pub uploads: UploadConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub addr: String,
+    /// Largest JSON request body, in MiB.
+    pub body_limit_mb: u64,
+    /// A request that takes longer is answered 408.
+    pub request_timeout_secs: u64,
+    /// Mark cookies `Secure`; turn on when serving behind HTTPS.
+    pub secure_cookies: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            addr: "127.0.0.1:8080".into(),
+            body_limit_mb: 2,
+            request_timeout_secs: 30,
+            secure_cookies: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Lifetime of a login session.
+    pub session_hours: u64,
+    /// Failed logins allowed per account and per client address within the window.
+    pub login_max_failures: u32,
+    pub login_window_minutes: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_hours: 12,
+            login_max_failures: 5,
+            login_window_minutes: 15,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UploadConfig {
+    /// Largest uploaded file, in MiB.
+    pub max_mb: u64,
+}
+
+impl Default for UploadConfig {
+    fn default() -> Self {
+        UploadConfig { max_mb: 20 }
+    }
+}
+
+/// One environment override: variable, the key it sets, and how.
+type Setter = fn(&mut Config, &str) -> std::result::Result<(), String>;
+
+const ENV_OVERRIDES: &[(&str, &str, Setter)] = &[
+    ("KAIFANG_ADDR", "server.addr", |c, v| {
+        c.server.addr = v.to_string();
+        Ok(())
+    }),
+    ("KAIFANG_BODY_LIMIT_MB", "server.body_limit_mb", |c, v| {
+        c.server.body_limit_mb = parse_num(v)?;
+        Ok(())
+    }),
+    (
+        "KAIFANG_REQUEST_TIMEOUT_SECS",
+        "server.request_timeout_secs",
+        |c, v| {
+            c.server.request_timeout_secs = parse_num(v)?;
+            Ok(())
+        },
+    ),
+    ("KAIFANG_SECURE_COOKIES", "server.secure_cookies", |c, v| {
+        c.server.secure_cookies = match v {
+            "1" | "true" => true,
+            "0" | "false" => false,
+            _ => return Err("expected true or false".into()),
+        };
+        Ok(())
+    }),
+    ("KAIFANG_SESSION_HOURS", "auth.session_hours", |c, v| {
+        c.auth.session_hours = parse_num(v)?;
+        Ok(())
+    }),
+    ("KAIFANG_LOGIN_MAX_FAILURES", "auth.login_max_failures", |c, v| {
+        c.auth.login_max_failures = parse_num(v)?;
+        Ok(())
+    }),
+    ("KAIFANG_UPLOAD_MAX_MB", "uploads.max_mb", |c, v| {
+        c.uploads.max_mb = parse_num(v)?;
+        Ok(())
+    }),
+];
+
+fn parse_num<T: std::str::FromStr>(v: &str) -> std::result::Result<T, String> {
+    v.trim()
+        .parse()
+        .map_err(|_| format!("expected a whole number, found {v:?}"))
+}
+
+impl Config {
+    /// Reads `path` if it exists (defaults otherwise), then applies the environment.
+    pub fn load(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
+        let mut config = match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, &path.display().to_string())?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(e) => return Err(StoreError::io(path)(e)),
+        };
+        for (var, key, set) in ENV_OVERRIDES {
+            if let Some(value) = env(var) {
+                set(&mut config, &value).map_err(|message| StoreError::Config {
+                    origin: format!("environment variable {var}"),
+                    key: key.to_string(),
+                    message,
+                })?;
+            }
+        }
+        config.validate(&format!("{} (or its KAIFANG_* overrides)", path.display()))?;
+        Ok(config)
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Config> {
+        toml::from_str(text).map_err(|e| {
+            let key = e
+                .span()
+                .map(|s| key_at(text, s.start))
+                .unwrap_or_else(|| "?".into());
+            StoreError::Config {
+                origin: origin.to_string(),
+                key,
+                message: e.message().to_string(),
+            }
+        })
+    }
+
+    fn validate(&self, origin: &str) -> Result<()> {
+        let bad = |key: &str, message: String| StoreError::Config {
+            origin: origin.to_string(),
+            key: key.to_string(),
+            message,
+        };
+        self.server.addr.parse::<SocketAddr>().map_err(|_| {
+            bad(
+                "server.addr",
+                format!(
+                    "{:?} is not an address such as 127.0.0.1:8080",
+                    self.server.addr
+                ),
+            )
+        })?;
+        let positive = [
+            ("server.body_limit_mb", self.server.body_limit_mb),
+            (
+                "server.request_timeout_secs",
+                self.server.request_timeout_secs,
+            ),
+            ("auth.session_hours", self.auth.session_hours),
+            (
+                "auth.login_max_failures",
+                u64::from(self.auth.login_max_failures),
+            ),
+            ("auth.login_window_minutes", self.auth.login_window_minutes),
+            ("uploads.max_mb", self.uploads.max_mb),
+        ];
+        for (key, v) in positive {
+            if v == 0 {
+                return Err(bad(key, "must be greater than 0".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The file written by `kaifang init`: every key with its default, commented.
+    pub fn template() -> String {
+        let d = Config::default();
+        format!(
+            "# Kaifang configuration. Every key is optional; the values shown are the defaults.\n\
+             # Environment variables override them: KAIFANG_ADDR, KAIFANG_BODY_LIMIT_MB,\n\
+             # KAIFANG_REQUEST_TIMEOUT_SECS, KAIFANG_SECURE_COOKIES, KAIFANG_SESSION_HOURS,\n\
+             # KAIFANG_LOGIN_MAX_FAILURES, KAIFANG_UPLOAD_MAX_MB.\n\n\
+             [server]\n# addr = \"{}\"\n# body_limit_mb = {}\n# request_timeout_secs = {}\n# secure_cookies = {}\n\n\
+             [auth]\n# session_hours = {}\n# login_max_failures = {}\n# login_window_minutes = {}\n\n\
+             [uploads]\n# max_mb = {}\n",
+            d.server.addr,
+            d.server.body_limit_mb,
+            d.server.request_timeout_secs,
+            d.server.secure_cookies,
+            d.auth.session_hours,
+            d.auth.login_max_failures,
+            d.auth.login_window_minutes,
+            d.uploads.max_mb,
+        )
+    }
+}
+
+/// The dotted key (`section.key`) whose line contains byte offset `at`, so that a type error
+/// reported at a value still names its key.
+fn key_at(text: &str, at: usize) -> String {
+    let mut section = String::new();
+    let mut key = String::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('[') {
+            section = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+            key.clear();
+        } else if let Some((k, _)) = t.split_once('=') {
+            key = k.trim().to_string();
+        }
+        if at < offset + line.len() {
+            break;
+        }
+        offset += line.len();
+    }
+    let line_no = text[..at.min(text.len())].matches('\n').count() + 1;
+    match (section.is_empty(), key.is_empty()) {
+        (true, true) => format!("line {line_no}"),
+        (true, false) => format!("{key} (line {line_no})"),
+        (false, true) => format!("[{section}] (line {line_no})"),
+        (false, false) => format!("{section}.{key} (line {line_no})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn template_parses_to_defaults() {
+        assert_eq!(
+            Config::parse(&Config::template(), "t").unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_file_and_key() {
+        let e = Config::parse("[server]\naddr = \"127.0.0.1:1\"\nbody_limit_mb = \"big\"\n", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("x.toml: server.body_limit_mb (line 3)"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_is_refused() {
+        let e = Config::parse("[server]\nport = 80\n", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x.toml") && e.contains("port"), "{e}");
+    }
+
+    #[test]
+    fn bad_address_names_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("kaifang.toml");
+        std::fs::write(&p, "[server]\naddr = \"localhost\"\n").unwrap();
+        let e = Config::load(&p, no_env).unwrap_err().to_string();
+        assert!(e.contains("kaifang.toml") && e.contains("server.addr"), "{e}");
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_names_the_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("kaifang.toml");
+        std::fs::write(&p, "[server]\naddr = \"127.0.0.1:1000\"\n").unwrap();
+        let c = Config::load(&p, |k| (k == "KAIFANG_ADDR").then(|| "0.0.0.0:9000".into())).unwrap();
+        assert_eq!(c.server.addr, "0.0.0.0:9000");
+        let e = Config::load(&p, |k| (k == "KAIFANG_UPLOAD_MAX_MB").then(|| "lots".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("KAIFANG_UPLOAD_MAX_MB") && e.contains("uploads.max_mb"), "{e}");
+    }
+
+    #[test]
+    fn missing_file_means_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load(&dir.path().join("none.toml"), no_env).unwrap();
+        assert_eq!(c, Config::default());
+    }
+}

@@ -1,0 +1,93 @@
+//! Paths inside a data directory, and the lock that keeps two processes from changing it.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use crate::{Result, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+/// Held while a process serves or changes a data directory; released on drop (and by the
+/// operating system if the process dies).
+#[derive(Debug)]
+pub struct DirLock {
+    _file: File,
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> DataDir {
+        DataDir { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.root.join("kaifang.db")
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join("kaifang.toml")
+    }
+
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.root.join("uploads")
+    }
+
+    pub fn backups_dir(&self) -> PathBuf {
+        self.root.join("backups")
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        self.root.join("kaifang.lock")
+    }
+
+    /// Whether a database exists here (an initialised data directory).
+    pub fn is_initialised(&self) -> bool {
+        self.db_path().is_file()
+    }
+
+    /// Creates the directory and its sub-directories if missing.
+    pub fn create(&self) -> Result<()> {
+        for dir in [self.root.clone(), self.uploads_dir(), self.backups_dir()] {
+            std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+        }
+        Ok(())
+    }
+
+    /// Takes the directory's exclusive lock, or says who holds it.
+    pub fn lock(&self) -> Result<DirLock> {
+        self.create()?;
+        let path = self.lock_path();
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(StoreError::io(&path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(DirLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked(self.root.clone())),
+            Err(std::fs::TryLockError::Error(e)) => Err(StoreError::io(&path)(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_is_refused_until_the_first_is_dropped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path().join("d"));
+        let first = dir.lock().unwrap();
+        assert!(matches!(dir.lock(), Err(StoreError::Locked(_))));
+        drop(first);
+        dir.lock().unwrap();
+    }
+}

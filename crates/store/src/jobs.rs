@@ -1,0 +1,170 @@
+//! Rows of background jobs. The server runs the jobs; this keeps their record, so a job's
+//! outcome outlives the process and a restart can say which jobs it interrupted.
+
+use serde::Serialize;
+
+use crate::{Result, Store, StoreError, now};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled
+        )
+    }
+
+    fn parse(s: &str) -> Result<JobStatus> {
+        [
+            JobStatus::Queued,
+            JobStatus::Running,
+            JobStatus::Succeeded,
+            JobStatus::Failed,
+            JobStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|j| j.as_str() == s)
+        .ok_or_else(|| StoreError::invalid("status", format!("unknown job status {s:?}")))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    pub status: JobStatus,
+    /// From 0 to 1.
+    pub progress: f64,
+    pub message: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+    pub user_id: Option<i64>,
+    pub org_id: Option<i64>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+type JobRow = (
+    String,
+    String,
+    String,
+    f64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn job_from_row(r: JobRow) -> Result<Job> {
+    let (id, kind, status, progress, message, result, user_id, org_id, created_at, started_at, finished_at) = r;
+    Ok(Job {
+        id,
+        kind,
+        status: JobStatus::parse(&status)?,
+        progress,
+        message,
+        result: result.and_then(|r| serde_json::from_str(&r).ok()),
+        user_id,
+        org_id,
+        created_at,
+        started_at,
+        finished_at,
+    })
+}
+
+const JOB_COLUMNS: &str = "id, kind, status, progress, message, result, user_id, org_id, created_at, started_at, finished_at";
+
+impl Store {
+    pub async fn insert_job(&self, id: &str, kind: &str, user_id: Option<i64>, org_id: Option<i64>) -> Result<Job> {
+        sqlx::query("INSERT INTO jobs (id, kind, status, progress, user_id, org_id, created_at) VALUES ($1, $2, 'queued', 0, $3, $4, $5)")
+            .bind(id)
+            .bind(kind)
+            .bind(user_id)
+            .bind(org_id)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        self.job(id).await
+    }
+
+    pub async fn job_started(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE jobs SET status = 'running', started_at = $1 WHERE id = $2")
+            .bind(now())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn job_finished(
+        &self,
+        id: &str,
+        status: JobStatus,
+        progress: f64,
+        message: Option<&str>,
+        result: Option<&serde_json::Value>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE jobs SET status = $1, progress = $2, message = $3, result = $4, finished_at = $5 WHERE id = $6")
+            .bind(status.as_str())
+            .bind(progress)
+            .bind(message)
+            .bind(result.map(|r| r.to_string()))
+            .bind(now())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn job(&self, id: &str) -> Result<Job> {
+        let row: Option<JobRow> = sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        job_from_row(row.ok_or_else(|| StoreError::NotFound(format!("job {id}")))?)
+    }
+
+    /// The newest jobs first, up to `limit`.
+    pub async fn jobs(&self, limit: i64) -> Result<Vec<Job>> {
+        let rows: Vec<JobRow> = sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY created_at DESC LIMIT $1"))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(job_from_row).collect()
+    }
+
+    /// Marks jobs left queued or running by a previous process as failed; returns how many.
+    pub async fn fail_interrupted_jobs(&self) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE jobs SET status = 'failed', message = 'interrupted: the server stopped while the job ran', finished_at = $1 \
+             WHERE status IN ('queued', 'running')",
+        )
+        .bind(now())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+}
