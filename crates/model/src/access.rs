@@ -83,6 +83,28 @@ impl Actor {
         Decision::from_bool(self.role != Role::Leader, Decision::Forbidden)
     }
 
+    /// The organisation registry: everyone sees it, except enterprise staff, who see only
+    /// their own enterprise (other enterprises are competitors).
+    pub fn read_org(&self, org: i64) -> Decision {
+        Decision::from_bool(
+            self.role != Role::Enterprise || org == self.org_id,
+            Decision::NotFound,
+        )
+    }
+
+    /// An organisation's own details (its contact line): admins, and its own staff except
+    /// leaders, who only read.
+    pub fn edit_org(&self, org: i64) -> Decision {
+        let visible = self.read_org(org);
+        if !visible.is_allowed() {
+            return visible;
+        }
+        Decision::from_bool(
+            self.role == Role::Admin || (org == self.org_id && self.role != Role::Leader),
+            Decision::Forbidden,
+        )
+    }
+
     /// The audit log: admins and leaders.
     pub fn read_audit(&self) -> Decision {
         Decision::from_bool(
@@ -166,6 +188,24 @@ mod tests {
                 other,
                 "{role} {modules:?} other"
             );
+        }
+    }
+
+    #[test]
+    fn the_registry_hides_other_enterprises_only() {
+        use Decision::*;
+        for role in Role::ALL {
+            let a = actor(role, OWN, &[]);
+            let other = if role == Role::Enterprise { NotFound } else { Allow };
+            assert_eq!(a.read_org(OTHER), other, "{role}");
+            let edit_other = match role {
+                Role::Admin => Allow,
+                Role::Enterprise => NotFound,
+                _ => Forbidden,
+            };
+            assert_eq!(a.edit_org(OTHER), edit_other, "{role}");
+            let edit_own = if role == Role::Leader { Forbidden } else { Allow };
+            assert_eq!(a.edit_org(OWN), edit_own, "{role}");
         }
     }
 

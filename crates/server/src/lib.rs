@@ -1,1 +1,207 @@
+//! Kaifang's HTTP face: the JSON API, sessions and roles, background jobs, OpenAPI, and the
+//! embedded web UI. Handlers are thin: they parse, ask the access policy, call the store (or
+//! an engine crate), and shape the answer.
 
+pub mod auth;
+pub mod error;
+pub mod jobs;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+pub mod table;
+pub mod web;
+
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{BoxError, Router};
+use kaifang_store::audit::Who;
+use kaifang_store::{Config, DataDir, DirLock, Store, StoreError};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::LoginLimiter;
+use crate::error::ApiError;
+use crate::jobs::Jobs;
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "cannot listen on {addr}: {source}; is another program (another Kaifang?) using it? Choose another address with --addr or KAIFANG_ADDR"
+    )]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A data directory opened for serving: locked, migrated, with the demo loaded if it was new.
+pub struct Prepared {
+    pub lock: DirLock,
+    pub store: Store,
+    pub config: Config,
+    /// True when this start created the directory and loaded the demo into it.
+    pub created_demo: bool,
+    pub demo: bool,
+}
+
+/// Locks and opens `dir` for serving. An empty or missing directory gets the demo data; an
+/// existing one is used as it is (and refused if corrupt or written by a newer version).
+pub async fn prepare(dir: &DataDir, env: impl Fn(&str) -> Option<String>) -> Result<Prepared, ServeError> {
+    let fresh = !dir.is_initialised();
+    let lock = dir.lock()?;
+    let config = Config::load(&dir.config_path(), env)?;
+    let store = Store::open(dir, fresh).await?;
+    let mut created_demo = false;
+    if store.is_empty().await? {
+        store.load_demo(&Who::cli("serve")).await?;
+        created_demo = true;
+    }
+    if fresh && !dir.config_path().exists() {
+        std::fs::write(dir.config_path(), Config::template()).map_err(StoreError::io(dir.config_path()))?;
+    }
+    let interrupted = store.fail_interrupted_jobs().await?;
+    if interrupted > 0 {
+        tracing::warn!(interrupted, "jobs left running by the previous process were marked failed");
+    }
+    let demo = store.is_demo().await?;
+    Ok(Prepared { lock, store, config, created_demo, demo })
+}
+
+/// The server, bound and ready to run.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds `config.server.addr` (port 0 picks a free port: tests use that).
+    pub async fn build(store: Store, config: Config, demo: bool) -> Result<Application, ServeError> {
+        let addr: SocketAddr = config
+            .server
+            .addr
+            .parse()
+            .map_err(|_| StoreError::invalid("server.addr", format!("{:?} is not an address", config.server.addr)))?;
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+        let auth = &config.auth;
+        let state = AppState {
+            jobs: Jobs::new(store.clone()),
+            limiter: Arc::new(LoginLimiter::new(auth.login_max_failures, Duration::from_secs(auth.login_window_minutes * 60))),
+            store,
+            config: Arc::new(config),
+            demo,
+        };
+        Ok(Application { listener, router: router(state) })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until_stopped(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+pub fn router(state: AppState) -> Router {
+    use routes::*;
+    let body_limit = (state.config.server.body_limit_mb * 1024 * 1024) as usize;
+    // Room for the multipart framing around the largest allowed file.
+    let upload_limit = (state.config.uploads.max_mb * 1024 * 1024 + 64 * 1024) as usize;
+    let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
+
+    let uploads = Router::new()
+        .route("/api/uploads", get(uploads::list).post(uploads::create))
+        .layer(DefaultBodyLimit::max(upload_limit));
+
+    let api = Router::new()
+        .route("/healthz", get(meta::healthz))
+        .route("/api/meta", get(meta::meta))
+        .route("/api/overview", get(meta::overview))
+        .route("/api/openapi.json", get(openapi::json))
+        .route("/api/docs", get(openapi::page))
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/logout", post(auth::logout))
+        .route("/api/auth/me", get(auth::me))
+        .route("/api/auth/password", post(auth::change_password))
+        .route("/api/orgs", get(orgs::list).post(orgs::create))
+        .route("/api/orgs/{id}", get(orgs::get))
+        .route("/api/orgs/{id}/contact", put(orgs::set_contact))
+        .route("/api/users", get(users::list).post(users::create))
+        .route("/api/users/{id}/disable", post(users::disable))
+        .route("/api/users/{id}/enable", post(users::enable))
+        .route("/api/users/{id}/password", put(users::reset_password))
+        .route("/api/tokens", get(tokens::list).post(tokens::create))
+        .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route("/api/audit", get(audit::list))
+        .route("/api/jobs", get(jobs::list))
+        .route("/api/jobs/{id}", get(jobs::get))
+        .route("/api/jobs/{id}/cancel", post(jobs::cancel))
+        .route("/api/backups", post(jobs::start_backup))
+        .route("/api/uploads/{id}", get(uploads::get))
+        .route("/api/uploads/{id}/content", get(uploads::content))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .merge(uploads)
+        .fallback(web::serve)
+        .with_state(state);
+
+    let x_request_id = HeaderName::from_static("x-request-id");
+    api.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+            }))
+            .layer(PropagateRequestIdLayer::new(x_request_id))
+            .layer(CatchPanicLayer::custom(|_| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; the server log has the details").into_response()
+            }))
+            .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+            .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+            .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+            .layer(HandleErrorLayer::new(|e: BoxError| async move { timeout_error(e) }))
+            .layer(tower::timeout::TimeoutLayer::new(timeout)),
+    )
+}
+
+fn timeout_error(e: BoxError) -> Response {
+    if e.is::<tower::timeout::error::Elapsed>() {
+        ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout", "the request took too long").into_response()
+    } else {
+        ApiError::internal(e).into_response()
+    }
+}

@@ -1,0 +1,96 @@
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Kaifang (开放): open-development platform for a border province — open channels, foreign
+/// trade, development zones, directives and enterprise appeals.
+#[derive(Debug, Parser)]
+#[command(name = "kaifang", version, propagate_version = true)]
+pub struct Cli {
+    /// The data directory (database, configuration, uploads, backups).
+    #[arg(long, global = true, env = "KAIFANG_DATA_DIR", default_value = "./kaifang-data")]
+    pub data_dir: PathBuf,
+
+    /// Log filter, e.g. `info` or `kaifang_server=debug`.
+    #[arg(long, global = true, env = "KAIFANG_LOG", default_value = "info")]
+    pub log: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web UI and the API. An empty or missing data directory gets the demo data.
+    Serve {
+        /// Address to listen on [config: server.addr; env: KAIFANG_ADDR; default 127.0.0.1:8080].
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+    },
+    /// Create a new, empty data directory with the organisation registry and an administrator.
+    Init {
+        /// Name of the administrator account.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+        /// Read the administrator's password from the first line of standard input
+        /// (otherwise one is generated and printed).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Load the synthetic demo data into a new data directory.
+    Demo {
+        /// Delete the existing database and uploads first (keeps kaifang.toml and backups/).
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Write a consistent copy of the database to FILE (safe while `serve` runs).
+    Backup { file: PathBuf },
+    /// Replace the database with the backup FILE (stop `serve` first). The current database is
+    /// kept in backups/ first.
+    Restore { file: PathBuf },
+    /// Check a data directory: configuration, database integrity, foreign keys, uploads.
+    Check,
+    /// Print the version and the database schema version this binary writes.
+    Version,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Add(UserAdd),
+    /// List accounts.
+    List,
+    /// Set a new password (ends the account's sessions).
+    Passwd {
+        username: String,
+        /// Read the password from the first line of standard input (otherwise one is
+        /// generated and printed).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account (ends its sessions, revokes its API tokens).
+    Disable { username: String },
+}
+
+#[derive(Debug, Args)]
+pub struct UserAdd {
+    pub username: String,
+    /// admin, leader, department, local or enterprise.
+    #[arg(long)]
+    pub role: String,
+    /// Code of the organisation (see `data/organisations.csv`), e.g. jl-doc.
+    #[arg(long)]
+    pub org: String,
+    /// Name shown in the UI (defaults to the username).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Read the password from the first line of standard input (otherwise one is generated
+    /// and printed).
+    #[arg(long)]
+    pub password_stdin: bool,
+}

@@ -1,0 +1,259 @@
+use anyhow::{Context, Result, bail};
+use kaifang_model::{Password, Role, Username};
+use kaifang_store::accounts::NewUser;
+use kaifang_store::audit::Who;
+use kaifang_store::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+use kaifang_store::{Config, DataDir, Store};
+use std::io::BufRead;
+
+use crate::args::{Cli, Command, UserAdd, UserCommand};
+use crate::progress;
+
+pub fn init_logging(args: &Cli) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+pub fn run(args: Cli) -> Result<()> {
+    let dir = DataDir::new(&args.data_dir);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        match args.command {
+            Command::Serve { addr } => serve(&dir, addr).await,
+            Command::Init { admin, password_stdin } => init(&dir, &admin, password_stdin).await,
+            Command::Demo { reset } => demo(&dir, reset).await,
+            Command::User { command } => user(&dir, command).await,
+            Command::Backup { file } => backup(&dir, &file).await,
+            Command::Restore { file } => restore(&dir, &file).await,
+            Command::Check => check(&dir).await,
+            Command::Version => {
+                println!("kaifang {}", env!("CARGO_PKG_VERSION"));
+                println!("database schema version {}", kaifang_store::db::known_schema_version());
+                Ok(())
+            }
+        }
+    })
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+async fn serve(dir: &DataDir, addr: Option<std::net::SocketAddr>) -> Result<()> {
+    let prepared = kaifang_server::prepare(dir, env)
+        .await
+        .with_context(|| format!("cannot open data directory {}", dir.root().display()))?;
+    let mut config = prepared.config.clone();
+    if let Some(addr) = addr {
+        config.server.addr = addr.to_string();
+    }
+    let app = kaifang_server::Application::build(prepared.store.clone(), config, prepared.demo).await?;
+    let bound = app.local_addr()?;
+    let root = std::fs::canonicalize(dir.root()).unwrap_or_else(|_| dir.root().to_path_buf());
+    tracing::info!("data directory: {}", root.display());
+    if prepared.created_demo {
+        tracing::info!("created a new data directory with the synthetic demo data");
+    }
+    if prepared.demo {
+        let names: Vec<String> = DEMO_ACCOUNTS.iter().map(|(u, _, r, org)| format!("{u} ({r}, {org})")).collect();
+        tracing::info!("demo accounts: {}; password for all: {DEMO_PASSWORD}", names.join(", "));
+    }
+    tracing::info!("Kaifang is serving on http://{bound}/ : open it in a browser and log in (API documentation at http://{bound}/api/docs)");
+    app.run_until_stopped(kaifang_server::shutdown_signal()).await?;
+    prepared.store.close().await;
+    drop(prepared.lock);
+    Ok(())
+}
+
+/// A password from the first line of standard input, or a generated one that is printed.
+fn password_from(stdin: bool) -> Result<(Password, bool)> {
+    if stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let p: Password = line.trim_end_matches(['\r', '\n']).parse()?;
+        return Ok((p, false));
+    }
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    let p: String = (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+    Ok((p.parse()?, true))
+}
+
+async fn open_locked(dir: &DataDir) -> Result<(kaifang_store::DirLock, Store)> {
+    if !dir.is_initialised() {
+        bail!("{} is not a Kaifang data directory (no kaifang.db); run `kaifang init` or `kaifang serve` first", dir.root().display());
+    }
+    let lock = dir.lock()?;
+    Config::load(&dir.config_path(), env)?;
+    let store = Store::open(dir, false).await?;
+    Ok((lock, store))
+}
+
+async fn init(dir: &DataDir, admin: &str, password_stdin: bool) -> Result<()> {
+    if dir.is_initialised() {
+        bail!("{} holds a database already; refusing to overwrite it", dir.root().display());
+    }
+    let admin: Username = admin.parse()?;
+    let (password, generated) = password_from(password_stdin)?;
+    let lock = dir.lock()?;
+    let store = Store::open(dir, true).await?;
+    store.initialise(&Who::cli("init"), &admin, &password).await?;
+    if !dir.config_path().exists() {
+        std::fs::write(dir.config_path(), Config::template()).with_context(|| format!("writing {}", dir.config_path().display()))?;
+    }
+    store.close().await;
+    drop(lock);
+    println!("initialised {}", dir.root().display());
+    if generated {
+        println!("administrator: {admin}, password: {} (shown once; change it after logging in)", password.expose());
+    } else {
+        println!("administrator: {admin}");
+    }
+    Ok(())
+}
+
+async fn demo(dir: &DataDir, reset: bool) -> Result<()> {
+    let lock = dir.lock()?;
+    if reset {
+        for p in [dir.db_path(), dir.db_path().with_extension("db-wal"), dir.db_path().with_extension("db-shm")] {
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).with_context(|| format!("removing {}", p.display())),
+            }
+        }
+        match std::fs::remove_dir_all(dir.uploads_dir()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing {}", dir.uploads_dir().display())),
+        }
+    } else if dir.is_initialised() {
+        bail!("{} holds a database already; use `kaifang demo --reset` to replace it with the demo", dir.root().display());
+    }
+    let store = Store::open(dir, true).await?;
+    store.load_demo(&Who::cli("demo")).await?;
+    if !dir.config_path().exists() {
+        std::fs::write(dir.config_path(), Config::template())?;
+    }
+    store.close().await;
+    drop(lock);
+    println!("demo data loaded into {}", dir.root().display());
+    for (u, _, role, org) in DEMO_ACCOUNTS {
+        println!("  {u:<10} {role:<11} {org}");
+    }
+    println!("password for all demo accounts: {DEMO_PASSWORD}");
+    Ok(())
+}
+
+async fn user(dir: &DataDir, command: UserCommand) -> Result<()> {
+    // Account changes go through the store directly, so they need the directory to themselves.
+    let (lock, store) = open_locked(dir).await?;
+    let result = user_command(&store, command).await;
+    store.close().await;
+    drop(lock);
+    result
+}
+
+async fn user_command(store: &Store, command: UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Add(UserAdd { username, role, org, name, password_stdin }) => {
+            let username: Username = username.parse()?;
+            let role: Role = role.parse()?;
+            let org = store.org_by_code(&org).await?;
+            let (password, generated) = password_from(password_stdin)?;
+            let user = NewUser {
+                display_name: name.unwrap_or_else(|| username.to_string()),
+                username,
+                password: password.clone(),
+                role,
+                org_id: org.id,
+            };
+            let u = store.create_user(&Who::cli("user add"), &user).await?;
+            println!("created {} ({}, {})", u.username, u.role, org.code);
+            if generated {
+                println!("password: {} (shown once)", password.expose());
+            }
+        }
+        UserCommand::List => {
+            println!("{:<20} {:<11} {:<9} {}", "USERNAME", "ROLE", "STATUS", "ORGANISATION");
+            for u in store.users().await? {
+                let status = if u.disabled { "disabled" } else { "active" };
+                println!("{:<20} {:<11} {:<9} {} / {}", u.username, u.role, status, u.org_name_zh, u.org_name_en);
+            }
+        }
+        UserCommand::Passwd { username, password_stdin } => {
+            let u = store.user_by_name(&username).await?;
+            let (password, generated) = password_from(password_stdin)?;
+            store.set_password(&Who::cli("user passwd"), u.id, &password).await?;
+            println!("password of {} changed; its sessions have ended", u.username);
+            if generated {
+                println!("password: {} (shown once)", password.expose());
+            }
+        }
+        UserCommand::Disable { username } => {
+            let u = store.user_by_name(&username).await?;
+            store.set_disabled(&Who::cli("user disable"), u.id, true).await?;
+            println!("{} disabled; its sessions have ended and its API tokens are revoked", u.username);
+        }
+    }
+    Ok(())
+}
+
+async fn backup(dir: &DataDir, file: &std::path::Path) -> Result<()> {
+    if !dir.is_initialised() {
+        bail!("{} is not a Kaifang data directory (no kaifang.db)", dir.root().display());
+    }
+    // No lock: a backup reads a consistent snapshot while a server may be writing.
+    let store = Store::open(dir, false).await?;
+    let bar = progress::bar("backup");
+    let info = store.backup_to(&Who::cli("backup"), file, progress::reporter(&bar)).await;
+    bar.finish_and_clear();
+    let info = info?;
+    store.close().await;
+    println!("backup written to {} ({} bytes, {} pages)", info.path.display(), info.bytes, info.pages);
+    Ok(())
+}
+
+async fn restore(dir: &DataDir, file: &std::path::Path) -> Result<()> {
+    let lock = dir.lock().context("stop `kaifang serve` before restoring")?;
+    let bar = progress::bar("restore");
+    let kept = kaifang_store::backup::restore(dir, file, progress::reporter(&bar)).await;
+    bar.finish_and_clear();
+    let kept = kept?;
+    drop(lock);
+    println!("restored {} from {}", dir.db_path().display(), file.display());
+    if let Some(k) = kept {
+        println!("the previous database was kept as {}", k.display());
+    }
+    Ok(())
+}
+
+async fn check(dir: &DataDir) -> Result<()> {
+    let mut problems = Vec::new();
+    println!("data directory: {}", dir.root().display());
+    match Config::load(&dir.config_path(), env) {
+        Ok(_) => println!("  configuration: ok"),
+        Err(e) => problems.push(format!("configuration: {e}")),
+    }
+    if !dir.is_initialised() {
+        bail!("{} is not a Kaifang data directory (no kaifang.db)", dir.root().display());
+    }
+    let store = Store::open(dir, false).await?;
+    let found = store.check().await?;
+    println!("  schema version: {}", kaifang_store::db::known_schema_version());
+    println!("  demo data: {}", if store.is_demo().await? { "yes (synthetic)" } else { "no" });
+    println!("  organisations: {}, users: {}", store.orgs(None).await?.len(), store.users().await?.len());
+    problems.extend(found);
+    store.close().await;
+    if problems.is_empty() {
+        println!("  database integrity, foreign keys, uploads: ok");
+        Ok(())
+    } else {
+        for p in &problems {
+            println!("  PROBLEM: {p}");
+        }
+        bail!("{} problem(s) found", problems.len())
+    }
+}

@@ -1,0 +1,213 @@
+//! Background jobs: long work (imports, assignments, backups) runs off the request, reports
+//! progress, and can be cancelled. The record of each job is kept in the store; live progress
+//! and the cancel flag are kept here while it runs.
+
+use kaifang_store::jobs::{Job, JobStatus};
+use kaifang_store::{Store, StoreError};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// What a running job sees of itself.
+#[derive(Clone)]
+pub struct JobContext {
+    live: Arc<Live>,
+}
+
+struct Live {
+    progress_bits: AtomicU64,
+    cancel: AtomicBool,
+}
+
+impl JobContext {
+    /// Records progress in [0, 1].
+    pub fn progress(&self, fraction: f64) {
+        let f = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
+        self.live.progress_bits.store(f.to_bits(), Ordering::Relaxed);
+    }
+
+    /// Whether someone asked the job to stop; long work checks between steps.
+    pub fn cancelled(&self) -> bool {
+        self.live.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// How a job ended, other than with a result.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("cancelled")]
+    Cancelled,
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<StoreError> for JobError {
+    fn from(e: StoreError) -> JobError {
+        match e {
+            StoreError::Cancelled => JobError::Cancelled,
+            other => JobError::Failed(other.to_string()),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Jobs {
+    store: Store,
+    live: Arc<Mutex<HashMap<String, Arc<Live>>>>,
+}
+
+/// Who started a job.
+#[derive(Debug, Clone, Copy)]
+pub struct Starter {
+    pub user_id: Option<i64>,
+    pub org_id: Option<i64>,
+}
+
+impl Jobs {
+    pub fn new(store: Store) -> Jobs {
+        Jobs { store, live: Arc::default() }
+    }
+
+    /// Starts `work` in the background and returns its record at once.
+    pub async fn spawn<F, Fut>(&self, kind: &str, starter: Starter, work: F) -> Result<Job, StoreError>
+    where
+        F: FnOnce(JobContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<serde_json::Value, JobError>> + Send + 'static,
+    {
+        let id = uuid::Uuid::new_v4().to_string();
+        let job = self.store.insert_job(&id, kind, starter.user_id, starter.org_id).await?;
+        let live = Arc::new(Live { progress_bits: AtomicU64::new(0f64.to_bits()), cancel: AtomicBool::new(false) });
+        self.lock().insert(id.clone(), live.clone());
+        let this = self.clone();
+        tokio::spawn(async move {
+            let ctx = JobContext { live: live.clone() };
+            if let Err(e) = this.store.job_started(&id).await {
+                tracing::error!(job = %id, error = %e, "cannot mark job as started");
+            }
+            // A panicking job must still end as failed, not stay "running" forever.
+            let outcome = tokio::spawn(work(ctx)).await.unwrap_or_else(|e| Err(JobError::Failed(format!("the job crashed: {e}"))));
+            let progress = f64::from_bits(live.progress_bits.load(Ordering::Relaxed));
+            let (status, progress, message, result) = match outcome {
+                Ok(result) => (JobStatus::Succeeded, 1.0, None, Some(result)),
+                Err(JobError::Cancelled) => (JobStatus::Cancelled, progress, Some("cancelled".to_string()), None),
+                Err(JobError::Failed(m)) => (JobStatus::Failed, progress, Some(m), None),
+            };
+            if let Err(e) = this.store.job_finished(&id, status, progress, message.as_deref(), result.as_ref()).await {
+                tracing::error!(job = %id, error = %e, "cannot record the end of a job");
+            }
+            this.lock().remove(&id);
+            tracing::info!(job = %id, status = status.as_str(), "job finished");
+        });
+        Ok(job)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Live>>> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn overlay(&self, mut job: Job) -> Job {
+        if let Some(live) = self.lock().get(&job.id) {
+            job.progress = f64::from_bits(live.progress_bits.load(Ordering::Relaxed));
+        }
+        job
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Job, StoreError> {
+        let job = self.store.job(id).await?;
+        Ok(self.overlay(job))
+    }
+
+    pub async fn list(&self, limit: i64) -> Result<Vec<Job>, StoreError> {
+        Ok(self.store.jobs(limit).await?.into_iter().map(|j| self.overlay(j)).collect())
+    }
+
+    /// Asks a running job to stop. `Ok(false)` if it has already finished.
+    pub fn cancel(&self, id: &str) -> bool {
+        match self.lock().get(id) {
+            Some(live) => {
+                live.cancel.store(true, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kaifang_store::DataDir;
+    use std::time::Duration;
+
+    async fn wait_finished(jobs: &Jobs, id: &str) -> Job {
+        for _ in 0..500 {
+            let j = jobs.get(id).await.unwrap();
+            if j.status.is_finished() {
+                return j;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("job {id} did not finish");
+    }
+
+    async fn jobs() -> (tempfile::TempDir, Jobs) {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+        (tmp, Jobs::new(store))
+    }
+
+    const NOBODY: Starter = Starter { user_id: None, org_id: None };
+
+    #[tokio::test]
+    async fn a_job_reports_progress_and_its_result() {
+        let (_tmp, jobs) = jobs().await;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let job = jobs
+            .spawn("test", NOBODY, |ctx| async move {
+                ctx.progress(0.5);
+                let _ = rx.await;
+                Ok(serde_json::json!({ "answer": 42 }))
+            })
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let running = jobs.get(&job.id).await.unwrap();
+        assert_eq!(running.status, JobStatus::Running);
+        assert_eq!(running.progress, 0.5);
+        tx.send(()).unwrap();
+        let done = wait_finished(&jobs, &job.id).await;
+        assert_eq!(done.status, JobStatus::Succeeded);
+        assert_eq!(done.result, Some(serde_json::json!({ "answer": 42 })));
+    }
+
+    #[tokio::test]
+    async fn a_running_job_can_be_cancelled_and_a_finished_one_cannot() {
+        let (_tmp, jobs) = jobs().await;
+        let job = jobs
+            .spawn("test", NOBODY, |ctx| async move {
+                while !ctx.cancelled() {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                Err(JobError::Cancelled)
+            })
+            .await
+            .unwrap();
+        assert!(jobs.cancel(&job.id));
+        let done = wait_finished(&jobs, &job.id).await;
+        assert_eq!(done.status, JobStatus::Cancelled);
+        assert!(!jobs.cancel(&job.id));
+    }
+
+    #[tokio::test]
+    async fn a_failing_or_panicking_job_ends_as_failed() {
+        let (_tmp, jobs) = jobs().await;
+        let a = jobs.spawn("test", NOBODY, |_| async { Err(JobError::Failed("bad input in row 3".into())) }).await.unwrap();
+        let b = jobs.spawn("test", NOBODY, |_| async { panic!("boom") }).await.unwrap();
+        let a = wait_finished(&jobs, &a.id).await;
+        assert_eq!((a.status, a.message.as_deref()), (JobStatus::Failed, Some("bad input in row 3")));
+        let b = wait_finished(&jobs, &b.id).await;
+        assert_eq!(b.status, JobStatus::Failed);
+        assert!(b.message.unwrap().contains("crashed"));
+    }
+}

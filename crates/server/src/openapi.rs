@@ -1,0 +1,102 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations, and a self-contained
+//! page that renders it (no assets from elsewhere, so it works on a closed network).
+
+use axum::Json;
+use axum::response::Html;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{auth, error, routes, table};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Kaifang API", description = "Open-development platform: organisations, accounts, jobs, uploads and the modules built on them. \
+        Errors always have the body `{code, message, details}`. People authenticate with the session cookie from /api/auth/login and send \
+        `X-CSRF-Token` on writes; machine clients send `Authorization: Bearer <token>` (see /api/tokens). Lists take `?format=xlsx`."),
+    paths(
+        routes::meta::healthz, routes::meta::meta, routes::meta::overview,
+        auth::login, auth::logout, auth::me, auth::change_password,
+        routes::orgs::list, routes::orgs::get, routes::orgs::create, routes::orgs::set_contact,
+        routes::users::list, routes::users::create, routes::users::disable, routes::users::enable, routes::users::reset_password,
+        routes::tokens::list, routes::tokens::create, routes::tokens::revoke,
+        routes::audit::list,
+        routes::jobs::list, routes::jobs::get, routes::jobs::cancel, routes::jobs::start_backup,
+        routes::uploads::list, routes::uploads::create, routes::uploads::get, routes::uploads::content,
+    ),
+    components(schemas(
+        error::ErrorBody, table::OutputFormat, table::Lang,
+        kaifang_model::Role, kaifang_model::OrgKind, kaifang_model::ZoneType, kaifang_model::Module,
+        kaifang_store::accounts::Org, kaifang_store::accounts::User, kaifang_store::accounts::Principal, kaifang_store::accounts::ApiToken,
+        kaifang_store::audit::AuditEntry, kaifang_store::jobs::Job, kaifang_store::jobs::JobStatus, kaifang_store::uploads::Upload,
+    )),
+    modifiers(&Security),
+    tags(
+        (name = "meta", description = "Health, version, overview"),
+        (name = "auth", description = "Login sessions"),
+        (name = "organisations", description = "Departments, cities, development zones and enterprises"),
+        (name = "users", description = "Accounts and roles"),
+        (name = "tokens", description = "API tokens for machine clients"),
+        (name = "audit", description = "Append-only log of every write"),
+        (name = "jobs", description = "Background jobs with progress and cancellation"),
+        (name = "uploads", description = "Files stored by content hash"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))));
+        components.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub async fn json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+pub async fn page() -> Html<&'static str> {
+    Html(PAGE)
+}
+
+const PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Kaifang API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;color:#1f2d3d;background:#f5f7fa}
+header{background:#1d3b6a;color:#fff;padding:1rem 2rem}header a{color:#cfe0ff}
+main{max-width:70rem;margin:0 auto;padding:1rem 2rem}
+h2{margin-top:2rem;border-bottom:1px solid #dcdfe6;padding-bottom:.3rem}
+details{background:#fff;border:1px solid #e4e7ed;border-radius:6px;margin:.4rem 0}
+summary{cursor:pointer;padding:.5rem .8rem;font-family:ui-monospace,monospace}
+.m{display:inline-block;width:4.5rem;font-weight:bold}.get{color:#2f7d32}.post{color:#1565c0}.put{color:#b26a00}.delete{color:#c62828}
+.body{padding:.2rem 1rem 1rem}pre{background:#f2f4f7;padding:.6rem;overflow:auto;border-radius:4px}
+</style></head><body>
+<header><h1>Kaifang API</h1><p>OpenAPI 3 document: <a href="/api/openapi.json">/api/openapi.json</a> · <a href="/">web UI</a></p></header>
+<main id="doc">Loading…</main>
+<script>
+const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
+const ref = s => s && s.$ref ? s.$ref.split('/').pop() : (s && s.type) || '';
+fetch('/api/openapi.json').then(r => r.json()).then(d => {
+  const byTag = {};
+  for (const [path, item] of Object.entries(d.paths)) for (const [m, op] of Object.entries(item)) {
+    const t = (op.tags || ['other'])[0]; (byTag[t] ||= []).push([m, path, op]);
+  }
+  let h = `<p>${esc(d.info.description)}</p>`;
+  for (const tag of (d.tags || []).map(t => t.name).concat(Object.keys(byTag)).filter((t, i, a) => a.indexOf(t) === i && byTag[t])) {
+    h += `<h2>${esc(tag)}</h2>`;
+    for (const [m, path, op] of byTag[tag]) {
+      const params = (op.parameters || []).map(p => `<li><code>${esc(p.name)}</code> (${esc(p.in)}) ${esc(p.description)}</li>`).join('');
+      const body = op.requestBody ? Object.entries(op.requestBody.content).map(([ct, c]) => `<p>Body (${esc(ct)}): <code>${esc(ref(c.schema))}</code></p>`).join('') : '';
+      const resp = Object.entries(op.responses || {}).map(([s, r]) => `<li>${esc(s)}: ${esc(r.description)} ${r.content ? '<code>' + esc(ref(Object.values(r.content)[0].schema)) + '</code>' : ''}</li>`).join('');
+      h += `<details><summary><span class="m ${m}">${m.toUpperCase()}</span>${esc(path)} — ${esc(op.summary || '')}</summary><div class="body">
+        <p>${esc(op.description || '')}</p>${params ? '<p>Parameters:</p><ul>' + params + '</ul>' : ''}${body}<p>Responses:</p><ul>${resp}</ul></div></details>`;
+    }
+  }
+  h += '<h2>Schemas</h2>';
+  for (const [name, s] of Object.entries(d.components.schemas)) h += `<details><summary>${esc(name)}</summary><div class="body"><pre>${esc(JSON.stringify(s, null, 2))}</pre></div></details>`;
+  document.getElementById('doc').innerHTML = h;
+}).catch(e => { document.getElementById('doc').textContent = 'Could not load the document: ' + e; });
+</script></body></html>"#;

@@ -1,0 +1,121 @@
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use kaifang_store::jobs::Job;
+use std::sync::Arc;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::jobs::{JobError, Starter};
+use crate::state::AppState;
+use crate::table::{self, ListQuery, Table};
+
+fn job_table(items: &[Job]) -> Table {
+    Table {
+        name: "jobs",
+        headers: &[
+            ("编号", "Id"),
+            ("类型", "Kind"),
+            ("状态", "Status"),
+            ("进度", "Progress"),
+            ("信息", "Message"),
+            ("创建时间", "Created at"),
+            ("完成时间", "Finished at"),
+        ],
+        rows: items
+            .iter()
+            .map(|j| {
+                vec![
+                    j.id.as_str().into(),
+                    j.kind.as_str().into(),
+                    j.status.as_str().into(),
+                    j.progress.into(),
+                    j.message.clone().into(),
+                    j.created_at.as_str().into(),
+                    j.finished_at.clone().into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn visible(caller: &Caller, job: &Job) -> bool {
+    caller
+        .actor()
+        .read_started_by(job.user_id.unwrap_or(-1), job.org_id.unwrap_or(-1))
+        .is_allowed()
+}
+
+/// Background jobs one may see: one's own and one's organisation's, or all for readers of
+/// everything. `?format=xlsx` for Excel.
+#[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(ListQuery),
+    responses((status = 200, description = "`{ items: [Job] }` or an .xlsx file"), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, caller: Caller, Query(q): Query<ListQuery>, headers: HeaderMap) -> ApiResult<Response> {
+    let items: Vec<Job> = state
+        .jobs
+        .list(q.limit.unwrap_or(200).clamp(1, 1000))
+        .await?
+        .into_iter()
+        .filter(|j| visible(&caller, j))
+        .collect();
+    table::respond(&q, &headers, items, job_table)
+}
+
+/// One job's status and progress.
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs",
+    responses((status = 200, body = Job), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Job>> {
+    let job = state.jobs.get(&id).await?;
+    if !visible(&caller, &job) {
+        return Err(ApiError::not_found(format!("job {id}")));
+    }
+    Ok(Json(job))
+}
+
+/// Ask a running job to stop (who started it, or an administrator).
+#[utoipa::path(post, path = "/api/jobs/{id}/cancel", tag = "jobs",
+    responses((status = 202, body = Job), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn cancel(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<Job>)> {
+    let job = state.jobs.get(&id).await?;
+    let decision = caller.actor().cancel_started_by(job.user_id.unwrap_or(-1), job.org_id.unwrap_or(-1));
+    ApiError::check(decision, "cancel another user's job", || format!("job {id}"))?;
+    if job.status.is_finished() || !state.jobs.cancel(&id) {
+        return Err(ApiError::conflict(format!("job {id} has already finished ({})", job.status.as_str()))
+            .with_details(serde_json::to_value(&job).unwrap_or_default()));
+    }
+    state
+        .store
+        .record(&caller.who(), "job.cancel", Some(&format!("job:{id}")), serde_json::json!({ "kind": job.kind }))
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(state.jobs.get(&id).await?)))
+}
+
+/// Start a backup of the database into the data directory's `backups/` folder, as a job
+/// (administrators). The copy is consistent even while the server keeps writing.
+#[utoipa::path(post, path = "/api/backups", tag = "jobs",
+    responses((status = 201, body = Job), (status = 403, body = ErrorBody)))]
+pub async fn start_backup(State(state): State<AppState>, caller: Caller) -> ApiResult<(StatusCode, Json<Job>)> {
+    ApiError::check(caller.actor().administer(), "start backups", String::new)?;
+    let store = state.store.clone();
+    let who = caller.who();
+    let stamp = kaifang_store::now().replace([':', '.'], "-");
+    let dest = store.data_dir().backups_dir().join(format!("kaifang-{stamp}.db"));
+    let starter = Starter { user_id: Some(caller.principal.id), org_id: Some(caller.principal.org.id) };
+    let job = state
+        .jobs
+        .spawn("backup", starter, move |ctx| async move {
+            let ctx = Arc::new(ctx);
+            let c = ctx.clone();
+            let info = store
+                .backup_to(&who, &dest, move |f| {
+                    c.progress(f);
+                    !c.cancelled()
+                })
+                .await
+                .map_err(JobError::from)?;
+            Ok(serde_json::json!({ "file": info.path.file_name().map(|f| f.to_string_lossy().into_owned()), "bytes": info.bytes, "pages": info.pages }))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(job)))
+}

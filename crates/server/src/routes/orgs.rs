@@ -1,0 +1,143 @@
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use kaifang_model::{Module, OrgKind, RegionCode, ZoneType};
+use kaifang_store::accounts::{NewOrg, Org};
+use serde::Deserialize;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::state::AppState;
+use crate::table::{self, Cell, ListQuery, Table};
+
+fn org_table(items: &[Org]) -> Table {
+    Table {
+        name: "organisations",
+        headers: &[
+            ("编码", "Code"),
+            ("类型", "Kind"),
+            ("中文名称", "Name (Chinese)"),
+            ("英文名称", "Name (English)"),
+            ("行政区划代码", "Region code"),
+            ("园区类型", "Zone type"),
+            ("负责模块", "Modules"),
+            ("联系方式", "Contact"),
+            ("来源", "Source"),
+        ],
+        rows: items
+            .iter()
+            .map(|o| {
+                vec![
+                    o.code.as_str().into(),
+                    o.kind.as_str().into(),
+                    o.name_zh.as_str().into(),
+                    o.name_en.as_str().into(),
+                    o.region_code.clone().into(),
+                    o.zone_type.map(|z| z.as_str()).into(),
+                    Cell::Text(Module::format_list(&o.modules)),
+                    o.contact.as_str().into(),
+                    o.source.as_str().into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Organisations: all of them, or only one's own for enterprise staff. `?format=xlsx` for Excel.
+#[utoipa::path(get, path = "/api/orgs", tag = "organisations", params(ListQuery),
+    responses((status = 200, description = "`{ items: [Org] }` or an .xlsx file"), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, caller: Caller, Query(q): Query<ListQuery>, headers: HeaderMap) -> ApiResult<Response> {
+    let actor = caller.actor();
+    let only = (actor.role == kaifang_model::Role::Enterprise).then_some(actor.org_id);
+    let items = state.store.orgs(only).await?;
+    table::respond(&q, &headers, items, org_table)
+}
+
+/// One organisation.
+#[utoipa::path(get, path = "/api/orgs/{id}", tag = "organisations",
+    responses((status = 200, body = Org), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Org>> {
+    ApiError::check(caller.actor().read_org(id), "read this organisation", || format!("organisation {id}"))?;
+    Ok(Json(state.store.org(id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CreateOrg {
+    pub code: String,
+    pub kind: OrgKind,
+    pub name_zh: String,
+    pub name_en: String,
+    pub region_code: Option<String>,
+    pub zone_type: Option<ZoneType>,
+    #[serde(default)]
+    pub modules: Vec<Module>,
+    pub source: String,
+}
+
+/// Register an organisation (administrators).
+#[utoipa::path(post, path = "/api/orgs", tag = "organisations", request_body = CreateOrg,
+    responses((status = 201, body = Org), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<CreateOrg>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Org>)> {
+    ApiError::check(caller.actor().administer(), "register organisations", String::new)?;
+    let Json(b) = body?;
+    let code_ok = !b.code.is_empty()
+        && b.code.len() <= 40
+        && b.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !code_ok {
+        return Err(ApiError::invalid("code: 1 to 40 characters of a-z, 0-9 and '-'"));
+    }
+    for (field, v) in [("name_zh", &b.name_zh), ("name_en", &b.name_en), ("source", &b.source)] {
+        if v.trim().is_empty() {
+            return Err(ApiError::invalid(format!("{field}: must not be empty")));
+        }
+    }
+    if (b.kind == OrgKind::Zone) != b.zone_type.is_some() {
+        return Err(ApiError::invalid("zone_type: required for zones and only for zones"));
+    }
+    if !b.modules.is_empty() && b.kind != OrgKind::Department {
+        return Err(ApiError::invalid("modules: only departments own modules"));
+    }
+    let region_code = b
+        .region_code
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<RegionCode>)
+        .transpose()
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let new = NewOrg {
+        code: b.code,
+        kind: b.kind,
+        name_zh: b.name_zh.trim().to_string(),
+        name_en: b.name_en.trim().to_string(),
+        region_code,
+        zone_type: b.zone_type,
+        modules: b.modules,
+        source: b.source.trim().to_string(),
+    };
+    let org = state.store.create_org(&caller.who(), &new).await?;
+    Ok((StatusCode::CREATED, Json(org)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Contact {
+    pub contact: String,
+}
+
+/// Update an organisation's contact line: its own staff, or administrators.
+#[utoipa::path(put, path = "/api/orgs/{id}/contact", tag = "organisations", request_body = Contact,
+    responses((status = 200, body = Org), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn set_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<Contact>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<Org>> {
+    ApiError::check(caller.actor().edit_org(id), "change another organisation's details", || format!("organisation {id}"))?;
+    let Json(b) = body?;
+    Ok(Json(state.store.set_org_contact(&caller.who(), id, b.contact.trim()).await?))
+}

@@ -1,0 +1,62 @@
+// The signed-in user, the CSRF token (kept in memory only) and the server's meta.
+import { reactive, readonly } from 'vue'
+import { ApiError, api, setCsrfToken } from './api'
+import type { Me, Meta, Role } from './types'
+
+interface SessionState {
+  meta: Meta | null
+  user: Me | null
+  ready: boolean
+}
+
+const state = reactive<SessionState>({ meta: null, user: null, ready: false })
+
+export const session = readonly(state)
+
+let starting: Promise<void> | null = null
+
+/** Restores the session (cookie) and reads the server's meta; runs once at start. */
+export function startSession(): Promise<void> {
+  starting ??= (async () => {
+    const [meta, me] = await Promise.allSettled([api.meta(), api.me()])
+    state.meta = meta.status === 'fulfilled' ? meta.value : null
+    if (me.status === 'fulfilled') {
+      state.user = me.value.user
+      setCsrfToken(me.value.csrf_token)
+    } else {
+      state.user = null
+      setCsrfToken(null)
+    }
+    state.ready = true
+  })()
+  return starting
+}
+
+export async function login(username: string, password: string): Promise<void> {
+  const info = await api.login(username, password)
+  state.user = info.user
+  setCsrfToken(info.csrf_token)
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await api.logout()
+  } catch (e) {
+    // The session is dropped locally whatever the server answered.
+    if (!(e instanceof ApiError)) throw e
+  } finally {
+    forget()
+  }
+}
+
+/** Drops the local session, e.g. after the server answered 401. */
+export function forget(): void {
+  state.user = null
+  setCsrfToken(null)
+}
+
+export function hasRole(...roles: readonly Role[]): boolean {
+  return state.user !== null && roles.includes(state.user.role)
+}
+
+export const isDemo = (): boolean => state.meta?.demo === true
