@@ -1,0 +1,126 @@
+//! Shared by the server's integration tests: the real application on 127.0.0.1:0 with a fresh
+//! temporary data directory holding the demo, and logged-in clients.
+#![allow(dead_code)]
+
+use kaifang_server::Application;
+use kaifang_store::{Config, DataDir, Store};
+use reqwest::{Client, Method, RequestBuilder, StatusCode};
+use serde_json::Value;
+use std::net::SocketAddr;
+
+pub const DEMO_PASSWORD: &str = kaifang_store::demo::DEMO_PASSWORD;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub dir: tempfile::TempDir,
+}
+
+/// Starts the app with the demo data and the default configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = DataDir::new(dir.path().join("data"));
+    let prepared = kaifang_server::prepare(&data, |_| None).await.expect("prepare data dir");
+    let mut config = prepared.config.clone();
+    config.server.addr = "127.0.0.1:0".into();
+    configure(&mut config);
+    let app = Application::build(prepared.store.clone(), config, prepared.demo).await.expect("build app");
+    let addr = app.local_addr().expect("bound");
+    let lock = prepared.lock;
+    tokio::spawn(async move {
+        let _lock = lock;
+        let _ = app.run_until_stopped(std::future::pending()).await;
+    });
+    TestApp { addr, store: prepared.store, dir }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A client with no session.
+    pub fn anonymous(&self) -> Session {
+        Session { app_url: self.url(""), client: client(), csrf: None }
+    }
+
+    pub async fn login(&self, username: &str) -> Session {
+        self.login_with(username, DEMO_PASSWORD).await.unwrap_or_else(|s| panic!("login as {username}: {s}"))
+    }
+
+    pub async fn login_with(&self, username: &str, password: &str) -> Result<Session, StatusCode> {
+        let client = client();
+        let r = client
+            .post(self.url("/api/auth/login"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("request");
+        if r.status() != StatusCode::OK {
+            return Err(r.status());
+        }
+        let body: Value = r.json().await.expect("json");
+        let csrf = body["csrf_token"].as_str().map(str::to_string);
+        Ok(Session { app_url: self.url(""), client, csrf })
+    }
+
+    pub async fn org_id(&self, code: &str) -> i64 {
+        self.store.org_by_code(code).await.expect("org").id
+    }
+}
+
+fn client() -> Client {
+    Client::builder().cookie_store(true).build().expect("client")
+}
+
+/// A logged-in (or anonymous) browser-like client that sends the CSRF header on writes.
+pub struct Session {
+    app_url: String,
+    pub client: Client,
+    pub csrf: Option<String>,
+}
+
+impl Session {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut r = self.client.request(method.clone(), format!("{}{}", self.app_url, path));
+        if method != Method::GET {
+            if let Some(t) = &self.csrf {
+                r = r.header("x-csrf-token", t);
+            }
+        }
+        r
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.request(Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.request(Method::POST, path)
+    }
+
+    pub async fn json(&self, path: &str) -> Value {
+        let r = self.get(path).send().await.expect("request");
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.json().await.expect("json")
+    }
+}
+
+/// Asserts the one error body shape and returns it.
+pub async fn error_body(r: reqwest::Response) -> Value {
+    let body: Value = r.json().await.expect("error body is JSON");
+    assert!(body["code"].is_string(), "code in {body}");
+    assert!(body["message"].is_string(), "message in {body}");
+    assert!(body.get("details").is_some(), "details in {body}");
+    body
+}
+
+/// A CSV upload form.
+pub fn csv_form(name: &str, text: &str) -> reqwest::multipart::Form {
+    let part = reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name(name.to_string());
+    reqwest::multipart::Form::new().part("file", part)
+}
