@@ -1,0 +1,324 @@
+//! The `kaifang` binary as a user runs it: commands, bad input, faults.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn kaifang(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kaifang"));
+    c.arg("--data-dir").arg(dir).env_remove("KAIFANG_ADDR").env("NO_COLOR", "1");
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    kaifang(dir).args(args).output().expect("run kaifang")
+}
+
+fn run_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    let mut child = kaifang(dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A running `kaifang serve`, stopped (SIGKILL) on drop.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        let started = Instant::now();
+        let mut child = kaifang(dir).args(["serve", "--addr", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let l = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("serving on http://").nth(1) {
+                    let addr: String = rest.chars().take_while(|c| *c != '/').collect();
+                    let _ = tx.send(addr);
+                }
+                l.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(a) => a.parse().unwrap(),
+            Err(_) => {
+                let mut err = String::new();
+                let _ = child.kill();
+                child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+                panic!("server did not start: {}{err}", log.lock().unwrap());
+            }
+        };
+        let s = Server { child, addr, log };
+        while http(s.addr, "GET", "/healthz", &[], "").0 != 200 {
+            assert!(started.elapsed() < Duration::from_secs(30), "no /healthz");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        s
+    }
+
+    fn terminate(mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("server did not stop on SIGTERM");
+    }
+}
+
+/// Minimal HTTP/1.1 client: (status, headers, body).
+fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+        return (0, String::new(), String::new());
+    };
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    if s.write_all(req.as_bytes()).is_err() {
+        return (0, String::new(), String::new());
+    }
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+/// Logs in; returns (cookie header value, csrf token).
+fn login(addr: SocketAddr, user: &str, password: &str) -> (String, String) {
+    let body = format!(r#"{{"username":"{user}","password":"{password}"}}"#);
+    let (status, head, body) = http(addr, "POST", "/api/auth/login", &[("content-type", "application/json")], &body);
+    assert_eq!(status, 200, "{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_string();
+    let csrf = body.split(r#""csrf_token":""#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    (cookie, csrf)
+}
+
+#[test]
+fn version_names_the_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run(tmp.path(), &["version"]);
+    assert!(o.status.success());
+    assert!(text(&o).contains("schema version"), "{}", text(&o));
+}
+
+#[test]
+fn init_users_and_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let o = run_stdin(&dir, &["init", "--password-stdin"], "a-strong-password\n");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(dir.join("kaifang.toml").is_file());
+    let again = run(&dir, &["init"]);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("refusing to overwrite"), "{}", text(&again));
+
+    let o = run(&dir, &["user", "add", "zone.staff", "--role", "local", "--org", "cc-etdz", "--name", "园区"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("password: "), "a generated password is shown once");
+    let o = run(&dir, &["user", "add", "bad", "--role", "local", "--org", "jl-doc"]);
+    assert!(!o.status.success() && text(&o).contains("cannot belong"), "{}", text(&o));
+    let o = run(&dir, &["user", "add", "xy", "--role", "emperor", "--org", "jl-doc"]);
+    assert!(!o.status.success() && text(&o).contains("role"), "{}", text(&o));
+    let o = run_stdin(&dir, &["user", "passwd", "zone.staff", "--password-stdin"], "another-password\n");
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&dir, &["user", "disable", "zone.staff"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let list = text(&run(&dir, &["user", "list"]));
+    assert!(list.contains("admin") && list.contains("zone.staff") && list.contains("disabled"), "{list}");
+
+    let o = run(&dir, &["check"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("ok"));
+
+    // The administrator logs in over HTTP with the password given at init.
+    let server = Server::start(&dir);
+    login(server.addr, "admin", "a-strong-password");
+    assert!(!server.log.lock().unwrap().contains("demo accounts"), "not a demo directory");
+}
+
+#[test]
+fn invalid_config_names_the_file_and_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(run(dir, &["demo"]).status.success());
+    std::fs::write(dir.join("kaifang.toml"), "[server]\nrequest_timeout_secs = \"soon\"\n").unwrap();
+    let o = run(dir, &["serve", "--addr", "127.0.0.1:0"]);
+    assert!(!o.status.success());
+    let t = text(&o);
+    assert!(t.contains("kaifang.toml") && t.contains("server.request_timeout_secs"), "{t}");
+    std::fs::write(dir.join("kaifang.toml"), "[server]\nport = 1\n").unwrap();
+    let t = text(&run(dir, &["check"]));
+    assert!(t.contains("kaifang.toml") && t.contains("port"), "{t}");
+}
+
+#[test]
+fn a_corrupt_or_newer_database_is_refused_and_left_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("kaifang.db"), b"definitely not sqlite").unwrap();
+    let o = run(dir, &["serve", "--addr", "127.0.0.1:0"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("not a usable Kaifang database"), "{}", text(&o));
+    assert_eq!(std::fs::read(dir.join("kaifang.db")).unwrap(), b"definitely not sqlite");
+
+    let newer = tmp.path().join("newer");
+    assert!(run(&newer, &["demo"]).status.success());
+    // Simulate a newer binary having migrated the directory.
+    let db = newer.join("kaifang.db");
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (99990101000000, 'future', '2099-01-01', 1, x'00', 0)\"); c.commit()")
+        .arg(&db)
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        eprintln!("python3 with sqlite3 not available; skipping the newer-schema half");
+        return;
+    }
+    let before = std::fs::read(&db).unwrap();
+    let o = run(&newer, &["serve", "--addr", "127.0.0.1:0"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("newer Kaifang"), "{}", text(&o));
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let o = run(tmp.path(), &["serve", "--addr", &addr]);
+    assert!(!o.status.success());
+    let t = text(&o);
+    assert!(t.contains(&format!("cannot listen on {addr}")) && t.contains("--addr"), "{t}");
+}
+
+#[test]
+fn serve_starts_fast_on_an_existing_directory_and_idles_small() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(run(tmp.path(), &["demo"]).status.success());
+    let t0 = Instant::now();
+    let server = Server::start(tmp.path());
+    let ready = t0.elapsed();
+    // Generous for an unoptimised test build on a loaded machine; the release binary is far
+    // quicker (see the README).
+    assert!(ready < Duration::from_secs(3), "healthz after {ready:?}");
+    let log = server.log.lock().unwrap().clone();
+    assert!(log.contains("demo accounts") && log.contains("kaifang-demo") && log.contains("data directory"), "{log}");
+    let (cookie, _) = login(server.addr, "leader", "kaifang-demo");
+    for path in ["/api/overview", "/api/orgs", "/api/audit"] {
+        assert_eq!(http(server.addr, "GET", path, &[("cookie", &cookie)], "").0, 200);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap_or_default();
+    if let Some(kb) = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok()) {
+        assert!(kb < 100 * 1024, "idle RSS {kb} kB");
+    }
+    server.terminate();
+}
+
+#[test]
+fn backup_while_serving_then_restore_when_stopped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let server = Server::start(&dir);
+    let backup = tmp.path().join("snap.db");
+    let o = run(&dir, &["backup", backup.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&dir, &["restore", backup.to_str().unwrap()]);
+    assert!(!o.status.success(), "restore must refuse while serving");
+    assert!(text(&o).contains("in use"), "{}", text(&o));
+    server.terminate();
+
+    assert!(run(&dir, &["user", "add", "after.backup", "--role", "leader", "--org", "jl-gov"]).status.success());
+    assert!(text(&run(&dir, &["user", "list"])).contains("after.backup"));
+    let o = run(&dir, &["restore", backup.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("kept as"), "{}", text(&o));
+    assert!(!text(&run(&dir, &["user", "list"])).contains("after.backup"));
+    assert!(run(&dir, &["check"]).status.success());
+
+    let o = run(&dir, &["restore", dir.join("kaifang.toml").to_str().unwrap()]);
+    assert!(!o.status.success(), "a file that is not a database is refused");
+    assert!(run(&dir, &["check"]).status.success(), "and the database is untouched");
+}
+
+#[test]
+fn kill_9_during_writes_loses_no_committed_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let mut server = Server::start(&dir);
+    let (cookie, csrf) = login(server.addr, "admin", "kaifang-demo");
+    let addr = server.addr;
+    let writer = std::thread::spawn(move || {
+        let mut acknowledged = Vec::new();
+        for i in 0..10_000 {
+            let body = format!(r#"{{"name":"durable-{i}"}}"#);
+            let (status, _, _) = http(addr, "POST", "/api/tokens", &[("cookie", &cookie), ("x-csrf-token", &csrf), ("content-type", "application/json")], &body);
+            if status != 201 {
+                break;
+            }
+            acknowledged.push(i);
+        }
+        acknowledged
+    });
+    std::thread::sleep(Duration::from_millis(700));
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    let acknowledged = writer.join().unwrap();
+    assert!(acknowledged.len() > 3, "the writer got going ({} writes)", acknowledged.len());
+    drop(server);
+
+    let server = Server::start(&dir);
+    let (cookie, _) = login(server.addr, "admin", "kaifang-demo");
+    let (_, _, body) = http(server.addr, "GET", "/api/tokens", &[("cookie", &cookie)], "");
+    for i in &acknowledged {
+        assert!(body.contains(&format!("\"durable-{i}\"")), "acknowledged write {i} lost");
+    }
+    let o = run(&dir, &["check"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn demo_reset_replaces_the_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(run(dir, &["demo"]).status.success());
+    let again = run(dir, &["demo"]);
+    assert!(!again.status.success() && text(&again).contains("--reset"));
+    assert!(run(dir, &["user", "add", "temp.user", "--role", "leader", "--org", "jl-gov"]).status.success());
+    let o = run(dir, &["demo", "--reset"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("kaifang-demo"));
+    assert!(!text(&run(dir, &["user", "list"])).contains("temp.user"));
+}
