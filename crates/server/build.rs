@@ -11,7 +11,15 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("web");
     std::fs::create_dir_all(&out).expect("create OUT_DIR/web");
 
-    for p in ["src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json"] {
+    for p in [
+        "src",
+        "public",
+        "index.html",
+        "package.json",
+        "package-lock.json",
+        "vite.config.ts",
+        "tsconfig.json",
+    ] {
         println!("cargo:rerun-if-changed={}", web.join(p).display());
     }
     println!("cargo:rerun-if-env-changed=KAIFANG_SKIP_WEB");
@@ -25,8 +33,14 @@ fn main() {
         return clear(&out);
     }
     let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
-    if !Command::new(npm).arg("--version").output().is_ok_and(|o| o.status.success()) {
-        println!("cargo:warning=Node.js/npm not found: building without the web UI (install Node.js 20 and rebuild)");
+    if !Command::new(npm)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        println!(
+            "cargo:warning=Node.js/npm not found: building without the web UI (install Node.js 20 and rebuild)"
+        );
         return clear(&out);
     }
     if needs_install(&web) {

@@ -8,7 +8,12 @@ use std::path::PathBuf;
 #[command(name = "kaifang", version, propagate_version = true)]
 pub struct Cli {
     /// The data directory (database, configuration, uploads, backups).
-    #[arg(long, global = true, env = "KAIFANG_DATA_DIR", default_value = "./kaifang-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "KAIFANG_DATA_DIR",
+        default_value = "./kaifang-data"
+    )]
     pub data_dir: PathBuf,
 
     /// Log filter, e.g. `info` or `kaifang_server=debug`.

@@ -12,16 +12,24 @@ use crate::progress;
 pub fn init_logging(args: &Cli) {
     let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
 }
 
 pub fn run(args: Cli) -> Result<()> {
     let dir = DataDir::new(&args.data_dir);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         match args.command {
             Command::Serve { addr } => serve(&dir, addr).await,
-            Command::Init { admin, password_stdin } => init(&dir, &admin, password_stdin).await,
+            Command::Init {
+                admin,
+                password_stdin,
+            } => init(&dir, &admin, password_stdin).await,
             Command::Demo { reset } => demo(&dir, reset).await,
             Command::User { command } => user(&dir, command).await,
             Command::Backup { file } => backup(&dir, &file).await,
@@ -29,7 +37,10 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Check => check(&dir).await,
             Command::Version => {
                 println!("kaifang {}", env!("CARGO_PKG_VERSION"));
-                println!("database schema version {}", kaifang_store::db::known_schema_version());
+                println!(
+                    "database schema version {}",
+                    kaifang_store::db::known_schema_version()
+                );
                 Ok(())
             }
         }
@@ -48,7 +59,8 @@ async fn serve(dir: &DataDir, addr: Option<std::net::SocketAddr>) -> Result<()> 
     if let Some(addr) = addr {
         config.server.addr = addr.to_string();
     }
-    let app = kaifang_server::Application::build(prepared.store.clone(), config, prepared.demo).await?;
+    let app =
+        kaifang_server::Application::build(prepared.store.clone(), config, prepared.demo).await?;
     let bound = app.local_addr()?;
     let root = std::fs::canonicalize(dir.root()).unwrap_or_else(|_| dir.root().to_path_buf());
     tracing::info!("data directory: {}", root.display());
@@ -56,11 +68,20 @@ async fn serve(dir: &DataDir, addr: Option<std::net::SocketAddr>) -> Result<()> 
         tracing::info!("created a new data directory with the synthetic demo data");
     }
     if prepared.demo {
-        let names: Vec<String> = DEMO_ACCOUNTS.iter().map(|(u, _, r, org)| format!("{u} ({r}, {org})")).collect();
-        tracing::info!("demo accounts: {}; password for all: {DEMO_PASSWORD}", names.join(", "));
+        let names: Vec<String> = DEMO_ACCOUNTS
+            .iter()
+            .map(|(u, _, r, org)| format!("{u} ({r}, {org})"))
+            .collect();
+        tracing::info!(
+            "demo accounts: {}; password for all: {DEMO_PASSWORD}",
+            names.join(", ")
+        );
     }
-    tracing::info!("Kaifang is serving on http://{bound}/ : open it in a browser and log in (API documentation at http://{bound}/api/docs)");
-    app.run_until_stopped(kaifang_server::shutdown_signal()).await?;
+    tracing::info!(
+        "Kaifang is serving on http://{bound}/ : open it in a browser and log in (API documentation at http://{bound}/api/docs)"
+    );
+    app.run_until_stopped(kaifang_server::shutdown_signal())
+        .await?;
     prepared.store.close().await;
     drop(prepared.lock);
     Ok(())
@@ -77,13 +98,18 @@ fn password_from(stdin: bool) -> Result<(Password, bool)> {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rngs::OsRng;
-    let p: String = (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+    let p: String = (0..16)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
     Ok((p.parse()?, true))
 }
 
 async fn open_locked(dir: &DataDir) -> Result<(kaifang_store::DirLock, Store)> {
     if !dir.is_initialised() {
-        bail!("{} is not a Kaifang data directory (no kaifang.db); run `kaifang init` or `kaifang serve` first", dir.root().display());
+        bail!(
+            "{} is not a Kaifang data directory (no kaifang.db); run `kaifang init` or `kaifang serve` first",
+            dir.root().display()
+        );
     }
     let lock = dir.lock()?;
     Config::load(&dir.config_path(), env)?;
@@ -93,21 +119,30 @@ async fn open_locked(dir: &DataDir) -> Result<(kaifang_store::DirLock, Store)> {
 
 async fn init(dir: &DataDir, admin: &str, password_stdin: bool) -> Result<()> {
     if dir.is_initialised() {
-        bail!("{} holds a database already; refusing to overwrite it", dir.root().display());
+        bail!(
+            "{} holds a database already; refusing to overwrite it",
+            dir.root().display()
+        );
     }
     let admin: Username = admin.parse()?;
     let (password, generated) = password_from(password_stdin)?;
     let lock = dir.lock()?;
     let store = Store::open(dir, true).await?;
-    store.initialise(&Who::cli("init"), &admin, &password).await?;
+    store
+        .initialise(&Who::cli("init"), &admin, &password)
+        .await?;
     if !dir.config_path().exists() {
-        std::fs::write(dir.config_path(), Config::template()).with_context(|| format!("writing {}", dir.config_path().display()))?;
+        std::fs::write(dir.config_path(), Config::template())
+            .with_context(|| format!("writing {}", dir.config_path().display()))?;
     }
     store.close().await;
     drop(lock);
     println!("initialised {}", dir.root().display());
     if generated {
-        println!("administrator: {admin}, password: {} (shown once; change it after logging in)", password.expose());
+        println!(
+            "administrator: {admin}, password: {} (shown once; change it after logging in)",
+            password.expose()
+        );
     } else {
         println!("administrator: {admin}");
     }
@@ -117,7 +152,11 @@ async fn init(dir: &DataDir, admin: &str, password_stdin: bool) -> Result<()> {
 async fn demo(dir: &DataDir, reset: bool) -> Result<()> {
     let lock = dir.lock()?;
     if reset {
-        for p in [dir.db_path(), dir.db_path().with_extension("db-wal"), dir.db_path().with_extension("db-shm")] {
+        for p in [
+            dir.db_path(),
+            dir.db_path().with_extension("db-wal"),
+            dir.db_path().with_extension("db-shm"),
+        ] {
             match std::fs::remove_file(&p) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -127,10 +166,15 @@ async fn demo(dir: &DataDir, reset: bool) -> Result<()> {
         match std::fs::remove_dir_all(dir.uploads_dir()) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("removing {}", dir.uploads_dir().display())),
+            Err(e) => {
+                return Err(e).with_context(|| format!("removing {}", dir.uploads_dir().display()));
+            }
         }
     } else if dir.is_initialised() {
-        bail!("{} holds a database already; use `kaifang demo --reset` to replace it with the demo", dir.root().display());
+        bail!(
+            "{} holds a database already; use `kaifang demo --reset` to replace it with the demo",
+            dir.root().display()
+        );
     }
     let store = Store::open(dir, true).await?;
     store.load_demo(&Who::cli("demo")).await?;
@@ -158,7 +202,13 @@ async fn user(dir: &DataDir, command: UserCommand) -> Result<()> {
 
 async fn user_command(store: &Store, command: UserCommand) -> Result<()> {
     match command {
-        UserCommand::Add(UserAdd { username, role, org, name, password_stdin }) => {
+        UserCommand::Add(UserAdd {
+            username,
+            role,
+            org,
+            name,
+            password_stdin,
+        }) => {
             let username: Username = username.parse()?;
             let role: Role = role.parse()?;
             let org = store.org_by_code(&org).await?;
@@ -177,25 +227,44 @@ async fn user_command(store: &Store, command: UserCommand) -> Result<()> {
             }
         }
         UserCommand::List => {
-            println!("{:<20} {:<11} {:<9} {}", "USERNAME", "ROLE", "STATUS", "ORGANISATION");
+            println!(
+                "{:<20} {:<11} {:<9} ORGANISATION",
+                "USERNAME", "ROLE", "STATUS"
+            );
             for u in store.users().await? {
                 let status = if u.disabled { "disabled" } else { "active" };
-                println!("{:<20} {:<11} {:<9} {} / {}", u.username, u.role, status, u.org_name_zh, u.org_name_en);
+                println!(
+                    "{:<20} {:<11} {:<9} {} / {}",
+                    u.username, u.role, status, u.org_name_zh, u.org_name_en
+                );
             }
         }
-        UserCommand::Passwd { username, password_stdin } => {
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
             let u = store.user_by_name(&username).await?;
             let (password, generated) = password_from(password_stdin)?;
-            store.set_password(&Who::cli("user passwd"), u.id, &password).await?;
-            println!("password of {} changed; its sessions have ended", u.username);
+            store
+                .set_password(&Who::cli("user passwd"), u.id, &password)
+                .await?;
+            println!(
+                "password of {} changed; its sessions have ended",
+                u.username
+            );
             if generated {
                 println!("password: {} (shown once)", password.expose());
             }
         }
         UserCommand::Disable { username } => {
             let u = store.user_by_name(&username).await?;
-            store.set_disabled(&Who::cli("user disable"), u.id, true).await?;
-            println!("{} disabled; its sessions have ended and its API tokens are revoked", u.username);
+            store
+                .set_disabled(&Who::cli("user disable"), u.id, true)
+                .await?;
+            println!(
+                "{} disabled; its sessions have ended and its API tokens are revoked",
+                u.username
+            );
         }
     }
     Ok(())
@@ -203,27 +272,43 @@ async fn user_command(store: &Store, command: UserCommand) -> Result<()> {
 
 async fn backup(dir: &DataDir, file: &std::path::Path) -> Result<()> {
     if !dir.is_initialised() {
-        bail!("{} is not a Kaifang data directory (no kaifang.db)", dir.root().display());
+        bail!(
+            "{} is not a Kaifang data directory (no kaifang.db)",
+            dir.root().display()
+        );
     }
     // No lock: a backup reads a consistent snapshot while a server may be writing.
     let store = Store::open(dir, false).await?;
     let bar = progress::bar("backup");
-    let info = store.backup_to(&Who::cli("backup"), file, progress::reporter(&bar)).await;
+    let info = store
+        .backup_to(&Who::cli("backup"), file, progress::reporter(&bar))
+        .await;
     bar.finish_and_clear();
     let info = info?;
     store.close().await;
-    println!("backup written to {} ({} bytes, {} pages)", info.path.display(), info.bytes, info.pages);
+    println!(
+        "backup written to {} ({} bytes, {} pages)",
+        info.path.display(),
+        info.bytes,
+        info.pages
+    );
     Ok(())
 }
 
 async fn restore(dir: &DataDir, file: &std::path::Path) -> Result<()> {
-    let lock = dir.lock().context("stop `kaifang serve` before restoring")?;
+    let lock = dir
+        .lock()
+        .context("stop `kaifang serve` before restoring")?;
     let bar = progress::bar("restore");
     let kept = kaifang_store::backup::restore(dir, file, progress::reporter(&bar)).await;
     bar.finish_and_clear();
     let kept = kept?;
     drop(lock);
-    println!("restored {} from {}", dir.db_path().display(), file.display());
+    println!(
+        "restored {} from {}",
+        dir.db_path().display(),
+        file.display()
+    );
     if let Some(k) = kept {
         println!("the previous database was kept as {}", k.display());
     }
@@ -238,13 +323,30 @@ async fn check(dir: &DataDir) -> Result<()> {
         Err(e) => problems.push(format!("configuration: {e}")),
     }
     if !dir.is_initialised() {
-        bail!("{} is not a Kaifang data directory (no kaifang.db)", dir.root().display());
+        bail!(
+            "{} is not a Kaifang data directory (no kaifang.db)",
+            dir.root().display()
+        );
     }
     let store = Store::open(dir, false).await?;
     let found = store.check().await?;
-    println!("  schema version: {}", kaifang_store::db::known_schema_version());
-    println!("  demo data: {}", if store.is_demo().await? { "yes (synthetic)" } else { "no" });
-    println!("  organisations: {}, users: {}", store.orgs(None).await?.len(), store.users().await?.len());
+    println!(
+        "  schema version: {}",
+        kaifang_store::db::known_schema_version()
+    );
+    println!(
+        "  demo data: {}",
+        if store.is_demo().await? {
+            "yes (synthetic)"
+        } else {
+            "no"
+        }
+    );
+    println!(
+        "  organisations: {}, users: {}",
+        store.orgs(None).await?.len(),
+        store.users().await?.len()
+    );
     problems.extend(found);
     store.close().await;
     if problems.is_empty() {

@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 fn kaifang(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kaifang"));
-    c.arg("--data-dir").arg(dir).env_remove("KAIFANG_ADDR").env("NO_COLOR", "1");
+    c.arg("--data-dir")
+        .arg(dir)
+        .env_remove("KAIFANG_ADDR")
+        .env("NO_COLOR", "1");
     c
 }
 
@@ -17,13 +20,28 @@ fn run(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn run_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = kaifang(dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let mut child = kaifang(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// A running `kaifang serve`, stopped (SIGKILL) on drop.
@@ -43,7 +61,12 @@ impl Drop for Server {
 impl Server {
     fn start(dir: &Path) -> Server {
         let started = Instant::now();
-        let mut child = kaifang(dir).args(["serve", "--addr", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = kaifang(dir)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let stdout = child.stdout.take().unwrap();
         let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let (tx, rx) = std::sync::mpsc::channel();
@@ -62,7 +85,12 @@ impl Server {
             Err(_) => {
                 let mut err = String::new();
                 let _ = child.kill();
-                child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+                child
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut err)
+                    .unwrap();
                 panic!("server did not start: {}{err}", log.lock().unwrap());
             }
         };
@@ -75,7 +103,10 @@ impl Server {
     }
 
     fn terminate(mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -88,12 +119,21 @@ impl Server {
 }
 
 /// Minimal HTTP/1.1 client: (status, headers, body).
-fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
     let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
         return (0, String::new(), String::new());
     };
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -105,14 +145,24 @@ fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], bo
     let mut resp = String::new();
     let _ = s.read_to_string(&mut resp);
     let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     (status, head.to_string(), body.to_string())
 }
 
 /// Logs in; returns (cookie header value, csrf token).
 fn login(addr: SocketAddr, user: &str, password: &str) -> (String, String) {
     let body = format!(r#"{{"username":"{user}","password":"{password}"}}"#);
-    let (status, head, body) = http(addr, "POST", "/api/auth/login", &[("content-type", "application/json")], &body);
+    let (status, head, body) = http(
+        addr,
+        "POST",
+        "/api/auth/login",
+        &[("content-type", "application/json")],
+        &body,
+    );
     assert_eq!(status, 200, "{body}");
     let cookie = head
         .lines()
@@ -120,7 +170,14 @@ fn login(addr: SocketAddr, user: &str, password: &str) -> (String, String) {
         .and_then(|c| c.split(';').next())
         .unwrap()
         .to_string();
-    let csrf = body.split(r#""csrf_token":""#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    let csrf = body
+        .split(r#""csrf_token":""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     (cookie, csrf)
 }
 
@@ -141,21 +198,62 @@ fn init_users_and_check() {
     assert!(dir.join("kaifang.toml").is_file());
     let again = run(&dir, &["init"]);
     assert!(!again.status.success());
-    assert!(text(&again).contains("refusing to overwrite"), "{}", text(&again));
+    assert!(
+        text(&again).contains("refusing to overwrite"),
+        "{}",
+        text(&again)
+    );
 
-    let o = run(&dir, &["user", "add", "zone.staff", "--role", "local", "--org", "cc-etdz", "--name", "园区"]);
+    let o = run(
+        &dir,
+        &[
+            "user",
+            "add",
+            "zone.staff",
+            "--role",
+            "local",
+            "--org",
+            "cc-etdz",
+            "--name",
+            "园区",
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("password: "), "a generated password is shown once");
-    let o = run(&dir, &["user", "add", "bad", "--role", "local", "--org", "jl-doc"]);
-    assert!(!o.status.success() && text(&o).contains("cannot belong"), "{}", text(&o));
-    let o = run(&dir, &["user", "add", "xy", "--role", "emperor", "--org", "jl-doc"]);
-    assert!(!o.status.success() && text(&o).contains("role"), "{}", text(&o));
-    let o = run_stdin(&dir, &["user", "passwd", "zone.staff", "--password-stdin"], "another-password\n");
+    assert!(
+        text(&o).contains("password: "),
+        "a generated password is shown once"
+    );
+    let o = run(
+        &dir,
+        &["user", "add", "bad", "--role", "local", "--org", "jl-doc"],
+    );
+    assert!(
+        !o.status.success() && text(&o).contains("cannot belong"),
+        "{}",
+        text(&o)
+    );
+    let o = run(
+        &dir,
+        &["user", "add", "xy", "--role", "emperor", "--org", "jl-doc"],
+    );
+    assert!(
+        !o.status.success() && text(&o).contains("role"),
+        "{}",
+        text(&o)
+    );
+    let o = run_stdin(
+        &dir,
+        &["user", "passwd", "zone.staff", "--password-stdin"],
+        "another-password\n",
+    );
     assert!(o.status.success(), "{}", text(&o));
     let o = run(&dir, &["user", "disable", "zone.staff"]);
     assert!(o.status.success(), "{}", text(&o));
     let list = text(&run(&dir, &["user", "list"]));
-    assert!(list.contains("admin") && list.contains("zone.staff") && list.contains("disabled"), "{list}");
+    assert!(
+        list.contains("admin") && list.contains("zone.staff") && list.contains("disabled"),
+        "{list}"
+    );
 
     let o = run(&dir, &["check"]);
     assert!(o.status.success(), "{}", text(&o));
@@ -164,7 +262,10 @@ fn init_users_and_check() {
     // The administrator logs in over HTTP with the password given at init.
     let server = Server::start(&dir);
     login(server.addr, "admin", "a-strong-password");
-    assert!(!server.log.lock().unwrap().contains("demo accounts"), "not a demo directory");
+    assert!(
+        !server.log.lock().unwrap().contains("demo accounts"),
+        "not a demo directory"
+    );
 }
 
 #[test]
@@ -172,11 +273,18 @@ fn invalid_config_names_the_file_and_key() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     assert!(run(dir, &["demo"]).status.success());
-    std::fs::write(dir.join("kaifang.toml"), "[server]\nrequest_timeout_secs = \"soon\"\n").unwrap();
+    std::fs::write(
+        dir.join("kaifang.toml"),
+        "[server]\nrequest_timeout_secs = \"soon\"\n",
+    )
+    .unwrap();
     let o = run(dir, &["serve", "--addr", "127.0.0.1:0"]);
     assert!(!o.status.success());
     let t = text(&o);
-    assert!(t.contains("kaifang.toml") && t.contains("server.request_timeout_secs"), "{t}");
+    assert!(
+        t.contains("kaifang.toml") && t.contains("server.request_timeout_secs"),
+        "{t}"
+    );
     std::fs::write(dir.join("kaifang.toml"), "[server]\nport = 1\n").unwrap();
     let t = text(&run(dir, &["check"]));
     assert!(t.contains("kaifang.toml") && t.contains("port"), "{t}");
@@ -189,8 +297,15 @@ fn a_corrupt_or_newer_database_is_refused_and_left_untouched() {
     std::fs::write(dir.join("kaifang.db"), b"definitely not sqlite").unwrap();
     let o = run(dir, &["serve", "--addr", "127.0.0.1:0"]);
     assert!(!o.status.success());
-    assert!(text(&o).contains("not a usable Kaifang database"), "{}", text(&o));
-    assert_eq!(std::fs::read(dir.join("kaifang.db")).unwrap(), b"definitely not sqlite");
+    assert!(
+        text(&o).contains("not a usable Kaifang database"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        std::fs::read(dir.join("kaifang.db")).unwrap(),
+        b"definitely not sqlite"
+    );
 
     let newer = tmp.path().join("newer");
     assert!(run(&newer, &["demo"]).status.success());
@@ -220,7 +335,10 @@ fn a_port_in_use_is_a_clear_error() {
     let o = run(tmp.path(), &["serve", "--addr", &addr]);
     assert!(!o.status.success());
     let t = text(&o);
-    assert!(t.contains(&format!("cannot listen on {addr}")) && t.contains("--addr"), "{t}");
+    assert!(
+        t.contains(&format!("cannot listen on {addr}")) && t.contains("--addr"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -234,14 +352,27 @@ fn serve_starts_fast_on_an_existing_directory_and_idles_small() {
     // quicker (see the README).
     assert!(ready < Duration::from_secs(3), "healthz after {ready:?}");
     let log = server.log.lock().unwrap().clone();
-    assert!(log.contains("demo accounts") && log.contains("kaifang-demo") && log.contains("data directory"), "{log}");
+    assert!(
+        log.contains("demo accounts")
+            && log.contains("kaifang-demo")
+            && log.contains("data directory"),
+        "{log}"
+    );
     let (cookie, _) = login(server.addr, "leader", "kaifang-demo");
     for path in ["/api/overview", "/api/orgs", "/api/audit"] {
-        assert_eq!(http(server.addr, "GET", path, &[("cookie", &cookie)], "").0, 200);
+        assert_eq!(
+            http(server.addr, "GET", path, &[("cookie", &cookie)], "").0,
+            200
+        );
     }
     std::thread::sleep(Duration::from_millis(300));
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap_or_default();
-    if let Some(kb) = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok()) {
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap_or_default();
+    if let Some(kb) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+    {
         assert!(kb < 100 * 1024, "idle RSS {kb} kB");
     }
     server.terminate();
@@ -260,7 +391,22 @@ fn backup_while_serving_then_restore_when_stopped() {
     assert!(text(&o).contains("in use"), "{}", text(&o));
     server.terminate();
 
-    assert!(run(&dir, &["user", "add", "after.backup", "--role", "leader", "--org", "jl-gov"]).status.success());
+    assert!(
+        run(
+            &dir,
+            &[
+                "user",
+                "add",
+                "after.backup",
+                "--role",
+                "leader",
+                "--org",
+                "jl-gov"
+            ]
+        )
+        .status
+        .success()
+    );
     assert!(text(&run(&dir, &["user", "list"])).contains("after.backup"));
     let o = run(&dir, &["restore", backup.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
@@ -268,9 +414,18 @@ fn backup_while_serving_then_restore_when_stopped() {
     assert!(!text(&run(&dir, &["user", "list"])).contains("after.backup"));
     assert!(run(&dir, &["check"]).status.success());
 
-    let o = run(&dir, &["restore", dir.join("kaifang.toml").to_str().unwrap()]);
-    assert!(!o.status.success(), "a file that is not a database is refused");
-    assert!(run(&dir, &["check"]).status.success(), "and the database is untouched");
+    let o = run(
+        &dir,
+        &["restore", dir.join("kaifang.toml").to_str().unwrap()],
+    );
+    assert!(
+        !o.status.success(),
+        "a file that is not a database is refused"
+    );
+    assert!(
+        run(&dir, &["check"]).status.success(),
+        "and the database is untouched"
+    );
 }
 
 #[test]
@@ -284,7 +439,17 @@ fn kill_9_during_writes_loses_no_committed_data() {
         let mut acknowledged = Vec::new();
         for i in 0..10_000 {
             let body = format!(r#"{{"name":"durable-{i}"}}"#);
-            let (status, _, _) = http(addr, "POST", "/api/tokens", &[("cookie", &cookie), ("x-csrf-token", &csrf), ("content-type", "application/json")], &body);
+            let (status, _, _) = http(
+                addr,
+                "POST",
+                "/api/tokens",
+                &[
+                    ("cookie", &cookie),
+                    ("x-csrf-token", &csrf),
+                    ("content-type", "application/json"),
+                ],
+                &body,
+            );
             if status != 201 {
                 break;
             }
@@ -296,14 +461,27 @@ fn kill_9_during_writes_loses_no_committed_data() {
     server.child.kill().unwrap(); // SIGKILL
     server.child.wait().unwrap();
     let acknowledged = writer.join().unwrap();
-    assert!(acknowledged.len() > 3, "the writer got going ({} writes)", acknowledged.len());
+    assert!(
+        acknowledged.len() > 3,
+        "the writer got going ({} writes)",
+        acknowledged.len()
+    );
     drop(server);
 
     let server = Server::start(&dir);
     let (cookie, _) = login(server.addr, "admin", "kaifang-demo");
-    let (_, _, body) = http(server.addr, "GET", "/api/tokens", &[("cookie", &cookie)], "");
+    let (_, _, body) = http(
+        server.addr,
+        "GET",
+        "/api/tokens",
+        &[("cookie", &cookie)],
+        "",
+    );
     for i in &acknowledged {
-        assert!(body.contains(&format!("\"durable-{i}\"")), "acknowledged write {i} lost");
+        assert!(
+            body.contains(&format!("\"durable-{i}\"")),
+            "acknowledged write {i} lost"
+        );
     }
     let o = run(&dir, &["check"]);
     assert!(o.status.success(), "{}", text(&o));
@@ -316,7 +494,22 @@ fn demo_reset_replaces_the_database() {
     assert!(run(dir, &["demo"]).status.success());
     let again = run(dir, &["demo"]);
     assert!(!again.status.success() && text(&again).contains("--reset"));
-    assert!(run(dir, &["user", "add", "temp.user", "--role", "leader", "--org", "jl-gov"]).status.success());
+    assert!(
+        run(
+            dir,
+            &[
+                "user",
+                "add",
+                "temp.user",
+                "--role",
+                "leader",
+                "--org",
+                "jl-gov"
+            ]
+        )
+        .status
+        .success()
+    );
     let o = run(dir, &["demo", "--reset"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("kaifang-demo"));

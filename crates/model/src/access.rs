@@ -196,7 +196,11 @@ mod tests {
         use Decision::*;
         for role in Role::ALL {
             let a = actor(role, OWN, &[]);
-            let other = if role == Role::Enterprise { NotFound } else { Allow };
+            let other = if role == Role::Enterprise {
+                NotFound
+            } else {
+                Allow
+            };
             assert_eq!(a.read_org(OTHER), other, "{role}");
             let edit_other = match role {
                 Role::Admin => Allow,
@@ -204,7 +208,11 @@ mod tests {
                 _ => Forbidden,
             };
             assert_eq!(a.edit_org(OTHER), edit_other, "{role}");
-            let edit_own = if role == Role::Leader { Forbidden } else { Allow };
+            let edit_own = if role == Role::Leader {
+                Forbidden
+            } else {
+                Allow
+            };
             assert_eq!(a.edit_org(OWN), edit_own, "{role}");
         }
     }

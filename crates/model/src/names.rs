@@ -114,7 +114,9 @@ impl FromStr for RegionCode {
         if !(11..=82).contains(&province) {
             return Err(err("first two digits are not a province-level code"));
         }
-        s.parse().map(RegionCode).map_err(|_| err("must be six digits"))
+        s.parse()
+            .map(RegionCode)
+            .map_err(|_| err("must be six digits"))
     }
 }
 

@@ -1,11 +1,11 @@
 //! Who is asking: session cookies for people, bearer tokens for machines, CSRF protection
 //! for cookie-authenticated writes, and login rate limiting.
 
+use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use kaifang_model::{Actor, Password};
 use kaifang_store::accounts::Principal;
 use kaifang_store::audit::Who;
@@ -68,7 +68,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// Compares secrets without stopping at the first difference.
 fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -82,7 +86,11 @@ impl FromRequestParts<AppState> for Caller {
                 .token_principal(token)
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
-            return Ok(Caller { principal, request_id, csrf_token: None });
+            return Ok(Caller {
+                principal,
+                request_id,
+                csrf_token: None,
+            });
         }
         let secret = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthorized)?;
         let (principal, csrf) = state
@@ -103,7 +111,11 @@ impl FromRequestParts<AppState> for Caller {
                 ));
             }
         }
-        Ok(Caller { principal, request_id, csrf_token: Some(csrf) })
+        Ok(Caller {
+            principal,
+            request_id,
+            csrf_token: Some(csrf),
+        })
     }
 }
 
@@ -119,7 +131,11 @@ pub struct LoginLimiter {
 
 impl LoginLimiter {
     pub fn new(max: u32, window: Duration) -> LoginLimiter {
-        LoginLimiter { max: max as usize, window, failures: Mutex::new(HashMap::new()) }
+        LoginLimiter {
+            max: max as usize,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
     }
 
     fn keys(username: &str, ip: Option<SocketAddr>) -> Vec<String> {
@@ -137,12 +153,19 @@ impl LoginLimiter {
         let mut wait = None;
         for key in Self::keys(username, ip) {
             if let Some(q) = map.get_mut(&key) {
-                while q.front().is_some_and(|t| now.duration_since(*t) > self.window) {
+                while q
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) > self.window)
+                {
                     q.pop_front();
                 }
                 if q.len() >= self.max {
                     let oldest = q.front().copied().unwrap_or(now);
-                    let left = self.window.saturating_sub(now.duration_since(oldest)).as_secs() + 1;
+                    let left = self
+                        .window
+                        .saturating_sub(now.duration_since(oldest))
+                        .as_secs()
+                        + 1;
                     wait = Some(wait.map_or(left, |w: u64| w.max(left)));
                 }
             }
@@ -184,9 +207,16 @@ pub struct SessionInfo {
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: u64) -> HeaderValue {
-    let secure = if state.config.server.secure_cookies { "; Secure" } else { "" };
-    let v = format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}");
-    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("kaifang_session=; Max-Age=0"))
+    let secure = if state.config.server.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let v = format!(
+        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+    );
+    HeaderValue::from_str(&v)
+        .unwrap_or_else(|_| HeaderValue::from_static("kaifang_session=; Max-Age=0"))
 }
 
 /// Log in with a username and password; sets the session cookie.
@@ -209,35 +239,65 @@ pub async fn login(
         )
         .with_details(serde_json::json!({ "retry_after_secs": wait })));
     }
-    let Some(principal) = state.store.authenticate(&req.username, &req.password).await? else {
+    let Some(principal) = state
+        .store
+        .authenticate(&req.username, &req.password)
+        .await?
+    else {
         state.limiter.failed(&req.username, ip);
         state
             .store
-            .record(&Who::anonymous(&req.username, rid), "auth.login_failed", None, serde_json::json!({ "ip": addr.ip().to_string() }))
+            .record(
+                &Who::anonymous(&req.username, rid),
+                "auth.login_failed",
+                None,
+                serde_json::json!({ "ip": addr.ip().to_string() }),
+            )
             .await?;
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong username or password"));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "wrong username or password",
+        ));
     };
     state.limiter.succeeded(&req.username);
     let hours = state.config.auth.session_hours;
-    let session = state.store.create_session(&principal.who(rid), principal, hours).await?;
+    let session = state
+        .store
+        .create_session(&principal.who(rid), principal, hours)
+        .await?;
     let cookie = session_cookie(&state, &session.secret, hours * 3600);
-    let body = SessionInfo { user: session.principal, csrf_token: Some(session.csrf_token) };
+    let body = SessionInfo {
+        user: session.principal,
+        csrf_token: Some(session.csrf_token),
+    };
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
 /// End the current session.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn logout(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
         state.store.end_session(&caller.who(), secret).await?;
     }
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie(&state, "", 0))]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
+    )
+        .into_response())
 }
 
 /// The logged-in user, their organisation and the session's CSRF token.
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth", responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
 pub async fn me(caller: Caller) -> Json<SessionInfo> {
-    Json(SessionInfo { user: caller.principal, csrf_token: caller.csrf_token })
+    Json(SessionInfo {
+        user: caller.principal,
+        csrf_token: caller.csrf_token,
+    })
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -263,8 +323,14 @@ pub async fn change_password(
     if !ok {
         return Err(ApiError::invalid("current_password: wrong password"));
     }
-    let new: Password = req.new_password.parse().map_err(|e: kaifang_model::ParseError| ApiError::invalid(e.to_string()))?;
-    state.store.set_password(&caller.who(), caller.principal.id, &new).await?;
+    let new: Password = req
+        .new_password
+        .parse()
+        .map_err(|e: kaifang_model::ParseError| ApiError::invalid(e.to_string()))?;
+    state
+        .store
+        .set_password(&caller.who(), caller.principal.id, &new)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -281,7 +347,10 @@ mod tests {
             l.failed("a", Some(ip));
         }
         assert!(l.blocked("a", None).is_some());
-        assert!(l.blocked("b", Some(ip)).is_some(), "the address is blocked too");
+        assert!(
+            l.blocked("b", Some(ip)).is_some(),
+            "the address is blocked too"
+        );
         l.succeeded("a");
         assert!(l.blocked("a", None).is_none());
     }
@@ -289,7 +358,10 @@ mod tests {
     #[test]
     fn cookies_and_secrets() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; kaifang_session=xyz; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; kaifang_session=xyz; b=2"),
+        );
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("xyz"));
         assert!(same_secret("abc", "abc"));
         assert!(!same_secret("abc", "abd"));

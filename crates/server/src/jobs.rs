@@ -23,8 +23,14 @@ struct Live {
 impl JobContext {
     /// Records progress in [0, 1].
     pub fn progress(&self, fraction: f64) {
-        let f = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
-        self.live.progress_bits.store(f.to_bits(), Ordering::Relaxed);
+        let f = if fraction.is_finite() {
+            fraction.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        self.live
+            .progress_bits
+            .store(f.to_bits(), Ordering::Relaxed);
     }
 
     /// Whether someone asked the job to stop; long work checks between steps.
@@ -66,18 +72,32 @@ pub struct Starter {
 
 impl Jobs {
     pub fn new(store: Store) -> Jobs {
-        Jobs { store, live: Arc::default() }
+        Jobs {
+            store,
+            live: Arc::default(),
+        }
     }
 
     /// Starts `work` in the background and returns its record at once.
-    pub async fn spawn<F, Fut>(&self, kind: &str, starter: Starter, work: F) -> Result<Job, StoreError>
+    pub async fn spawn<F, Fut>(
+        &self,
+        kind: &str,
+        starter: Starter,
+        work: F,
+    ) -> Result<Job, StoreError>
     where
         F: FnOnce(JobContext) -> Fut + Send + 'static,
         Fut: Future<Output = Result<serde_json::Value, JobError>> + Send + 'static,
     {
         let id = uuid::Uuid::new_v4().to_string();
-        let job = self.store.insert_job(&id, kind, starter.user_id, starter.org_id).await?;
-        let live = Arc::new(Live { progress_bits: AtomicU64::new(0f64.to_bits()), cancel: AtomicBool::new(false) });
+        let job = self
+            .store
+            .insert_job(&id, kind, starter.user_id, starter.org_id)
+            .await?;
+        let live = Arc::new(Live {
+            progress_bits: AtomicU64::new(0f64.to_bits()),
+            cancel: AtomicBool::new(false),
+        });
         self.lock().insert(id.clone(), live.clone());
         let this = self.clone();
         tokio::spawn(async move {
@@ -86,14 +106,25 @@ impl Jobs {
                 tracing::error!(job = %id, error = %e, "cannot mark job as started");
             }
             // A panicking job must still end as failed, not stay "running" forever.
-            let outcome = tokio::spawn(work(ctx)).await.unwrap_or_else(|e| Err(JobError::Failed(format!("the job crashed: {e}"))));
+            let outcome = tokio::spawn(work(ctx))
+                .await
+                .unwrap_or_else(|e| Err(JobError::Failed(format!("the job crashed: {e}"))));
             let progress = f64::from_bits(live.progress_bits.load(Ordering::Relaxed));
             let (status, progress, message, result) = match outcome {
                 Ok(result) => (JobStatus::Succeeded, 1.0, None, Some(result)),
-                Err(JobError::Cancelled) => (JobStatus::Cancelled, progress, Some("cancelled".to_string()), None),
+                Err(JobError::Cancelled) => (
+                    JobStatus::Cancelled,
+                    progress,
+                    Some("cancelled".to_string()),
+                    None,
+                ),
                 Err(JobError::Failed(m)) => (JobStatus::Failed, progress, Some(m), None),
             };
-            if let Err(e) = this.store.job_finished(&id, status, progress, message.as_deref(), result.as_ref()).await {
+            if let Err(e) = this
+                .store
+                .job_finished(&id, status, progress, message.as_deref(), result.as_ref())
+                .await
+            {
                 tracing::error!(job = %id, error = %e, "cannot record the end of a job");
             }
             this.lock().remove(&id);
@@ -119,7 +150,13 @@ impl Jobs {
     }
 
     pub async fn list(&self, limit: i64) -> Result<Vec<Job>, StoreError> {
-        Ok(self.store.jobs(limit).await?.into_iter().map(|j| self.overlay(j)).collect())
+        Ok(self
+            .store
+            .jobs(limit)
+            .await?
+            .into_iter()
+            .map(|j| self.overlay(j))
+            .collect())
     }
 
     /// Asks a running job to stop. `Ok(false)` if it has already finished.
@@ -157,7 +194,10 @@ mod tests {
         (tmp, Jobs::new(store))
     }
 
-    const NOBODY: Starter = Starter { user_id: None, org_id: None };
+    const NOBODY: Starter = Starter {
+        user_id: None,
+        org_id: None,
+    };
 
     #[tokio::test]
     async fn a_job_reports_progress_and_its_result() {
@@ -202,10 +242,21 @@ mod tests {
     #[tokio::test]
     async fn a_failing_or_panicking_job_ends_as_failed() {
         let (_tmp, jobs) = jobs().await;
-        let a = jobs.spawn("test", NOBODY, |_| async { Err(JobError::Failed("bad input in row 3".into())) }).await.unwrap();
-        let b = jobs.spawn("test", NOBODY, |_| async { panic!("boom") }).await.unwrap();
+        let a = jobs
+            .spawn("test", NOBODY, |_| async {
+                Err(JobError::Failed("bad input in row 3".into()))
+            })
+            .await
+            .unwrap();
+        let b = jobs
+            .spawn("test", NOBODY, |_| async { panic!("boom") })
+            .await
+            .unwrap();
         let a = wait_finished(&jobs, &a.id).await;
-        assert_eq!((a.status, a.message.as_deref()), (JobStatus::Failed, Some("bad input in row 3")));
+        assert_eq!(
+            (a.status, a.message.as_deref()),
+            (JobStatus::Failed, Some("bad input in row 3"))
+        );
         let b = wait_finished(&jobs, &b.id).await;
         assert_eq!(b.status, JobStatus::Failed);
         assert!(b.message.unwrap().contains("crashed"));

@@ -38,7 +38,10 @@ pub enum ServeError {
     #[error(
         "cannot listen on {addr}: {source}; is another program (another Kaifang?) using it? Choose another address with --addr or KAIFANG_ADDR"
     )]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -57,7 +60,10 @@ pub struct Prepared {
 
 /// Locks and opens `dir` for serving. An empty or missing directory gets the demo data; an
 /// existing one is used as it is (and refused if corrupt or written by a newer version).
-pub async fn prepare(dir: &DataDir, env: impl Fn(&str) -> Option<String>) -> Result<Prepared, ServeError> {
+pub async fn prepare(
+    dir: &DataDir,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Prepared, ServeError> {
     let fresh = !dir.is_initialised();
     let lock = dir.lock()?;
     let config = Config::load(&dir.config_path(), env)?;
@@ -68,14 +74,24 @@ pub async fn prepare(dir: &DataDir, env: impl Fn(&str) -> Option<String>) -> Res
         created_demo = true;
     }
     if fresh && !dir.config_path().exists() {
-        std::fs::write(dir.config_path(), Config::template()).map_err(StoreError::io(dir.config_path()))?;
+        std::fs::write(dir.config_path(), Config::template())
+            .map_err(StoreError::io(dir.config_path()))?;
     }
     let interrupted = store.fail_interrupted_jobs().await?;
     if interrupted > 0 {
-        tracing::warn!(interrupted, "jobs left running by the previous process were marked failed");
+        tracing::warn!(
+            interrupted,
+            "jobs left running by the previous process were marked failed"
+        );
     }
     let demo = store.is_demo().await?;
-    Ok(Prepared { lock, store, config, created_demo, demo })
+    Ok(Prepared {
+        lock,
+        store,
+        config,
+        created_demo,
+        demo,
+    })
 }
 
 /// The server, bound and ready to run.
@@ -86,22 +102,35 @@ pub struct Application {
 
 impl Application {
     /// Binds `config.server.addr` (port 0 picks a free port: tests use that).
-    pub async fn build(store: Store, config: Config, demo: bool) -> Result<Application, ServeError> {
-        let addr: SocketAddr = config
-            .server
-            .addr
-            .parse()
-            .map_err(|_| StoreError::invalid("server.addr", format!("{:?} is not an address", config.server.addr)))?;
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+    pub async fn build(
+        store: Store,
+        config: Config,
+        demo: bool,
+    ) -> Result<Application, ServeError> {
+        let addr: SocketAddr = config.server.addr.parse().map_err(|_| {
+            StoreError::invalid(
+                "server.addr",
+                format!("{:?} is not an address", config.server.addr),
+            )
+        })?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
         let auth = &config.auth;
         let state = AppState {
             jobs: Jobs::new(store.clone()),
-            limiter: Arc::new(LoginLimiter::new(auth.login_max_failures, Duration::from_secs(auth.login_window_minutes * 60))),
+            limiter: Arc::new(LoginLimiter::new(
+                auth.login_max_failures,
+                Duration::from_secs(auth.login_window_minutes * 60),
+            )),
             store,
             config: Arc::new(config),
             demo,
         };
-        Ok(Application { listener, router: router(state) })
+        Ok(Application {
+            listener,
+            router: router(state),
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -109,10 +138,17 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
-    pub async fn run_until_stopped(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }
 
@@ -200,7 +236,12 @@ pub fn router(state: AppState) -> Router {
 
 fn timeout_error(e: BoxError) -> Response {
     if e.is::<tower::timeout::error::Elapsed>() {
-        ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout", "the request took too long").into_response()
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the request took too long",
+        )
+        .into_response()
     } else {
         ApiError::internal(e).into_response()
     }

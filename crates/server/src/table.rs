@@ -3,9 +3,9 @@
 //! A handler builds its rows once as a [`Table`]; [`respond`] turns it into JSON items or
 //! into an .xlsx file with headers in the reader's language.
 
+use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use rust_xlsxwriter::{Format, Workbook};
 use serde::{Deserialize, Serialize};
 

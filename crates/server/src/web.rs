@@ -23,10 +23,18 @@ pub async fn serve(uri: Uri) -> Response {
     if let Some(file) = Assets::get(path).filter(|_| !path.is_empty()) {
         let mime = file.metadata.mimetype().to_string();
         // Vite puts a content hash in every file name under assets/: cache those for good.
-        let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+        let cache = if path.starts_with("assets/") {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
         return (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_str(&mime)
+                        .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+                ),
                 (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
             ],
             file.data,
@@ -34,7 +42,11 @@ pub async fn serve(uri: Uri) -> Response {
             .into_response();
     }
     match Assets::get("index.html") {
-        Some(index) => ([(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))], Html(index.data)).into_response(),
+        Some(index) => (
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
+            Html(index.data),
+        )
+            .into_response(),
         None => Html(NOT_BUILT).into_response(),
     }
 }

@@ -14,7 +14,10 @@ async fn healthz_and_meta_answer_without_login() {
     let anon = app.anonymous();
     let h = anon.get("/healthz").send().await.unwrap();
     assert_eq!(h.status(), StatusCode::OK);
-    assert!(h.headers().contains_key("x-request-id"), "request id is echoed");
+    assert!(
+        h.headers().contains_key("x-request-id"),
+        "request id is echoed"
+    );
     let meta = anon.json("/api/meta").await;
     assert_eq!(meta["demo"], true);
     assert_eq!(meta["name"], "Kaifang");
@@ -26,7 +29,12 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
     let anon = app.anonymous();
     let mut messages = Vec::new();
     for (u, p) in [("admin", "wrong-password"), ("nobody", "kaifang-demo")] {
-        let r = anon.post("/api/auth/login").json(&json!({ "username": u, "password": p })).send().await.unwrap();
+        let r = anon
+            .post("/api/auth/login")
+            .json(&json!({ "username": u, "password": p }))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         let b = error_body(r).await;
         messages.push(b["message"].clone());
@@ -39,9 +47,16 @@ async fn disabled_accounts_cannot_log_in() {
     let app = spawn_app().await;
     let admin = app.login("admin").await;
     let faw = app.store.user_by_name("faw").await.unwrap();
-    let r = admin.post(&format!("/api/users/{}/disable", faw.id)).send().await.unwrap();
+    let r = admin
+        .post(&format!("/api/users/{}/disable", faw.id))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(app.login_with("faw", common::DEMO_PASSWORD).await.err(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(
+        app.login_with("faw", common::DEMO_PASSWORD).await.err(),
+        Some(StatusCode::UNAUTHORIZED)
+    );
 }
 
 #[tokio::test]
@@ -49,11 +64,21 @@ async fn repeated_failed_logins_are_rate_limited() {
     let app = spawn_app_with(|c| c.auth.login_max_failures = 3).await;
     let anon = app.anonymous();
     for _ in 0..3 {
-        let r = anon.post("/api/auth/login").json(&json!({ "username": "leader", "password": "guess-guess" })).send().await.unwrap();
+        let r = anon
+            .post("/api/auth/login")
+            .json(&json!({ "username": "leader", "password": "guess-guess" }))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     // Even the right password is refused while the account is cooling down.
-    let r = anon.post("/api/auth/login").json(&json!({ "username": "leader", "password": common::DEMO_PASSWORD })).send().await.unwrap();
+    let r = anon
+        .post("/api/auth/login")
+        .json(&json!({ "username": "leader", "password": common::DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let b = error_body(r).await;
     assert_eq!(b["code"], "rate_limited");
@@ -70,11 +95,23 @@ async fn session_cookie_is_httponly_and_strict_and_logout_ends_it() {
         .await
         .unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let s = app.login("leader").await;
-    assert_eq!(s.get("/api/auth/me").send().await.unwrap().status(), StatusCode::OK);
-    assert_eq!(s.post("/api/auth/logout").send().await.unwrap().status(), StatusCode::NO_CONTENT);
-    assert_eq!(s.get("/api/auth/me").send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        s.get("/api/auth/me").send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.post("/api/auth/logout").send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        s.get("/api/auth/me").send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -84,38 +121,93 @@ async fn cookie_writes_need_the_csrf_token() {
     let own = app.org_id("hc-gov").await;
     let path = format!("/api/orgs/{own}/contact");
     let token = s.csrf.take();
-    let r = s.request(reqwest::Method::PUT, &path).json(&json!({ "contact": "x" })).send().await.unwrap();
+    let r = s
+        .request(reqwest::Method::PUT, &path)
+        .json(&json!({ "contact": "x" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_body(r).await["code"], "csrf_failed");
-    let r = s.request(reqwest::Method::PUT, &path).header("x-csrf-token", "forged").json(&json!({ "contact": "x" })).send().await.unwrap();
+    let r = s
+        .request(reqwest::Method::PUT, &path)
+        .header("x-csrf-token", "forged")
+        .json(&json!({ "contact": "x" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     s.csrf = token;
-    let r = s.request(reqwest::Method::PUT, &path).json(&json!({ "contact": "商务局 0433-0000000" })).send().await.unwrap();
+    let r = s
+        .request(reqwest::Method::PUT, &path)
+        .json(&json!({ "contact": "商务局 0433-0000000" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.json::<Value>().await.unwrap()["contact"], "商务局 0433-0000000");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["contact"],
+        "商务局 0433-0000000"
+    );
 }
 
 #[tokio::test]
 async fn api_tokens_authenticate_machine_clients_until_revoked() {
     let app = spawn_app().await;
     let s = app.login("commerce").await;
-    let r = s.post("/api/tokens").json(&json!({ "name": "customs sync" })).send().await.unwrap();
+    let r = s
+        .post("/api/tokens")
+        .json(&json!({ "name": "customs sync" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let body: Value = r.json().await.unwrap();
     let token = body["token"].as_str().unwrap().to_string();
     let id = body["info"]["id"].as_i64().unwrap();
     let machine = reqwest::Client::new();
-    let me: Value = machine.get(app.url("/api/auth/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let me: Value = machine
+        .get(app.url("/api/auth/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["user"]["username"], "commerce");
     // Token clients write without CSRF tokens: there is no cookie to ride on.
-    let up = machine.post(app.url("/api/uploads")).bearer_auth(&token).multipart(csv_form("a.csv", "a,b\n1,2\n")).send().await.unwrap();
+    let up = machine
+        .post(app.url("/api/uploads"))
+        .bearer_auth(&token)
+        .multipart(csv_form("a.csv", "a,b\n1,2\n"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(up.status(), StatusCode::CREATED);
     let listed = s.json("/api/tokens").await;
-    assert!(listed["items"][0]["prefix"].as_str().unwrap().starts_with("kf_"));
-    assert!(!listed.to_string().contains(&token), "the secret is never listed");
-    let r = s.request(reqwest::Method::DELETE, &format!("/api/tokens/{id}")).send().await.unwrap();
+    assert!(
+        listed["items"][0]["prefix"]
+            .as_str()
+            .unwrap()
+            .starts_with("kf_")
+    );
+    assert!(
+        !listed.to_string().contains(&token),
+        "the secret is never listed"
+    );
+    let r = s
+        .request(reqwest::Method::DELETE, &format!("/api/tokens/{id}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let r = machine.get(app.url("/api/auth/me")).bearer_auth(&token).send().await.unwrap();
+    let r = machine
+        .get(app.url("/api/auth/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -129,12 +221,23 @@ async fn errors_share_one_body() {
     let r = s.get("/api/orgs/999999").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     error_body(r).await;
-    let r = s.post("/api/users").header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let r = s
+        .post("/api/users")
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     error_body(r).await;
     let r = s.post("/api/users").json(&json!({ "username": "X Y", "display_name": "d", "password": "long-enough-1", "role": "local", "org_id": 1 })).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(error_body(r).await["message"].as_str().unwrap().contains("username"));
+    assert!(
+        error_body(r).await["message"]
+            .as_str()
+            .unwrap()
+            .contains("username")
+    );
     let r = s.post("/api/users").json(&json!({ "username": "admin", "display_name": "d", "password": "long-enough-1", "role": "admin", "org_id": app.org_id("jl-gov").await })).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
     error_body(r).await;
@@ -148,7 +251,12 @@ async fn oversized_json_bodies_are_refused() {
     let app = spawn_app_with(|c| c.server.body_limit_mb = 1).await;
     let s = app.login("admin").await;
     let big = "x".repeat(2 * 1024 * 1024);
-    let r = s.post("/api/tokens").json(&json!({ "name": big })).send().await.unwrap();
+    let r = s
+        .post("/api/tokens")
+        .json(&json!({ "name": big }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_body(r).await["code"], "payload_too_large");
 }
@@ -158,24 +266,69 @@ async fn uploads_are_stored_by_content_hash_and_checked() {
     let app = spawn_app_with(|c| c.uploads.max_mb = 1).await;
     let s = app.login("hunchun").await;
     let text = "数据年月,商品编码,美元\n202401,87032390,\"1,234,567\"\n";
-    let a: Value = s.post("/api/uploads").multipart(csv_form("出口.csv", text)).send().await.unwrap().json().await.unwrap();
-    let b: Value = s.post("/api/uploads").multipart(csv_form("copy.csv", text)).send().await.unwrap().json().await.unwrap();
+    let a: Value = s
+        .post("/api/uploads")
+        .multipart(csv_form("出口.csv", text))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let b: Value = s
+        .post("/api/uploads")
+        .multipart(csv_form("copy.csv", text))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(a["sha256"], b["sha256"]);
     assert_ne!(a["id"], b["id"]);
     let sha = a["sha256"].as_str().unwrap();
-    let blob = app.dir.path().join("data/uploads").join(&sha[..2]).join(sha);
+    let blob = app
+        .dir
+        .path()
+        .join("data/uploads")
+        .join(&sha[..2])
+        .join(sha);
     assert_eq!(std::fs::read_to_string(blob).unwrap(), text);
-    let r = s.get(&format!("/api/uploads/{}/content", a["id"])).send().await.unwrap();
-    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("UTF-8''%E5%87%BA"));
+    let r = s
+        .get(&format!("/api/uploads/{}/content", a["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("UTF-8''%E5%87%BA")
+    );
     assert_eq!(r.text().await.unwrap(), text);
 
-    let r = s.post("/api/uploads").multipart(csv_form("tool.exe", "MZ")).send().await.unwrap();
+    let r = s
+        .post("/api/uploads")
+        .multipart(csv_form("tool.exe", "MZ"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     error_body(r).await;
-    let r = s.post("/api/uploads").multipart(csv_form("fake.xlsx", "not a zip")).send().await.unwrap();
+    let r = s
+        .post("/api/uploads")
+        .multipart(csv_form("fake.xlsx", "not a zip"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let big = "a,b\n".repeat(600 * 1024);
-    let r = s.post("/api/uploads").multipart(csv_form("big.csv", &big)).send().await.unwrap();
+    let r = s
+        .post("/api/uploads")
+        .multipart(csv_form("big.csv", &big))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     error_body(r).await;
 }
@@ -184,19 +337,59 @@ async fn uploads_are_stored_by_content_hash_and_checked() {
 async fn lists_export_to_xlsx_with_headers_in_the_readers_language() {
     let app = spawn_app().await;
     let s = app.login("admin").await;
-    for path in ["/api/orgs", "/api/users", "/api/audit", "/api/jobs", "/api/uploads"] {
-        let r = s.get(&format!("{path}?format=xlsx&lang=zh")).send().await.unwrap();
+    for path in [
+        "/api/orgs",
+        "/api/users",
+        "/api/audit",
+        "/api/jobs",
+        "/api/uploads",
+    ] {
+        let r = s
+            .get(&format!("{path}?format=xlsx&lang=zh"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{path}");
-        assert_eq!(r.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-        assert!(r.headers()["content-disposition"].to_str().unwrap().contains(".xlsx"));
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(".xlsx")
+        );
         let bytes = r.bytes().await.unwrap();
-        assert!(bytes.starts_with(b"PK\x03\x04"), "{path} is a zip container");
+        assert!(
+            bytes.starts_with(b"PK\x03\x04"),
+            "{path} is a zip container"
+        );
     }
     // The organisations sheet carries the registry: look inside the shared strings.
-    let bytes = s.get("/api/orgs?format=xlsx&lang=zh").send().await.unwrap().bytes().await.unwrap();
+    let bytes = s
+        .get("/api/orgs?format=xlsx&lang=zh")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     let strings = unzip_entry(&bytes, "xl/sharedStrings.xml");
-    assert!(strings.contains("中文名称") && strings.contains("长春经济技术开发区"), "{}", &strings[..200.min(strings.len())]);
-    let bytes = s.get("/api/orgs?format=xlsx").header("accept-language", "en-GB").send().await.unwrap().bytes().await.unwrap();
+    assert!(
+        strings.contains("中文名称") && strings.contains("长春经济技术开发区"),
+        "{}",
+        &strings[..200.min(strings.len())]
+    );
+    let bytes = s
+        .get("/api/orgs?format=xlsx")
+        .header("accept-language", "en-GB")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert!(unzip_entry(&bytes, "xl/sharedStrings.xml").contains("Name (Chinese)"));
 }
 
@@ -205,7 +398,10 @@ fn unzip_entry(zip: &[u8], name: &str) -> String {
     let mut i = 0;
     while i + 30 <= zip.len() && zip[i..i + 4] == *b"PK\x03\x04" {
         let u16_at = |o: usize| u16::from_le_bytes([zip[i + o], zip[i + o + 1]]) as usize;
-        let u32_at = |o: usize| u32::from_le_bytes([zip[i + o], zip[i + o + 1], zip[i + o + 2], zip[i + o + 3]]) as usize;
+        let u32_at = |o: usize| {
+            u32::from_le_bytes([zip[i + o], zip[i + o + 1], zip[i + o + 2], zip[i + o + 3]])
+                as usize
+        };
         let (method, csize, nlen, xlen) = (u16_at(8), u32_at(18), u16_at(26), u16_at(28));
         let fname = std::str::from_utf8(&zip[i + 30..i + 30 + nlen]).unwrap_or("");
         let data = &zip[i + 30 + nlen + xlen..i + 30 + nlen + xlen + csize];
@@ -224,7 +420,9 @@ fn unzip_entry(zip: &[u8], name: &str) -> String {
 fn inflate(data: &[u8]) -> String {
     use std::io::Read;
     let mut out = String::new();
-    flate2::read::DeflateDecoder::new(data).read_to_string(&mut out).unwrap();
+    flate2::read::DeflateDecoder::new(data)
+        .read_to_string(&mut out)
+        .unwrap();
     out
 }
 
@@ -251,10 +449,20 @@ async fn a_backup_job_reports_progress_and_produces_a_database() {
     let header = std::fs::read(&path).unwrap();
     assert!(header.starts_with(b"SQLite format 3\0"));
     // Finished jobs cannot be cancelled.
-    let r = s.post(&format!("/api/jobs/{id}/cancel")).send().await.unwrap();
+    let r = s
+        .post(&format!("/api/jobs/{id}/cancel"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let jobs = s.json("/api/jobs").await;
-    assert!(jobs["items"].as_array().unwrap().iter().any(|j| j["id"] == id));
+    assert!(
+        jobs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["id"] == id)
+    );
 }
 
 #[tokio::test]
@@ -269,10 +477,19 @@ async fn every_write_lands_in_the_audit_log_with_its_request_id() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
-    let _ = app.anonymous().post("/api/auth/login").json(&json!({ "username": "admin", "password": "nope-nope" })).send().await.unwrap();
+    let _ = app
+        .anonymous()
+        .post("/api/auth/login")
+        .json(&json!({ "username": "admin", "password": "nope-nope" }))
+        .send()
+        .await
+        .unwrap();
     let audit = s.json("/api/audit").await;
     let items = audit["items"].as_array().unwrap();
-    let created = items.iter().find(|e| e["action"] == "user.create").expect("user.create entry");
+    let created = items
+        .iter()
+        .find(|e| e["action"] == "user.create")
+        .expect("user.create entry");
     assert_eq!(created["actor"], "admin");
     assert_eq!(created["request_id"], "test-req-42");
     assert_eq!(created["details"]["username"], "zone.staff");
@@ -286,7 +503,12 @@ async fn overview_counts_the_registry() {
     let s = app.login("leader").await;
     let o = s.json("/api/overview").await;
     assert_eq!(o["demo"], true);
-    let zones = o["organisations_by_kind"].as_array().unwrap().iter().find(|k| k["kind"] == "zone").unwrap();
+    let zones = o["organisations_by_kind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "zone")
+        .unwrap();
     assert!(zones["count"].as_i64().unwrap() >= 15);
     assert_eq!(o["audit_by_day"].as_array().unwrap().len(), 30);
     assert_eq!(o["users_by_role"].as_array().unwrap().len(), 5);
@@ -300,7 +522,14 @@ async fn openapi_document_and_docs_page_are_served() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["paths"]["/api/orgs"]["get"].is_object());
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
-    let page = anon.get("/api/docs").send().await.unwrap().text().await.unwrap();
+    let page = anon
+        .get("/api/docs")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("/api/openapi.json"));
 }
 
@@ -311,7 +540,10 @@ async fn the_ui_route_serves_html_with_or_without_a_built_ui() {
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     if kaifang_server::web::ui_built() {
-        assert!(html.contains("<div id=\"app\""), "the SPA index for a client-side route");
+        assert!(
+            html.contains("<div id=\"app\""),
+            "the SPA index for a client-side route"
+        );
     } else {
         assert!(html.contains("Node.js"), "explains how to build the UI");
     }

@@ -62,8 +62,23 @@ async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
         .json()
         .await
         .unwrap();
-    let token: Value = admin.post("/api/tokens").json(&json!({ "name": "matrix" })).send().await.unwrap().json().await.unwrap();
-    let job: Value = admin.post("/api/backups").send().await.unwrap().json().await.unwrap();
+    let token: Value = admin
+        .post("/api/tokens")
+        .json(&json!({ "name": "matrix" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job: Value = admin
+        .post("/api/backups")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let job_id = job["id"].as_str().unwrap().to_string();
     for _ in 0..200 {
         let j = admin.json(&format!("/api/jobs/{job_id}")).await;
@@ -73,8 +88,14 @@ async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let upload = |s: &Session| {
-        let req = s.post("/api/uploads").multipart(csv_form("t.csv", "a\n1\n"));
-        async move { req.send().await.unwrap().json::<Value>().await.unwrap()["id"].as_i64().unwrap() }
+        let req = s
+            .post("/api/uploads")
+            .multipart(csv_form("t.csv", "a\n1\n"));
+        async move {
+            req.send().await.unwrap().json::<Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        }
     };
     Fixture {
         hc_gov: app.org_id("hc-gov").await,
@@ -90,42 +111,231 @@ async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
 }
 
 fn cases(f: &Fixture) -> Vec<Case> {
-    let case = |method: Method, template: &'static str, path: String, body: Body, expect: [u16; 5]| Case { method, template, path, body, expect };
-    let new_org = |code: &str| Body::Json(json!({ "code": code, "kind": "zone", "zone_type": "etdz", "name_zh": "测试区", "name_en": "Test zone", "source": "test" }));
-    let new_user = Body::Json(json!({ "username": "placeholder", "display_name": "u", "password": "long-enough-1", "role": "local", "org_id": f.etdz }));
+    let case =
+        |method: Method, template: &'static str, path: String, body: Body, expect: [u16; 5]| Case {
+            method,
+            template,
+            path,
+            body,
+            expect,
+        };
+    let new_org = |code: &str| {
+        Body::Json(
+            json!({ "code": code, "kind": "zone", "zone_type": "etdz", "name_zh": "测试区", "name_en": "Test zone", "source": "test" }),
+        )
+    };
+    let new_user = Body::Json(
+        json!({ "username": "placeholder", "display_name": "u", "password": "long-enough-1", "role": "local", "org_id": f.etdz }),
+    );
     let contact = || Body::Json(json!({ "contact": "0431-00000000" }));
     let t = f.target_user;
     vec![
-        case(Method::GET, "/api/overview", "/api/overview".into(), Body::None, [200, 200, 200, 200, 200]),
-        case(Method::GET, "/api/auth/me", "/api/auth/me".into(), Body::None, [200, 200, 200, 200, 200]),
-        case(Method::POST, "/api/auth/password", "/api/auth/password".into(), Body::Json(json!({ "current_password": "not-mine-at-all", "new_password": "long-enough-2" })), [422, 422, 422, 422, 422]),
-        case(Method::GET, "/api/orgs", "/api/orgs".into(), Body::None, [200, 200, 200, 200, 200]),
-        case(Method::POST, "/api/orgs", "/api/orgs".into(), new_org("matrix-zone"), [201, 403, 403, 403, 403]),
-        case(Method::GET, "/api/orgs/{id}", format!("/api/orgs/{}", f.hc_gov), Body::None, [200, 200, 200, 200, 404]),
-        case(Method::GET, "/api/orgs/{id}", format!("/api/orgs/{}", f.faw_org), Body::None, [200, 200, 200, 200, 200]),
-        case(Method::PUT, "/api/orgs/{id}/contact", format!("/api/orgs/{}/contact", f.hc_gov), contact(), [200, 403, 403, 200, 404]),
-        case(Method::PUT, "/api/orgs/{id}/contact", format!("/api/orgs/{}/contact", f.jl_doc), contact(), [200, 403, 200, 403, 404]),
-        case(Method::PUT, "/api/orgs/{id}/contact", format!("/api/orgs/{}/contact", f.faw_org), contact(), [200, 403, 403, 403, 200]),
-        case(Method::GET, "/api/users", "/api/users".into(), Body::None, [200, 403, 403, 403, 403]),
-        case(Method::POST, "/api/users", "/api/users".into(), new_user, [201, 403, 403, 403, 403]),
-        case(Method::POST, "/api/users/{id}/disable", format!("/api/users/{t}/disable"), Body::None, [200, 403, 403, 403, 403]),
-        case(Method::POST, "/api/users/{id}/enable", format!("/api/users/{t}/enable"), Body::None, [200, 403, 403, 403, 403]),
-        case(Method::PUT, "/api/users/{id}/password", format!("/api/users/{t}/password"), Body::Json(json!({ "password": "long-enough-3" })), [204, 403, 403, 403, 403]),
-        case(Method::GET, "/api/tokens", "/api/tokens".into(), Body::None, [200, 200, 200, 200, 200]),
-        case(Method::POST, "/api/tokens", "/api/tokens".into(), Body::Json(json!({ "name": "mine" })), [201, 201, 201, 201, 201]),
+        case(
+            Method::GET,
+            "/api/overview",
+            "/api/overview".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/auth/me",
+            "/api/auth/me".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::POST,
+            "/api/auth/password",
+            "/api/auth/password".into(),
+            Body::Json(
+                json!({ "current_password": "not-mine-at-all", "new_password": "long-enough-2" }),
+            ),
+            [422, 422, 422, 422, 422],
+        ),
+        case(
+            Method::GET,
+            "/api/orgs",
+            "/api/orgs".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::POST,
+            "/api/orgs",
+            "/api/orgs".into(),
+            new_org("matrix-zone"),
+            [201, 403, 403, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/orgs/{id}",
+            format!("/api/orgs/{}", f.hc_gov),
+            Body::None,
+            [200, 200, 200, 200, 404],
+        ),
+        case(
+            Method::GET,
+            "/api/orgs/{id}",
+            format!("/api/orgs/{}", f.faw_org),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::PUT,
+            "/api/orgs/{id}/contact",
+            format!("/api/orgs/{}/contact", f.hc_gov),
+            contact(),
+            [200, 403, 403, 200, 404],
+        ),
+        case(
+            Method::PUT,
+            "/api/orgs/{id}/contact",
+            format!("/api/orgs/{}/contact", f.jl_doc),
+            contact(),
+            [200, 403, 200, 403, 404],
+        ),
+        case(
+            Method::PUT,
+            "/api/orgs/{id}/contact",
+            format!("/api/orgs/{}/contact", f.faw_org),
+            contact(),
+            [200, 403, 403, 403, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/users",
+            "/api/users".into(),
+            Body::None,
+            [200, 403, 403, 403, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/users",
+            "/api/users".into(),
+            new_user,
+            [201, 403, 403, 403, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/users/{id}/disable",
+            format!("/api/users/{t}/disable"),
+            Body::None,
+            [200, 403, 403, 403, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/users/{id}/enable",
+            format!("/api/users/{t}/enable"),
+            Body::None,
+            [200, 403, 403, 403, 403],
+        ),
+        case(
+            Method::PUT,
+            "/api/users/{id}/password",
+            format!("/api/users/{t}/password"),
+            Body::Json(json!({ "password": "long-enough-3" })),
+            [204, 403, 403, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/tokens",
+            "/api/tokens".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::POST,
+            "/api/tokens",
+            "/api/tokens".into(),
+            Body::Json(json!({ "name": "mine" })),
+            [201, 201, 201, 201, 201],
+        ),
         // Someone else's token is "not found" to everyone but its owner.
-        case(Method::DELETE, "/api/tokens/{id}", format!("/api/tokens/{}", f.admin_token), Body::None, [204, 404, 404, 404, 404]),
-        case(Method::GET, "/api/audit", "/api/audit".into(), Body::None, [200, 200, 403, 403, 403]),
-        case(Method::GET, "/api/jobs", "/api/jobs".into(), Body::None, [200, 200, 200, 200, 200]),
-        case(Method::GET, "/api/jobs/{id}", format!("/api/jobs/{}", f.admin_job), Body::None, [200, 200, 200, 404, 404]),
-        case(Method::POST, "/api/jobs/{id}/cancel", format!("/api/jobs/{}/cancel", f.admin_job), Body::None, [409, 403, 403, 404, 404]),
-        case(Method::POST, "/api/backups", "/api/backups".into(), Body::None, [201, 403, 403, 403, 403]),
-        case(Method::GET, "/api/uploads", "/api/uploads".into(), Body::None, [200, 200, 200, 200, 200]),
-        case(Method::POST, "/api/uploads", "/api/uploads".into(), Body::Csv, [201, 403, 201, 201, 201]),
-        case(Method::GET, "/api/uploads/{id}", format!("/api/uploads/{}", f.hunchun_upload), Body::None, [200, 200, 200, 200, 404]),
-        case(Method::GET, "/api/uploads/{id}", format!("/api/uploads/{}", f.faw_upload), Body::None, [200, 200, 200, 404, 200]),
-        case(Method::GET, "/api/uploads/{id}/content", format!("/api/uploads/{}/content", f.hunchun_upload), Body::None, [200, 200, 200, 200, 404]),
-        case(Method::GET, "/api/uploads/{id}/content", format!("/api/uploads/{}/content", f.faw_upload), Body::None, [200, 200, 200, 404, 200]),
+        case(
+            Method::DELETE,
+            "/api/tokens/{id}",
+            format!("/api/tokens/{}", f.admin_token),
+            Body::None,
+            [204, 404, 404, 404, 404],
+        ),
+        case(
+            Method::GET,
+            "/api/audit",
+            "/api/audit".into(),
+            Body::None,
+            [200, 200, 403, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/jobs",
+            "/api/jobs".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/jobs/{id}",
+            format!("/api/jobs/{}", f.admin_job),
+            Body::None,
+            [200, 200, 200, 404, 404],
+        ),
+        case(
+            Method::POST,
+            "/api/jobs/{id}/cancel",
+            format!("/api/jobs/{}/cancel", f.admin_job),
+            Body::None,
+            [409, 403, 403, 404, 404],
+        ),
+        case(
+            Method::POST,
+            "/api/backups",
+            "/api/backups".into(),
+            Body::None,
+            [201, 403, 403, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/uploads",
+            "/api/uploads".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::POST,
+            "/api/uploads",
+            "/api/uploads".into(),
+            Body::Csv,
+            [201, 403, 201, 201, 201],
+        ),
+        case(
+            Method::GET,
+            "/api/uploads/{id}",
+            format!("/api/uploads/{}", f.hunchun_upload),
+            Body::None,
+            [200, 200, 200, 200, 404],
+        ),
+        case(
+            Method::GET,
+            "/api/uploads/{id}",
+            format!("/api/uploads/{}", f.faw_upload),
+            Body::None,
+            [200, 200, 200, 404, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/uploads/{id}/content",
+            format!("/api/uploads/{}/content", f.hunchun_upload),
+            Body::None,
+            [200, 200, 200, 200, 404],
+        ),
+        case(
+            Method::GET,
+            "/api/uploads/{id}/content",
+            format!("/api/uploads/{}/content", f.faw_upload),
+            Body::None,
+            [200, 200, 200, 404, 200],
+        ),
         // Logout ends the session, so it is tested last (see below).
     ]
 }
@@ -164,14 +374,22 @@ async fn every_route_for_every_role() {
     for c in &cases {
         let r = send(&anon, c, "anonymous").await;
         if r.status() != StatusCode::UNAUTHORIZED {
-            failures.push(format!("anonymous {} {}: {} (want 401)", c.method, c.path, r.status()));
+            failures.push(format!(
+                "anonymous {} {}: {} (want 401)",
+                c.method,
+                c.path,
+                r.status()
+            ));
         }
         for (i, role) in ROLES.iter().enumerate() {
             let r = send(&sessions[i], c, role).await;
             let got = r.status().as_u16();
             if got != c.expect[i] {
                 let body = r.text().await.unwrap_or_default();
-                failures.push(format!("{role} {} {}: {got} (want {}) {body}", c.method, c.path, c.expect[i]));
+                failures.push(format!(
+                    "{role} {} {}: {got} (want {}) {body}",
+                    c.method, c.path, c.expect[i]
+                ));
             } else if got >= 400 {
                 common::error_body(r).await;
             }
@@ -190,11 +408,19 @@ async fn every_route_for_every_role() {
     if anon.post("/api/auth/logout").send().await.unwrap().status() != StatusCode::UNAUTHORIZED {
         failures.push("anonymous POST /api/auth/logout: want 401".into());
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 
     // Coverage: every operation of the OpenAPI document is public or has a row above.
     let doc = app.anonymous().json("/api/openapi.json").await;
-    let mut covered: BTreeSet<(String, String)> = cases.iter().map(|c| (c.method.to_string(), c.template.to_string())).collect();
+    let mut covered: BTreeSet<(String, String)> = cases
+        .iter()
+        .map(|c| (c.method.to_string(), c.template.to_string()))
+        .collect();
     covered.insert(("POST".into(), "/api/auth/logout".into()));
     covered.extend(PUBLIC.iter().map(|(m, p)| (m.to_string(), p.to_string())));
     let mut missing = Vec::new();
@@ -206,7 +432,10 @@ async fn every_route_for_every_role() {
             }
         }
     }
-    assert!(missing.is_empty(), "routes without a row in the role matrix: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the role matrix: {missing:?}"
+    );
 }
 
 #[tokio::test]
@@ -214,8 +443,17 @@ async fn enterprise_lists_show_only_its_own_records() {
     let app = spawn_app().await;
     let faw = app.login("faw").await;
     let hunchun = app.login("hunchun").await;
-    hunchun.post("/api/uploads").multipart(csv_form("h.csv", "a\n1\n")).send().await.unwrap();
-    faw.post("/api/uploads").multipart(csv_form("f.csv", "a\n2\n")).send().await.unwrap();
+    hunchun
+        .post("/api/uploads")
+        .multipart(csv_form("h.csv", "a\n1\n"))
+        .send()
+        .await
+        .unwrap();
+    faw.post("/api/uploads")
+        .multipart(csv_form("f.csv", "a\n2\n"))
+        .send()
+        .await
+        .unwrap();
     let orgs = faw.json("/api/orgs").await;
     let orgs = orgs["items"].as_array().unwrap();
     assert_eq!(orgs.len(), 1);

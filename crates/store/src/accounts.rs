@@ -1,7 +1,7 @@
 //! Organisations, users, login sessions and API tokens.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use kaifang_model::{Actor, Module, OrgKind, Password, RegionCode, Role, Username, ZoneType};
 use rand::RngCore;
@@ -208,7 +208,14 @@ impl Store {
     pub async fn create_org(&self, who: &Who, o: &NewOrg) -> Result<Org> {
         let mut tx = self.pool.begin().await?;
         let id = insert_org(&mut tx, o).await?;
-        audit::append(&mut tx, who, "org.create", Some(&format!("org:{id}")), serde_json::json!({ "code": o.code, "kind": o.kind })).await?;
+        audit::append(
+            &mut tx,
+            who,
+            "org.create",
+            Some(&format!("org:{id}")),
+            serde_json::json!({ "code": o.code, "kind": o.kind }),
+        )
+        .await?;
         tx.commit().await?;
         self.org(id).await
     }
@@ -225,20 +232,24 @@ impl Store {
     }
 
     pub async fn org(&self, id: i64) -> Result<Org> {
-        let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("organisation {id}")))?;
+        let row = sqlx::query(&format!(
+            "SELECT {ORG_COLUMNS} FROM organisations WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("organisation {id}")))?;
         org_from_row(&row)
     }
 
     pub async fn org_by_code(&self, code: &str) -> Result<Org> {
-        let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organisations WHERE code = $1"))
-            .bind(code)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("organisation {code:?}")))?;
+        let row = sqlx::query(&format!(
+            "SELECT {ORG_COLUMNS} FROM organisations WHERE code = $1"
+        ))
+        .bind(code)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("organisation {code:?}")))?;
         org_from_row(&row)
     }
 
@@ -258,7 +269,14 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound(format!("organisation {id}")));
         }
-        audit::append(&mut tx, who, "org.update_contact", Some(&format!("org:{id}")), serde_json::json!({ "contact": contact })).await?;
+        audit::append(
+            &mut tx,
+            who,
+            "org.update_contact",
+            Some(&format!("org:{id}")),
+            serde_json::json!({ "contact": contact }),
+        )
+        .await?;
         tx.commit().await?;
         self.org(id).await
     }
@@ -316,13 +334,15 @@ impl Store {
     pub async fn set_password(&self, who: &Who, user_id: i64, password: &Password) -> Result<()> {
         let hash = hash_password(password)?;
         let mut tx = self.pool.begin().await?;
-        let n = sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(now())
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+        )
+        .bind(hash)
+        .bind(now())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound(format!("user {user_id}")));
         }
@@ -330,7 +350,14 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        audit::append(&mut tx, who, "user.password", Some(&format!("user:{user_id}")), serde_json::json!({})).await?;
+        audit::append(
+            &mut tx,
+            who,
+            "user.password",
+            Some(&format!("user:{user_id}")),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -352,14 +379,27 @@ impl Store {
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-                .bind(now())
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         }
-        let action = if disabled { "user.disable" } else { "user.enable" };
-        audit::append(&mut tx, who, action, Some(&format!("user:{user_id}")), serde_json::json!({})).await?;
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        audit::append(
+            &mut tx,
+            who,
+            action,
+            Some(&format!("user:{user_id}")),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         self.user(user_id).await
     }
@@ -403,7 +443,12 @@ impl Store {
         })
     }
 
-    pub async fn create_session(&self, who: &Who, principal: Principal, hours: u64) -> Result<NewSession> {
+    pub async fn create_session(
+        &self,
+        who: &Who,
+        principal: Principal,
+        hours: u64,
+    ) -> Result<NewSession> {
         let secret = random_secret(32);
         let csrf_token = random_secret(24);
         let created = time::OffsetDateTime::now_utc();
@@ -421,9 +466,20 @@ impl Store {
             .bind(crate::format_ts(expires))
             .execute(&mut *tx)
             .await?;
-        audit::append(&mut tx, who, "auth.login", Some(&format!("user:{}", principal.id)), serde_json::json!({})).await?;
+        audit::append(
+            &mut tx,
+            who,
+            "auth.login",
+            Some(&format!("user:{}", principal.id)),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(NewSession { secret, csrf_token, principal })
+        Ok(NewSession {
+            secret,
+            csrf_token,
+            principal,
+        })
     }
 
     /// The user behind a session cookie, with the session's CSRF token; `None` when the
@@ -458,7 +514,12 @@ impl Store {
     // API tokens
 
     /// Creates a token for `user_id`; the full token is returned once and never stored.
-    pub async fn create_token(&self, who: &Who, user_id: i64, name: &str) -> Result<(String, ApiToken)> {
+    pub async fn create_token(
+        &self,
+        who: &Who,
+        user_id: i64,
+        name: &str,
+    ) -> Result<(String, ApiToken)> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(StoreError::invalid("name", "1 to 100 characters"));
@@ -476,7 +537,14 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
-        audit::append(&mut tx, who, "token.create", Some(&format!("token:{id}")), serde_json::json!({ "name": name, "user_id": user_id })).await?;
+        audit::append(
+            &mut tx,
+            who,
+            "token.create",
+            Some(&format!("token:{id}")),
+            serde_json::json!({ "name": name, "user_id": user_id }),
+        )
+        .await?;
         tx.commit().await?;
         let info = self
             .tokens(user_id)
@@ -488,7 +556,7 @@ impl Store {
     }
 
     pub async fn tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
-        let rows: Vec<(i64, String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        let rows: Vec<TokenRow> = sqlx::query_as(
             "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
         )
         .bind(user_id)
@@ -496,14 +564,16 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, prefix, created_at, last_used_at, revoked_at)| ApiToken {
-                id,
-                name,
-                prefix,
-                created_at,
-                last_used_at,
-                revoked_at,
-            })
+            .map(
+                |(id, name, prefix, created_at, last_used_at, revoked_at)| ApiToken {
+                    id,
+                    name,
+                    prefix,
+                    created_at,
+                    last_used_at,
+                    revoked_at,
+                },
+            )
             .collect())
     }
 
@@ -520,7 +590,14 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound(format!("token {token_id}")));
         }
-        audit::append(&mut tx, who, "token.revoke", Some(&format!("token:{token_id}")), serde_json::json!({})).await?;
+        audit::append(
+            &mut tx,
+            who,
+            "token.revoke",
+            Some(&format!("token:{token_id}")),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -546,6 +623,8 @@ impl Store {
     }
 }
 
+type TokenRow = (i64, String, String, String, Option<String>, Option<String>);
+
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.org_id, u.disabled, u.created_at, \
      o.name_zh AS org_name_zh, o.name_en AS org_name_en FROM users u JOIN organisations o ON o.id = u.org_id";
 
@@ -564,7 +643,11 @@ fn user_from_row(r: &SqliteRow) -> Result<User> {
     })
 }
 
-pub(crate) async fn insert_user(conn: &mut SqliteConnection, u: &NewUser, hash: &str) -> Result<i64> {
+pub(crate) async fn insert_user(
+    conn: &mut SqliteConnection,
+    u: &NewUser,
+    hash: &str,
+) -> Result<i64> {
     let t = now();
     sqlx::query_scalar(
         "INSERT INTO users (username, display_name, password_hash, role, org_id, created_at, password_changed_at) \

@@ -41,7 +41,11 @@ impl Conn {
         let rc = unsafe { ffi::sqlite3_open_v2(c.as_ptr(), &mut db, flags, std::ptr::null()) };
         let conn = Conn(db);
         if rc != ffi::SQLITE_OK {
-            return Err(StoreError::Sqlite(format!("{}: {}", path.display(), conn.errmsg())));
+            return Err(StoreError::Sqlite(format!(
+                "{}: {}",
+                path.display(),
+                conn.errmsg()
+            )));
         }
         // SAFETY: open handle.
         unsafe { ffi::sqlite3_busy_timeout(db, 5000) };
@@ -61,19 +65,33 @@ impl Conn {
 
 /// Copies database `src` into `dest` (replacing its content in one transaction). `progress`
 /// receives the fraction done and returns `false` to cancel, which leaves `dest` unchanged.
-pub fn copy_database(src: &Path, dest: &Path, mut progress: impl FnMut(f64) -> bool) -> Result<i64> {
+pub fn copy_database(
+    src: &Path,
+    dest: &Path,
+    mut progress: impl FnMut(f64) -> bool,
+) -> Result<i64> {
     let source = Conn::open(src, ffi::SQLITE_OPEN_READONLY)?;
     let target = Conn::open(dest, ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE)?;
     // SAFETY: both handles are open; the names are static C strings.
-    let backup = unsafe { ffi::sqlite3_backup_init(target.0, c"main".as_ptr(), source.0, c"main".as_ptr()) };
+    let backup =
+        unsafe { ffi::sqlite3_backup_init(target.0, c"main".as_ptr(), source.0, c"main".as_ptr()) };
     if backup.is_null() {
-        return Err(StoreError::Sqlite(format!("{}: {}", dest.display(), target.errmsg())));
+        return Err(StoreError::Sqlite(format!(
+            "{}: {}",
+            dest.display(),
+            target.errmsg()
+        )));
     }
     let mut pages: i64;
     let outcome = loop {
         // SAFETY: backup is live until sqlite3_backup_finish below.
         let rc = unsafe { ffi::sqlite3_backup_step(backup, PAGES_PER_STEP) };
-        let (remaining, total) = unsafe { (ffi::sqlite3_backup_remaining(backup), ffi::sqlite3_backup_pagecount(backup)) };
+        let (remaining, total) = unsafe {
+            (
+                ffi::sqlite3_backup_remaining(backup),
+                ffi::sqlite3_backup_pagecount(backup),
+            )
+        };
         pages = i64::from(total);
         match rc {
             ffi::SQLITE_DONE => {
@@ -81,7 +99,11 @@ pub fn copy_database(src: &Path, dest: &Path, mut progress: impl FnMut(f64) -> b
                 break Ok(());
             }
             ffi::SQLITE_OK | ffi::SQLITE_BUSY | ffi::SQLITE_LOCKED => {
-                let done = if total > 0 { 1.0 - f64::from(remaining) / f64::from(total) } else { 0.0 };
+                let done = if total > 0 {
+                    1.0 - f64::from(remaining) / f64::from(total)
+                } else {
+                    0.0
+                };
                 if !progress(done) {
                     break Err(StoreError::Cancelled);
                 }
@@ -89,14 +111,23 @@ pub fn copy_database(src: &Path, dest: &Path, mut progress: impl FnMut(f64) -> b
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
             }
-            _ => break Err(StoreError::Sqlite(format!("backup step failed: {}", target.errmsg()))),
+            _ => {
+                break Err(StoreError::Sqlite(format!(
+                    "backup step failed: {}",
+                    target.errmsg()
+                )));
+            }
         }
     };
     // SAFETY: finishing releases the backup object; an unfinished copy is rolled back.
     let rc = unsafe { ffi::sqlite3_backup_finish(backup) };
     outcome?;
     if rc != ffi::SQLITE_OK {
-        return Err(StoreError::Sqlite(format!("{}: {}", dest.display(), target.errmsg())));
+        return Err(StoreError::Sqlite(format!(
+            "{}: {}",
+            dest.display(),
+            target.errmsg()
+        )));
     }
     Ok(pages)
 }
@@ -104,9 +135,17 @@ pub fn copy_database(src: &Path, dest: &Path, mut progress: impl FnMut(f64) -> b
 impl Store {
     /// Writes a consistent copy of the database to `dest` (a new file). Nothing is left at
     /// `dest` if the backup fails or is cancelled.
-    pub async fn backup_to(&self, who: &Who, dest: &Path, progress: impl FnMut(f64) -> bool + Send + 'static) -> Result<BackupInfo> {
+    pub async fn backup_to(
+        &self,
+        who: &Who,
+        dest: &Path,
+        progress: impl FnMut(f64) -> bool + Send + 'static,
+    ) -> Result<BackupInfo> {
         if dest.exists() {
-            return Err(StoreError::Conflict(format!("{} exists already; choose a new file name", dest.display())));
+            return Err(StoreError::Conflict(format!(
+                "{} exists already; choose a new file name",
+                dest.display()
+            )));
         }
         if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(StoreError::io(parent))?;
@@ -127,8 +166,18 @@ impl Store {
         .await
         .map_err(|e| StoreError::Sqlite(e.to_string()))??;
         let bytes = std::fs::metadata(dest).map_err(StoreError::io(dest))?.len();
-        let info = BackupInfo { path: dest.to_path_buf(), bytes, pages };
-        self.record(who, "backup.create", None, serde_json::json!({ "path": dest.display().to_string(), "bytes": bytes })).await?;
+        let info = BackupInfo {
+            path: dest.to_path_buf(),
+            bytes,
+            pages,
+        };
+        self.record(
+            who,
+            "backup.create",
+            None,
+            serde_json::json!({ "path": dest.display().to_string(), "bytes": bytes }),
+        )
+        .await?;
         Ok(info)
     }
 }
@@ -137,9 +186,16 @@ impl Store {
 /// lock (no server running). The backup is checked first (a Kaifang database this binary can
 /// read); the current database is first copied to `backups/pre-restore-<time>.db`. Returns
 /// the path of that copy, if there was a database to keep.
-pub async fn restore(dir: &DataDir, src: &Path, progress: impl FnMut(f64) -> bool + Send + 'static) -> Result<Option<PathBuf>> {
+pub async fn restore(
+    dir: &DataDir,
+    src: &Path,
+    progress: impl FnMut(f64) -> bool + Send + 'static,
+) -> Result<Option<PathBuf>> {
     if !src.is_file() {
-        return Err(StoreError::NotFound(format!("backup file {}", src.display())));
+        return Err(StoreError::NotFound(format!(
+            "backup file {}",
+            src.display()
+        )));
     }
     {
         // Refuse anything that is not a Kaifang database this binary understands.

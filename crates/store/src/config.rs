@@ -105,10 +105,14 @@ const ENV_OVERRIDES: &[(&str, &str, Setter)] = &[
         c.auth.session_hours = parse_num(v)?;
         Ok(())
     }),
-    ("KAIFANG_LOGIN_MAX_FAILURES", "auth.login_max_failures", |c, v| {
-        c.auth.login_max_failures = parse_num(v)?;
-        Ok(())
-    }),
+    (
+        "KAIFANG_LOGIN_MAX_FAILURES",
+        "auth.login_max_failures",
+        |c, v| {
+            c.auth.login_max_failures = parse_num(v)?;
+            Ok(())
+        },
+    ),
     ("KAIFANG_UPLOAD_MAX_MB", "uploads.max_mb", |c, v| {
         c.uploads.max_mb = parse_num(v)?;
         Ok(())
@@ -262,10 +266,16 @@ mod tests {
 
     #[test]
     fn wrong_type_names_file_and_key() {
-        let e = Config::parse("[server]\naddr = \"127.0.0.1:1\"\nbody_limit_mb = \"big\"\n", "x.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(e.starts_with("x.toml: server.body_limit_mb (line 3)"), "{e}");
+        let e = Config::parse(
+            "[server]\naddr = \"127.0.0.1:1\"\nbody_limit_mb = \"big\"\n",
+            "x.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("x.toml: server.body_limit_mb (line 3)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -282,7 +292,10 @@ mod tests {
         let p = dir.path().join("kaifang.toml");
         std::fs::write(&p, "[server]\naddr = \"localhost\"\n").unwrap();
         let e = Config::load(&p, no_env).unwrap_err().to_string();
-        assert!(e.contains("kaifang.toml") && e.contains("server.addr"), "{e}");
+        assert!(
+            e.contains("kaifang.toml") && e.contains("server.addr"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -292,10 +305,15 @@ mod tests {
         std::fs::write(&p, "[server]\naddr = \"127.0.0.1:1000\"\n").unwrap();
         let c = Config::load(&p, |k| (k == "KAIFANG_ADDR").then(|| "0.0.0.0:9000".into())).unwrap();
         assert_eq!(c.server.addr, "0.0.0.0:9000");
-        let e = Config::load(&p, |k| (k == "KAIFANG_UPLOAD_MAX_MB").then(|| "lots".into()))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("KAIFANG_UPLOAD_MAX_MB") && e.contains("uploads.max_mb"), "{e}");
+        let e = Config::load(&p, |k| {
+            (k == "KAIFANG_UPLOAD_MAX_MB").then(|| "lots".into())
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("KAIFANG_UPLOAD_MAX_MB") && e.contains("uploads.max_mb"),
+            "{e}"
+        );
     }
 
     #[test]

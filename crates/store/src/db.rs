@@ -248,7 +248,11 @@ mod tests {
     async fn refuses_a_file_that_is_not_a_database_and_leaves_it_alone() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = DataDir::new(tmp.path());
-        std::fs::write(dir.db_path(), b"this is not a database, it is a shopping list").unwrap();
+        std::fs::write(
+            dir.db_path(),
+            b"this is not a database, it is a shopping list",
+        )
+        .unwrap();
         let e = Store::open(&dir, true).await.unwrap_err();
         assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
         assert_eq!(

@@ -17,9 +17,19 @@ pub const DEMO_PASSWORD: &str = "kaifang-demo";
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
     ("admin", "系统管理员", Role::Admin, "jl-gov"),
     ("leader", "省领导（演示）", Role::Leader, "jl-gov"),
-    ("commerce", "商务厅对外贸易处（演示）", Role::Department, "jl-doc"),
+    (
+        "commerce",
+        "商务厅对外贸易处（演示）",
+        Role::Department,
+        "jl-doc",
+    ),
     ("hunchun", "珲春市商务局（演示）", Role::Local, "hc-gov"),
-    ("faw", "一汽进出口业务员（演示）", Role::Enterprise, "faw-ie"),
+    (
+        "faw",
+        "一汽进出口业务员（演示）",
+        Role::Enterprise,
+        "faw-ie",
+    ),
 ];
 
 /// Parses an organisation registry in the layout of `data/organisations.csv`; errors name the
@@ -36,10 +46,20 @@ pub fn parse_organisations(file: &str, text: &str) -> Result<Vec<NewOrg>> {
             .position(|h| h == name)
             .ok_or_else(|| data_err(file, 1, name, "column is missing".into()))
     };
-    let [code, kind, name_zh, name_en, region, zone, modules, source] =
-        ["code", "kind", "name_zh", "name_en", "region_code", "zone_type", "modules", "source"].map(col);
-    let (code, kind, name_zh, name_en, region, zone, modules, source) =
-        (code?, kind?, name_zh?, name_en?, region?, zone?, modules?, source?);
+    let [code, kind, name_zh, name_en, region, zone, modules, source] = [
+        "code",
+        "kind",
+        "name_zh",
+        "name_en",
+        "region_code",
+        "zone_type",
+        "modules",
+        "source",
+    ]
+    .map(col);
+    let (code, kind, name_zh, name_en, region, zone, modules, source) = (
+        code?, kind?, name_zh?, name_en?, region?, zone?, modules?, source?,
+    );
     let mut out: Vec<NewOrg> = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let row = i + 2;
@@ -75,13 +95,28 @@ pub fn parse_organisations(file: &str, text: &str) -> Result<Vec<NewOrg>> {
             source: field("source", source)?.to_string(),
         };
         if (org.kind == OrgKind::Zone) != org.zone_type.is_some() {
-            return Err(data_err(file, row, "zone_type", "is required for zones and only for zones".into()));
+            return Err(data_err(
+                file,
+                row,
+                "zone_type",
+                "is required for zones and only for zones".into(),
+            ));
         }
         if !org.modules.is_empty() && org.kind != OrgKind::Department {
-            return Err(data_err(file, row, "modules", "only departments own modules".into()));
+            return Err(data_err(
+                file,
+                row,
+                "modules",
+                "only departments own modules".into(),
+            ));
         }
         if out.iter().any(|o| o.code == org.code) {
-            return Err(data_err(file, row, "code", format!("duplicate code {:?}", org.code)));
+            return Err(data_err(
+                file,
+                row,
+                "code",
+                format!("duplicate code {:?}", org.code),
+            ));
         }
         out.push(org);
     }
@@ -89,20 +124,29 @@ pub fn parse_organisations(file: &str, text: &str) -> Result<Vec<NewOrg>> {
 }
 
 fn data_err(file: &str, row: usize, field: &str, message: String) -> StoreError {
-    StoreError::Data { file: file.to_string(), row, field: field.to_string(), message }
+    StoreError::Data {
+        file: file.to_string(),
+        row,
+        field: field.to_string(),
+        message,
+    }
 }
 
 impl Store {
     /// Whether anything has been set up in this database yet.
     pub async fn is_empty(&self) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations").fetch_one(&self.pool).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n == 0)
     }
 
     /// Sets up a new directory: the organisation registry and one administrator account.
     pub async fn initialise(&self, who: &Who, admin: &Username, password: &Password) -> Result<()> {
         if !self.is_empty().await? {
-            return Err(StoreError::Conflict("this data directory is initialised already".into()));
+            return Err(StoreError::Conflict(
+                "this data directory is initialised already".into(),
+            ));
         }
         let orgs = parse_organisations(ORGANISATIONS_FILE, ORGANISATIONS_CSV)?;
         let hash = hash_password(password)?;
@@ -114,7 +158,14 @@ impl Store {
                 admin_org = Some(id);
             }
         }
-        let org_id = admin_org.ok_or_else(|| data_err(ORGANISATIONS_FILE, 0, "code", "the registry lacks jl-gov".into()))?;
+        let org_id = admin_org.ok_or_else(|| {
+            data_err(
+                ORGANISATIONS_FILE,
+                0,
+                "code",
+                "the registry lacks jl-gov".into(),
+            )
+        })?;
         let user = NewUser {
             username: admin.clone(),
             display_name: "系统管理员 Administrator".into(),
@@ -124,7 +175,14 @@ impl Store {
         };
         insert_user(&mut tx, &user, &hash).await?;
         Store::set_meta(&mut tx, "created_at", &crate::now()).await?;
-        audit::append(&mut tx, who, "datadir.init", None, serde_json::json!({ "organisations": orgs.len(), "admin": admin.as_str() })).await?;
+        audit::append(
+            &mut tx,
+            who,
+            "datadir.init",
+            None,
+            serde_json::json!({ "organisations": orgs.len(), "admin": admin.as_str() }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -133,7 +191,9 @@ impl Store {
     /// [`DEMO_PASSWORD`], and marks the directory as holding demo data.
     pub async fn load_demo(&self, who: &Who) -> Result<()> {
         if !self.is_empty().await? {
-            return Err(StoreError::Conflict("this data directory is not empty; use `kaifang demo --reset`".into()));
+            return Err(StoreError::Conflict(
+                "this data directory is not empty; use `kaifang demo --reset`".into(),
+            ));
         }
         let orgs = parse_organisations(ORGANISATIONS_FILE, ORGANISATIONS_CSV)?;
         let password: Password = DEMO_PASSWORD.parse()?;
@@ -145,9 +205,14 @@ impl Store {
             ids.insert(o.code.as_str(), insert_org(&mut tx, o).await?);
         }
         for (username, display, role, org) in DEMO_ACCOUNTS {
-            let org_id = *ids
-                .get(org)
-                .ok_or_else(|| data_err(ORGANISATIONS_FILE, 0, "code", format!("demo organisation {org} is missing")))?;
+            let org_id = *ids.get(org).ok_or_else(|| {
+                data_err(
+                    ORGANISATIONS_FILE,
+                    0,
+                    "code",
+                    format!("demo organisation {org} is missing"),
+                )
+            })?;
             let user = NewUser {
                 username: username.parse()?,
                 display_name: display.to_string(),
@@ -159,7 +224,14 @@ impl Store {
         }
         Store::set_meta(&mut tx, "created_at", &crate::now()).await?;
         Store::set_meta(&mut tx, "demo", "true").await?;
-        audit::append(&mut tx, who, "datadir.demo", None, serde_json::json!({ "organisations": orgs.len(), "accounts": DEMO_ACCOUNTS.len() })).await?;
+        audit::append(
+            &mut tx,
+            who,
+            "datadir.demo",
+            None,
+            serde_json::json!({ "organisations": orgs.len(), "accounts": DEMO_ACCOUNTS.len() }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -188,12 +260,18 @@ mod tests {
         let text = "code,kind,name_zh,name_en,region_code,zone_type,modules,source\n\
                     a,zone,甲,A,220100,etdz,,s\n\
                     b,zone,乙,B,2201,etdz,,s\n";
-        let e = parse_organisations("orgs.csv", text).unwrap_err().to_string();
+        let e = parse_organisations("orgs.csv", text)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("orgs.csv, row 3, field region_code"), "{e}");
         let text = "code,kind,name_zh,name_en,region_code,zone_type,modules,source\na,city,甲,A,,,,s\na,city,乙,B,,,,s\n";
-        let e = parse_organisations("orgs.csv", text).unwrap_err().to_string();
+        let e = parse_organisations("orgs.csv", text)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("row 3, field code: duplicate"), "{e}");
-        let e = parse_organisations("orgs.csv", "code,kind\n").unwrap_err().to_string();
+        let e = parse_organisations("orgs.csv", "code,kind\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("row 1, field name_zh: column is missing"), "{e}");
     }
 }

@@ -79,7 +79,19 @@ type JobRow = (
 );
 
 fn job_from_row(r: JobRow) -> Result<Job> {
-    let (id, kind, status, progress, message, result, user_id, org_id, created_at, started_at, finished_at) = r;
+    let (
+        id,
+        kind,
+        status,
+        progress,
+        message,
+        result,
+        user_id,
+        org_id,
+        created_at,
+        started_at,
+        finished_at,
+    ) = r;
     Ok(Job {
         id,
         kind,
@@ -98,7 +110,13 @@ fn job_from_row(r: JobRow) -> Result<Job> {
 const JOB_COLUMNS: &str = "id, kind, status, progress, message, result, user_id, org_id, created_at, started_at, finished_at";
 
 impl Store {
-    pub async fn insert_job(&self, id: &str, kind: &str, user_id: Option<i64>, org_id: Option<i64>) -> Result<Job> {
+    pub async fn insert_job(
+        &self,
+        id: &str,
+        kind: &str,
+        user_id: Option<i64>,
+        org_id: Option<i64>,
+    ) -> Result<Job> {
         sqlx::query("INSERT INTO jobs (id, kind, status, progress, user_id, org_id, created_at) VALUES ($1, $2, 'queued', 0, $3, $4, $5)")
             .bind(id)
             .bind(kind)
@@ -140,19 +158,22 @@ impl Store {
     }
 
     pub async fn job(&self, id: &str) -> Result<Job> {
-        let row: Option<JobRow> = sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<JobRow> =
+            sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         job_from_row(row.ok_or_else(|| StoreError::NotFound(format!("job {id}")))?)
     }
 
     /// The newest jobs first, up to `limit`.
     pub async fn jobs(&self, limit: i64) -> Result<Vec<Job>> {
-        let rows: Vec<JobRow> = sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY created_at DESC LIMIT $1"))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<JobRow> = sqlx::query_as(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs ORDER BY created_at DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter().map(job_from_row).collect()
     }
 

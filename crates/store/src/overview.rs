@@ -23,12 +23,16 @@ impl Store {
         let rows: Vec<(Option<String>, i64)> = sqlx::query_as(sql).fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
-            .map(|(key, count)| Count { key: key.unwrap_or_default(), count })
+            .map(|(key, count)| Count {
+                key: key.unwrap_or_default(),
+                count,
+            })
             .collect())
     }
 
     pub async fn orgs_by_kind(&self) -> Result<Vec<Count>> {
-        self.counts("SELECT kind, COUNT(*) FROM organisations GROUP BY kind ORDER BY kind").await
+        self.counts("SELECT kind, COUNT(*) FROM organisations GROUP BY kind ORDER BY kind")
+            .await
     }
 
     pub async fn zones_by_type(&self) -> Result<Vec<Count>> {
@@ -37,11 +41,15 @@ impl Store {
     }
 
     pub async fn users_by_role(&self) -> Result<Vec<Count>> {
-        self.counts("SELECT role, COUNT(*) FROM users WHERE disabled = FALSE GROUP BY role ORDER BY role").await
+        self.counts(
+            "SELECT role, COUNT(*) FROM users WHERE disabled = FALSE GROUP BY role ORDER BY role",
+        )
+        .await
     }
 
     pub async fn jobs_by_status(&self) -> Result<Vec<Count>> {
-        self.counts("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status").await
+        self.counts("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status")
+            .await
     }
 
     /// Audit entries per UTC day for the last `days` days, oldest first, every day present.
@@ -59,7 +67,9 @@ impl Store {
         .await?;
         let out = (0..i64::from(days.max(1)))
             .map(|i| {
-                let day = (first + time::Duration::days(i)).format(&fmt).unwrap_or_default();
+                let day = (first + time::Duration::days(i))
+                    .format(&fmt)
+                    .unwrap_or_default();
                 let count = rows.iter().find(|(k, _)| *k == day).map_or(0, |(_, c)| *c);
                 DayCount { day, count }
             })

@@ -26,7 +26,10 @@ pub struct Upload {
 const ACCEPTED: &[(&str, &str)] = &[
     ("csv", "text/csv"),
     ("txt", "text/plain"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
     ("pdf", "application/pdf"),
     ("png", "image/png"),
     ("jpg", "image/jpeg"),
@@ -64,7 +67,9 @@ pub fn detect_type(filename: &str, bytes: &[u8]) -> std::result::Result<&'static
     if looks_right {
         Ok(content_type)
     } else {
-        Err(format!("the content of {filename:?} is not a valid .{ext} file"))
+        Err(format!(
+            "the content of {filename:?} is not a valid .{ext} file"
+        ))
     }
 }
 
@@ -74,9 +79,16 @@ impl Store {
     }
 
     /// Stores `bytes` for organisation `org_id`, checking the type; returns the record.
-    pub async fn save_upload(&self, who: &Who, org_id: i64, filename: &str, bytes: &[u8]) -> Result<Upload> {
+    pub async fn save_upload(
+        &self,
+        who: &Who,
+        org_id: i64,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<Upload> {
         let filename = sanitize_filename(filename);
-        let content_type = detect_type(&filename, bytes).map_err(|m| StoreError::invalid("file", m))?;
+        let content_type =
+            detect_type(&filename, bytes).map_err(|m| StoreError::invalid("file", m))?;
         let sha = hex::encode(Sha256::digest(bytes));
         let path = self.blob_path(&sha);
         if !path.is_file() {
@@ -139,11 +151,20 @@ impl Store {
 }
 
 type UploadRow = (i64, String, String, String, i64, i64, String);
-const UPLOAD_SELECT: &str = "SELECT id, sha256, filename, content_type, size, org_id, created_at FROM uploads";
+const UPLOAD_SELECT: &str =
+    "SELECT id, sha256, filename, content_type, size, org_id, created_at FROM uploads";
 
 fn upload_from_row(r: UploadRow) -> Upload {
     let (id, sha256, filename, content_type, size, org_id, created_at) = r;
-    Upload { id, sha256, filename, content_type, size, org_id, created_at }
+    Upload {
+        id,
+        sha256,
+        filename,
+        content_type,
+        size,
+        org_id,
+        created_at,
+    }
 }
 
 /// Keeps the last path component and drops control characters, so a name can never point
@@ -151,11 +172,17 @@ fn upload_from_row(r: UploadRow) -> Upload {
 fn sanitize_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
-    if clean.trim().is_empty() { "upload".into() } else { clean }
+    if clean.trim().is_empty() {
+        "upload".into()
+    } else {
+        clean
+    }
 }
 
 pub(crate) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().ok_or_else(|| StoreError::invalid("path", "no parent directory"))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| StoreError::invalid("path", "no parent directory"))?;
     std::fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
     let tmp = path.with_extension(format!("partial-{}", std::process::id()));
     let result = (|| {
@@ -177,7 +204,11 @@ pub(crate) async fn verify(store: &Store) -> Result<Vec<String>> {
         let path = store.blob_path(&u.sha256);
         match tokio::fs::read(&path).await {
             Ok(bytes) if hex::encode(Sha256::digest(&bytes)) == u.sha256 => {}
-            Ok(_) => problems.push(format!("upload {} ({}): content does not match its hash", u.id, path.display())),
+            Ok(_) => problems.push(format!(
+                "upload {} ({}): content does not match its hash",
+                u.id,
+                path.display()
+            )),
             Err(e) => problems.push(format!("upload {} ({}): {e}", u.id, path.display())),
         }
     }
@@ -190,7 +221,10 @@ mod tests {
 
     #[test]
     fn types_are_checked_against_content() {
-        assert_eq!(detect_type("a.csv", "数据年月,商品编码\n".as_bytes()), Ok("text/csv"));
+        assert_eq!(
+            detect_type("a.csv", "数据年月,商品编码\n".as_bytes()),
+            Ok("text/csv")
+        );
         assert!(detect_type("a.xlsx", b"PK\x03\x04rest").is_ok());
         assert!(detect_type("a.xlsx", b"MZ\x90\x00").is_err());
         assert!(detect_type("a.exe", b"MZ").is_err());

@@ -40,8 +40,17 @@ fn audit_table(items: &[AuditEntry]) -> Table {
 /// The audit log, newest first (administrators and leaders). `?format=xlsx` for Excel.
 #[utoipa::path(get, path = "/api/audit", tag = "audit", params(ListQuery),
     responses((status = 200, description = "`{ items: [AuditEntry] }` or an .xlsx file"), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Query(q): Query<ListQuery>, headers: HeaderMap) -> ApiResult<Response> {
-    ApiError::check(caller.actor().read_audit(), "read the audit log", String::new)?;
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    ApiError::check(
+        caller.actor().read_audit(),
+        "read the audit log",
+        String::new,
+    )?;
     let items = state.store.audit(q.limit.unwrap_or(200)).await?;
     table::respond(&q, &headers, items, audit_table)
 }

@@ -1,7 +1,7 @@
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Json;
 use kaifang_store::jobs::Job;
 use std::sync::Arc;
 
@@ -51,7 +51,12 @@ fn visible(caller: &Caller, job: &Job) -> bool {
 /// everything. `?format=xlsx` for Excel.
 #[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(ListQuery),
     responses((status = 200, description = "`{ items: [Job] }` or an .xlsx file"), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Query(q): Query<ListQuery>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let items: Vec<Job> = state
         .jobs
         .list(q.limit.unwrap_or(200).clamp(1, 1000))
@@ -65,7 +70,11 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(q): Query
 /// One job's status and progress.
 #[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs",
     responses((status = 200, body = Job), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Job>> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Job>> {
     let job = state.jobs.get(&id).await?;
     if !visible(&caller, &job) {
         return Err(ApiError::not_found(format!("job {id}")));
@@ -76,17 +85,33 @@ pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<S
 /// Ask a running job to stop (who started it, or an administrator).
 #[utoipa::path(post, path = "/api/jobs/{id}/cancel", tag = "jobs",
     responses((status = 202, body = Job), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn cancel(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<Job>)> {
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Job>)> {
     let job = state.jobs.get(&id).await?;
-    let decision = caller.actor().cancel_started_by(job.user_id.unwrap_or(-1), job.org_id.unwrap_or(-1));
-    ApiError::check(decision, "cancel another user's job", || format!("job {id}"))?;
+    let decision = caller
+        .actor()
+        .cancel_started_by(job.user_id.unwrap_or(-1), job.org_id.unwrap_or(-1));
+    ApiError::check(decision, "cancel another user's job", || {
+        format!("job {id}")
+    })?;
     if job.status.is_finished() || !state.jobs.cancel(&id) {
-        return Err(ApiError::conflict(format!("job {id} has already finished ({})", job.status.as_str()))
-            .with_details(serde_json::to_value(&job).unwrap_or_default()));
+        return Err(ApiError::conflict(format!(
+            "job {id} has already finished ({})",
+            job.status.as_str()
+        ))
+        .with_details(serde_json::to_value(&job).unwrap_or_default()));
     }
     state
         .store
-        .record(&caller.who(), "job.cancel", Some(&format!("job:{id}")), serde_json::json!({ "kind": job.kind }))
+        .record(
+            &caller.who(),
+            "job.cancel",
+            Some(&format!("job:{id}")),
+            serde_json::json!({ "kind": job.kind }),
+        )
         .await?;
     Ok((StatusCode::ACCEPTED, Json(state.jobs.get(&id).await?)))
 }
@@ -95,13 +120,22 @@ pub async fn cancel(State(state): State<AppState>, caller: Caller, Path(id): Pat
 /// (administrators). The copy is consistent even while the server keeps writing.
 #[utoipa::path(post, path = "/api/backups", tag = "jobs",
     responses((status = 201, body = Job), (status = 403, body = ErrorBody)))]
-pub async fn start_backup(State(state): State<AppState>, caller: Caller) -> ApiResult<(StatusCode, Json<Job>)> {
+pub async fn start_backup(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<(StatusCode, Json<Job>)> {
     ApiError::check(caller.actor().administer(), "start backups", String::new)?;
     let store = state.store.clone();
     let who = caller.who();
     let stamp = kaifang_store::now().replace([':', '.'], "-");
-    let dest = store.data_dir().backups_dir().join(format!("kaifang-{stamp}.db"));
-    let starter = Starter { user_id: Some(caller.principal.id), org_id: Some(caller.principal.org.id) };
+    let dest = store
+        .data_dir()
+        .backups_dir()
+        .join(format!("kaifang-{stamp}.db"));
+    let starter = Starter {
+        user_id: Some(caller.principal.id),
+        org_id: Some(caller.principal.org.id),
+    };
     let job = state
         .jobs
         .spawn("backup", starter, move |ctx| async move {

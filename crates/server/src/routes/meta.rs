@@ -1,5 +1,5 @@
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use kaifang_store::overview::{Count, DayCount};
 use serde::Serialize;
 
@@ -96,9 +96,15 @@ pub async fn overview(State(state): State<AppState>, _caller: Caller) -> ApiResu
     }
     Ok(Json(Overview {
         demo: state.demo,
-        organisations_by_kind: map(s.orgs_by_kind().await?).map(|(kind, count)| KindCount { kind, count }).collect(),
-        zones_by_type: map(s.zones_by_type().await?).map(|(zone_type, count)| ZoneTypeCount { zone_type, count }).collect(),
-        users_by_role: map(s.users_by_role().await?).map(|(role, count)| RoleCount { role, count }).collect(),
+        organisations_by_kind: map(s.orgs_by_kind().await?)
+            .map(|(kind, count)| KindCount { kind, count })
+            .collect(),
+        zones_by_type: map(s.zones_by_type().await?)
+            .map(|(zone_type, count)| ZoneTypeCount { zone_type, count })
+            .collect(),
+        users_by_role: map(s.users_by_role().await?)
+            .map(|(role, count)| RoleCount { role, count })
+            .collect(),
         audit_by_day: s.audit_by_day(30).await?,
         jobs,
     }))

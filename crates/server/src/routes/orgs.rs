@@ -1,7 +1,7 @@
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Json;
 use kaifang_model::{Module, OrgKind, RegionCode, ZoneType};
 use kaifang_store::accounts::{NewOrg, Org};
 use serde::Deserialize;
@@ -47,7 +47,12 @@ fn org_table(items: &[Org]) -> Table {
 /// Organisations: all of them, or only one's own for enterprise staff. `?format=xlsx` for Excel.
 #[utoipa::path(get, path = "/api/orgs", tag = "organisations", params(ListQuery),
     responses((status = 200, description = "`{ items: [Org] }` or an .xlsx file"), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Query(q): Query<ListQuery>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let actor = caller.actor();
     let only = (actor.role == kaifang_model::Role::Enterprise).then_some(actor.org_id);
     let items = state.store.orgs(only).await?;
@@ -57,8 +62,16 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(q): Query
 /// One organisation.
 #[utoipa::path(get, path = "/api/orgs/{id}", tag = "organisations",
     responses((status = 200, body = Org), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Org>> {
-    ApiError::check(caller.actor().read_org(id), "read this organisation", || format!("organisation {id}"))?;
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Org>> {
+    ApiError::check(
+        caller.actor().read_org(id),
+        "read this organisation",
+        || format!("organisation {id}"),
+    )?;
     Ok(Json(state.store.org(id).await?))
 }
 
@@ -83,21 +96,35 @@ pub async fn create(
     caller: Caller,
     body: Result<Json<CreateOrg>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Org>)> {
-    ApiError::check(caller.actor().administer(), "register organisations", String::new)?;
+    ApiError::check(
+        caller.actor().administer(),
+        "register organisations",
+        String::new,
+    )?;
     let Json(b) = body?;
     let code_ok = !b.code.is_empty()
         && b.code.len() <= 40
-        && b.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && b.code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !code_ok {
-        return Err(ApiError::invalid("code: 1 to 40 characters of a-z, 0-9 and '-'"));
+        return Err(ApiError::invalid(
+            "code: 1 to 40 characters of a-z, 0-9 and '-'",
+        ));
     }
-    for (field, v) in [("name_zh", &b.name_zh), ("name_en", &b.name_en), ("source", &b.source)] {
+    for (field, v) in [
+        ("name_zh", &b.name_zh),
+        ("name_en", &b.name_en),
+        ("source", &b.source),
+    ] {
         if v.trim().is_empty() {
             return Err(ApiError::invalid(format!("{field}: must not be empty")));
         }
     }
     if (b.kind == OrgKind::Zone) != b.zone_type.is_some() {
-        return Err(ApiError::invalid("zone_type: required for zones and only for zones"));
+        return Err(ApiError::invalid(
+            "zone_type: required for zones and only for zones",
+        ));
     }
     if !b.modules.is_empty() && b.kind != OrgKind::Department {
         return Err(ApiError::invalid("modules: only departments own modules"));
@@ -137,7 +164,16 @@ pub async fn set_contact(
     Path(id): Path<i64>,
     body: Result<Json<Contact>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Json<Org>> {
-    ApiError::check(caller.actor().edit_org(id), "change another organisation's details", || format!("organisation {id}"))?;
+    ApiError::check(
+        caller.actor().edit_org(id),
+        "change another organisation's details",
+        || format!("organisation {id}"),
+    )?;
     let Json(b) = body?;
-    Ok(Json(state.store.set_org_contact(&caller.who(), id, b.contact.trim()).await?))
+    Ok(Json(
+        state
+            .store
+            .set_org_contact(&caller.who(), id, b.contact.trim())
+            .await?,
+    ))
 }

@@ -1,6 +1,6 @@
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 use kaifang_store::accounts::ApiToken;
 use serde::{Deserialize, Serialize};
 
@@ -16,8 +16,13 @@ pub struct TokenList {
 
 /// One's own API tokens (never the secrets).
 #[utoipa::path(get, path = "/api/tokens", tag = "tokens", responses((status = 200, body = TokenList), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Items<ApiToken>>> {
-    Ok(Json(Items { items: state.store.tokens(caller.principal.id).await? }))
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Items<ApiToken>>> {
+    Ok(Json(Items {
+        items: state.store.tokens(caller.principal.id).await?,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -42,14 +47,24 @@ pub async fn create(
     body: Result<Json<CreateToken>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<NewToken>)> {
     let Json(b) = body?;
-    let (token, info) = state.store.create_token(&caller.who(), caller.principal.id, &b.name).await?;
+    let (token, info) = state
+        .store
+        .create_token(&caller.who(), caller.principal.id, &b.name)
+        .await?;
     Ok((StatusCode::CREATED, Json(NewToken { token, info })))
 }
 
 /// Revoke one of one's own tokens.
 #[utoipa::path(delete, path = "/api/tokens/{id}", tag = "tokens",
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn revoke(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    state.store.revoke_token(&caller.who(), caller.principal.id, id).await?;
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .revoke_token(&caller.who(), caller.principal.id, id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,7 +1,7 @@
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Json;
 use kaifang_model::{Password, Role, Username};
 use kaifang_store::accounts::{NewUser, User};
 use serde::Deserialize;
@@ -41,13 +41,22 @@ fn user_table(items: &[User]) -> Table {
 }
 
 fn admin_only(caller: &Caller) -> ApiResult<()> {
-    ApiError::check(caller.actor().administer(), "manage user accounts", String::new)
+    ApiError::check(
+        caller.actor().administer(),
+        "manage user accounts",
+        String::new,
+    )
 }
 
 /// All accounts (administrators). `?format=xlsx` for Excel.
 #[utoipa::path(get, path = "/api/users", tag = "users", params(ListQuery),
     responses((status = 200, description = "`{ items: [User] }` or an .xlsx file"), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Query(q): Query<ListQuery>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     admin_only(&caller)?;
     table::respond(&q, &headers, state.store.users().await?, user_table)
 }
@@ -86,20 +95,32 @@ pub async fn create(
 /// Disable an account: its sessions end and its API tokens are revoked (administrators).
 #[utoipa::path(post, path = "/api/users/{id}/disable", tag = "users",
     responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn disable(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<User>> {
+pub async fn disable(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<User>> {
     admin_only(&caller)?;
     if id == caller.principal.id {
         return Err(ApiError::conflict("you cannot disable your own account"));
     }
-    Ok(Json(state.store.set_disabled(&caller.who(), id, true).await?))
+    Ok(Json(
+        state.store.set_disabled(&caller.who(), id, true).await?,
+    ))
 }
 
 /// Enable a disabled account again (administrators).
 #[utoipa::path(post, path = "/api/users/{id}/enable", tag = "users",
     responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn enable(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<User>> {
+pub async fn enable(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<User>> {
     admin_only(&caller)?;
-    Ok(Json(state.store.set_disabled(&caller.who(), id, false).await?))
+    Ok(Json(
+        state.store.set_disabled(&caller.who(), id, false).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -118,7 +139,10 @@ pub async fn reset_password(
 ) -> ApiResult<StatusCode> {
     admin_only(&caller)?;
     let Json(b) = body?;
-    let p: Password = b.password.parse().map_err(|e: kaifang_model::ParseError| ApiError::invalid(e.to_string()))?;
+    let p: Password = b
+        .password
+        .parse()
+        .map_err(|e: kaifang_model::ParseError| ApiError::invalid(e.to_string()))?;
     state.store.set_password(&caller.who(), id, &p).await?;
     Ok(StatusCode::NO_CONTENT)
 }

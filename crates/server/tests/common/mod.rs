@@ -24,18 +24,26 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = DataDir::new(dir.path().join("data"));
-    let prepared = kaifang_server::prepare(&data, |_| None).await.expect("prepare data dir");
+    let prepared = kaifang_server::prepare(&data, |_| None)
+        .await
+        .expect("prepare data dir");
     let mut config = prepared.config.clone();
     config.server.addr = "127.0.0.1:0".into();
     configure(&mut config);
-    let app = Application::build(prepared.store.clone(), config, prepared.demo).await.expect("build app");
+    let app = Application::build(prepared.store.clone(), config, prepared.demo)
+        .await
+        .expect("build app");
     let addr = app.local_addr().expect("bound");
     let lock = prepared.lock;
     tokio::spawn(async move {
         let _lock = lock;
         let _ = app.run_until_stopped(std::future::pending()).await;
     });
-    TestApp { addr, store: prepared.store, dir }
+    TestApp {
+        addr,
+        store: prepared.store,
+        dir,
+    }
 }
 
 impl TestApp {
@@ -45,11 +53,17 @@ impl TestApp {
 
     /// A client with no session.
     pub fn anonymous(&self) -> Session {
-        Session { app_url: self.url(""), client: client(), csrf: None }
+        Session {
+            app_url: self.url(""),
+            client: client(),
+            csrf: None,
+        }
     }
 
     pub async fn login(&self, username: &str) -> Session {
-        self.login_with(username, DEMO_PASSWORD).await.unwrap_or_else(|s| panic!("login as {username}: {s}"))
+        self.login_with(username, DEMO_PASSWORD)
+            .await
+            .unwrap_or_else(|s| panic!("login as {username}: {s}"))
     }
 
     pub async fn login_with(&self, username: &str, password: &str) -> Result<Session, StatusCode> {
@@ -65,7 +79,11 @@ impl TestApp {
         }
         let body: Value = r.json().await.expect("json");
         let csrf = body["csrf_token"].as_str().map(str::to_string);
-        Ok(Session { app_url: self.url(""), client, csrf })
+        Ok(Session {
+            app_url: self.url(""),
+            client,
+            csrf,
+        })
     }
 
     pub async fn org_id(&self, code: &str) -> i64 {
@@ -74,7 +92,10 @@ impl TestApp {
 }
 
 fn client() -> Client {
-    Client::builder().cookie_store(true).build().expect("client")
+    Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client")
 }
 
 /// A logged-in (or anonymous) browser-like client that sends the CSRF header on writes.
@@ -86,11 +107,11 @@ pub struct Session {
 
 impl Session {
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let mut r = self.client.request(method.clone(), format!("{}{}", self.app_url, path));
-        if method != Method::GET {
-            if let Some(t) = &self.csrf {
-                r = r.header("x-csrf-token", t);
-            }
+        let mut r = self
+            .client
+            .request(method.clone(), format!("{}{}", self.app_url, path));
+        if let Some(t) = self.csrf.as_ref().filter(|_| method != Method::GET) {
+            r = r.header("x-csrf-token", t);
         }
         r
     }
@@ -121,6 +142,7 @@ pub async fn error_body(r: reqwest::Response) -> Value {
 
 /// A CSV upload form.
 pub fn csv_form(name: &str, text: &str) -> reqwest::multipart::Form {
-    let part = reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name(name.to_string());
+    let part =
+        reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name(name.to_string());
     reqwest::multipart::Form::new().part("file", part)
 }
