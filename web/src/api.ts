@@ -106,6 +106,7 @@ export const api = {
   users: () => request<Items<UserRow>>('GET', '/api/users'),
   createUser: (user: NewUser) => request<UserRow>('POST', '/api/users', { body: user }),
   disableUser: (id: number) => request<UserRow>('POST', `/api/users/${id}/disable`),
+  enableUser: (id: number) => request<UserRow>('POST', `/api/users/${id}/enable`),
 
   audit: (limit = 200) => request<Items<AuditEntry>>('GET', `/api/audit?limit=${limit}`),
 

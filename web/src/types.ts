@@ -47,7 +47,7 @@ export interface Overview {
   zones_by_type: { zone_type: ZoneType | null; count: number }[]
   users_by_role: { role: Role; count: number }[]
   audit_by_day: { day: string; count: number }[]
-  jobs: { running: number; succeeded: number; failed: number; cancelled: number }
+  jobs: { queued?: number; running: number; succeeded: number; failed: number; cancelled: number }
 }
 
 export interface UserRow {

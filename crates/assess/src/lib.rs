@@ -1,0 +1,54 @@
+//! Composite indicators, COINr-class: the engine behind the development zones' assessment.
+//!
+//! A pure library: no HTTP, no SQL, no async. The server and the CLI load the inputs, call
+//! [`run`] (and, for robustness, [`uncertainty()`] and [`sensitivity()`]) and store or print
+//! what comes back.
+//!
+//! The inputs are three files:
+//! - a **framework** ([`Framework`]): the index tree, from a COINr-style `iMeta` CSV or TOML;
+//! - **data** ([`Data`]): units × indicators with group and denominator columns, from a
+//!   COINr-style `iData` CSV;
+//! - a **pipeline** ([`Pipeline`]): the steps and their options, from TOML
+//!   (`data/examples/coinr-asem.toml` rebuilds COINr's ASEM example and matches its
+//!   published results).
+//!
+//! One module per step, each a function over the data: [`denominate`], [`impute`],
+//! [`screen`], [`outliers`], [`normalise`], [`weights`], [`aggregate`]; then [`results`]
+//! (scores, ranks, group ranks, strengths and weaknesses, CSV and JSON), [`uncertainty`]
+//! (Monte Carlo rank intervals) and [`sensitivity`] (Sobol indices).
+//!
+//! ```no_run
+//! let results = kaifang_assess::run_paths(
+//!     "data/examples/coinr-asem.toml",
+//!     "ASEM_iMeta.csv",
+//!     "ASEM_iData.csv",
+//! )?;
+//! print!("{}", results.to_csv());
+//! # Ok::<(), kaifang_assess::AssessError>(())
+//! ```
+
+pub mod aggregate;
+pub mod data;
+pub mod denominate;
+pub mod error;
+pub mod framework;
+pub mod impute;
+pub mod matrix;
+pub mod normalise;
+pub mod outliers;
+pub mod pipeline;
+pub mod results;
+pub mod rng;
+pub mod screen;
+pub mod sensitivity;
+pub mod stats;
+pub mod uncertainty;
+pub mod weights;
+
+pub use data::Data;
+pub use error::{AssessError, Location};
+pub use framework::Framework;
+pub use pipeline::{Pipeline, load, run, run_paths};
+pub use results::Results;
+pub use sensitivity::{Sensitivity, sensitivity, sensitivity_with};
+pub use uncertainty::{Control, Uncertainty, UncertaintySpec, uncertainty, uncertainty_with};

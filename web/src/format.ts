@@ -1,0 +1,78 @@
+// Display helpers shared by the pages: translated labels, names, times, errors.
+import { useI18n } from 'vue-i18n'
+import { ApiError } from './api'
+
+interface Named {
+  name_zh: string
+  name_en: string
+}
+
+function pad(n: number): string {
+  return n < 10 ? `0${n}` : String(n)
+}
+
+/** `2026-11-30 09:05:03` in the browser's time zone; the input as is when it is not a date. */
+export function formatTime(value: string | null | undefined): string {
+  if (!value) return ''
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) return value
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+  )
+}
+
+/** One-line JSON for tables; empty for null. */
+export function compactJson(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'string') return value
+  try {
+    return JSON.stringify(value)
+  } catch {
+    return String(value)
+  }
+}
+
+export function useFormat() {
+  const { t, te, locale } = useI18n()
+
+  const label = (group: string, value: string | null | undefined, fallback = '') => {
+    if (value === null || value === undefined || value === '') return fallback
+    const key = `${group}.${value}`
+    return te(key) ? t(key) : value
+  }
+
+  return {
+    t,
+    locale,
+    isZh: () => locale.value === 'zh',
+    role: (v: string | null | undefined) => label('roles', v),
+    kind: (v: string | null | undefined) => label('kinds', v),
+    zoneType: (v: string | null | undefined) => label('zoneTypes', v, t('zoneTypes.none')),
+    jobStatus: (v: string | null | undefined) => label('jobStatus', v),
+    jobKind: (v: string | null | undefined) => label('jobKinds', v),
+    source: (v: string | null | undefined) => label('orgs.sources', v),
+    /** An organisation's name in the interface language (the other one when that one is empty). */
+    orgName: (o: Named | null | undefined) => {
+      if (!o) return ''
+      return locale.value === 'zh' ? o.name_zh || o.name_en : o.name_en || o.name_zh
+    },
+    otherName: (o: Named | null | undefined) => {
+      if (!o) return ''
+      return locale.value === 'zh' ? o.name_en : o.name_zh
+    },
+    number: (n: number) => n.toLocaleString(locale.value === 'zh' ? 'zh-CN' : 'en-GB'),
+    /** A message for an error, translated where the status says enough by itself. */
+    error: (e: unknown) => {
+      if (e instanceof ApiError) {
+        if (e.status === 0) return t('errors.network')
+        if (e.status === 401) return t('errors.sessionExpired')
+        if (e.status === 403) return e.code === 'csrf_failed' ? t('errors.csrf') : t('errors.forbidden')
+        if (e.status === 404) return t('errors.notFound')
+        if (e.status >= 500) return t('errors.generic', { code: e.code })
+        return e.message || t('errors.generic', { code: e.code })
+      }
+      return e instanceof Error ? e.message : String(e)
+    },
+  }
+}

@@ -1,0 +1,98 @@
+import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
+import { i18n } from './i18n'
+import { hasRole, session, startSession } from './session'
+import type { Role } from './types'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without signing in. */
+    public?: boolean
+    /** Roles allowed; any signed-in user when absent. */
+    roles?: readonly Role[]
+    /** i18n key of the page title. */
+    title?: string
+  }
+}
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    {
+      path: '/login',
+      name: 'login',
+      component: () => import('./pages/LoginPage.vue'),
+      meta: { public: true, title: 'login.title' },
+    },
+    {
+      path: '/',
+      component: () => import('./layouts/AppShell.vue'),
+      children: [
+        {
+          path: '',
+          name: 'overview',
+          component: () => import('./pages/OverviewPage.vue'),
+          meta: { title: 'overview.title' },
+        },
+        {
+          path: 'organisations',
+          name: 'organisations',
+          component: () => import('./pages/OrganisationsPage.vue'),
+          meta: { title: 'orgs.title' },
+        },
+        {
+          path: 'users',
+          name: 'users',
+          component: () => import('./pages/UsersPage.vue'),
+          meta: { title: 'users.title', roles: ['admin'] },
+        },
+        {
+          path: 'audit',
+          name: 'audit',
+          component: () => import('./pages/AuditPage.vue'),
+          meta: { title: 'audit.title', roles: ['admin', 'leader'] },
+        },
+        {
+          path: 'jobs',
+          name: 'jobs',
+          component: () => import('./pages/JobsPage.vue'),
+          meta: { title: 'jobs.title' },
+        },
+        {
+          path: ':pathMatch(.*)*',
+          name: 'not-found',
+          component: () => import('./pages/NotFoundPage.vue'),
+          meta: { title: 'notFound.title' },
+        },
+      ],
+    },
+  ],
+})
+
+/** Only same-site paths are accepted as a place to return to after signing in. */
+export function safeRedirect(value: unknown): string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/login')
+    ? value
+    : '/'
+}
+
+router.beforeEach(async (to) => {
+  await startSession()
+  if (to.meta.public) {
+    if (to.name === 'login' && session.user) return safeRedirect(to.query.redirect)
+    return true
+  }
+  if (!session.user) {
+    return to.fullPath === '/' ? { name: 'login' } : { name: 'login', query: { redirect: to.fullPath } }
+  }
+  if (to.meta.roles && !hasRole(...to.meta.roles)) return { name: 'overview' }
+  return true
+})
+
+export function updateDocumentTitle(route: RouteLocationNormalized = router.currentRoute.value): void {
+  const { t } = i18n.global
+  const app = t('app.name')
+  const key = route.meta.title
+  document.title = key ? `${t(key as 'app.name')} · ${app}` : app
+}
+
+router.afterEach((to) => updateDocumentTitle(to))
