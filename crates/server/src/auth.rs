@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, JsonBody};
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "kaifang_session";
@@ -226,9 +226,8 @@ pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
+    JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Response> {
-    let Json(req) = body?;
     let rid = request_id(&headers);
     let ip = Some(addr);
     if let Some(wait) = state.limiter.blocked(&req.username, ip) {
@@ -312,9 +311,8 @@ pub struct ChangePassword {
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<Json<ChangePassword>, axum::extract::rejection::JsonRejection>,
+    JsonBody(req): JsonBody<ChangePassword>,
 ) -> ApiResult<StatusCode> {
-    let Json(req) = body?;
     let ok = state
         .store
         .authenticate(&caller.principal.username, &req.current_password)
@@ -323,10 +321,7 @@ pub async fn change_password(
     if !ok {
         return Err(ApiError::invalid("current_password: wrong password"));
     }
-    let new: Password = req
-        .new_password
-        .parse()
-        .map_err(|e: kaifang_model::ParseError| ApiError::invalid(e.to_string()))?;
+    let new: Password = req.new_password.parse()?;
     state
         .store
         .set_password(&caller.who(), caller.principal.id, &new)

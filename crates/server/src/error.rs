@@ -117,6 +117,18 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<kaifang_model::ParseError> for ApiError {
+    fn from(e: kaifang_model::ParseError) -> ApiError {
+        ApiError::invalid(e.to_string())
+    }
+}
+
+/// A JSON request body whose rejection (bad JSON, wrong type, too large) leaves as the one
+/// error body instead of axum's plain-text answer.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct JsonBody<T>(pub T);
+
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(r: axum::extract::rejection::JsonRejection) -> ApiError {
         let status = r.status();

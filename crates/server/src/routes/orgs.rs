@@ -7,7 +7,7 @@ use kaifang_store::accounts::{NewOrg, Org};
 use serde::Deserialize;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, JsonBody};
 use crate::state::AppState;
 use crate::table::{self, Cell, ListQuery, Table};
 
@@ -94,14 +94,13 @@ pub struct CreateOrg {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<Json<CreateOrg>, axum::extract::rejection::JsonRejection>,
+    JsonBody(b): JsonBody<CreateOrg>,
 ) -> ApiResult<(StatusCode, Json<Org>)> {
     ApiError::check(
         caller.actor().administer(),
         "register organisations",
         String::new,
     )?;
-    let Json(b) = body?;
     let code_ok = !b.code.is_empty()
         && b.code.len() <= 40
         && b.code
@@ -162,14 +161,13 @@ pub async fn set_contact(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    body: Result<Json<Contact>, axum::extract::rejection::JsonRejection>,
+    JsonBody(b): JsonBody<Contact>,
 ) -> ApiResult<Json<Org>> {
     ApiError::check(
         caller.actor().edit_org(id),
         "change another organisation's details",
         || format!("organisation {id}"),
     )?;
-    let Json(b) = body?;
     Ok(Json(
         state
             .store

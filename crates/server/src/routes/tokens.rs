@@ -5,7 +5,7 @@ use kaifang_store::accounts::ApiToken;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody, JsonBody};
 use crate::state::AppState;
 use crate::table::Items;
 
@@ -44,9 +44,8 @@ pub struct NewToken {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<Json<CreateToken>, axum::extract::rejection::JsonRejection>,
+    JsonBody(b): JsonBody<CreateToken>,
 ) -> ApiResult<(StatusCode, Json<NewToken>)> {
-    let Json(b) = body?;
     let (token, info) = state
         .store
         .create_token(&caller.who(), caller.principal.id, &b.name)

@@ -7,7 +7,7 @@ use kaifang_store::accounts::{NewUser, User};
 use serde::Deserialize;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, JsonBody};
 use crate::state::AppState;
 use crate::table::{self, ListQuery, Table};
 
@@ -76,15 +76,13 @@ pub struct CreateUser {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<Json<CreateUser>, axum::extract::rejection::JsonRejection>,
+    JsonBody(b): JsonBody<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
     admin_only(&caller)?;
-    let Json(b) = body?;
-    let bad = |e: kaifang_model::ParseError| ApiError::invalid(e.to_string());
     let new = NewUser {
-        username: b.username.parse::<Username>().map_err(bad)?,
+        username: b.username.parse::<Username>()?,
         display_name: b.display_name,
-        password: b.password.parse::<Password>().map_err(bad)?,
+        password: b.password.parse::<Password>()?,
         role: b.role,
         org_id: b.org_id,
     };
@@ -135,14 +133,10 @@ pub async fn reset_password(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    body: Result<Json<ResetPassword>, axum::extract::rejection::JsonRejection>,
+    JsonBody(b): JsonBody<ResetPassword>,
 ) -> ApiResult<StatusCode> {
     admin_only(&caller)?;
-    let Json(b) = body?;
-    let p: Password = b
-        .password
-        .parse()
-        .map_err(|e: kaifang_model::ParseError| ApiError::invalid(e.to_string()))?;
+    let p: Password = b.password.parse()?;
     state.store.set_password(&caller.who(), id, &p).await?;
     Ok(StatusCode::NO_CONTENT)
 }
