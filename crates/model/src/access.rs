@@ -134,6 +134,131 @@ impl Actor {
     }
 }
 
+/// Directives supervision and enterprise appeals.
+///
+/// Supervision belongs to the department that owns the `directives` module (the open-
+/// development office); intake of appeals to the one that owns `appeals`. A task is seen by
+/// its lead and co-organisations, the supervisor and leaders; an appeal by the enterprise that
+/// filed it, the department it is assigned to, intake and leaders. Enterprises never see
+/// tasks: those are the government's internal work.
+impl Actor {
+    fn owns(&self, m: Module) -> bool {
+        self.role == Role::Department && self.modules.contains(&m)
+    }
+
+    /// Issuing meetings, directives and tasks; closing, returning and deciding extensions.
+    pub fn supervise_tasks(&self) -> Decision {
+        Decision::from_bool(
+            self.role == Role::Admin || self.owns(Module::Directives),
+            Decision::Forbidden,
+        )
+    }
+
+    /// Seeing every task: leaders, admins and the supervisor.
+    pub fn reads_all_tasks(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Leader) || self.owns(Module::Directives)
+    }
+
+    /// The task lists and summaries at all (enterprises have none).
+    pub fn read_tasks(&self) -> Decision {
+        Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
+    }
+
+    /// One task, led by `lead` with co-organisations `co`.
+    pub fn read_task(&self, lead: i64, co: &[i64]) -> Decision {
+        Decision::from_bool(
+            self.reads_all_tasks()
+                || (self.role != Role::Enterprise
+                    && (lead == self.org_id || co.contains(&self.org_id))),
+            Decision::NotFound,
+        )
+    }
+
+    /// Acting as the lead organisation: signing for, reporting, submitting, asking for time.
+    pub fn lead_task(&self, lead: i64, co: &[i64]) -> Decision {
+        let visible = self.read_task(lead, co);
+        if !visible.is_allowed() {
+            return visible;
+        }
+        Decision::from_bool(
+            matches!(self.role, Role::Department | Role::Local) && lead == self.org_id,
+            Decision::Forbidden,
+        )
+    }
+
+    /// Commenting on a task: its lead and co-organisations, and the supervisor.
+    pub fn comment_task(&self, lead: i64, co: &[i64]) -> Decision {
+        let visible = self.read_task(lead, co);
+        if !visible.is_allowed() {
+            return visible;
+        }
+        Decision::from_bool(
+            self.supervise_tasks().is_allowed()
+                || (matches!(self.role, Role::Department | Role::Local)
+                    && (lead == self.org_id || co.contains(&self.org_id))),
+            Decision::Forbidden,
+        )
+    }
+
+    /// Accepting, rejecting and assigning appeals; running the roundtable.
+    pub fn intake_appeals(&self) -> Decision {
+        Decision::from_bool(
+            self.role == Role::Admin || self.owns(Module::Appeals),
+            Decision::Forbidden,
+        )
+    }
+
+    /// Seeing every appeal: leaders, admins and intake.
+    pub fn reads_all_appeals(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Leader) || self.owns(Module::Appeals)
+    }
+
+    /// One appeal filed by `enterprise`, assigned to `assigned`.
+    pub fn read_appeal(&self, enterprise: i64, assigned: Option<i64>) -> Decision {
+        Decision::from_bool(
+            self.reads_all_appeals()
+                || enterprise == self.org_id
+                || (self.role != Role::Enterprise && assigned == Some(self.org_id)),
+            Decision::NotFound,
+        )
+    }
+
+    /// Filing an appeal: enterprise staff, for their own enterprise.
+    pub fn file_appeal(&self) -> Decision {
+        Decision::from_bool(self.role == Role::Enterprise, Decision::Forbidden)
+    }
+
+    /// Answering: staff of the department (or city, zone) the appeal is assigned to.
+    pub fn answer_appeal(&self, enterprise: i64, assigned: Option<i64>) -> Decision {
+        let visible = self.read_appeal(enterprise, assigned);
+        if !visible.is_allowed() {
+            return visible;
+        }
+        Decision::from_bool(
+            matches!(self.role, Role::Department | Role::Local) && assigned == Some(self.org_id),
+            Decision::Forbidden,
+        )
+    }
+
+    /// Rating the answer, or adding a note to one's own appeal: the enterprise that filed it.
+    pub fn own_appeal(&self, enterprise: i64, assigned: Option<i64>) -> Decision {
+        let visible = self.read_appeal(enterprise, assigned);
+        if !visible.is_allowed() {
+            return visible;
+        }
+        Decision::from_bool(
+            self.role == Role::Enterprise && enterprise == self.org_id,
+            Decision::Forbidden,
+        )
+    }
+
+    /// Roundtable agendas and minutes: everyone in government; enterprises see the meetings
+    /// through their own appeals only.
+    pub fn read_roundtables(&self) -> Decision {
+        Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +366,59 @@ mod tests {
                 matches!(role, Role::Admin | Role::Leader)
             );
         }
+    }
+
+    #[test]
+    fn tasks_are_seen_by_their_organisations_the_supervisor_and_leaders() {
+        let (lead, co, other) = (1, 2, 3);
+        let supervisor = actor(Role::Department, other, &[Module::Directives]);
+        let dept = actor(Role::Department, other, &[Module::Trade]);
+        let lead_dept = actor(Role::Department, lead, &[]);
+        let co_city = actor(Role::Local, co, &[]);
+        let leader = actor(Role::Leader, other, &[]);
+        let firm = actor(Role::Enterprise, lead, &[]);
+        let cos = [co];
+        assert_eq!(supervisor.read_task(lead, &cos), Decision::Allow);
+        assert_eq!(leader.read_task(lead, &cos), Decision::Allow);
+        assert_eq!(dept.read_task(lead, &cos), Decision::NotFound);
+        assert_eq!(co_city.read_task(lead, &cos), Decision::Allow);
+        assert_eq!(firm.read_task(lead, &cos), Decision::NotFound, "even its own org id");
+        assert_eq!(lead_dept.lead_task(lead, &cos), Decision::Allow);
+        assert_eq!(co_city.lead_task(lead, &cos), Decision::Forbidden);
+        assert_eq!(supervisor.lead_task(lead, &cos), Decision::Forbidden);
+        assert_eq!(leader.lead_task(lead, &cos), Decision::Forbidden);
+        assert_eq!(co_city.comment_task(lead, &cos), Decision::Allow);
+        assert_eq!(supervisor.comment_task(lead, &cos), Decision::Allow);
+        assert_eq!(leader.comment_task(lead, &cos), Decision::Forbidden);
+        assert_eq!(supervisor.supervise_tasks(), Decision::Allow);
+        assert_eq!(dept.supervise_tasks(), Decision::Forbidden);
+        assert_eq!(firm.read_tasks(), Decision::Forbidden);
+    }
+
+    #[test]
+    fn an_appeal_is_seen_by_its_enterprise_its_department_intake_and_leaders() {
+        let (firm_org, handler_org, other) = (1, 2, 3);
+        let firm = actor(Role::Enterprise, firm_org, &[]);
+        let rival = actor(Role::Enterprise, other, &[]);
+        let intake = actor(Role::Department, other, &[Module::Appeals]);
+        let handler = actor(Role::Department, handler_org, &[]);
+        let bystander = actor(Role::Department, other, &[Module::Trade]);
+        let leader = actor(Role::Leader, other, &[]);
+        let a = Some(handler_org);
+        assert_eq!(firm.read_appeal(firm_org, a), Decision::Allow);
+        assert_eq!(rival.read_appeal(firm_org, a), Decision::NotFound);
+        assert_eq!(intake.read_appeal(firm_org, a), Decision::Allow);
+        assert_eq!(handler.read_appeal(firm_org, a), Decision::Allow);
+        assert_eq!(handler.read_appeal(firm_org, None), Decision::NotFound);
+        assert_eq!(bystander.read_appeal(firm_org, a), Decision::NotFound);
+        assert_eq!(leader.read_appeal(firm_org, a), Decision::Allow);
+        assert_eq!(handler.answer_appeal(firm_org, a), Decision::Allow);
+        assert_eq!(intake.answer_appeal(firm_org, a), Decision::Forbidden);
+        assert_eq!(firm.own_appeal(firm_org, a), Decision::Allow);
+        assert_eq!(handler.own_appeal(firm_org, a), Decision::Forbidden);
+        assert_eq!(firm.file_appeal(), Decision::Allow);
+        assert_eq!(intake.file_appeal(), Decision::Forbidden);
+        assert_eq!(intake.intake_appeals(), Decision::Allow);
+        assert_eq!(leader.intake_appeals(), Decision::Forbidden);
     }
 }

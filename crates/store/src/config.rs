@@ -14,6 +14,9 @@ pub struct Config {
     pub server: ServerConfig,
     pub auth: AuthConfig,
     pub uploads: UploadConfig,
+    pub work: WorkConfig,
+    /// Outgoing mail for notifications; none configured means in-app notifications only.
+    pub smtp: Option<SmtpConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +76,57 @@ impl Default for UploadConfig {
     }
 }
 
+/// Time limits of directives and appeals, in working days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkConfig {
+    /// A task or appeal turns yellow, and its reminder goes out, this many working days
+    /// before its deadline.
+    pub warn_working_days: u32,
+    /// The Department of Commerce accepts or rejects an appeal within this many working days
+    /// (MOFCOM's complaint-handling rules of 2020: 7).
+    pub accept_working_days: u32,
+    /// The assigned department answers within this many working days of acceptance
+    /// (MOFCOM's rules: 60).
+    pub resolve_working_days: u32,
+    /// How often the server looks for tasks and appeals that are due soon or overdue.
+    pub reminder_minutes: u64,
+}
+
+impl Default for WorkConfig {
+    fn default() -> Self {
+        WorkConfig {
+            warn_working_days: 3,
+            accept_working_days: 7,
+            resolve_working_days: 60,
+            reminder_minutes: 10,
+        }
+    }
+}
+
+/// An SMTP relay. Plain SMTP on port 25 without login is what a government intranet relay
+/// usually offers; `starttls` and a login are there for the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// The sender, e.g. `开放平台 <kaifang@example.gov.cn>`.
+    pub from: String,
+    #[serde(default)]
+    pub starttls: bool,
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Better given as KAIFANG_SMTP_PASSWORD than written in the file.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+fn default_smtp_port() -> u16 {
+    25
+}
+
 /// One environment override: variable, the key it sets, and how.
 type Setter = fn(&mut Config, &str) -> std::result::Result<(), String>;
 
@@ -115,6 +169,14 @@ const ENV_OVERRIDES: &[(&str, &str, Setter)] = &[
     ),
     ("KAIFANG_UPLOAD_MAX_MB", "uploads.max_mb", |c, v| {
         c.uploads.max_mb = parse_num(v)?;
+        Ok(())
+    }),
+    ("KAIFANG_SMTP_PASSWORD", "smtp.password", |c, v| {
+        let smtp = c
+            .smtp
+            .as_mut()
+            .ok_or("set only together with an [smtp] section in kaifang.toml")?;
+        smtp.password = Some(v.to_string());
         Ok(())
     }),
 ];
@@ -188,10 +250,30 @@ impl Config {
             ),
             ("auth.login_window_minutes", self.auth.login_window_minutes),
             ("uploads.max_mb", self.uploads.max_mb),
+            (
+                "work.accept_working_days",
+                u64::from(self.work.accept_working_days),
+            ),
+            (
+                "work.resolve_working_days",
+                u64::from(self.work.resolve_working_days),
+            ),
+            ("work.reminder_minutes", self.work.reminder_minutes),
         ];
         for (key, v) in positive {
             if v == 0 {
                 return Err(bad(key, "must be greater than 0".into()));
+            }
+        }
+        if let Some(smtp) = &self.smtp {
+            if smtp.host.trim().is_empty() {
+                return Err(bad("smtp.host", "must not be empty".into()));
+            }
+            if !smtp.from.contains('@') {
+                return Err(bad(
+                    "smtp.from",
+                    format!("{:?} is not a mail address", smtp.from),
+                ));
             }
         }
         Ok(())
@@ -204,10 +286,13 @@ impl Config {
             "# Kaifang configuration. Every key is optional; the values shown are the defaults.\n\
              # Environment variables override them: KAIFANG_ADDR, KAIFANG_BODY_LIMIT_MB,\n\
              # KAIFANG_REQUEST_TIMEOUT_SECS, KAIFANG_SECURE_COOKIES, KAIFANG_SESSION_HOURS,\n\
-             # KAIFANG_LOGIN_MAX_FAILURES, KAIFANG_UPLOAD_MAX_MB.\n\n\
+             # KAIFANG_LOGIN_MAX_FAILURES, KAIFANG_UPLOAD_MAX_MB, KAIFANG_SMTP_PASSWORD.\n\n\
              [server]\n# addr = \"{}\"\n# body_limit_mb = {}\n# request_timeout_secs = {}\n# secure_cookies = {}\n\n\
              [auth]\n# session_hours = {}\n# login_max_failures = {}\n# login_window_minutes = {}\n\n\
-             [uploads]\n# max_mb = {}\n",
+             [uploads]\n# max_mb = {}\n\n\
+             [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n\n\
+             # Mail notifications (off unless this section is present):\n\
+             # [smtp]\n# host = \"smtp.example.gov.cn\"\n# port = 25\n# from = \"Kaifang <kaifang@example.gov.cn>\"\n# starttls = false\n# username = \"kaifang\"\n",
             d.server.addr,
             d.server.body_limit_mb,
             d.server.request_timeout_secs,
@@ -216,6 +301,10 @@ impl Config {
             d.auth.login_max_failures,
             d.auth.login_window_minutes,
             d.uploads.max_mb,
+            d.work.warn_working_days,
+            d.work.accept_working_days,
+            d.work.resolve_working_days,
+            d.work.reminder_minutes,
         )
     }
 }

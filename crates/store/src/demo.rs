@@ -17,6 +17,7 @@ pub const DEMO_PASSWORD: &str = "kaifang-demo";
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
     ("admin", "系统管理员", Role::Admin, "jl-gov"),
     ("leader", "省领导（演示）", Role::Leader, "jl-gov"),
+    ("duban", "省政府督查室（演示）", Role::Department, "jl-gov"),
     (
         "commerce",
         "商务厅对外贸易处（演示）",
@@ -233,7 +234,9 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        let rules = crate::rules::Rules::from_config(&crate::config::WorkConfig::default())?;
+        self.seed_work_demo(&rules, crate::rules::today_in_china())
+            .await
     }
 }
 

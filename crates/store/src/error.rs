@@ -47,6 +47,15 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Sqlite(String),
+    /// An event the workflow does not allow in the record's current state.
+    #[error("{0}")]
+    Transition(String),
+    /// The record changed since the caller read it; `current` is what it is now.
+    #[error("{message}")]
+    Stale {
+        message: String,
+        current: serde_json::Value,
+    },
     #[error("cancelled")]
     Cancelled,
     #[error("database: {0}")]

@@ -13,15 +13,20 @@
 //! ```
 
 pub mod accounts;
+pub mod appeals;
 pub mod audit;
 pub mod backup;
 pub mod config;
 pub mod datadir;
 pub mod db;
 pub mod demo;
+mod demo_work;
 mod error;
 pub mod jobs;
+pub mod notifications;
 pub mod overview;
+pub mod rules;
+pub mod tasks;
 pub mod uploads;
 
 pub use config::Config;

@@ -38,6 +38,19 @@ pub enum AppealState {
 }
 
 impl AppealState {
+    pub const ALL: [AppealState; 6] = [
+        AppealState::Filed,
+        AppealState::Accepted,
+        AppealState::Rejected,
+        AppealState::Assigned,
+        AppealState::Answered,
+        AppealState::Rated,
+    ];
+
+    pub fn from_key(key: &str) -> Option<AppealState> {
+        AppealState::ALL.into_iter().find(|s| s.as_str() == key)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AppealState::Filed => "filed",

@@ -24,6 +24,32 @@ pub enum TaskState {
 }
 
 impl TaskState {
+    pub const ALL: [TaskState; 6] = [
+        TaskState::Issued,
+        TaskState::SignedFor,
+        TaskState::InProgress,
+        TaskState::Submitted,
+        TaskState::Returned,
+        TaskState::Closed,
+    ];
+
+    /// The stable key used in storage and the API (`signed_for`).
+    pub fn key(self) -> &'static str {
+        match self {
+            TaskState::Issued => "issued",
+            TaskState::SignedFor => "signed_for",
+            TaskState::InProgress => "in_progress",
+            TaskState::Submitted => "submitted",
+            TaskState::Returned => "returned",
+            TaskState::Closed => "closed",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<TaskState> {
+        TaskState::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// For people (`signed for`).
     pub fn as_str(self) -> &'static str {
         match self {
             TaskState::Issued => "issued",
