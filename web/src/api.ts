@@ -1,14 +1,30 @@
 // A small fetch wrapper for the Kaifang API: JSON in and out, the session
 // cookie, the CSRF header on every non-GET request, and one error type.
 import type {
+  AppealCategory,
+  AppealDetail,
+  AppealEventBody,
+  AppealItem,
+  AppealStats,
   AuditEntry,
+  Inbox,
   Items,
   Job,
+  Meeting,
   Meta,
+  NewAppeal,
+  NewTask,
   NewUser,
   Org,
   Overview,
+  Roundtable,
+  RoundtableBody,
   SessionInfo,
+  TaskDetail,
+  TaskEventBody,
+  TaskItem,
+  TaskSummary,
+  Upload,
   UserRow,
 } from './types'
 
@@ -41,13 +57,15 @@ export function setUnauthorizedHandler(handler: () => void): void {
 
 interface RequestOptions {
   body?: unknown
+  /** Sent as is (multipart uploads); the browser sets the content type. */
+  form?: FormData
   /** false for calls whose 401 is an expected answer (login, restoring the session). */
   sessionExpected?: boolean
 }
 
 async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' }
-  if (opts.body !== undefined) headers['Content-Type'] = 'application/json'
+  if (opts.body !== undefined && !opts.form) headers['Content-Type'] = 'application/json'
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken
 
   let res: Response
@@ -56,7 +74,7 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
       method,
       headers,
       credentials: 'same-origin',
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.form ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
     })
   } catch (e) {
     throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e))
@@ -88,6 +106,19 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
   return data as T
 }
 
+/** `?a=1&b=2` from the values that are set; empty when none is. */
+export function queryString(params: Record<string, string | number | null | undefined>): string {
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== null && v !== undefined && v !== '') q.set(k, String(v))
+  }
+  const s = q.toString()
+  return s ? `?${s}` : ''
+}
+
+/** Where an uploaded file can be downloaded. */
+export const uploadUrl = (id: number): string => `/api/uploads/${id}/content`
+
 /** Link that downloads a table as an Excel workbook. */
 export function xlsxUrl(path: string): string {
   return `${path}${path.includes('?') ? '&' : '?'}format=xlsx`
@@ -114,4 +145,38 @@ export const api = {
   job: (id: string) => request<Job>('GET', `/api/jobs/${encodeURIComponent(id)}`),
   cancelJob: (id: string) => request<Job>('POST', `/api/jobs/${encodeURIComponent(id)}/cancel`),
   startBackup: () => request<Job>('POST', '/api/backups'),
+
+  upload: (file: File) => {
+    const form = new FormData()
+    form.append('file', file)
+    return request<Upload>('POST', '/api/uploads', { form })
+  },
+
+  meetings: () => request<Meeting[]>('GET', '/api/meetings'),
+  tasks: (filter: { org?: number | null; state?: string | null; light?: string | null; directive?: number | null } = {}) =>
+    request<Items<TaskItem>>('GET', `/api/tasks${queryString(filter)}`),
+  taskSummary: () => request<TaskSummary>('GET', '/api/tasks/summary'),
+  task: (id: number) => request<TaskDetail>('GET', `/api/tasks/${id}`),
+  createTask: (task: NewTask) => request<TaskDetail>('POST', '/api/tasks', { body: task }),
+  actOnTask: (id: number, event: TaskEventBody) =>
+    request<TaskDetail>('POST', `/api/tasks/${id}/events`, { body: event }),
+
+  appeals: () => request<Items<AppealItem>>('GET', '/api/appeals'),
+  appealCategories: () => request<AppealCategory[]>('GET', '/api/appeals/categories'),
+  appealStats: () => request<AppealStats>('GET', '/api/appeals/stats'),
+  appeal: (id: number) => request<AppealDetail>('GET', `/api/appeals/${id}`),
+  fileAppeal: (appeal: NewAppeal) => request<AppealDetail>('POST', '/api/appeals', { body: appeal }),
+  actOnAppeal: (id: number, event: AppealEventBody) =>
+    request<AppealDetail>('POST', `/api/appeals/${id}/events`, { body: event }),
+
+  roundtables: () => request<Roundtable[]>('GET', '/api/roundtables'),
+  roundtable: (id: number) => request<Roundtable>('GET', `/api/roundtables/${id}`),
+  createRoundtable: (r: RoundtableBody) => request<Roundtable>('POST', '/api/roundtables', { body: r }),
+  updateRoundtable: (id: number, r: RoundtableBody) =>
+    request<Roundtable>('PUT', `/api/roundtables/${id}`, { body: r }),
+
+  notifications: () => request<Inbox>('GET', '/api/notifications'),
+  markRead: (id: number) => request<void>('POST', `/api/notifications/${id}/read`),
+  markAllRead: () => request<void>('POST', '/api/notifications/read-all'),
+  setEmail: (email: string | null) => request<void>('PUT', '/api/auth/email', { body: { email } }),
 }

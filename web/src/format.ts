@@ -22,6 +22,25 @@ export function formatTime(value: string | null | undefined): string {
   )
 }
 
+const CHINA_TIME = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+})
+
+/** `2026-11-30 17:05` on the China clock (the server's calendar), whatever the browser's zone. */
+export function formatChinaTime(value: string | null | undefined): string {
+  if (!value) return ''
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) return value
+  const parts = Object.fromEntries(CHINA_TIME.formatToParts(d).map((p) => [p.type, p.value]))
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`
+}
+
 /** One-line JSON for tables; empty for null. */
 export function compactJson(value: unknown): string {
   if (value === null || value === undefined) return ''
@@ -52,10 +71,26 @@ export function useFormat() {
     jobStatus: (v: string | null | undefined) => label('jobStatus', v),
     jobKind: (v: string | null | undefined) => label('jobKinds', v),
     source: (v: string | null | undefined) => label('orgs.sources', v),
+    taskState: (v: string | null | undefined) => label('tasks.states', v),
+    light: (v: string | null | undefined) => label('tasks.lights', v),
+    appealState: (v: string | null | undefined) => label('appeals.states', v),
+    taskEvent: (v: string | null | undefined) => label('tasks.events', v),
+    appealEvent: (v: string | null | undefined) => label('appeals.events', v),
     /** An organisation's name in the interface language (the other one when that one is empty). */
     orgName: (o: Named | null | undefined) => {
       if (!o) return ''
       return locale.value === 'zh' ? o.name_zh || o.name_en : o.name_en || o.name_zh
+    },
+    /** A list of names: 、 in Chinese, commas in English. */
+    join: (items: string[]) => items.join(locale.value === 'zh' ? '、' : ', '),
+    /** A shorter name for chart axes: English names lose the province and state prefixes. */
+    shortOrgName: (o: Named | null | undefined) => {
+      if (!o) return ''
+      if (locale.value === 'zh') return o.name_zh || o.name_en
+      return (o.name_en || o.name_zh)
+        .replace(/^Jilin Provincial /, '')
+        .replace(/ of the People's Republic of China$/, '')
+        .replace(/^Department of /, 'Dept. of ')
     },
     otherName: (o: Named | null | undefined) => {
       if (!o) return ''

@@ -14,6 +14,9 @@ declare module 'vue-router' {
   }
 }
 
+/** Everyone in government; enterprises see only their own appeals. */
+const GOVERNMENT: readonly Role[] = ['admin', 'leader', 'department', 'local']
+
 export const router = createRouter({
   history: createWebHistory(),
   routes: [
@@ -50,6 +53,50 @@ export const router = createRouter({
           name: 'audit',
           component: () => import('./pages/AuditPage.vue'),
           meta: { title: 'audit.title', roles: ['admin', 'leader'] },
+        },
+        {
+          path: 'tasks',
+          name: 'tasks',
+          component: () => import('./pages/TasksPage.vue'),
+          meta: { title: 'tasks.title', roles: GOVERNMENT },
+        },
+        {
+          path: 'tasks/summary',
+          name: 'task-summary',
+          component: () => import('./pages/TaskSummaryPage.vue'),
+          meta: { title: 'summary.title', roles: GOVERNMENT },
+        },
+        {
+          path: 'tasks/:id(\\d+)',
+          name: 'task',
+          component: () => import('./pages/TaskDetailPage.vue'),
+          props: (route) => ({ id: Number(route.params.id) }),
+          meta: { title: 'tasks.title', roles: GOVERNMENT },
+        },
+        {
+          path: 'appeals',
+          name: 'appeals',
+          component: () => import('./pages/AppealsPage.vue'),
+          meta: { title: 'appeals.title' },
+        },
+        {
+          path: 'appeals/stats',
+          name: 'appeal-stats',
+          component: () => import('./pages/AppealStatsPage.vue'),
+          meta: { title: 'appealStats.title', roles: GOVERNMENT },
+        },
+        {
+          path: 'appeals/:id(\\d+)',
+          name: 'appeal',
+          component: () => import('./pages/AppealDetailPage.vue'),
+          props: (route) => ({ id: Number(route.params.id) }),
+          meta: { title: 'appeals.title' },
+        },
+        {
+          path: 'roundtables',
+          name: 'roundtables',
+          component: () => import('./pages/RoundtablesPage.vue'),
+          meta: { title: 'roundtables.title', roles: GOVERNMENT },
         },
         {
           path: 'jobs',

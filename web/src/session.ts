@@ -1,6 +1,7 @@
 // The signed-in user, the CSRF token (kept in memory only) and the server's meta.
 import { reactive, readonly } from 'vue'
 import { ApiError, api, setCsrfToken } from './api'
+import { resetLookups } from './composables/useLookups'
 import type { Me, Meta, Role } from './types'
 
 interface SessionState {
@@ -34,6 +35,7 @@ export function startSession(): Promise<void> {
 
 export async function login(username: string, password: string): Promise<void> {
   const info = await api.login(username, password)
+  resetLookups()
   state.user = info.user
   setCsrfToken(info.csrf_token)
 }
@@ -52,6 +54,7 @@ export async function logout(): Promise<void> {
 /** Drops the local session, e.g. after the server answered 401. */
 export function forget(): void {
   state.user = null
+  resetLookups()
   setCsrfToken(null)
 }
 
@@ -60,3 +63,20 @@ export function hasRole(...roles: readonly Role[]): boolean {
 }
 
 export const isDemo = (): boolean => state.meta?.demo === true
+
+function ownsModule(module: string): boolean {
+  const u = state.user
+  return u !== null && u.role === 'department' && (u.org.modules ?? []).includes(module)
+}
+
+/** Issues tasks, closes and returns them, decides extensions: admins and the supervision office. */
+export const canSuperviseTasks = (): boolean => hasRole('admin') || ownsModule('directives')
+
+/** Accepts, rejects and assigns appeals and runs the roundtable: admins and the intake department. */
+export const canIntakeAppeals = (): boolean => hasRole('admin') || ownsModule('appeals')
+
+/** Staff of an organisation that can lead tasks or answer appeals. */
+export const isOrgStaff = (): boolean => hasRole('department', 'local')
+
+/** The caller's organisation id, or null when signed out. */
+export const myOrgId = (): number | null => state.user?.org.id ?? null

@@ -25,6 +25,8 @@ export interface Org {
   name_en: string
   region_code: string | null
   zone_type: ZoneType | null
+  /** Modules whose data this organisation owns (departments only). */
+  modules?: string[]
   source: string
 }
 
@@ -92,4 +94,267 @@ export interface Job {
 
 export interface Items<T> {
   items: T[]
+}
+
+// Directives supervision (督查督办).
+
+export type TaskState = 'issued' | 'signed_for' | 'in_progress' | 'submitted' | 'returned' | 'closed'
+export const TASK_STATES: readonly TaskState[] = ['issued', 'signed_for', 'in_progress', 'submitted', 'returned', 'closed']
+
+export type Light = 'green' | 'yellow' | 'red' | 'grey'
+export const LIGHTS: readonly Light[] = ['green', 'yellow', 'red', 'grey']
+
+export interface OrgRef {
+  id: number
+  code: string
+  name_zh: string
+  name_en: string
+}
+
+export interface Directive {
+  id: number
+  meeting_id: number
+  code: string
+  title: string
+  quote: string
+  tasks: number
+}
+
+export interface Meeting {
+  id: number
+  title: string
+  held_on: string
+  chair: string
+  source: string
+  directives: Directive[]
+}
+
+export interface TaskItem {
+  id: number
+  directive_id: number
+  directive_code: string
+  directive_title: string
+  title: string
+  lead: OrgRef
+  co_orgs: OrgRef[]
+  issued_on: string
+  deadline: string
+  state: TaskState
+  extension_until: string | null
+  closed_on: string | null
+  light: Light
+  overdue_working_days: number
+  deadline_provisional: boolean
+  version: number
+  updated_at: string
+}
+
+export interface Milestone {
+  id: number
+  title: string
+  due_on: string
+  done_on: string | null
+}
+
+export interface TimelineEvent {
+  id: number
+  at: string
+  actor: string
+  org: OrgRef | null
+  kind: string
+  body: string
+  data: Record<string, unknown> | null
+  attachments: number[]
+}
+
+export interface TaskDetail extends TaskItem {
+  description: string
+  extension_reason: string | null
+  meeting_title: string
+  quote: string
+  milestones: Milestone[]
+  events: TimelineEvent[]
+}
+
+export interface NewTask {
+  directive_id: number
+  title: string
+  description: string
+  lead_org_id: number
+  co_org_ids: number[]
+  deadline?: string
+  working_days?: number
+  milestones: { title: string; due_on: string }[]
+}
+
+export type TaskEventKind =
+  | 'sign_for'
+  | 'progress'
+  | 'submit'
+  | 'close'
+  | 'return'
+  | 'request_extension'
+  | 'decide_extension'
+  | 'comment'
+  | 'milestone_done'
+
+export interface TaskEventBody {
+  version: number
+  kind: TaskEventKind
+  body?: string
+  until?: string
+  approve?: boolean
+  milestone_id?: number
+  attachments?: number[]
+}
+
+export interface OrgTaskSummary {
+  org: OrgRef
+  total: number
+  green: number
+  yellow: number
+  overdue: number
+  closed: number
+  closed_late: number
+}
+
+export interface TaskSummary {
+  today: string
+  total: OrgTaskSummary
+  by_org: OrgTaskSummary[]
+}
+
+// Enterprise appeals (企业诉求) and the roundtable.
+
+export type AppealState = 'filed' | 'accepted' | 'rejected' | 'assigned' | 'answered' | 'rated'
+export const APPEAL_STATES: readonly AppealState[] = ['filed', 'accepted', 'rejected', 'assigned', 'answered', 'rated']
+
+export interface AppealCategory {
+  key: string
+  name_zh: string
+  name_en: string
+}
+
+export interface AppealItem {
+  id: number
+  enterprise: OrgRef
+  category: string
+  title: string
+  state: AppealState
+  filed_on: string
+  accepted_on: string | null
+  assigned: OrgRef | null
+  answered_on: string | null
+  score: number | null
+  deadline: string | null
+  deadline_provisional: boolean
+  escalated: boolean
+  version: number
+  updated_at: string
+}
+
+export interface RoundtableRef {
+  id: number
+  title: string
+  held_on: string
+}
+
+export interface AppealDetail extends AppealItem {
+  description: string
+  answer: string | null
+  reject_reason: string | null
+  events: TimelineEvent[]
+  roundtables: RoundtableRef[]
+}
+
+export interface NewAppeal {
+  category: string
+  title: string
+  description: string
+  attachments: number[]
+}
+
+export type AppealEventKind = 'accept' | 'reject' | 'assign' | 'answer' | 'rate' | 'comment'
+
+export interface AppealEventBody {
+  version: number
+  kind: AppealEventKind
+  body?: string
+  org_id?: number
+  score?: number
+  attachments?: number[]
+}
+
+export interface StatRow {
+  key: string
+  name_zh: string
+  name_en: string
+  total: number
+  open: number
+  escalated: number
+  rejected: number
+  answered: number
+  mean_days_to_accept: number | null
+  mean_days_to_answer: number | null
+  mean_satisfaction: number | null
+  rated: number
+}
+
+export interface AppealStats {
+  today: string
+  limits: { accept_working_days: number; resolve_working_days: number }
+  total: StatRow
+  by_category: StatRow[]
+  by_department: StatRow[]
+  satisfaction: number[]
+}
+
+export interface AgendaItem {
+  position?: number
+  title: string
+  appeal_id: number | null
+  appeal_title?: string | null
+  appeal_state?: AppealState | null
+}
+
+export interface Roundtable {
+  id: number
+  title: string
+  held_on: string
+  minutes: string
+  items: AgendaItem[]
+  version: number
+  updated_at: string
+}
+
+export interface RoundtableBody {
+  title: string
+  held_on: string
+  minutes: string
+  items: { title: string; appeal_id: number | null }[]
+  version?: number
+}
+
+// Notifications and uploads.
+
+export interface Notification {
+  id: number
+  at: string
+  kind: string
+  title: string
+  link: string
+  read_at: string | null
+}
+
+export interface Inbox {
+  unread: number
+  items: Notification[]
+}
+
+export interface Upload {
+  id: number
+  sha256: string
+  filename: string
+  content_type: string
+  size: number
 }

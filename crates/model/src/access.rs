@@ -382,7 +382,11 @@ mod tests {
         assert_eq!(leader.read_task(lead, &cos), Decision::Allow);
         assert_eq!(dept.read_task(lead, &cos), Decision::NotFound);
         assert_eq!(co_city.read_task(lead, &cos), Decision::Allow);
-        assert_eq!(firm.read_task(lead, &cos), Decision::NotFound, "even its own org id");
+        assert_eq!(
+            firm.read_task(lead, &cos),
+            Decision::NotFound,
+            "even its own org id"
+        );
         assert_eq!(lead_dept.lead_task(lead, &cos), Decision::Allow);
         assert_eq!(co_city.lead_task(lead, &cos), Decision::Forbidden);
         assert_eq!(supervisor.lead_task(lead, &cos), Decision::Forbidden);

@@ -112,6 +112,13 @@ impl From<StoreError> for ApiError {
                 .with_details(serde_json::json!({ "field": p.what })),
             StoreError::Data { .. } => ApiError::invalid(e.to_string()),
             StoreError::Cancelled => ApiError::conflict("cancelled"),
+            StoreError::Transition(m) => {
+                ApiError::new(StatusCode::CONFLICT, "invalid_transition", m)
+            }
+            StoreError::Stale { message, current } => {
+                ApiError::new(StatusCode::CONFLICT, "stale", message)
+                    .with_details(serde_json::json!({ "current": current }))
+            }
             other => ApiError::internal(other),
         }
     }

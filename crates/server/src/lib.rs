@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod jobs;
 pub mod openapi;
+pub mod reminders;
 pub mod routes;
 pub mod state;
 pub mod table;
@@ -98,6 +99,7 @@ pub async fn prepare(
 pub struct Application {
     listener: tokio::net::TcpListener,
     router: Router,
+    state: AppState,
 }
 
 impl Application {
@@ -117,7 +119,9 @@ impl Application {
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
         let auth = &config.auth;
+        let rules = kaifang_store::rules::Rules::from_config(&config.work)?;
         let state = AppState {
+            rules,
             jobs: Jobs::new(store.clone()),
             limiter: Arc::new(LoginLimiter::new(
                 auth.login_max_failures,
@@ -129,7 +133,8 @@ impl Application {
         };
         Ok(Application {
             listener,
-            router: router(state),
+            router: router(state.clone()),
+            state,
         })
     }
 
@@ -142,13 +147,16 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        let background = tokio::spawn(reminders::run(self.state.clone()));
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        background.abort();
+        served
     }
 }
 
@@ -208,6 +216,31 @@ pub fn router(state: AppState) -> Router {
         .route("/api/jobs/{id}/cancel", post(jobs::cancel))
         .route("/api/backups", post(jobs::start_backup))
         .route("/api/uploads/{id}", get(uploads::get))
+        .route("/api/auth/email", put(notifications::set_email))
+        .route("/api/notifications", get(notifications::list))
+        .route("/api/notifications/read-all", post(notifications::read_all))
+        .route("/api/notifications/{id}/read", post(notifications::read))
+        .route(
+            "/api/meetings",
+            get(tasks::meetings).post(tasks::create_meeting),
+        )
+        .route("/api/tasks", get(tasks::list).post(tasks::create))
+        .route("/api/tasks/summary", get(tasks::summary))
+        .route("/api/tasks/{id}", get(tasks::get))
+        .route("/api/tasks/{id}/events", post(tasks::act))
+        .route("/api/appeals", get(appeals::list).post(appeals::create))
+        .route("/api/appeals/categories", get(appeals::categories))
+        .route("/api/appeals/stats", get(appeals::stats))
+        .route("/api/appeals/{id}", get(appeals::get))
+        .route("/api/appeals/{id}/events", post(appeals::act))
+        .route(
+            "/api/roundtables",
+            get(appeals::roundtables).post(appeals::create_roundtable),
+        )
+        .route(
+            "/api/roundtables/{id}",
+            get(appeals::roundtable).put(appeals::update_roundtable),
+        )
         .route("/api/uploads/{id}/content", get(uploads::content))
         .layer(DefaultBodyLimit::max(body_limit))
         .merge(uploads)

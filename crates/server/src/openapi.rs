@@ -22,12 +22,21 @@ use crate::{auth, error, routes, table};
         routes::audit::list,
         routes::jobs::list, routes::jobs::get, routes::jobs::cancel, routes::jobs::start_backup,
         routes::uploads::list, routes::uploads::create, routes::uploads::get, routes::uploads::content,
+        routes::tasks::meetings, routes::tasks::create_meeting, routes::tasks::list, routes::tasks::summary,
+        routes::tasks::create, routes::tasks::get, routes::tasks::act,
+        routes::appeals::categories, routes::appeals::list, routes::appeals::create, routes::appeals::stats,
+        routes::appeals::get, routes::appeals::act, routes::appeals::roundtables, routes::appeals::roundtable,
+        routes::appeals::create_roundtable, routes::appeals::update_roundtable,
+        routes::notifications::list, routes::notifications::read, routes::notifications::read_all, routes::notifications::set_email,
     ),
     components(schemas(
         error::ErrorBody, table::OutputFormat, table::Lang,
         kaifang_model::Role, kaifang_model::OrgKind, kaifang_model::ZoneType, kaifang_model::Module,
         kaifang_store::accounts::Org, kaifang_store::accounts::User, kaifang_store::accounts::Principal, kaifang_store::accounts::ApiToken,
         kaifang_store::audit::AuditEntry, kaifang_store::jobs::Job, kaifang_store::jobs::JobStatus, kaifang_store::uploads::Upload,
+        kaifang_store::tasks::TaskItem, kaifang_store::tasks::TaskDetail, kaifang_store::tasks::Meeting, kaifang_store::tasks::TaskSummary,
+        kaifang_store::appeals::AppealItem, kaifang_store::appeals::AppealDetail, kaifang_store::appeals::AppealStats, kaifang_store::appeals::Roundtable,
+        kaifang_store::notifications::Inbox,
     )),
     modifiers(&Security),
     tags(
@@ -39,6 +48,9 @@ use crate::{auth, error, routes, table};
         (name = "audit", description = "Append-only log of every write"),
         (name = "jobs", description = "Background jobs with progress and cancellation"),
         (name = "uploads", description = "Files stored by content hash"),
+        (name = "directives", description = "Supervision of the meetings' directives: tasks, deadlines in working days, traffic lights"),
+        (name = "appeals", description = "Enterprise appeals with statutory time limits, and the roundtable for foreign-funded enterprises"),
+        (name = "notifications", description = "In-app notifications and reminders; mail when an SMTP relay is configured"),
     )
 )]
 pub struct ApiDoc;

@@ -1,3 +1,4 @@
+use kaifang_store::rules::Rules;
 use kaifang_store::{Config, Store};
 use std::sync::Arc;
 
@@ -12,4 +13,6 @@ pub struct AppState {
     pub jobs: Jobs,
     pub limiter: Arc<LoginLimiter>,
     pub demo: bool,
+    /// Working-day calendar and time limits of directives and appeals.
+    pub rules: Rules,
 }

@@ -1,5 +1,6 @@
 //! The web UI in a real headless Chromium, driven by `web/e2e/smoke.mjs` (playwright-core):
-//! log in, switch language, the overview draws its charts, screenshots under
+//! log in, switch language, the overview draws its charts; and by `web/e2e/appeal.mjs`: an
+//! appeal from filing to rating, the task board and the leaders' summary. Screenshots under
 //! `target/screenshots/`.
 //!
 //! Runs when Chromium, Node.js and the web packages are present; otherwise it is skipped with
@@ -45,54 +46,87 @@ fn screenshot_dir() -> PathBuf {
         .join("screenshots")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn login_language_and_overview_in_chromium() {
+/// Starts the real app on a fresh demo directory and runs `web/e2e/<script>` against it.
+/// Returns the screenshot directory, or `None` when the test is skipped.
+async fn run_script(script: &str) -> Option<PathBuf> {
     let Some(chromium) = chromium() else {
-        return skip("Chromium was not found (apt-get install chromium)");
+        skip("Chromium was not found (apt-get install chromium)");
+        return None;
     };
     let node_ok = std::process::Command::new("node")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
     if !node_ok {
-        return skip("Node.js was not found");
+        skip("Node.js was not found");
+        return None;
     }
     if !web_dir().join("node_modules/playwright-core").is_dir() {
-        return skip("web/node_modules/playwright-core is missing (cd web && npm ci)");
+        skip("web/node_modules/playwright-core is missing (cd web && npm ci)");
+        return None;
     }
     if !kaifang_server::web::ui_built() {
-        return skip(
-            "this build carries no web UI (was Node.js missing, or KAIFANG_SKIP_WEB set?)",
-        );
+        skip("this build carries no web UI (was Node.js missing, or KAIFANG_SKIP_WEB set?)");
+        return None;
     }
     let app = common::spawn_app().await;
     let shots = screenshot_dir();
     std::fs::create_dir_all(&shots).unwrap();
     let run = tokio::process::Command::new("node")
-        .arg(web_dir().join("e2e/smoke.mjs"))
+        .arg(web_dir().join("e2e").join(script))
         .env("KAIFANG_URL", app.url(""))
         .env("CHROMIUM", &chromium)
         .env("SCREENSHOT_DIR", &shots)
         .kill_on_drop(true)
         .output();
-    let out = tokio::time::timeout(Duration::from_secs(180), run)
+    let out = tokio::time::timeout(Duration::from_secs(240), run)
         .await
-        .expect("the browser test finished within 180 s")
+        .expect("the browser test finished within 240 s")
         .expect("node runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
     assert!(
         out.status.success(),
-        "browser test failed:\n{stdout}\n{stderr}"
+        "browser test {script} failed:\n{stdout}\n{stderr}"
     );
-    for shot in [
-        "overview-zh-1366x768.png",
-        "overview-en-1366x768.png",
-        "overview-en-1920x1080.png",
-    ] {
+    Some(shots)
+}
+
+fn assert_screenshots(shots: &Path, names: &[&str]) {
+    for shot in names {
         let p = shots.join(shot);
         let len = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
         assert!(len > 10_000, "screenshot {} missing or empty", p.display());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_language_and_overview_in_chromium() {
+    if let Some(shots) = run_script("smoke.mjs").await {
+        assert_screenshots(
+            &shots,
+            &[
+                "overview-zh-1366x768.png",
+                "overview-en-1366x768.png",
+                "overview-en-1920x1080.png",
+            ],
+        );
+    }
+}
+
+/// An enterprise files an appeal, the Department of Commerce accepts and answers it, the
+/// enterprise rates the answer; a leader reads the task board and the summary chart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_appeal_from_filing_to_rating_in_chromium() {
+    if let Some(shots) = run_script("appeal.mjs").await {
+        assert_screenshots(
+            &shots,
+            &[
+                "appeal-detail-zh.png",
+                "tasks-board-zh.png",
+                "summary-zh.png",
+            ],
+        );
     }
 }

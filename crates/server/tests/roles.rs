@@ -49,6 +49,13 @@ struct Fixture {
     admin_job: String,
     hunchun_upload: i64,
     faw_upload: i64,
+    /// A task Hunchun leads, with two zones as co-organisations.
+    hc_task: i64,
+    directive: i64,
+    /// An appeal of FAW's, assigned to Changchun Customs.
+    faw_appeal: i64,
+    roundtable: i64,
+    admin_notification: i64,
 }
 
 async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
@@ -97,7 +104,38 @@ async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
                 .unwrap()
         }
     };
+    let tasks = admin.json("/api/tasks").await;
+    let hc_task = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["lead"]["code"] == "hc-gov")
+        .expect("a demo task led by Hunchun")["id"]
+        .as_i64()
+        .unwrap();
+    let meetings = admin.json("/api/meetings").await;
+    let directive = meetings[0]["directives"][0]["id"].as_i64().unwrap();
+    let appeals = admin.json("/api/appeals").await;
+    let faw_appeal = appeals["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["enterprise"]["code"] == "faw-ie" && a["assigned"]["code"] == "cc-customs")
+        .expect("a demo appeal of FAW's assigned to customs")["id"]
+        .as_i64()
+        .unwrap();
+    let roundtable = admin.json("/api/roundtables").await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let admin_notification = admin.json("/api/notifications").await["items"][0]["id"]
+        .as_i64()
+        .expect("the admin's organisation supervises and has notifications");
     Fixture {
+        hc_task,
+        directive,
+        faw_appeal,
+        roundtable,
+        admin_notification,
         hc_gov: app.org_id("hc-gov").await,
         jl_doc: app.org_id("jl-doc").await,
         faw_org: app.org_id("faw-ie").await,
@@ -129,7 +167,192 @@ fn cases(f: &Fixture) -> Vec<Case> {
     );
     let contact = || Body::Json(json!({ "contact": "0431-00000000" }));
     let t = f.target_user;
-    vec![
+    let doc = f.jl_doc;
+    let mut work = vec![
+        case(
+            Method::GET,
+            "/api/meetings",
+            "/api/meetings".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/meetings",
+            "/api/meetings".into(),
+            Body::Json(
+                json!({ "title": "矩阵会议", "held_on": "2026-11-30", "source": "test", "directives": [{ "code": "1", "title": "t", "quote": "q" }] }),
+            ),
+            [201, 403, 403, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/tasks",
+            "/api/tasks".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/tasks",
+            "/api/tasks".into(),
+            Body::Json(
+                json!({ "directive_id": f.directive, "title": "矩阵任务", "lead_org_id": doc, "working_days": 10 }),
+            ),
+            [201, 403, 403, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/tasks/summary",
+            "/api/tasks/summary".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/tasks/{id}",
+            format!("/api/tasks/{}", f.hc_task),
+            Body::None,
+            [200, 200, 404, 200, 404],
+        ),
+        // Version 0 is stale: a caller the policy lets through meets 409, so nothing changes.
+        case(
+            Method::POST,
+            "/api/tasks/{id}/events",
+            format!("/api/tasks/{}/events", f.hc_task),
+            Body::Json(json!({ "version": 0, "kind": "comment", "body": "x" })),
+            [409, 403, 404, 409, 404],
+        ),
+        case(
+            Method::POST,
+            "/api/tasks/{id}/events",
+            format!("/api/tasks/{}/events", f.hc_task),
+            Body::Json(json!({ "version": 0, "kind": "sign_for" })),
+            [403, 403, 404, 409, 404],
+        ),
+        case(
+            Method::POST,
+            "/api/tasks/{id}/events",
+            format!("/api/tasks/{}/events", f.hc_task),
+            Body::Json(json!({ "version": 0, "kind": "close" })),
+            [409, 403, 404, 403, 404],
+        ),
+        case(
+            Method::GET,
+            "/api/appeals",
+            "/api/appeals".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::POST,
+            "/api/appeals",
+            "/api/appeals".into(),
+            Body::Json(json!({ "category": "logistics", "title": "矩阵诉求", "description": "d" })),
+            [403, 403, 403, 403, 201],
+        ),
+        case(
+            Method::GET,
+            "/api/appeals/categories",
+            "/api/appeals/categories".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/appeals/stats",
+            "/api/appeals/stats".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/appeals/{id}",
+            format!("/api/appeals/{}", f.faw_appeal),
+            Body::None,
+            [200, 200, 200, 404, 200],
+        ),
+        case(
+            Method::POST,
+            "/api/appeals/{id}/events",
+            format!("/api/appeals/{}/events", f.faw_appeal),
+            Body::Json(json!({ "version": 0, "kind": "comment", "body": "x" })),
+            [409, 403, 409, 404, 409],
+        ),
+        case(
+            Method::POST,
+            "/api/appeals/{id}/events",
+            format!("/api/appeals/{}/events", f.faw_appeal),
+            Body::Json(json!({ "version": 0, "kind": "reject", "body": "x" })),
+            [409, 403, 409, 404, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/appeals/{id}/events",
+            format!("/api/appeals/{}/events", f.faw_appeal),
+            Body::Json(json!({ "version": 0, "kind": "rate", "score": 5 })),
+            [403, 403, 403, 404, 409],
+        ),
+        case(
+            Method::GET,
+            "/api/roundtables",
+            "/api/roundtables".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/roundtables",
+            "/api/roundtables".into(),
+            Body::Json(
+                json!({ "title": "矩阵圆桌", "held_on": "2026-12-01", "items": [{ "title": "议题", "appeal_id": f.faw_appeal }] }),
+            ),
+            [201, 403, 201, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/roundtables/{id}",
+            format!("/api/roundtables/{}", f.roundtable),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::PUT,
+            "/api/roundtables/{id}",
+            format!("/api/roundtables/{}", f.roundtable),
+            Body::Json(json!({ "title": "t", "held_on": "2026-12-01", "version": 0 })),
+            [409, 403, 409, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/notifications",
+            "/api/notifications".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::POST,
+            "/api/notifications/{id}/read",
+            format!("/api/notifications/{}/read", f.admin_notification),
+            Body::None,
+            [204, 404, 404, 404, 404],
+        ),
+        case(
+            Method::POST,
+            "/api/notifications/read-all",
+            "/api/notifications/read-all".into(),
+            Body::None,
+            [204, 204, 204, 204, 204],
+        ),
+        case(
+            Method::PUT,
+            "/api/auth/email",
+            "/api/auth/email".into(),
+            Body::Json(json!({ "email": "someone@example.org" })),
+            [204, 204, 204, 204, 204],
+        ),
+    ];
+    let mut all = vec![
         case(
             Method::GET,
             "/api/overview",
@@ -337,7 +560,9 @@ fn cases(f: &Fixture) -> Vec<Case> {
             [200, 200, 200, 404, 200],
         ),
         // Logout ends the session, so it is tested last (see below).
-    ]
+    ];
+    all.append(&mut work);
+    all
 }
 
 async fn send(s: &Session, c: &Case, role: &str) -> reqwest::Response {

@@ -104,8 +104,8 @@ impl Default for WorkConfig {
     }
 }
 
-/// An SMTP relay. Plain SMTP on port 25 without login is what a government intranet relay
-/// usually offers; `starttls` and a login are there for the rest.
+/// An SMTP relay that accepts mail without login, as a government intranet relay usually
+/// does. TLS and login are not supported yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpConfig {
@@ -114,13 +114,9 @@ pub struct SmtpConfig {
     pub port: u16,
     /// The sender, e.g. `开放平台 <kaifang@example.gov.cn>`.
     pub from: String,
+    /// Link base for the mails, e.g. `https://kaifang.example.gov.cn`.
     #[serde(default)]
-    pub starttls: bool,
-    #[serde(default)]
-    pub username: Option<String>,
-    /// Better given as KAIFANG_SMTP_PASSWORD than written in the file.
-    #[serde(default)]
-    pub password: Option<String>,
+    pub base_url: String,
 }
 
 fn default_smtp_port() -> u16 {
@@ -169,14 +165,6 @@ const ENV_OVERRIDES: &[(&str, &str, Setter)] = &[
     ),
     ("KAIFANG_UPLOAD_MAX_MB", "uploads.max_mb", |c, v| {
         c.uploads.max_mb = parse_num(v)?;
-        Ok(())
-    }),
-    ("KAIFANG_SMTP_PASSWORD", "smtp.password", |c, v| {
-        let smtp = c
-            .smtp
-            .as_mut()
-            .ok_or("set only together with an [smtp] section in kaifang.toml")?;
-        smtp.password = Some(v.to_string());
         Ok(())
     }),
 ];
@@ -286,13 +274,13 @@ impl Config {
             "# Kaifang configuration. Every key is optional; the values shown are the defaults.\n\
              # Environment variables override them: KAIFANG_ADDR, KAIFANG_BODY_LIMIT_MB,\n\
              # KAIFANG_REQUEST_TIMEOUT_SECS, KAIFANG_SECURE_COOKIES, KAIFANG_SESSION_HOURS,\n\
-             # KAIFANG_LOGIN_MAX_FAILURES, KAIFANG_UPLOAD_MAX_MB, KAIFANG_SMTP_PASSWORD.\n\n\
+             # KAIFANG_LOGIN_MAX_FAILURES, KAIFANG_UPLOAD_MAX_MB.\n\n\
              [server]\n# addr = \"{}\"\n# body_limit_mb = {}\n# request_timeout_secs = {}\n# secure_cookies = {}\n\n\
              [auth]\n# session_hours = {}\n# login_max_failures = {}\n# login_window_minutes = {}\n\n\
              [uploads]\n# max_mb = {}\n\n\
              [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n\n\
              # Mail notifications (off unless this section is present):\n\
-             # [smtp]\n# host = \"smtp.example.gov.cn\"\n# port = 25\n# from = \"Kaifang <kaifang@example.gov.cn>\"\n# starttls = false\n# username = \"kaifang\"\n",
+             # [smtp]\n# host = \"smtp.example.gov.cn\"\n# port = 25\n# from = \"Kaifang <kaifang@example.gov.cn>\"\n# base_url = \"https://kaifang.example.gov.cn\"\n",
             d.server.addr,
             d.server.body_limit_mb,
             d.server.request_timeout_secs,

@@ -1,18 +1,29 @@
-// Only the ECharts parts the overview uses, so the bundle stays small.
+// Only the ECharts parts the pages use, so the bundle stays small.
 import { use } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 import { BarChart, LineChart, PieChart } from 'echarts/charts'
-import { GridComponent, LegendComponent, TitleComponent, TooltipComponent } from 'echarts/components'
+import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent } from 'echarts/components'
 import type { ComposeOption } from 'echarts/core'
 import type { BarSeriesOption, LineSeriesOption, PieSeriesOption } from 'echarts/charts'
 import type {
   GridComponentOption,
   LegendComponentOption,
+  MarkLineComponentOption,
   TitleComponentOption,
   TooltipComponentOption,
 } from 'echarts/components'
 
-use([CanvasRenderer, BarChart, LineChart, PieChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent])
+use([
+  CanvasRenderer,
+  BarChart,
+  LineChart,
+  PieChart,
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  TitleComponent,
+  TooltipComponent,
+])
 
 export type ChartOption = ComposeOption<
   | BarSeriesOption
@@ -20,6 +31,7 @@ export type ChartOption = ComposeOption<
   | PieSeriesOption
   | GridComponentOption
   | LegendComponentOption
+  | MarkLineComponentOption
   | TitleComponentOption
   | TooltipComponentOption
 >

@@ -1,10 +1,13 @@
 //! One module per resource; each handler asks the policy (`kaifang_model::access`) before it
 //! asks the store.
 
+pub mod appeals;
 pub mod audit;
 pub mod jobs;
 pub mod meta;
+pub mod notifications;
 pub mod orgs;
+pub mod tasks;
 pub mod tokens;
 pub mod uploads;
 pub mod users;
