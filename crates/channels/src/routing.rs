@@ -1,0 +1,591 @@
+//! Route choice on the multimodal network for one shipment: the best route in generalized
+//! cost, alternatives that take other corridors, the Pareto set over charges, time and CO2,
+//! and, when nothing gets through, what blocks.
+//!
+//! The network has hundreds of nodes, so every answer is a handful of Dijkstra runs whose
+//! arc costs are computed on the fly from the shipment and the scenario overlay: nothing is
+//! precomputed that a scenario could invalidate.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashSet};
+
+use serde::Serialize;
+
+use crate::costing::{Costing, Rules, Shipment};
+use crate::error::Error;
+use crate::geo::{LonLat, unwrap_longitudes};
+use crate::model::{Mode, NodeKind};
+use crate::network::{Arc, Network};
+use crate::scenario::Scenario;
+
+/// One leg: consecutive links of one mode, between gateways.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Leg {
+    pub mode: Mode,
+    pub from: String,
+    pub to: String,
+    pub km: f64,
+    pub hours: f64,
+    pub cost_cny: f64,
+    pub co2_kg: f64,
+    /// The links of the leg, by id.
+    pub links: Vec<String>,
+}
+
+/// A border crossing a route passes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrossingPassed {
+    pub node: String,
+    pub name: String,
+    pub name_zh: String,
+    pub countries: [String; 2],
+    pub way: Mode,
+    pub clearance_hours: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Totals {
+    pub km: f64,
+    pub hours: f64,
+    pub cost_cny: f64,
+    pub co2_kg: f64,
+    /// Charges plus the money value of time, CO2 and unreliability: what the search minimises.
+    pub generalized_cny: f64,
+    pub wait_hours: f64,
+    pub clearance_hours: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Route {
+    pub legs: Vec<Leg>,
+    pub total: Totals,
+    pub border_crossings: Vec<CrossingPassed>,
+    /// Node ids from origin to destination.
+    pub nodes: Vec<String>,
+    /// The line of the route, longitudes unwrapped to stay continuous.
+    pub geometry: Vec<LonLat>,
+    /// The crossings, seaports and airports passed: the corridor.
+    pub corridor: Vec<String>,
+}
+
+/// Why no route exists.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoRoute {
+    pub from: String,
+    pub to: String,
+    /// Each restriction that, lifted alone, lets a route through, with the elements of that
+    /// route it would otherwise forbid.
+    pub blocked_by: Vec<Blocker>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Blocker {
+    /// `status`, `avoided countries`, `avoided nodes`, `avoided passages`, `customs regime`,
+    /// `modes and cargo class`.
+    pub restriction: &'static str,
+    pub elements: Vec<String>,
+}
+
+impl std::fmt::Display for NoRoute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no route from {} to {}", self.from, self.to)?;
+        if self.blocked_by.is_empty() {
+            return write!(
+                f,
+                ": no link joins them even with every restriction lifted (disconnected network)"
+            );
+        }
+        let parts: Vec<String> = self
+            .blocked_by
+            .iter()
+            .map(|b| format!("{} ({})", b.restriction, b.elements.join(", ")))
+            .collect();
+        write!(f, "; blocked by: {}", parts.join("; "))
+    }
+}
+
+impl std::error::Error for NoRoute {}
+
+/// A route request on a network, optionally under a scenario.
+pub struct Planner<'a> {
+    pub net: &'a Network,
+    pub shipment: &'a Shipment,
+    pub scenario: Option<&'a Scenario>,
+}
+
+/// Elements a search must not use, on top of the shipment's own restrictions: how
+/// alternatives are pushed onto other corridors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Forbidden {
+    nodes: Vec<u32>,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(net: &'a Network, shipment: &'a Shipment, scenario: Option<&'a Scenario>) -> Self {
+        Self {
+            net,
+            shipment,
+            scenario,
+        }
+    }
+
+    /// The best route, or [`Error::NoRoute`] explaining what blocks it.
+    pub fn best(&self, from: u32, to: u32) -> Result<Route, Error> {
+        self.shipment.check()?;
+        let costing = Costing::new(self.shipment, self.scenario);
+        match self.search(&costing, from, to, &Forbidden::default()) {
+            Some(arcs) => Ok(self.assemble(&costing, from, &arcs)),
+            None => Err(self.explain(from, to)),
+        }
+    }
+
+    /// The best route and up to `k` alternatives through other corridors, best first.
+    ///
+    /// Alternatives are found as in Yen's k-shortest paths, but over corridors: for each
+    /// route found, each of its gateways (border crossings, seaports, airports) is forbidden
+    /// in turn, on top of what that route's own search forbade; the best of these candidates
+    /// whose corridor differs from every route kept is the next alternative. A detour that
+    /// keeps the same crossings and ports is therefore never an alternative.
+    pub fn alternatives(&self, from: u32, to: u32, k: usize) -> Result<Vec<Route>, Error> {
+        self.shipment.check()?;
+        let costing = Costing::new(self.shipment, self.scenario);
+        let Some(first) = self.search(&costing, from, to, &Forbidden::default()) else {
+            return Err(self.explain(from, to));
+        };
+        let mut kept: Vec<(Vec<Arc>, Forbidden)> = vec![(first, Forbidden::default())];
+        let mut corridors: HashSet<Vec<u32>> = HashSet::new();
+        corridors.insert(self.corridor(from, &kept[0].0));
+        let mut candidates: Vec<(f64, Vec<Arc>, Forbidden)> = Vec::new();
+        let mut tried: HashSet<Vec<u32>> = HashSet::new();
+        let mut expanded = 0;
+        while kept.len() <= k {
+            // Spawn candidates from routes not yet expanded.
+            while expanded < kept.len() {
+                let (arcs, forbidden) = kept[expanded].clone();
+                expanded += 1;
+                for g in self.corridor(from, &arcs) {
+                    if g == from || g == to {
+                        continue;
+                    }
+                    let mut f = forbidden.clone();
+                    f.nodes.push(g);
+                    f.nodes.sort_unstable();
+                    f.nodes.dedup();
+                    if !tried.insert(f.nodes.clone()) {
+                        continue;
+                    }
+                    if let Some(p) = self.search(&costing, from, to, &f) {
+                        let cost = self.generalized(&costing, from, &p);
+                        candidates.push((cost, p, f));
+                    }
+                }
+            }
+            candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let next = candidates
+                .iter()
+                .position(|(_, p, _)| !corridors.contains(&self.corridor(from, p)));
+            let Some(i) = next else { break };
+            let (_, p, f) = candidates.remove(i);
+            corridors.insert(self.corridor(from, &p));
+            kept.push((p, f));
+        }
+        Ok(kept
+            .iter()
+            .map(|(arcs, _)| self.assemble(&costing, from, arcs))
+            .collect())
+    }
+
+    /// The Pareto set over charges, hours and CO2: every route that no other route beats on
+    /// all three. Sorted by generalized cost. Label-setting (Martins' algorithm) with at most
+    /// `MAX_LABELS` labels per node, far above what the default network produces.
+    pub fn pareto(&self, from: u32, to: u32) -> Result<Vec<Route>, Error> {
+        self.shipment.check()?;
+        let costing = Costing::new(self.shipment, self.scenario);
+        let net = self.net;
+        if !costing.node_open(from, net.node(from)) || !costing.node_open(to, net.node(to)) {
+            return Err(self.explain(from, to));
+        }
+        #[derive(Clone)]
+        struct Label {
+            node: u32,
+            cost: [f64; 3],
+            key: f64,
+            parent: Option<usize>,
+            arc: Option<Arc>,
+        }
+        let mut labels: Vec<Label> = vec![Label {
+            node: from,
+            cost: [0.0; 3],
+            key: 0.0,
+            parent: None,
+            arc: None,
+        }];
+        let mut at: Vec<Vec<usize>> = vec![Vec::new(); net.nodes().len()];
+        at[from as usize].push(0);
+        let mut heap = BinaryHeap::new();
+        heap.push(Entry::new(0.0, 0));
+        let dominated = |a: &[f64; 3], b: &[f64; 3]| {
+            // b dominates (or equals) a
+            b.iter().zip(a).all(|(x, y)| x <= y)
+        };
+        let mut dead = vec![false; 1];
+        while let Some(e) = heap.pop() {
+            let li = e.node as usize;
+            if dead[li] {
+                continue;
+            }
+            let l = labels[li].clone();
+            if l.node == to {
+                continue;
+            }
+            for arc in net.out_arcs(l.node) {
+                let Some(c) = costing.arc(arc, net.link(arc.link), net.node(arc.head)) else {
+                    continue;
+                };
+                let cost = [
+                    l.cost[0] + c.charges_cny,
+                    l.cost[1] + c.hours,
+                    l.cost[2] + c.co2_kg,
+                ];
+                let h = arc.head as usize;
+                if at[h]
+                    .iter()
+                    .any(|&o| !dead[o] && dominated(&cost, &labels[o].cost))
+                {
+                    continue;
+                }
+                // Prune against labels already at the destination as well.
+                if at[to as usize]
+                    .iter()
+                    .any(|&o| !dead[o] && dominated(&cost, &labels[o].cost))
+                {
+                    continue;
+                }
+                let live = at[h].iter().filter(|&&o| !dead[o]).count();
+                if live >= MAX_LABELS {
+                    continue;
+                }
+                for &o in &at[h] {
+                    if !dead[o] && dominated(&labels[o].cost, &cost) {
+                        dead[o] = true;
+                    }
+                }
+                let key = l.key + c.generalized;
+                labels.push(Label {
+                    node: arc.head,
+                    cost,
+                    key,
+                    parent: Some(li),
+                    arc: Some(*arc),
+                });
+                dead.push(false);
+                let id = labels.len() - 1;
+                at[h].push(id);
+                heap.push(Entry::new(key, id as u32));
+            }
+        }
+        let mut routes: Vec<(f64, Route)> = at[to as usize]
+            .iter()
+            .filter(|&&o| !dead[o])
+            .map(|&o| {
+                let mut arcs = Vec::new();
+                let mut cur = o;
+                while let (Some(p), Some(a)) = (labels[cur].parent, labels[cur].arc) {
+                    arcs.push(a);
+                    cur = p;
+                }
+                arcs.reverse();
+                (labels[o].key, self.assemble(&costing, from, &arcs))
+            })
+            .collect();
+        if routes.is_empty() {
+            return Err(self.explain(from, to));
+        }
+        routes.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Ok(routes.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Dijkstra on generalized cost; the arcs of the cheapest path.
+    fn search(
+        &self,
+        costing: &Costing,
+        from: u32,
+        to: u32,
+        forbidden: &Forbidden,
+    ) -> Option<Vec<Arc>> {
+        let net = self.net;
+        let n = net.nodes().len();
+        if from as usize >= n || to as usize >= n {
+            return None;
+        }
+        let usable = |v: u32| costing.node_open(v, net.node(v)) && !forbidden.nodes.contains(&v);
+        if !usable(from) || !usable(to) {
+            return None;
+        }
+        let mut dist = vec![f64::INFINITY; n];
+        let mut parent: Vec<Option<Arc>> = vec![None; n];
+        let mut heap = BinaryHeap::new();
+        dist[from as usize] = 0.0;
+        heap.push(Entry::new(0.0, from));
+        while let Some(e) = heap.pop() {
+            let u = e.node;
+            if e.key() > dist[u as usize] {
+                continue;
+            }
+            if u == to {
+                break;
+            }
+            for arc in net.out_arcs(u) {
+                if forbidden.nodes.contains(&arc.head) {
+                    continue;
+                }
+                let Some(c) = costing.arc(arc, net.link(arc.link), net.node(arc.head)) else {
+                    continue;
+                };
+                let nd = dist[u as usize] + c.generalized;
+                if nd < dist[arc.head as usize] {
+                    dist[arc.head as usize] = nd;
+                    parent[arc.head as usize] = Some(*arc);
+                    heap.push(Entry::new(nd, arc.head));
+                }
+            }
+        }
+        if !dist[to as usize].is_finite() {
+            return None;
+        }
+        let mut arcs = Vec::new();
+        let mut v = to;
+        while v != from {
+            let a = parent[v as usize]?;
+            arcs.push(a);
+            let l = net.link(a.link);
+            v = if a.reversed { l.to } else { l.from };
+        }
+        arcs.reverse();
+        Some(arcs)
+    }
+
+    fn generalized(&self, costing: &Costing, _from: u32, arcs: &[Arc]) -> f64 {
+        arcs.iter()
+            .filter_map(|a| costing.arc(a, self.net.link(a.link), self.net.node(a.head)))
+            .map(|c| c.generalized)
+            .sum()
+    }
+
+    /// The gateways a path passes, in order, origin and destination included when they are
+    /// gateways themselves.
+    fn corridor(&self, from: u32, arcs: &[Arc]) -> Vec<u32> {
+        std::iter::once(from)
+            .chain(arcs.iter().map(|a| a.head))
+            .filter(|&v| self.net.node(v).kind.is_gateway())
+            .collect()
+    }
+
+    fn assemble(&self, costing: &Costing, from: u32, arcs: &[Arc]) -> Route {
+        let net = self.net;
+        let mut legs: Vec<Leg> = Vec::new();
+        let mut total = Totals::default();
+        let mut crossings = Vec::new();
+        let mut nodes = vec![net.node(from).id.clone()];
+        let mut geometry: Vec<LonLat> = vec![net.node(from).position];
+        let mut tail = from;
+        for a in arcs {
+            let link = net.link(a.link);
+            let c = costing.arc(a, link, net.node(a.head)).unwrap_or_default();
+            total.km += c.km;
+            total.hours += c.hours;
+            total.cost_cny += c.charges_cny;
+            total.co2_kg += c.co2_kg;
+            total.generalized_cny += c.generalized;
+            total.wait_hours += c.wait_hours;
+            total.clearance_hours += c.clearance_hours;
+            let (tn, hn) = (net.node(tail), net.node(a.head));
+            let joinable = legs.last().is_some_and(|l: &Leg| {
+                l.mode == link.mode && !tn.kind.is_gateway() && !matches!(tn.kind, NodeKind::City)
+            });
+            let last = if joinable { legs.last_mut() } else { None };
+            if let Some(l) = last {
+                l.to = hn.name.clone();
+                l.km += c.km;
+                l.hours += c.hours;
+                l.cost_cny += c.charges_cny;
+                l.co2_kg += c.co2_kg;
+                l.links.push(link.id.clone());
+            } else {
+                legs.push(Leg {
+                    mode: link.mode,
+                    from: tn.name.clone(),
+                    to: hn.name.clone(),
+                    km: c.km,
+                    hours: c.hours,
+                    cost_cny: c.charges_cny,
+                    co2_kg: c.co2_kg,
+                    links: vec![link.id.clone()],
+                });
+            }
+            if let NodeKind::BorderCrossing(x) = &hn.kind {
+                crossings.push(CrossingPassed {
+                    node: hn.id.clone(),
+                    name: hn.name.clone(),
+                    name_zh: hn.name_zh.clone(),
+                    countries: [x.countries.0.to_string(), x.countries.1.to_string()],
+                    way: x.way,
+                    clearance_hours: x.clearance_hours,
+                });
+            }
+            let mut line = link.geometry.clone();
+            if line.is_empty() {
+                line = vec![tn.position, hn.position];
+            } else if a.reversed {
+                line.reverse();
+            }
+            geometry.extend(line.into_iter().skip(1));
+            nodes.push(hn.id.clone());
+            tail = a.head;
+        }
+        unwrap_longitudes(&mut geometry);
+        Route {
+            legs,
+            total,
+            border_crossings: crossings,
+            corridor: self
+                .corridor(from, arcs)
+                .into_iter()
+                .map(|v| net.node(v).id.clone())
+                .collect(),
+            nodes,
+            geometry,
+        }
+    }
+
+    /// Finds what blocks: lifts one restriction at a time and reports, for each that lets a
+    /// route through, the elements on that route the restriction forbids.
+    fn explain(&self, from: u32, to: u32) -> Error {
+        let net = self.net;
+        let strict = Costing::new(self.shipment, self.scenario);
+        let lifts: [(&'static str, Rules); 6] = [
+            (
+                "status (closed, planned or out of season)",
+                Rules {
+                    status: false,
+                    ..Rules::ALL
+                },
+            ),
+            (
+                "avoided countries",
+                Rules {
+                    countries: false,
+                    ..Rules::ALL
+                },
+            ),
+            (
+                "avoided nodes",
+                Rules {
+                    nodes: false,
+                    ..Rules::ALL
+                },
+            ),
+            (
+                "avoided passages",
+                Rules {
+                    passages: false,
+                    ..Rules::ALL
+                },
+            ),
+            (
+                "customs regime",
+                Rules {
+                    regime: false,
+                    ..Rules::ALL
+                },
+            ),
+            (
+                "modes and cargo class",
+                Rules {
+                    modes: false,
+                    ..Rules::ALL
+                },
+            ),
+        ];
+        let mut blocked_by = Vec::new();
+        for (name, rules) in lifts {
+            let lifted = Costing::new(self.shipment, self.scenario).with_rules(rules);
+            let Some(arcs) = self.search(&lifted, from, to, &Forbidden::default()) else {
+                continue;
+            };
+            let mut elements = Vec::new();
+            let mut seen = HashSet::new();
+            let show_status = !rules.status;
+            let mut check_node = |v: u32, elements: &mut Vec<String>| {
+                let node = net.node(v);
+                if !strict.node_open(v, node) && seen.insert(v) {
+                    elements.push(if show_status {
+                        format!("node {} ({})", node.id, node.status)
+                    } else {
+                        format!("node {}", node.id)
+                    });
+                }
+            };
+            check_node(from, &mut elements);
+            for a in &arcs {
+                let link = net.link(a.link);
+                if !strict.link_open(a.link, link) {
+                    elements.push(if show_status {
+                        format!("link {} ({})", link.id, link.status)
+                    } else {
+                        format!("link {}", link.id)
+                    });
+                }
+                check_node(a.head, &mut elements);
+            }
+            blocked_by.push(Blocker {
+                restriction: name,
+                elements,
+            });
+        }
+        Error::NoRoute(Box::new(NoRoute {
+            from: net.node(from).id.clone(),
+            to: net.node(to).id.clone(),
+            blocked_by,
+        }))
+    }
+}
+
+/// Most labels kept per node in the Pareto search.
+pub const MAX_LABELS: usize = 64;
+
+/// A heap entry ordered so that `BinaryHeap` pops the smallest key first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    key_bits: u64,
+    node: u32,
+}
+
+impl Entry {
+    fn new(key: f64, node: u32) -> Self {
+        // Keys are sums of non-negative costs; bits of a non-negative f64 order as numbers.
+        Self {
+            key_bits: (key.max(0.0) + 0.0).to_bits(),
+            node,
+        }
+    }
+
+    fn key(self) -> f64 {
+        f64::from_bits(self.key_bits)
+    }
+}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .key_bits
+            .cmp(&self.key_bits)
+            .then(other.node.cmp(&self.node))
+    }
+}

@@ -1,0 +1,307 @@
+//! The default network of `data/channels`: it loads, routes the cases the issue names, and
+//! keeps its borders: no land route crosses a border except at a crossing.
+
+use kaifang_channels::costing::Shipment;
+use kaifang_channels::model::{Country, Mode, NodeKind, Regime};
+use kaifang_channels::network::Network;
+use kaifang_channels::passage::Passage;
+use kaifang_channels::routing::{Planner, Route};
+use kaifang_channels::scenario::Scenario;
+use kaifang_channels::{Error, defaults};
+
+fn net() -> Network {
+    match defaults::network() {
+        Ok(n) => n,
+        Err(e) => panic!("the default network must load: {e}"),
+    }
+}
+
+fn place(net: &Network, name: &str) -> u32 {
+    match net.resolve(name) {
+        Ok(p) => p.node,
+        Err(e) => panic!("{name}: {e}"),
+    }
+}
+
+fn container() -> Shipment {
+    Shipment::containers(1.0, 213_000.0)
+}
+
+/// Every land arc of the route joins nodes of one country, or touches a crossing of the
+/// pair it joins.
+fn assert_borders_respected(net: &Network, r: &Route) {
+    for w in r.nodes.windows(2) {
+        let (a, b) = (
+            net.node(net.node_index(&w[0]).expect("node")),
+            net.node(net.node_index(&w[1]).expect("node")),
+        );
+        let leg_mode = net
+            .links()
+            .iter()
+            .find(|l| {
+                let (f, t) = (&net.node(l.from).id, &net.node(l.to).id);
+                (f == &w[0] && t == &w[1]) || (f == &w[1] && t == &w[0])
+            })
+            .map(|l| l.mode);
+        let land = leg_mode.is_some_and(Mode::is_land);
+        if land && a.kind.crossing().is_none() && b.kind.crossing().is_none() {
+            assert_eq!(a.country, b.country, "{} → {} crosses a border", a.id, b.id);
+        }
+    }
+}
+
+#[test]
+fn loads_as_one_network_with_sources() {
+    let net = net();
+    assert!(net.nodes().len() > 80 && net.links().len() > 150);
+    assert_eq!(net.parts().len(), 1, "the default network is one piece");
+    assert!(net.nodes().iter().all(|n| !n.source.is_empty()));
+    assert!(net.links().iter().all(|l| !l.source.is_empty()));
+    // Every estimate says so: a figure without "estimate" cites its source.
+    for l in net.links() {
+        for s in [&l.time_source, &l.tariff_source] {
+            assert!(!s.is_empty(), "{}: time and tariff need a source", l.id);
+        }
+    }
+    assert!(defaults::scenarios(&net).is_ok_and(|s| s.len() >= 4));
+}
+
+#[test]
+fn places_resolve_in_chinese_english_and_locode() -> Result<(), Error> {
+    let net = net();
+    assert_eq!(net.resolve("长春")?.node, net.resolve("Changchun")?.node);
+    assert_eq!(net.resolve("KRPUS")?.node, net.resolve("busan")?.node);
+    assert_eq!(net.resolve("釜山港")?.node, net.resolve("Busan")?.node);
+    // A position snaps to the nearest node.
+    let p = net.resolve("42.86,130.37")?;
+    assert_eq!(net.node(p.node).id, "hunchun");
+    assert!(p.snapped_km.is_some_and(|k| k < 2.0));
+    match net.resolve("Hunchun–") {
+        Err(Error::AmbiguousPlace { candidates, .. }) => assert!(candidates.len() >= 2),
+        other => panic!("expected ambiguity, got {other:?}"),
+    }
+    assert!(matches!(
+        net.resolve("Atlantis"),
+        Err(Error::UnknownPlace(_))
+    ));
+    Ok(())
+}
+
+#[test]
+fn changchun_busan_never_crosses_the_dmz() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "长春"), place(&net, "Busan"));
+    let s = container();
+    let planner = Planner::new(&net, &s, None);
+    let routes = planner.alternatives(from, to, 3)?;
+    assert!(routes.len() >= 2);
+    for r in &routes {
+        assert_borders_respected(&net, r);
+        // Korea is reached only by sea (or air): no land leg ends in KR from elsewhere.
+        for leg in &r.legs {
+            if leg.to == "Busan" {
+                assert_eq!(leg.mode, Mode::Sea, "{leg:?}");
+            }
+        }
+        assert!(
+            r.border_crossings
+                .iter()
+                .all(|c| !(c.countries.contains(&"KR".to_string()))),
+            "no land crossing to Korea exists"
+        );
+    }
+    // Alternatives take different corridors.
+    let mut corridors: Vec<&Vec<String>> = routes.iter().map(|r| &r.corridor).collect();
+    corridors.dedup();
+    assert_eq!(corridors.len(), routes.len());
+    Ok(())
+}
+
+#[test]
+fn closing_the_dprk_crossings_reroutes_hunchun_cargo() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "珲春"), place(&net, "Busan"));
+    let s = container();
+    // With the Rajin sailings resumed and Russia avoided, Hunchun's boxes go through the
+    // DPRK; without avoiding Russia, the DPRK corridor is one of the alternatives.
+    let mut open = Scenario::new("rajin");
+    open.open_link(net.link_index("rajin-busan-sea").expect("link"));
+    let kp: Country = "KP".parse().expect("code");
+    let through_kp = |r: &Route| {
+        r.border_crossings
+            .iter()
+            .any(|c| c.countries.contains(&"KP".to_string()))
+    };
+    let alts = Planner::new(&net, &s, Some(&open)).alternatives(from, to, 3)?;
+    assert!(alts.iter().any(through_kp));
+    let mut no_ru = s.clone();
+    no_ru.avoid_countries = vec!["RU".parse().expect("code")];
+    let via_kp = Planner::new(&net, &no_ru, Some(&open)).best(from, to)?;
+    assert!(
+        via_kp
+            .border_crossings
+            .iter()
+            .any(|c| c.countries.contains(&"KP".to_string())),
+        "{:?}",
+        via_kp.corridor
+    );
+    // Close every crossing to the DPRK on top: the cargo goes through Russia or Dalian.
+    let mut closed = open.clone();
+    for (i, n) in net.nodes().iter().enumerate() {
+        if n.kind
+            .crossing()
+            .is_some_and(|x| x.touches("KP".parse().expect("code")))
+        {
+            closed.close_node(i as u32);
+        }
+    }
+    for r in Planner::new(&net, &s, Some(&closed)).alternatives(from, to, 3)? {
+        assert!(!through_kp(&r), "{:?}", r.corridor);
+        assert!(
+            r.nodes
+                .iter()
+                .all(|id| { !net.node(net.node_index(id).expect("node")).in_country(kp) })
+        );
+    }
+    let rerouted = Planner::new(&net, &no_ru, Some(&closed)).best(from, to)?;
+    assert!(
+        rerouted
+            .corridor
+            .iter()
+            .any(|g| g == "dalian" || g == "yingkou")
+            || rerouted
+                .border_crossings
+                .iter()
+                .any(|c| c.countries.contains(&"RU".to_string())),
+        "{:?}",
+        rerouted.corridor
+    );
+    assert!(rerouted.total.generalized_cny > via_kp.total.generalized_cny);
+    Ok(())
+}
+
+#[test]
+fn changchun_hamburg_rail_and_sea_and_pareto() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "Changchun"), place(&net, "Hamburg"));
+    let s = container();
+    let p = Planner::new(&net, &s, None);
+    let alts = p.alternatives(from, to, 3)?;
+    assert_eq!(alts.len(), 4);
+    assert!(
+        alts.iter()
+            .any(|r| r.legs.iter().any(|l| l.mode == Mode::Sea))
+    );
+    let rail = alts
+        .iter()
+        .find(|r| {
+            r.border_crossings
+                .iter()
+                .any(|c| c.node == "cn-ru-manzhouli")
+        })
+        .expect("the Changchun–Manzhouli–Europe train is an alternative");
+    // About 14 days planned; the model's estimate must be of that order.
+    assert!(
+        (10.0 * 24.0..25.0 * 24.0).contains(&rail.total.hours),
+        "{} h",
+        rail.total.hours
+    );
+    for r in &alts {
+        assert_borders_respected(&net, r);
+    }
+    let front = p.pareto(from, to)?;
+    assert!(front.len() >= 2);
+    // No route of the front is beaten on all three criteria by another.
+    for a in &front {
+        for b in &front {
+            let beats = b.total.cost_cny <= a.total.cost_cny
+                && b.total.hours <= a.total.hours
+                && b.total.co2_kg <= a.total.co2_kg
+                && (b.total.cost_cny, b.total.hours, b.total.co2_kg)
+                    != (a.total.cost_cny, a.total.hours, a.total.co2_kg);
+            assert!(!beats, "{:?} dominated", a.corridor);
+        }
+    }
+    // The best route is on the front.
+    let best = &alts[0];
+    assert!(front.iter().any(|r| r.nodes == best.nodes));
+    Ok(())
+}
+
+#[test]
+fn suez_closed_sends_liners_round_the_cape() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "Shanghai"), place(&net, "Rotterdam"));
+    let mut s = container();
+    s.modes = s.modes.without(Mode::Rail).without(Mode::Road);
+    let r = Planner::new(&net, &s, None).best(from, to)?;
+    assert!(
+        (r.total.km / 1.852 - 10_600.0).abs() < 0.02 * 10_600.0,
+        "{}",
+        r.total.km
+    );
+    s.avoid_passages = s.avoid_passages.with(Passage::Suez);
+    let r = Planner::new(&net, &s, None).best(from, to)?;
+    assert!(
+        (r.total.km / 1.852 - 13_900.0).abs() < 0.03 * 13_900.0,
+        "{}",
+        r.total.km
+    );
+    Ok(())
+}
+
+#[test]
+fn unreachable_says_what_blocks() {
+    let net = net();
+    let (from, to) = (place(&net, "Hunchun"), place(&net, "Busan"));
+    let mut s = container();
+    s.avoid_countries = vec!["RU".parse().expect("code"), "KP".parse().expect("code")];
+    s.avoid_nodes = ["dalian", "yingkou"]
+        .iter()
+        .map(|id| net.node_index(id).expect("node"))
+        .collect();
+    match Planner::new(&net, &s, None).best(from, to) {
+        Err(Error::NoRoute(why)) => {
+            let text = why.to_string();
+            assert!(text.contains("avoided countries"), "{text}");
+            assert!(text.contains("avoided nodes"), "{text}");
+        }
+        other => panic!("expected no route, got {other:?}"),
+    }
+}
+
+#[test]
+fn domestic_transit_goes_through_vladivostok_only_where_allowed() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "Hunchun"), place(&net, "Zhoushan"));
+    let mut s = container();
+    s.regime = Regime::DomesticTransit;
+    s.weights.value_of_time_cny_per_hour = Some(200.0);
+    let r = Planner::new(&net, &s, None).best(from, to)?;
+    for c in &r.border_crossings {
+        let n = net.node(net.node_index(&c.node).expect("node"));
+        if let NodeKind::BorderCrossing(x) = &n.kind {
+            assert!(x.regimes.contains(Regime::DomesticTransit), "{}", c.node);
+        }
+    }
+    assert!(
+        r.corridor.iter().any(|g| g == "vladivostok"),
+        "{:?}",
+        r.corridor
+    );
+    // Domestic goods never leave China: to Shanghai they go by Dalian or Yingkou.
+    s.regime = Regime::Domestic;
+    let r = Planner::new(&net, &s, None).best(from, place(&net, "Shanghai"))?;
+    assert!(r.border_crossings.is_empty());
+    assert!(
+        r.nodes
+            .iter()
+            .all(|id| { net.node(net.node_index(id).expect("node")).country == Country::CN })
+    );
+    // And Zhoushan, reached from abroad only, is out of their reach.
+    assert!(matches!(
+        Planner::new(&net, &s, None).best(from, to),
+        Err(Error::NoRoute(_))
+    ));
+    Ok(())
+}
