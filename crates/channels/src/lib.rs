@@ -17,6 +17,7 @@
 //! | [`costing`] | a shipment, and the charges, time, CO2 and generalized cost of a link for it |
 //! | [`routing`] | best route, corridor alternatives, Pareto set, what blocks an unreachable one |
 //! | [`scenario`] | named edit sets applied as an overlay |
+//! | [`query`] | a route request as typed (names, amounts, avoid lists) and its answer; what the faces call |
 //! | [`defaults`] | the default network of `data/channels`, embedded |
 //! | [`formats`] | GMNS-style CSV, GeoJSON, sea lanes: in and out, with validation |
 //!
@@ -47,6 +48,7 @@ pub mod graph;
 pub mod model;
 pub mod network;
 pub mod passage;
+pub mod query;
 pub mod routing;
 pub mod scenario;
 pub mod sea;

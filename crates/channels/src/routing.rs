@@ -196,7 +196,8 @@ impl<'a> Planner<'a> {
     }
 
     /// The Pareto set over charges, hours and CO2: every route that no other route beats on
-    /// all three. Sorted by generalized cost. Label-setting (Martins' algorithm) with at most
+    /// all three, thinned so that routes within [`PARETO_EPSILON`] of a cheaper one on all
+    /// three are dropped. Sorted by generalized cost. Label-setting (Martins' algorithm) with at most
     /// `MAX_LABELS` labels per node, far above what the default network produces.
     pub fn pareto(&self, from: u32, to: u32) -> Result<Vec<Route>, Error> {
         self.shipment.check()?;
@@ -302,7 +303,22 @@ impl<'a> Planner<'a> {
             return Err(self.explain(from, to));
         }
         routes.sort_by(|a, b| a.0.total_cmp(&b.0));
-        Ok(routes.into_iter().map(|(_, r)| r).collect())
+        // Thin the front: a route within PARETO_EPSILON of a cheaper kept route on all three
+        // criteria is the same choice for a planner (a road instead of a rail feeder, a few
+        // yuan apart), and listing it hides the real trade-offs.
+        let mut kept: Vec<Route> = Vec::new();
+        for (_, r) in routes {
+            let near = |k: &Route| {
+                let e = 1.0 + PARETO_EPSILON;
+                k.total.cost_cny <= r.total.cost_cny * e
+                    && k.total.hours <= r.total.hours * e
+                    && k.total.co2_kg <= r.total.co2_kg * e
+            };
+            if !kept.iter().any(near) {
+                kept.push(r);
+            }
+        }
+        Ok(kept)
     }
 
     /// Dijkstra on generalized cost; the arcs of the cheapest path.
@@ -400,9 +416,11 @@ impl<'a> Planner<'a> {
             total.wait_hours += c.wait_hours;
             total.clearance_hours += c.clearance_hours;
             let (tn, hn) = (net.node(tail), net.node(a.head));
-            let joinable = legs.last().is_some_and(|l: &Leg| {
-                l.mode == link.mode && !tn.kind.is_gateway() && !matches!(tn.kind, NodeKind::City)
-            });
+            // A leg runs on while the mode stays the same; it ends at a gateway, so that
+            // every crossing and port shows as a leg end.
+            let joinable = legs
+                .last()
+                .is_some_and(|l: &Leg| l.mode == link.mode && !tn.kind.is_gateway());
             let last = if joinable { legs.last_mut() } else { None };
             if let Some(l) = last {
                 l.to = hn.name.clone();
@@ -550,6 +568,9 @@ impl<'a> Planner<'a> {
         }))
     }
 }
+
+/// Relative tolerance within which Pareto routes count as the same choice.
+pub const PARETO_EPSILON: f64 = 0.05;
 
 /// Most labels kept per node in the Pareto search.
 pub const MAX_LABELS: usize = 64;
