@@ -306,3 +306,74 @@ fn domestic_transit_goes_through_vladivostok_only_where_allowed() -> Result<(), 
     ));
     Ok(())
 }
+
+/// The sea links' lengths are measured on the sea lanes, not typed: recomputing them on the
+/// marnet network with Kaifang's own lanes gives the figures in the file.
+#[test]
+fn sea_link_lengths_are_those_of_the_sea_lanes() -> Result<(), Error> {
+    use kaifang_channels::formats::sea::read_lanes;
+    use kaifang_channels::passage::PassageSet;
+    use kaifang_channels::sea::{self, SeaNetwork, SeaQuery};
+    use kaifang_channels::search::SearchSpace;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let mut lanes =
+        read_lanes(format!("{dir}/../shared/data/sea/marnet_searoute.geojson").as_ref())?;
+    lanes.extend(read_lanes(
+        format!("{dir}/data/channels/sea_lanes.geojson").as_ref(),
+    )?);
+    let sea_net = SeaNetwork::from_lanes(&lanes)?;
+    let net = net();
+    let mut space = SearchSpace::new();
+    let mut checked = 0;
+    for l in net
+        .links()
+        .iter()
+        .filter(|l| l.source.starts_with("sea lanes"))
+    {
+        let mut avoid = PassageSet::ARCTIC;
+        if l.name.starts_with("via Cape") {
+            avoid = avoid.with(Passage::Suez).with(Passage::Panama);
+        }
+        let q = SeaQuery::new(net.node(l.from).position, net.node(l.to).position).avoiding(avoid);
+        let r = sea::route(&sea_net, &q, &mut space)?;
+        assert!(
+            (r.total_km() - l.length_km).abs() < 0.1,
+            "{}: {} vs {}",
+            l.id,
+            r.total_km(),
+            l.length_km
+        );
+        assert_eq!(
+            r.passages
+                .intersection(PassageSet::ARCTIC.union(PassageSet::of(&[
+                    Passage::Suez,
+                    Passage::Panama,
+                    Passage::CapeOfGoodHope
+                ]))),
+            l.passages
+                .intersection(PassageSet::ARCTIC.union(PassageSet::of(&[
+                    Passage::Suez,
+                    Passage::Panama,
+                    Passage::CapeOfGoodHope
+                ]))),
+            "{}",
+            l.id
+        );
+        checked += 1;
+    }
+    assert!(checked > 60, "{checked}");
+    // Without Kaifang's lanes, Zarubino and Rajin are far from any lane.
+    let marnet = SeaNetwork::from_lanes(&read_lanes(
+        format!("{dir}/../shared/data/sea/marnet_searoute.geojson").as_ref(),
+    )?)?;
+    for id in ["zarubino", "rajin"] {
+        let p = net.node(net.node_index(id).expect("node")).position;
+        let far = marnet.snap(p).expect("snap").distance_km;
+        let near = sea_net.snap(p).expect("snap").distance_km;
+        assert!(
+            far > 50.0 && near < 1.0,
+            "{id}: {far} km on marnet, {near} km with our lanes"
+        );
+    }
+    Ok(())
+}

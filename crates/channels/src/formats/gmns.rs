@@ -571,3 +571,128 @@ pub fn write(net: &Network) -> Result<(String, String), Error> {
     .unwrap_or_default();
     Ok((nodes, links))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NODES: &str = "node_id,name,x_coord,y_coord,node_type,country,crossing_countries,crossing_mode,regimes,clearance_hours,source
+a,A,125.3,43.9,city,CN,,,,,test
+b,B,130.4,42.9,city,CN,,,,,test
+x,X,130.6,42.8,border_crossing,CN,CN-RU,road,export|import,4,test
+r,R,130.8,42.7,city,RU,,,,,test
+";
+
+    fn links(rows: &str) -> Result<Network, Error> {
+        let text = format!(
+            "link_id,from_node_id,to_node_id,mode,length,free_speed,travel_time,source\n{rows}"
+        );
+        parse("node.csv", NODES, "link.csv", &text)
+    }
+
+    #[test]
+    fn reads_a_small_network() -> Result<(), Error> {
+        let net =
+            links("l1,a,b,road,400,60,,test\nl2,b,x,road,16,60,,test\nl3,x,r,road,18,,0.5,test\n")?;
+        assert_eq!(net.nodes().len(), 4);
+        assert_eq!(net.links().len(), 3);
+        let l1 = net.link(0);
+        assert!((l1.hours.get() - 400.0 / 60.0).abs() < 1e-9);
+        assert_eq!(l1.co2_g_per_tkm, Mode::Road.default_co2_g_per_tkm());
+        assert_eq!(net.parts().len(), 1);
+        // Written and read back, the network is the same.
+        let (n, l) = write(&net)?;
+        let again = parse("node.csv", &n, "link.csv", &l)?;
+        assert_eq!(again.nodes(), net.nodes());
+        assert_eq!(again.links(), net.links());
+        Ok(())
+    }
+
+    #[test]
+    fn errors_name_file_row_and_field() {
+        let cases = [
+            (
+                "l1,a,nowhere,road,400,60,,test\n",
+                "link.csv, row 2, field to_node_id: unknown node \"nowhere\"",
+            ),
+            (
+                "l1,a,b,road,-4,60,,test\n",
+                "link.csv, row 2, field length: -4 is negative",
+            ),
+            (
+                "l1,a,b,road,NaN,60,,test\n",
+                "link.csv, row 2, field length: NaN is not a finite number",
+            ),
+            (
+                "l1,a,b,road,400,0,,test\n",
+                "link.csv, row 2, field free_speed: zero speed",
+            ),
+            (
+                "l1,a,b,road,400,60,,test\nl1,b,a,road,400,60,,test\n",
+                "link.csv, row 3, field link_id: duplicate link id \"l1\"",
+            ),
+            (
+                "l1,a,r,road,400,60,,test\n",
+                "link.csv, row 2, field mode: a road link from a (CN) to r (RU) crosses a border outside a border crossing",
+            ),
+            (
+                "l1,b,x,rail,16,40,,test\n",
+                "link.csv, row 2, field mode: a rail link joins a road crossing",
+            ),
+            (
+                "l1,a,b,train,400,60,,test\n",
+                "link.csv, row 2, field mode: unknown Mode \"train\"",
+            ),
+            (
+                "l1,a,b,road,400,60,,\n",
+                "link.csv, row 2, field source: missing",
+            ),
+        ];
+        for (rows, want) in cases {
+            let err = links(rows).map(|_| ()).expect_err(want).to_string();
+            assert!(err.contains(want), "{err}\n  wanted: {want}");
+        }
+        let dup = format!("{NODES}a,A again,1,1,city,CN,,,,,test\n");
+        let err = parse(
+            "node.csv",
+            &dup,
+            "link.csv",
+            "link_id,from_node_id,to_node_id,mode,length,source\n",
+        )
+        .map(|_| ())
+        .expect_err("duplicate")
+        .to_string();
+        assert_eq!(
+            err,
+            "node.csv, row 6, field node_id: duplicate node id \"a\""
+        );
+        let bad_crossing = "node_id,name,x_coord,y_coord,node_type,country,source\nx,X,1,1,border_crossing,CN,test\n";
+        let err = parse(
+            "node.csv",
+            bad_crossing,
+            "link.csv",
+            "link_id,from_node_id,to_node_id,mode,length,source\n",
+        )
+        .map(|_| ())
+        .expect_err("crossing without pair")
+        .to_string();
+        assert!(
+            err.contains("row 2, field crossing_countries: missing"),
+            "{err}"
+        );
+        let err = parse("node.csv", "node_id,name\n", "link.csv", "")
+            .map(|_| ())
+            .expect_err("missing columns")
+            .to_string();
+        assert_eq!(err, "node.csv: missing column x_coord");
+    }
+
+    #[test]
+    fn reports_disconnected_parts() -> Result<(), Error> {
+        let net = links("l1,a,b,road,400,60,,test\n")?;
+        let parts = net.parts();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0].len(), 2);
+        Ok(())
+    }
+}
