@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::costing::{Costing, Rules, Shipment};
 use crate::error::Error;
 use crate::geo::{LonLat, unwrap_longitudes};
-use crate::model::{Mode, NodeKind};
+use crate::model::{Country, Mode, NodeKind, Regime};
 use crate::network::{Arc, Network};
 use crate::scenario::Scenario;
 
@@ -129,9 +129,36 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Checks the shipment and that the ends exist and suit its regime.
+    fn check(&self, from: u32, to: u32) -> Result<(), Error> {
+        self.shipment.check()?;
+        let n = self.net.nodes().len() as u32;
+        if from >= n || to >= n {
+            return Err(Error::InvalidQuery(format!(
+                "node index out of range (the network has {n} nodes)"
+            )));
+        }
+        // Domestic goods, and domestic-trade goods in transit abroad, start and end in China.
+        if matches!(
+            self.shipment.regime,
+            Regime::Domestic | Regime::DomesticTransit
+        ) {
+            for v in [from, to] {
+                let node = self.net.node(v);
+                if node.country != Country::CN {
+                    return Err(Error::InvalidQuery(format!(
+                        "{} is in {}: a {} shipment starts and ends in China",
+                        node.id, node.country, self.shipment.regime
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The best route, or [`Error::NoRoute`] explaining what blocks it.
     pub fn best(&self, from: u32, to: u32) -> Result<Route, Error> {
-        self.shipment.check()?;
+        self.check(from, to)?;
         let costing = Costing::new(self.shipment, self.scenario);
         match self.search(&costing, from, to, &Forbidden::default()) {
             Some(arcs) => Ok(self.assemble(&costing, from, &arcs)),
@@ -147,7 +174,7 @@ impl<'a> Planner<'a> {
     /// whose corridor differs from every route kept is the next alternative. A detour that
     /// keeps the same crossings and ports is therefore never an alternative.
     pub fn alternatives(&self, from: u32, to: u32, k: usize) -> Result<Vec<Route>, Error> {
-        self.shipment.check()?;
+        self.check(from, to)?;
         let costing = Costing::new(self.shipment, self.scenario);
         let Some(first) = self.search(&costing, from, to, &Forbidden::default()) else {
             return Err(self.explain(from, to));
@@ -200,7 +227,7 @@ impl<'a> Planner<'a> {
     /// three are dropped. Sorted by generalized cost. Label-setting (Martins' algorithm) with at most
     /// `MAX_LABELS` labels per node, far above what the default network produces.
     pub fn pareto(&self, from: u32, to: u32) -> Result<Vec<Route>, Error> {
-        self.shipment.check()?;
+        self.check(from, to)?;
         let costing = Costing::new(self.shipment, self.scenario);
         let net = self.net;
         if !costing.node_open(from, net.node(from)) || !costing.node_open(to, net.node(to)) {

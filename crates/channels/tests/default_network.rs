@@ -299,6 +299,17 @@ fn domestic_transit_goes_through_vladivostok_only_where_allowed() -> Result<(), 
             .iter()
             .all(|id| { net.node(net.node_index(id).expect("node")).country == Country::CN })
     );
+    // A transit shipment must come home: Busan is no destination for it.
+    s.regime = Regime::DomesticTransit;
+    let err = Planner::new(&net, &s, None)
+        .best(from, place(&net, "Busan"))
+        .map(|_| ())
+        .expect_err("transit to Korea");
+    assert!(
+        err.to_string().contains("starts and ends in China"),
+        "{err}"
+    );
+    s.regime = Regime::Domestic;
     // And Zhoushan, reached from abroad only, is out of their reach.
     assert!(matches!(
         Planner::new(&net, &s, None).best(from, to),
