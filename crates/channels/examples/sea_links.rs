@@ -1,8 +1,8 @@
 //! Recomputes the sea links of a link CSV on a sea-lane network: for every row of mode
 //! `sea` whose source starts with "sea lanes", sets `length` (km, port to port), `passages`,
 //! `geometry` (simplified to about 5 km), `travel_time` (length at 26 km/h plus 48 h in
-//! port) and `tariff_teu`/`tariff_tonne` from the terminal charge and rate per TEU-km that
-//! its `tariff_source` states. Rows named "via Cape ..." are routed with Suez and Panama closed; every
+//! port) and `tariff_teu`/`tariff_tonne` from the charges its `tariff_source` states (a
+//! terminal charge and a rate per TEU-km, then a charge and a rate per tonne for bulk). Rows named "via Cape ..." are routed with Suez and Panama closed; every
 //! row with the Arctic passages closed.
 //!
 //! Usage: sea_links MARNET.geojson OWN_LANES.geojson NODES.csv LINKS.csv > LINKS.new.csv
@@ -97,11 +97,10 @@ fn run() -> Result<(), Failure> {
             row[c["length"]] = format!("{km}");
             row[c["free_speed"]] = String::new();
             row[c["travel_time"]] = format!("{:.1}", km / 26.0 + 48.0);
-            let (thc, rate) = charges(&rec[c["tariff_source"]])
-                .ok_or("tariff_source does not state the terminal charge and the rate")?;
-            let teu = (thc + rate * km).round();
-            row[c["tariff_teu"]] = format!("{teu}");
-            row[c["tariff_tonne"]] = format!("{:.1}", teu / 12.0);
+            let [thc, rate, bulk_fixed, bulk_rate] = charges(&rec[c["tariff_source"]])
+                .ok_or("tariff_source does not state the charges per TEU and per tonne")?;
+            row[c["tariff_teu"]] = format!("{}", (thc + rate * km).round());
+            row[c["tariff_tonne"]] = format!("{:.1}", bulk_fixed + bulk_rate * km);
             let tags: Vec<&str> = route.passages.iter().map(|p| p.tag()).collect();
             row[c["passages"]] = tags.join("|");
             row[c["geometry"]] = wkt(&simplify(&route.geometry, 0.05));
@@ -112,14 +111,18 @@ fn run() -> Result<(), Failure> {
     Ok(())
 }
 
-/// "estimate: 1600 CNY terminal handling ... + 0.45 CNY per TEU-km ..." → (1600, 0.45).
-fn charges(text: &str) -> Option<(f64, f64)> {
-    let numbers: Vec<f64> = text
-        .split(|ch: char| !(ch.is_ascii_digit() || ch == '.'))
-        .filter_map(|t| t.parse().ok())
+/// "estimate: 1600 CNY terminal handling ... + 0.45 CNY per TEU-km ...; bulk 15 CNY per
+/// tonne + 0.01 CNY per tonne-km ..." → [1600, 0.45, 15, 0.01].
+fn charges(text: &str) -> Option<[f64; 4]> {
+    // The amounts are the numbers followed by "CNY" (a year in the text is not one).
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let numbers: Vec<f64> = words
+        .windows(2)
+        .filter(|w| w[1].starts_with("CNY"))
+        .filter_map(|w| w[0].parse().ok())
         .collect();
     match numbers.as_slice() {
-        [thc, rate, ..] => Some((*thc, *rate)),
+        [a, b, c, d, ..] => Some([*a, *b, *c, *d]),
         _ => None,
     }
 }

@@ -322,7 +322,13 @@ impl<'a> Costing<'a> {
         // Arriving at random, a shipment waits half the headway on average.
         let wait = departures.map_or(0.0, |d| 0.5 * 168.0 / d);
         let clearance = head.kind.crossing().map_or(0.0, |x| x.clearance_hours);
-        let charges = tariff.fixed + tariff.per_teu * s.teu + tariff.per_tonne * s.tonnes;
+        // Containers pay by the box, bulk and air freight by weight: a link quotes both so
+        // that either kind of shipment can be charged, never both at once.
+        let charges = tariff.fixed
+            + match s.cargo {
+                CargoClass::Container => tariff.per_teu * s.teu,
+                CargoClass::Bulk | CargoClass::AirFreight => tariff.per_tonne * s.tonnes,
+            };
         let co2_kg = link.co2_g_per_tkm * s.tonnes * link.length_km / 1000.0;
         let total_hours = hours + wait + clearance;
         let generalized = charges

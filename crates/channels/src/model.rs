@@ -484,7 +484,8 @@ impl Node {
 }
 
 /// Charges for moving freight over a link, in CNY. A link's charge for a shipment is
-/// `fixed + per_teu × TEU + per_tonne × tonnes`.
+/// `fixed + per_teu × TEU` for containers and `fixed + per_tonne × tonnes` for bulk and air
+/// freight.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct Tariff {
     pub per_teu: f64,

@@ -212,9 +212,9 @@ fn overlays_route_as_the_edited_network() -> Result<(), Error> {
                 let (hours, t, dep) = figures[i];
                 let wait = dep.map_or(0.0, |d| 84.0 / d);
                 let co2 = l.co2_g_per_tkm * s.tonnes * l.length_km / 1e6;
+                // A container shipment pays per TEU; the per-tonne tariff is for bulk.
                 let w = t.fixed
                     + t.per_teu * s.teu
-                    + t.per_tonne * s.tonnes
                     + vot * (hours + wait)
                     + s.weights.carbon_cny_per_tonne * co2
                     + vot * s.weights.reliability * l.delay_sd_hours;

@@ -171,7 +171,10 @@ fn load(files: &[PathBuf]) -> Result<Loaded> {
         } else if props.get("port").is_some() && kind == "Point" {
             ports = Some(formats::sea::parse_ports(&f.display().to_string(), &doc)?);
         } else {
-            lanes = Some(formats::sea::parse_lanes(&f.display().to_string(), &doc)?);
+            // Several lane files join into one network (e.g. marnet and Kaifang's own lanes).
+            lanes
+                .get_or_insert_with(Vec::new)
+                .extend(formats::sea::parse_lanes(&f.display().to_string(), &doc)?);
         }
     }
     if let Some(n) = network {
