@@ -388,3 +388,53 @@ fn sea_link_lengths_are_those_of_the_sea_lanes() -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[test]
+fn a_candidate_project_opens_a_new_corridor() -> Result<(), Error> {
+    let net = net();
+    let scenarios = defaults::scenarios(&net)?;
+    let outlet = scenarios
+        .iter()
+        .find(|s| s.name == "tumen-outlet")
+        .expect("the Tumen outlet scenario ships with the data");
+    let (from, to) = (place(&net, "珲春"), place(&net, "Busan"));
+    let s = container();
+    let base = Planner::new(&net, &s, None).best(from, to)?;
+    assert!(!base.nodes.iter().any(|n| n == "fangchuan"));
+    let with = Planner::new(&net, &s, Some(outlet)).best(from, to)?;
+    assert!(
+        with.nodes.iter().any(|n| n == "fangchuan"),
+        "{:?}",
+        with.nodes
+    );
+    // The outlet is on Chinese soil: no border is crossed on the way to it.
+    assert!(
+        with.border_crossings.is_empty(),
+        "{:?}",
+        with.border_crossings
+    );
+    assert!(with.total.generalized_cny < base.total.generalized_cny);
+    Ok(())
+}
+
+/// Every crossing joins its two countries: it has a link on each side, so a route through it
+/// really changes country.
+#[test]
+fn every_crossing_has_both_sides() {
+    let net = net();
+    for (i, n) in net.nodes().iter().enumerate() {
+        let Some(x) = n.kind.crossing() else { continue };
+        let sides: Vec<Country> = net
+            .out_arcs(i as u32)
+            .iter()
+            .map(|a| net.node(a.head))
+            .filter(|m| m.kind.crossing().is_none())
+            .map(|m| m.country)
+            .collect();
+        assert!(
+            sides.contains(&x.countries.0) && sides.contains(&x.countries.1),
+            "{}: neighbours in {sides:?}",
+            n.id
+        );
+    }
+}
