@@ -4,3 +4,4 @@
 pub mod geojson;
 pub mod gmns;
 pub mod sea;
+pub mod tntp;
