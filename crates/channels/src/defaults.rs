@@ -4,6 +4,7 @@
 use crate::error::Error;
 use crate::formats::gmns;
 use crate::network::Network;
+use crate::query::{self, Comparison, RouteAnswer, RouteRequest};
 use crate::scenario::{self, Scenario};
 
 pub const NODES_FILE: &str = "data/channels/nodes.csv";
@@ -22,4 +23,51 @@ pub fn network() -> Result<Network, Error> {
 /// The default scenarios, resolved against `net`.
 pub fn scenarios(net: &Network) -> Result<Vec<Scenario>, Error> {
     scenario::parse(SCENARIOS_FILE, SCENARIOS, net)
+}
+
+/// A network with its scenarios: what a server keeps loaded, and what a request names a
+/// scenario of.
+#[derive(Debug, Clone)]
+pub struct Channels {
+    pub network: Network,
+    pub scenarios: Vec<Scenario>,
+}
+
+impl Channels {
+    /// The default network and scenarios.
+    pub fn load() -> Result<Channels, Error> {
+        let network = network()?;
+        let scenarios = scenarios(&network)?;
+        Ok(Channels { network, scenarios })
+    }
+
+    /// A scenario by name; `base` (or `None`) is the network as it is.
+    pub fn scenario(&self, name: Option<&str>) -> Result<Option<&Scenario>, Error> {
+        let Some(name) = name.filter(|n| *n != "base") else {
+            return Ok(None);
+        };
+        self.scenarios
+            .iter()
+            .find(|s| s.name == name)
+            .map(Some)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.scenarios.iter().map(|s| s.name.as_str()).collect();
+                Error::Scenario {
+                    scenario: name.to_string(),
+                    message: format!("no such scenario (known: base, {})", known.join(", ")),
+                }
+            })
+    }
+
+    /// Routes a request under the scenario it names.
+    pub fn plan(&self, req: &RouteRequest) -> Result<RouteAnswer, Error> {
+        query::plan(&self.network, self.scenario(req.scenario.as_deref())?, req)
+    }
+
+    /// The request's best route under its scenario and under `other`.
+    pub fn compare(&self, req: &RouteRequest, other: &str) -> Result<Comparison, Error> {
+        let a = self.scenario(req.scenario.as_deref())?;
+        let b = self.scenario(Some(other))?;
+        query::compare(&self.network, a, b, req)
+    }
 }

@@ -53,6 +53,10 @@ pub struct RouteRequest {
     pub value_of_time_cny_per_hour: Option<f64>,
     #[serde(default)]
     pub carbon_cny_per_tonne: Option<f64>,
+    /// A scenario by name (see [`crate::defaults::Channels::plan`]); `None` or `base`: the
+    /// network as it is. [`plan`] takes the scenario itself and ignores this field.
+    #[serde(default)]
+    pub scenario: Option<String>,
 }
 
 fn default_cargo() -> String {
@@ -81,6 +85,7 @@ impl RouteRequest {
             pareto: false,
             value_of_time_cny_per_hour: None,
             carbon_cny_per_tonne: None,
+            scenario: None,
         }
     }
 

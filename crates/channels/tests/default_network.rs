@@ -438,3 +438,25 @@ fn every_crossing_has_both_sides() {
         );
     }
 }
+
+/// What an API handler does: a request body as JSON, one call.
+#[test]
+fn a_request_body_is_one_call() -> Result<(), Error> {
+    let channels = defaults::Channels::load()?;
+    let req: kaifang_channels::query::RouteRequest = serde_json::from_str(
+        r#"{"from": "长春", "to": "KRPUS", "value": "30000USD", "alternatives": 2,
+            "avoid": ["KP"], "scenario": "zarubino-weekly"}"#,
+    )
+    .expect("request JSON");
+    let answer = channels.plan(&req)?;
+    assert_eq!(answer.scenario.as_deref(), Some("zarubino-weekly"));
+    assert_eq!(answer.routes.len(), 3);
+    let body = kaifang_channels::query::routes_json(&answer.routes);
+    assert_eq!(body["routes"].as_array().map(Vec::len), Some(3));
+    let bad: Result<kaifang_channels::query::RouteRequest, _> =
+        serde_json::from_str(r#"{"from": "a", "to": "b", "colour": "red"}"#);
+    assert!(bad.is_err(), "unknown fields are refused");
+    let c = channels.compare(&req, "base")?;
+    assert!(c.route_a.is_some() && c.route_b.is_some());
+    Ok(())
+}

@@ -207,19 +207,6 @@ fn scenarios(net: &Network, file: Option<&Path>, default: bool) -> Result<Vec<Sc
     }
 }
 
-fn find<'a>(all: &'a [Scenario], name: &str) -> Result<Option<&'a Scenario>> {
-    if name == "base" {
-        return Ok(None);
-    }
-    match all.iter().find(|s| s.name == name) {
-        Some(s) => Ok(Some(s)),
-        None => {
-            let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
-            bail!("no scenario {name:?} (known: base, {})", names.join(", "))
-        }
-    }
-}
-
 pub fn route(a: RouteArgs) -> Result<()> {
     let req = RouteRequest {
         from: a.from.clone(),
@@ -237,19 +224,18 @@ pub fn route(a: RouteArgs) -> Result<()> {
         pareto: a.pareto,
         value_of_time_cny_per_hour: a.value_of_time,
         carbon_cny_per_tonne: a.carbon_price,
+        scenario: a.scenario.clone(),
     };
     let net = match load(&a.networks)? {
         Loaded::Multimodal(n) => n,
         Loaded::Sea(net, ports) => return sea_route(&net, &ports, &a),
     };
-    let all = scenarios(&net, a.scenarios.as_deref(), a.networks.is_empty())?;
-    let chosen = match &a.scenario {
-        Some(name) => find(&all, name)?,
-        None => None,
+    let channels = defaults::Channels {
+        scenarios: scenarios(&net, a.scenarios.as_deref(), a.networks.is_empty())?,
+        network: net,
     };
     if let Some(other) = &a.compare {
-        let b = find(&all, other)?;
-        let c = query::compare(&net, chosen, b, &req)?;
+        let c = channels.compare(&req, other)?;
         match a.format {
             Format::Json => println!(
                 "{}",
@@ -288,7 +274,7 @@ pub fn route(a: RouteArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let answer = query::plan(&net, chosen, &req)?;
+    let answer = channels.plan(&req)?;
     match a.format {
         Format::Json => println!(
             "{}",

@@ -178,7 +178,7 @@ fn names_positions_and_errors() {
         "nope",
     ]);
     assert!(
-        stderr(&o).contains("no scenario \"nope\""),
+        stderr(&o).contains("scenario nope: no such scenario (known: base, dprk-closed"),
         "{}",
         stderr(&o)
     );
