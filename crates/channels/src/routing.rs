@@ -637,3 +637,69 @@ impl Ord for Entry {
             .then(other.node.cmp(&self.node))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::gmns;
+
+    const NODES: &str = "node_id,name,x_coord,y_coord,node_type,country,source
+a,A,0,0,city,CN,test
+b,B,1,0,city,CN,test
+c,C,2,0,city,CN,test
+";
+
+    /// A river open May to October beside a long road.
+    fn net() -> Network {
+        let links =
+            "link_id,from_node_id,to_node_id,mode,length,free_speed,tariff_teu,status,source
+river,a,c,inland_waterway,200,10,100,seasonal:5-10,test
+road1,a,b,road,300,60,1000,open,test
+road2,b,c,road,300,60,1000,open,test
+";
+        gmns::parse("n.csv", NODES, "l.csv", links).expect("test network")
+    }
+
+    #[test]
+    fn seasonal_links_follow_the_month() -> Result<(), Error> {
+        let net = net();
+        let mut s = Shipment::containers(1.0, 1e5);
+        let (a, c) = (0, 2);
+        s.month = Some(7);
+        let summer = Planner::new(&net, &s, None).best(a, c)?;
+        assert_eq!(summer.legs[0].mode, Mode::InlandWaterway);
+        s.month = Some(1);
+        let winter = Planner::new(&net, &s, None).best(a, c)?;
+        assert!(winter.legs.iter().all(|l| l.mode == Mode::Road));
+        // Without the road, the winter answer says the river is shut for the season.
+        let mut sc = Scenario::new("no road");
+        sc.close_link(net.link_index("road1").expect("link"));
+        match Planner::new(&net, &s, Some(&sc)).best(a, c) {
+            Err(Error::NoRoute(why)) => {
+                let text = why.to_string();
+                assert!(text.contains("status"), "{text}");
+                assert!(
+                    text.contains("link river (seasonal:5|6|7|8|9|10)"),
+                    "{text}"
+                );
+            }
+            other => panic!("expected no route, got {other:?}"),
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn alternatives_differ_by_corridor_and_pareto_is_a_front() -> Result<(), Error> {
+        let net = net();
+        let mut s = Shipment::containers(1.0, 1e6);
+        s.month = Some(7);
+        let p = Planner::new(&net, &s, None);
+        // No gateway between a and c: there is no other corridor to offer.
+        assert_eq!(p.alternatives(0, 2, 3)?.len(), 1);
+        // The river is cheap and slow, the road dear and fast: both are on the front.
+        let front = p.pareto(0, 2)?;
+        assert_eq!(front.len(), 2);
+        assert!(front[0].total.cost_cny != front[1].total.cost_cny);
+        Ok(())
+    }
+}
