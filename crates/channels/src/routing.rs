@@ -81,7 +81,7 @@ pub struct NoRoute {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Blocker {
     /// `status`, `avoided countries`, `avoided nodes`, `avoided passages`, `customs regime`,
-    /// `modes and cargo class`.
+    /// `modes and cargo class`, or `several restrictions together` when no single one blocks.
     pub restriction: &'static str,
     pub elements: Vec<String>,
 }
@@ -552,8 +552,22 @@ impl<'a> Planner<'a> {
                 },
             ),
         ];
+        let none = Rules {
+            status: false,
+            countries: false,
+            nodes: false,
+            passages: false,
+            regime: false,
+            modes: false,
+        };
         let mut blocked_by = Vec::new();
-        for (name, rules) in lifts {
+        // One restriction at a time first; when no single one is to blame, all together, so
+        // that "disconnected" is said only when even that finds nothing.
+        let together = [("several restrictions together", none)];
+        for (i, (name, rules)) in lifts.iter().chain(&together).copied().enumerate() {
+            if i == lifts.len() && !blocked_by.is_empty() {
+                break;
+            }
             let lifted = Costing::new(self.shipment, self.scenario).with_rules(rules);
             let Some(arcs) = self.search(&lifted, from, to, &Forbidden::default()) else {
                 continue;
@@ -700,6 +714,69 @@ road2,b,c,road,300,60,1000,open,test
         let front = p.pareto(0, 2)?;
         assert_eq!(front.len(), 2);
         assert!(front[0].total.cost_cny != front[1].total.cost_cny);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod explain_tests {
+    use super::*;
+    use crate::formats::gmns;
+
+    #[test]
+    fn blocked_only_by_two_restrictions_together() -> Result<(), Error> {
+        let nodes = "node_id,name,x_coord,y_coord,node_type,country,source
+a,A,0,0,city,CN,test
+b,B,1,0,city,CN,test
+c,C,2,0,city,CN,test
+d,D,3,0,city,CN,test
+";
+        // Two ways from a to c: through b (which the query avoids) and by a closed link.
+        let links = "link_id,from_node_id,to_node_id,mode,length,free_speed,status,source
+ab,a,b,road,10,60,open,test
+bc,b,c,road,10,60,open,test
+ac,a,c,road,30,60,closed,test
+";
+        let net = gmns::parse("n.csv", nodes, "l.csv", links)?;
+        let mut s = Shipment::containers(1.0, 1e5);
+        s.avoid_nodes = vec![1];
+        match Planner::new(&net, &s, None).best(0, 2) {
+            Err(Error::NoRoute(why)) => {
+                let text = why.to_string();
+                assert!(text.contains("status (closed"), "{text}");
+                assert!(text.contains("link ac (closed)"), "{text}");
+                assert!(text.contains("avoided nodes (node b)"), "{text}");
+            }
+            other => panic!("expected no route, got {other:?}"),
+        }
+        // Only a to c through b, over a lane through Suez: avoiding b and Suez, only lifting
+        // both restrictions together lets a route by.
+        let links2 = "link_id,from_node_id,to_node_id,mode,length,free_speed,passages,source
+ab,a,b,road,10,60,,test
+bc,b,c,sea,10,60,suez,test
+";
+        let net2 = gmns::parse("n.csv", nodes, "l.csv", links2)?;
+        s.avoid_passages = s.avoid_passages.with(crate::passage::Passage::Suez);
+        match Planner::new(&net2, &s, None).best(0, 2) {
+            Err(Error::NoRoute(why)) => {
+                let text = why.to_string();
+                assert_eq!(why.blocked_by.len(), 1, "{text}");
+                assert!(text.contains("several restrictions together"), "{text}");
+                assert!(
+                    text.contains("node b") && text.contains("link bc"),
+                    "{text}"
+                );
+            }
+            other => panic!("expected no route, got {other:?}"),
+        }
+        // d has no link at all: disconnected.
+        match Planner::new(&net, &s, None).best(0, 3) {
+            Err(Error::NoRoute(why)) => {
+                assert!(why.blocked_by.is_empty());
+                assert!(why.to_string().contains("disconnected"), "{why}");
+            }
+            other => panic!("expected no route, got {other:?}"),
+        }
         Ok(())
     }
 }
