@@ -451,14 +451,9 @@ impl NodeKind {
     }
 }
 
-impl Serialize for NodeKind {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.tag())
-    }
-}
-
-/// A place in the network.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A place in the network. Serialized with its kind as a tag and, for a border crossing, the
+/// crossing's attributes under `crossing`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub id: String,
     pub name: String,
@@ -471,6 +466,38 @@ pub struct Node {
     pub locode: Option<String>,
     pub status: Status,
     pub source: String,
+}
+
+impl Serialize for Node {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            id: &'a str,
+            name: &'a str,
+            name_zh: &'a str,
+            position: LonLat,
+            kind: &'static str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            crossing: Option<&'a Crossing>,
+            country: Country,
+            locode: &'a Option<String>,
+            status: &'a Status,
+            source: &'a str,
+        }
+        Shown {
+            id: &self.id,
+            name: &self.name,
+            name_zh: &self.name_zh,
+            position: self.position,
+            kind: self.kind.tag(),
+            crossing: self.kind.crossing(),
+            country: self.country,
+            locode: &self.locode,
+            status: &self.status,
+            source: &self.source,
+        }
+        .serialize(s)
+    }
 }
 
 impl Node {
@@ -557,6 +584,31 @@ mod tests {
         assert_eq!(s.to_string(), "export|transit");
         assert!("kp".parse::<Country>().is_ok_and(|c| c.as_str() == "KP"));
         assert!("CHN".parse::<Country>().is_err());
+    }
+
+    #[test]
+    fn a_crossing_serializes_with_its_attributes() {
+        let node = Node {
+            id: "x".into(),
+            name: "X".into(),
+            name_zh: String::new(),
+            position: LonLat::new(130.6, 42.8),
+            kind: NodeKind::BorderCrossing(Crossing {
+                countries: (Country::CN, "RU".parse().expect("code")),
+                way: Mode::Road,
+                regimes: RegimeSet::of(&[Regime::Export]),
+                clearance_hours: 4.0,
+            }),
+            country: Country::CN,
+            locode: None,
+            status: Status::Open,
+            source: "test".into(),
+        };
+        let v = serde_json::to_value(&node).expect("json");
+        assert_eq!(v["kind"], "border_crossing");
+        assert_eq!(v["crossing"]["countries"], serde_json::json!(["CN", "RU"]));
+        assert_eq!(v["crossing"]["regimes"], serde_json::json!(["export"]));
+        assert_eq!(v["status"], "open");
     }
 
     #[test]

@@ -43,7 +43,8 @@ pub struct RouteArgs {
     /// Weight in tonnes (default 12 t per TEU for containers).
     #[arg(long)]
     pub tonnes: Option<f64>,
-    /// Cargo value with its currency, e.g. 30000USD (plain numbers are CNY).
+    /// Cargo value with its currency, e.g. 30000USD (plain numbers are CNY); it sets the value
+    /// of time. Without it time is not weighed and the cheapest route wins.
     #[arg(long)]
     pub value: Option<String>,
     /// Customs regime: export, import, transit (domestic-trade goods across foreign
