@@ -2,8 +2,8 @@
 //! `sea` whose source starts with "sea lanes", sets `length` (km, port to port), `passages`,
 //! `geometry` (simplified to about 5 km), `travel_time` (length at 26 km/h plus 48 h in
 //! port) and `tariff_teu`/`tariff_tonne` from the charges its `tariff_source` states (a
-//! terminal charge and a rate per TEU-km, then a charge and a rate per tonne for bulk). Rows named "via Cape ..." are routed with Suez and Panama closed; every
-//! row with the Arctic passages closed.
+//! terminal charge and a rate per TEU-km, then a charge and a rate per tonne for bulk). Which
+//! passages a row is routed around follows from its name (see `lanes_avoid`).
 //!
 //! Usage: sea_links MARNET.geojson OWN_LANES.geojson NODES.csv LINKS.csv > LINKS.new.csv
 
@@ -87,10 +87,7 @@ fn run() -> Result<(), Failure> {
                     .copied()
                     .ok_or_else(|| format!("unknown node {}", &rec[c[k]]).into())
             };
-            let mut avoid = PassageSet::ARCTIC;
-            if rec[c["name"]].starts_with("via Cape") {
-                avoid = avoid.with(Passage::Suez).with(Passage::Panama);
-            }
+            let avoid = lanes_avoid(&rec[c["name"]]);
             let q = SeaQuery::new(at("from_node_id")?, at("to_node_id")?).avoiding(avoid);
             let route = sea::route(&net, &q, &mut space)?;
             let km = (route.total_km() * 10.0).round() / 10.0;
@@ -109,6 +106,20 @@ fn run() -> Result<(), Failure> {
     }
     w.flush()?;
     Ok(())
+}
+
+/// The passages closed when routing a row: the Arctic always, except for a row named "via
+/// Northern Sea Route", which closes the southern routes instead; Suez and Panama as well for
+/// a row named "via Cape ...".
+fn lanes_avoid(name: &str) -> PassageSet {
+    let south = PassageSet::of(&[Passage::Suez, Passage::Panama]);
+    if name.starts_with("via Northern Sea Route") {
+        south.with(Passage::CapeOfGoodHope).with(Passage::Chile)
+    } else if name.starts_with("via Cape") {
+        PassageSet::ARCTIC.union(south)
+    } else {
+        PassageSet::ARCTIC
+    }
 }
 
 /// "estimate: 1600 CNY terminal handling ... + 0.45 CNY per TEU-km ...; bulk 15 CNY per

@@ -4,7 +4,7 @@
 use kaifang_channels::costing::Shipment;
 use kaifang_channels::model::{Country, Mode, NodeKind, Regime};
 use kaifang_channels::network::Network;
-use kaifang_channels::passage::Passage;
+use kaifang_channels::passage::{Passage, PassageSet};
 use kaifang_channels::routing::{Planner, Route};
 use kaifang_channels::scenario::Scenario;
 use kaifang_channels::{Error, defaults};
@@ -341,10 +341,15 @@ fn sea_link_lengths_are_those_of_the_sea_lanes() -> Result<(), Error> {
         .iter()
         .filter(|l| l.source.starts_with("sea lanes"))
     {
-        let mut avoid = PassageSet::ARCTIC;
-        if l.name.starts_with("via Cape") {
-            avoid = avoid.with(Passage::Suez).with(Passage::Panama);
-        }
+        // The rule of examples/sea_links.rs, restated.
+        let south = PassageSet::of(&[Passage::Suez, Passage::Panama]);
+        let avoid = if l.name.starts_with("via Northern Sea Route") {
+            south.with(Passage::CapeOfGoodHope).with(Passage::Chile)
+        } else if l.name.starts_with("via Cape") {
+            PassageSet::ARCTIC.union(south)
+        } else {
+            PassageSet::ARCTIC
+        };
         let q = SeaQuery::new(net.node(l.from).position, net.node(l.to).position).avoiding(avoid);
         let r = sea::route(&sea_net, &q, &mut space)?;
         assert!(
@@ -458,5 +463,31 @@ fn a_request_body_is_one_call() -> Result<(), Error> {
     assert!(bad.is_err(), "unknown fields are refused");
     let c = channels.compare(&req, "base")?;
     assert!(c.route_a.is_some() && c.route_b.is_some());
+    Ok(())
+}
+
+/// The Northern Sea Route service runs in summer only, and only for a query that opens the
+/// Arctic passages.
+#[test]
+fn the_northern_sea_route_is_seasonal_and_opt_in() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "Dalian"), place(&net, "Rotterdam"));
+    let mut s = container();
+    s.modes = s.modes.without(Mode::Rail).without(Mode::Road);
+    let uses_nsr = |r: &Route| {
+        r.legs
+            .iter()
+            .any(|l| l.links.iter().any(|id| id.ends_with("-nsr")))
+    };
+    // Closed by default, whatever the month.
+    s.month = Some(8);
+    assert!(!uses_nsr(&Planner::new(&net, &s, None).best(from, to)?));
+    // Opened: taken in August, not in January.
+    s.avoid_passages = PassageSet::EMPTY;
+    let august = Planner::new(&net, &s, None).best(from, to)?;
+    assert!(uses_nsr(&august), "{:?}", august.legs);
+    assert!(august.total.km < 16_000.0);
+    s.month = Some(1);
+    assert!(!uses_nsr(&Planner::new(&net, &s, None).best(from, to)?));
     Ok(())
 }
