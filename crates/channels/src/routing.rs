@@ -227,6 +227,11 @@ impl<'a> Planner<'a> {
     /// three are dropped. Sorted by generalized cost. Label-setting (Martins' algorithm) with at most
     /// `MAX_LABELS` labels per node, far above what the default network produces.
     pub fn pareto(&self, from: u32, to: u32) -> Result<Vec<Route>, Error> {
+        self.pareto_within(from, to, PARETO_EPSILON)
+    }
+
+    /// The Pareto set thinned with a relative tolerance `epsilon` (0: the whole front).
+    pub fn pareto_within(&self, from: u32, to: u32, epsilon: f64) -> Result<Vec<Route>, Error> {
         self.check(from, to)?;
         let costing = Costing::new(self.shipment, self.scenario);
         let net = self.net;
@@ -330,13 +335,13 @@ impl<'a> Planner<'a> {
             return Err(self.explain(from, to));
         }
         routes.sort_by(|a, b| a.0.total_cmp(&b.0));
-        // Thin the front: a route within PARETO_EPSILON of a cheaper kept route on all three
+        // Thin the front: a route within epsilon of a cheaper kept route on all three
         // criteria is the same choice for a planner (a road instead of a rail feeder, a few
         // yuan apart), and listing it hides the real trade-offs.
         let mut kept: Vec<Route> = Vec::new();
         for (_, r) in routes {
             let near = |k: &Route| {
-                let e = 1.0 + PARETO_EPSILON;
+                let e = 1.0 + epsilon;
                 k.total.cost_cny <= r.total.cost_cny * e
                     && k.total.hours <= r.total.hours * e
                     && k.total.co2_kg <= r.total.co2_kg * e

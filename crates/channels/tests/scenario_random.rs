@@ -273,3 +273,103 @@ fn scenario_files_name_the_bad_edit() -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Every simple path from `from` to `to`, as (charges, hours, CO2), by depth-first search.
+fn all_paths(net: &Network, s: &Shipment, from: u32, to: u32) -> Vec<[f64; 3]> {
+    use kaifang_channels::costing::Costing;
+    let costing = Costing::new(s, None);
+    let mut out = Vec::new();
+    let mut on_path = vec![false; net.nodes().len()];
+    fn walk(
+        net: &Network,
+        costing: &Costing,
+        v: u32,
+        to: u32,
+        acc: [f64; 3],
+        on_path: &mut Vec<bool>,
+        out: &mut Vec<[f64; 3]>,
+    ) {
+        if v == to {
+            out.push(acc);
+            return;
+        }
+        on_path[v as usize] = true;
+        for a in net.out_arcs(v) {
+            if on_path[a.head as usize] {
+                continue;
+            }
+            if let Some(c) = costing.arc(a, net.link(a.link), net.node(a.head)) {
+                let next = [acc[0] + c.charges_cny, acc[1] + c.hours, acc[2] + c.co2_kg];
+                walk(net, costing, a.head, to, next, on_path, out);
+            }
+        }
+        on_path[v as usize] = false;
+    }
+    if costing.node_open(from, net.node(from)) {
+        walk(net, &costing, from, to, [0.0; 3], &mut on_path, &mut out);
+    }
+    out
+}
+
+/// The whole Pareto front (no thinning) against brute force over all simple paths.
+#[test]
+fn pareto_front_matches_brute_force() -> Result<(), Error> {
+    let mut r = Rng(7);
+    let mut fronts = 0;
+    for _ in 0..60 {
+        let n = 4 + r.below(6);
+        let m = n + r.below(2 * n);
+        let nodes: Vec<NodeRecord> = (0..n).map(|i| node(i, &mut r)).collect();
+        let links: Vec<LinkRecord> = (0..m)
+            .map(|i| {
+                let a = r.below(n);
+                let b = (a + 1 + r.below(n - 1)) % n;
+                link(i, a, b, &mut r)
+            })
+            .collect();
+        let net = Network::new(nodes, links)?;
+        let s = Shipment::containers(1.0, 1e5 + r.next() * 1e6);
+        let (a, b) = (r.below(n) as u32, r.below(n) as u32);
+        if a == b {
+            continue;
+        }
+        let paths = all_paths(&net, &s, a, b);
+        let dominated = |p: &[f64; 3], q: &[f64; 3]| q.iter().zip(p).all(|(x, y)| x <= y) && q != p;
+        let mut want: Vec<[f64; 3]> = paths
+            .iter()
+            .filter(|p| !paths.iter().any(|q| dominated(p, q)))
+            .copied()
+            .collect();
+        let got = Planner::new(&net, &s, None).pareto_within(a, b, 0.0);
+        match got {
+            Err(Error::NoRoute(_)) => assert!(want.is_empty()),
+            Err(e) => return Err(e),
+            Ok(routes) => {
+                let mut got: Vec<[f64; 3]> = routes
+                    .iter()
+                    .map(|r| [r.total.cost_cny, r.total.hours, r.total.co2_kg])
+                    .collect();
+                let key = |v: &[f64; 3]| (v[0] * 1e6).round() as i64;
+                want.sort_by_key(key);
+                want.dedup_by(|x, y| x.iter().zip(y.iter()).all(|(p, q)| (p - q).abs() < 1e-6));
+                got.sort_by_key(key);
+                assert_eq!(
+                    got.len(),
+                    want.len(),
+                    "front {got:?} vs brute force {want:?}"
+                );
+                for (g, w) in got.iter().zip(&want) {
+                    for k in 0..3 {
+                        assert!(
+                            (g[k] - w[k]).abs() <= 1e-6 * w[k].max(1.0),
+                            "{g:?} vs {w:?}"
+                        );
+                    }
+                }
+                fronts += 1;
+            }
+        }
+    }
+    assert!(fronts > 20, "{fronts}");
+    Ok(())
+}
