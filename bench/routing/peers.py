@@ -4,6 +4,7 @@
   peers.py searoute CASES.csv RUNS       time searoute, one JSON line per case, then load/memory
   peers.py scgraph LANES CASES.csv RUNS  time scgraph on the lanes file, likewise
   peers.py compare KAIFANG.jsonl PEER.jsonl...   print the CASE and SUMMARY lines
+  peers.py network NETWORK.jsonl          print the CASE line of the multimodal planner (no peer)
 
 Each peer runs in its own process so that its peak memory is its own.
 """
@@ -185,6 +186,15 @@ def compare(kaifang_path, peer_paths, tolerance=0.03):
           f"nodes={ours_meta.get('nodes')} directed_edges={ours_meta.get('directed_edges')} ports={ours_meta.get('ports')}")
 
 
+def network_line(path):
+    """The multimodal case has no peer: the line states the issue's target instead."""
+    with open(path) as f:
+        r = json.loads(f.readline())
+    print(f"CASE {r['case']} kaifang_ms={r['p50_ms']:.3f} p90_ms={r['p90_ms']:.3f} peer=- target_ms=5 "
+          f"routes={r['routes']} pareto_routes={r['pareto_routes']} load_ms={r['load_ms']:.1f} "
+          f"network={r['nodes']}_nodes/{r['links']}_links")
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "cases":
@@ -195,5 +205,7 @@ if __name__ == "__main__":
         run_scgraph(args[0], read_cases(args[1]), int(args[2]))
     elif cmd == "compare":
         compare(args[0], args[1:])
+    elif cmd == "network":
+        network_line(args[0])
     else:
         sys.exit(__doc__)

@@ -31,12 +31,42 @@ pub enum Error {
     /// A problem with the file as a whole (wrong top-level type, nothing usable in it).
     #[error("{file}: {message}")]
     File { file: String, message: String },
+    /// A problem with one row of a CSV file; `row` is the line number (the header is line 1).
+    #[error("{file}, row {row}, field {field}: {message}")]
+    Row {
+        file: String,
+        row: u64,
+        field: String,
+        message: String,
+    },
     #[error("invalid network: {0}")]
     InvalidGraph(String),
+    #[error("no place matches {0:?} (try a Chinese or English name, a UN/LOCODE, or LAT,LON)")]
+    UnknownPlace(String),
+    #[error("{query:?} matches several places: {}", candidates.join("; "))]
+    AmbiguousPlace {
+        query: String,
+        candidates: Vec<String>,
+    },
+    #[error("scenario {scenario}: {message}")]
+    Scenario { scenario: String, message: String },
+    #[error(transparent)]
+    NoRoute(Box<crate::routing::NoRoute>),
     #[error("invalid query: {0}")]
     InvalidQuery(String),
     #[error(transparent)]
     Unreachable(Box<Unreachable>),
+}
+
+impl Error {
+    pub(crate) fn row(file: &str, row: u64, field: &str, message: String) -> Error {
+        Error::Row {
+            file: file.to_string(),
+            row,
+            field: field.to_string(),
+            message,
+        }
+    }
 }
 
 /// Why no route exists: what blocks it, so the answer to "why not?" is in the error.

@@ -12,7 +12,14 @@
 //! | [`snap`] | snapping positions to the nearest node |
 //! | [`search`] | exact shortest paths (A* with landmark bounds), blocking passages per query |
 //! | [`sea`] | the sea-lane network, ports, sea routes |
-//! | [`formats`] | GeoJSON (and later GMNS CSV) in and out, with validation |
+//! | [`model`] | node kinds, link modes, cargo classes, customs regimes, status |
+//! | [`network`] | the multimodal network: nodes, links, adjacency, place look-up |
+//! | [`costing`] | a shipment, and the charges, time, CO2 and generalized cost of a link for it |
+//! | [`routing`] | best route, corridor alternatives, Pareto set, what blocks an unreachable one |
+//! | [`scenario`] | named edit sets applied as an overlay |
+//! | [`query`] | a route request as typed (names, amounts, avoid lists) and its answer; what the faces call |
+//! | [`defaults`] | the default network of `data/channels`, embedded |
+//! | [`formats`] | GMNS-style CSV, GeoJSON, sea lanes, TNTP: in (and out), with validation |
 //!
 //! A sea route, end to end:
 //!
@@ -32,11 +39,18 @@
 //! # Ok(()) }
 //! ```
 
+pub mod costing;
+pub mod defaults;
 pub mod error;
 pub mod formats;
 pub mod geo;
 pub mod graph;
+pub mod model;
+pub mod network;
 pub mod passage;
+pub mod query;
+pub mod routing;
+pub mod scenario;
 pub mod sea;
 pub mod search;
 pub mod snap;

@@ -80,8 +80,43 @@ fn random_graph(rng: &mut Rng) -> (usize, Vec<Edge>) {
                 passages,
             }
         })
-        .collect();
+        .collect::<Vec<Edge>>();
+    // Half the graphs have their edges drawn as chains of short pieces, as sea lanes are:
+    // the search takes such chains in one step, and must still stop inside one.
+    if rng.below(2) == 0 {
+        return subdivide(rng, n, edges);
+    }
     (n, edges)
+}
+
+fn subdivide(rng: &mut Rng, mut n: usize, edges: Vec<Edge>) -> (usize, Vec<Edge>) {
+    let mut out = Vec::new();
+    for e in edges {
+        let pieces = 1 + rng.below(4) as usize;
+        let mut a = e.a;
+        for k in 0..pieces {
+            let b = if k + 1 == pieces {
+                e.b
+            } else {
+                n += 1;
+                NodeId(n as u32 - 1)
+            };
+            // The passage tag sits on one piece only, as on a lane through a strait.
+            let passages = if k == pieces / 2 {
+                e.passages
+            } else {
+                PassageSet::EMPTY
+            };
+            out.push(Edge {
+                a,
+                b,
+                length_km: e.length_km / pieces as f64,
+                passages,
+            });
+            a = b;
+        }
+    }
+    (n, out)
 }
 
 #[test]

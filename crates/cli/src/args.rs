@@ -62,6 +62,13 @@ pub enum Command {
     Check,
     /// Print the version and the database schema version this binary writes.
     Version,
+    /// Plan a freight route on the open-channels network (best, alternatives, Pareto set).
+    Route(Box<crate::channels::RouteArgs>),
+    /// Check or export a freight network.
+    Network {
+        #[command(subcommand)]
+        command: crate::channels::NetworkCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]

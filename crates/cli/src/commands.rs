@@ -35,6 +35,8 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Backup { file } => backup(&dir, &file).await,
             Command::Restore { file } => restore(&dir, &file).await,
             Command::Check => check(&dir).await,
+            Command::Route(a) => crate::channels::route(*a),
+            Command::Network { command } => crate::channels::network(command),
             Command::Version => {
                 println!("kaifang {}", env!("CARGO_PKG_VERSION"));
                 println!(

@@ -1,6 +1,7 @@
 //! The `kaifang` binary: command-line glue over the library crates.
 
 mod args;
+mod channels;
 mod commands;
 mod progress;
 

@@ -1,0 +1,493 @@
+//! The default network of `data/channels`: it loads, routes the cases the issue names, and
+//! keeps its borders: no land route crosses a border except at a crossing.
+
+use kaifang_channels::costing::Shipment;
+use kaifang_channels::model::{Country, Mode, NodeKind, Regime};
+use kaifang_channels::network::Network;
+use kaifang_channels::passage::{Passage, PassageSet};
+use kaifang_channels::routing::{Planner, Route};
+use kaifang_channels::scenario::Scenario;
+use kaifang_channels::{Error, defaults};
+
+fn net() -> Network {
+    match defaults::network() {
+        Ok(n) => n,
+        Err(e) => panic!("the default network must load: {e}"),
+    }
+}
+
+fn place(net: &Network, name: &str) -> u32 {
+    match net.resolve(name) {
+        Ok(p) => p.node,
+        Err(e) => panic!("{name}: {e}"),
+    }
+}
+
+fn container() -> Shipment {
+    Shipment::containers(1.0, 213_000.0)
+}
+
+/// Every land arc of the route joins nodes of one country, or touches a crossing of the
+/// pair it joins.
+fn assert_borders_respected(net: &Network, r: &Route) {
+    for w in r.nodes.windows(2) {
+        let (a, b) = (
+            net.node(net.node_index(&w[0]).expect("node")),
+            net.node(net.node_index(&w[1]).expect("node")),
+        );
+        let leg_mode = net
+            .links()
+            .iter()
+            .find(|l| {
+                let (f, t) = (&net.node(l.from).id, &net.node(l.to).id);
+                (f == &w[0] && t == &w[1]) || (f == &w[1] && t == &w[0])
+            })
+            .map(|l| l.mode);
+        let land = leg_mode.is_some_and(Mode::is_land);
+        if land && a.kind.crossing().is_none() && b.kind.crossing().is_none() {
+            assert_eq!(a.country, b.country, "{} → {} crosses a border", a.id, b.id);
+        }
+    }
+}
+
+#[test]
+fn loads_as_one_network_with_sources() {
+    let net = net();
+    assert!(net.nodes().len() > 80 && net.links().len() > 150);
+    assert_eq!(net.parts().len(), 1, "the default network is one piece");
+    assert!(net.nodes().iter().all(|n| !n.source.is_empty()));
+    assert!(net.links().iter().all(|l| !l.source.is_empty()));
+    // Every estimate says so: a figure without "estimate" cites its source.
+    for l in net.links() {
+        for s in [&l.time_source, &l.tariff_source] {
+            assert!(!s.is_empty(), "{}: time and tariff need a source", l.id);
+        }
+    }
+    assert!(defaults::scenarios(&net).is_ok_and(|s| s.len() >= 4));
+}
+
+#[test]
+fn places_resolve_in_chinese_english_and_locode() -> Result<(), Error> {
+    let net = net();
+    assert_eq!(net.resolve("长春")?.node, net.resolve("Changchun")?.node);
+    assert_eq!(net.resolve("KRPUS")?.node, net.resolve("busan")?.node);
+    assert_eq!(net.resolve("釜山港")?.node, net.resolve("Busan")?.node);
+    // A position snaps to the nearest node.
+    let p = net.resolve("42.86,130.37")?;
+    assert_eq!(net.node(p.node).id, "hunchun");
+    assert!(p.snapped_km.is_some_and(|k| k < 2.0));
+    match net.resolve("Hunchun–") {
+        Err(Error::AmbiguousPlace { candidates, .. }) => assert!(candidates.len() >= 2),
+        other => panic!("expected ambiguity, got {other:?}"),
+    }
+    assert!(matches!(
+        net.resolve("Atlantis"),
+        Err(Error::UnknownPlace(_))
+    ));
+    Ok(())
+}
+
+#[test]
+fn changchun_busan_never_crosses_the_dmz() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "长春"), place(&net, "Busan"));
+    let s = container();
+    let planner = Planner::new(&net, &s, None);
+    let routes = planner.alternatives(from, to, 3)?;
+    assert!(routes.len() >= 2);
+    for r in &routes {
+        assert_borders_respected(&net, r);
+        // Korea is reached only by sea (or air): no land leg ends in KR from elsewhere.
+        for leg in &r.legs {
+            if leg.to == "Busan" {
+                assert_eq!(leg.mode, Mode::Sea, "{leg:?}");
+            }
+        }
+        assert!(
+            r.border_crossings
+                .iter()
+                .all(|c| !(c.countries.contains(&"KR".to_string()))),
+            "no land crossing to Korea exists"
+        );
+    }
+    // Alternatives take different corridors.
+    let mut corridors: Vec<&Vec<String>> = routes.iter().map(|r| &r.corridor).collect();
+    corridors.dedup();
+    assert_eq!(corridors.len(), routes.len());
+    Ok(())
+}
+
+#[test]
+fn closing_the_dprk_crossings_reroutes_hunchun_cargo() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "珲春"), place(&net, "Busan"));
+    let s = container();
+    // With the Rajin sailings resumed and Russia avoided, Hunchun's boxes go through the
+    // DPRK.
+    let mut open = Scenario::new("rajin");
+    open.open_link(net.link_index("rajin-busan-sea").expect("link"));
+    let kp: Country = "KP".parse().expect("code");
+    let through_kp = |r: &Route| {
+        r.border_crossings
+            .iter()
+            .any(|c| c.countries.contains(&"KP".to_string()))
+    };
+    let mut no_ru = s.clone();
+    no_ru.avoid_countries = vec!["RU".parse().expect("code")];
+    let via_kp = Planner::new(&net, &no_ru, Some(&open)).best(from, to)?;
+    assert!(
+        via_kp
+            .border_crossings
+            .iter()
+            .any(|c| c.countries.contains(&"KP".to_string())),
+        "{:?}",
+        via_kp.corridor
+    );
+    // Close every crossing to the DPRK on top: the cargo goes through Russia or Dalian.
+    let mut closed = open.clone();
+    for (i, n) in net.nodes().iter().enumerate() {
+        if n.kind
+            .crossing()
+            .is_some_and(|x| x.touches("KP".parse().expect("code")))
+        {
+            closed.close_node(i as u32);
+        }
+    }
+    for r in Planner::new(&net, &s, Some(&closed)).alternatives(from, to, 3)? {
+        assert!(!through_kp(&r), "{:?}", r.corridor);
+        assert!(
+            r.nodes
+                .iter()
+                .all(|id| { !net.node(net.node_index(id).expect("node")).in_country(kp) })
+        );
+    }
+    let rerouted = Planner::new(&net, &no_ru, Some(&closed)).best(from, to)?;
+    assert!(
+        rerouted
+            .corridor
+            .iter()
+            .any(|g| g == "dalian" || g == "yingkou")
+            || rerouted
+                .border_crossings
+                .iter()
+                .any(|c| c.countries.contains(&"RU".to_string())),
+        "{:?}",
+        rerouted.corridor
+    );
+    assert!(rerouted.total.generalized_cny > via_kp.total.generalized_cny);
+    Ok(())
+}
+
+#[test]
+fn changchun_hamburg_rail_and_sea_and_pareto() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "Changchun"), place(&net, "Hamburg"));
+    // Goods worth 2 million CNY a box: time matters enough for the train to compete.
+    let s = Shipment::containers(1.0, 2e6);
+    let p = Planner::new(&net, &s, None);
+    let alts = p.alternatives(from, to, 3)?;
+    assert_eq!(alts.len(), 4);
+    let rail = alts
+        .iter()
+        .find(|r| {
+            r.border_crossings
+                .iter()
+                .any(|c| c.node == "cn-ru-manzhouli")
+        })
+        .expect("the Changchun–Manzhouli–Europe train is an alternative");
+    // About 14 days planned; the model's estimate must be of that order.
+    assert!(
+        (10.0 * 24.0..25.0 * 24.0).contains(&rail.total.hours),
+        "{} h",
+        rail.total.hours
+    );
+    for r in &alts {
+        assert_borders_respected(&net, r);
+    }
+    let front = p.pareto(from, to)?;
+    assert!(front.len() >= 2);
+    // The front holds the slow, cheap sea route and the fast train.
+    let by_sea = |r: &Route| r.legs.iter().any(|l| l.mode == Mode::Sea);
+    assert!(front.iter().any(by_sea) && front.iter().any(|r| !by_sea(r)));
+    let sea = front.iter().find(|r| by_sea(r)).expect("sea");
+    let train = front.iter().find(|r| !by_sea(r)).expect("train");
+    assert!(sea.total.cost_cny < train.total.cost_cny && train.total.hours < sea.total.hours);
+    // No route of the front is beaten on all three criteria by another.
+    for a in &front {
+        for b in &front {
+            let beats = b.total.cost_cny <= a.total.cost_cny
+                && b.total.hours <= a.total.hours
+                && b.total.co2_kg <= a.total.co2_kg
+                && (b.total.cost_cny, b.total.hours, b.total.co2_kg)
+                    != (a.total.cost_cny, a.total.hours, a.total.co2_kg);
+            assert!(!beats, "{:?} dominated", a.corridor);
+        }
+    }
+    // The best route is on the front.
+    let best = &alts[0];
+    assert!(front.iter().any(|r| r.nodes == best.nodes));
+    Ok(())
+}
+
+#[test]
+fn suez_closed_sends_liners_round_the_cape() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "Shanghai"), place(&net, "Rotterdam"));
+    let mut s = container();
+    s.modes = s.modes.without(Mode::Rail).without(Mode::Road);
+    let r = Planner::new(&net, &s, None).best(from, to)?;
+    assert!(
+        (r.total.km / 1.852 - 10_600.0).abs() < 0.02 * 10_600.0,
+        "{}",
+        r.total.km
+    );
+    s.avoid_passages = s.avoid_passages.with(Passage::Suez);
+    let r = Planner::new(&net, &s, None).best(from, to)?;
+    assert!(
+        (r.total.km / 1.852 - 13_900.0).abs() < 0.03 * 13_900.0,
+        "{}",
+        r.total.km
+    );
+    Ok(())
+}
+
+#[test]
+fn unreachable_says_what_blocks() {
+    let net = net();
+    let (from, to) = (place(&net, "Hunchun"), place(&net, "Busan"));
+    let mut s = container();
+    s.avoid_countries = vec!["RU".parse().expect("code"), "KP".parse().expect("code")];
+    s.avoid_nodes = ["dalian", "yingkou"]
+        .iter()
+        .map(|id| net.node_index(id).expect("node"))
+        .collect();
+    match Planner::new(&net, &s, None).best(from, to) {
+        Err(Error::NoRoute(why)) => {
+            let text = why.to_string();
+            assert!(text.contains("avoided countries"), "{text}");
+            assert!(text.contains("avoided nodes"), "{text}");
+        }
+        other => panic!("expected no route, got {other:?}"),
+    }
+}
+
+#[test]
+fn domestic_transit_goes_through_vladivostok_only_where_allowed() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "Hunchun"), place(&net, "Zhoushan"));
+    let mut s = container();
+    s.regime = Regime::DomesticTransit;
+    s.weights.value_of_time_cny_per_hour = Some(200.0);
+    let r = Planner::new(&net, &s, None).best(from, to)?;
+    for c in &r.border_crossings {
+        let n = net.node(net.node_index(&c.node).expect("node"));
+        if let NodeKind::BorderCrossing(x) = &n.kind {
+            assert!(x.regimes.contains(Regime::DomesticTransit), "{}", c.node);
+        }
+    }
+    assert!(
+        r.corridor.iter().any(|g| g == "vladivostok"),
+        "{:?}",
+        r.corridor
+    );
+    // Domestic goods never leave China: to Shanghai they go by Dalian or Yingkou.
+    s.regime = Regime::Domestic;
+    let r = Planner::new(&net, &s, None).best(from, place(&net, "Shanghai"))?;
+    assert!(r.border_crossings.is_empty());
+    assert!(
+        r.nodes
+            .iter()
+            .all(|id| { net.node(net.node_index(id).expect("node")).country == Country::CN })
+    );
+    // A transit shipment must come home: Busan is no destination for it.
+    s.regime = Regime::DomesticTransit;
+    let err = Planner::new(&net, &s, None)
+        .best(from, place(&net, "Busan"))
+        .map(|_| ())
+        .expect_err("transit to Korea");
+    assert!(
+        err.to_string().contains("starts and ends in China"),
+        "{err}"
+    );
+    s.regime = Regime::Domestic;
+    // And Zhoushan, reached from abroad only, is out of their reach.
+    assert!(matches!(
+        Planner::new(&net, &s, None).best(from, to),
+        Err(Error::NoRoute(_))
+    ));
+    Ok(())
+}
+
+/// The sea links' lengths are measured on the sea lanes, not typed: recomputing them on the
+/// marnet network with Kaifang's own lanes gives the figures in the file.
+#[test]
+fn sea_link_lengths_are_those_of_the_sea_lanes() -> Result<(), Error> {
+    use kaifang_channels::formats::sea::read_lanes;
+    use kaifang_channels::passage::PassageSet;
+    use kaifang_channels::sea::{self, SeaNetwork, SeaQuery};
+    use kaifang_channels::search::SearchSpace;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let mut lanes =
+        read_lanes(format!("{dir}/../shared/data/sea/marnet_searoute.geojson").as_ref())?;
+    lanes.extend(read_lanes(
+        format!("{dir}/data/channels/sea_lanes.geojson").as_ref(),
+    )?);
+    let sea_net = SeaNetwork::from_lanes(&lanes)?;
+    let net = net();
+    let mut space = SearchSpace::new();
+    let mut checked = 0;
+    for l in net
+        .links()
+        .iter()
+        .filter(|l| l.source.starts_with("sea lanes"))
+    {
+        // The rule of examples/sea_links.rs, restated.
+        let south = PassageSet::of(&[Passage::Suez, Passage::Panama]);
+        let avoid = if l.name.starts_with("via Northern Sea Route") {
+            south.with(Passage::CapeOfGoodHope).with(Passage::Chile)
+        } else if l.name.starts_with("via Cape") {
+            PassageSet::ARCTIC.union(south)
+        } else {
+            PassageSet::ARCTIC
+        };
+        let q = SeaQuery::new(net.node(l.from).position, net.node(l.to).position).avoiding(avoid);
+        let r = sea::route(&sea_net, &q, &mut space)?;
+        assert!(
+            (r.total_km() - l.length_km).abs() < 0.1,
+            "{}: {} vs {}",
+            l.id,
+            r.total_km(),
+            l.length_km
+        );
+        assert_eq!(
+            r.passages
+                .intersection(PassageSet::ARCTIC.union(PassageSet::of(&[
+                    Passage::Suez,
+                    Passage::Panama,
+                    Passage::CapeOfGoodHope
+                ]))),
+            l.passages
+                .intersection(PassageSet::ARCTIC.union(PassageSet::of(&[
+                    Passage::Suez,
+                    Passage::Panama,
+                    Passage::CapeOfGoodHope
+                ]))),
+            "{}",
+            l.id
+        );
+        checked += 1;
+    }
+    assert!(checked > 60, "{checked}");
+    // Without Kaifang's lanes, Zarubino and Rajin are far from any lane.
+    let marnet = SeaNetwork::from_lanes(&read_lanes(
+        format!("{dir}/../shared/data/sea/marnet_searoute.geojson").as_ref(),
+    )?)?;
+    for id in ["zarubino", "rajin"] {
+        let p = net.node(net.node_index(id).expect("node")).position;
+        let far = marnet.snap(p).expect("snap").distance_km;
+        let near = sea_net.snap(p).expect("snap").distance_km;
+        assert!(
+            far > 50.0 && near < 1.0,
+            "{id}: {far} km on marnet, {near} km with our lanes"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn a_candidate_project_opens_a_new_corridor() -> Result<(), Error> {
+    let net = net();
+    let scenarios = defaults::scenarios(&net)?;
+    let outlet = scenarios
+        .iter()
+        .find(|s| s.name == "tumen-outlet")
+        .expect("the Tumen outlet scenario ships with the data");
+    let (from, to) = (place(&net, "珲春"), place(&net, "Busan"));
+    let s = container();
+    let base = Planner::new(&net, &s, None).best(from, to)?;
+    assert!(!base.nodes.iter().any(|n| n == "fangchuan"));
+    let with = Planner::new(&net, &s, Some(outlet)).best(from, to)?;
+    assert!(
+        with.nodes.iter().any(|n| n == "fangchuan"),
+        "{:?}",
+        with.nodes
+    );
+    // The outlet is on Chinese soil: no border is crossed on the way to it.
+    assert!(
+        with.border_crossings.is_empty(),
+        "{:?}",
+        with.border_crossings
+    );
+    assert!(with.total.generalized_cny < base.total.generalized_cny);
+    Ok(())
+}
+
+/// Every crossing joins its two countries: it has a link on each side, so a route through it
+/// really changes country.
+#[test]
+fn every_crossing_has_both_sides() {
+    let net = net();
+    for (i, n) in net.nodes().iter().enumerate() {
+        let Some(x) = n.kind.crossing() else { continue };
+        let sides: Vec<Country> = net
+            .out_arcs(i as u32)
+            .iter()
+            .map(|a| net.node(a.head))
+            .filter(|m| m.kind.crossing().is_none())
+            .map(|m| m.country)
+            .collect();
+        assert!(
+            sides.contains(&x.countries.0) && sides.contains(&x.countries.1),
+            "{}: neighbours in {sides:?}",
+            n.id
+        );
+    }
+}
+
+/// What an API handler does: a request body as JSON, one call.
+#[test]
+fn a_request_body_is_one_call() -> Result<(), Error> {
+    let channels = defaults::Channels::load()?;
+    let req: kaifang_channels::query::RouteRequest = serde_json::from_str(
+        r#"{"from": "长春", "to": "KRPUS", "value": "30000USD", "alternatives": 2,
+            "avoid": ["KP"], "scenario": "zarubino-weekly"}"#,
+    )
+    .expect("request JSON");
+    let answer = channels.plan(&req)?;
+    assert_eq!(answer.scenario.as_deref(), Some("zarubino-weekly"));
+    assert_eq!(answer.routes.len(), 3);
+    let body = kaifang_channels::query::routes_json(&answer.routes);
+    assert_eq!(body["routes"].as_array().map(Vec::len), Some(3));
+    let bad: Result<kaifang_channels::query::RouteRequest, _> =
+        serde_json::from_str(r#"{"from": "a", "to": "b", "colour": "red"}"#);
+    assert!(bad.is_err(), "unknown fields are refused");
+    let c = channels.compare(&req, "base")?;
+    assert!(c.route_a.is_some() && c.route_b.is_some());
+    Ok(())
+}
+
+/// The Northern Sea Route service runs in summer only, and only for a query that opens the
+/// Arctic passages.
+#[test]
+fn the_northern_sea_route_is_seasonal_and_opt_in() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "Dalian"), place(&net, "Rotterdam"));
+    let mut s = container();
+    s.modes = s.modes.without(Mode::Rail).without(Mode::Road);
+    let uses_nsr = |r: &Route| {
+        r.legs
+            .iter()
+            .any(|l| l.links.iter().any(|id| id.ends_with("-nsr")))
+    };
+    // Closed by default, whatever the month.
+    s.month = Some(8);
+    assert!(!uses_nsr(&Planner::new(&net, &s, None).best(from, to)?));
+    // Opened: taken in August, not in January.
+    s.avoid_passages = PassageSet::EMPTY;
+    let august = Planner::new(&net, &s, None).best(from, to)?;
+    assert!(uses_nsr(&august), "{:?}", august.legs);
+    assert!(august.total.km < 16_000.0);
+    s.month = Some(1);
+    assert!(!uses_nsr(&Planner::new(&net, &s, None).best(from, to)?));
+    Ok(())
+}
