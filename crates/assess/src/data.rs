@@ -118,6 +118,22 @@ impl Data {
             .map(|d| d.values.as_slice())
     }
 
+    pub(crate) fn from_parts(
+        source: String,
+        units: Vec<Unit>,
+        values: Matrix,
+        groups: Vec<GroupColumn>,
+        denominators: Vec<DenominatorColumn>,
+    ) -> Data {
+        Data {
+            source,
+            units,
+            values,
+            groups,
+            denominators,
+        }
+    }
+
     /// The same units and columns with new indicator values.
     pub(crate) fn with_values(&self, values: Matrix) -> Data {
         Data {
@@ -289,7 +305,7 @@ impl Data {
                         }
                     }
                     Col::Indicator(i) => {
-                        let v = parse_cell(cell, at)?;
+                        let v = crate::panel::checked(cell, framework.node(*i), at)?;
                         if !v.is_nan() {
                             present += 1;
                         }

@@ -53,6 +53,15 @@ pub struct Node {
     pub target: Option<f64>,
     /// (low, high) goalposts in raw units for goalpost normalisation.
     pub goalposts: Option<(f64, f64)>,
+    /// English name, when `name` is in another language.
+    pub name_en: Option<String>,
+    /// Unit of the raw values (e.g. `亿元`, `%`); data that states another unit is refused.
+    pub unit: Option<String>,
+    /// Valid range of raw values; a value outside is refused when the data is read.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Where the indicator comes from (a public document, or our choice).
+    pub source: Option<String>,
 }
 
 impl Node {
@@ -221,6 +230,13 @@ impl Framework {
                 denominator: n.denominator.clone().filter(|d| !d.is_empty()),
                 target: n.target,
                 goalposts,
+                extra: Extra {
+                    name_en: n.name_en.clone(),
+                    unit: n.unit.clone().filter(|u| !u.is_empty()),
+                    min: n.min,
+                    max: n.max,
+                    source: n.source.clone(),
+                },
             });
         }
         for g in &doc.groups {
@@ -262,6 +278,11 @@ struct TomlNode {
     target: Option<f64>,
     goalpost_low: Option<f64>,
     goalpost_high: Option<f64>,
+    name_en: Option<String>,
+    unit: Option<String>,
+    min: Option<f64>,
+    max: Option<f64>,
+    source: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,6 +336,17 @@ struct RawNode {
     denominator: Option<String>,
     target: Option<f64>,
     goalposts: Option<(f64, f64)>,
+    extra: Extra,
+}
+
+/// Descriptive fields carried through unchanged (range checked for min ≤ max).
+#[derive(Debug, Clone, Default)]
+struct Extra {
+    name_en: Option<String>,
+    unit: Option<String>,
+    min: Option<f64>,
+    max: Option<f64>,
+    source: Option<String>,
 }
 
 impl RawNode {
@@ -332,6 +364,7 @@ impl RawNode {
             denominator: None,
             target: None,
             goalposts: None,
+            extra: Extra::default(),
         }
     }
 }
@@ -386,6 +419,13 @@ fn read_imeta(file: &str, text: &str) -> Result<Vec<RawNode>, AssessError> {
             name: "Type".into(),
         });
     };
+    let (c_name_en, c_unit, c_min, c_max, c_source) = (
+        col("iName_en"),
+        col("Unit"),
+        col("Min"),
+        col("Max"),
+        col("Source"),
+    );
     let (c_name, c_level, c_parent, c_dir, c_weight, c_denom, c_target, c_glo, c_ghi) = (
         col("iName"),
         col("Level"),
@@ -464,6 +504,13 @@ fn read_imeta(file: &str, text: &str) -> Result<Vec<RawNode>, AssessError> {
             denominator: Some(get(c_denom)).filter(|d| !d.is_empty()),
             target: number(&get(c_target), || at.clone().field("Target"))?,
             goalposts,
+            extra: Extra {
+                name_en: Some(get(c_name_en)).filter(|v| !v.is_empty()),
+                unit: Some(get(c_unit)).filter(|v| !v.is_empty()),
+                min: number(&get(c_min), || at.clone().field("Min"))?,
+                max: number(&get(c_max), || at.clone().field("Max"))?,
+                source: Some(get(c_source)).filter(|v| !v.is_empty()),
+            },
             code,
             at,
         });
@@ -546,6 +593,19 @@ fn build(file: &str, rows: Vec<RawNode>) -> Result<Framework, AssessError> {
             return Err(AssessError::invalid(
                 r.at.clone().field(field),
                 "an indicator needs a direction (1 or -1)",
+            ));
+        }
+        if let (Some(lo), Some(hi)) = (r.extra.min, r.extra.max)
+            && lo > hi
+        {
+            let field = if r.names.parent == "Parent" {
+                "Min"
+            } else {
+                "min"
+            };
+            return Err(AssessError::invalid(
+                r.at.clone().field(field),
+                format!("the minimum {lo} is above the maximum {hi}"),
             ));
         }
         if let Some(w) = r.weight
@@ -719,6 +779,11 @@ fn build(file: &str, rows: Vec<RawNode>) -> Result<Framework, AssessError> {
                 denominator: r.denominator.clone(),
                 target: r.target,
                 goalposts: r.goalposts,
+                name_en: r.extra.name_en.clone(),
+                unit: r.extra.unit.clone(),
+                min: r.extra.min,
+                max: r.extra.max,
+                source: r.extra.source.clone(),
             }
         })
         .collect();

@@ -215,6 +215,11 @@ mod tests {
             denominator: None,
             target: Some(8.0),
             goalposts: Some((0.0, 10.0)),
+            name_en: None,
+            unit: None,
+            min: None,
+            max: None,
+            source: None,
         }
     }
 

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{self, Aggregation, Plan, Scratch};
+use crate::aggregate::{self, AggregateSpec, Aggregation, Plan, Scratch};
 use crate::data::Data;
 use crate::error::AssessError;
 use crate::framework::Framework;
@@ -48,7 +48,8 @@ pub struct UncertaintySpec {
     /// Alternative normalisations; the pipeline's own when empty.
     #[serde(default)]
     pub normalisation: Vec<Normalisation>,
-    /// Alternative aggregations; the pipeline's own when empty.
+    /// Alternative aggregations, each applied at every level; the pipeline's own (with its
+    /// per-level methods) when empty.
     #[serde(default)]
     pub aggregation: Vec<Aggregation>,
     /// Base sample size N for Sobol indices (N·(k + 2) model runs for k inputs).
@@ -103,7 +104,7 @@ pub struct Model {
     plan: Plan,
     variants: Vec<Matrix>,
     base_weights: Vec<Weights>,
-    aggregations: Vec<Aggregation>,
+    aggregations: Vec<AggregateSpec>,
     noise: f64,
     /// (node, input column) for every perturbed weight.
     noisy: Vec<(usize, usize)>,
@@ -144,15 +145,23 @@ impl Model {
             spec.normalisation.clone()
         };
         let aggregations = if spec.aggregation.is_empty() {
-            vec![pipeline.aggregate]
+            vec![pipeline.aggregate.clone()]
         } else {
-            spec.aggregation.clone()
+            spec.aggregation.iter().map(|&a| a.into()).collect()
         };
+        for a in &aggregations {
+            a.check(framework)?;
+        }
         let mut variants = Vec::with_capacity(norms.len());
         let mut base_weights = Vec::with_capacity(norms.len());
         for n in &norms {
             let m = pipeline::normalise_all(framework, prepared.values(), n)?;
-            base_weights.push(weights::weights(&pipeline.weights, framework, &m)?);
+            base_weights.push(weights::weights(
+                &pipeline.weights,
+                framework,
+                &m,
+                &pipeline.aggregate,
+            )?);
             variants.push(m);
         }
         let plan = Plan::new(framework);
@@ -187,7 +196,12 @@ impl Model {
         // Nominal ranks: the pipeline exactly as specified.
         let nominal_norm =
             pipeline::normalise_all(framework, prepared.values(), &pipeline.normalise)?;
-        let nominal_w = weights::weights(&pipeline.weights, framework, &nominal_norm)?;
+        let nominal_w = weights::weights(
+            &pipeline.weights,
+            framework,
+            &nominal_norm,
+            &pipeline.aggregate,
+        )?;
         let nominal_scores =
             aggregate::aggregate(framework, &nominal_norm, &nominal_w, &pipeline.aggregate)?;
         let nominal = stats::rank_min(
