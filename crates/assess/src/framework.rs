@@ -62,6 +62,9 @@ pub struct Node {
     pub max: Option<f64>,
     /// Where the indicator comes from (a public document, or our choice).
     pub source: Option<String>,
+    /// What a unit weak on this node could do, in Chinese and English (for suggestions).
+    pub advice: Option<String>,
+    pub advice_en: Option<String>,
 }
 
 impl Node {
@@ -236,6 +239,8 @@ impl Framework {
                     min: n.min,
                     max: n.max,
                     source: n.source.clone(),
+                    advice: n.advice.clone(),
+                    advice_en: n.advice_en.clone(),
                 },
             });
         }
@@ -283,6 +288,8 @@ struct TomlNode {
     min: Option<f64>,
     max: Option<f64>,
     source: Option<String>,
+    advice: Option<String>,
+    advice_en: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -347,6 +354,8 @@ struct Extra {
     min: Option<f64>,
     max: Option<f64>,
     source: Option<String>,
+    advice: Option<String>,
+    advice_en: Option<String>,
 }
 
 impl RawNode {
@@ -510,6 +519,8 @@ fn read_imeta(file: &str, text: &str) -> Result<Vec<RawNode>, AssessError> {
                 min: number(&get(c_min), || at.clone().field("Min"))?,
                 max: number(&get(c_max), || at.clone().field("Max"))?,
                 source: Some(get(c_source)).filter(|v| !v.is_empty()),
+                advice: None,
+                advice_en: None,
             },
             code,
             at,
@@ -784,6 +795,8 @@ fn build(file: &str, rows: Vec<RawNode>) -> Result<Framework, AssessError> {
                 min: r.extra.min,
                 max: r.extra.max,
                 source: r.extra.source.clone(),
+                advice: r.extra.advice.clone(),
+                advice_en: r.extra.advice_en.clone(),
             }
         })
         .collect();

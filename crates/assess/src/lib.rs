@@ -38,6 +38,7 @@ pub mod normalise;
 pub mod outliers;
 pub mod panel;
 pub mod pipeline;
+pub mod report;
 pub mod results;
 pub mod rng;
 pub mod screen;
@@ -45,6 +46,7 @@ pub mod sensitivity;
 pub mod stats;
 pub mod uncertainty;
 pub mod weights;
+pub mod zones;
 
 pub use data::Data;
 pub use error::{AssessError, Location};

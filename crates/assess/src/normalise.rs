@@ -220,6 +220,8 @@ mod tests {
             min: None,
             max: None,
             source: None,
+            advice: None,
+            advice_en: None,
         }
     }
 

@@ -62,6 +62,9 @@ pub enum Command {
     Check,
     /// Print the version and the database schema version this binary writes.
     Version,
+    /// Rank units on a composite-indicator framework (with no files: the default
+    /// development-zone assessment on SYNTHETIC demo data).
+    Assess(crate::assess::AssessArgs),
 }
 
 #[derive(Debug, Subcommand)]

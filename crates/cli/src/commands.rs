@@ -35,6 +35,7 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Backup { file } => backup(&dir, &file).await,
             Command::Restore { file } => restore(&dir, &file).await,
             Command::Check => check(&dir).await,
+            Command::Assess(a) => crate::assess::run(a),
             Command::Version => {
                 println!("kaifang {}", env!("CARGO_PKG_VERSION"));
                 println!(

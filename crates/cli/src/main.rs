@@ -1,6 +1,7 @@
 //! The `kaifang` binary: command-line glue over the library crates.
 
 mod args;
+mod assess;
 mod commands;
 mod progress;
 
