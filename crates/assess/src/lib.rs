@@ -17,6 +17,11 @@
 //! (scores, ranks, group ranks, strengths and weaknesses, CSV and JSON), [`uncertainty`]
 //! (Monte Carlo rank intervals) and [`sensitivity`] (Sobol indices).
 //!
+//! Data with a `Time` column (or in long form) is a [`Panel`]; the pipeline's panel
+//! imputations run on it before one year is assessed. [`report::assess`] builds what
+//! officials read (rank intervals, movement, typology, suggestions), and [`zones`] holds
+//! Jilin's development zones, the default framework and the synthetic demo data.
+//!
 //! ```no_run
 //! let results = kaifang_assess::run_paths(
 //!     "data/examples/coinr-asem.toml",

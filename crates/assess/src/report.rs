@@ -32,6 +32,7 @@ use crate::framework::Framework;
 use crate::panel::Panel;
 use crate::pipeline::{self, Pipeline, StepReport};
 use crate::results::{Results, Standing};
+use crate::sensitivity::{self, SobolIndex};
 use crate::stats;
 use crate::uncertainty::{self, Control, UncertaintySpec};
 
@@ -50,6 +51,8 @@ pub struct ReportOptions {
     pub top: usize,
     /// Pillars advised on per unit, at most.
     pub suggestions: usize,
+    /// Also compute Sobol indices (needs `uncertainty`; N·(k+2) more model runs).
+    pub sensitivity: bool,
 }
 
 impl Default for ReportOptions {
@@ -62,6 +65,7 @@ impl Default for ReportOptions {
             growth: None,
             top: 3,
             suggestions: 2,
+            sensitivity: false,
         }
     }
 }
@@ -75,6 +79,8 @@ pub struct Column {
     pub level: usize,
     /// Weight within its siblings, as a share.
     pub weight: f64,
+    /// Median score over the units (the reference line of a radar chart).
+    pub median: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -225,6 +231,9 @@ pub struct Report {
     pub units: Vec<UnitReport>,
     pub typology: Option<Typology>,
     pub uncertainty: Option<UncertaintySummary>,
+    /// First-order and total Sobol indices of the mean absolute rank shift, per uncertain
+    /// input (which choice the ranking depends on most), when asked.
+    pub sensitivity: Option<Vec<SobolIndex>>,
     pub steps: Vec<StepReport>,
 }
 
@@ -278,6 +287,15 @@ pub fn assess(
     report.synthetic = panel.source().contains("SYNTHETIC");
     report.year = (year != 0).then_some(year);
     report.previous_year = previous_year;
+    if opts.sensitivity {
+        let spec = opts.uncertainty.as_ref().ok_or_else(|| {
+            AssessError::step("report", "sensitivity needs the uncertainty settings")
+        })?;
+        report.sensitivity = Some(
+            sensitivity::sensitivity_with(&rest, framework, &data, spec, control)?
+                .mean_abs_rank_shift,
+        );
+    }
     report.uncertainty = unc.map(|u| UncertaintySummary {
         runs: u.runs,
         seed: u.seed,
@@ -309,6 +327,7 @@ fn build(
             name_en: nodes[j].name_en.clone(),
             level: nodes[j].level,
             weight: weights[j].weight,
+            median: stats::median(results.scores().col(j)),
         })
         .collect();
     let n_ranked = results.index_ranks().iter().flatten().count() as u32;
@@ -366,6 +385,7 @@ fn build(
         units,
         typology,
         uncertainty: None,
+        sensitivity: None,
         steps: results.steps().to_vec(),
     })
 }

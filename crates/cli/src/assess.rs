@@ -36,6 +36,9 @@ pub struct AssessArgs {
     /// Monte Carlo runs for rank intervals (alternatives from the pipeline's [uncertainty]).
     #[arg(long, value_name = "N")]
     pub uncertainty: Option<usize>,
+    /// Also compute Sobol sensitivity indices (JSON output; needs --uncertainty).
+    #[arg(long, requires = "uncertainty")]
+    pub sensitivity: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
@@ -100,6 +103,7 @@ pub fn run(args: AssessArgs) -> Result<()> {
             ..pipeline.uncertainty.clone().unwrap_or_default()
         });
     }
+    opts.sensitivity = args.sensitivity;
     let bar = opts
         .uncertainty
         .as_ref()
