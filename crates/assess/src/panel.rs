@@ -141,6 +141,49 @@ impl Panel {
         (out, filled)
     }
 
+    /// Values that moved by more than `max_change` (a fraction: 0.5 is ±50%) from the unit's
+    /// previous reported year: warnings for the reviewer of a submission, not errors (a
+    /// new plant can double a zone's exports). Only indicators that cannot be negative are
+    /// checked; for rates and growth figures a relative change means little. A rise from
+    /// zero is reported with an infinite change.
+    pub fn jumps(&self, framework: &Framework, max_change: f64) -> Vec<Jump> {
+        let mut out = Vec::new();
+        for (j, ind) in framework.indicators().iter().enumerate() {
+            if !ind.min.is_some_and(|m| m >= 0.0) {
+                continue;
+            }
+            for (i, unit) in self.units.iter().enumerate() {
+                let mut last: Option<(i32, f64)> = None;
+                for (k, &year) in self.years.iter().enumerate() {
+                    let v = self.values[k].get(i, j);
+                    if v.is_nan() {
+                        continue;
+                    }
+                    if let Some((py, p)) = last {
+                        let change = if p == 0.0 {
+                            if v == 0.0 { 0.0 } else { f64::INFINITY }
+                        } else {
+                            (v - p) / p.abs()
+                        };
+                        if change.abs() > max_change {
+                            out.push(Jump {
+                                unit: unit.code.clone(),
+                                indicator: ind.code.clone(),
+                                year,
+                                previous_year: py,
+                                previous: p,
+                                value: v,
+                                change,
+                            });
+                        }
+                    }
+                    last = Some((year, v));
+                }
+            }
+        }
+        out
+    }
+
     pub fn from_path(path: impl AsRef<Path>, framework: &Framework) -> Result<Self, AssessError> {
         let path = path.as_ref();
         let name = display_name(path);
@@ -171,6 +214,19 @@ impl Panel {
         let cells = read_cells(file, &mut rdr, &headers, framework)?;
         assemble(file, framework, cells)
     }
+}
+
+/// A value that moved a lot from the unit's previous reported year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Jump {
+    pub unit: String,
+    pub indicator: String,
+    pub year: i32,
+    pub previous_year: i32,
+    pub previous: f64,
+    pub value: f64,
+    /// (value − previous) / |previous|.
+    pub change: f64,
 }
 
 /// Fills one unit's series in place; `years` ascending. Returns how many were filled.
@@ -633,6 +689,39 @@ mod tests {
                 .contains("no data for 2023")
         );
         assert_eq!(wide.previous_year(2025), Some(2024));
+    }
+
+    #[test]
+    fn jumps_against_the_previous_year() {
+        // fdi: 10 → 16 (+60%) → 16 → (2024 missing) → 4 in 2025 against 16 in 2023 (−75%);
+        // share cannot be negative either: 20 → 21 is fine, 0 → 5 is a rise from zero.
+        let p = Panel::from_csv_str(
+            "d.csv",
+            "uCode,Time,fdi,share
+A,2021,10,20
+A,2022,16,21
+A,2023,16,0
+A,2024,,5
+A,2025,4,5
+",
+            &fw(),
+        )
+        .unwrap();
+        let j = p.jumps(&fw(), 0.5);
+        let got: Vec<(&str, i32, i32, f64)> = j
+            .iter()
+            .map(|x| (x.indicator.as_str(), x.previous_year, x.year, x.change))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("fdi", 2021, 2022, 0.6),
+                ("fdi", 2023, 2025, -0.75),
+                ("share", 2022, 2023, -1.0),
+                ("share", 2023, 2024, f64::INFINITY),
+            ]
+        );
+        assert_eq!(p.jumps(&fw(), 10.0).len(), 1, "only the rise from zero");
     }
 
     fn message(text: &str) -> String {

@@ -217,6 +217,38 @@ pub fn default_pipeline() -> Result<Pipeline, AssessError> {
     Pipeline::from_toml_str("zones-pipeline.toml", PIPELINE_TOML)
 }
 
+/// A blank submission form in the long layout (`uCode,uName,Time,iCode,iName,Value,Unit`):
+/// one row per assessed zone and indicator for `year`, the unit filled in, the value left
+/// for the zone to enter. [`Panel::from_csv_str`] reads it back (the `iName` column is
+/// there for people and is ignored).
+pub fn template_csv(framework: &Framework, zones: &[Zone], year: i32) -> String {
+    // The csv writer quotes a name that contains a comma or a quote.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let year = year.to_string();
+    let mut rows =
+        vec![["uCode", "uName", "Time", "iCode", "iName", "Value", "Unit"].map(String::from)];
+    for z in zones.iter().filter(|z| z.zone_type.assessed()) {
+        for ind in framework.indicators() {
+            rows.push([
+                z.code.clone(),
+                z.name_zh.clone(),
+                year.clone(),
+                ind.code.clone(),
+                ind.name.clone(),
+                String::new(),
+                ind.unit.clone().unwrap_or_default(),
+            ]);
+        }
+    }
+    for r in &rows {
+        // Writing to memory cannot fail; a failure would only drop the row.
+        let _ = w.write_record(r);
+    }
+    w.into_inner()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
 /// Report options for the zones: ranks within zone type, and the typology of scale (GDP)
 /// against growth (GDP growth).
 pub fn report_options() -> crate::report::ReportOptions {
@@ -482,6 +514,30 @@ mod tests {
         assert_eq!(p.years(), &[2021, 2022, 2023, 2024, 2025]);
         assert_eq!(p.units().len(), 14);
         assert!(p.source().contains("SYNTHETIC"));
+    }
+
+    #[test]
+    fn the_template_reads_back_once_filled() {
+        let fw = default_framework().unwrap();
+        let zones = registry().unwrap();
+        let t = template_csv(&fw, &zones, 2026);
+        assert_eq!(t.lines().count(), 1 + 14 * fw.n_indicators());
+        // Every value 1: the units in the template are the framework's, so this loads.
+        let filled: String = t
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    format!("{l}\n")
+                } else {
+                    let mut cells: Vec<&str> = l.split(',').collect();
+                    cells[5] = "1";
+                    format!("{}\n", cells.join(","))
+                }
+            })
+            .collect();
+        let p = Panel::from_csv_str("form.csv", &filled, &fw).unwrap();
+        assert_eq!((p.years(), p.units().len()), (&[2026][..], 14));
     }
 
     #[test]
