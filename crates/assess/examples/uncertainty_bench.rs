@@ -54,10 +54,7 @@ fn synthetic() -> Result<(Framework, Data), Box<dyn std::error::Error>> {
         })
         .collect();
     let units = (0..UNITS)
-        .map(|i| Unit {
-            code: format!("Z{i:03}"),
-            name: format!("Synthetic zone {i}"),
-        })
+        .map(|i| Unit::new(format!("Z{i:03}"), format!("Synthetic zone {i}")))
         .collect();
     let data = Data::new(&fw, units, Matrix::from_columns(UNITS, cols).ok_or("size")?)?;
     Ok((fw, data))

@@ -18,6 +18,24 @@ use crate::matrix::Matrix;
 pub struct Unit {
     pub code: String,
     pub name: String,
+    /// English name, when `name` is in another language (column `uName_en`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+}
+
+impl Unit {
+    pub fn new(code: impl Into<String>, name: impl Into<String>) -> Self {
+        Unit {
+            code: code.into(),
+            name: name.into(),
+            name_en: None,
+        }
+    }
+
+    /// The English name, or the name.
+    pub fn name_en(&self) -> &str {
+        self.name_en.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// A categorical column (e.g. income group), one value per unit; empty when missing.
@@ -189,6 +207,7 @@ impl Data {
         enum Col {
             Code,
             Name,
+            NameEn,
             Time,
             Indicator(usize),
             Group(usize),
@@ -216,6 +235,7 @@ impl Data {
             let c = match h {
                 "uCode" => Col::Code,
                 "uName" => Col::Name,
+                "uName_en" => Col::NameEn,
                 "Time" => Col::Time,
                 _ => {
                     if let Some(i) = framework.find(h).filter(|&i| i < framework.n_indicators()) {
@@ -278,16 +298,14 @@ impl Data {
                 at: Location::row(file, row),
                 message: e.to_string(),
             })?;
-            let mut unit = Unit {
-                code: String::new(),
-                name: String::new(),
-            };
+            let mut unit = Unit::new("", "");
             let mut present = 0;
             for (c, (col, cell)) in cols.iter().zip(rec.iter()).enumerate() {
                 let at = || Location::row(file, row).field(&headers[c]);
                 match col {
                     Col::Code => unit.code = cell.to_string(),
                     Col::Name => unit.name = cell.to_string(),
+                    Col::NameEn => unit.name_en = Some(cell.to_string()).filter(|n| !n.is_empty()),
                     Col::Time => {}
                     Col::Group(g) => {
                         if let Some(v) = groups[*g].as_mut() {

@@ -2,12 +2,15 @@
 //!
 //! Read from a COINr-style `iMeta` CSV (columns `iCode`, `iName`, `Level`, `Parent`,
 //! `Direction`, `Weight`, `Type`, `Denominator`, `Target`, and optionally `GoalpostLow` and
-//! `GoalpostHigh` for goalpost normalisation; other columns such as `Unit` are ignored;
-//! `Level` is checked against the tree when given) or from a TOML file with one
-//! `[[node]]` table per node. Both are turned into the same raw rows and validated once, so a
-//! [`Framework`] value is always a well-formed tree: unique codes, known parents, no cycles,
-//! one root, children of a node all on one level, not all sibling weights zero, directions ±1,
-//! denominators that name a declared denominator column.
+//! `GoalpostHigh` for goalpost normalisation, `iName_en`, `Unit`, `Unit_en`, `Min`, `Max`
+//! and `Source`; other columns are ignored; `Level` is checked against the tree when given)
+//! or from a TOML file with one `[[node]]` table per node (the same fields in snake case,
+//! plus `advice` and `advice_en`, the text of suggestions for units weak on the node). Both
+//! are turned into the same raw rows and validated once, so a [`Framework`] value is always
+//! a well-formed tree: unique codes, known parents, no cycles, one root, children of a node
+//! all on one level, not all sibling weights zero, directions ±1, denominators that name a
+//! declared denominator column, `min` ≤ `max`. `Unit`, `Min` and `Max` are enforced when
+//! data is read ([`crate::panel`]).
 //!
 //! Node order is fixed: indicators first in file order (so indicator `j` is data column `j`),
 //! then aggregates by level and file order, which is an order in which every node comes after
@@ -57,6 +60,8 @@ pub struct Node {
     pub name_en: Option<String>,
     /// Unit of the raw values (e.g. `亿元`, `%`); data that states another unit is refused.
     pub unit: Option<String>,
+    /// The unit in English (e.g. `CNY 100m` for `亿元`), for English text.
+    pub unit_en: Option<String>,
     /// Valid range of raw values; a value outside is refused when the data is read.
     pub min: Option<f64>,
     pub max: Option<f64>,
@@ -236,6 +241,7 @@ impl Framework {
                 extra: Extra {
                     name_en: n.name_en.clone(),
                     unit: n.unit.clone().filter(|u| !u.is_empty()),
+                    unit_en: n.unit_en.clone().filter(|u| !u.is_empty()),
                     min: n.min,
                     max: n.max,
                     source: n.source.clone(),
@@ -285,6 +291,7 @@ struct TomlNode {
     goalpost_high: Option<f64>,
     name_en: Option<String>,
     unit: Option<String>,
+    unit_en: Option<String>,
     min: Option<f64>,
     max: Option<f64>,
     source: Option<String>,
@@ -351,6 +358,7 @@ struct RawNode {
 struct Extra {
     name_en: Option<String>,
     unit: Option<String>,
+    unit_en: Option<String>,
     min: Option<f64>,
     max: Option<f64>,
     source: Option<String>,
@@ -428,9 +436,10 @@ fn read_imeta(file: &str, text: &str) -> Result<Vec<RawNode>, AssessError> {
             name: "Type".into(),
         });
     };
-    let (c_name_en, c_unit, c_min, c_max, c_source) = (
+    let (c_name_en, c_unit, c_unit_en, c_min, c_max, c_source) = (
         col("iName_en"),
         col("Unit"),
+        col("Unit_en"),
         col("Min"),
         col("Max"),
         col("Source"),
@@ -516,6 +525,7 @@ fn read_imeta(file: &str, text: &str) -> Result<Vec<RawNode>, AssessError> {
             extra: Extra {
                 name_en: Some(get(c_name_en)).filter(|v| !v.is_empty()),
                 unit: Some(get(c_unit)).filter(|v| !v.is_empty()),
+                unit_en: Some(get(c_unit_en)).filter(|v| !v.is_empty()),
                 min: number(&get(c_min), || at.clone().field("Min"))?,
                 max: number(&get(c_max), || at.clone().field("Max"))?,
                 source: Some(get(c_source)).filter(|v| !v.is_empty()),
@@ -792,6 +802,7 @@ fn build(file: &str, rows: Vec<RawNode>) -> Result<Framework, AssessError> {
                 goalposts: r.goalposts,
                 name_en: r.extra.name_en.clone(),
                 unit: r.extra.unit.clone(),
+                unit_en: r.extra.unit_en.clone(),
                 min: r.extra.min,
                 max: r.extra.max,
                 source: r.extra.source.clone(),

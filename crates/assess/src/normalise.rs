@@ -217,6 +217,7 @@ mod tests {
             goalposts: Some((0.0, 10.0)),
             name_en: None,
             unit: None,
+            unit_en: None,
             min: None,
             max: None,
             source: None,

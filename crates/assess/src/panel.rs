@@ -9,6 +9,7 @@
 //!   denominator or a group column (whose `Value` is then a label). When a `Unit` column is
 //!   present it must agree with the framework's unit for the indicator.
 //!
+//! Both take an optional `uName_en` column (the unit's English name, for English text).
 //! Both check every value against the framework's valid range (`min`, `max`): a negative
 //! export volume or a share above 100 is refused with the file, row and column, not
 //! carried into the index. A unit without a single indicator value in any year is refused
@@ -317,7 +318,7 @@ fn read_cells(
             name: "uCode".into(),
         });
     };
-    let (c_name, c_time) = (pos("uName"), pos("Time"));
+    let (c_name, c_name_en, c_time) = (pos("uName"), pos("uName_en"), pos("Time"));
     let mut out = Cells {
         units: Vec::new(),
         first_row: Vec::new(),
@@ -340,7 +341,7 @@ fn read_cells(
             }
             let c = match h {
                 "uCode" => Col::Code,
-                "uName" => Col::Name,
+                "uName" | "uName_en" => Col::Name,
                 "Time" => Col::Time,
                 _ => classify(framework, h).ok_or_else(|| AssessError::UnknownColumn {
                     at: Location::row(file, 1).field(h),
@@ -384,16 +385,17 @@ fn read_cells(
             Some(_) => parse_year(get(c_time), || Location::row(file, row).field("Time"))?,
         };
         let unit = *unit_index.entry(code.to_string()).or_insert_with(|| {
-            out.units.push(Unit {
-                code: code.to_string(),
-                name: code.to_string(),
-            });
+            out.units.push(Unit::new(code, code));
             out.first_row.push(row);
             out.units.len() - 1
         });
         let name = get(c_name);
         if !name.is_empty() {
             out.units[unit].name = name.to_string();
+        }
+        let name_en = get(c_name_en);
+        if !name_en.is_empty() {
+            out.units[unit].name_en = Some(name_en.to_string());
         }
         if long {
             let icode = get(c_icode);

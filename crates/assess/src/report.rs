@@ -191,6 +191,7 @@ pub struct Suggestion {
 pub struct UnitReport {
     pub code: String,
     pub name: String,
+    pub name_en: String,
     pub rank: Option<u32>,
     /// From the uncertainty analysis, when it ran.
     pub rank_interval: Option<RankBand>,
@@ -350,6 +351,7 @@ fn build(
         units.push(UnitReport {
             code: unit.code.clone(),
             name: unit.name.clone(),
+            name_en: unit.name_en().to_string(),
             rank,
             rank_interval: intervals.get(&unit.code).cloned(),
             previous_rank,
@@ -413,6 +415,13 @@ fn typology(
     let gt = stats::median(data.values().col(g));
     let (sn, gn) = (framework.node(s), framework.node(g));
     let unit = |j: usize| framework.node(j).unit.clone().unwrap_or_default();
+    let unit_en = |j: usize| {
+        let n = framework.node(j);
+        n.unit_en
+            .clone()
+            .or_else(|| n.unit.clone())
+            .unwrap_or_default()
+    };
     let en = |j: usize| {
         let n = framework.node(j);
         n.name_en.clone().unwrap_or_else(|| n.name.clone())
@@ -435,10 +444,10 @@ fn typology(
             "Scale: {} at or above the median {} {} is large; growth: {} at or above the median {} {} is fast.",
             en(s),
             round2(st),
-            unit(s),
+            unit_en(s),
             en(g),
             round2(gt),
-            unit(g)
+            unit_en(g)
         ),
     })
 }
@@ -522,10 +531,12 @@ fn suggestions(
         let best = results
             .units()
             .iter()
-            .find(|u| results.rank(&u.code, &ind.code) == Some(1))
-            .map(|u| u.name.clone())
+            .find(|u| results.rank(&u.code, &ind.code) == Some(1));
+        let (best_zh, best_en) = best
+            .map(|u| (u.name.clone(), u.name_en().to_string()))
             .unwrap_or_default();
         let unit_txt = ind.unit.clone().unwrap_or_default();
+        let unit_en = ind.unit_en.clone().unwrap_or_else(|| unit_txt.clone());
         let value_txt = if value.is_nan() {
             "—".to_string()
         } else {
@@ -536,20 +547,20 @@ fn suggestions(
             ind.name_en.clone().unwrap_or_else(|| ind.name.clone()),
         );
         let mut zh = format!(
-            "{}排名第{prank}/{n}，其中“{}”排名第{irank}/{n}（{value_txt}{unit_txt}，中位数{}{unit_txt}，最好的是{best}）。",
+            "{}排名第{prank}/{n}，其中“{}”排名第{irank}/{n}（{value_txt}{unit_txt}，中位数{}{unit_txt}，最好的是{best_zh}）。",
             pn.name,
             ind.name,
             round2(median)
         );
         let with_unit = |v: String| {
-            if unit_txt.is_empty() {
+            if unit_en.is_empty() {
                 v
             } else {
-                format!("{v} {unit_txt}")
+                format!("{v} {unit_en}")
             }
         };
         let mut en = format!(
-            "{pname_en}: ranked {prank} of {n}; weakest on {iname_en}, ranked {irank} of {n} ({} against a median of {}; best: {best}).",
+            "{pname_en}: ranked {prank} of {n}; weakest on {iname_en}, ranked {irank} of {n} ({} against a median of {}; best: {best_en}).",
             with_unit(value_txt.clone()),
             with_unit(round2(median))
         );

@@ -485,10 +485,7 @@ pub(crate) mod tests {
             })
             .collect();
         let units = (0..n)
-            .map(|i| Unit {
-                code: format!("U{i:02}"),
-                name: format!("Unit {i}"),
-            })
+            .map(|i| Unit::new(format!("U{i:02}"), format!("Unit {i}")))
             .collect();
         let data = Data::new(&fw, units, Matrix::from_columns(n, cols).unwrap()).unwrap();
         (fw, data)

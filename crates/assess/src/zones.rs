@@ -347,13 +347,13 @@ fn normal(rng: &mut Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
-/// The SYNTHETIC demo panel as wide CSV text (`uCode,uName,Time,Type,<indicators>`), for
+/// The SYNTHETIC demo panel as wide CSV text (`uCode,uName,uName_en,Time,Type,<indicators>`), for
 /// the assessed zones of the registry and the years 2021–2025. Deterministic for a seed.
 /// About 4% of values are left blank, and one zone never reports one indicator, so that
 /// the imputation steps have work to do, as with real submissions.
 pub fn demo_csv(framework: &Framework, zones: &[Zone], seed: u64) -> String {
     let mut rng = Rng::new(seed);
-    let mut out = String::from("uCode,uName,Time,Type");
+    let mut out = String::from("uCode,uName,uName_en,Time,Type");
     for ind in framework.indicators() {
         out.push(',');
         out.push_str(&ind.code);
@@ -377,9 +377,10 @@ pub fn demo_csv(framework: &Framework, zones: &[Zone], seed: u64) -> String {
             let shock = (0.12 * normal(&mut rng)).exp();
             let _ = write!(
                 out,
-                "{},{},{year},{}",
+                "{},{},{},{year},{}",
                 zone.code,
-                zone.name_zh,
+                quoted(&zone.name_zh),
+                quoted(&zone.name_en),
                 zone.zone_type.as_str()
             );
             for (j, ind) in framework.indicators().iter().enumerate() {
@@ -427,6 +428,15 @@ pub fn demo_csv(framework: &Framework, zones: &[Zone], seed: u64) -> String {
         }
     }
     out
+}
+
+/// A CSV field, quoted when it needs to be.
+fn quoted(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 /// The SYNTHETIC demo panel, read back through the same loader (and checks) as uploaded
