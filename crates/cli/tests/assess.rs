@@ -161,3 +161,24 @@ fn bad_input_names_file_row_and_field() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("give all three"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_demo_written_to_disk_gives_the_same_ranking_as_the_built_in_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zones-demo.csv");
+    let o = kaifang(&["assess", "--write-demo", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("SYNTHETIC"));
+    let from_files = kaifang(&[
+        "assess",
+        "--pipeline",
+        "data/assess/zones-pipeline.toml",
+        "--meta",
+        "data/assess/mofcom-etdz.toml",
+        "--data",
+        file.to_str().unwrap(),
+    ]);
+    assert!(from_files.status.success(), "{}", stderr(&from_files));
+    let built_in = kaifang(&["assess"]);
+    assert_eq!(stdout(&from_files), stdout(&built_in));
+}
