@@ -242,6 +242,24 @@ impl Pipeline {
     }
 }
 
+impl Pipeline {
+    /// The same pipeline with some weights set by hand ("would we still be 7th with other
+    /// weights?"): codes of framework nodes → weight relative to their siblings. Under a
+    /// data-driven method (equal, entropy, PCA, optimised) the overrides replace the method,
+    /// so the answer is against the framework's weights with these changes.
+    pub fn with_weight_overrides(&self, overrides: BTreeMap<String, f64>) -> Pipeline {
+        let mut all = match &self.weights {
+            WeightSpec::Manual { overrides } => overrides.clone(),
+            _ => BTreeMap::new(),
+        };
+        all.extend(overrides);
+        Pipeline {
+            weights: WeightSpec::Manual { overrides: all },
+            ..self.clone()
+        }
+    }
+}
+
 fn is_panel_step(p: &Prepare) -> bool {
     matches!(p, Prepare::Impute(s) if s.method.panel().is_some())
 }

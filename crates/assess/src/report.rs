@@ -734,6 +734,37 @@ mod tests {
     }
 
     #[test]
+    fn other_weights_other_ranks() {
+        // Q counted twice: I = (P + 2Q)/3 = W 66.67, X 65.08, Y 35.71, Z 27.78.
+        let fw = Framework::from_imeta_str("meta.csv", META).unwrap();
+        let panel = Panel::from_csv_str("data.csv", DATA, &fw).unwrap();
+        let p = Pipeline::from_toml_str("pipe.toml", PIPE)
+            .unwrap()
+            .with_weight_overrides([("Q".to_string(), 2.0)].into());
+        let r = assess(
+            &p,
+            &fw,
+            &panel,
+            &ReportOptions::default(),
+            &Control::default(),
+        )
+        .unwrap();
+        let order: Vec<&str> = r.units.iter().map(|u| u.code.as_str()).collect();
+        assert_eq!(order, vec!["W", "X", "Y", "Z"]);
+        let q = r.columns.iter().find(|c| c.code == "Q").unwrap();
+        assert!((q.weight - 2.0 / 3.0).abs() < 1e-12);
+        let e = assess(
+            &p.with_weight_overrides([("nope".to_string(), 1.0)].into()),
+            &fw,
+            &panel,
+            &ReportOptions::default(),
+            &Control::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("no node has the code nope"), "{e}");
+    }
+
+    #[test]
     fn suggestions_name_the_weakest_pillar_and_indicator() {
         let r = report(&ReportOptions::default());
         // Z: P 83.3 (rank 1), Q 0 (rank 4 of 4): advice on Q, through its only indicator c.

@@ -36,6 +36,10 @@ pub struct AssessArgs {
     /// Monte Carlo runs for rank intervals (alternatives from the pipeline's [uncertainty]).
     #[arg(long, value_name = "N")]
     pub uncertainty: Option<usize>,
+    /// Set a node's weight relative to its siblings, e.g. `--weight open=40`; repeatable.
+    /// Answers "would we still be 7th with other weights?".
+    #[arg(long = "weight", value_name = "CODE=W", value_parser = parse_weight)]
+    pub weights: Vec<(String, f64)>,
     /// Also compute Sobol sensitivity indices (JSON output; needs --uncertainty).
     #[arg(long, requires = "uncertainty")]
     pub sensitivity: bool,
@@ -54,6 +58,20 @@ pub struct AssessArgs {
     /// Write the synthetic demo data of the default framework to FILE (CSV) and stop.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["pipeline", "meta", "data"])]
     pub write_demo: Option<PathBuf>,
+}
+
+fn parse_weight(s: &str) -> Result<(String, f64), String> {
+    let (code, w) = s
+        .split_once('=')
+        .ok_or_else(|| format!("\"{s}\" is not CODE=WEIGHT"))?;
+    let w: f64 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{w}\" is not a number"))?;
+    if !(w.is_finite() && w >= 0.0) {
+        return Err(format!("the weight of {code} must be a number ≥ 0"));
+    }
+    Ok((code.trim().to_string(), w))
 }
 
 pub fn run(args: AssessArgs) -> Result<()> {
@@ -89,6 +107,11 @@ pub fn run(args: AssessArgs) -> Result<()> {
             (pipeline, fw, panel, ReportOptions::default())
         }
         _ => bail!("give all three of --pipeline, --meta and --data, or none for the demo"),
+    };
+    let pipeline = if args.weights.is_empty() {
+        pipeline
+    } else {
+        pipeline.with_weight_overrides(args.weights.into_iter().collect())
     };
     opts.year = args.year;
     if let Some(g) = args.group {

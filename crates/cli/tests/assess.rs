@@ -182,3 +182,36 @@ fn the_demo_written_to_disk_gives_the_same_ranking_as_the_built_in_default() {
     let built_in = kaifang(&["assess"]);
     assert_eq!(stdout(&from_files), stdout(&built_in));
 }
+
+#[test]
+fn other_weights_from_the_command_line() {
+    // Opening-up and quality carry 60% of the MOFCOM weights; with innovation at 60 of 130
+    // the high-tech zones must gain on the ETDZs.
+    let base = stdout(&kaifang(&["assess"]));
+    let o = kaifang(&["assess", "--weight", "innov=60"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rank = |out: &str, code: &str| -> u32 {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("{code},")))
+            .unwrap();
+        line.split(',').nth(1).unwrap().parse().unwrap()
+    };
+    let moved = stdout(&o);
+    assert_ne!(moved, base);
+    assert!(rank(&moved, "cc-hitech") <= rank(&base, "cc-hitech"));
+    let o = kaifang(&["assess", "--weight", "open=-1"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("must be a number ≥ 0"),
+        "{}",
+        stderr(&o)
+    );
+    let o = kaifang(&["assess", "--weight", "nope=1"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no node has the code nope"),
+        "{}",
+        stderr(&o)
+    );
+}
