@@ -341,7 +341,7 @@ impl Data {
                 return Err(AssessError::invalid(
                     Location::row(file, row).field("uCode"),
                     format!(
-                        "unit \"{}\" appears twice (panel data with several Time values is not supported yet)",
+                        "unit \"{}\" appears twice (data with several years is read as a Panel)",
                         unit.code
                     ),
                 ));
