@@ -236,6 +236,8 @@ pub struct Report {
     /// input (which choice the ranking depends on most), when asked.
     pub sensitivity: Option<Vec<SobolIndex>>,
     pub steps: Vec<StepReport>,
+    /// What could not be computed, and why.
+    pub notes: Vec<String>,
 }
 
 /// Runs the pipeline on the year (and the year before), the uncertainty analysis if asked,
@@ -252,8 +254,18 @@ pub fn assess(
     let mut results = pipeline::run(&rest, framework, &data)?;
     results.prepend_steps(panel_steps);
     let previous_year = panel.previous_year(year);
+    // Last year's ranking is context, not the result: if it cannot be computed (e.g. a
+    // data-driven weighting with too few units that year), the report says why instead of
+    // failing.
+    let mut notes = Vec::new();
     let previous = match previous_year {
-        Some(py) => Some(pipeline::run_panel(pipeline, framework, panel, py)?),
+        Some(py) => match pipeline::run_panel(pipeline, framework, panel, py) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                notes.push(format!("no movement against {py}: {e}"));
+                None
+            }
+        },
         None => None,
     };
     let unc = match &opts.uncertainty {
@@ -285,6 +297,7 @@ pub fn assess(
         opts,
     )?;
     report.title = pipeline.name.clone();
+    report.notes = notes;
     report.synthetic = panel.source().contains("SYNTHETIC");
     report.year = (year != 0).then_some(year);
     report.previous_year = previous_year;
@@ -389,6 +402,7 @@ fn build(
         uncertainty: None,
         sensitivity: None,
         steps: results.steps().to_vec(),
+        notes: Vec::new(),
     })
 }
 
@@ -730,6 +744,43 @@ mod tests {
         assert!(
             csv.starts_with("uCode,Rank,I,P,Q,PrevRank,Movement\nX,1,65.48,66.67,64.29,2,+1\n"),
             "{csv}"
+        );
+    }
+
+    #[test]
+    fn a_previous_year_that_cannot_be_ranked_is_a_note() {
+        // PCA weights need three units with every indicator; 2024 has two.
+        let fw = Framework::from_imeta_str("meta.csv", META).unwrap();
+        let data: String = DATA
+            .lines()
+            .filter(|l| !(l.starts_with("Y,2024") || l.starts_with("Z,2024")))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let panel = Panel::from_csv_str("data.csv", &data, &fw).unwrap();
+        let p = Pipeline::from_toml_str(
+            "pipe.toml",
+            "[[step]]\nkind = \"normalise\"\nmethod = \"min_max\"\n[[step]]\nkind = \"weights\"\nmethod = \"pca\"\n\
+             [[step]]\nkind = \"aggregate\"\nmethod = \"arithmetic\"\n",
+        )
+        .unwrap();
+        let r = assess(
+            &p,
+            &fw,
+            &panel,
+            &ReportOptions::default(),
+            &Control::default(),
+        )
+        .unwrap();
+        assert!(
+            r.units
+                .iter()
+                .all(|u| u.rank.is_some() && u.movement.is_none())
+        );
+        assert_eq!(r.notes.len(), 1);
+        assert!(
+            r.notes[0].starts_with("no movement against 2024: weights: PCA"),
+            "{}",
+            r.notes[0]
         );
     }
 

@@ -222,7 +222,7 @@ pub struct Optimised {
 /// helps, halve the step when nothing does): it needs no derivatives, keeps weights
 /// positive, and is deterministic. It stops when every |ĉ_k − t_k| is below the tolerance,
 /// the step is negligible, or after `max_iterations` sweeps. Nodes whose correlation is
-/// undefined (a constant column) keep their weight.
+/// undefined (a constant column) are left out of the objective.
 ///
 /// For two uncorrelated indicators with standard deviations 2 and 1 and equal targets the
 /// answer is (1/3, 2/3): the correlation of an indicator with their weighted sum is
