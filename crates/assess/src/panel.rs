@@ -5,7 +5,8 @@
 //! - **wide**, COINr's `iData` with a `Time` column: one row per unit and year, one column
 //!   per indicator, group and denominator named in the framework;
 //! - **long**, one value per row: `uCode, [uName,] [Time,] iCode, Value[, Unit]`, the shape
-//!   a data-collection form or a statistics export produces. `iCode` names an indicator, a
+//!   a data-collection form or a statistics export produces (other columns, such as an
+//!   indicator name for people, are ignored). `iCode` names an indicator, a
 //!   denominator or a group column (whose `Value` is then a label). When a `Unit` column is
 //!   present it must agree with the framework's unit for the indicator.
 //!
