@@ -6,6 +6,12 @@
 //!
 //! Geometric, harmonic and generalised means with p ≤ 0 need positive values; normalise to
 //! e.g. [1, 100] before using them.
+//!
+//! The method may differ by level ([`AggregateSpec`]): a common choice is a geometric mean
+//! at the pillar level, so that a weak indicator cannot be fully compensated inside its
+//! pillar, and an arithmetic mean above it.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -43,13 +49,68 @@ impl Aggregation {
     }
 }
 
+/// The aggregation of a whole framework: one method, and optionally another one for the
+/// aggregates of a given level (2 = pillars computed from indicators, 3 = the level above,
+/// ...).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct AggregateSpec {
+    pub method: Aggregation,
+    pub levels: BTreeMap<usize, Aggregation>,
+}
+
+impl AggregateSpec {
+    /// The same method at every level.
+    pub fn uniform(method: Aggregation) -> Self {
+        AggregateSpec {
+            method,
+            levels: BTreeMap::new(),
+        }
+    }
+
+    /// The method that computes the aggregates of `level`.
+    pub fn at(&self, level: usize) -> &Aggregation {
+        self.levels.get(&level).unwrap_or(&self.method)
+    }
+
+    /// e.g. `arithmetic` or `arithmetic; level 2: geometric`.
+    pub fn label(&self) -> String {
+        let mut s = self.method.label();
+        for (l, m) in &self.levels {
+            s.push_str(&format!("; level {l}: {}", m.label()));
+        }
+        s
+    }
+
+    /// Every level named must be an aggregate level of the framework.
+    pub fn check(&self, framework: &Framework) -> Result<(), AssessError> {
+        for &l in self.levels.keys() {
+            if l < 2 || l > framework.n_levels() {
+                return Err(AssessError::step(
+                    "aggregate",
+                    format!(
+                        "level {l} is not an aggregate level of the framework (2..={})",
+                        framework.n_levels()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<Aggregation> for AggregateSpec {
+    fn from(method: Aggregation) -> Self {
+        AggregateSpec::uniform(method)
+    }
+}
+
 /// The tree flattened for fast repeated aggregation (the Monte Carlo runs it thousands of
-/// times): for each aggregate in bottom-up order, its node index and children.
+/// times): for each aggregate in bottom-up order, its node index, level and children.
 #[derive(Debug, Clone)]
 pub struct Plan {
     n_nodes: usize,
     n_indicators: usize,
-    steps: Vec<(usize, Vec<usize>)>,
+    steps: Vec<(usize, usize, Vec<usize>)>,
     codes: Vec<String>,
 }
 
@@ -60,7 +121,10 @@ impl Plan {
             n_indicators: framework.n_indicators(),
             steps: framework
                 .aggregates()
-                .map(|a| (a, framework.node(a).children.clone()))
+                .map(|a| {
+                    let node = framework.node(a);
+                    (a, node.level, node.children.clone())
+                })
                 .collect(),
             codes: framework.nodes().iter().map(|n| n.code.clone()).collect(),
         }
@@ -76,8 +140,9 @@ pub fn aggregate(
     framework: &Framework,
     indicators: &Matrix,
     weights: &Weights,
-    method: &Aggregation,
+    method: &AggregateSpec,
 ) -> Result<Matrix, AssessError> {
+    method.check(framework)?;
     let plan = Plan::new(framework);
     let n = indicators.rows();
     let mut buf = vec![f64::NAN; n * plan.n_nodes];
@@ -119,7 +184,7 @@ pub fn aggregate_into(
     plan: &Plan,
     indicators: &Matrix,
     weights: &[f64],
-    method: &Aggregation,
+    spec: &AggregateSpec,
     out: &mut [f64],
     scratch: &mut Scratch,
 ) -> Result<(), AssessError> {
@@ -127,7 +192,8 @@ pub fn aggregate_into(
     for j in 0..plan.n_indicators {
         out[j * n..(j + 1) * n].copy_from_slice(indicators.col(j));
     }
-    for (node, kids) in &plan.steps {
+    for (node, level, kids) in &plan.steps {
+        let method = spec.at(*level);
         let (done, rest) = out.split_at_mut(node * n);
         let target = &mut rest[..n];
         let res = match *method {
@@ -295,7 +361,35 @@ mod tests {
 
     fn run(m: &Matrix, method: Aggregation) -> Result<Matrix, AssessError> {
         let fw = fw();
-        aggregate(&fw, m, &Weights::from_framework(&fw), &method)
+        aggregate(&fw, m, &Weights::from_framework(&fw), &method.into())
+    }
+
+    #[test]
+    fn a_method_per_level() {
+        // P = geometric(1, 16; weights 1, 3) = 8, Q = 4; the index is arithmetic: (8 + 4) / 2.
+        let m = Matrix::from_columns(1, vec![vec![1.0], vec![16.0], vec![4.0]]).unwrap();
+        let fw = fw();
+        let spec = AggregateSpec {
+            method: Aggregation::Arithmetic,
+            levels: [(2, Aggregation::Geometric)].into(),
+        };
+        let s = aggregate(&fw, &m, &Weights::from_framework(&fw), &spec).unwrap();
+        let (p, i) = (fw.find("P").unwrap(), fw.find("I").unwrap());
+        assert!((s.get(0, p) - 8.0).abs() < 1e-12);
+        assert!((s.get(0, i) - 6.0).abs() < 1e-12);
+        // Arithmetic everywhere would give P = 12.25 and I = 8.125.
+        let a = run(&m, Aggregation::Arithmetic).unwrap();
+        assert_eq!((a.get(0, p), a.get(0, i)), (12.25, 8.125));
+        assert_eq!(spec.label(), "arithmetic; level 2: geometric");
+        let bad = AggregateSpec {
+            method: Aggregation::Arithmetic,
+            levels: [(4, Aggregation::Geometric)].into(),
+        };
+        let e = aggregate(&fw, &m, &Weights::from_framework(&fw), &bad).unwrap_err();
+        assert!(
+            e.to_string().contains("level 4 is not an aggregate level"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -18,6 +18,24 @@ use crate::matrix::Matrix;
 pub struct Unit {
     pub code: String,
     pub name: String,
+    /// English name, when `name` is in another language (column `uName_en`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+}
+
+impl Unit {
+    pub fn new(code: impl Into<String>, name: impl Into<String>) -> Self {
+        Unit {
+            code: code.into(),
+            name: name.into(),
+            name_en: None,
+        }
+    }
+
+    /// The English name, or the name.
+    pub fn name_en(&self) -> &str {
+        self.name_en.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// A categorical column (e.g. income group), one value per unit; empty when missing.
@@ -118,6 +136,22 @@ impl Data {
             .map(|d| d.values.as_slice())
     }
 
+    pub(crate) fn from_parts(
+        source: String,
+        units: Vec<Unit>,
+        values: Matrix,
+        groups: Vec<GroupColumn>,
+        denominators: Vec<DenominatorColumn>,
+    ) -> Data {
+        Data {
+            source,
+            units,
+            values,
+            groups,
+            denominators,
+        }
+    }
+
     /// The same units and columns with new indicator values.
     pub(crate) fn with_values(&self, values: Matrix) -> Data {
         Data {
@@ -173,6 +207,7 @@ impl Data {
         enum Col {
             Code,
             Name,
+            NameEn,
             Time,
             Indicator(usize),
             Group(usize),
@@ -200,6 +235,7 @@ impl Data {
             let c = match h {
                 "uCode" => Col::Code,
                 "uName" => Col::Name,
+                "uName_en" => Col::NameEn,
                 "Time" => Col::Time,
                 _ => {
                     if let Some(i) = framework.find(h).filter(|&i| i < framework.n_indicators()) {
@@ -262,16 +298,14 @@ impl Data {
                 at: Location::row(file, row),
                 message: e.to_string(),
             })?;
-            let mut unit = Unit {
-                code: String::new(),
-                name: String::new(),
-            };
+            let mut unit = Unit::new("", "");
             let mut present = 0;
             for (c, (col, cell)) in cols.iter().zip(rec.iter()).enumerate() {
                 let at = || Location::row(file, row).field(&headers[c]);
                 match col {
                     Col::Code => unit.code = cell.to_string(),
                     Col::Name => unit.name = cell.to_string(),
+                    Col::NameEn => unit.name_en = Some(cell.to_string()).filter(|n| !n.is_empty()),
                     Col::Time => {}
                     Col::Group(g) => {
                         if let Some(v) = groups[*g].as_mut() {
@@ -289,7 +323,7 @@ impl Data {
                         }
                     }
                     Col::Indicator(i) => {
-                        let v = parse_cell(cell, at)?;
+                        let v = crate::panel::checked(cell, framework.node(*i), at)?;
                         if !v.is_nan() {
                             present += 1;
                         }
@@ -307,7 +341,7 @@ impl Data {
                 return Err(AssessError::invalid(
                     Location::row(file, row).field("uCode"),
                     format!(
-                        "unit \"{}\" appears twice (panel data with several Time values is not supported yet)",
+                        "unit \"{}\" appears twice (data with several years is read as a Panel)",
                         unit.code
                     ),
                 ));

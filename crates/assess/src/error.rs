@@ -64,6 +64,25 @@ impl fmt::Display for Location {
     }
 }
 
+/// A unit in the data that is not the framework's unit for the indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitMismatch {
+    pub indicator: String,
+    pub given: String,
+    pub expected: String,
+}
+
+/// A value outside the indicator's valid range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeViolation {
+    pub value: f64,
+    /// "below the minimum" or "above the maximum".
+    pub bound: &'static str,
+    pub limit: f64,
+    pub indicator: String,
+    pub unit: String,
+}
+
 /// Everything that can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
 pub enum AssessError {
@@ -97,6 +116,19 @@ pub enum AssessError {
     MissingColumn { at: Location, name: String },
     #[error("{at}: unit \"{unit}\" has no indicator data at all")]
     EmptyUnit { at: Location, unit: String },
+    #[error("{at}: indicator {} is in \"{}\", not \"{}\"", .detail.indicator, .detail.expected, .detail.given)]
+    WrongUnit {
+        at: Location,
+        detail: Box<UnitMismatch>,
+    },
+    #[error(
+        "{at}: value {} is {} {} of {} ({})",
+        .detail.value, .detail.bound, .detail.limit, .detail.indicator, .detail.unit
+    )]
+    OutOfRange {
+        at: Location,
+        detail: Box<RangeViolation>,
+    },
     #[error("{at}: {message}")]
     Invalid { at: Location, message: String },
     /// A computation step cannot proceed with this data or these options.
@@ -136,6 +168,8 @@ impl AssessError {
             | UnknownColumn { at, .. }
             | MissingColumn { at, .. }
             | EmptyUnit { at, .. }
+            | WrongUnit { at, .. }
+            | OutOfRange { at, .. }
             | Invalid { at, .. } => Some(at),
             Step { .. } => None,
         }

@@ -2,12 +2,15 @@
 //!
 //! Read from a COINr-style `iMeta` CSV (columns `iCode`, `iName`, `Level`, `Parent`,
 //! `Direction`, `Weight`, `Type`, `Denominator`, `Target`, and optionally `GoalpostLow` and
-//! `GoalpostHigh` for goalpost normalisation; other columns such as `Unit` are ignored;
-//! `Level` is checked against the tree when given) or from a TOML file with one
-//! `[[node]]` table per node. Both are turned into the same raw rows and validated once, so a
-//! [`Framework`] value is always a well-formed tree: unique codes, known parents, no cycles,
-//! one root, children of a node all on one level, not all sibling weights zero, directions ±1,
-//! denominators that name a declared denominator column.
+//! `GoalpostHigh` for goalpost normalisation, `iName_en`, `Unit`, `Unit_en`, `Min`, `Max`
+//! and `Source`; other columns are ignored; `Level` is checked against the tree when given)
+//! or from a TOML file with one `[[node]]` table per node (the same fields in snake case,
+//! plus `advice` and `advice_en`, the text of suggestions for units weak on the node). Both
+//! are turned into the same raw rows and validated once, so a [`Framework`] value is always
+//! a well-formed tree: unique codes, known parents, no cycles, one root, children of a node
+//! all on one level, not all sibling weights zero, directions ±1, denominators that name a
+//! declared denominator column, `min` ≤ `max`. `Unit`, `Min` and `Max` are enforced when
+//! data is read ([`crate::panel`]).
 //!
 //! Node order is fixed: indicators first in file order (so indicator `j` is data column `j`),
 //! then aggregates by level and file order, which is an order in which every node comes after
@@ -53,6 +56,20 @@ pub struct Node {
     pub target: Option<f64>,
     /// (low, high) goalposts in raw units for goalpost normalisation.
     pub goalposts: Option<(f64, f64)>,
+    /// English name, when `name` is in another language.
+    pub name_en: Option<String>,
+    /// Unit of the raw values (e.g. `亿元`, `%`); data that states another unit is refused.
+    pub unit: Option<String>,
+    /// The unit in English (e.g. `CNY 100m` for `亿元`), for English text.
+    pub unit_en: Option<String>,
+    /// Valid range of raw values; a value outside is refused when the data is read.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Where the indicator comes from (a public document, or our choice).
+    pub source: Option<String>,
+    /// What a unit weak on this node could do, in Chinese and English (for suggestions).
+    pub advice: Option<String>,
+    pub advice_en: Option<String>,
 }
 
 impl Node {
@@ -221,6 +238,16 @@ impl Framework {
                 denominator: n.denominator.clone().filter(|d| !d.is_empty()),
                 target: n.target,
                 goalposts,
+                extra: Extra {
+                    name_en: n.name_en.clone(),
+                    unit: n.unit.clone().filter(|u| !u.is_empty()),
+                    unit_en: n.unit_en.clone().filter(|u| !u.is_empty()),
+                    min: n.min,
+                    max: n.max,
+                    source: n.source.clone(),
+                    advice: n.advice.clone(),
+                    advice_en: n.advice_en.clone(),
+                },
             });
         }
         for g in &doc.groups {
@@ -262,6 +289,14 @@ struct TomlNode {
     target: Option<f64>,
     goalpost_low: Option<f64>,
     goalpost_high: Option<f64>,
+    name_en: Option<String>,
+    unit: Option<String>,
+    unit_en: Option<String>,
+    min: Option<f64>,
+    max: Option<f64>,
+    source: Option<String>,
+    advice: Option<String>,
+    advice_en: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,6 +350,20 @@ struct RawNode {
     denominator: Option<String>,
     target: Option<f64>,
     goalposts: Option<(f64, f64)>,
+    extra: Extra,
+}
+
+/// Descriptive fields carried through unchanged (range checked for min ≤ max).
+#[derive(Debug, Clone, Default)]
+struct Extra {
+    name_en: Option<String>,
+    unit: Option<String>,
+    unit_en: Option<String>,
+    min: Option<f64>,
+    max: Option<f64>,
+    source: Option<String>,
+    advice: Option<String>,
+    advice_en: Option<String>,
 }
 
 impl RawNode {
@@ -332,6 +381,7 @@ impl RawNode {
             denominator: None,
             target: None,
             goalposts: None,
+            extra: Extra::default(),
         }
     }
 }
@@ -386,6 +436,14 @@ fn read_imeta(file: &str, text: &str) -> Result<Vec<RawNode>, AssessError> {
             name: "Type".into(),
         });
     };
+    let (c_name_en, c_unit, c_unit_en, c_min, c_max, c_source) = (
+        col("iName_en"),
+        col("Unit"),
+        col("Unit_en"),
+        col("Min"),
+        col("Max"),
+        col("Source"),
+    );
     let (c_name, c_level, c_parent, c_dir, c_weight, c_denom, c_target, c_glo, c_ghi) = (
         col("iName"),
         col("Level"),
@@ -464,6 +522,16 @@ fn read_imeta(file: &str, text: &str) -> Result<Vec<RawNode>, AssessError> {
             denominator: Some(get(c_denom)).filter(|d| !d.is_empty()),
             target: number(&get(c_target), || at.clone().field("Target"))?,
             goalposts,
+            extra: Extra {
+                name_en: Some(get(c_name_en)).filter(|v| !v.is_empty()),
+                unit: Some(get(c_unit)).filter(|v| !v.is_empty()),
+                unit_en: Some(get(c_unit_en)).filter(|v| !v.is_empty()),
+                min: number(&get(c_min), || at.clone().field("Min"))?,
+                max: number(&get(c_max), || at.clone().field("Max"))?,
+                source: Some(get(c_source)).filter(|v| !v.is_empty()),
+                advice: None,
+                advice_en: None,
+            },
             code,
             at,
         });
@@ -546,6 +614,19 @@ fn build(file: &str, rows: Vec<RawNode>) -> Result<Framework, AssessError> {
             return Err(AssessError::invalid(
                 r.at.clone().field(field),
                 "an indicator needs a direction (1 or -1)",
+            ));
+        }
+        if let (Some(lo), Some(hi)) = (r.extra.min, r.extra.max)
+            && lo > hi
+        {
+            let field = if r.names.parent == "Parent" {
+                "Min"
+            } else {
+                "min"
+            };
+            return Err(AssessError::invalid(
+                r.at.clone().field(field),
+                format!("the minimum {lo} is above the maximum {hi}"),
             ));
         }
         if let Some(w) = r.weight
@@ -719,6 +800,14 @@ fn build(file: &str, rows: Vec<RawNode>) -> Result<Framework, AssessError> {
                 denominator: r.denominator.clone(),
                 target: r.target,
                 goalposts: r.goalposts,
+                name_en: r.extra.name_en.clone(),
+                unit: r.extra.unit.clone(),
+                unit_en: r.extra.unit_en.clone(),
+                min: r.extra.min,
+                max: r.extra.max,
+                source: r.extra.source.clone(),
+                advice: r.extra.advice.clone(),
+                advice_en: r.extra.advice_en.clone(),
             }
         })
         .collect();

@@ -1,8 +1,9 @@
 //! Impute: replace missing values of an indicator by the mean or median of the values that
 //! are present, over all units or within the unit's group (e.g. Europe vs Asia).
 //!
-//! Panel methods (latest available year, linear interpolation) need time-indexed data, which
-//! the engine does not read yet.
+//! The panel methods (`latest`, `linear`) fill a value from the same unit's other years;
+//! they are run on a [`crate::panel::Panel`] before the year is cut out of it
+//! ([`crate::pipeline::cross_section`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,21 @@ use crate::stats;
 pub enum ImputeMethod {
     Mean,
     Median,
+    /// Panel data: the unit's latest earlier year with a value.
+    Latest,
+    /// Panel data: linear interpolation between the unit's years with values.
+    Linear,
+}
+
+impl ImputeMethod {
+    /// The panel method this is, if it is one.
+    pub fn panel(self) -> Option<crate::panel::PanelMethod> {
+        match self {
+            ImputeMethod::Latest => Some(crate::panel::PanelMethod::Latest),
+            ImputeMethod::Linear => Some(crate::panel::PanelMethod::Linear),
+            ImputeMethod::Mean | ImputeMethod::Median => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +44,8 @@ fn centre(method: ImputeMethod, x: &[f64]) -> f64 {
     match method {
         ImputeMethod::Mean => stats::mean(x),
         ImputeMethod::Median => stats::median(x),
+        // Not cross-sectional: the pipeline runs these on the panel, never here.
+        ImputeMethod::Latest | ImputeMethod::Linear => f64::NAN,
     }
 }
 

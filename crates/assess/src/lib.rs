@@ -17,6 +17,11 @@
 //! (scores, ranks, group ranks, strengths and weaknesses, CSV and JSON), [`uncertainty`]
 //! (Monte Carlo rank intervals) and [`sensitivity`] (Sobol indices).
 //!
+//! Data with a `Time` column (or in long form) is a [`Panel`]; the pipeline's panel
+//! imputations run on it before one year is assessed. [`report::assess`] builds what
+//! officials read (rank intervals, movement, typology, suggestions), and [`zones`] holds
+//! Jilin's development zones, the default framework and the synthetic demo data.
+//!
 //! ```no_run
 //! let results = kaifang_assess::run_paths(
 //!     "data/examples/coinr-asem.toml",
@@ -36,7 +41,9 @@ pub mod impute;
 pub mod matrix;
 pub mod normalise;
 pub mod outliers;
+pub mod panel;
 pub mod pipeline;
+pub mod report;
 pub mod results;
 pub mod rng;
 pub mod screen;
@@ -44,10 +51,12 @@ pub mod sensitivity;
 pub mod stats;
 pub mod uncertainty;
 pub mod weights;
+pub mod zones;
 
 pub use data::Data;
 pub use error::{AssessError, Location};
 pub use framework::Framework;
+pub use panel::Panel;
 pub use pipeline::{Pipeline, load, run, run_paths};
 pub use results::Results;
 pub use sensitivity::{Sensitivity, sensitivity, sensitivity_with};

@@ -215,6 +215,14 @@ mod tests {
             denominator: None,
             target: Some(8.0),
             goalposts: Some((0.0, 10.0)),
+            name_en: None,
+            unit: None,
+            unit_en: None,
+            min: None,
+            max: None,
+            source: None,
+            advice: None,
+            advice_en: None,
         }
     }
 

@@ -22,11 +22,12 @@
 //! `aggregate` step last. The parsed [`Pipeline`] holds the steps in that shape, so code that
 //! runs it (or varies one part of it, as the uncertainty analysis does) never re-checks it.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{self, Aggregation};
+use crate::aggregate::{self, AggregateSpec, Aggregation};
 use crate::data::Data;
 use crate::denominate;
 use crate::error::{AssessError, Location};
@@ -35,6 +36,7 @@ use crate::impute::{self, ImputeSpec};
 use crate::matrix::Matrix;
 use crate::normalise::{self, Normalisation};
 use crate::outliers::{self, OutlierSpec, Treatment};
+use crate::panel::Panel;
 use crate::results::Results;
 use crate::screen::{self, CountOn, ScreenSpec};
 use crate::uncertainty::UncertaintySpec;
@@ -68,7 +70,7 @@ pub struct Pipeline {
     pub prepare: Vec<Prepare>,
     pub normalise: Normalisation,
     pub weights: WeightSpec,
-    pub aggregate: Aggregation,
+    pub aggregate: AggregateSpec,
     pub uncertainty: Option<UncertaintySpec>,
 }
 
@@ -80,7 +82,7 @@ impl Default for Pipeline {
             prepare: Vec::new(),
             normalise: Normalisation::default(),
             weights: WeightSpec::default(),
-            aggregate: Aggregation::default(),
+            aggregate: AggregateSpec::default(),
             uncertainty: None,
         }
     }
@@ -112,8 +114,18 @@ impl Pipeline {
             message: e.message().to_string(),
         })?;
         let mut steps = Vec::with_capacity(doc.step.len());
-        for (i, v) in doc.step.into_iter().enumerate() {
+        let mut levels = BTreeMap::new();
+        for (i, mut v) in doc.step.into_iter().enumerate() {
             let at = Location::entry(file, "step", i + 1);
+            // `levels` (per-level methods of the aggregate step) is taken out before the
+            // step is parsed, because the method tables inside it are themselves steps'
+            // shapes.
+            if let Some(t) = v.as_table_mut()
+                && t.get("kind").and_then(|k| k.as_str()) == Some("aggregate")
+                && let Some(l) = t.remove("levels")
+            {
+                levels = parse_levels(l, &at)?;
+            }
             let step: Step = v
                 .try_into()
                 .map_err(|e: toml::de::Error| AssessError::Toml {
@@ -145,6 +157,21 @@ impl Pipeline {
                     return Err(late("data preparation"));
                 }
                 Step::Denominate => p.prepare.push(Prepare::Denominate),
+                Step::Impute(s) if s.method.panel().is_some() => {
+                    if s.group.is_some() {
+                        return Err(AssessError::invalid(
+                            at.field("group"),
+                            "latest and linear imputation work along each unit's years; a group does not apply",
+                        ));
+                    }
+                    if p.prepare.iter().any(|x| !is_panel_step(x)) {
+                        return Err(AssessError::invalid(
+                            at.field("method"),
+                            "panel imputation (latest, linear) must come before the other data steps",
+                        ));
+                    }
+                    p.prepare.push(Prepare::Impute(s))
+                }
                 Step::Impute(s) => p.prepare.push(Prepare::Impute(s)),
                 Step::Screen(s) => {
                     if !(0.0..=1.0).contains(&s.threshold) {
@@ -201,15 +228,137 @@ impl Pipeline {
                 "the pipeline has no normalise step",
             )
         })?;
-        p.aggregate = aggregate.ok_or_else(|| {
-            AssessError::invalid(
-                Location::file(file).field("step"),
-                "the pipeline has no aggregate step",
-            )
-        })?;
+        p.aggregate = AggregateSpec {
+            method: aggregate.ok_or_else(|| {
+                AssessError::invalid(
+                    Location::file(file).field("step"),
+                    "the pipeline has no aggregate step",
+                )
+            })?,
+            levels,
+        };
         p.weights = weights.unwrap_or_default();
         Ok(p)
     }
+}
+
+impl Pipeline {
+    /// The same pipeline with some weights set by hand ("would we still be 7th with other
+    /// weights?"): codes of framework nodes → weight relative to their siblings. Under a
+    /// data-driven method (equal, entropy, PCA, optimised) the overrides replace the method,
+    /// so the answer is against the framework's weights with these changes.
+    pub fn with_weight_overrides(&self, overrides: BTreeMap<String, f64>) -> Pipeline {
+        let mut all = match &self.weights {
+            WeightSpec::Manual { overrides } => overrides.clone(),
+            _ => BTreeMap::new(),
+        };
+        all.extend(overrides);
+        Pipeline {
+            weights: WeightSpec::Manual { overrides: all },
+            ..self.clone()
+        }
+    }
+}
+
+fn is_panel_step(p: &Prepare) -> bool {
+    matches!(p, Prepare::Impute(s) if s.method.panel().is_some())
+}
+
+impl Pipeline {
+    /// Whether the pipeline imputes along time, and so needs panel data.
+    pub fn needs_panel(&self) -> bool {
+        self.prepare.iter().any(is_panel_step)
+    }
+}
+
+/// The cross-section of `year` after the pipeline's panel imputations, and the pipeline
+/// without them: the two inputs [`run`], the uncertainty and the sensitivity analyses take.
+/// The reports say what the panel steps filled.
+pub fn cross_section(
+    pipeline: &Pipeline,
+    panel: &Panel,
+    year: i32,
+) -> Result<(Pipeline, Data, Vec<StepReport>), AssessError> {
+    let mut cur = std::borrow::Cow::Borrowed(panel);
+    let mut reports = Vec::new();
+    for step in pipeline.prepare.iter().take_while(|s| is_panel_step(s)) {
+        if let Prepare::Impute(spec) = step
+            && let Some(method) = spec.method.panel()
+        {
+            let (next, filled) = cur.impute(method);
+            let still_missing = next
+                .values(year)
+                .map(|m| {
+                    (0..m.cols())
+                        .map(|j| m.rows() - crate::stats::count_present(m.col(j)))
+                        .sum()
+                })
+                .unwrap_or(0);
+            reports.push(StepReport::Impute {
+                filled,
+                still_missing,
+            });
+            cur = std::borrow::Cow::Owned(next);
+        }
+    }
+    let data = cur.year(year)?;
+    let rest = Pipeline {
+        prepare: pipeline
+            .prepare
+            .iter()
+            .filter(|s| !is_panel_step(s))
+            .cloned()
+            .collect(),
+        ..pipeline.clone()
+    };
+    Ok((rest, data, reports))
+}
+
+/// Runs the pipeline on one year of a panel.
+pub fn run_panel(
+    pipeline: &Pipeline,
+    framework: &Framework,
+    panel: &Panel,
+    year: i32,
+) -> Result<Results, AssessError> {
+    let (rest, data, panel_steps) = cross_section(pipeline, panel, year)?;
+    let mut results = run(&rest, framework, &data)?;
+    results.prepend_steps(panel_steps);
+    Ok(results)
+}
+
+/// `levels = { 2 = { method = "geometric" } }`: level number → aggregation.
+fn parse_levels(
+    v: toml::Value,
+    at: &Location,
+) -> Result<BTreeMap<usize, Aggregation>, AssessError> {
+    let at = || at.clone().field("levels");
+    let toml::Value::Table(t) = v else {
+        return Err(AssessError::invalid(
+            at(),
+            "levels is a table: level number = { method = ... }",
+        ));
+    };
+    let mut out = BTreeMap::new();
+    for (k, m) in t {
+        let level = match k.parse::<usize>() {
+            Ok(l) if l >= 2 => l,
+            _ => {
+                return Err(AssessError::invalid(
+                    at(),
+                    format!("\"{k}\" is not an aggregate level (a whole number ≥ 2)"),
+                ));
+            }
+        };
+        let method: Aggregation = m
+            .try_into()
+            .map_err(|e: toml::de::Error| AssessError::Toml {
+                at: at(),
+                message: format!("level {level}: {}", e.message()),
+            })?;
+        out.insert(level, method);
+    }
+    Ok(out)
 }
 
 /// What a step did, for the record shown next to the results.
@@ -258,6 +407,12 @@ pub fn prepare_data(
                 let (d, done) = denominate::denominate(&cur, framework)?;
                 cur = d;
                 reports.push(StepReport::Denominate { indicators: done });
+            }
+            Prepare::Impute(spec) if spec.method.panel().is_some() => {
+                return Err(AssessError::step(
+                    "impute",
+                    "latest and linear imputation need panel data: a Time column with several years",
+                ));
             }
             Prepare::Impute(spec) => {
                 let groups = match &spec.group {
@@ -351,7 +506,12 @@ pub fn prepare(
     steps.push(StepReport::Normalise {
         method: pipeline.normalise.label(),
     });
-    let weights = weights::weights(&pipeline.weights, framework, &normalised)?;
+    let weights = weights::weights(
+        &pipeline.weights,
+        framework,
+        &normalised,
+        &pipeline.aggregate,
+    )?;
     steps.push(StepReport::Weights {
         weights: weights.normalised(framework),
     });
@@ -407,12 +567,17 @@ pub fn load(
     data: impl AsRef<Path>,
 ) -> Result<(Pipeline, Framework, Data), AssessError> {
     let pipeline = Pipeline::from_toml_path(pipeline)?;
-    let fpath = framework.as_ref();
-    let framework = if fpath.extension().is_some_and(|e| e == "toml") {
-        Framework::from_toml_path(fpath)?
-    } else {
-        Framework::from_imeta_path(fpath)?
-    };
+    let framework = load_framework(framework)?;
     let data = Data::from_idata_path(data, &framework)?;
     Ok((pipeline, framework, data))
+}
+
+/// A framework from TOML when the name ends in `.toml`, otherwise from an iMeta CSV.
+pub fn load_framework(path: impl AsRef<Path>) -> Result<Framework, AssessError> {
+    let path = path.as_ref();
+    if path.extension().is_some_and(|e| e == "toml") {
+        Framework::from_toml_path(path)
+    } else {
+        Framework::from_imeta_path(path)
+    }
 }

@@ -111,6 +111,11 @@ impl Results {
         &self.units
     }
 
+    pub(crate) fn prepend_steps(&mut self, mut first: Vec<StepReport>) {
+        first.append(&mut self.steps);
+        self.steps = first;
+    }
+
     pub fn nodes(&self) -> &[NodeInfo] {
         &self.nodes
     }

@@ -2,8 +2,8 @@
 //! index?
 //!
 //! The uncertain inputs are the weights (each multiplied by `1 + U(−f, f)`, as COINr's noisy
-//! weights), the normalisation method and the aggregation method (each drawn uniformly from
-//! a list of alternatives). Every Monte Carlo run draws the inputs, rebuilds the scores and
+//! weights), the imputation, normalisation and aggregation methods (each drawn uniformly
+//! from a list of alternatives). Every Monte Carlo run draws the inputs, rebuilds the scores and
 //! ranks the units on the index; the result is each unit's rank interval (5th percentile,
 //! median, 95th percentile). Variance-based sensitivity (Sobol indices) is in
 //! [`crate::sensitivity`] and uses the same model.
@@ -13,20 +13,22 @@
 //! from its own random stream derived from the seed and the run number, so the result for a
 //! seed does not depend on the number of threads.
 //!
-//! Not yet uncertain inputs: the imputation and outlier-treatment choices (they need the
-//! preparation re-run per alternative).
+//! The imputation method can be uncertain too (`imputation`): the data preparation is run
+//! once per alternative and each alternative is then normalised once per normalisation, so
+//! a run still only aggregates. Not yet an uncertain input: the outlier treatment.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{self, Aggregation, Plan, Scratch};
+use crate::aggregate::{self, AggregateSpec, Aggregation, Plan, Scratch};
 use crate::data::Data;
 use crate::error::AssessError;
 use crate::framework::Framework;
+use crate::impute::ImputeSpec;
 use crate::matrix::Matrix;
 use crate::normalise::Normalisation;
-use crate::pipeline::{self, Pipeline};
+use crate::pipeline::{self, Pipeline, Prepare};
 use crate::rng::Rng;
 use crate::stats;
 use crate::weights::{self, Weights};
@@ -45,10 +47,15 @@ pub struct UncertaintySpec {
     /// Levels whose weights are perturbed (1 = indicators within pillars, ...); all when empty.
     #[serde(default)]
     pub noise_levels: Vec<usize>,
+    /// Alternative imputations (mean or median, overall or within a group), each replacing
+    /// every cross-sectional imputation step of the pipeline; the pipeline's own when empty.
+    #[serde(default)]
+    pub imputation: Vec<ImputeSpec>,
     /// Alternative normalisations; the pipeline's own when empty.
     #[serde(default)]
     pub normalisation: Vec<Normalisation>,
-    /// Alternative aggregations; the pipeline's own when empty.
+    /// Alternative aggregations, each applied at every level; the pipeline's own (with its
+    /// per-level methods) when empty.
     #[serde(default)]
     pub aggregation: Vec<Aggregation>,
     /// Base sample size N for Sobol indices (N·(k + 2) model runs for k inputs).
@@ -73,6 +80,7 @@ impl Default for UncertaintySpec {
             seed: 0,
             weight_noise: 0.25,
             noise_levels: Vec::new(),
+            imputation: Vec::new(),
             normalisation: Vec::new(),
             aggregation: Vec::new(),
             sobol_samples: default_sobol(),
@@ -101,13 +109,17 @@ pub struct Input {
 /// The composite indicator as a function of the uncertain inputs `u ∈ [0, 1)^d`.
 pub struct Model {
     plan: Plan,
+    /// Normalised indicators per (imputation, normalisation): index `i · n_norm + n`.
     variants: Vec<Matrix>,
+    n_norm: usize,
+    n_imp: usize,
     base_weights: Vec<Weights>,
-    aggregations: Vec<Aggregation>,
+    aggregations: Vec<AggregateSpec>,
     noise: f64,
     /// (node, input column) for every perturbed weight.
     noisy: Vec<(usize, usize)>,
     norm_col: Option<usize>,
+    imp_col: Option<usize>,
     agg_col: Option<usize>,
     inputs: Vec<Input>,
     dim: usize,
@@ -144,16 +156,27 @@ impl Model {
             spec.normalisation.clone()
         };
         let aggregations = if spec.aggregation.is_empty() {
-            vec![pipeline.aggregate]
+            vec![pipeline.aggregate.clone()]
         } else {
-            spec.aggregation.clone()
+            spec.aggregation.iter().map(|&a| a.into()).collect()
         };
-        let mut variants = Vec::with_capacity(norms.len());
-        let mut base_weights = Vec::with_capacity(norms.len());
-        for n in &norms {
-            let m = pipeline::normalise_all(framework, prepared.values(), n)?;
-            base_weights.push(weights::weights(&pipeline.weights, framework, &m)?);
-            variants.push(m);
+        for a in &aggregations {
+            a.check(framework)?;
+        }
+        let preps = imputation_variants(pipeline, framework, data, spec, &prepared)?;
+        let mut variants = Vec::with_capacity(preps.len() * norms.len());
+        let mut base_weights = Vec::with_capacity(variants.capacity());
+        for prep in &preps {
+            for n in &norms {
+                let m = pipeline::normalise_all(framework, prep.values(), n)?;
+                base_weights.push(weights::weights(
+                    &pipeline.weights,
+                    framework,
+                    &m,
+                    &pipeline.aggregate,
+                )?);
+                variants.push(m);
+            }
         }
         let plan = Plan::new(framework);
         let mut inputs = Vec::new();
@@ -166,6 +189,7 @@ impl Model {
             dim += k;
             dim - k
         };
+        let imp_col = (preps.len() > 1).then(|| take("imputation".into(), 1, &mut inputs));
         let norm_col = (norms.len() > 1).then(|| take("normalisation".into(), 1, &mut inputs));
         let agg_col = (aggregations.len() > 1).then(|| take("aggregation".into(), 1, &mut inputs));
         let mut noisy = Vec::new();
@@ -187,7 +211,12 @@ impl Model {
         // Nominal ranks: the pipeline exactly as specified.
         let nominal_norm =
             pipeline::normalise_all(framework, prepared.values(), &pipeline.normalise)?;
-        let nominal_w = weights::weights(&pipeline.weights, framework, &nominal_norm)?;
+        let nominal_w = weights::weights(
+            &pipeline.weights,
+            framework,
+            &nominal_norm,
+            &pipeline.aggregate,
+        )?;
         let nominal_scores =
             aggregate::aggregate(framework, &nominal_norm, &nominal_w, &pipeline.aggregate)?;
         let nominal = stats::rank_min(
@@ -197,11 +226,14 @@ impl Model {
         let model = Model {
             plan,
             variants,
+            n_norm: norms.len(),
+            n_imp: preps.len(),
             base_weights,
             aggregations,
             noise: spec.weight_noise,
             noisy,
             norm_col,
+            imp_col,
             agg_col,
             inputs,
             dim,
@@ -216,8 +248,11 @@ impl Model {
         for v in 0..model.variants.len() {
             for a in 0..model.aggregations.len() {
                 let mut u = vec![0.5; model.dim];
+                if let Some(c) = model.imp_col {
+                    u[c] = ((v / model.n_norm) as f64 + 0.5) / model.n_imp as f64;
+                }
                 if let Some(c) = model.norm_col {
-                    u[c] = (v as f64 + 0.5) / model.variants.len() as f64;
+                    u[c] = ((v % model.n_norm) as f64 + 0.5) / model.n_norm as f64;
                 }
                 if let Some(c) = model.agg_col {
                     u[c] = (a as f64 + 0.5) / model.aggregations.len() as f64;
@@ -261,7 +296,7 @@ impl Model {
         let pick = |col: Option<usize>, k: usize| {
             col.map_or(0, |c| ((u[c] * k as f64) as usize).min(k - 1))
         };
-        let v = pick(self.norm_col, self.variants.len());
+        let v = pick(self.imp_col, self.n_imp) * self.n_norm + pick(self.norm_col, self.n_norm);
         let a = pick(self.agg_col, self.aggregations.len());
         ws.weights.copy_from_slice(&self.base_weights[v].0);
         for &(node, col) in &self.noisy {
@@ -283,6 +318,62 @@ impl Model {
         );
         Ok(())
     }
+}
+
+/// The prepared data under each imputation alternative (just the pipeline's own when there
+/// are none). Every alternative must keep the same units, in the same order, as the
+/// pipeline's own preparation, or the ranks would not be comparable.
+fn imputation_variants(
+    pipeline: &Pipeline,
+    framework: &Framework,
+    data: &Data,
+    spec: &UncertaintySpec,
+    prepared: &Data,
+) -> Result<Vec<Data>, AssessError> {
+    if spec.imputation.is_empty() {
+        return Ok(vec![prepared.clone()]);
+    }
+    let is_cross = |p: &Prepare| matches!(p, Prepare::Impute(s) if s.method.panel().is_none());
+    if !pipeline.prepare.iter().any(is_cross) {
+        return Err(AssessError::step(
+            "uncertainty",
+            "imputation alternatives need an imputation step (mean or median) in the pipeline to replace",
+        ));
+    }
+    let codes = |d: &Data| d.units().iter().map(|u| u.code.clone()).collect::<Vec<_>>();
+    let nominal = codes(prepared);
+    let mut out = Vec::with_capacity(spec.imputation.len());
+    for (k, alt) in spec.imputation.iter().enumerate() {
+        if alt.method.panel().is_some() {
+            return Err(AssessError::step(
+                "uncertainty",
+                "imputation alternatives are mean or median; latest and linear run on the panel first",
+            ));
+        }
+        let steps: Vec<Prepare> = pipeline
+            .prepare
+            .iter()
+            .map(|p| {
+                if is_cross(p) {
+                    Prepare::Impute(alt.clone())
+                } else {
+                    p.clone()
+                }
+            })
+            .collect();
+        let (d, _) = pipeline::prepare_data(&steps, framework, data)?;
+        if codes(&d) != nominal {
+            return Err(AssessError::step(
+                "uncertainty",
+                format!(
+                    "imputation alternative {} keeps other units than the pipeline (screening after imputation); screen on the loaded data instead",
+                    k + 1
+                ),
+            ));
+        }
+        out.push(d);
+    }
+    Ok(out)
 }
 
 /// Descending "min" ranks without allocating.
@@ -471,10 +562,7 @@ pub(crate) mod tests {
             })
             .collect();
         let units = (0..n)
-            .map(|i| Unit {
-                code: format!("U{i:02}"),
-                name: format!("Unit {i}"),
-            })
+            .map(|i| Unit::new(format!("U{i:02}"), format!("Unit {i}")))
             .collect();
         let data = Data::new(&fw, units, Matrix::from_columns(n, cols).unwrap()).unwrap();
         (fw, data)
@@ -543,6 +631,66 @@ pub(crate) mod tests {
         )
         .unwrap();
         assert_ne!(one, other);
+    }
+
+    #[test]
+    fn imputation_as_an_uncertain_choice() {
+        // U0 lacks a. Present a: 0, 1, 2, 100 → mean 25.75, median 1.5. After min–max,
+        // b = 83.33, 100, 66.67, 75, 0, and P = (a + b)/2:
+        //   mean:   U0 54.54 (1st), U1 and U4 50 (2nd), U3 38.5, U2 33.83
+        //   median: U0 42.42 (3rd), U1 and U4 50 (1st)
+        let fw = Framework::from_imeta_str(
+            "meta.csv",
+            "iCode,Parent,Direction,Weight,Type\na,P,1,1,Indicator\nb,P,1,1,Indicator\nP,,1,1,Aggregate\n",
+        )
+        .unwrap();
+        let units = (0..5)
+            .map(|i| Unit::new(format!("U{i}"), format!("U{i}")))
+            .collect();
+        let values = Matrix::from_columns(
+            5,
+            vec![
+                vec![f64::NAN, 0.0, 1.0, 2.0, 100.0],
+                vec![50.0, 60.0, 40.0, 45.0, 0.0],
+            ],
+        )
+        .unwrap();
+        let data = Data::new(&fw, units, values).unwrap();
+        let pipe = Pipeline::from_toml_str(
+            "p.toml",
+            "[[step]]\nkind = \"impute\"\nmethod = \"mean\"\n[[step]]\nkind = \"normalise\"\nmethod = \"min_max\"\n\
+             [[step]]\nkind = \"aggregate\"\nmethod = \"arithmetic\"\n",
+        )
+        .unwrap();
+        let alt = |method| ImputeSpec {
+            method,
+            group: None,
+        };
+        let spec = UncertaintySpec {
+            runs: 400,
+            weight_noise: 0.0,
+            imputation: vec![
+                alt(crate::impute::ImputeMethod::Mean),
+                alt(crate::impute::ImputeMethod::Median),
+            ],
+            ..UncertaintySpec::default()
+        };
+        let u = uncertainty(&pipe, &fw, &data, &spec).unwrap();
+        let names: Vec<&str> = u.inputs.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, vec!["imputation"]);
+        let band = |unit: &str| {
+            let r = u.units.iter().find(|r| r.unit == unit).unwrap();
+            (r.nominal, r.p05, r.p95)
+        };
+        assert_eq!(band("U0"), (Some(1), 1.0, 3.0));
+        assert_eq!(band("U1"), (Some(2), 1.0, 2.0));
+        assert_eq!(band("U2"), (Some(5), 5.0, 5.0));
+        let bad = UncertaintySpec {
+            imputation: spec.imputation.clone(),
+            ..UncertaintySpec::default()
+        };
+        let e = uncertainty(&Pipeline::default(), &fw, &data, &bad).unwrap_err();
+        assert!(e.to_string().contains("need an imputation step"), "{e}");
     }
 
     #[test]

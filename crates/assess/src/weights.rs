@@ -9,13 +9,17 @@
 //! weights positive where COINr's raw loadings can turn negative). Under `entropy` and `pca`
 //! the weights of aggregates stay as in the framework.
 //!
-//! Not yet implemented: weights optimised so that each indicator's correlation with the
-//! index matches a target.
+//! `optimised` chooses weights so that each node's correlation with the index (or with its
+//! parent) matches its target importance, the framework weights: with equal framework
+//! weights, every indicator ends up equally correlated with the index, which weights alone
+//! do not ensure (an indicator with a wider spread, or one correlated with its siblings,
+//! counts for more than its nominal weight). See [`optimise`].
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aggregate::{self, AggregateSpec};
 use crate::error::AssessError;
 use crate::framework::Framework;
 use crate::matrix::Matrix;
@@ -31,6 +35,36 @@ pub enum WeightSpec {
     Equal,
     Entropy,
     Pca,
+    /// Correlation-optimised weights ([`optimise`]).
+    Optimised {
+        /// Levels of the nodes whose weights are chosen (1 = indicators within pillars, ...);
+        /// every level below the index when empty.
+        #[serde(default)]
+        levels: Vec<usize>,
+        /// What the correlation is taken with.
+        #[serde(default)]
+        against: Against,
+        #[serde(default = "default_iterations")]
+        max_iterations: usize,
+        /// Stop when every normalised correlation is within this of its target.
+        #[serde(default = "default_tolerance")]
+        tolerance: f64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Against {
+    #[default]
+    Index,
+    Parent,
+}
+
+fn default_iterations() -> usize {
+    500
+}
+fn default_tolerance() -> f64 {
+    1e-6
 }
 
 impl Default for WeightSpec {
@@ -71,11 +105,13 @@ impl Weights {
     }
 }
 
-/// Computes the weights. `normalised` (units × indicators) is needed by data-driven methods.
+/// Computes the weights. `normalised` (units × indicators) is needed by data-driven methods,
+/// and the aggregation by the correlation-optimised ones.
 pub fn weights(
     spec: &WeightSpec,
     framework: &Framework,
     normalised: &Matrix,
+    aggregation: &AggregateSpec,
 ) -> Result<Weights, AssessError> {
     let mut w = Weights::from_framework(framework);
     match spec {
@@ -120,6 +156,26 @@ pub fn weights(
                 }
             }
         }
+        WeightSpec::Optimised {
+            levels,
+            against,
+            max_iterations,
+            tolerance,
+        } => {
+            w = optimise(
+                framework,
+                normalised,
+                aggregation,
+                &w,
+                &Optimisation {
+                    levels: levels.clone(),
+                    against: *against,
+                    max_iterations: *max_iterations,
+                    tolerance: *tolerance,
+                },
+            )?
+            .weights;
+        }
     }
     for a in framework.aggregates() {
         let kids = &framework.node(a).children;
@@ -134,6 +190,219 @@ pub fn weights(
         }
     }
     Ok(w)
+}
+
+/// Options of [`optimise`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Optimisation {
+    pub levels: Vec<usize>,
+    pub against: Against,
+    pub max_iterations: usize,
+    pub tolerance: f64,
+}
+
+/// What [`optimise`] reached.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Optimised {
+    pub weights: Weights,
+    pub iterations: usize,
+    /// Largest |normalised correlation − target| over the optimised nodes at the end.
+    pub max_deviation: f64,
+}
+
+/// Correlation-optimised weights.
+///
+/// Within each group of siblings on an optimised level, the target of child k is its
+/// framework weight as a share of its siblings' weights, t_k. Its correlation c_k with the
+/// index (or the parent) is computed from the scores the current weights give, and
+/// normalised over the siblings, ĉ_k = max(c_k, 0) / Σ max(c, 0). The weights minimise
+/// Σ (ĉ_k − t_k)² over all optimised groups; a minimum of zero is exactly a set of weights
+/// where every normalised correlation equals its target. The search is a pattern search
+/// on the logarithms of the weights (try each weight up and down by a step, keep what
+/// helps, halve the step when nothing does): it needs no derivatives, keeps weights
+/// positive, and is deterministic. It stops when every |ĉ_k − t_k| is below the tolerance,
+/// the step is negligible, or after `max_iterations` sweeps. Nodes whose correlation is
+/// undefined (a constant column) are left out of the objective.
+///
+/// For two uncorrelated indicators with standard deviations 2 and 1 and equal targets the
+/// answer is (1/3, 2/3): the correlation of an indicator with their weighted sum is
+/// proportional to its weight times its standard deviation.
+pub fn optimise(
+    framework: &Framework,
+    normalised: &Matrix,
+    aggregation: &AggregateSpec,
+    start: &Weights,
+    opt: &Optimisation,
+) -> Result<Optimised, AssessError> {
+    let below_root = framework.n_levels().saturating_sub(1);
+    for &l in &opt.levels {
+        if l == 0 || l > below_root {
+            return Err(AssessError::step(
+                "weights",
+                format!("optimised weights: level {l} is not below the index (1..={below_root})"),
+            ));
+        }
+    }
+    if opt.tolerance.is_nan() || opt.tolerance <= 0.0 {
+        return Err(AssessError::step(
+            "weights",
+            "optimised weights: the tolerance must be > 0",
+        ));
+    }
+    if normalised.rows() < 3 {
+        return Err(AssessError::step(
+            "weights",
+            "optimised weights need at least 3 units",
+        ));
+    }
+    let on = |level: usize| opt.levels.is_empty() || opt.levels.contains(&level);
+    // Sibling groups whose weights are chosen, with their targets.
+    let groups: Vec<Group> = framework
+        .aggregates()
+        .filter(|&a| on(framework.node(a).level - 1))
+        .map(|a| {
+            let kids = framework.node(a).children.clone();
+            let total: f64 = kids.iter().map(|&c| start.0[c]).sum();
+            let targets = kids.iter().map(|&c| start.0[c] / total).collect();
+            Group {
+                parent: a,
+                kids,
+                targets,
+            }
+        })
+        .collect();
+    let mut w = start.clone();
+    for g in &groups {
+        for (&c, &t) in g.kids.iter().zip(&g.targets) {
+            w.0[c] = t;
+        }
+    }
+    let free: Vec<(usize, usize)> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(gi, g)| {
+            g.kids
+                .iter()
+                .zip(&g.targets)
+                .filter(|(_, t)| **t > 0.0)
+                .map(move |(&k, _)| (gi, k))
+        })
+        .collect();
+    let eval = |w: &Weights| -> Result<(f64, f64), AssessError> {
+        let scores = aggregate::aggregate(framework, normalised, w, aggregation)?;
+        Ok(deviations(framework, &scores, &groups, opt.against))
+    };
+    let (mut squares, mut deviation) = eval(&w)?;
+    let mut step = 0.5f64;
+    let mut sweeps = 0;
+    while deviation >= opt.tolerance && sweeps < opt.max_iterations && step > 1e-12 {
+        sweeps += 1;
+        let mut improved = false;
+        for &(gi, k) in &free {
+            for dir in [1.0, -1.0] {
+                let mut trial = w.clone();
+                trial.0[k] *= (dir * step).exp();
+                let kids = &groups[gi].kids;
+                let s: f64 = kids.iter().map(|&c| trial.0[c]).sum();
+                for &c in kids {
+                    trial.0[c] /= s;
+                }
+                let (sq, dev) = eval(&trial)?;
+                if sq < squares {
+                    (w, squares, deviation) = (trial, sq, dev);
+                    improved = true;
+                    break;
+                }
+            }
+        }
+        if !improved {
+            step /= 2.0;
+        }
+    }
+    Ok(Optimised {
+        weights: w,
+        iterations: sweeps,
+        max_deviation: deviation,
+    })
+}
+
+struct Group {
+    parent: usize,
+    kids: Vec<usize>,
+    targets: Vec<f64>,
+}
+
+/// (Σ (ĉ − t)², max |ĉ − t|) over the groups.
+fn deviations(
+    framework: &Framework,
+    scores: &Matrix,
+    groups: &[Group],
+    against: Against,
+) -> (f64, f64) {
+    let (mut squares, mut worst) = (0.0, 0.0f64);
+    for g in groups {
+        let y = scores.col(match against {
+            Against::Index => framework.root(),
+            Against::Parent => g.parent,
+        });
+        let c: Vec<f64> = g
+            .kids
+            .iter()
+            .map(|&k| correlation(scores.col(k), y))
+            .collect();
+        let total: f64 = c.iter().filter(|v| !v.is_nan()).map(|v| v.max(0.0)).sum();
+        // Compare like with like: shares among the children with a defined correlation.
+        let share: f64 = g
+            .targets
+            .iter()
+            .zip(&c)
+            .filter(|(_, c)| !c.is_nan())
+            .map(|(t, _)| t)
+            .sum();
+        if share <= 0.0 {
+            continue;
+        }
+        for (&t, &ck) in g.targets.iter().zip(&c) {
+            if ck.is_nan() {
+                continue;
+            }
+            let chat = if total > 0.0 {
+                ck.max(0.0) / total
+            } else {
+                0.0
+            };
+            let d = chat - t / share;
+            squares += d * d;
+            worst = worst.max(d.abs());
+        }
+    }
+    (squares, worst)
+}
+
+/// Pearson correlation over the rows where both are present; `NaN` when undefined.
+pub fn correlation(x: &[f64], y: &[f64]) -> f64 {
+    let pairs: Vec<(f64, f64)> = x
+        .iter()
+        .zip(y)
+        .filter(|(a, b)| !a.is_nan() && !b.is_nan())
+        .map(|(a, b)| (*a, *b))
+        .collect();
+    if pairs.len() < 2 {
+        return f64::NAN;
+    }
+    let n = pairs.len() as f64;
+    let mx = pairs.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = pairs.iter().map(|p| p.1).sum::<f64>() / n;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in &pairs {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    if sxx <= 0.0 || syy <= 0.0 {
+        return f64::NAN;
+    }
+    sxy / (sxx * syy).sqrt()
 }
 
 /// Normalised Shannon entropy in [0, 1] of a column seen as a distribution over units
@@ -213,6 +482,87 @@ pub fn first_component(cols: &[&[f64]]) -> Option<Vec<f64>> {
 mod tests {
     use super::*;
 
+    const A: AggregateSpec = AggregateSpec {
+        method: crate::aggregate::Aggregation::Arithmetic,
+        levels: BTreeMap::new(),
+    };
+
+    fn optimised(levels: Vec<usize>, against: Against) -> WeightSpec {
+        WeightSpec::Optimised {
+            levels,
+            against,
+            max_iterations: default_iterations(),
+            tolerance: 1e-9,
+        }
+    }
+
+    #[test]
+    fn optimised_weights_equalise_correlations() {
+        // a and b are uncorrelated (their products sum to zero) and a's spread is twice b's,
+        // so with equal weights a dominates the index. Equal correlations need w_b = 2·w_a.
+        let fw = Framework::from_imeta_str(
+            "meta.csv",
+            "iCode,Parent,Direction,Weight,Type\na,P,1,1,Indicator\nb,P,1,1,Indicator\nP,,1,1,Aggregate\n",
+        )
+        .unwrap();
+        let m = Matrix::from_columns(
+            4,
+            vec![vec![2.0, 2.0, -2.0, -2.0], vec![1.0, -1.0, 1.0, -1.0]],
+        )
+        .unwrap();
+        let w = weights(&optimised(vec![], Against::Index), &fw, &m, &A).unwrap();
+        assert!((w.0[0] - 1.0 / 3.0).abs() < 1e-9, "{:?}", w.0);
+        assert!((w.0[1] - 2.0 / 3.0).abs() < 1e-9, "{:?}", w.0);
+        // Unequal targets (framework weights 1 and 3): the correlations must be in the ratio
+        // 1 : 3, i.e. 2·w_a : w_b = 1 : 3, so w = (1/7, 6/7).
+        let fw13 = Framework::from_imeta_str(
+            "meta.csv",
+            "iCode,Parent,Direction,Weight,Type\na,P,1,1,Indicator\nb,P,1,3,Indicator\nP,,1,1,Aggregate\n",
+        )
+        .unwrap();
+        let w = weights(&optimised(vec![1], Against::Parent), &fw13, &m, &A).unwrap();
+        assert!((w.0[0] - 1.0 / 7.0).abs() < 1e-9, "{:?}", w.0);
+        assert!((w.0[1] - 6.0 / 7.0).abs() < 1e-9, "{:?}", w.0);
+        let e = weights(&optimised(vec![2], Against::Index), &fw, &m, &A).unwrap_err();
+        assert!(
+            e.to_string().contains("level 2 is not below the index"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn optimised_weights_on_a_deeper_tree_reach_their_targets() {
+        let (fw, data) = crate::uncertainty::tests::toy();
+        let norm = crate::pipeline::normalise_all(
+            &fw,
+            data.values(),
+            &crate::normalise::Normalisation::default(),
+        )
+        .unwrap();
+        let start = Weights::from_framework(&fw);
+        let opt = optimise(
+            &fw,
+            &norm,
+            &A,
+            &start,
+            &Optimisation {
+                levels: vec![],
+                against: Against::Index,
+                max_iterations: 2000,
+                tolerance: 1e-6,
+            },
+        )
+        .unwrap();
+        assert!(opt.max_deviation < 1e-6, "{opt:?}");
+        // Check the claim directly: within every pillar, correlations with the index are in
+        // the ratio of the framework weights (d has weight 2 against c's 1).
+        let s = aggregate::aggregate(&fw, &norm, &opt.weights, &A).unwrap();
+        let idx = s.col(fw.root());
+        let (c, d) = (fw.find("c").unwrap(), fw.find("d").unwrap());
+        let ratio = correlation(s.col(d), idx) / correlation(s.col(c), idx);
+        assert!((ratio - 2.0).abs() < 1e-4, "{ratio}");
+    }
+
     fn fw() -> Framework {
         Framework::from_imeta_str(
             "meta.csv",
@@ -226,26 +576,26 @@ mod tests {
         let fw = fw();
         let m = Matrix::missing(2, 2);
         assert_eq!(
-            weights(&WeightSpec::default(), &fw, &m).unwrap().0,
+            weights(&WeightSpec::default(), &fw, &m, &A).unwrap().0,
             vec![1.0, 3.0, 1.0]
         );
         assert_eq!(
-            weights(&WeightSpec::Equal, &fw, &m).unwrap().0,
+            weights(&WeightSpec::Equal, &fw, &m, &A).unwrap().0,
             vec![1.0, 1.0, 1.0]
         );
         let o = WeightSpec::Manual {
             overrides: [("a".to_string(), 2.0)].into(),
         };
-        assert_eq!(weights(&o, &fw, &m).unwrap().0[0], 2.0);
+        assert_eq!(weights(&o, &fw, &m, &A).unwrap().0[0], 2.0);
         let bad = WeightSpec::Manual {
             overrides: [("zz".to_string(), 2.0)].into(),
         };
-        assert!(weights(&bad, &fw, &m).is_err());
+        assert!(weights(&bad, &fw, &m, &A).is_err());
         let zero = WeightSpec::Manual {
             overrides: [("a".to_string(), 0.0), ("b".to_string(), 0.0)].into(),
         };
         assert!(
-            weights(&zero, &fw, &m)
+            weights(&zero, &fw, &m, &A)
                 .unwrap_err()
                 .to_string()
                 .contains("weight zero")
@@ -276,7 +626,7 @@ mod tests {
         assert!(first_component(&[&a[..2], &b[..2]]).is_none());
         let fw = fw();
         let m = Matrix::from_columns(5, vec![a.to_vec(), b.to_vec()]).unwrap();
-        let w = weights(&WeightSpec::Pca, &fw, &m).unwrap();
+        let w = weights(&WeightSpec::Pca, &fw, &m, &A).unwrap();
         assert!((w.0[0] - 0.5).abs() < 1e-6 && (w.0[1] - 0.5).abs() < 1e-6);
     }
 
@@ -286,7 +636,7 @@ mod tests {
         assert!(entropy(&[0.0, 0.0, 9.0]).abs() < 1e-12);
         let fw = fw();
         let m = Matrix::from_columns(3, vec![vec![1.0, 1.1, 1.2], vec![0.0, 0.0, 50.0]]).unwrap();
-        let w = weights(&WeightSpec::Entropy, &fw, &m).unwrap();
+        let w = weights(&WeightSpec::Entropy, &fw, &m, &A).unwrap();
         assert!(w.0[1] > w.0[0]);
     }
 }

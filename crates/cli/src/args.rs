@@ -69,6 +69,9 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::channels::NetworkCommand,
     },
+    /// Rank units on a composite-indicator framework (with no files: the default
+    /// development-zone assessment on SYNTHETIC demo data).
+    Assess(crate::assess::AssessArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -37,6 +37,7 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Check => check(&dir).await,
             Command::Route(a) => crate::channels::route(*a),
             Command::Network { command } => crate::channels::network(command),
+            Command::Assess(a) => crate::assess::run(a),
             Command::Version => {
                 println!("kaifang {}", env!("CARGO_PKG_VERSION"));
                 println!(

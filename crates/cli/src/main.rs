@@ -2,6 +2,7 @@
 
 mod args;
 mod channels;
+mod assess;
 mod commands;
 mod progress;
 
