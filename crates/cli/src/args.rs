@@ -60,6 +60,16 @@ pub enum Command {
     Restore { file: PathBuf },
     /// Check a data directory: configuration, database integrity, foreign keys, uploads.
     Check,
+    /// Supervision tasks, for scripts.
+    Tasks {
+        #[command(subcommand)]
+        command: crate::work::TasksCommand,
+    },
+    /// Enterprise appeals, for scripts.
+    Appeals {
+        #[command(subcommand)]
+        command: crate::work::AppealsCommand,
+    },
     /// Print the version and the database schema version this binary writes.
     Version,
     /// Plan a freight route on the open-channels network (best, alternatives, Pareto set).

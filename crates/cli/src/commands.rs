@@ -38,6 +38,8 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Route(a) => crate::channels::route(*a),
             Command::Network { command } => crate::channels::network(command),
             Command::Assess(a) => crate::assess::run(a),
+            Command::Tasks { command } => crate::work::tasks(&dir, command).await,
+            Command::Appeals { command } => crate::work::appeals(&dir, command).await,
             Command::Version => {
                 println!("kaifang {}", env!("CARGO_PKG_VERSION"));
                 println!(

@@ -1,10 +1,11 @@
 //! The `kaifang` binary: command-line glue over the library crates.
 
 mod args;
-mod channels;
 mod assess;
+mod channels;
 mod commands;
 mod progress;
+mod work;
 
 use clap::Parser;
 
