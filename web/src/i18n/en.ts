@@ -50,6 +50,10 @@ const en: Messages = {
     signedInAs: 'Signed in as',
     organisation: 'Organisation',
     role: 'Role',
+    email: 'Mail reminders',
+    emailPrompt: 'Reminders of tasks and appeals go to this address (when the server has a mail relay). Leave it empty to stop mail.',
+    emailInvalid: 'Enter a valid mail address',
+    emailSaved: 'Mail reminder setting saved',
   },
   roles: {
     admin: 'Administrator',

@@ -48,6 +48,10 @@ const zh = {
     signedInAs: '当前用户',
     organisation: '所属机构',
     role: '角色',
+    email: '邮件提醒',
+    emailPrompt: '任务和诉求的提醒将发送到此邮箱（服务器配置了邮件中继时）。留空则停止邮件提醒。',
+    emailInvalid: '请输入有效的邮箱地址',
+    emailSaved: '邮件提醒设置已保存',
   },
   roles: {
     admin: '系统管理员',
