@@ -372,6 +372,36 @@ async function main() {
     await logout(ctx)
   })
 
+  await step('duban (supervision office) records a meeting with a directive', async () => {
+    await login(ctx, 'duban')
+    await page.locator(tid('nav-tasks')).click()
+    await expectPath(page, '/tasks')
+    await page.locator(tid('meeting-new')).click()
+    const meeting = `测试会议 ${stamp}`
+    await fill(page, 'meeting-title', meeting)
+    const dialog = page.locator(tid('meeting-dialog'))
+    await dialog.locator('.el-date-editor input').first().fill('2026-11-30')
+    await dialog.locator('.el-date-editor input').first().press('Enter')
+    await dialog.getByPlaceholder('会议纪要、通报或报道的出处').fill('测试用会议纪要')
+    await dialog.getByPlaceholder('批示事项').fill('加快口岸建设')
+    await dialog.getByPlaceholder('原文（引自会议纪要或讲话）').fill('要加快口岸基础设施建设。')
+    await page.locator(tid('meeting-submit')).click()
+    await page.locator('.el-message--success').first().waitFor({ state: 'visible' })
+    // The new directive can now be picked when issuing a task.
+    await page.locator(tid('task-new')).click()
+    const picker = page.locator('.el-dialog').last()
+    await picker.locator('.el-select').first().click()
+    try {
+      await page.locator('.el-select-group__title', { hasText: meeting }).first().waitFor({ state: 'visible' })
+    } catch {
+      throw new StepError(`the directive picker does not list the new meeting "${meeting}"`)
+    }
+    await page.keyboard.press('Escape') // closes the drop-down
+    await picker.getByRole('button', { name: '取消' }).click()
+    await picker.waitFor({ state: 'hidden' })
+    await logout(ctx)
+  })
+
   await finish(0)
 }
 

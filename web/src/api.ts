@@ -11,6 +11,7 @@ import type {
   Items,
   Job,
   Meeting,
+  NewMeeting,
   Meta,
   NewAppeal,
   NewTask,
@@ -153,6 +154,7 @@ export const api = {
   },
 
   meetings: () => request<Meeting[]>('GET', '/api/meetings'),
+  createMeeting: (m: NewMeeting) => request<Meeting>('POST', '/api/meetings', { body: m }),
   tasks: (filter: { org?: number | null; state?: string | null; light?: string | null; directive?: number | null } = {}) =>
     request<Items<TaskItem>>('GET', `/api/tasks${queryString(filter)}`),
   taskSummary: () => request<TaskSummary>('GET', '/api/tasks/summary'),

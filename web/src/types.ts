@@ -129,6 +129,14 @@ export interface Meeting {
   directives: Directive[]
 }
 
+export interface NewMeeting {
+  title: string
+  held_on: string
+  chair: string
+  source: string
+  directives: { code: string; title: string; quote: string }[]
+}
+
 export interface TaskItem {
   id: number
   directive_id: number
