@@ -1,0 +1,720 @@
+//! `<data-dir>/trade/`: Parquet records (one file per period and flow, so a month is one row
+//! group and re-importing a period replaces one file), pre-aggregated tables, and a manifest
+//! that is the single commit point.
+//!
+//! Writing: new files get new names (a generation number), then `manifest.json` is replaced
+//! by rename, then files no longer listed are deleted. A crash at any point leaves either the
+//! old manifest (and some unlisted files, removed at the next write) or the new one: readers
+//! only ever see files the manifest lists.
+
+use crate::agg::{self, AggRow, DIMS};
+use crate::codes::{Flow, Period};
+use crate::error::{Result, TradeError, io};
+use crate::import::{self, file_name};
+use crate::record::{self, Interner, Rec};
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::catalog::MemTable;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::execution::context::SQLOptions;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+const MANIFEST: &str = "manifest.json";
+const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PartitionEntry {
+    pub period: Period,
+    pub flow: Flow,
+    pub file: String,
+    pub rows: u64,
+    pub value_cny: f64,
+    /// File names the rows came from (names only, no directories).
+    pub sources: Vec<String>,
+    /// Unix seconds.
+    pub imported_at: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Manifest {
+    pub format: u32,
+    pub generation: u64,
+    /// True when the data are the synthetic demo; every result repeats it.
+    pub synthetic: bool,
+    pub partitions: Vec<PartitionEntry>,
+    /// dimension → file
+    pub aggregates: BTreeMap<String, String>,
+    /// National reference table for RCA (CSV copy), if one was imported.
+    pub reference: Option<String>,
+}
+
+/// Options of an import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The flow of files that have no flow column (the platform exports imports and exports
+    /// as separate files).
+    pub flow: Option<Flow>,
+    /// Testing aid: fail after writing this many record files, before the commit, as a crash
+    /// would.
+    #[doc(hidden)]
+    pub fail_after_files: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub files: usize,
+    pub rows: u64,
+    /// Periods and flows written (each replaced what was there).
+    pub partitions: Vec<(Period, Flow, u64)>,
+    pub replaced: usize,
+    pub warnings: Vec<String>,
+    pub parse_seconds: f64,
+    pub total_seconds: f64,
+    pub rows_per_second: f64,
+}
+
+/// A period-and-flow's records, ready to write.
+pub(crate) struct Part {
+    pub period: Period,
+    pub flow: Flow,
+    pub recs: Vec<Rec>,
+}
+
+/// The trade store of one data directory: the only writer of `<data-dir>/trade/`.
+pub struct TradeStore {
+    dir: PathBuf,
+    manifest: Manifest,
+    aggs: Vec<Vec<AggRow>>,
+    ctx: SessionContext,
+}
+
+impl std::fmt::Debug for TradeStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TradeStore")
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
+    let tmp = path.with_extension("parquet.tmp");
+    let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        // One period and flow per file: one row group.
+        .set_max_row_group_row_count(Some(usize::MAX))
+        .build();
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
+    w.write(batch)?;
+    let file = w.into_inner()?;
+    file.sync_all().map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))?;
+    Ok(())
+}
+
+fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
+    let file = std::fs::File::open(path).map_err(io(path))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?
+        .with_batch_size(65536)
+        .build()?;
+    Ok(reader.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+fn sync_dir(dir: &Path) {
+    // Durability of the rename itself; not available on every platform, so best effort.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+impl TradeStore {
+    /// Opens (or creates, empty) the trade store of a data directory.
+    pub fn open(data_dir: &Path) -> Result<TradeStore> {
+        let dir = data_dir.join("trade");
+        let mpath = dir.join(MANIFEST);
+        let manifest: Manifest = match std::fs::read(&mpath) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| TradeError::Corrupt(format!("{}: {e}", mpath.display())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest {
+                format: FORMAT,
+                ..Manifest::default()
+            },
+            Err(e) => return Err(io(&mpath)(e)),
+        };
+        if manifest.format > FORMAT {
+            return Err(TradeError::Corrupt(format!(
+                "{} was written by a newer Kaifang (format {})",
+                mpath.display(),
+                manifest.format
+            )));
+        }
+        let mut aggs = vec![Vec::new(); DIMS.len()];
+        for (i, dim) in DIMS.iter().enumerate() {
+            if let Some(f) = manifest.aggregates.get(*dim) {
+                for b in read_parquet(&dir.join(f))? {
+                    agg::from_batch(&b, &mut aggs[i])?;
+                }
+            }
+        }
+        let mut store = TradeStore {
+            dir,
+            manifest,
+            aggs,
+            ctx: SessionContext::new(),
+        };
+        store.ctx = store.build_context()?;
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// True when the store holds the synthetic demo data.
+    pub fn synthetic(&self) -> bool {
+        self.manifest.synthetic
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.manifest.partitions.is_empty()
+    }
+
+    /// Latest period with data.
+    pub fn latest_period(&self) -> Option<Period> {
+        self.manifest.partitions.iter().map(|p| p.period).max()
+    }
+
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    fn build_context(&self) -> Result<SessionContext> {
+        let config = SessionConfig::new().with_information_schema(true);
+        let ctx = SessionContext::new_with_config(config);
+        // records: the Parquet files the manifest lists, and no others.
+        let schema = record::records_schema();
+        if self.manifest.partitions.is_empty() {
+            let empty = MemTable::try_new(schema.clone(), vec![vec![]])?;
+            ctx.register_table("records", Arc::new(empty))?;
+        } else {
+            let root = std::fs::canonicalize(&self.dir).map_err(io(&self.dir))?;
+            let urls = self
+                .manifest
+                .partitions
+                .iter()
+                .map(|p| ListingTableUrl::parse(root.join(&p.file).to_string_lossy()))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                .with_file_extension(".parquet");
+            let config = ListingTableConfig::new_with_multi_paths(urls)
+                .with_listing_options(options)
+                .with_schema(schema);
+            ctx.register_table("records", Arc::new(ListingTable::try_new(config)?))?;
+        }
+        for (i, dim) in DIMS.iter().enumerate() {
+            let batch = agg::to_batch(&self.aggs[i])?;
+            let t = MemTable::try_new(agg::schema(), vec![vec![batch]])?;
+            ctx.register_table(format!("agg_{dim}"), Arc::new(t))?;
+        }
+        for (name, text) in crate::lookup::TABLES {
+            ctx.register_table(*name, Arc::new(csv_table(text)?))?;
+        }
+        if let Some(r) = &self.manifest.reference {
+            let text = std::fs::read_to_string(self.dir.join(r)).map_err(io(self.dir.join(r)))?;
+            ctx.register_table("reference", Arc::new(csv_table(&text)?))?;
+        }
+        Ok(ctx)
+    }
+
+    /// Imports customs statistics files (CSV or XLSX). All files import or none does; each
+    /// period and flow in them replaces what the store had for it. `progress` gets a fraction
+    /// in [0, 1] and may return false to cancel.
+    pub fn import_files(
+        &mut self,
+        files: &[PathBuf],
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(f64) -> bool,
+    ) -> Result<ImportReport> {
+        let start = Instant::now();
+        let mut strings = Interner::new();
+        let mut warnings = Vec::new();
+        let mut recs: Vec<Rec> = Vec::new();
+        let sizes: Vec<u64> = files
+            .iter()
+            .map(|f| std::fs::metadata(f).map(|m| m.len().max(1)).map_err(io(f)))
+            .collect::<Result<_>>()?;
+        let total: f64 = sizes.iter().sum::<u64>() as f64;
+        let mut done = 0u64;
+        for (i, file) in files.iter().enumerate() {
+            let base = done as f64 / total;
+            let share = sizes[i] as f64 / total;
+            let mut tick = |f: f64| progress(0.8 * (base + share * f));
+            let parsed = import::parse_file(file, i as u16, options.flow, &mut strings, &mut tick)?;
+            recs.extend(parsed.recs);
+            done += sizes[i];
+        }
+        let parse_seconds = start.elapsed().as_secs_f64();
+        let rows = recs.len() as u64;
+        recs.sort_unstable_by_key(Rec::key);
+        // The same dimensions twice in one period and flow would be counted twice.
+        if let Some(w) = recs.windows(2).find(|w| w[0].key() == w[1].key()) {
+            let (a, b) = (&w[0], &w[1]);
+            let (a, b) = if (a.file, a.row) < (b.file, b.row) {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            return Err(TradeError::Input {
+                at: crate::error::Location {
+                    file: file_name(files, b.file),
+                    row: b.row as usize,
+                    column: String::new(),
+                },
+                message: format!(
+                    "duplicated row: same period, flow and codes as {}, row {}",
+                    file_name(files, a.file).display(),
+                    a.row
+                ),
+            });
+        }
+        self.warn_unknown_codes(&recs, &mut warnings);
+        let mut parts = Vec::new();
+        let mut rest = recs.as_slice();
+        while let Some(first) = rest.first() {
+            let n = rest
+                .iter()
+                .position(|r| (r.period, r.flow) != (first.period, first.flow))
+                .unwrap_or(rest.len());
+            let (chunk, tail) = rest.split_at(n);
+            let mut sources: Vec<String> = chunk
+                .iter()
+                .map(|r| r.file)
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .map(|i| {
+                    file_name(files, i)
+                        .file_name()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
+                .collect();
+            sources.sort();
+            parts.push((
+                Part {
+                    period: first.period,
+                    flow: first.flow,
+                    recs: chunk.to_vec(),
+                },
+                sources,
+            ));
+            rest = tail;
+        }
+        drop(recs);
+        let written: Vec<(Period, Flow, u64)> = parts
+            .iter()
+            .map(|(p, _)| (p.period, p.flow, p.recs.len() as u64))
+            .collect();
+        let before: HashSet<(Period, Flow)> = self
+            .manifest
+            .partitions
+            .iter()
+            .map(|p| (p.period, p.flow))
+            .collect();
+        let replaced = written
+            .iter()
+            .filter(|(p, f, _)| before.contains(&(*p, *f)))
+            .count();
+        let n_parts = parts.len().max(1) as f64;
+        let mut k = 0usize;
+        let mut iter = parts.into_iter().map(|(p, s)| Ok((p, s)));
+        self.commit(
+            &mut iter,
+            &strings,
+            false,
+            options.fail_after_files,
+            &mut |_| {
+                k += 1;
+                progress(0.8 + 0.2 * k as f64 / n_parts)
+            },
+        )?;
+        let total_seconds = start.elapsed().as_secs_f64();
+        Ok(ImportReport {
+            files: files.len(),
+            rows,
+            partitions: written,
+            replaced,
+            warnings,
+            parse_seconds,
+            total_seconds,
+            rows_per_second: rows as f64 / total_seconds.max(1e-9),
+        })
+    }
+
+    fn warn_unknown_codes(&self, recs: &[Rec], warnings: &mut Vec<String>) {
+        let l = crate::lookup::Lookups::get();
+        let mut partners = std::collections::BTreeSet::new();
+        let mut modes = std::collections::BTreeSet::new();
+        for r in recs {
+            if let Some(p) = record::partner_str(r.partner)
+                && !l.countries.contains_key(&p)
+            {
+                partners.insert(p);
+            }
+            if let Some(m) = record::mode_str(r.mode)
+                && !l.modes.contains_key(&m)
+            {
+                modes.insert(m);
+            }
+        }
+        if !partners.is_empty() {
+            warnings.push(format!(
+                "partner codes not in the country table (kept, shown by code): {}",
+                partners.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if !modes.is_empty() {
+            warnings.push(format!(
+                "trade mode codes not in the trade-mode table (kept, shown by code): {}",
+                modes.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+
+    /// Writes parts (each one period and flow, records sorted), merges the aggregates and
+    /// commits by replacing the manifest. On error nothing the readers see has changed.
+    pub(crate) fn commit(
+        &mut self,
+        parts: &mut dyn Iterator<Item = Result<(Part, Vec<String>)>>,
+        strings: &Interner,
+        synthetic: bool,
+        fail_after_files: Option<usize>,
+        progress: &mut dyn FnMut(usize) -> bool,
+    ) -> Result<()> {
+        let generation = self.manifest.generation + 1;
+        for sub in ["records", "aggregates", "reference"] {
+            let d = self.dir.join(sub);
+            std::fs::create_dir_all(&d).map_err(io(&d))?;
+        }
+        self.remove_unlisted();
+        let mut created: Vec<PathBuf> = Vec::new();
+        let result = self.write_generation(
+            generation,
+            parts,
+            strings,
+            synthetic,
+            fail_after_files,
+            progress,
+            &mut created,
+        );
+        match result {
+            Ok((manifest, aggs)) => {
+                let old = std::mem::replace(&mut self.manifest, manifest);
+                self.aggs = aggs;
+                // Readers now see the new generation; the old files can go.
+                let keep: HashSet<&str> = self.listed_files().collect();
+                for f in old
+                    .partitions
+                    .iter()
+                    .map(|p| p.file.as_str())
+                    .chain(old.aggregates.values().map(String::as_str))
+                    .chain(old.reference.as_deref())
+                {
+                    if !keep.contains(f) {
+                        let _ = std::fs::remove_file(self.dir.join(f));
+                    }
+                }
+                self.ctx = self.build_context()?;
+                Ok(())
+            }
+            Err(e) => {
+                if fail_after_files.is_none() {
+                    for f in created {
+                        let _ = std::fs::remove_file(f);
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_generation(
+        &self,
+        generation: u64,
+        parts: &mut dyn Iterator<Item = Result<(Part, Vec<String>)>>,
+        strings: &Interner,
+        synthetic: bool,
+        fail_after_files: Option<usize>,
+        progress: &mut dyn FnMut(usize) -> bool,
+        created: &mut Vec<PathBuf>,
+    ) -> Result<(Manifest, Vec<Vec<AggRow>>)> {
+        let mut new_entries: Vec<PartitionEntry> = Vec::new();
+        let mut new_aggs: Vec<Vec<AggRow>> = vec![Vec::new(); DIMS.len()];
+        let mut n = 0usize;
+        for part in parts {
+            let (part, sources) = part?;
+            let batch = record::to_batch(&part.recs, strings)?;
+            let rel = format!(
+                "records/{}-{}-g{generation}.parquet",
+                part.period,
+                part.flow.as_str()
+            );
+            let path = self.dir.join(&rel);
+            created.push(path.clone());
+            write_parquet(&path, &batch)?;
+            n += 1;
+            if fail_after_files == Some(n) {
+                return Err(TradeError::Io {
+                    path,
+                    source: std::io::Error::other("simulated failure after writing part"),
+                });
+            }
+            for (i, rows) in agg::aggregate(&part.recs, strings).into_iter().enumerate() {
+                new_aggs[i].extend(rows);
+            }
+            new_entries.push(PartitionEntry {
+                period: part.period,
+                flow: part.flow,
+                file: rel,
+                rows: part.recs.len() as u64,
+                value_cny: part
+                    .recs
+                    .iter()
+                    .filter(|r| !r.cny.is_nan())
+                    .map(|r| r.cny)
+                    .sum(),
+                sources,
+                imported_at: now_secs(),
+            });
+            if !progress(n) {
+                return Err(TradeError::Cancelled);
+            }
+        }
+        let replaced: HashSet<(Period, Flow)> =
+            new_entries.iter().map(|p| (p.period, p.flow)).collect();
+        let mut manifest = self.manifest.clone();
+        manifest.generation = generation;
+        // A store is synthetic if what it holds after this write is all synthetic.
+        let kept: Vec<PartitionEntry> = manifest
+            .partitions
+            .into_iter()
+            .filter(|p| !replaced.contains(&(p.period, p.flow)))
+            .collect();
+        manifest.synthetic = synthetic && (kept.is_empty() || self.manifest.synthetic);
+        manifest.partitions = kept;
+        manifest.partitions.extend(new_entries);
+        manifest.partitions.sort_by_key(|p| (p.period, p.flow));
+        let mut aggs = Vec::with_capacity(DIMS.len());
+        manifest.aggregates.clear();
+        for (i, dim) in DIMS.iter().enumerate() {
+            let mut rows: Vec<AggRow> = self.aggs[i]
+                .iter()
+                .filter(|r| {
+                    !replaced.contains(&(
+                        Period {
+                            year: r.year,
+                            month: r.month,
+                        },
+                        r.flow,
+                    ))
+                })
+                .cloned()
+                .collect();
+            rows.append(&mut new_aggs[i]);
+            rows.sort_by(|a, b| {
+                (a.year, a.month, a.flow, &a.key, &a.unit)
+                    .cmp(&(b.year, b.month, b.flow, &b.key, &b.unit))
+            });
+            let rel = format!("aggregates/{dim}-g{generation}.parquet");
+            let path = self.dir.join(&rel);
+            created.push(path.clone());
+            write_parquet(&path, &agg::to_batch(&rows)?)?;
+            manifest.aggregates.insert(dim.to_string(), rel);
+            aggs.push(rows);
+        }
+        self.write_manifest(&manifest)?;
+        Ok((manifest, aggs))
+    }
+
+    fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
+        let path = self.dir.join(MANIFEST);
+        let tmp = self.dir.join("manifest.json.tmp");
+        let bytes =
+            serde_json::to_vec_pretty(manifest).map_err(|e| TradeError::Corrupt(e.to_string()))?;
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+            f.write_all(&bytes).map_err(io(&tmp))?;
+            f.sync_all().map_err(io(&tmp))?;
+        }
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        sync_dir(&self.dir);
+        Ok(())
+    }
+
+    fn listed_files(&self) -> impl Iterator<Item = &str> {
+        self.manifest
+            .partitions
+            .iter()
+            .map(|p| p.file.as_str())
+            .chain(self.manifest.aggregates.values().map(String::as_str))
+            .chain(self.manifest.reference.as_deref())
+    }
+
+    /// Removes what an interrupted write left behind: files the manifest does not list.
+    fn remove_unlisted(&self) {
+        let keep: HashSet<String> = self.listed_files().map(str::to_string).collect();
+        for sub in ["records", "aggregates", "reference"] {
+            let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let rel = format!("{sub}/{}", e.file_name().to_string_lossy());
+                if !keep.contains(&rel) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        let _ = std::fs::remove_file(self.dir.join("manifest.json.tmp"));
+    }
+
+    /// Imports the national reference table for RCA: CSV with `year,chapter,value,source`
+    /// (national exports by HS chapter, any one currency).
+    pub fn import_reference(&mut self, file: &Path) -> Result<usize> {
+        let bytes = std::fs::read(file).map_err(io(file))?;
+        let text = import::decode(file, &bytes)?;
+        let n = crate::analytics::parse_reference(file, &text)?.len();
+        self.write_reference(&text, false)?;
+        Ok(n)
+    }
+
+    pub(crate) fn write_reference(&mut self, text: &str, _synthetic: bool) -> Result<()> {
+        let generation = self.manifest.generation + 1;
+        let d = self.dir.join("reference");
+        std::fs::create_dir_all(&d).map_err(io(&d))?;
+        let rel = format!("reference/national-g{generation}.csv");
+        let path = self.dir.join(&rel);
+        let tmp = path.with_extension("csv.tmp");
+        std::fs::write(&tmp, text).map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        let mut manifest = self.manifest.clone();
+        let old = manifest.reference.replace(rel);
+        manifest.generation = generation;
+        self.write_manifest(&manifest)?;
+        self.manifest = manifest;
+        if let Some(old) = old {
+            let _ = std::fs::remove_file(self.dir.join(old));
+        }
+        self.ctx = self.build_context()?;
+        Ok(())
+    }
+
+    pub(crate) fn reference_text(&self) -> Result<Option<String>> {
+        match &self.manifest.reference {
+            None => Ok(None),
+            Some(r) => {
+                let p = self.dir.join(r);
+                Ok(Some(std::fs::read_to_string(&p).map_err(io(&p))?))
+            }
+        }
+    }
+
+    /// Runs an analyst's query. Only reading is allowed: DDL, DML (INSERT, COPY ... TO) and
+    /// statements (SET, ...) are refused before anything runs. At most `max_rows` rows return.
+    pub async fn sql(&self, query: &str, max_rows: usize) -> Result<SqlResult> {
+        let options = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        let df = self
+            .ctx
+            .sql_with_options(query, options)
+            .await
+            .map_err(|e| match e {
+                datafusion::error::DataFusionError::Plan(m)
+                    if m.contains("not supported") || m.contains("not allowed") =>
+                {
+                    TradeError::Refused(m)
+                }
+                other => TradeError::Refused(other.to_string()),
+            })?;
+        let df = df.limit(0, Some(max_rows))?;
+        let schema = df.schema().as_arrow().clone();
+        let batches = df.collect().await?;
+        let columns = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let mut rows = Vec::new();
+        for b in &batches {
+            for i in 0..b.num_rows() {
+                let mut row = Vec::with_capacity(b.num_columns());
+                for c in b.columns() {
+                    row.push(crate::analytics::json_value(c, i));
+                }
+                rows.push(row);
+            }
+        }
+        Ok(SqlResult {
+            columns,
+            rows,
+            synthetic: self.synthetic(),
+        })
+    }
+}
+
+/// Rows of an analyst's query.
+#[derive(Debug, Clone, Serialize)]
+pub struct SqlResult {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<serde_json::Value>>,
+    pub synthetic: bool,
+}
+
+/// A CSV text as an all-text in-memory table (lookup and reference tables for analysts).
+fn csv_table(text: &str) -> Result<MemTable> {
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| TradeError::Corrupt(e.to_string()))?
+        .clone();
+    let mut cols: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
+    for r in rdr.records() {
+        let r = r.map_err(|e| TradeError::Corrupt(e.to_string()))?;
+        for (i, c) in cols.iter_mut().enumerate() {
+            c.push(r.get(i).unwrap_or("").to_string());
+        }
+    }
+    let schema = Arc::new(Schema::new(
+        headers
+            .iter()
+            .map(|h| Field::new(h, DataType::Utf8, false))
+            .collect::<Vec<_>>(),
+    ));
+    let arrays: Vec<ArrayRef> = cols
+        .into_iter()
+        .map(|c| Arc::new(StringArray::from(c)) as ArrayRef)
+        .collect();
+    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
+    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
+}
