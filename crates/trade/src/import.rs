@@ -399,7 +399,10 @@ pub(crate) fn decode<'b>(file: &Path, bytes: &'b [u8]) -> Result<Cow<'b, str>> {
         // Find the first undecodable line for the message.
         let line = body
             .split(|&b| b == b'\n')
-            .position(|l| encoding_rs::GB18030.decode_without_bom_handling(l).1)
+            .position(|l| {
+                std::str::from_utf8(l).is_err()
+                    && encoding_rs::GB18030.decode_without_bom_handling(l).1
+            })
             .map(|p| p + 1)
             .unwrap_or(0);
         return Err(bad(format!(
