@@ -239,7 +239,7 @@ async fn an_import_killed_half_way_leaves_the_store_as_before() {
     };
     let e = c
         .store
-        .import_files(&[f.clone()], &options, &mut no_progress())
+        .import_files(std::slice::from_ref(&f), &options, &mut no_progress())
         .unwrap_err();
     assert!(e.to_string().contains("simulated failure"), "{e}");
     // What readers see is unchanged: the manifest, and the figures, in this process and after

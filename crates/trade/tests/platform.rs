@@ -34,7 +34,11 @@ async fn gbk_platform_download_with_flow_option() {
     let mut store = TradeStore::open(dir.path()).unwrap();
     // Without a flow column, the flow must be given.
     let e = store
-        .import_files(&[f.clone()], &ImportOptions::default(), &mut no_progress())
+        .import_files(
+            std::slice::from_ref(&f),
+            &ImportOptions::default(),
+            &mut no_progress(),
+        )
         .unwrap_err();
     assert!(e.to_string().contains("--flow"), "{e}");
     let r = store
