@@ -35,6 +35,13 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Backup { file } => backup(&dir, &file).await,
             Command::Restore { file } => restore(&dir, &file).await,
             Command::Check => check(&dir).await,
+            Command::Import { command } => crate::trade::import(&dir, command),
+            Command::Trade { command } => crate::trade::trade(&dir, command).await,
+            Command::Sql {
+                query,
+                format,
+                max_rows,
+            } => crate::trade::sql(&dir, &query, format, max_rows).await,
             Command::Version => {
                 println!("kaifang {}", env!("CARGO_PKG_VERSION"));
                 println!(

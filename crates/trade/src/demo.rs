@@ -362,7 +362,20 @@ pub fn generate(
             )
         })
         .collect();
-    let season_sum: f64 = SEASON.iter().sum();
+    // Month weights per year and flow: the seasonal pattern with some noise, normalised so
+    // that every year adds up to its calibrated total exactly.
+    let mut weights: HashMap<(i32, Flow), [f64; 12]> = HashMap::new();
+    for (year, ..) in YEARS {
+        for flow in Flow::ALL {
+            let mut w = [0.0; 12];
+            for (m, x) in w.iter_mut().enumerate() {
+                *x = SEASON[m] * (1.0 + 0.06 * rng.normal()).max(0.5);
+            }
+            let sum: f64 = w.iter().sum();
+            w.iter_mut().for_each(|x| *x /= sum);
+            weights.insert((year, flow), w);
+        }
+    }
     let per_part = (options.rows as f64 / (YEARS.len() * 24) as f64).max(1.0);
     let total_parts = YEARS.len() * 24;
     let mut periods = Vec::new();
@@ -383,7 +396,7 @@ pub fn generate(
         } else {
             1.0 - export_share
         };
-        let target = total_bn * 1e9 * flow_share * SEASON[month as usize - 1] / season_sum;
+        let target = total_bn * 1e9 * flow_share * weights[&(year, flow)][month as usize - 1];
         let active: Vec<&Enterprise> = ents
             .iter()
             .filter(|e| e.from_year <= year && year <= e.to_year)
@@ -399,7 +412,11 @@ pub fn generate(
         let n = (per_part * SEASON[month as usize - 1]).round() as usize;
         let mut merged: HashMap<(usize, usize, usize, usize), (f64, f64)> =
             HashMap::with_capacity(n);
-        for _ in 0..n {
+        // Draw until there are n distinct records (repeated keys are summed), with a bound in
+        // case the combinations run out.
+        let mut attempts = 0usize;
+        while merged.len() < n && attempts < n * 20 {
+            attempts += 1;
             let e = pick_ent.pick(rng_ref);
             let p = if rng_ref.unit() < 0.5 {
                 active[e].product
