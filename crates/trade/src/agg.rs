@@ -5,7 +5,7 @@
 //! dimension's table but counted in `total`.
 
 use crate::codes::Flow;
-use crate::record::{Interner, Rec, mode_str, partner_str, region_str};
+use crate::record::{Interner, Rec};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Float64Builder, Int32Builder, Int64Builder, RecordBatch,
     StringBuilder,
@@ -63,33 +63,31 @@ pub fn schema() -> SchemaRef {
     .clone()
 }
 
+/// A group key without allocation: a number (code) and a unit id, or a credit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum K {
+    Num(u32, u32),
+    Id([u8; 18]),
+}
+
+#[derive(Default)]
+struct Acc {
+    cny: f64,
+    usd: f64,
+    qty: f64,
+    rows: i64,
+    label: u32,
+}
+
 /// Aggregates of one period and flow, per dimension (indexed like [`DIMS`]).
 pub fn aggregate(recs: &[Rec], strings: &Interner) -> Vec<Vec<AggRow>> {
     let Some(first) = recs.first() else {
         return vec![Vec::new(); DIMS.len()];
     };
     let (period, flow) = (first.period, first.flow);
-    type Key = (String, Option<String>);
-    let mut maps: Vec<HashMap<Key, AggRow>> = vec![HashMap::new(); DIMS.len()];
-    let add = |m: &mut HashMap<Key, AggRow>,
-               key: String,
-               unit: Option<String>,
-               label: Option<&str>,
-               r: &Rec| {
-        let e = m
-            .entry((key.clone(), unit.clone()))
-            .or_insert_with(|| AggRow {
-                year: period.year,
-                month: period.month,
-                flow,
-                key,
-                unit,
-                label: label.map(str::to_string),
-                cny: 0.0,
-                usd: 0.0,
-                qty: 0.0,
-                rows: 0,
-            });
+    let mut maps: Vec<HashMap<K, Acc>> = (0..DIMS.len()).map(|_| HashMap::new()).collect();
+    fn add(m: &mut HashMap<K, Acc>, k: K, r: &Rec) {
+        let e = m.entry(k).or_default();
         if !r.cny.is_nan() {
             e.cny += r.cny;
         }
@@ -98,40 +96,76 @@ pub fn aggregate(recs: &[Rec], strings: &Interner) -> Vec<Vec<AggRow>> {
         }
         e.qty += r.qty1;
         e.rows += 1;
-    };
+        e.label = r.name;
+    }
+    let num = |b: &[u8]| b.iter().fold(0u32, |a, d| a * 10 + (d - b'0') as u32);
     for r in recs {
-        add(&mut maps[0], String::new(), None, None, r);
-        if let Some(p) = partner_str(r.partner) {
-            add(&mut maps[1], p, None, None, r);
+        add(&mut maps[0], K::Num(0, 0), r);
+        if r.partner != 0 {
+            add(&mut maps[1], K::Num(r.partner as u32, 0), r);
         }
-        if let Some(c) = r.code() {
-            add(&mut maps[2], c[..2].to_string(), None, None, r);
-            if c.len() >= 6 {
-                add(
-                    &mut maps[7],
-                    c[..6].to_string(),
-                    strings.get(r.unit1).map(str::to_string),
-                    None,
-                    r,
-                );
+        if r.code_len >= 2 {
+            add(&mut maps[2], K::Num(num(&r.code[..2]), 0), r);
+            if r.code_len >= 6 {
+                add(&mut maps[7], K::Num(num(&r.code[..6]), r.unit1), r);
             }
         }
-        if let Some(m) = mode_str(r.mode) {
-            add(&mut maps[3], m, None, None, r);
+        if r.mode != crate::record::NO_MODE {
+            add(&mut maps[3], K::Num(r.mode as u32, 0), r);
         }
-        if let Some(code) = region_str(r.region) {
-            add(&mut maps[4], crate::codes::city_of(&code), None, None, r);
+        if r.region != 0 {
+            add(&mut maps[4], K::Num(r.region / 100 * 100, 0), r);
         }
         if let Some(o) = r.ownership {
-            add(&mut maps[5], o.as_str().to_string(), None, None, r);
+            add(&mut maps[5], K::Num(o as u32, 0), r);
         }
-        if let Some(u) = r.uscc.as_ref().and_then(|u| std::str::from_utf8(u).ok()) {
-            add(&mut maps[6], u.to_string(), None, strings.get(r.name), r);
+        if let Some(u) = r.uscc {
+            add(&mut maps[6], K::Id(u), r);
         }
     }
     maps.into_iter()
-        .map(|m| {
-            let mut v: Vec<AggRow> = m.into_values().collect();
+        .enumerate()
+        .map(|(dim, m)| {
+            let mut v: Vec<AggRow> = m
+                .into_iter()
+                .map(|(k, a)| {
+                    let (key, unit) = match (dim, k) {
+                        (0, _) => (String::new(), None),
+                        (1, K::Num(n, _)) => (format!("{n:03}"), None),
+                        (2, K::Num(n, _)) => (format!("{n:02}"), None),
+                        (3, K::Num(n, _)) => (format!("{n:04}"), None),
+                        (4, K::Num(n, _)) => (format!("{n:06}"), None),
+                        (5, K::Num(n, _)) => (
+                            crate::codes::Ownership::ALL
+                                .get(n as usize)
+                                .map(|o| o.as_str().to_string())
+                                .unwrap_or_default(),
+                            None,
+                        ),
+                        (7, K::Num(n, u)) => {
+                            (format!("{n:06}"), strings.get(u).map(str::to_string))
+                        }
+                        (_, K::Id(b)) => (String::from_utf8_lossy(&b).into_owned(), None),
+                        (_, K::Num(n, _)) => (n.to_string(), None),
+                    };
+                    AggRow {
+                        year: period.year,
+                        month: period.month,
+                        flow,
+                        key,
+                        unit,
+                        label: if dim == 6 {
+                            strings.get(a.label).map(str::to_string)
+                        } else {
+                            None
+                        },
+                        cny: a.cny,
+                        usd: a.usd,
+                        qty: a.qty,
+                        rows: a.rows,
+                    }
+                })
+                .collect();
             v.sort_by(|a, b| (&a.key, &a.unit).cmp(&(&b.key, &b.unit)));
             v
         })

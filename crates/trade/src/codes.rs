@@ -262,8 +262,19 @@ pub fn parse_amount(s: &str) -> Result<Option<f64>, String> {
         return Ok(None);
     }
     let v: f64 = if s.contains(',') {
-        let cleaned: String = s.chars().filter(|&c| c != ',').collect();
-        cleaned.parse()
+        // Thousands separators: copy the rest to a stack buffer rather than allocate.
+        let mut buf = [0u8; 64];
+        let mut n = 0;
+        for &b in s.as_bytes().iter().filter(|&&b| b != b',') {
+            if n == buf.len() {
+                return Err(format!("{s:?} is not a number"));
+            }
+            buf[n] = b;
+            n += 1;
+        }
+        std::str::from_utf8(&buf[..n])
+            .map_err(|_| format!("{s:?} is not a number"))?
+            .parse()
     } else {
         s.parse()
     }

@@ -107,10 +107,6 @@ pub fn mode_str(m: u16) -> Option<String> {
     (m != NO_MODE).then(|| format!("{m:04}"))
 }
 
-pub fn region_str(r: u32) -> Option<String> {
-    (r != 0).then(|| format!("{r:06}"))
-}
-
 /// The schema of `records` Parquet files, one file per period and flow.
 pub fn records_schema() -> SchemaRef {
     static S: OnceLock<SchemaRef> = OnceLock::new();
@@ -175,12 +171,27 @@ pub fn to_batch(recs: &[Rec], strings: &Interner) -> crate::Result<RecordBatch> 
     let mut unit2 = StringBuilder::new();
     let mut cny = Float64Builder::with_capacity(n);
     let mut usd = Float64Builder::with_capacity(n);
-    let mut buf = String::new();
+    // Per-code lookups resolved once, not per row.
+    let iso: Vec<Option<&str>> = (0..1000u16)
+        .map(|p| {
+            lookups
+                .countries
+                .get(&format!("{p:03}"))
+                .map(|c| c.iso2.as_str())
+                .filter(|s| !s.is_empty())
+        })
+        .collect();
+    let sections: Vec<i32> = (0..100u32)
+        .map(|c| lookups.section_of(&format!("{c:02}")) as i32)
+        .collect();
+    let mut period_key = String::new();
+    let mut last_period = None;
     for r in recs {
-        buf.clear();
-        use std::fmt::Write;
-        let _ = write!(buf, "{}", r.period);
-        period.append_value(&buf);
+        if last_period != Some(r.period) {
+            period_key = r.period.key();
+            last_period = Some(r.period);
+        }
+        period.append_value(&period_key);
         year.append_value(r.period.year);
         month.append_value(r.period.month as i32);
         flow.append_value(r.flow.as_str());
@@ -189,7 +200,8 @@ pub fn to_batch(recs: &[Rec], strings: &Interner) -> crate::Result<RecordBatch> 
                 commodity.append_value(c);
                 hs6.append_option((c.len() >= 6).then(|| &c[..6]));
                 chapter.append_value(&c[..2]);
-                section.append_value(lookups.section_of(&c[..2]) as i32);
+                let ch = c[..2].parse::<usize>().unwrap_or(0);
+                section.append_value(sections.get(ch).copied().unwrap_or(0));
             }
             None => {
                 commodity.append_null();
@@ -198,32 +210,24 @@ pub fn to_batch(recs: &[Rec], strings: &Interner) -> crate::Result<RecordBatch> 
                 section.append_null();
             }
         }
-        match partner_str(r.partner) {
-            Some(p) => {
-                iso2.append_option(
-                    lookups
-                        .countries
-                        .get(&p)
-                        .map(|c| c.iso2.as_str())
-                        .filter(|s| !s.is_empty()),
-                );
-                partner.append_value(p);
-            }
-            None => {
-                partner.append_null();
-                iso2.append_null();
-            }
+        if r.partner != 0 {
+            partner.append_value(digits::<3>(r.partner as u32).as_str());
+            iso2.append_option(iso.get(r.partner as usize).copied().flatten());
+        } else {
+            partner.append_null();
+            iso2.append_null();
         }
-        mode.append_option(mode_str(r.mode));
-        match region_str(r.region) {
-            Some(code) => {
-                city.append_value(crate::codes::city_of(&code));
-                region.append_value(code);
-            }
-            None => {
-                region.append_null();
-                city.append_null();
-            }
+        if r.mode != NO_MODE {
+            mode.append_value(digits::<4>(r.mode as u32).as_str());
+        } else {
+            mode.append_null();
+        }
+        if r.region != 0 {
+            region.append_value(digits::<6>(r.region).as_str());
+            city.append_value(digits::<6>(r.region / 100 * 100).as_str());
+        } else {
+            region.append_null();
+            city.append_null();
         }
         uscc.append_option(r.uscc.as_ref().and_then(|u| std::str::from_utf8(u).ok()));
         ent.append_option(strings.get(r.name));
@@ -260,4 +264,22 @@ pub fn to_batch(recs: &[Rec], strings: &Interner) -> crate::Result<RecordBatch> 
         Arc::new(usd.finish()),
     ];
     Ok(RecordBatch::try_new(records_schema(), cols)?)
+}
+
+/// A number as exactly N zero-padded decimal digits, without allocating.
+pub(crate) struct Digits<const N: usize>([u8; N]);
+
+impl<const N: usize> Digits<N> {
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+pub(crate) fn digits<const N: usize>(mut v: u32) -> Digits<N> {
+    let mut b = [b'0'; N];
+    for d in b.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    Digits(b)
 }
