@@ -234,9 +234,22 @@ impl TradeStore {
                 .with_schema(schema);
             ctx.register_table("records", Arc::new(ListingTable::try_new(config)?))?;
         }
+        // Aggregates in memory, cut into batches spread over as many partitions as the
+        // engine runs threads, so that a scan uses every core.
+        let threads = ctx.state().config().target_partitions().max(1);
         for (i, dim) in DIMS.iter().enumerate() {
             let batch = agg::to_batch(&self.aggs[i])?;
-            let t = MemTable::try_new(agg::schema(), vec![vec![batch]])?;
+            let mut partitions = vec![Vec::new(); threads];
+            let step = 32 * 1024;
+            let mut offset = 0;
+            let mut k = 0;
+            while offset < batch.num_rows() {
+                let len = step.min(batch.num_rows() - offset);
+                partitions[k % threads].push(batch.slice(offset, len));
+                offset += len;
+                k += 1;
+            }
+            let t = MemTable::try_new(agg::schema(), partitions)?;
             ctx.register_table(format!("agg_{dim}"), Arc::new(t))?;
         }
         for (name, text) in crate::lookup::TABLES {
