@@ -131,6 +131,14 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
     Ok(())
 }
 
+fn part_file(part: &Part, generation: u64) -> String {
+    format!(
+        "records/{}-{}-g{generation}.parquet",
+        part.period,
+        part.flow.as_str()
+    )
+}
+
 fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
     let file = std::fs::File::open(path).map_err(io(path))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)?
@@ -486,29 +494,31 @@ impl TradeStore {
     ) -> Result<(Manifest, Vec<Vec<AggRow>>)> {
         let mut new_entries: Vec<PartitionEntry> = Vec::new();
         let mut new_aggs: Vec<Vec<AggRow>> = vec![Vec::new(); DIMS.len()];
-        let mut n = 0usize;
-        for part in parts {
-            let (part, sources) = part?;
+        // Parts are produced in order (parsing, or the demo's deterministic generator) and
+        // written by worker threads meanwhile: building columns, compressing and aggregating
+        // a part is independent of the others.
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4);
+        let written = std::sync::atomic::AtomicUsize::new(0);
+        let dir = &self.dir;
+        type Done = Result<(PartitionEntry, Vec<Vec<AggRow>>)>;
+        let write_one = |part: Part, sources: Vec<String>| -> Done {
             let batch = record::to_batch(&part.recs, strings)?;
-            let rel = format!(
-                "records/{}-{}-g{generation}.parquet",
-                part.period,
-                part.flow.as_str()
-            );
-            let path = self.dir.join(&rel);
-            created.push(path.clone());
+            let rel = part_file(&part, generation);
+            let path = dir.join(&rel);
             write_parquet(&path, &batch)?;
-            n += 1;
-            if fail_after_files == Some(n) {
+            drop(batch);
+            let n = written.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            if fail_after_files.is_some_and(|k| n >= k) {
                 return Err(TradeError::Io {
                     path,
                     source: std::io::Error::other("simulated failure after writing part"),
                 });
             }
-            for (i, rows) in agg::aggregate(&part.recs, strings).into_iter().enumerate() {
-                new_aggs[i].extend(rows);
-            }
-            new_entries.push(PartitionEntry {
+            let aggs = agg::aggregate(&part.recs, strings);
+            let entry = PartitionEntry {
                 period: part.period,
                 flow: part.flow,
                 file: rel,
@@ -521,11 +531,62 @@ impl TradeStore {
                     .sum(),
                 sources,
                 imported_at: now_secs(),
-            });
-            if !progress(n) {
-                return Err(TradeError::Cancelled);
+            };
+            Ok((entry, aggs))
+        };
+        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(Part, Vec<String>)>(workers);
+        let job_rx = std::sync::Mutex::new(job_rx);
+        std::thread::scope(|scope| -> Result<()> {
+            // Owned here, so that any early return closes the queue and the workers stop.
+            let job_tx = job_tx;
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
+            for _ in 0..workers {
+                let done_tx = done_tx.clone();
+                let job_rx = &job_rx;
+                let write_one = &write_one;
+                scope.spawn(move || {
+                    loop {
+                        let job = match job_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((part, sources)) = job else { return };
+                        if done_tx.send(write_one(part, sources)).is_err() {
+                            return;
+                        }
+                    }
+                });
             }
-        }
+            drop(done_tx);
+            let mut n = 0usize;
+            let mut take = |d: Done, n: &mut usize| -> Result<()> {
+                let (entry, aggs) = d?;
+                for (i, rows) in aggs.into_iter().enumerate() {
+                    new_aggs[i].extend(rows);
+                }
+                new_entries.push(entry);
+                *n += 1;
+                if !progress(*n) {
+                    return Err(TradeError::Cancelled);
+                }
+                Ok(())
+            };
+            for part in parts {
+                let (part, sources) = part?;
+                created.push(dir.join(part_file(&part, generation)));
+                if job_tx.send((part, sources)).is_err() {
+                    break;
+                }
+                while let Ok(d) = done_rx.try_recv() {
+                    take(d, &mut n)?;
+                }
+            }
+            drop(job_tx);
+            for d in done_rx {
+                take(d, &mut n)?;
+            }
+            Ok(())
+        })?;
         let replaced: HashSet<(Period, Flow)> =
             new_entries.iter().map(|p| (p.period, p.flow)).collect();
         let mut manifest = self.manifest.clone();
