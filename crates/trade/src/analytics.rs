@@ -205,23 +205,37 @@ pub fn json_value(c: &ArrayRef, i: usize) -> serde_json::Value {
     }
 }
 
-/// key → (current, previous) summed over the filter's window, from one aggregate table.
+/// key → (label, current, previous) summed over the filter's window, from one aggregate
+/// table. Built as a DataFusion plan over just the months asked about.
 async fn cur_prev(
     store: &TradeStore,
     table: &str,
     f: &Filter,
 ) -> Result<Vec<(String, String, f64, f64)>> {
-    let sql = format!(
-        "SELECT key, MAX(label) AS label, \
-         SUM(CASE WHEN year = {y} THEN value_cny ELSE 0 END) AS cur, \
-         SUM(CASE WHEN year = {p} THEN value_cny ELSE 0 END) AS prev \
-         FROM {table} WHERE {w} GROUP BY key",
-        y = f.year,
-        p = f.year - 1,
-        w = f.window()
-    );
+    use datafusion::functions_aggregate::expr_fn::{max, sum};
+    use datafusion::prelude::{col, lit, when};
+    let dim = table.trim_start_matches("agg_");
+    let from = if f.cumulative { 1 } else { f.month };
+    let t = store.agg_table(dim, &[f.year - 1, f.year], from, f.month)?;
+    let mut df = store.context().read_table(std::sync::Arc::new(t))?;
+    if let Some(flow) = f.flow {
+        df = df.filter(col("flow").eq(lit(flow.as_str())))?;
+    }
+    let year_sum = |y: i32| -> Result<datafusion::prelude::Expr> {
+        Ok(sum(
+            when(col("year").eq(lit(y)), col("value_cny")).otherwise(lit(0.0))?
+        ))
+    };
+    let df = df.aggregate(
+        vec![col("key")],
+        vec![
+            max(col("label")).alias("label"),
+            year_sum(f.year)?.alias("cur"),
+            year_sum(f.year - 1)?.alias("prev"),
+        ],
+    )?;
     let mut out = Vec::new();
-    for b in query(store, &sql).await? {
+    for b in df.collect().await? {
         let (k, l, c, p) = (b.column(0), b.column(1), b.column(2), b.column(3));
         for i in 0..b.num_rows() {
             out.push((str_at(k, i), str_at(l, i), f64_at(c, i), f64_at(p, i)));

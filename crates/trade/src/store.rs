@@ -97,6 +97,8 @@ pub struct TradeStore {
     dir: PathBuf,
     manifest: Manifest,
     aggs: Vec<Vec<AggRow>>,
+    /// The aggregates as Arrow, one batch per dimension, sorted like `aggs`.
+    agg_batches: Vec<RecordBatch>,
     ctx: SessionContext,
 }
 
@@ -187,9 +189,10 @@ impl TradeStore {
             dir,
             manifest,
             aggs,
+            agg_batches: Vec::new(),
             ctx: SessionContext::new(),
         };
-        store.ctx = store.build_context()?;
+        store.rebuild()?;
         Ok(store)
     }
 
@@ -219,6 +222,50 @@ impl TradeStore {
         &self.ctx
     }
 
+    fn rebuild(&mut self) -> Result<()> {
+        self.agg_batches = self
+            .aggs
+            .iter()
+            .map(|rows| agg::to_batch(rows))
+            .collect::<Result<_>>()?;
+        self.ctx = self.build_context()?;
+        Ok(())
+    }
+
+    /// An aggregate table restricted to January–`to_month` (or `month` alone) of `years`, as
+    /// zero-copy slices of the sorted in-memory batch, spread over the engine's partitions:
+    /// a dashboard query reads only the months it asks about.
+    pub(crate) fn agg_table(
+        &self,
+        dim: &str,
+        years: &[i32],
+        from_month: u32,
+        to_month: u32,
+    ) -> Result<MemTable> {
+        let i = DIMS
+            .iter()
+            .position(|d| *d == dim)
+            .ok_or_else(|| TradeError::Argument(format!("no aggregate {dim}")))?;
+        let rows = &self.aggs[i];
+        let batch = &self.agg_batches[i];
+        let threads = self.ctx.state().config().target_partitions().max(1);
+        let mut partitions = vec![Vec::new(); threads];
+        let mut k = 0;
+        for &y in years {
+            let lo = rows.partition_point(|r| (r.year, r.month) < (y, from_month));
+            let hi = rows.partition_point(|r| (r.year, r.month) <= (y, to_month));
+            let step = ((hi.saturating_sub(lo)) / threads).max(16 * 1024);
+            let mut offset = lo;
+            while offset < hi {
+                let len = step.min(hi - offset);
+                partitions[k % threads].push(batch.slice(offset, len));
+                offset += len;
+                k += 1;
+            }
+        }
+        Ok(MemTable::try_new(agg::schema(), partitions)?)
+    }
+
     fn build_context(&self) -> Result<SessionContext> {
         let config = SessionConfig::new().with_information_schema(true);
         let ctx = SessionContext::new_with_config(config);
@@ -246,7 +293,7 @@ impl TradeStore {
         // engine runs threads, so that a scan uses every core.
         let threads = ctx.state().config().target_partitions().max(1);
         for (i, dim) in DIMS.iter().enumerate() {
-            let batch = agg::to_batch(&self.aggs[i])?;
+            let batch = self.agg_batches[i].clone();
             let mut partitions = vec![Vec::new(); threads];
             let step = 32 * 1024;
             let mut offset = 0;
@@ -467,7 +514,7 @@ impl TradeStore {
                         let _ = std::fs::remove_file(self.dir.join(f));
                     }
                 }
-                self.ctx = self.build_context()?;
+                self.rebuild()?;
                 Ok(())
             }
             Err(e) => {
@@ -702,7 +749,7 @@ impl TradeStore {
         if let Some(old) = old {
             let _ = std::fs::remove_file(self.dir.join(old));
         }
-        self.ctx = self.build_context()?;
+        self.rebuild()?;
         Ok(())
     }
 
