@@ -346,15 +346,53 @@ impl TradeStore {
         }
         let parse_seconds = start.elapsed().as_secs_f64();
         let rows = recs.len() as u64;
-        recs.sort_unstable_by_key(Rec::key);
-        // The same dimensions twice in one period and flow would be counted twice.
-        if let Some(w) = recs.windows(2).find(|w| w[0].key() == w[1].key()) {
-            let (a, b) = (&w[0], &w[1]);
-            let (a, b) = if (a.file, a.row) < (b.file, b.row) {
-                (a, b)
-            } else {
-                (b, a)
-            };
+        self.warn_unknown_codes(&recs, &mut warnings);
+        // Bucket by period and flow (one pass), then sort each bucket and look for duplicates
+        // on all cores: the buckets are independent.
+        let mut buckets: BTreeMap<(Period, Flow), Vec<Rec>> = BTreeMap::new();
+        for r in recs.drain(..) {
+            buckets.entry((r.period, r.flow)).or_default().push(r);
+        }
+        drop(recs);
+        let mut buckets: Vec<Vec<Rec>> = buckets.into_values().collect();
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4);
+        let per = buckets.len().div_ceil(threads).max(1);
+        let dups: Vec<(Rec, Rec)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = buckets
+                .chunks_mut(per)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        let mut found = Vec::new();
+                        for b in chunk.iter_mut() {
+                            b.sort_unstable_by_key(Rec::key);
+                            // The same dimensions twice in one period and flow would be
+                            // counted twice.
+                            found.extend(
+                                b.windows(2)
+                                    .filter(|w| w[0].key() == w[1].key())
+                                    .map(|w| {
+                                        if (w[0].file, w[0].row) < (w[1].file, w[1].row) {
+                                            (w[0], w[1])
+                                        } else {
+                                            (w[1], w[0])
+                                        }
+                                    }),
+                            );
+                        }
+                        found
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        // Report the duplicate that comes first in the files, whatever thread found it.
+        if let Some((a, b)) = dups.into_iter().min_by_key(|(_, b)| (b.file, b.row)) {
             return Err(TradeError::Input {
                 at: crate::error::Location {
                     file: file_name(files, b.file),
@@ -368,39 +406,32 @@ impl TradeStore {
                 ),
             });
         }
-        self.warn_unknown_codes(&recs, &mut warnings);
-        let mut parts = Vec::new();
-        let mut rest = recs.as_slice();
-        while let Some(first) = rest.first() {
-            let n = rest
-                .iter()
-                .position(|r| (r.period, r.flow) != (first.period, first.flow))
-                .unwrap_or(rest.len());
-            let (chunk, tail) = rest.split_at(n);
-            let mut sources: Vec<String> = chunk
-                .iter()
-                .map(|r| r.file)
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .map(|i| {
-                    file_name(files, i)
-                        .file_name()
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_default()
-                })
-                .collect();
-            sources.sort();
-            parts.push((
-                Part {
-                    period: first.period,
-                    flow: first.flow,
-                    recs: chunk.to_vec(),
-                },
-                sources,
-            ));
-            rest = tail;
-        }
-        drop(recs);
+        let parts: Vec<(Part, Vec<String>)> = buckets
+            .into_iter()
+            .map(|recs| {
+                let mut sources: Vec<String> = recs
+                    .iter()
+                    .map(|r| r.file)
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .map(|i| {
+                        file_name(files, i)
+                            .file_name()
+                            .map(|s| s.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                sources.sort();
+                (
+                    Part {
+                        period: recs[0].period,
+                        flow: recs[0].flow,
+                        recs,
+                    },
+                    sources,
+                )
+            })
+            .collect();
         let written: Vec<(Period, Flow, u64)> = parts
             .iter()
             .map(|(p, _)| (p.period, p.flow, p.recs.len() as u64))
