@@ -85,6 +85,7 @@ const HEADERS: &[(&str, Col)] = &[
 ];
 
 /// The parsed header of one file.
+#[derive(Clone)]
 struct Header {
     cols: Vec<Col>,
     names: Vec<String>,
@@ -449,26 +450,18 @@ pub(crate) fn parse_csv_bytes(
     tick: Tick<'_>,
 ) -> Result<Parsed> {
     let text = decode(file, bytes)?;
-    let total = text.len().max(1) as f64;
+    let text: &str = &text;
+    // Header: the first non-empty line.
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
-    let csv_err = |e: csv::Error| {
-        let row = e.position().map(|p| p.line() as usize).unwrap_or(0);
-        TradeError::Input {
-            at: Location {
-                file: file.to_path_buf(),
-                row,
-                column: String::new(),
-            },
-            message: format!("not readable as CSV: {e}"),
-        }
-    };
-    // Header: the first non-empty line.
     let header = loop {
-        if !rdr.read_record(&mut record).map_err(csv_err)? {
+        if !rdr
+            .read_record(&mut record)
+            .map_err(|e| csv_error(file, 0, e))?
+        {
             return Err(TradeError::File {
                 file: file.to_path_buf(),
                 message: "the file is empty".into(),
@@ -479,6 +472,167 @@ pub(crate) fn parse_csv_bytes(
             break Header::parse(file, &fields, flow.is_some())?;
         }
     };
+    let body_start = rdr.position().byte() as usize;
+    // Large files are cut at line ends (outside quotes) and the pieces parsed on all cores;
+    // rows keep their line numbers in the whole file.
+    let threads = if text.len() - body_start > (8 << 20) {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4)
+    } else {
+        1
+    };
+    let cuts = split_points(text, body_start, threads);
+    let pieces: Vec<(usize, &str)> = cuts
+        .windows(2)
+        .map(|w| (line_count(&text[..w[0]]), &text[w[0]..w[1]]))
+        .collect();
+    let (first, rest) = pieces.split_first().ok_or_else(|| TradeError::File {
+        file: file.to_path_buf(),
+        message: "no data rows".into(),
+    })?;
+    let results: Vec<Result<(Vec<Rec>, Interner)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = rest
+            .iter()
+            .map(|&(lines, piece)| {
+                let header = header.clone();
+                scope.spawn(move || {
+                    let mut own = Interner::new();
+                    let recs = parse_piece(
+                        file,
+                        file_index,
+                        piece,
+                        lines,
+                        header,
+                        flow,
+                        &mut own,
+                        &mut |_| true,
+                    )?;
+                    Ok((recs, own))
+                })
+            })
+            .collect();
+        let mut out = vec![
+            parse_piece(
+                file,
+                file_index,
+                first.1,
+                first.0,
+                header.clone(),
+                flow,
+                strings,
+                tick,
+            )
+            .map(|r| (r, Interner::new())),
+        ];
+        for h in handles {
+            out.push(h.join().unwrap_or_else(|_| {
+                Err(TradeError::File {
+                    file: file.to_path_buf(),
+                    message: "the reader failed".into(),
+                })
+            }));
+        }
+        out
+    });
+    // The first error in file order wins.
+    let mut recs = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
+        let (mut part, own) = r?;
+        if i > 0 {
+            // Names and units interned by another thread: renumber into the shared table.
+            let map: Vec<u32> = (0..own.len() as u32)
+                .map(|id| own.get(id).map(|s| strings.intern(s)).unwrap_or(0))
+                .collect();
+            for r in &mut part {
+                r.name = map[r.name as usize];
+                r.unit1 = map[r.unit1 as usize];
+                r.unit2 = map[r.unit2 as usize];
+            }
+        }
+        if recs.is_empty() {
+            recs = part;
+        } else {
+            recs.append(&mut part);
+        }
+    }
+    if recs.is_empty() {
+        return Err(TradeError::File {
+            file: file.to_path_buf(),
+            message: "no data rows".into(),
+        });
+    }
+    Ok(Parsed { recs })
+}
+
+fn csv_error(file: &Path, lines_before: usize, e: csv::Error) -> TradeError {
+    let row = e.position().map(|p| p.line() as usize).unwrap_or(0) + lines_before;
+    TradeError::Input {
+        at: Location {
+            file: file.to_path_buf(),
+            row,
+            column: String::new(),
+        },
+        message: format!("not readable as CSV: {e}"),
+    }
+}
+
+fn line_count(s: &str) -> usize {
+    s.bytes().filter(|&b| b == b'\n').count()
+}
+
+/// Byte offsets cutting `text[start..]` into about `n` pieces at line ends outside quotes.
+fn split_points(text: &str, start: usize, n: usize) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut cuts = vec![start];
+    let mut quotes = 0usize;
+    let mut scanned = start;
+    for i in 1..n {
+        let mut pos = start + (b.len() - start) * i / n;
+        if pos <= *cuts.last().unwrap_or(&start) {
+            continue;
+        }
+        loop {
+            match b[pos..].iter().position(|&c| c == b'\n') {
+                None => {
+                    pos = b.len();
+                    break;
+                }
+                Some(off) => pos += off + 1,
+            }
+            quotes += b[scanned..pos].iter().filter(|&&c| c == b'"').count();
+            scanned = pos;
+            // An even number of quotes so far: this line end is not inside a quoted field.
+            if quotes.is_multiple_of(2) {
+                break;
+            }
+        }
+        if pos < b.len() {
+            cuts.push(pos);
+        }
+    }
+    cuts.push(b.len());
+    cuts
+}
+
+#[allow(clippy::too_many_arguments)]
+fn parse_piece(
+    file: &Path,
+    file_index: u16,
+    piece: &str,
+    lines_before: usize,
+    header: Header,
+    flow: Option<Flow>,
+    strings: &mut Interner,
+    tick: Tick<'_>,
+) -> Result<Vec<Rec>> {
+    let total = piece.len().max(1) as f64;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(piece.as_bytes());
+    let mut record = csv::StringRecord::new();
     let mut parser = RowParser {
         file,
         file_index,
@@ -486,10 +640,13 @@ pub(crate) fn parse_csv_bytes(
         flow,
         strings,
     };
-    let mut recs = Vec::with_capacity(text.len() / 60);
+    let mut recs = Vec::with_capacity(piece.len() / 60);
     let mut n = 0usize;
-    while rdr.read_record(&mut record).map_err(csv_err)? {
-        let row = record.position().map(|p| p.line() as usize).unwrap_or(0);
+    while rdr
+        .read_record(&mut record)
+        .map_err(|e| csv_error(file, lines_before, e))?
+    {
+        let row = record.position().map(|p| p.line() as usize).unwrap_or(0) + lines_before;
         // A stack buffer: no allocation per row for the usual widths.
         let mut buf = [""; 32];
         let heap: Vec<&str>;
@@ -513,13 +670,7 @@ pub(crate) fn parse_csv_bytes(
             }
         }
     }
-    if recs.is_empty() {
-        return Err(TradeError::File {
-            file: file.to_path_buf(),
-            message: "no data rows".into(),
-        });
-    }
-    Ok(Parsed { recs })
+    Ok(recs)
 }
 
 fn cell_string(c: &calamine::Data) -> Cow<'_, str> {

@@ -40,6 +40,11 @@ impl Interner {
         id
     }
 
+    /// Number of ids handed out, "none" included.
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
+    }
+
     pub fn get(&self, id: u32) -> Option<&str> {
         (id != 0)
             .then(|| self.names.get(id as usize).map(|s| &**s))

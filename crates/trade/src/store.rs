@@ -370,17 +370,15 @@ impl TradeStore {
                             b.sort_unstable_by_key(Rec::key);
                             // The same dimensions twice in one period and flow would be
                             // counted twice.
-                            found.extend(
-                                b.windows(2)
-                                    .filter(|w| w[0].key() == w[1].key())
-                                    .map(|w| {
-                                        if (w[0].file, w[0].row) < (w[1].file, w[1].row) {
-                                            (w[0], w[1])
-                                        } else {
-                                            (w[1], w[0])
-                                        }
-                                    }),
-                            );
+                            found.extend(b.windows(2).filter(|w| w[0].key() == w[1].key()).map(
+                                |w| {
+                                    if (w[0].file, w[0].row) < (w[1].file, w[1].row) {
+                                        (w[0], w[1])
+                                    } else {
+                                        (w[1], w[0])
+                                    }
+                                },
+                            ));
                         }
                         found
                     })

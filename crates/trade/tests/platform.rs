@@ -168,3 +168,58 @@ async fn demo_is_deterministic_and_labelled_synthetic() {
     let yoy = a.ytd.yoy_pct.unwrap();
     assert!((yoy - (167.9 / 155.9 * 100.0 - 100.0)).abs() < 0.1, "{yoy}");
 }
+
+/// Large enough to be read by several threads: the line numbers of errors and the totals must
+/// be those of the whole file.
+#[tokio::test]
+async fn a_large_file_read_in_pieces() {
+    let dir = tempfile::tempdir().unwrap();
+    let ent = a();
+    let mut text = String::from(HEADER);
+    text.push('\n');
+    let n = 120_000u32;
+    for i in 0..n {
+        // Distinct keys: the partner varies with i, the month with i too.
+        let partner = 101 + (i / 12) % 40;
+        let mode = 1000 + i / 480;
+        text.push_str(&format!(
+            "2024-{:02},export,87032300,{partner},{mode:04},220104,{ent},\"示例, 汽车\",foreign,1,辆,\"1,000\"\n",
+            i % 12 + 1
+        ));
+    }
+    assert!(text.len() > 9 << 20);
+    let f = write(dir.path(), "big.csv", &text);
+    let mut store = TradeStore::open(dir.path()).unwrap();
+    let r = store
+        .import_files(
+            std::slice::from_ref(&f),
+            &ImportOptions::default(),
+            &mut no_progress(),
+        )
+        .unwrap();
+    assert_eq!(r.rows, n as u64);
+    let q = store
+        .sql(
+            "SELECT COUNT(*), SUM(value_cny), COUNT(DISTINCT enterprise) FROM records",
+            1,
+        )
+        .await
+        .unwrap();
+    assert_eq!(q.rows[0][0], serde_json::json!(n));
+    assert_eq!(q.rows[0][1], serde_json::json!(n as f64 * 1000.0));
+    assert_eq!(q.rows[0][2], serde_json::json!(1));
+    // A bad value near the end is reported at its line in the whole file.
+    let bad_line = n as usize; // the header is line 1, row i is line i + 2
+    let mut lines: Vec<&str> = text.lines().collect();
+    let broken = lines[bad_line - 1].replace("\"1,000\"", "oops");
+    lines[bad_line - 1] = &broken;
+    let f = write(dir.path(), "big-bad.csv", lines.join("\n"));
+    let e = store
+        .import_files(&[f], &ImportOptions::default(), &mut no_progress())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&format!("big-bad.csv, row {bad_line}, column value_cny")),
+        "{e}"
+    );
+}
