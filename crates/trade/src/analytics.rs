@@ -212,7 +212,7 @@ async fn cur_prev(
     table: &str,
     f: &Filter,
 ) -> Result<Vec<(String, String, f64, f64)>> {
-    use datafusion::functions_aggregate::expr_fn::{max, sum};
+    use datafusion::functions_aggregate::expr_fn::sum;
     use datafusion::prelude::{col, lit, when};
     let dim = table.trim_start_matches("agg_");
     let from = if f.cumulative { 1 } else { f.month };
@@ -227,18 +227,22 @@ async fn cur_prev(
         ))
     };
     let df = df.aggregate(
-        vec![col("key")],
+        vec![col("key_id")],
         vec![
-            max(col("label")).alias("label"),
             year_sum(f.year)?.alias("cur"),
             year_sum(f.year - 1)?.alias("prev"),
         ],
     )?;
     let mut out = Vec::new();
     for b in df.collect().await? {
-        let (k, l, c, p) = (b.column(0), b.column(1), b.column(2), b.column(3));
+        let (k, c, p) = (b.column(0), b.column(1), b.column(2));
         for i in 0..b.num_rows() {
-            out.push((str_at(k, i), str_at(l, i), f64_at(c, i), f64_at(p, i)));
+            let id = f64_at(k, i) as i32;
+            let (key, label) = store
+                .agg_key(dim, id)
+                .map(|(k, l)| (k.clone(), l.clone().unwrap_or_default()))
+                .ok_or_else(|| TradeError::Corrupt(format!("no key {id} in {table}")))?;
+            out.push((key, label, f64_at(c, i), f64_at(p, i)));
         }
     }
     Ok(out)

@@ -12,7 +12,7 @@ use crate::codes::{Flow, Period};
 use crate::error::{Result, TradeError, io};
 use crate::import::{self, file_name};
 use crate::record::{self, Interner, Rec};
-use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::array::{ArrayRef, Int32Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
@@ -26,7 +26,7 @@ use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -97,8 +97,11 @@ pub struct TradeStore {
     dir: PathBuf,
     manifest: Manifest,
     aggs: Vec<Vec<AggRow>>,
-    /// The aggregates as Arrow, one batch per dimension, sorted like `aggs`.
+    /// The aggregates as Arrow, one batch per dimension, sorted like `aggs`, with a `key_id`
+    /// column: grouping on an integer is much faster than on text.
     agg_batches: Vec<RecordBatch>,
+    /// Per dimension: key_id → (key, label).
+    agg_keys: Vec<Vec<(String, Option<String>)>>,
     ctx: SessionContext,
 }
 
@@ -190,6 +193,7 @@ impl TradeStore {
             manifest,
             aggs,
             agg_batches: Vec::new(),
+            agg_keys: Vec::new(),
             ctx: SessionContext::new(),
         };
         store.rebuild()?;
@@ -223,13 +227,51 @@ impl TradeStore {
     }
 
     fn rebuild(&mut self) -> Result<()> {
-        self.agg_batches = self
-            .aggs
-            .iter()
-            .map(|rows| agg::to_batch(rows))
-            .collect::<Result<_>>()?;
+        self.agg_batches.clear();
+        self.agg_keys.clear();
+        for rows in &self.aggs {
+            let mut keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let ids: HashMap<&str, i32> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (*k, i as i32))
+                .collect();
+            let mut names: Vec<(String, Option<String>)> =
+                keys.iter().map(|k| (k.to_string(), None)).collect();
+            let key_id: Vec<i32> = rows
+                .iter()
+                .map(|r| {
+                    let id = ids[r.key.as_str()];
+                    if r.label.is_some() {
+                        names[id as usize].1 = r.label.clone();
+                    }
+                    id
+                })
+                .collect();
+            let batch = agg::to_batch(rows)?;
+            let mut fields: Vec<Field> = batch
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect();
+            fields.push(Field::new("key_id", DataType::Int32, false));
+            let mut cols = batch.columns().to_vec();
+            cols.push(Arc::new(Int32Array::from(key_id)));
+            self.agg_batches
+                .push(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?);
+            self.agg_keys.push(names);
+        }
         self.ctx = self.build_context()?;
         Ok(())
+    }
+
+    /// The key and label behind a `key_id` of a dimension's aggregate.
+    pub(crate) fn agg_key(&self, dim: &str, id: i32) -> Option<&(String, Option<String>)> {
+        let i = DIMS.iter().position(|d| *d == dim)?;
+        self.agg_keys.get(i)?.get(usize::try_from(id).ok()?)
     }
 
     /// An aggregate table restricted to January–`to_month` (or `month` alone) of `years`, as
@@ -263,7 +305,7 @@ impl TradeStore {
                 k += 1;
             }
         }
-        Ok(MemTable::try_new(agg::schema(), partitions)?)
+        Ok(MemTable::try_new(batch.schema(), partitions)?)
     }
 
     fn build_context(&self) -> Result<SessionContext> {
@@ -293,7 +335,9 @@ impl TradeStore {
         // engine runs threads, so that a scan uses every core.
         let threads = ctx.state().config().target_partitions().max(1);
         for (i, dim) in DIMS.iter().enumerate() {
-            let batch = self.agg_batches[i].clone();
+            // Analysts see the aggregates as stored, without the internal key_id.
+            let columns: Vec<usize> = (0..agg::schema().fields().len()).collect();
+            let batch = self.agg_batches[i].project(&columns)?;
             let mut partitions = vec![Vec::new(); threads];
             let step = 32 * 1024;
             let mut offset = 0;
