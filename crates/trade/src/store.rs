@@ -391,6 +391,11 @@ impl TradeStore {
         let parse_seconds = start.elapsed().as_secs_f64();
         let rows = recs.len() as u64;
         self.warn_unknown_codes(&recs, &mut warnings);
+        if !recs.is_empty() && recs.iter().all(|r| r.cny.is_nan()) {
+            warnings.push(
+                "no values in CNY (人民币): the figures and growth rates are computed in CNY, so these rows count as zero there; they are kept with their USD values".into(),
+            );
+        }
         // Bucket by period and flow (one pass), then sort each bucket and look for duplicates
         // on all cores: the buckets are independent.
         let mut buckets: BTreeMap<(Period, Flow), Vec<Rec>> = BTreeMap::new();

@@ -247,3 +247,29 @@ async fn trend_series() {
     close(last.month.value_cny, 1100.0);
     opt(last.ytd.yoy_pct, 10.0);
 }
+
+#[tokio::test]
+async fn ownership_and_enterprise_breakdowns() {
+    let (_d, store) = store_with_fixture().await;
+    let f = Filter::new(2023, 2).unwrap();
+    let o = breakdown(&store, Dimension::Ownership, &f).await.unwrap();
+    // A is foreign (3900 in 2023, 3000 in 2022), B state (3300, 3000), C private (700, 0).
+    let keys: Vec<(&str, f64, f64)> = o
+        .rows
+        .iter()
+        .map(|r| (r.key.as_str(), r.value_cny, r.prev_value_cny))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("foreign", 3900.0, 3000.0),
+            ("state", 3300.0, 3000.0),
+            ("private", 700.0, 0.0)
+        ]
+    );
+    assert_eq!(o.rows[0].name_zh, "外商投资企业");
+    let e = breakdown(&store, Dimension::Enterprise, &f).await.unwrap();
+    assert_eq!(e.rows[0].key, a());
+    assert_eq!(e.rows[2].name_zh, "示例人参丙");
+    close(e.rows[2].value_cny, 700.0);
+}
