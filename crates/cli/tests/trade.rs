@@ -134,3 +134,88 @@ fn demo_is_labelled_synthetic() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("长春市"), "{}", text(&o));
 }
+
+/// What the store holds, as the analyst sees it.
+fn state(dir: &Path) -> String {
+    let o = run(
+        dir,
+        &[
+            "sql",
+            "SELECT period, flow, COUNT(*) AS n, SUM(value_cny) AS v FROM records GROUP BY period, flow ORDER BY period, flow",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn an_import_killed_at_any_moment_leaves_the_old_or_the_new_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.csv");
+    std::fs::write(&small, EXPORTS).unwrap();
+    // A file big enough that the import takes a while: twelve months of exports.
+    let mut big = String::from("数据年月,进出口,贸易伙伴编码,贸易方式编码,人民币\n");
+    for i in 0..120_000u32 {
+        big.push_str(&format!(
+            "2024{:02},出口,{},{:04},\"{},000\"\n",
+            i % 12 + 1,
+            101 + (i / 12) % 40,
+            1000 + i / 480,
+            i % 97 + 1
+        ));
+    }
+    let big_path = dir.path().join("big.csv");
+    std::fs::write(&big_path, big).unwrap();
+
+    let fresh = |name: &str| {
+        let d = dir.path().join(name);
+        let o = run(
+            &d,
+            &[
+                "import",
+                "trade",
+                small.to_str().unwrap(),
+                "--flow",
+                "export",
+            ],
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        d
+    };
+    let before = state(&fresh("before"));
+    let complete = fresh("complete");
+    let o = run(&complete, &["import", "trade", big_path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let after = state(&complete);
+    assert_ne!(before, after);
+
+    for (i, delay_ms) in [20u64, 150, 400, 900, 1600].into_iter().enumerate() {
+        let d = fresh(&format!("killed{i}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kaifang"))
+            .arg("--data-dir")
+            .arg(&d)
+            .args(["import", "trade", big_path.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no clean-up code runs
+        let _ = child.wait();
+        let s = state(&d);
+        eprintln!(
+            "killed after {delay_ms} ms: {}",
+            if s == before { "old store" } else { "new store" }
+        );
+        assert!(
+            s == before || s == after,
+            "killed after {delay_ms} ms, the store is neither the old nor the new one:\n{s}"
+        );
+        // And it takes the next import, which also clears what the killed one left.
+        let o = run(&d, &["import", "trade", big_path.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert_eq!(state(&d), after);
+    }
+}
