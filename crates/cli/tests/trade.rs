@@ -207,7 +207,11 @@ fn an_import_killed_at_any_moment_leaves_the_old_or_the_new_store() {
         let s = state(&d);
         eprintln!(
             "killed after {delay_ms} ms: {}",
-            if s == before { "old store" } else { "new store" }
+            if s == before {
+                "old store"
+            } else {
+                "new store"
+            }
         );
         assert!(
             s == before || s == after,

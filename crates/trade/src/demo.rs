@@ -261,6 +261,8 @@ pub struct DemoReport {
 fn make_enterprises(rng: &mut Rng, n: usize, strings: &mut Interner) -> Vec<Enterprise> {
     const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
     let places = Picker::new(PLACES.iter().map(|p| p.1));
+    // An enterprise's main product follows the province's product mix (cars and parts first).
+    let products = Picker::new(PRODUCTS.iter().map(|p| p.4 + p.5));
     (0..n)
         .map(|i| {
             let place = PLACES[places.pick(rng)];
@@ -275,7 +277,7 @@ fn make_enterprises(rng: &mut Rng, n: usize, strings: &mut Interner) -> Vec<Ente
             uscc[..17].copy_from_slice(&body);
             uscc[17] = uscc_check_char(&body).unwrap_or(b'0');
             // Pareto-like sizes: a few large traders carry most of the value.
-            let weight = (1.0 / (rng.unit().max(1e-9))).powf(1.1).min(5e4);
+            let weight = (1.0 / (rng.unit().max(1e-9))).powf(0.9).min(3e3);
             let ownership = match rng.unit() {
                 u if u < 0.15 + (weight > 100.0) as u8 as f64 * 0.2 => Ownership::State,
                 u if u < 0.45 + (weight > 100.0) as u8 as f64 * 0.2 => Ownership::Foreign,
@@ -305,7 +307,7 @@ fn make_enterprises(rng: &mut Rng, n: usize, strings: &mut Interner) -> Vec<Ente
                 to_year: to_year.min(2025),
                 exports: kind < 0.75,
                 imports: kind > 0.45,
-                product: rng.below(PRODUCTS.len()),
+                product: products.pick(rng),
                 suffix: ["00", "10", "90"][rng.below(3)],
             }
         })
@@ -418,8 +420,15 @@ pub fn generate(
         while merged.len() < n && attempts < n * 20 {
             attempts += 1;
             let e = pick_ent.pick(rng_ref);
-            let p = if rng_ref.unit() < 0.5 {
-                active[e].product
+            // Half the time the enterprise's main product, when it trades it in this direction.
+            let own = active[e].product;
+            let own_weight = if flow == Flow::Export {
+                PRODUCTS[own].4
+            } else {
+                PRODUCTS[own].5
+            };
+            let p = if own_weight > 0.0 && rng_ref.unit() < 0.5 {
+                own
             } else {
                 products[&flow].pick(rng_ref)
             };
