@@ -55,7 +55,7 @@ def queries(raw):
         "by_chapter": [totals, cur_prev(t("chapter"), k("chapter"))],
         "by_city": [totals, cur_prev(t("city"), k("city"))],
         "by_trade_mode": [totals, cur_prev(t("trade_mode"), k("trade_mode"))],
-        "by_enterprise": [totals, cur_prev(t("enterprise"), k("uscc"))],
+        "by_enterprise": [totals, cur_prev(t("enterprise"), k("uscc")) + " LIMIT 50"],
         "trend": [trend],
         "enterprise_dynamics": [dyn, cur_prev(t("enterprise"), k("uscc")) + " LIMIT 10", totals],
         "concentration": [hhi("partner", "partner"), hhi("chapter", "chapter")],

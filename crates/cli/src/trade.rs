@@ -203,10 +203,10 @@ pub async fn trade(dir: &DataDir, command: TradeCommand) -> Result<()> {
             let f = Filter {
                 flow,
                 cumulative: !month_only,
+                top: Some(limit),
                 ..Filter::new(y, m)?
             };
-            let mut b = kaifang_trade::breakdown(&store, by, &f).await?;
-            b.rows.truncate(limit);
+            let b = kaifang_trade::breakdown(&store, by, &f).await?;
             synthetic_note(&store);
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&b)?),

@@ -62,6 +62,9 @@ pub struct Filter {
     pub flow: Option<Flow>,
     /// True: January to `month` (year to date); false: `month` alone.
     pub cumulative: bool,
+    /// At most this many rows in a breakdown (the largest); None: all.
+    #[serde(default)]
+    pub top: Option<usize>,
 }
 
 impl Filter {
@@ -73,6 +76,7 @@ impl Filter {
             month,
             flow: None,
             cumulative: true,
+            top: None,
         })
     }
 
@@ -205,18 +209,20 @@ pub fn json_value(c: &ArrayRef, i: usize) -> serde_json::Value {
     }
 }
 
-/// key → (label, current, previous) summed over the filter's window, from one aggregate
-/// table. Built as a DataFusion plan over just the months asked about.
-async fn cur_prev(
-    store: &TradeStore,
-    table: &str,
-    f: &Filter,
-) -> Result<Vec<(String, String, f64, f64)>> {
+/// key id → (current, previous) summed over the filter's window, from one aggregate table.
+/// Built as a DataFusion plan over just the months asked about. Keys and labels are looked up
+/// afterwards, and only for the rows shown.
+async fn cur_prev(store: &TradeStore, table: &str, f: &Filter) -> Result<Vec<(i32, f64, f64)>> {
     use datafusion::functions_aggregate::expr_fn::sum;
     use datafusion::prelude::{col, lit, when};
     let dim = table.trim_start_matches("agg_");
     let from = if f.cumulative { 1 } else { f.month };
-    let t = store.agg_table(dim, &[f.year - 1, f.year], from, f.month)?;
+    let years = [f.year - 1, f.year];
+    let t = if dim == "enterprise" && f.cumulative {
+        store.enterprise_ytd_table(&years, f.month)?
+    } else {
+        store.agg_table(dim, &years, from, f.month)?
+    };
     let mut df = store.context().read_table(std::sync::Arc::new(t))?;
     if let Some(flow) = f.flow {
         df = df.filter(col("flow").eq(lit(flow.as_str())))?;
@@ -237,27 +243,50 @@ async fn cur_prev(
     for b in df.collect().await? {
         let (k, c, p) = (b.column(0), b.column(1), b.column(2));
         for i in 0..b.num_rows() {
-            let id = f64_at(k, i) as i32;
-            let (key, label) = store
-                .agg_key(dim, id)
-                .map(|(k, l)| (k.clone(), l.clone().unwrap_or_default()))
-                .ok_or_else(|| TradeError::Corrupt(format!("no key {id} in {table}")))?;
-            out.push((key, label, f64_at(c, i), f64_at(p, i)));
+            out.push((f64_at(k, i) as i32, f64_at(c, i), f64_at(p, i)));
         }
     }
     Ok(out)
 }
 
-async fn total(store: &TradeStore, f: &Filter) -> Result<(f64, f64)> {
-    let rows = cur_prev(store, "agg_total", f).await?;
-    Ok(rows.iter().fold((0.0, 0.0), |(c, p), r| (c + r.2, p + r.3)))
+/// (key, Chinese name, English name, current, previous)
+type Named = (String, String, String, f64, f64);
+
+/// The key and label of a key id.
+fn key_of<'s>(store: &'s TradeStore, table: &str, id: i32) -> Result<(&'s str, &'s str)> {
+    store
+        .agg_key(table.trim_start_matches("agg_"), id)
+        .map(|(k, l)| (k.as_str(), l.as_deref().unwrap_or("")))
+        .ok_or_else(|| TradeError::Corrupt(format!("no key {id} in {table}")))
 }
 
-fn rows_from(
-    items: Vec<(String, String, String, f64, f64)>,
-    total_cur: f64,
-    total_prev: f64,
-) -> Vec<Row> {
+/// The largest `top` of (id, current, previous), named. Key ids follow the keys' order, so
+/// sorting on them breaks ties as sorting on the keys would.
+fn named_top(
+    store: &TradeStore,
+    table: &str,
+    dim: Dimension,
+    mut raw: Vec<(i32, f64, f64)>,
+    top: Option<usize>,
+) -> Result<Vec<Named>> {
+    raw.retain(|r| r.1 != 0.0 || r.2 != 0.0);
+    raw.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    raw.truncate(top.unwrap_or(usize::MAX));
+    raw.into_iter()
+        .map(|(id, c, p)| {
+            let (key, label) = key_of(store, table, id)?;
+            let (zh, en) = names(dim, key, label);
+            Ok((key.to_string(), zh, en, c, p))
+        })
+        .collect()
+}
+
+async fn total(store: &TradeStore, f: &Filter) -> Result<(f64, f64)> {
+    let rows = cur_prev(store, "agg_total", f).await?;
+    Ok(rows.iter().fold((0.0, 0.0), |(c, p), r| (c + r.1, p + r.2)))
+}
+
+fn rows_from(items: Vec<Named>, total_cur: f64, total_prev: f64) -> Vec<Row> {
     let mut rows: Vec<Row> = items
         .into_iter()
         .filter(|i| i.3 != 0.0 || i.4 != 0.0)
@@ -325,11 +354,13 @@ pub async fn breakdown(store: &TradeStore, dim: Dimension, f: &Filter) -> Result
     };
     let raw = cur_prev(store, table, f).await?;
     let l = Lookups::get();
-    let items: Vec<(String, String, String, f64, f64)> = match dim {
+    let items: Vec<Named> = match dim {
         Dimension::Section => {
             let mut m: BTreeMap<u32, (f64, f64)> = BTreeMap::new();
-            for (k, _, c, p) in raw {
-                let e = m.entry(l.section_of(&k)).or_default();
+            for (id, c, p) in raw {
+                let e = m
+                    .entry(l.section_of(key_of(store, table, id)?.0))
+                    .or_default();
                 e.0 += c;
                 e.1 += p;
             }
@@ -348,8 +379,9 @@ pub async fn breakdown(store: &TradeStore, dim: Dimension, f: &Filter) -> Result
                 month: f.month,
             };
             let mut m: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-            for (k, _, c, p) in raw {
-                let Some(iso) = l.countries.get(&k).map(|c| c.iso2.as_str()) else {
+            for (id, c, p) in raw {
+                let k = key_of(store, table, id)?.0;
+                let Some(iso) = l.countries.get(k).map(|c| c.iso2.as_str()) else {
                     continue;
                 };
                 for g in l.groups_of(iso, at) {
@@ -366,13 +398,7 @@ pub async fn breakdown(store: &TradeStore, dim: Dimension, f: &Filter) -> Result
                 })
                 .collect()
         }
-        _ => raw
-            .into_iter()
-            .map(|(k, label, c, p)| {
-                let (zh, en) = names(dim, &k, &label);
-                (k, zh, en, c, p)
-            })
-            .collect(),
+        _ => named_top(store, table, dim, raw, f.top)?,
     };
     Ok(Breakdown {
         dimension: dim,
@@ -381,7 +407,11 @@ pub async fn breakdown(store: &TradeStore, dim: Dimension, f: &Filter) -> Result
             value_cny: tc,
             yoy_pct: yoy(tc, tp),
         },
-        rows: rows_from(items, tc, tp),
+        rows: {
+            let mut rows = rows_from(items, tc, tp);
+            rows.truncate(f.top.unwrap_or(usize::MAX));
+            rows
+        },
         overlapping: dim == Dimension::PartnerGroup,
         synthetic: store.synthetic(),
     })
@@ -537,18 +567,20 @@ pub async fn enterprise_dynamics(store: &TradeStore, f: &Filter, top_n: usize) -
         };
         let raw = cur_prev(store, "agg_enterprise", &ff).await?;
         let (tc, tp) = total(store, &ff).await?;
-        let active = raw.iter().filter(|r| r.2 > 0.0).count();
-        let active_prev = raw.iter().filter(|r| r.3 > 0.0).count();
-        let entrants: Vec<_> = raw.iter().filter(|r| r.2 > 0.0 && r.3 <= 0.0).collect();
-        let exits = raw.iter().filter(|r| r.2 <= 0.0 && r.3 > 0.0).count();
-        let entrants_value_cny = entrants.iter().map(|r| r.2).sum();
+        let active = raw.iter().filter(|r| r.1 > 0.0).count();
+        let active_prev = raw.iter().filter(|r| r.2 > 0.0).count();
+        let entrants: Vec<_> = raw.iter().filter(|r| r.1 > 0.0 && r.2 <= 0.0).collect();
+        let exits = raw.iter().filter(|r| r.1 <= 0.0 && r.2 > 0.0).count();
+        let entrants_value_cny = entrants.iter().map(|r| r.1).sum();
         let n_entrants = entrants.len();
-        let items = raw
-            .into_iter()
-            .map(|(k, l, c, p)| (k, l.clone(), l, c, p))
-            .collect();
-        let mut top = rows_from(items, tc, tp);
-        top.truncate(top_n);
+        let items = named_top(
+            store,
+            "agg_enterprise",
+            Dimension::Enterprise,
+            raw,
+            Some(top_n),
+        )?;
+        let top = rows_from(items, tc, tp);
         by_flow.push(FlowDynamics {
             flow,
             active,

@@ -102,6 +102,12 @@ pub struct TradeStore {
     agg_batches: Vec<RecordBatch>,
     /// Per dimension: key_id → (key, label).
     agg_keys: Vec<Vec<(String, Option<String>)>>,
+    /// Enterprises' year-to-date values at each month (January to that month), derived from
+    /// the monthly aggregate: the year-to-date dashboard reads two months of it instead of
+    /// twelve of the monthly table. Sorted by (year, month); `ytd_index` gives the row range
+    /// of each month.
+    ent_ytd: RecordBatch,
+    ytd_index: Vec<((i32, u32), usize, usize)>,
     ctx: SessionContext,
 }
 
@@ -134,6 +140,75 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
     file.sync_all().map_err(io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io(path))?;
     Ok(())
+}
+
+/// Index of the enterprise dimension in [`DIMS`].
+const ENTERPRISE: usize = 6;
+
+fn ytd_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new("year", DataType::Int32, false),
+        Field::new("month", DataType::Int32, false),
+        Field::new("flow", DataType::Utf8, false),
+        Field::new("key_id", DataType::Int32, false),
+        Field::new("value_cny", DataType::Float64, false),
+    ]))
+}
+
+/// Running January-to-month sums per enterprise and flow, from the monthly aggregate (sorted
+/// by year, month, flow, key).
+type YtdIndex = Vec<((i32, u32), usize, usize)>;
+
+fn build_ytd(rows: &[AggRow], key_id: &[i32]) -> Result<(RecordBatch, YtdIndex)> {
+    let mut year_col = Vec::new();
+    let mut month_col = Vec::new();
+    let mut flow_col: Vec<&str> = Vec::new();
+    let mut key_col = Vec::new();
+    let mut value_col = Vec::new();
+    let mut index = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let year = rows[i].year;
+        let end = i + rows[i..].iter().take_while(|r| r.year == year).count();
+        let mut cum: [BTreeMap<i32, f64>; 2] = Default::default();
+        let mut k = i;
+        for month in 1..=12u32 {
+            let start = key_col.len();
+            let mut present = [false; 2];
+            while k < end && rows[k].month == month {
+                let f = rows[k].flow as usize;
+                *cum[f].entry(key_id[k]).or_default() += rows[k].cny;
+                present[f] = true;
+                k += 1;
+            }
+            // Every month from the first with data on, so that January-to-month sums match
+            // summing the monthly table even when a month is missing.
+            for f in Flow::ALL {
+                if !present[f as usize] && cum[f as usize].is_empty() {
+                    continue;
+                }
+                for (&id, &v) in &cum[f as usize] {
+                    year_col.push(year);
+                    month_col.push(month as i32);
+                    flow_col.push(f.as_str());
+                    key_col.push(id);
+                    value_col.push(v);
+                }
+            }
+            if key_col.len() > start {
+                index.push(((year, month), start, key_col.len()));
+            }
+        }
+        i = end;
+    }
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(Int32Array::from(year_col)),
+        Arc::new(Int32Array::from(month_col)),
+        Arc::new(StringArray::from(flow_col)),
+        Arc::new(Int32Array::from(key_col)),
+        Arc::new(datafusion::arrow::array::Float64Array::from(value_col)),
+    ];
+    Ok((RecordBatch::try_new(ytd_schema(), cols)?, index))
 }
 
 fn part_file(part: &Part, generation: u64) -> String {
@@ -194,6 +269,8 @@ impl TradeStore {
             aggs,
             agg_batches: Vec::new(),
             agg_keys: Vec::new(),
+            ent_ytd: RecordBatch::new_empty(ytd_schema()),
+            ytd_index: Vec::new(),
             ctx: SessionContext::new(),
         };
         store.rebuild()?;
@@ -229,7 +306,7 @@ impl TradeStore {
     fn rebuild(&mut self) -> Result<()> {
         self.agg_batches.clear();
         self.agg_keys.clear();
-        for rows in &self.aggs {
+        for (dim, rows) in self.aggs.iter().enumerate() {
             let mut keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
             keys.sort_unstable();
             keys.dedup();
@@ -259,13 +336,39 @@ impl TradeStore {
                 .collect();
             fields.push(Field::new("key_id", DataType::Int32, false));
             let mut cols = batch.columns().to_vec();
-            cols.push(Arc::new(Int32Array::from(key_id)));
+            cols.push(Arc::new(Int32Array::from(key_id.clone())));
             self.agg_batches
                 .push(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?);
             self.agg_keys.push(names);
+            if dim == ENTERPRISE {
+                let (batch, index) = build_ytd(rows, &key_id)?;
+                self.ent_ytd = batch;
+                self.ytd_index = index;
+            }
         }
         self.ctx = self.build_context()?;
         Ok(())
+    }
+
+    /// Enterprises' year-to-date values at `month` of `years`, spread over the engine's
+    /// partitions (columns year, month, flow, key_id, value_cny).
+    pub(crate) fn enterprise_ytd_table(&self, years: &[i32], month: u32) -> Result<MemTable> {
+        let threads = self.ctx.state().config().target_partitions().max(1);
+        let mut partitions = vec![Vec::new(); threads];
+        let mut k = 0;
+        for &y in years {
+            if let Some(&(_, lo, hi)) = self.ytd_index.iter().find(|e| e.0 == (y, month)) {
+                let step = ((hi - lo) / threads).max(8 * 1024);
+                let mut offset = lo;
+                while offset < hi {
+                    let len = step.min(hi - offset);
+                    partitions[k % threads].push(self.ent_ytd.slice(offset, len));
+                    offset += len;
+                    k += 1;
+                }
+            }
+        }
+        Ok(MemTable::try_new(ytd_schema(), partitions)?)
     }
 
     /// The key and label behind a `key_id` of a dimension's aggregate.

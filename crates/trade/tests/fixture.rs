@@ -273,3 +273,27 @@ async fn ownership_and_enterprise_breakdowns() {
     assert_eq!(e.rows[2].name_zh, "示例人参丙");
     close(e.rows[2].value_cny, 700.0);
 }
+
+#[tokio::test]
+async fn year_to_date_over_a_missing_month() {
+    // No imports in March or April 2023: January–April YTD for imports is January and February,
+    // 3300; the enterprises' YTD agrees with the other dimensions.
+    let (dir, mut store) = store_with_fixture().await;
+    let more = format!(
+        "{HEADER}\n2023-04,export,87032300,344,0110,220104,{},示例汽车甲,foreign,1,辆,100\n",
+        a()
+    );
+    let f = write(dir.path(), "april.csv", more);
+    store
+        .import_files(&[f], &ImportOptions::default(), &mut no_progress())
+        .unwrap();
+    let f = Filter {
+        flow: Some(Flow::Import),
+        ..Filter::new(2023, 4).unwrap()
+    };
+    let by_ent = breakdown(&store, Dimension::Enterprise, &f).await.unwrap();
+    let by_partner = breakdown(&store, Dimension::Partner, &f).await.unwrap();
+    close(by_ent.rows[0].value_cny, 3300.0);
+    close(by_partner.rows[0].value_cny, 3300.0);
+    close(by_ent.total.value_cny, 3300.0);
+}
