@@ -41,6 +41,9 @@ pub struct Row {
     pub share_pct: f64,
     /// Contribution to the total's growth, in percentage points of last year's total.
     pub contribution_pp: Option<f64>,
+    /// ISO 3166-1 alpha-2 code, for partners (maps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iso2: Option<String>,
 }
 
 /// The trade summary of a month (total trade, both flows).
@@ -303,6 +306,7 @@ fn rows_from(items: Vec<Named>, total_cur: f64, total_prev: f64) -> Vec<Row> {
                 0.0
             },
             contribution_pp: (total_prev > 0.0).then(|| (cur - prev) / total_prev * 100.0),
+            iso2: None,
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -410,6 +414,15 @@ pub async fn breakdown(store: &TradeStore, dim: Dimension, f: &Filter) -> Result
         rows: {
             let mut rows = rows_from(items, tc, tp);
             rows.truncate(f.top.unwrap_or(usize::MAX));
+            if dim == Dimension::Partner {
+                for r in &mut rows {
+                    r.iso2 = l
+                        .countries
+                        .get(&r.key)
+                        .map(|c| c.iso2.clone())
+                        .filter(|s| !s.is_empty());
+                }
+            }
             rows
         },
         overlapping: dim == Dimension::PartnerGroup,

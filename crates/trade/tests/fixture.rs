@@ -52,6 +52,7 @@ async fn month_ytd_yoy_and_contributions() {
     assert_eq!(keys, ["304", "344", "116", "133"]);
     let ru = &s.top_partners[1];
     assert_eq!(ru.name_en, "Russian Federation");
+    assert_eq!(ru.iso2.as_deref(), Some("RU"));
     opt(ru.yoy_pct, 32.0);
     close(ru.share_pct, 3300.0 / 7900.0 * 100.0);
     // Contribution: (3300 − 2500) / 6000 = 13.33 pp; all four add up to the total's growth.
@@ -296,4 +297,10 @@ async fn year_to_date_over_a_missing_month() {
     close(by_ent.rows[0].value_cny, 3300.0);
     close(by_partner.rows[0].value_cny, 3300.0);
     close(by_ent.total.value_cny, 3300.0);
+}
+
+#[test]
+fn the_store_can_be_shared_between_request_handlers() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<TradeStore>();
 }
