@@ -60,6 +60,24 @@ pub enum TradeCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Further analyses, as JSON: trend, dynamics (enterprises), concentration, rca,
+    /// price-volume.
+    Analysis {
+        #[arg(value_enum)]
+        kind: Analysis,
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long)]
+        month: Option<u32>,
+        #[arg(long)]
+        flow: Option<Flow>,
+        /// The month alone instead of the year to date.
+        #[arg(long)]
+        month_only: bool,
+        /// Rows in top lists.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+    },
     /// Generate the synthetic demo (2019–2025) into the data directory, replacing its trade data.
     Demo {
         /// Number of records to generate.
@@ -73,6 +91,15 @@ pub enum TradeCommand {
     },
     /// Import the national reference table for RCA (CSV: year,chapter,value,source).
     Reference { file: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Analysis {
+    Trend,
+    Dynamics,
+    Concentration,
+    Rca,
+    PriceVolume,
 }
 
 fn open(dir: &DataDir) -> Result<TradeStore> {
@@ -229,6 +256,37 @@ pub async fn trade(dir: &DataDir, command: TradeCommand) -> Result<()> {
                     }
                 }
             }
+        }
+        TradeCommand::Analysis {
+            kind,
+            year,
+            month,
+            flow,
+            month_only,
+            top,
+        } => {
+            let store = open(dir)?;
+            let (y, m) = pick_period(&store, year, month)?;
+            let f = Filter {
+                flow,
+                cumulative: !month_only,
+                ..Filter::new(y, m)?
+            };
+            let json = match kind {
+                Analysis::Trend => serde_json::to_value(kaifang_trade::trend(&store, flow).await?)?,
+                Analysis::Dynamics => serde_json::to_value(
+                    kaifang_trade::enterprise_dynamics(&store, &f, top).await?,
+                )?,
+                Analysis::Concentration => {
+                    serde_json::to_value(kaifang_trade::concentration(&store, &f).await?)?
+                }
+                Analysis::Rca => serde_json::to_value(kaifang_trade::rca(&store, y).await?)?,
+                Analysis::PriceVolume => {
+                    serde_json::to_value(kaifang_trade::price_volume(&store, &f, top).await?)?
+                }
+            };
+            synthetic_note(&store);
+            println!("{}", serde_json::to_string_pretty(&json)?);
         }
         TradeCommand::Demo { rows, seed, force } => {
             let lock = dir.lock()?;

@@ -133,6 +133,15 @@ fn demo_is_labelled_synthetic() {
     );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("长春市"), "{}", text(&o));
+    for kind in ["trend", "dynamics", "concentration", "rca", "price-volume"] {
+        let o = run(
+            dir.path(),
+            &["trade", "analysis", kind, "--year", "2023", "--month", "12"],
+        );
+        assert!(o.status.success(), "{kind}: {}", text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(!v.is_null(), "{kind}");
+    }
 }
 
 /// What the store holds, as the analyst sees it.
