@@ -82,6 +82,24 @@ pub enum Command {
     /// Rank units on a composite-indicator framework (with no files: the default
     /// development-zone assessment on SYNTHETIC demo data).
     Assess(crate::assess::AssessArgs),
+    /// Import data files: `kaifang import trade FILE...`.
+    Import {
+        #[command(subcommand)]
+        command: crate::trade::ImportCommand,
+    },
+    /// Foreign-trade figures: summary, breakdowns, the synthetic demo.
+    Trade {
+        #[command(subcommand)]
+        command: crate::trade::TradeCommand,
+    },
+    /// Run a read-only SQL query on the trade data (tables: records, agg_*, countries, ...).
+    Sql {
+        query: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: crate::trade::Format,
+        #[arg(long, default_value_t = 1000)]
+        max_rows: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

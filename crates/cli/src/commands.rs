@@ -40,6 +40,13 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Assess(a) => crate::assess::run(a),
             Command::Tasks { command } => crate::work::tasks(&dir, command).await,
             Command::Appeals { command } => crate::work::appeals(&dir, command).await,
+            Command::Import { command } => crate::trade::import(&dir, command),
+            Command::Trade { command } => crate::trade::trade(&dir, command).await,
+            Command::Sql {
+                query,
+                format,
+                max_rows,
+            } => crate::trade::sql(&dir, &query, format, max_rows).await,
             Command::Version => {
                 println!("kaifang {}", env!("CARGO_PKG_VERSION"));
                 println!(

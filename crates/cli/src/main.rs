@@ -6,6 +6,7 @@ mod channels;
 mod commands;
 mod progress;
 mod work;
+mod trade;
 
 use clap::Parser;
 

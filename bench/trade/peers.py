@@ -1,0 +1,141 @@
+"""DuckDB on the same Parquet files for bench/trade.
+
+  peers.py duckdb DIR RUNS       time each dashboard query; one JSON line per case and table set
+  peers.py compare KAIFANG.jsonl DUCKDB.jsonl IMPORT.json DEMO.json
+                                 print CASE lines and the summary
+
+Two versions of each query: on the raw records (`records/*.parquet`, what an analyst would point
+DuckDB at) and on the aggregate tables Kaifang maintains at import (`aggregates/*.parquet`).
+Both read the same files Kaifang reads. Medians of RUNS after a warm-up.
+"""
+
+import json
+import statistics
+import sys
+import time
+
+Y, M = 2025, 6
+P = Y - 1
+W = f"year IN ({Y}, {P}) AND month <= {M}"
+
+
+def cur_prev(table, key):
+    return (
+        f"SELECT {key} AS key, SUM(CASE WHEN year = {Y} THEN value_cny ELSE 0 END) AS cur, "
+        f"SUM(CASE WHEN year = {P} THEN value_cny ELSE 0 END) AS prev "
+        f"FROM {table} WHERE {W} AND {key} IS NOT NULL GROUP BY {key} ORDER BY cur DESC"
+    )
+
+
+def queries(raw):
+    """case -> list of SQL statements (a dashboard call may need more than one)."""
+    t = (lambda dim: "records") if raw else (lambda dim: f"agg_{dim}")
+    k = (lambda col: col) if raw else (lambda col: "key")
+    total = (
+        f"SELECT flow, SUM(CASE WHEN year = {Y} AND month = {M} THEN value_cny ELSE 0 END), "
+        f"SUM(CASE WHEN year = {P} AND month = {M} THEN value_cny ELSE 0 END), "
+        f"SUM(CASE WHEN year = {Y} THEN value_cny ELSE 0 END), "
+        f"SUM(CASE WHEN year = {P} THEN value_cny ELSE 0 END) FROM {t('total')} WHERE {W} GROUP BY flow ORDER BY flow"
+    )
+    totals = f"SELECT SUM(CASE WHEN year = {Y} THEN value_cny ELSE 0 END), SUM(CASE WHEN year = {P} THEN value_cny ELSE 0 END) FROM {t('total')} WHERE {W}"
+    dyn = (
+        f"WITH e AS (SELECT flow, {k('uscc')} AS key, SUM(CASE WHEN year = {Y} THEN value_cny ELSE 0 END) c, "
+        f"SUM(CASE WHEN year = {P} THEN value_cny ELSE 0 END) p FROM {t('enterprise')} WHERE {W} AND {k('uscc')} IS NOT NULL GROUP BY flow, {k('uscc')}) "
+        f"SELECT flow, COUNT(*) FILTER (WHERE c > 0), COUNT(*) FILTER (WHERE p > 0), "
+        f"COUNT(*) FILTER (WHERE c > 0 AND p <= 0), COUNT(*) FILTER (WHERE c <= 0 AND p > 0) FROM e GROUP BY flow ORDER BY flow"
+    )
+    hhi = lambda dim, col: (
+        f"WITH s AS (SELECT {k(col)} AS key, SUM(value_cny) v FROM {t(dim)} WHERE year = {Y} AND month <= {M} AND {k(col)} IS NOT NULL GROUP BY {k(col)}) "
+        f"SELECT SUM(POWER(v * 100.0 / (SELECT SUM(v) FROM s), 2)) FROM s"
+    )
+    trend = f"SELECT year, month, SUM(value_cny) FROM {t('total')} GROUP BY year, month ORDER BY year, month"
+    return {
+        "summary": [total, cur_prev(t("partner"), k("partner")) + " LIMIT 10", totals],
+        "by_partner": [totals, cur_prev(t("partner"), k("partner"))],
+        "by_chapter": [totals, cur_prev(t("chapter"), k("chapter"))],
+        "by_city": [totals, cur_prev(t("city"), k("city"))],
+        "by_trade_mode": [totals, cur_prev(t("trade_mode"), k("trade_mode"))],
+        "by_enterprise": [totals, cur_prev(t("enterprise"), k("uscc")) + " LIMIT 50"],
+        "trend": [trend],
+        "enterprise_dynamics": [dyn, cur_prev(t("enterprise"), k("uscc")) + " LIMIT 10", totals],
+        "concentration": [hhi("partner", "partner"), hhi("chapter", "chapter")],
+    }
+
+
+def run_duckdb(d, runs):
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW records AS SELECT * FROM read_parquet('{d}/trade/records/*.parquet')")
+    for dim in ["total", "partner", "chapter", "trade_mode", "city", "ownership", "enterprise", "hs6"]:
+        con.execute(f"CREATE VIEW agg_{dim} AS SELECT * FROM read_parquet('{d}/trade/aggregates/{dim}-*.parquet')")
+    for raw, peer in [(True, "duckdb"), (False, "duckdb-agg")]:
+        for case, stmts in queries(raw).items():
+            def once():
+                out = None
+                for s in stmts:
+                    r = con.execute(s).fetchall()
+                    out = out or r
+                return out
+
+            res = once()
+            ms = []
+            for _ in range(runs):
+                t = time.perf_counter()
+                res = once()
+                ms.append((time.perf_counter() - t) * 1e3)
+            check = None
+            if case == "summary":
+                check = sum(r[3] for r in res)
+            elif case.startswith("by_"):
+                check = res[0][0]  # total of this year; first statement
+            elif case == "concentration":
+                check = res[0][0]
+            print(json.dumps({"peer": peer, "case": case, "ms": statistics.median(ms), "check": check}), flush=True)
+
+
+def compare(kf, df, imp, demo):
+    k = {}
+    for line in open(kf):
+        r = json.loads(line)
+        k[r["case"]] = r
+    peers = [json.loads(line) for line in open(df)]
+    ratios = {}
+    worst = 0.0
+    for p in peers:
+        c = p["case"]
+        if c not in k:
+            continue
+        x, y = k[c]["ms"], p["ms"]
+        ratio = y / x if x > 0 else float("inf")
+        ratios.setdefault(p["peer"], []).append(ratio)
+        worst = max(worst, x)
+        agree = ""
+        if c in ("summary", "concentration") and p["check"] is not None and k[c]["check"] is not None:
+            rel = abs(p["check"] - k[c]["check"]) / max(abs(k[c]["check"]), 1e-9)
+            agree = f" same_answer={'yes' if rel < 1e-9 else 'NO'}"
+        print(f"CASE {c} kaifang_ms={x:.2f} peer={p['peer']} peer_ms={y:.2f} ratio={ratio:.2f}{agree}")
+    imp = json.load(open(imp))
+    demo = json.load(open(demo))
+    for peer, rs in ratios.items():
+        print(
+            f"SUMMARY peer={peer} cases={len(rs)} median_ratio={statistics.median(rs):.2f} "
+            f"min_ratio={min(rs):.2f} kaifang_slowest_p50_ms={worst:.2f} open_ms={k['open']['ms']:.0f}"
+        )
+    print(
+        f"SUMMARY import rows={imp['rows']} seconds={imp['seconds']:.2f} rows_per_s={imp['rows_per_second']:.0f} "
+        f"parse_seconds={imp['parse_seconds']:.2f} peak_rss_mb={imp['peak_rss_mb']:.0f}"
+    )
+    print(
+        f"SUMMARY demo rows={demo['rows']} seconds={demo['seconds']:.1f} "
+        f"rows_per_s={demo['rows'] / demo['seconds']:.0f} peak_rss_mb={demo['peak_rss_mb']:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "duckdb":
+        run_duckdb(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "compare":
+        compare(*sys.argv[2:6])
+    else:
+        sys.exit(__doc__)

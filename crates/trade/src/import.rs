@@ -1,0 +1,769 @@
+//! Reading customs statistics files: the China Customs statistics-platform layout (Chinese
+//! headers, GBK/GB18030 or UTF-8 with or without BOM, thousands separators, paged downloads
+//! concatenated) and Kaifang's canonical layout (English headers), as CSV or XLSX.
+//!
+//! Parsing only: the result is a list of records or the first error, naming file, row and
+//! column. Writing is the store's business.
+
+use crate::codes::{self, Flow, Ownership, Period};
+use crate::error::{Location, Result, TradeError, io};
+use crate::record::{Interner, NO_MODE, Rec};
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+/// What a column means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Period,
+    Flow,
+    Commodity,
+    Partner,
+    Mode,
+    Region,
+    Uscc,
+    Enterprise,
+    Ownership,
+    Qty1,
+    Unit1,
+    Qty2,
+    Unit2,
+    Cny,
+    Usd,
+    /// A name column beside a code (商品名称, 贸易伙伴名称, ...): descriptive, not stored.
+    Ignored,
+}
+
+/// Header names, Chinese (the customs platform's) and English (Kaifang's canonical layout).
+const HEADERS: &[(&str, Col)] = &[
+    ("数据年月", Col::Period),
+    ("年月", Col::Period),
+    ("period", Col::Period),
+    ("进出口", Col::Flow),
+    ("进出口标志", Col::Flow),
+    ("贸易流向", Col::Flow),
+    ("flow", Col::Flow),
+    ("商品编码", Col::Commodity),
+    ("commodity", Col::Commodity),
+    ("cn8", Col::Commodity),
+    ("商品名称", Col::Ignored),
+    ("commodity_name", Col::Ignored),
+    ("贸易伙伴编码", Col::Partner),
+    ("partner", Col::Partner),
+    ("贸易伙伴名称", Col::Ignored),
+    ("partner_name", Col::Ignored),
+    ("贸易方式编码", Col::Mode),
+    ("trade_mode", Col::Mode),
+    ("贸易方式名称", Col::Ignored),
+    ("trade_mode_name", Col::Ignored),
+    ("注册地编码", Col::Region),
+    ("region", Col::Region),
+    ("注册地名称", Col::Ignored),
+    ("region_name", Col::Ignored),
+    ("统一社会信用代码", Col::Uscc),
+    ("企业代码", Col::Uscc),
+    ("uscc", Col::Uscc),
+    ("企业名称", Col::Enterprise),
+    ("enterprise", Col::Enterprise),
+    ("企业性质", Col::Ownership),
+    ("ownership", Col::Ownership),
+    ("第一数量", Col::Qty1),
+    ("qty1", Col::Qty1),
+    ("第一计量单位", Col::Unit1),
+    ("unit1", Col::Unit1),
+    ("第二数量", Col::Qty2),
+    ("qty2", Col::Qty2),
+    ("第二计量单位", Col::Unit2),
+    ("unit2", Col::Unit2),
+    ("人民币", Col::Cny),
+    ("人民币(元)", Col::Cny),
+    ("人民币（元）", Col::Cny),
+    ("value_cny", Col::Cny),
+    ("美元", Col::Usd),
+    ("美元(美元)", Col::Usd),
+    ("美元（美元）", Col::Usd),
+    ("value_usd", Col::Usd),
+];
+
+/// The parsed header of one file.
+#[derive(Clone)]
+struct Header {
+    cols: Vec<Col>,
+    names: Vec<String>,
+    raw: Vec<String>,
+}
+
+impl Header {
+    fn parse(file: &Path, fields: &[&str], flow_given: bool) -> Result<Header> {
+        let mut cols = Vec::with_capacity(fields.len());
+        let mut names = Vec::with_capacity(fields.len());
+        for (i, f) in fields.iter().enumerate() {
+            let name = f.trim().trim_start_matches('\u{feff}');
+            let col = HEADERS
+                .iter()
+                .find(|(h, _)| *h == name)
+                .map(|(_, c)| *c)
+                .ok_or_else(|| TradeError::Input {
+                    at: Location {
+                        file: file.to_path_buf(),
+                        row: 1,
+                        column: name.to_string(),
+                    },
+                    message: format!(
+                        "unknown column {name:?} (column {}); known columns: {}",
+                        i + 1,
+                        HEADERS.iter().map(|h| h.0).collect::<Vec<_>>().join(", ")
+                    ),
+                })?;
+            if col != Col::Ignored && cols.contains(&col) {
+                return Err(TradeError::File {
+                    file: file.to_path_buf(),
+                    message: format!("column {name:?} appears twice (or with another name)"),
+                });
+            }
+            cols.push(col);
+            names.push(name.to_string());
+        }
+        let missing = |what: &str| TradeError::File {
+            file: file.to_path_buf(),
+            message: format!("missing column: {what}"),
+        };
+        if !cols.contains(&Col::Period) {
+            return Err(missing("数据年月 (period)"));
+        }
+        if !cols.contains(&Col::Flow) && !flow_given {
+            return Err(missing(
+                "进出口 (flow); or give the flow of the whole file with --flow import|export",
+            ));
+        }
+        if !cols.contains(&Col::Cny) && !cols.contains(&Col::Usd) {
+            return Err(missing("人民币 (value_cny) or 美元 (value_usd)"));
+        }
+        if cols.contains(&Col::Enterprise) && !cols.contains(&Col::Uscc) {
+            return Err(missing("统一社会信用代码 (uscc), needed with 企业名称"));
+        }
+        Ok(Header {
+            cols,
+            names,
+            raw: fields.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    fn is_repeat(&self, fields: &[&str]) -> bool {
+        fields.len() == self.raw.len()
+            && fields.iter().zip(&self.raw).all(|(a, b)| {
+                a.trim().trim_start_matches('\u{feff}') == b.trim().trim_start_matches('\u{feff}')
+            })
+    }
+}
+
+/// Leading zeros lost when a spreadsheet stored a code as a number.
+fn pad<'a>(s: &'a str, width: usize) -> Cow<'a, str> {
+    if s.len() < width && !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) {
+        Cow::Owned(format!("{s:0>width$}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Turns the cells of data rows into records.
+pub(crate) struct RowParser<'a> {
+    file: &'a Path,
+    file_index: u16,
+    header: Header,
+    flow: Option<Flow>,
+    pub strings: &'a mut Interner,
+}
+
+impl<'a> RowParser<'a> {
+    fn err(&self, row: usize, col: usize, message: String) -> TradeError {
+        TradeError::Input {
+            at: Location {
+                file: self.file.to_path_buf(),
+                row,
+                column: self.header.names.get(col).cloned().unwrap_or_default(),
+            },
+            message,
+        }
+    }
+
+    /// One data row; `Ok(None)` for a repeated header or a total line.
+    fn row(&mut self, row: usize, fields: &[&str]) -> Result<Option<Rec>> {
+        if self.header.is_repeat(fields) {
+            return Ok(None);
+        }
+        if fields.len() != self.header.cols.len() {
+            if fields.iter().all(|f| f.trim().is_empty()) {
+                return Ok(None);
+            }
+            return Err(TradeError::Input {
+                at: Location {
+                    file: self.file.to_path_buf(),
+                    row,
+                    column: String::new(),
+                },
+                message: format!(
+                    "{} cells where the header has {} (a truncated or misaligned line)",
+                    fields.len(),
+                    self.header.cols.len()
+                ),
+            });
+        }
+        // Platform downloads may end with a total line; it is not a record.
+        if let Some(first) = fields.iter().map(|f| f.trim()).find(|f| !f.is_empty())
+            && matches!(first, "合计" | "总计" | "总值" | "Total" | "total")
+        {
+            return Ok(None);
+        }
+        let mut rec = Rec {
+            period: Period { year: 0, month: 0 },
+            flow: self.flow.unwrap_or(Flow::Export),
+            code_len: 0,
+            code: [0; 10],
+            partner: 0,
+            mode: NO_MODE,
+            region: 0,
+            uscc: None,
+            name: 0,
+            ownership: None,
+            qty1: f64::NAN,
+            unit1: 0,
+            qty2: f64::NAN,
+            unit2: 0,
+            cny: f64::NAN,
+            usd: f64::NAN,
+            file: self.file_index,
+            row: row as u32,
+        };
+        let mut name_given = false;
+        for (i, (&col, raw)) in self.header.cols.iter().zip(fields).enumerate() {
+            let v = raw.trim();
+            let amount = |s: &str| codes::parse_amount(s).map_err(|m| self.err(row, i, m));
+            match col {
+                Col::Ignored => {}
+                Col::Period => {
+                    rec.period = Period::parse(v).ok_or_else(|| {
+                        self.err(
+                            row,
+                            i,
+                            format!("{v:?} is not a year and month (e.g. 202301)"),
+                        )
+                    })?;
+                }
+                Col::Flow => {
+                    let f = Flow::parse(v).ok_or_else(|| {
+                        self.err(
+                            row,
+                            i,
+                            format!("{v:?} is neither 进口/import nor 出口/export"),
+                        )
+                    })?;
+                    if let Some(given) = self.flow
+                        && given != f
+                    {
+                        return Err(self.err(
+                            row,
+                            i,
+                            format!("the row says {f} but --flow says {given}"),
+                        ));
+                    }
+                    rec.flow = f;
+                }
+                Col::Commodity => {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    let v = if v.len() % 2 == 1 {
+                        pad(v, v.len() + 1)
+                    } else {
+                        Cow::Borrowed(v)
+                    };
+                    let c = codes::parse_commodity(&v).map_err(|m| self.err(row, i, m))?;
+                    rec.code_len = c.len() as u8;
+                    rec.code[..c.len()].copy_from_slice(c.as_bytes());
+                }
+                Col::Partner => {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    let p = pad(v, 3);
+                    let n: u16 = (p.len() == 3)
+                        .then(|| p.parse().ok())
+                        .flatten()
+                        .filter(|n| (101..=799).contains(n))
+                        .ok_or_else(|| {
+                            self.err(
+                                row,
+                                i,
+                                format!("{v:?} is not a 3-digit customs country code"),
+                            )
+                        })?;
+                    rec.partner = n;
+                }
+                Col::Mode => {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    let p = pad(v, 4);
+                    rec.mode = (p.len() == 4)
+                        .then(|| p.parse::<u16>().ok())
+                        .flatten()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| {
+                            self.err(row, i, format!("{v:?} is not a 4-digit trade mode code"))
+                        })?;
+                }
+                Col::Region => {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    let r = codes::parse_region(v).map_err(|m| self.err(row, i, m))?;
+                    rec.region = r
+                        .parse()
+                        .map_err(|_| self.err(row, i, "bad region".into()))?;
+                }
+                Col::Uscc => {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    let u = codes::parse_uscc(v).map_err(|m| self.err(row, i, m))?;
+                    let mut b = [0u8; 18];
+                    b.copy_from_slice(u.as_bytes());
+                    rec.uscc = Some(b);
+                }
+                Col::Enterprise => {
+                    name_given = !v.is_empty();
+                    rec.name = self.strings.intern(v);
+                }
+                Col::Ownership => {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    rec.ownership = Some(Ownership::parse(v).ok_or_else(|| {
+                        self.err(
+                            row,
+                            i,
+                            format!("{v:?}: ownership must be 国有企业/民营企业/外商投资企业/其他 (state/private/foreign/other)"),
+                        )
+                    })?);
+                }
+                Col::Qty1 => rec.qty1 = amount(v)?.unwrap_or(f64::NAN),
+                Col::Qty2 => rec.qty2 = amount(v)?.unwrap_or(f64::NAN),
+                Col::Unit1 => rec.unit1 = self.strings.intern(v),
+                Col::Unit2 => rec.unit2 = self.strings.intern(v),
+                Col::Cny => rec.cny = amount(v)?.unwrap_or(f64::NAN),
+                Col::Usd => rec.usd = amount(v)?.unwrap_or(f64::NAN),
+            }
+        }
+        if rec.cny.is_nan() && rec.usd.is_nan() {
+            let i = self
+                .header
+                .cols
+                .iter()
+                .position(|c| *c == Col::Cny || *c == Col::Usd)
+                .unwrap_or(0);
+            return Err(self.err(row, i, "no value: 人民币 and 美元 are both empty".into()));
+        }
+        if name_given && rec.uscc.is_none() {
+            let i = self
+                .header
+                .cols
+                .iter()
+                .position(|c| *c == Col::Uscc)
+                .unwrap_or(0);
+            return Err(self.err(
+                row,
+                i,
+                "enterprise named without its unified social credit code".into(),
+            ));
+        }
+        Ok(Some(rec))
+    }
+}
+
+/// Decodes a CSV file's bytes: UTF-8 (BOM or not), otherwise GB18030 (a superset of GBK).
+pub(crate) fn decode<'b>(file: &Path, bytes: &'b [u8]) -> Result<Cow<'b, str>> {
+    let bad = |message: String| TradeError::File {
+        file: file.to_path_buf(),
+        message,
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(bad(
+            "the file is UTF-16; save it as UTF-8 or GBK (CSV) and import again".into(),
+        ));
+    }
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    if let Ok(s) = std::str::from_utf8(body) {
+        return Ok(Cow::Borrowed(s));
+    }
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(body);
+    if had_errors {
+        // Find the first undecodable line for the message.
+        let line = body
+            .split(|&b| b == b'\n')
+            .position(|l| {
+                std::str::from_utf8(l).is_err()
+                    && encoding_rs::GB18030.decode_without_bom_handling(l).1
+            })
+            .map(|p| p + 1)
+            .unwrap_or(0);
+        return Err(bad(format!(
+            "the file is neither UTF-8 nor GBK/GB18030 (first undecodable bytes on line {line}); save it as UTF-8 or GBK"
+        )));
+    }
+    Ok(Cow::Owned(text.into_owned()))
+}
+
+/// Progress in a phase: called with a fraction of the file done; false cancels.
+pub(crate) type Tick<'p> = &'p mut dyn FnMut(f64) -> bool;
+
+pub(crate) struct Parsed {
+    pub recs: Vec<Rec>,
+}
+
+/// Parses one CSV or XLSX file (chosen by extension; `.xlsx`/`.xlsm`/`.xls` are spreadsheets).
+pub(crate) fn parse_file(
+    file: &Path,
+    file_index: u16,
+    flow: Option<Flow>,
+    strings: &mut Interner,
+    tick: Tick<'_>,
+) -> Result<Parsed> {
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods") {
+        parse_xlsx(file, file_index, flow, strings, tick)
+    } else {
+        let bytes = std::fs::read(file).map_err(io(file))?;
+        parse_csv_bytes(file, file_index, &bytes, flow, strings, tick)
+    }
+}
+
+pub(crate) fn parse_csv_bytes(
+    file: &Path,
+    file_index: u16,
+    bytes: &[u8],
+    flow: Option<Flow>,
+    strings: &mut Interner,
+    tick: Tick<'_>,
+) -> Result<Parsed> {
+    let text = decode(file, bytes)?;
+    let text: &str = &text;
+    // Header: the first non-empty line.
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let header = loop {
+        if !rdr
+            .read_record(&mut record)
+            .map_err(|e| csv_error(file, 0, e))?
+        {
+            return Err(TradeError::File {
+                file: file.to_path_buf(),
+                message: "the file is empty".into(),
+            });
+        }
+        if record.iter().any(|f| !f.trim().is_empty()) {
+            let fields: Vec<&str> = record.iter().collect();
+            break Header::parse(file, &fields, flow.is_some())?;
+        }
+    };
+    let body_start = rdr.position().byte() as usize;
+    // Large files are cut at line ends (outside quotes) and the pieces parsed on all cores;
+    // rows keep their line numbers in the whole file.
+    let threads = if text.len() - body_start > (8 << 20) {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4)
+    } else {
+        1
+    };
+    let cuts = split_points(text, body_start, threads);
+    let pieces: Vec<(usize, &str)> = cuts
+        .windows(2)
+        .map(|w| (line_count(&text[..w[0]]), &text[w[0]..w[1]]))
+        .collect();
+    let (first, rest) = pieces.split_first().ok_or_else(|| TradeError::File {
+        file: file.to_path_buf(),
+        message: "no data rows".into(),
+    })?;
+    let results: Vec<Result<(Vec<Rec>, Interner)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = rest
+            .iter()
+            .map(|&(lines, piece)| {
+                let header = header.clone();
+                scope.spawn(move || {
+                    let mut own = Interner::new();
+                    let recs = parse_piece(
+                        file,
+                        file_index,
+                        piece,
+                        lines,
+                        header,
+                        flow,
+                        &mut own,
+                        &mut |_| true,
+                    )?;
+                    Ok((recs, own))
+                })
+            })
+            .collect();
+        let mut out = vec![
+            parse_piece(
+                file,
+                file_index,
+                first.1,
+                first.0,
+                header.clone(),
+                flow,
+                strings,
+                tick,
+            )
+            .map(|r| (r, Interner::new())),
+        ];
+        for h in handles {
+            out.push(h.join().unwrap_or_else(|_| {
+                Err(TradeError::File {
+                    file: file.to_path_buf(),
+                    message: "the reader failed".into(),
+                })
+            }));
+        }
+        out
+    });
+    // The first error in file order wins.
+    let mut recs = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
+        let (mut part, own) = r?;
+        if i > 0 {
+            // Names and units interned by another thread: renumber into the shared table.
+            let map: Vec<u32> = (0..own.len() as u32)
+                .map(|id| own.get(id).map(|s| strings.intern(s)).unwrap_or(0))
+                .collect();
+            for r in &mut part {
+                r.name = map[r.name as usize];
+                r.unit1 = map[r.unit1 as usize];
+                r.unit2 = map[r.unit2 as usize];
+            }
+        }
+        if recs.is_empty() {
+            recs = part;
+        } else {
+            recs.append(&mut part);
+        }
+    }
+    if recs.is_empty() {
+        return Err(TradeError::File {
+            file: file.to_path_buf(),
+            message: "no data rows".into(),
+        });
+    }
+    Ok(Parsed { recs })
+}
+
+fn csv_error(file: &Path, lines_before: usize, e: csv::Error) -> TradeError {
+    let row = e.position().map(|p| p.line() as usize).unwrap_or(0) + lines_before;
+    TradeError::Input {
+        at: Location {
+            file: file.to_path_buf(),
+            row,
+            column: String::new(),
+        },
+        message: format!("not readable as CSV: {e}"),
+    }
+}
+
+fn line_count(s: &str) -> usize {
+    s.bytes().filter(|&b| b == b'\n').count()
+}
+
+/// Byte offsets cutting `text[start..]` into about `n` pieces at line ends outside quotes.
+fn split_points(text: &str, start: usize, n: usize) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut cuts = vec![start];
+    let mut quotes = 0usize;
+    let mut scanned = start;
+    for i in 1..n {
+        let mut pos = start + (b.len() - start) * i / n;
+        if pos <= *cuts.last().unwrap_or(&start) {
+            continue;
+        }
+        loop {
+            match b[pos..].iter().position(|&c| c == b'\n') {
+                None => {
+                    pos = b.len();
+                    break;
+                }
+                Some(off) => pos += off + 1,
+            }
+            quotes += b[scanned..pos].iter().filter(|&&c| c == b'"').count();
+            scanned = pos;
+            // An even number of quotes so far: this line end is not inside a quoted field.
+            if quotes.is_multiple_of(2) {
+                break;
+            }
+        }
+        if pos < b.len() {
+            cuts.push(pos);
+        }
+    }
+    cuts.push(b.len());
+    cuts
+}
+
+#[allow(clippy::too_many_arguments)]
+fn parse_piece(
+    file: &Path,
+    file_index: u16,
+    piece: &str,
+    lines_before: usize,
+    header: Header,
+    flow: Option<Flow>,
+    strings: &mut Interner,
+    tick: Tick<'_>,
+) -> Result<Vec<Rec>> {
+    let total = piece.len().max(1) as f64;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(piece.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let mut parser = RowParser {
+        file,
+        file_index,
+        header,
+        flow,
+        strings,
+    };
+    let mut recs = Vec::with_capacity(piece.len() / 60);
+    let mut n = 0usize;
+    while rdr
+        .read_record(&mut record)
+        .map_err(|e| csv_error(file, lines_before, e))?
+    {
+        let row = record.position().map(|p| p.line() as usize).unwrap_or(0) + lines_before;
+        // A stack buffer: no allocation per row for the usual widths.
+        let mut buf = [""; 32];
+        let heap: Vec<&str>;
+        let fields: &[&str] = if record.len() <= buf.len() {
+            for (b, f) in buf.iter_mut().zip(record.iter()) {
+                *b = f;
+            }
+            &buf[..record.len()]
+        } else {
+            heap = record.iter().collect();
+            &heap
+        };
+        if let Some(r) = parser.row(row, fields)? {
+            recs.push(r);
+        }
+        n += 1;
+        if n.is_multiple_of(65536) {
+            let done = record.position().map(|p| p.byte()).unwrap_or(0) as f64 / total;
+            if !tick(done) {
+                return Err(TradeError::Cancelled);
+            }
+        }
+    }
+    Ok(recs)
+}
+
+fn cell_string(c: &calamine::Data) -> Cow<'_, str> {
+    use calamine::Data;
+    match c {
+        Data::Empty => Cow::Borrowed(""),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cow::Borrowed(s),
+        Data::Int(i) => Cow::Owned(i.to_string()),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+            Cow::Owned(format!("{}", *f as i64))
+        }
+        Data::Float(f) => Cow::Owned(f.to_string()),
+        Data::Bool(b) => Cow::Owned(b.to_string()),
+        Data::DateTime(d) => Cow::Owned(d.to_string()),
+        Data::Error(e) => Cow::Owned(format!("#ERROR {e:?}")),
+    }
+}
+
+fn parse_xlsx(
+    file: &Path,
+    file_index: u16,
+    flow: Option<Flow>,
+    strings: &mut Interner,
+    tick: Tick<'_>,
+) -> Result<Parsed> {
+    use calamine::Reader;
+    let bad = |m: String| TradeError::File {
+        file: file.to_path_buf(),
+        message: m,
+    };
+    let mut wb = calamine::open_workbook_auto(file).map_err(|e| {
+        bad(format!(
+            "not a readable spreadsheet (truncated or damaged?): {e}"
+        ))
+    })?;
+    let range = wb
+        .worksheet_range_at(0)
+        .ok_or_else(|| bad("the workbook has no sheet".into()))?
+        .map_err(|e| {
+            bad(format!(
+                "the first sheet is not readable (truncated or damaged?): {e}"
+            ))
+        })?;
+    let (start_row, _) = range.start().unwrap_or((0, 0));
+    let height = range.height().max(1) as f64;
+    let mut rows = range.rows().enumerate();
+    let mut cells: Vec<Cow<'_, str>> = Vec::new();
+    let header = loop {
+        let Some((_, r)) = rows.next() else {
+            return Err(bad("the first sheet is empty".into()));
+        };
+        cells.clear();
+        cells.extend(r.iter().map(cell_string));
+        // Trailing empty cells of a wider used range are not columns.
+        while cells.last().is_some_and(|c| c.trim().is_empty()) {
+            cells.pop();
+        }
+        if !cells.is_empty() {
+            let fields: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
+            break Header::parse(file, &fields, flow.is_some())?;
+        }
+    };
+    let width = header.cols.len();
+    let mut parser = RowParser {
+        file,
+        file_index,
+        header,
+        flow,
+        strings,
+    };
+    let mut recs = Vec::new();
+    for (i, r) in rows {
+        cells.clear();
+        cells.extend(r.iter().map(cell_string));
+        while cells.len() > width && cells.last().is_some_and(|c| c.trim().is_empty()) {
+            cells.pop();
+        }
+        let fields: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
+        let row = start_row as usize + i + 1;
+        if let Some(rec) = parser.row(row, &fields)? {
+            recs.push(rec);
+        }
+        if i.is_multiple_of(65536) && !tick(i as f64 / height) {
+            return Err(TradeError::Cancelled);
+        }
+    }
+    if recs.is_empty() {
+        return Err(bad("no data rows".into()));
+    }
+    Ok(Parsed { recs })
+}
+
+/// Files by index, for messages about records.
+pub(crate) fn file_name(files: &[PathBuf], i: u16) -> PathBuf {
+    files.get(i as usize).cloned().unwrap_or_default()
+}

@@ -1,0 +1,27 @@
+//! Foreign-trade statistics for the Department of Commerce: customs records imported from
+//! the China Customs statistics platform (or Kaifang's canonical layout), stored as Parquet
+//! in the data directory, and analysed on Apache DataFusion the way Chinese trade statistics
+//! are read: month and year to date, year-on-year growth, contributions, shares.
+//!
+//! A thin face (HTTP handler, CLI command) opens a [`TradeStore`] and calls one function:
+//! [`summary`], [`breakdown`], [`trend`], [`enterprise_dynamics`], [`concentration`],
+//! [`rca`], [`price_volume`], or [`TradeStore::sql`]. Nothing here knows of HTTP.
+
+mod agg;
+pub mod analytics;
+pub mod codes;
+pub mod demo;
+mod error;
+mod import;
+pub mod lookup;
+mod record;
+mod store;
+
+pub use analytics::{
+    Breakdown, Concentration, ConcentrationOf, Dimension, Dynamics, Filter, FlowDynamics, FlowKpi,
+    Kpi, PriceVolume, PriceVolumeRow, Rca, RcaRow, Row, Summary, TrendPoint, breakdown,
+    concentration, concentration_of, enterprise_dynamics, price_volume, rca, summary, trend,
+};
+pub use codes::{Flow, Ownership, Period};
+pub use error::{Location, Result, TradeError};
+pub use store::{ImportOptions, ImportReport, Manifest, PartitionEntry, SqlResult, TradeStore};

@@ -1,0 +1,240 @@
+//! The lookup tables shipped in `data/trade/` (each row with its source), compiled in so a
+//! binary needs no data files to name a country or a chapter.
+
+use crate::codes::Period;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const COUNTRIES: &str = include_str!("../../../data/trade/countries.csv");
+const GROUPS: &str = include_str!("../../../data/trade/partner_groups.csv");
+const MODES: &str = include_str!("../../../data/trade/trade_modes.csv");
+const SECTIONS: &str = include_str!("../../../data/trade/hs_sections.csv");
+const CHAPTERS: &str = include_str!("../../../data/trade/hs_chapters.csv");
+const REGIONS: &str = include_str!("../../../data/trade/regions.csv");
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Country {
+    pub customs_code: String,
+    pub iso2: String,
+    pub iso3: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Named {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupMember {
+    pub group: String,
+    pub iso2: String,
+    pub since: Option<Period>,
+    pub until: Option<Period>,
+}
+
+/// A partner group (RCEP, EU, ASEAN, Belt and Road).
+pub const GROUP_NAMES: &[(&str, &str, &str)] = &[
+    ("rcep", "RCEP成员国", "RCEP members"),
+    ("eu", "欧盟", "European Union"),
+    ("asean", "东盟", "ASEAN"),
+    (
+        "bri",
+        "共建“一带一路”国家",
+        "Belt and Road partner countries",
+    ),
+];
+
+#[derive(Debug)]
+pub struct Lookups {
+    pub countries: HashMap<String, Country>,
+    pub modes: HashMap<String, Named>,
+    pub sections: HashMap<u32, Named>,
+    /// chapter (2 digits) → (section, names)
+    pub chapters: HashMap<String, (u32, Named)>,
+    pub regions: HashMap<String, Named>,
+    pub groups: Vec<GroupMember>,
+}
+
+fn rows(text: &str) -> Vec<csv::StringRecord> {
+    // The tables are compiled in and checked by the tests below; a bad row is a build defect.
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("embedded lookup table is valid CSV"))
+        .collect()
+}
+
+impl Lookups {
+    pub fn get() -> &'static Lookups {
+        static L: OnceLock<Lookups> = OnceLock::new();
+        L.get_or_init(Lookups::load)
+    }
+
+    fn load() -> Lookups {
+        let countries = rows(COUNTRIES)
+            .into_iter()
+            .map(|r| {
+                (
+                    r[0].to_string(),
+                    Country {
+                        customs_code: r[0].to_string(),
+                        iso2: r[1].to_string(),
+                        iso3: r[2].to_string(),
+                        name_zh: r[3].to_string(),
+                        name_en: r[4].to_string(),
+                    },
+                )
+            })
+            .collect();
+        let named = |r: &csv::StringRecord, c: usize| Named {
+            code: r[c].to_string(),
+            name_zh: r[c + 1].to_string(),
+            name_en: r[c + 2].to_string(),
+        };
+        let modes = rows(MODES)
+            .iter()
+            .map(|r| (r[0].to_string(), named(r, 0)))
+            .collect();
+        let sections = rows(SECTIONS)
+            .iter()
+            .map(|r| {
+                let n: u32 = r[0].parse().expect("section number");
+                (
+                    n,
+                    Named {
+                        code: r[1].to_string(),
+                        name_zh: r[3].to_string(),
+                        name_en: r[4].to_string(),
+                    },
+                )
+            })
+            .collect();
+        let chapters = rows(CHAPTERS)
+            .iter()
+            .map(|r| {
+                let section: u32 = r[1].parse().unwrap_or(0);
+                (
+                    r[0].to_string(),
+                    (
+                        section,
+                        Named {
+                            code: r[0].to_string(),
+                            name_zh: r[2].to_string(),
+                            name_en: r[3].to_string(),
+                        },
+                    ),
+                )
+            })
+            .collect();
+        let regions = rows(REGIONS)
+            .iter()
+            .map(|r| (r[0].to_string(), named(r, 0)))
+            .collect();
+        let groups = rows(GROUPS)
+            .iter()
+            .map(|r| GroupMember {
+                group: r[0].to_string(),
+                iso2: r[1].to_string(),
+                since: Period::parse(&r[2]),
+                until: Period::parse(&r[3]),
+            })
+            .collect();
+        Lookups {
+            countries,
+            modes,
+            sections,
+            chapters,
+            regions,
+            groups,
+        }
+    }
+
+    /// HS section number of a chapter (0 for chapter 98, China's national chapter).
+    pub fn section_of(&self, chapter: &str) -> u32 {
+        self.chapters.get(chapter).map(|c| c.0).unwrap_or(0)
+    }
+
+    /// Groups a partner (ISO alpha-2) belongs to in a given month.
+    pub fn groups_of(&self, iso2: &str, at: Period) -> impl Iterator<Item = &str> {
+        self.groups
+            .iter()
+            .filter(move |m| {
+                m.iso2 == iso2 && m.since.is_none_or(|s| s <= at) && m.until.is_none_or(|u| at <= u)
+            })
+            .map(|m| m.group.as_str())
+    }
+}
+
+/// The lookup tables as analysts see them in SQL: (table name, CSV text).
+pub const TABLES: &[(&str, &str)] = &[
+    ("countries", COUNTRIES),
+    ("partner_groups", GROUPS),
+    ("trade_modes", MODES),
+    ("hs_sections", SECTIONS),
+    ("hs_chapters", CHAPTERS),
+    ("regions", REGIONS),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_load_and_cross_reference() {
+        let l = Lookups::get();
+        assert_eq!(l.countries["116"].iso2, "JP");
+        assert_eq!(l.countries["344"].iso2, "RU");
+        assert_eq!(l.countries["133"].iso2, "KR");
+        assert_eq!(l.sections.len(), 21);
+        assert_eq!(l.section_of("87"), 17);
+        assert_eq!(l.modes["0110"].name_zh, "一般贸易");
+        assert_eq!(l.regions["222404"].name_zh, "珲春市");
+        let isos: std::collections::HashSet<&str> =
+            l.countries.values().map(|c| c.iso2.as_str()).collect();
+        for m in &l.groups {
+            assert!(
+                isos.contains(m.iso2.as_str()),
+                "group member {} unknown",
+                m.iso2
+            );
+        }
+        let eu_2023 = l
+            .groups
+            .iter()
+            .filter(|m| m.group == "eu")
+            .filter(|m| {
+                l.groups_of(
+                    &m.iso2,
+                    Period {
+                        year: 2023,
+                        month: 1,
+                    },
+                )
+                .any(|g| g == "eu")
+            })
+            .count();
+        assert_eq!(eu_2023, 27);
+        let asean_2023 = isos
+            .iter()
+            .filter(|i| {
+                l.groups_of(
+                    i,
+                    Period {
+                        year: 2023,
+                        month: 1,
+                    },
+                )
+                .any(|g| g == "asean")
+            })
+            .count();
+        assert_eq!(asean_2023, 10);
+        // every chapter 01..97 except the reserved 77 is there
+        for c in (1..=97).filter(|c| *c != 77) {
+            assert!(l.chapters.contains_key(&format!("{c:02}")), "chapter {c}");
+        }
+    }
+}

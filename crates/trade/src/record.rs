@@ -1,0 +1,290 @@
+//! One customs record in its compact in-memory form, and its Parquet/Arrow schema.
+//!
+//! Codes are held as small integers or fixed byte arrays, and names and units are interned,
+//! so that parsing a million rows allocates almost nothing per row.
+
+use crate::codes::{Flow, Ownership, Period};
+use crate::lookup::Lookups;
+use datafusion::arrow::array::{
+    ArrayRef, Float64Builder, Int32Builder, RecordBatch, StringBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+/// Interned strings (enterprise names, units). Id 0 means "none".
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    ids: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    pub fn new() -> Interner {
+        Interner {
+            ids: HashMap::new(),
+            names: vec!["".into()],
+        }
+    }
+
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if s.is_empty() {
+            return 0;
+        }
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    /// Number of ids handed out, "none" included.
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn get(&self, id: u32) -> Option<&str> {
+        (id != 0)
+            .then(|| self.names.get(id as usize).map(|s| &**s))
+            .flatten()
+    }
+}
+
+/// A customs record. `NaN` stands for a missing amount; 0 for a missing code.
+#[derive(Debug, Clone, Copy)]
+pub struct Rec {
+    pub period: Period,
+    pub flow: Flow,
+    pub code_len: u8,
+    pub code: [u8; 10],
+    /// China Customs' 3-digit partner code; 0 = not given.
+    pub partner: u16,
+    /// 4-digit trade mode as a number (0110 → 110); `u16::MAX` = not given.
+    pub mode: u16,
+    /// GB/T 2260 code; 0 = not given.
+    pub region: u32,
+    pub uscc: Option<[u8; 18]>,
+    pub name: u32,
+    pub ownership: Option<Ownership>,
+    pub qty1: f64,
+    pub unit1: u32,
+    pub qty2: f64,
+    pub unit2: u32,
+    pub cny: f64,
+    pub usd: f64,
+    /// Where it came from, for error messages: index into the import's file list, and row.
+    pub file: u16,
+    pub row: u32,
+}
+
+pub const NO_MODE: u16 = u16::MAX;
+
+impl Rec {
+    pub fn code(&self) -> Option<&str> {
+        (self.code_len > 0)
+            .then(|| std::str::from_utf8(&self.code[..self.code_len as usize]).ok())
+            .flatten()
+    }
+
+    /// The key that must be unique within a period and flow.
+    pub fn key(&self) -> (Period, Flow, u8, [u8; 10], u16, u16, u32, [u8; 18], u32) {
+        (
+            self.period,
+            self.flow,
+            self.code_len,
+            self.code,
+            self.partner,
+            self.mode,
+            self.region,
+            self.uscc.unwrap_or([0; 18]),
+            self.unit1,
+        )
+    }
+}
+
+pub fn partner_str(p: u16) -> Option<String> {
+    (p != 0).then(|| format!("{p:03}"))
+}
+
+pub fn mode_str(m: u16) -> Option<String> {
+    (m != NO_MODE).then(|| format!("{m:04}"))
+}
+
+/// The schema of `records` Parquet files, one file per period and flow.
+pub fn records_schema() -> SchemaRef {
+    static S: OnceLock<SchemaRef> = OnceLock::new();
+    S.get_or_init(|| {
+        let s = |n: &str| Field::new(n, DataType::Utf8, true);
+        let f = |n: &str| Field::new(n, DataType::Float64, true);
+        Arc::new(Schema::new(vec![
+            Field::new("period", DataType::Utf8, false),
+            Field::new("year", DataType::Int32, false),
+            Field::new("month", DataType::Int32, false),
+            Field::new("flow", DataType::Utf8, false),
+            s("commodity"),
+            s("hs6"),
+            s("chapter"),
+            Field::new("section", DataType::Int32, true),
+            s("partner"),
+            s("partner_iso2"),
+            s("trade_mode"),
+            s("region"),
+            s("city"),
+            s("uscc"),
+            s("enterprise"),
+            s("ownership"),
+            f("qty1"),
+            s("unit1"),
+            f("qty2"),
+            s("unit2"),
+            f("value_cny"),
+            f("value_usd"),
+        ]))
+    })
+    .clone()
+}
+
+fn opt_f(v: f64) -> Option<f64> {
+    (!v.is_nan()).then_some(v)
+}
+
+/// Builds one Arrow batch from records (all of one period and flow, sorted).
+pub fn to_batch(recs: &[Rec], strings: &Interner) -> crate::Result<RecordBatch> {
+    let lookups = Lookups::get();
+    let n = recs.len();
+    let mut period = StringBuilder::with_capacity(n, n * 7);
+    let mut year = Int32Builder::with_capacity(n);
+    let mut month = Int32Builder::with_capacity(n);
+    let mut flow = StringBuilder::with_capacity(n, n * 6);
+    let mut commodity = StringBuilder::with_capacity(n, n * 8);
+    let mut hs6 = StringBuilder::with_capacity(n, n * 6);
+    let mut chapter = StringBuilder::with_capacity(n, n * 2);
+    let mut section = Int32Builder::with_capacity(n);
+    let mut partner = StringBuilder::with_capacity(n, n * 3);
+    let mut iso2 = StringBuilder::with_capacity(n, n * 2);
+    let mut mode = StringBuilder::with_capacity(n, n * 4);
+    let mut region = StringBuilder::with_capacity(n, n * 6);
+    let mut city = StringBuilder::with_capacity(n, n * 6);
+    let mut uscc = StringBuilder::with_capacity(n, n * 18);
+    let mut ent = StringBuilder::new();
+    let mut own = StringBuilder::new();
+    let mut qty1 = Float64Builder::with_capacity(n);
+    let mut unit1 = StringBuilder::new();
+    let mut qty2 = Float64Builder::with_capacity(n);
+    let mut unit2 = StringBuilder::new();
+    let mut cny = Float64Builder::with_capacity(n);
+    let mut usd = Float64Builder::with_capacity(n);
+    // Per-code lookups resolved once, not per row.
+    let iso: Vec<Option<&str>> = (0..1000u16)
+        .map(|p| {
+            lookups
+                .countries
+                .get(&format!("{p:03}"))
+                .map(|c| c.iso2.as_str())
+                .filter(|s| !s.is_empty())
+        })
+        .collect();
+    let sections: Vec<i32> = (0..100u32)
+        .map(|c| lookups.section_of(&format!("{c:02}")) as i32)
+        .collect();
+    let mut period_key = String::new();
+    let mut last_period = None;
+    for r in recs {
+        if last_period != Some(r.period) {
+            period_key = r.period.key();
+            last_period = Some(r.period);
+        }
+        period.append_value(&period_key);
+        year.append_value(r.period.year);
+        month.append_value(r.period.month as i32);
+        flow.append_value(r.flow.as_str());
+        match r.code() {
+            Some(c) => {
+                commodity.append_value(c);
+                hs6.append_option((c.len() >= 6).then(|| &c[..6]));
+                chapter.append_value(&c[..2]);
+                let ch = c[..2].parse::<usize>().unwrap_or(0);
+                section.append_value(sections.get(ch).copied().unwrap_or(0));
+            }
+            None => {
+                commodity.append_null();
+                hs6.append_null();
+                chapter.append_null();
+                section.append_null();
+            }
+        }
+        if r.partner != 0 {
+            partner.append_value(digits::<3>(r.partner as u32).as_str());
+            iso2.append_option(iso.get(r.partner as usize).copied().flatten());
+        } else {
+            partner.append_null();
+            iso2.append_null();
+        }
+        if r.mode != NO_MODE {
+            mode.append_value(digits::<4>(r.mode as u32).as_str());
+        } else {
+            mode.append_null();
+        }
+        if r.region != 0 {
+            region.append_value(digits::<6>(r.region).as_str());
+            city.append_value(digits::<6>(r.region / 100 * 100).as_str());
+        } else {
+            region.append_null();
+            city.append_null();
+        }
+        uscc.append_option(r.uscc.as_ref().and_then(|u| std::str::from_utf8(u).ok()));
+        ent.append_option(strings.get(r.name));
+        own.append_option(r.ownership.map(|o| o.as_str()));
+        qty1.append_option(opt_f(r.qty1));
+        unit1.append_option(strings.get(r.unit1));
+        qty2.append_option(opt_f(r.qty2));
+        unit2.append_option(strings.get(r.unit2));
+        cny.append_option(opt_f(r.cny));
+        usd.append_option(opt_f(r.usd));
+    }
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(period.finish()),
+        Arc::new(year.finish()),
+        Arc::new(month.finish()),
+        Arc::new(flow.finish()),
+        Arc::new(commodity.finish()),
+        Arc::new(hs6.finish()),
+        Arc::new(chapter.finish()),
+        Arc::new(section.finish()),
+        Arc::new(partner.finish()),
+        Arc::new(iso2.finish()),
+        Arc::new(mode.finish()),
+        Arc::new(region.finish()),
+        Arc::new(city.finish()),
+        Arc::new(uscc.finish()),
+        Arc::new(ent.finish()),
+        Arc::new(own.finish()),
+        Arc::new(qty1.finish()),
+        Arc::new(unit1.finish()),
+        Arc::new(qty2.finish()),
+        Arc::new(unit2.finish()),
+        Arc::new(cny.finish()),
+        Arc::new(usd.finish()),
+    ];
+    Ok(RecordBatch::try_new(records_schema(), cols)?)
+}
+
+/// A number as exactly N zero-padded decimal digits, without allocating.
+pub(crate) struct Digits<const N: usize>([u8; N]);
+
+impl<const N: usize> Digits<N> {
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+pub(crate) fn digits<const N: usize>(mut v: u32) -> Digits<N> {
+    let mut b = [b'0'; N];
+    for d in b.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    Digits(b)
+}
