@@ -13,7 +13,9 @@ use time::Date;
 use crate::audit::{self, Who};
 use crate::notifications::{Notice, notify_orgs, orgs_owning};
 use crate::rules::{Rules, format_date, parse_date};
-use crate::tasks::{OrgRef, TimelineEvent, actor_org, check_attachments, org_ref, timeline_event};
+use crate::tasks::{
+    OrgRef, Timeline, TimelineEvent, actor_org, check_attachments, org_ref, timeline,
+};
 use crate::{Result, Store, StoreError, now};
 
 /// The categories of appeal, after the kinds of problem MOFCOM's complaint rules and the
@@ -351,18 +353,8 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("appeal {id}")))?;
         let row = appeal_row(&r, rules, today)?;
-        let events = sqlx::query(
-            "SELECT e.id, e.at, e.actor, e.org_id, e.kind, e.body, e.data, e.attachments, \
-             o.id AS o_id, o.code AS o_code, o.name_zh AS o_name_zh, o.name_en AS o_name_en \
-             FROM appeal_events e LEFT JOIN organisations o ON o.id = e.org_id \
-             WHERE e.appeal_id = $1 ORDER BY e.id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(timeline_event)
-        .collect::<Result<Vec<_>>>()?;
+        let mut conn = self.pool.acquire().await?;
+        let events = timeline(&mut conn, Timeline::Appeal, id).await?;
         let roundtables = sqlx::query(
             "SELECT DISTINCT r.id, r.title, r.held_on FROM roundtables r \
              JOIN roundtable_items i ON i.roundtable_id = r.id WHERE i.appeal_id = $1 ORDER BY r.held_on",
@@ -559,13 +551,12 @@ impl Store {
 
     async fn stale_appeal(&self, id: i64, version: i64, rules: &Rules, today: Date) -> StoreError {
         match self.appeal(id, rules, today).await {
-            Ok(current) => StoreError::Stale {
-                message: format!(
-                    "appeal {id} was changed by someone else (you had version {version}, it is now {}); reload and try again",
-                    current.item.version
-                ),
-                current: serde_json::to_value(&current).unwrap_or_default(),
-            },
+            Ok(current) => StoreError::stale(
+                &format!("appeal {id}"),
+                version,
+                current.item.version,
+                &current,
+            ),
             Err(e) => e,
         }
     }
@@ -774,13 +765,12 @@ impl Store {
         if n == 0 {
             drop(tx);
             let current = self.roundtable(id).await?;
-            return Err(StoreError::Stale {
-                message: format!(
-                    "roundtable {id} was changed by someone else (you had version {version}, it is now {}); reload and try again",
-                    current.version
-                ),
-                current: serde_json::to_value(&current).unwrap_or_default(),
-            });
+            return Err(StoreError::stale(
+                &format!("roundtable {id}"),
+                version,
+                current.version,
+                &current,
+            ));
         }
         sqlx::query("DELETE FROM roundtable_items WHERE roundtable_id = $1")
             .bind(id)

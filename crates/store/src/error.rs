@@ -77,6 +77,17 @@ impl StoreError {
         }
     }
 
+    /// Someone else changed `what` (e.g. "task 3") since the caller read version `had`;
+    /// `current` is the record as it is now.
+    pub fn stale(what: &str, had: i64, now: i64, current: &impl serde::Serialize) -> StoreError {
+        StoreError::Stale {
+            message: format!(
+                "{what} was changed by someone else (you had version {had}, it is now {now}); reload and try again"
+            ),
+            current: serde_json::to_value(current).unwrap_or_default(),
+        }
+    }
+
     /// A uniqueness violation, which callers report as a conflict rather than a fault.
     pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
         matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())

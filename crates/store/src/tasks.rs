@@ -323,7 +323,39 @@ async fn co_orgs(conn: &mut SqliteConnection, task: i64) -> Result<Vec<OrgRef>> 
     rows.iter().map(|r| org_ref(r, "")).collect()
 }
 
-pub(crate) fn timeline_event(r: &SqliteRow) -> Result<TimelineEvent> {
+/// Whose timeline: the two event tables share one layout.
+#[derive(Clone, Copy)]
+pub(crate) enum Timeline {
+    Task,
+    Appeal,
+}
+
+/// The timeline of one task or appeal, oldest first.
+pub(crate) async fn timeline(
+    conn: &mut SqliteConnection,
+    of: Timeline,
+    id: i64,
+) -> Result<Vec<TimelineEvent>> {
+    // Table and column names come from this enum, never from input.
+    let (table, key) = match of {
+        Timeline::Task => ("task_events", "task_id"),
+        Timeline::Appeal => ("appeal_events", "appeal_id"),
+    };
+    sqlx::query(&format!(
+        "SELECT e.id, e.at, e.actor, e.org_id, e.kind, e.body, e.data, e.attachments, \
+         o.id AS o_id, o.code AS o_code, o.name_zh AS o_name_zh, o.name_en AS o_name_en \
+         FROM {table} e LEFT JOIN organisations o ON o.id = e.org_id \
+         WHERE e.{key} = $1 ORDER BY e.id"
+    ))
+    .bind(id)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(timeline_event)
+    .collect()
+}
+
+fn timeline_event(r: &SqliteRow) -> Result<TimelineEvent> {
     let data: String = r.try_get("data")?;
     let attachments: String = r.try_get("attachments")?;
     let org_id: Option<i64> = r.try_get("org_id")?;
@@ -563,18 +595,7 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-        let events = sqlx::query(
-            "SELECT e.id, e.at, e.actor, e.org_id, e.kind, e.body, e.data, e.attachments, \
-             o.id AS o_id, o.code AS o_code, o.name_zh AS o_name_zh, o.name_en AS o_name_en \
-             FROM task_events e LEFT JOIN organisations o ON o.id = e.org_id \
-             WHERE e.task_id = $1 ORDER BY e.id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(timeline_event)
-        .collect::<Result<Vec<_>>>()?;
+        let events = timeline(&mut conn, Timeline::Task, id).await?;
         Ok(TaskDetail {
             item,
             description: row.description,
@@ -784,13 +805,12 @@ impl Store {
 
     async fn stale_task(&self, id: i64, version: i64, rules: &Rules, today: Date) -> StoreError {
         match self.task(id, rules, today).await {
-            Ok(current) => StoreError::Stale {
-                message: format!(
-                    "task {id} was changed by someone else (you had version {version}, it is now {}); reload and try again",
-                    current.item.version
-                ),
-                current: serde_json::to_value(&current).unwrap_or_default(),
-            },
+            Ok(current) => StoreError::stale(
+                &format!("task {id}"),
+                version,
+                current.item.version,
+                &current,
+            ),
             Err(e) => e,
         }
     }
