@@ -158,6 +158,33 @@ async function canvasPixels(page, selector, colours = []) {
   )
 }
 
+/** The page position of the westmost pixel of `rgb` on the map's canvases (e.g. a crossing's diamond). */
+async function westmostPixel(page, rgb) {
+  return page.evaluate(
+    ({ selector, rgb }) => {
+      let best = null
+      for (const canvas of document.querySelectorAll(selector)) {
+        const ctx = canvas.getContext('2d')
+        if (!ctx || canvas.width === 0) continue
+        const rect = canvas.getBoundingClientRect()
+        const sx = rect.width / canvas.width
+        const sy = rect.height / canvas.height
+        const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data
+        for (let i = 0; i < d.length; i += 4) {
+          if (d[i + 3] < 250) continue
+          if (Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]) + Math.abs(d[i + 2] - rgb[2]) > 12) continue
+          const px = (i / 4) % canvas.width
+          const py = Math.floor(i / 4 / canvas.width)
+          const x = rect.left + px * sx
+          if (!best || x < best.x) best = { x, y: rect.top + py * sy }
+        }
+      }
+      return best
+    },
+    { selector: '[data-testid="channels-map"] canvas', rgb },
+  )
+}
+
 async function shot(page, name) {
   await page.waitForTimeout(900) // let chart animations settle
   await page.screenshot({ path: path.join(SHOTS, name) })
@@ -214,6 +241,31 @@ async function main() {
     await page.waitForTimeout(800)
     const px = await canvasPixels(page, `${tid('channels-map')} canvas`)
     check(px.drawn > 20_000, `the map canvas has only ${px.drawn} drawn pixels`)
+  })
+
+  await step('a click on a border crossing shows its attributes and source', async () => {
+    // Crossings are drawn as red diamonds (#d0342c); click the westmost red pixel found.
+    const at = await westmostPixel(page, [0xd0, 0x34, 0x2c])
+    check(at, 'no border crossing drawn on the map')
+    await page.mouse.click(at.x + 2, at.y + 1)
+    const details = page.locator(tid('channels-details'))
+    try {
+      await details.waitFor({ state: 'visible' })
+    } catch {
+      throw new StepError(`clicking the crossing at ${Math.round(at.x)},${Math.round(at.y)} showed no attributes`)
+    }
+    const text = (await details.textContent()) ?? ''
+    check(text.includes('口岸') && text.includes('来源'), `the attributes should name the kind and the source: "${text.trim()}"`)
+  })
+
+  await step('layer toggles hide and show the sea lanes', async () => {
+    const before = await canvasPixels(page, `${tid('channels-map')} canvas`)
+    await page.locator(tid('layer-sea')).click()
+    await page.waitForTimeout(600)
+    const without = await canvasPixels(page, `${tid('channels-map')} canvas`)
+    check(without.drawn < before.drawn - 500, `hiding the sea layer did not remove lines (${before.drawn} -> ${without.drawn})`)
+    await page.locator(tid('layer-sea')).click()
+    await page.waitForTimeout(600)
   })
 
   await step('plan 长春 → Busan with 3 alternatives', async () => {
