@@ -328,6 +328,57 @@ async function main() {
     await shot(page, 'channels-zh-1366x768.png')
   })
 
+  /** Picks a scenario in the switcher; a planned route is planned again under it. */
+  async function chooseScenario(name) {
+    await page.locator(tid('channels-scenario')).click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: name }).first().click()
+  }
+
+  /** Waits until the best route's countries satisfy `pred`; returns them. */
+  async function bestRouteCountries(pred, what) {
+    try {
+      await page.waitForFunction(
+        ([sel, src]) => {
+          const el = document.querySelector(sel)
+          return !!el && new Function('c', `return ${src}`)(el.getAttribute('data-countries').split(','))
+        },
+        [tid('route-item-0'), pred],
+      )
+    } catch {
+      const got = await page.locator(tid('route-item-0')).getAttribute('data-countries').catch(() => 'no route')
+      throw new StepError(`${what}; the best route passes ${got}`)
+    }
+  }
+
+  await step('scenario switcher: Hunchun → Busan avoiding Russia goes through Rajin when its sailings reopen, not when DPRK crossings close', async () => {
+    await inputOf(page, 'route-from').fill('珲春')
+    await page.keyboard.press('Escape')
+    await inputOf(page, 'route-to').fill('Busan')
+    await page.keyboard.press('Escape')
+    await page.locator(tid('route-avoid')).click()
+    await page.locator('.el-select-dropdown__item:visible').filter({ hasText: /^\s*RU\s*$/ }).first().click()
+    await page.keyboard.press('Escape')
+    await expectText(page, 'route-avoid', 'RU')
+    const alt = inputOf(page, 'route-alternatives')
+    await alt.fill('0')
+    await alt.press('Tab')
+    await chooseScenario('rajin-reopened')
+    await page.locator(tid('route-submit')).click()
+    await bestRouteCountries("c.includes('KP')", 'with the Rajin sailings reopened the best route should pass the DPRK')
+    await chooseScenario('dprk-closed')
+    await expectText(page, 'channels-scenario-hint', 'DPRK')
+    await bestRouteCountries("!c.includes('KP') && !c.includes('RU')", 'with every DPRK crossing closed the route should avoid the DPRK (and Russia)')
+  })
+
+  await step('in English the page and its planner read in English; screenshot channels-en-1366x768.png', async () => {
+    await page.locator(tid('lang-switch')).click()
+    await expectText(page, 'page-title', 'Open channels')
+    await expectText(page, 'channels-basemap-note', 'Illustrative base map')
+    await expectText(page, 'route-submit', 'Plan route')
+    await page.evaluate(() => document.querySelector('.el-main')?.scrollTo(0, 0))
+    await shot(page, 'channels-en-1366x768.png')
+  })
+
   await finish(0)
 }
 
