@@ -368,6 +368,7 @@ async function main() {
     await chooseScenario('dprk-closed')
     await expectText(page, 'channels-scenario-hint', 'DPRK')
     await bestRouteCountries("!c.includes('KP') && !c.includes('RU')", 'with every DPRK crossing closed the route should avoid the DPRK (and Russia)')
+    await expectText(page, 'scenario-comparison', 'dprk-closed')
   })
 
   await step('in English the page and its planner read in English; screenshot channels-en-1366x768.png', async () => {

@@ -24,6 +24,7 @@ import type {
   RoundtableBody,
   RouteAnswer,
   RouteBody,
+  ScenarioComparison,
   SessionInfo,
   TaskDetail,
   TaskEventBody,
@@ -189,4 +190,6 @@ export const api = {
   channelPlaces: (q: string) => request<Items<ChannelPlace>>('GET', `/api/channels/places${queryString({ q })}`),
   channelScenarios: () => request<Items<ChannelScenario>>('GET', '/api/channels/scenarios'),
   planRoute: (body: RouteBody) => request<RouteAnswer>('POST', '/api/channels/route', { body }),
+  compareScenarios: (shipment: RouteBody, scenario_a: string, scenario_b: string) =>
+    request<ScenarioComparison>('POST', '/api/channels/compare', { body: { request: shipment, scenario_a, scenario_b } }),
 }

@@ -455,3 +455,13 @@ export interface RouteAnswer {
   routes: PlannedRoute[]
   unreachable: { message: string; blocked_by: { restriction: string; elements: string[] }[] } | null
 }
+
+export interface ScenarioComparison {
+  a: string
+  b: string
+  route_a: PlannedRoute | null
+  route_b: PlannedRoute | null
+  blocked_a: string | null
+  blocked_b: string | null
+  difference: { cost_cny: number; hours: number; co2_kg: number } | null
+}

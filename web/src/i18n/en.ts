@@ -647,6 +647,9 @@ const en: Messages = {
     crossings: 'Border crossings',
     noCrossings: 'none (no land border)',
     countries: 'Countries',
+    versusBase: 'Scenario {name} against the network as it is (best route)',
+    blockedUnder: 'No route under the scenario',
+    blockedInBase: 'No route on the network as it is',
     compare: 'Comparison',
     legs: 'Legs',
     leg: {

@@ -645,6 +645,9 @@ const zh = {
     crossings: '经过口岸',
     noCrossings: '无（不经陆路口岸）',
     countries: '途经国家',
+    versusBase: '情景 {name} 与现状网络相比（最优线路）',
+    blockedUnder: '该情景下无法到达',
+    blockedInBase: '现状网络下无法到达',
     compare: '线路比较',
     legs: '分段明细',
     leg: {
