@@ -294,6 +294,18 @@ async fn bad_input_is_refused_naming_the_field() {
         assert_eq!(e["details"]["field"], field, "{body}: {e}");
         assert!(e["message"].as_str().unwrap().starts_with(field), "{e}");
     }
+    // The same place at both ends is not an error.
+    let (status, same) = route(&s, json!({"from": "长春", "to": "Changchun"})).await;
+    assert_eq!(status, StatusCode::OK, "{same}");
+    assert_eq!(same["routes"][0]["total"]["km"], 0.0, "{same}");
+    assert!(same["routes"][0]["legs"].as_array().unwrap().is_empty());
+    assert_eq!(
+        same["routes"][0]["geometry"]["coordinates"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     // An unknown field and a malformed body leave as the one error body too.
     let r = s
         .post("/api/channels/route")

@@ -480,7 +480,11 @@ fn route_json(net: &Network, r: &Route) -> Value {
             }
         }
     }
-    let line: Vec<[f64; 2]> = r.geometry.iter().map(|p| [p.lon, p.lat]).collect();
+    let mut line: Vec<[f64; 2]> = r.geometry.iter().map(|p| [p.lon, p.lat]).collect();
+    // A LineString has at least two positions: a route that stays put repeats its place.
+    if let [only] = line[..] {
+        line.push(only);
+    }
     json!({
         "legs": legs,
         "total": r.total,
@@ -503,7 +507,9 @@ fn unreachable_json(e: ChannelsError) -> ApiResult<Value> {
             let u: Box<Unreachable> = u;
             Ok(json!({ "message": u.to_string(), "blocked_by": [u.cause] }))
         }
-        ChannelsError::InvalidQuery(_) => Err(invalid("request", e)),
+        // Left after the fields were checked one by one: the regime does not suit the ends
+        // (a domestic shipment abroad).
+        ChannelsError::InvalidQuery(_) => Err(invalid("regime", e)),
         other => Err(ApiError::internal(other)),
     }
 }
