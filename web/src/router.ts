@@ -99,6 +99,12 @@ export const router = createRouter({
           meta: { title: 'roundtables.title', roles: GOVERNMENT },
         },
         {
+          path: 'channels',
+          name: 'channels',
+          component: () => import('./pages/ChannelsPage.vue'),
+          meta: { title: 'channels.title' },
+        },
+        {
           path: 'jobs',
           name: 'jobs',
           component: () => import('./pages/JobsPage.vue'),

@@ -366,3 +366,110 @@ export interface Upload {
   content_type: string
   size: number
 }
+
+// ---- Open channels
+
+export interface ChannelPlace {
+  id: string
+  name: string
+  name_zh: string
+  kind: string
+  country: string
+  locode: string | null
+  lon: number
+  lat: number
+}
+
+export interface ChannelScenario {
+  name: string
+  description: string
+  edits: number
+}
+
+/** A feature of the network GeoJSON: its properties are the columns of the network files, as text. */
+export interface NetworkFeature {
+  type: 'Feature'
+  geometry: { type: 'Point'; coordinates: [number, number] } | { type: 'LineString'; coordinates: [number, number][] }
+  properties: Record<string, string>
+}
+
+export interface NetworkCollection {
+  type: 'FeatureCollection'
+  features: NetworkFeature[]
+}
+
+export interface RouteBody {
+  from: string
+  to: string
+  cargo?: string
+  teu?: number
+  tonnes?: number
+  value?: string | number
+  regime?: string
+  modes?: string[]
+  avoid?: string[]
+  alternatives?: number
+  pareto?: boolean
+  scenario?: string
+  month?: number
+}
+
+export interface RouteLeg {
+  mode: string
+  from: string
+  to: string
+  from_zh: string
+  to_zh: string
+  km: number
+  hours: number
+  cost_cny: number
+  co2_kg: number
+  links: string[]
+}
+
+export interface RouteTotals {
+  km: number
+  hours: number
+  cost_cny: number
+  co2_kg: number
+  generalized_cny: number
+  wait_hours: number
+  clearance_hours: number
+}
+
+export interface CrossingPassed {
+  node: string
+  name: string
+  name_zh: string
+  countries: [string, string]
+  way: string
+  clearance_hours: number
+}
+
+export interface PlannedRoute {
+  legs: RouteLeg[]
+  total: RouteTotals
+  border_crossings: CrossingPassed[]
+  corridor: string[]
+  nodes: string[]
+  countries: string[]
+  geometry: { type: 'LineString'; coordinates: [number, number][] }
+}
+
+export interface RouteAnswer {
+  from: { id: string; name: string; name_zh: string }
+  to: { id: string; name: string; name_zh: string }
+  scenario: string | null
+  routes: PlannedRoute[]
+  unreachable: { message: string; blocked_by: { restriction: string; elements: string[] }[] } | null
+}
+
+export interface ScenarioComparison {
+  a: string
+  b: string
+  route_a: PlannedRoute | null
+  route_b: PlannedRoute | null
+  blocked_a: string | null
+  blocked_b: string | null
+  difference: { cost_cny: number; hours: number; co2_kg: number } | null
+}

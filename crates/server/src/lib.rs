@@ -130,6 +130,7 @@ impl Application {
             store,
             config: Arc::new(config),
             demo,
+            channels: Default::default(),
         };
         Ok(Application {
             listener,
@@ -242,6 +243,11 @@ pub fn router(state: AppState) -> Router {
             get(appeals::roundtable).put(appeals::update_roundtable),
         )
         .route("/api/uploads/{id}/content", get(uploads::content))
+        .route("/api/channels/network", get(channels::network))
+        .route("/api/channels/places", get(channels::places))
+        .route("/api/channels/route", post(channels::route))
+        .route("/api/channels/scenarios", get(channels::scenarios))
+        .route("/api/channels/compare", post(channels::compare))
         .layer(DefaultBodyLimit::max(body_limit))
         .merge(uploads)
         .fallback(web::serve)

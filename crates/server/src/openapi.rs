@@ -28,6 +28,7 @@ use crate::{auth, error, routes, table};
         routes::appeals::get, routes::appeals::act, routes::appeals::roundtables, routes::appeals::roundtable,
         routes::appeals::create_roundtable, routes::appeals::update_roundtable,
         routes::notifications::list, routes::notifications::read, routes::notifications::read_all, routes::notifications::set_email,
+        routes::channels::network, routes::channels::places, routes::channels::route, routes::channels::scenarios, routes::channels::compare,
     ),
     components(schemas(
         error::ErrorBody, table::OutputFormat, table::Lang,
@@ -37,6 +38,8 @@ use crate::{auth, error, routes, table};
         kaifang_store::tasks::TaskItem, kaifang_store::tasks::TaskDetail, kaifang_store::tasks::Meeting, kaifang_store::tasks::TaskSummary,
         kaifang_store::appeals::AppealItem, kaifang_store::appeals::AppealDetail, kaifang_store::appeals::AppealStats, kaifang_store::appeals::Roundtable,
         kaifang_store::notifications::Inbox,
+        routes::channels::NetworkTable, routes::channels::PlaceItem, routes::channels::PlaceList, routes::channels::Amount,
+        routes::channels::RouteBody, routes::channels::ScenarioItem, routes::channels::ScenarioList, routes::channels::CompareBody,
     )),
     modifiers(&Security),
     tags(
@@ -51,6 +54,7 @@ use crate::{auth, error, routes, table};
         (name = "directives", description = "Supervision of the meetings' directives: tasks, deadlines in working days, traffic lights"),
         (name = "appeals", description = "Enterprise appeals with statutory time limits, and the roundtable for foreign-funded enterprises"),
         (name = "notifications", description = "In-app notifications and reminders; mail when an SMTP relay is configured"),
+        (name = "channels", description = "Open channels: the multimodal freight network with its border crossings, route planning for a shipment, scenarios"),
     )
 )]
 pub struct ApiDoc;

@@ -1,6 +1,6 @@
 use kaifang_store::rules::Rules;
 use kaifang_store::{Config, Store};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::auth::LoginLimiter;
 use crate::jobs::Jobs;
@@ -15,4 +15,22 @@ pub struct AppState {
     pub demo: bool,
     /// Working-day calendar and time limits of directives and appeals.
     pub rules: Rules,
+    /// The default freight network of `kaifang_channels`, loaded on first use.
+    pub channels: ChannelsCell,
+}
+
+/// The default freight network and its scenarios, loaded once on first use and shared.
+#[derive(Clone, Default)]
+pub struct ChannelsCell(Arc<OnceLock<Result<Arc<kaifang_channels::defaults::Channels>, String>>>);
+
+impl ChannelsCell {
+    pub fn get(&self) -> Result<Arc<kaifang_channels::defaults::Channels>, String> {
+        self.0
+            .get_or_init(|| {
+                kaifang_channels::defaults::Channels::load()
+                    .map(Arc::new)
+                    .map_err(|e| format!("the default freight network does not load: {e}"))
+            })
+            .clone()
+    }
 }

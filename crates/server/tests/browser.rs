@@ -1,6 +1,7 @@
 //! The web UI in a real headless Chromium, driven by `web/e2e/smoke.mjs` (playwright-core):
 //! log in, switch language, the overview draws its charts; and by `web/e2e/appeal.mjs`: an
-//! appeal from filing to rating, the task board and the leaders' summary. Screenshots under
+//! appeal from filing to rating, the task board and the leaders' summary; and by
+//! `web/e2e/channels.mjs`: a route planned on the open-channels map. Screenshots under
 //! `target/screenshots/`.
 //!
 //! Runs when Chromium, Node.js and the web packages are present; otherwise it is skipped with
@@ -128,5 +129,14 @@ async fn an_appeal_from_filing_to_rating_in_chromium() {
                 "summary-zh.png",
             ],
         );
+    }
+}
+
+/// A leader plans 长春 → Busan with three alternatives on the open-channels page: at least
+/// two are listed and drawn (map and comparison chart), with legs, and none crosses the DPRK.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_planned_on_the_channels_map_in_chromium() {
+    if let Some(shots) = run_script("channels.mjs").await {
+        assert_screenshots(&shots, &["channels-zh-1366x768.png"]);
     }
 }

@@ -559,6 +559,44 @@ fn cases(f: &Fixture) -> Vec<Case> {
             Body::None,
             [200, 200, 200, 404, 200],
         ),
+        // Open channels: every logged-in role reads the network and routes; nothing is written.
+        case(
+            Method::GET,
+            "/api/channels/network",
+            "/api/channels/network".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/channels/places",
+            "/api/channels/places?q=Busan".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::POST,
+            "/api/channels/route",
+            "/api/channels/route".into(),
+            Body::Json(json!({ "from": "长春", "to": "Busan", "alternatives": 1 })),
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/channels/scenarios",
+            "/api/channels/scenarios".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::POST,
+            "/api/channels/compare",
+            "/api/channels/compare".into(),
+            Body::Json(
+                json!({ "request": { "from": "珲春", "to": "Busan" }, "scenario_b": "dprk-closed" }),
+            ),
+            [200, 200, 200, 200, 200],
+        ),
         // Logout ends the session, so it is tested last (see below).
     ];
     all.append(&mut work);

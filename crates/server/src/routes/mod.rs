@@ -3,6 +3,7 @@
 
 pub mod appeals;
 pub mod audit;
+pub mod channels;
 pub mod jobs;
 pub mod meta;
 pub mod notifications;
