@@ -242,6 +242,11 @@ pub fn router(state: AppState) -> Router {
             get(appeals::roundtable).put(appeals::update_roundtable),
         )
         .route("/api/uploads/{id}/content", get(uploads::content))
+        .route("/api/zones", get(zones::list))
+        .route("/api/zones/framework", get(zones::framework))
+        .route("/api/zones/assessment", get(zones::assess))
+        .route("/api/zones/sensitivity", get(zones::sensitivity))
+        .route("/api/zones/{code}/report", get(zones::zone_report))
         .layer(DefaultBodyLimit::max(body_limit))
         .merge(uploads)
         .fallback(web::serve)

@@ -28,6 +28,7 @@ use crate::{auth, error, routes, table};
         routes::appeals::get, routes::appeals::act, routes::appeals::roundtables, routes::appeals::roundtable,
         routes::appeals::create_roundtable, routes::appeals::update_roundtable,
         routes::notifications::list, routes::notifications::read, routes::notifications::read_all, routes::notifications::set_email,
+        routes::zones::list, routes::zones::framework, routes::zones::assess, routes::zones::zone_report, routes::zones::sensitivity,
     ),
     components(schemas(
         error::ErrorBody, table::OutputFormat, table::Lang,
@@ -51,6 +52,7 @@ use crate::{auth, error, routes, table};
         (name = "directives", description = "Supervision of the meetings' directives: tasks, deadlines in working days, traffic lights"),
         (name = "appeals", description = "Enterprise appeals with statutory time limits, and the roundtable for foreign-funded enterprises"),
         (name = "notifications", description = "In-app notifications and reminders; mail when an SMTP relay is configured"),
+        (name = "zones", description = "Development zones: registry, indicator framework, the yearly assessment with rank intervals, per-zone reports and sensitivity (synthetic demo data)"),
     )
 )]
 pub struct ApiDoc;
