@@ -6,7 +6,9 @@ import type {
   AppealEventBody,
   AppealItem,
   AppealStats,
+  AssessParams,
   AuditEntry,
+  FrameworkDoc,
   Inbox,
   Items,
   Job,
@@ -26,6 +28,10 @@ import type {
   TaskSummary,
   Upload,
   UserRow,
+  ZoneAssessment,
+  ZoneReport,
+  ZoneRow,
+  ZoneSensitivity,
 } from './types'
 
 /** An error answered by the server (`{ code, message, details }`) or a network failure (status 0). */
@@ -179,4 +185,13 @@ export const api = {
   markRead: (id: number) => request<void>('POST', `/api/notifications/${id}/read`),
   markAllRead: () => request<void>('POST', '/api/notifications/read-all'),
   setEmail: (email: string | null) => request<void>('PUT', '/api/auth/email', { body: { email } }),
+
+  zones: () => request<Items<ZoneRow>>('GET', '/api/zones'),
+  zoneFramework: () => request<FrameworkDoc>('GET', '/api/zones/framework'),
+  zoneAssessment: (p: AssessParams = {}) =>
+    request<ZoneAssessment>('GET', `/api/zones/assessment${queryString({ ...p })}`),
+  zoneReport: (code: string, p: AssessParams = {}) =>
+    request<ZoneReport>('GET', `/api/zones/${encodeURIComponent(code)}/report${queryString({ ...p })}`),
+  zoneSensitivity: (p: AssessParams = {}) =>
+    request<ZoneSensitivity>('GET', `/api/zones/sensitivity${queryString({ ...p })}`),
 }
