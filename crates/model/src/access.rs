@@ -265,6 +265,16 @@ impl Actor {
     pub fn read_zone_assessment(&self) -> Decision {
         Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
     }
+
+    /// Checking a zone's yearly data against the framework before it is submitted: the
+    /// people who collect it (zone and city staff, departments, administrators). Leaders
+    /// only read; enterprises have no part in it.
+    pub fn check_zone_data(&self) -> Decision {
+        Decision::from_bool(
+            matches!(self.role, Role::Admin | Role::Department | Role::Local),
+            Decision::Forbidden,
+        )
+    }
 }
 
 #[cfg(test)]

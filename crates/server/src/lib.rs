@@ -246,6 +246,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/zones/framework", get(zones::framework))
         .route("/api/zones/assessment", get(zones::assess))
         .route("/api/zones/sensitivity", get(zones::sensitivity))
+        .route("/api/zones/template", get(zones::template))
+        .route("/api/zones/submissions/check", post(zones::check))
         .route("/api/zones/{code}/report", get(zones::zone_report))
         .layer(DefaultBodyLimit::max(body_limit))
         .merge(uploads)

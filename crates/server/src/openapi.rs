@@ -29,8 +29,10 @@ use crate::{auth, error, routes, table};
         routes::appeals::create_roundtable, routes::appeals::update_roundtable,
         routes::notifications::list, routes::notifications::read, routes::notifications::read_all, routes::notifications::set_email,
         routes::zones::list, routes::zones::framework, routes::zones::assess, routes::zones::zone_report, routes::zones::sensitivity,
+        routes::zones::template, routes::zones::check,
     ),
     components(schemas(
+        routes::zones::CheckBody,
         error::ErrorBody, table::OutputFormat, table::Lang,
         kaifang_model::Role, kaifang_model::OrgKind, kaifang_model::ZoneType, kaifang_model::Module,
         kaifang_store::accounts::Org, kaifang_store::accounts::User, kaifang_store::accounts::Principal, kaifang_store::accounts::ApiToken,

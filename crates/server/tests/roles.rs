@@ -591,6 +591,21 @@ fn cases(f: &Fixture) -> Vec<Case> {
         ),
         case(
             Method::GET,
+            "/api/zones/template",
+            "/api/zones/template".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        // A form that is not CSV of the framework: the roles allowed to check meet 422.
+        case(
+            Method::POST,
+            "/api/zones/submissions/check",
+            "/api/zones/submissions/check".into(),
+            Body::Json(json!({ "csv": "uCode,Time,iCode,Value,Unit\n" })),
+            [422, 403, 422, 422, 403],
+        ),
+        case(
+            Method::GET,
             "/api/zones/sensitivity",
             "/api/zones/sensitivity?samples=20".into(),
             Body::None,

@@ -374,3 +374,128 @@ fn shared_strings(xlsx: &[u8]) -> String {
     }
     panic!("no sharedStrings.xml in the workbook");
 }
+
+/// A long-form submission (`uCode,Time,iCode,Value,Unit`) for `year`, every indicator of
+/// every listed zone set to a value inside its valid range.
+async fn submission(s: &common::Session, zones: &[&str], year: i32) -> String {
+    let fw = s.json("/api/zones/framework").await;
+    let mut csv = String::from("uCode,Time,iCode,Value,Unit\n");
+    for z in zones {
+        for n in fw["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["level"] == 1)
+        {
+            let min = n["min"].as_f64().unwrap_or(0.0);
+            let v = match n["max"].as_f64() {
+                Some(max) if max < min + 1.0 => (min + max) / 2.0,
+                _ => min + 1.0,
+            };
+            csv.push_str(&format!(
+                "{z},{year},{},{v},{}\n",
+                n["code"].as_str().unwrap(),
+                n["unit"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    csv
+}
+
+#[tokio::test]
+async fn the_yearly_form_and_its_check() {
+    let app = spawn_app().await;
+    let s = app.login("hunchun").await;
+    let r = s.get("/api/zones/template?year=2026").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("zones-2026.csv")
+    );
+    let text = r.text().await.unwrap();
+    let text = text.trim_start_matches('\u{feff}');
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("uCode,uName,Time,iCode,iName,Value,Unit")
+    );
+    let fw = s.json("/api/zones/framework").await;
+    let n_ind = fw["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["level"] == 1)
+        .count();
+    let zones = s.json("/api/zones").await;
+    let assessed = zones["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|z| z["assessed"] == true)
+        .count();
+    assert_eq!(lines.count(), assessed * n_ind);
+    assert!(text.contains("hc-bezc,"), "Hunchun's zone is on the form");
+
+    // A valid form for 2026: accepted, with jumps against the 2025 data flagged.
+    let csv = submission(&s, &["hc-bezc"], 2026).await;
+    let r = s
+        .post("/api/zones/submissions/check")
+        .json(&serde_json::json!({ "csv": csv }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let report: Value = r.json().await.unwrap();
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["years"], serde_json::json!([2026]));
+    assert_eq!(report["zones"], serde_json::json!(["hc-bezc"]));
+    assert_eq!(report["values"].as_u64().unwrap() as usize, n_ind);
+    assert_eq!(report["missing"], 0);
+    assert_eq!(report["compared_with_synthetic"], true);
+    let jumps = report["jumps"].as_array().unwrap();
+    assert!(!jumps.is_empty(), "values at the bottom of the range jump");
+    assert!(
+        jumps
+            .iter()
+            .all(|j| j["previous_year"] == 2025 && j["zone"] == "hc-bezc")
+    );
+
+    // A value out of range: 422 naming the row and field, nothing else happens.
+    let mut rows: Vec<String> = csv.lines().map(String::from).collect();
+    let unit = rows[1].rsplit(',').next().unwrap().to_string();
+    let code = rows[1].split(',').nth(2).unwrap().to_string();
+    rows[1] = format!("hc-bezc,2026,{code},-5,{unit}");
+    let r = s
+        .post("/api/zones/submissions/check")
+        .json(&serde_json::json!({ "csv": rows.join("\n") }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = error_body(r).await;
+    assert_eq!(body["details"]["row"], 2, "{body}");
+    assert_eq!(body["details"]["file"], "submission.csv", "{body}");
+    assert!(body["message"].as_str().unwrap().contains("submission.csv"));
+
+    // A zone that is not in the registry.
+    let r = s
+        .post("/api/zones/submissions/check")
+        .json(&serde_json::json!({ "csv": submission(&s, &["no-such-zone"], 2026).await }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_body(r).await["details"]["field"], "uCode");
+
+    // Leaders read but do not check data.
+    let leader = app.login("leader").await;
+    let r = leader
+        .post("/api/zones/submissions/check")
+        .json(&serde_json::json!({ "csv": csv }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

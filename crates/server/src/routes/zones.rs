@@ -776,3 +776,223 @@ pub async fn sensitivity(caller: Caller, Query(q): Query<AssessQuery>) -> ApiRes
     };
     Ok(Json(&*doc).into_response())
 }
+
+// ------------------------------------------------------------------ yearly data
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct TemplateQuery {
+    /// Year the form is for (default: the year after the latest with data).
+    pub year: Option<String>,
+}
+
+/// The blank yearly data form as CSV (`uCode,uName,Time,iCode,iName,Value,Unit`): one row per
+/// assessed zone and indicator, units filled in, values left for the zone to enter.
+#[utoipa::path(get, path = "/api/zones/template", tag = "zones", params(TemplateQuery),
+    responses((status = 200, description = "a CSV file", content_type = "text/csv"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn template(caller: Caller, Query(q): Query<TemplateQuery>) -> ApiResult<Response> {
+    ApiError::check(
+        caller.actor().read_zone_assessment(),
+        "read the zone assessment",
+        String::new,
+    )?;
+    let e = engine()?;
+    let year = match q.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => e.panel.latest_year() + 1,
+        Some(s) => match s.parse::<i32>() {
+            Ok(y) if (2000..=2100).contains(&y) => y,
+            _ => return Err(invalid("year", format!("\"{s}\" is not a year"))),
+        },
+    };
+    let csv = zones::template_csv(&e.framework, &e.registry, year);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"zones-{year}.csv\""),
+            ),
+        ],
+        // A byte-order mark, so that spreadsheet programs read the Chinese names as UTF-8.
+        format!("\u{feff}{csv}"),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CheckBody {
+    /// The filled-in form (the CSV of /api/zones/template, or wide iData with a Time column).
+    pub csv: String,
+    /// Relative change against the zone's previous year above which a value is flagged
+    /// (default 0.5, i.e. ±50%).
+    pub max_change: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Flag {
+    pub zone: String,
+    pub indicator: String,
+    pub year: i32,
+    pub previous_year: i32,
+    pub previous: f64,
+    pub value: f64,
+    /// (value − previous) / |previous|; `null` for a rise from zero.
+    pub change: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    /// True: the values are type-, unit- and range-valid for the framework.
+    pub valid: bool,
+    pub years: Vec<i32>,
+    pub zones: Vec<String>,
+    /// Values given and values left empty (zones × indicators × years).
+    pub values: usize,
+    pub missing: usize,
+    /// Values that moved more than `max_change` from the zone's previous year (in the
+    /// submission itself, or in the current data — the synthetic demo panel — for its
+    /// first year): for the reviewer to confirm, not errors.
+    pub jumps: Vec<Flag>,
+    /// True: the previous years compared against are the synthetic demo data.
+    pub compared_with_synthetic: bool,
+}
+
+fn assess_error(e: AssessError) -> ApiError {
+    let details = e.location().map(|at| {
+        serde_json::json!({
+            "file": at.file,
+            "row": at.index,
+            "field": at.field,
+        })
+    });
+    let err = ApiError::invalid(e.to_string());
+    match details {
+        Some(d) => err.with_details(d),
+        None => err,
+    }
+}
+
+fn check_submission(e: &Engine, body: &CheckBody) -> ApiResult<CheckReport> {
+    let max_change = body.max_change.unwrap_or(0.5);
+    if !(max_change.is_finite() && max_change > 0.0) {
+        return Err(invalid("max_change", "must be a number > 0"));
+    }
+    let panel =
+        Panel::from_csv_str("submission.csv", &body.csv, &e.framework).map_err(assess_error)?;
+    for u in panel.units() {
+        match e.registry.iter().find(|z| z.code == u.code) {
+            Some(z) if z.zone_type.assessed() => {}
+            Some(_) => {
+                return Err(invalid(
+                    "uCode",
+                    format!("zone {} is not assessed (its type is not ranked)", u.code),
+                ));
+            }
+            None => {
+                return Err(invalid(
+                    "uCode",
+                    format!("no zone in the registry has the code {}", u.code),
+                ));
+            }
+        }
+    }
+    let n_ind = e.framework.n_indicators();
+    let mut values = 0;
+    let mut missing = 0;
+    for &y in panel.years() {
+        if let Some(m) = panel.values(y) {
+            for i in 0..panel.units().len() {
+                for j in 0..n_ind {
+                    if m.get(i, j).is_nan() {
+                        missing += 1;
+                    } else {
+                        values += 1;
+                    }
+                }
+            }
+        }
+    }
+    let flag = |j: kaifang_assess::panel::Jump| Flag {
+        zone: j.unit,
+        indicator: j.indicator,
+        year: j.year,
+        previous_year: j.previous_year,
+        previous: j.previous,
+        value: j.value,
+        change: j.change.is_finite().then_some(j.change),
+    };
+    // Within the submission.
+    let mut jumps: Vec<Flag> = panel
+        .jumps(&e.framework, max_change)
+        .into_iter()
+        .map(flag)
+        .collect();
+    // Its first year against the current data of the year before.
+    let first = panel.years().first().copied();
+    let previous = first.and_then(|y| e.panel.previous_year(y));
+    if let (Some(year), Some(py)) = (first, previous)
+        && let (Some(now), Some(before)) = (panel.values(year), e.panel.values(py))
+    {
+        for (i, u) in panel.units().iter().enumerate() {
+            let Some(k) = e.panel.units().iter().position(|v| v.code == u.code) else {
+                continue;
+            };
+            for (j, ind) in e.framework.indicators().iter().enumerate() {
+                if !ind.min.is_some_and(|m| m >= 0.0) {
+                    continue;
+                }
+                let (v, p) = (now.get(i, j), before.get(k, j));
+                if v.is_nan() || p.is_nan() {
+                    continue;
+                }
+                let change = if p == 0.0 {
+                    if v == 0.0 { 0.0 } else { f64::INFINITY }
+                } else {
+                    (v - p) / p.abs()
+                };
+                if change.abs() > max_change {
+                    jumps.push(flag(kaifang_assess::panel::Jump {
+                        unit: u.code.clone(),
+                        indicator: ind.code.clone(),
+                        year,
+                        previous_year: py,
+                        previous: p,
+                        value: v,
+                        change,
+                    }));
+                }
+            }
+        }
+    }
+    Ok(CheckReport {
+        valid: true,
+        years: panel.years().to_vec(),
+        zones: panel.units().iter().map(|u| u.code.clone()).collect(),
+        values,
+        missing,
+        jumps,
+        compared_with_synthetic: previous.is_some() && e.panel.source().contains("SYNTHETIC"),
+    })
+}
+
+/// Checks a filled-in yearly form without saving it: every value's type, unit and valid range
+/// against the framework (the first bad value is a 422 naming the row and field), zones known
+/// to the registry, and values that jumped against the zone's previous year (warnings).
+#[utoipa::path(post, path = "/api/zones/submissions/check", tag = "zones", request_body = CheckBody,
+    responses((status = 200, description = "`{ valid, years, zones, values, missing, jumps: [...], compared_with_synthetic }`"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, description = "a bad value; `details` has file, row and field", body = ErrorBody)))]
+pub async fn check(
+    caller: Caller,
+    crate::error::JsonBody(body): crate::error::JsonBody<CheckBody>,
+) -> ApiResult<Json<CheckReport>> {
+    ApiError::check(
+        caller.actor().check_zone_data(),
+        "check zone data",
+        String::new,
+    )?;
+    Ok(Json(check_submission(engine()?, &body)?))
+}
