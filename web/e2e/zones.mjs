@@ -244,6 +244,16 @@ async function main() {
     await page.locator('.shell__main').evaluate((el) => el.scrollTo(0, 0))
   })
 
+  await step('the page in English; screenshot zones-en-1366x768.png; back to Chinese', async () => {
+    await page.locator(tid('lang-switch')).click()
+    await expectText(page, 'page-title', 'Development zones')
+    await expectText(page, 'zones-synthetic', 'Synthetic demo data')
+    await expectText(page, 'zones-selected-rank', 'Rank 7 of')
+    await shot(page, 'zones-en-1366x768.png')
+    await page.locator(tid('lang-switch')).click()
+    await expectText(page, 'page-title', '开发区考核')
+  })
+
   await step('weight only green development: the ranking is recomputed with the new weights', async () => {
     const answered = page.waitForResponse(
       (r) => r.url().includes('/api/zones/assessment') && r.url().includes('weights=') && r.status() === 200,
@@ -276,6 +286,21 @@ async function main() {
       ([sel, old]) => [...document.querySelectorAll(sel)].map((e) => e.getAttribute('data-testid')).join() === old,
       [`${tid('zones-table')} .el-table__body [data-testid^="zone-row-"]`, before.map((c) => `zone-row-${c}`).join()],
     )
+  })
+
+  await step('check a filled yearly form: valid, with jumps against last year flagged', async () => {
+    const fw = await (await page.request.get(`${BASE}/api/zones/framework`)).json()
+    let csv = 'uCode,Time,iCode,Value,Unit\n'
+    for (const n of fw.nodes.filter((x) => x.level === 1)) {
+      const min = n.min ?? 0
+      const v = n.max !== null && n.max < min + 1 ? (min + n.max) / 2 : min + 1
+      csv += `hc-bezc,2026,${n.code},${v},${n.unit ?? ''}\n`
+    }
+    await page.locator(tid('zones-check-open')).click()
+    await page.locator(tid('zones-check-file')).setInputFiles({ name: 'hc-2026.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+    await expectText(page, 'zones-check-result', '格式正确')
+    check((await textOf(page, 'zones-check-result')).includes('请核实'), 'no jumps flagged')
+    await page.keyboard.press('Escape')
   })
 
   await step("open the 7th zone's printable report", async () => {

@@ -29,6 +29,7 @@ import type {
   Upload,
   UserRow,
   ZoneAssessment,
+  ZoneDataCheck,
   ZoneReport,
   ZoneRow,
   ZoneSensitivity,
@@ -194,4 +195,5 @@ export const api = {
     request<ZoneReport>('GET', `/api/zones/${encodeURIComponent(code)}/report${queryString({ ...p })}`),
   zoneSensitivity: (p: AssessParams = {}) =>
     request<ZoneSensitivity>('GET', `/api/zones/sensitivity${queryString({ ...p })}`),
+  checkZoneData: (csv: string) => request<ZoneDataCheck>('POST', '/api/zones/submissions/check', { body: { csv } }),
 }

@@ -520,3 +520,23 @@ export interface AssessParams {
   weights?: string | null
   samples?: number | null
 }
+
+export interface ZoneDataFlag {
+  zone: string
+  indicator: string
+  year: number
+  previous_year: number
+  previous: number
+  value: number
+  change: number | null
+}
+
+export interface ZoneDataCheck {
+  valid: boolean
+  years: number[]
+  zones: string[]
+  values: number
+  missing: number
+  jumps: ZoneDataFlag[]
+  compared_with_synthetic: boolean
+}

@@ -645,6 +645,18 @@ const en: Messages = {
     strategy: 'Strategy',
     strengths: 'Strengths',
     weaknesses: 'Weaknesses',
+    form: {
+      template: 'Download the data form',
+      check: 'Check a filled form',
+      title: 'Check a year\'s data',
+      hint: 'Choose the filled-in form (CSV). Each value is checked against the framework for type, unit and valid range, and values that moved more than 50% from last year are flagged; nothing is saved.',
+      choose: 'Choose a CSV file',
+      ok: 'Valid: {zones} zones, years {years}, {values} values, {missing} empty',
+      jumps: 'Values that moved a lot since last year (please confirm): {n}',
+      jumpRow: '{zone} · {indicator} · {year}: {previous} → {value}',
+      synthetic: 'last year\'s data is the synthetic demo',
+      close: 'Close',
+    },
     openReport: 'Printable report',
     notRanked: 'not ranked',
     report: {

@@ -643,6 +643,18 @@ const zh = {
     strategy: '发展策略',
     strengths: '优势指标',
     weaknesses: '短板指标',
+    form: {
+      template: '下载填报模板',
+      check: '检查填报数据',
+      title: '检查年度填报数据',
+      hint: '选择填好的模板（CSV）。系统按指标体系检查数值类型、单位和取值范围，并标出与上年相比变化超过 50% 的数值；检查不保存数据。',
+      choose: '选择 CSV 文件',
+      ok: '格式正确：{zones} 个开发区、{years} 年，{values} 个数值，{missing} 个空缺',
+      jumps: '与上年相比变化较大的数值（请核实）：{n} 个',
+      jumpRow: '{zone} · {indicator} · {year}：{previous} → {value}',
+      synthetic: '上年数据为合成演示数据',
+      close: '关闭',
+    },
     openReport: '打印报告',
     notRanked: '未排名',
     report: {
