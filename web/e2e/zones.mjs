@@ -23,7 +23,7 @@ const PASSWORD = process.env.KAIFANG_PASSWORD || 'kaifang-demo'
 const OVERALL_TIMEOUT_MS = 90_000
 const STEP_TIMEOUT_MS = 15_000
 
-const CHARTS = ['chart-zone-radar', 'chart-zone-pillars', 'chart-zone-typology', 'chart-zone-sensitivity']
+const CHARTS = ['chart-zone-radar', 'chart-zone-history', 'chart-zone-pillars', 'chart-zone-typology', 'chart-zone-sensitivity']
 const tid = (id) => `[data-testid="${id}"]`
 
 let browser = null
@@ -226,6 +226,7 @@ async function main() {
     check(await canvasDrawn(page, 'chart-zone-radar'), 'the radar canvas is blank')
     check(await canvasDrawn(page, 'chart-zone-sensitivity'), 'the sensitivity canvas is blank')
     check(await canvasDrawn(page, 'chart-zone-typology'), 'the typology canvas is blank')
+    check(await canvasDrawn(page, 'chart-zone-history'), 'the rank-history canvas is blank')
     check((await textOf(page, 'zones-selected-name')).length > 0, 'no zone selected')
     check((await textOf(page, 'zones-suggestions')).length > 10, 'no suggestions')
   })
