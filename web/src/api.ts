@@ -6,9 +6,11 @@ import type {
   AppealEventBody,
   AppealItem,
   AppealStats,
+  AssessParams,
   AuditEntry,
   ChannelPlace,
   ChannelScenario,
+  FrameworkDoc,
   Inbox,
   Items,
   Job,
@@ -33,6 +35,11 @@ import type {
   TaskSummary,
   Upload,
   UserRow,
+  ZoneAssessment,
+  ZoneDataCheck,
+  ZoneReport,
+  ZoneRow,
+  ZoneSensitivity,
 } from './types'
 
 /** An error answered by the server (`{ code, message, details }`) or a network failure (status 0). */
@@ -194,4 +201,13 @@ export const api = {
   planRoute: (body: RouteBody) => request<RouteAnswer>('POST', '/api/channels/route', { body }),
   compareScenarios: (shipment: RouteBody, scenario_a: string, scenario_b: string) =>
     request<ScenarioComparison>('POST', '/api/channels/compare', { body: { request: shipment, scenario_a, scenario_b } }),
+  zones: () => request<Items<ZoneRow>>('GET', '/api/zones'),
+  zoneFramework: () => request<FrameworkDoc>('GET', '/api/zones/framework'),
+  zoneAssessment: (p: AssessParams = {}) =>
+    request<ZoneAssessment>('GET', `/api/zones/assessment${queryString({ ...p })}`),
+  zoneReport: (code: string, p: AssessParams = {}) =>
+    request<ZoneReport>('GET', `/api/zones/${encodeURIComponent(code)}/report${queryString({ ...p })}`),
+  zoneSensitivity: (p: AssessParams = {}) =>
+    request<ZoneSensitivity>('GET', `/api/zones/sensitivity${queryString({ ...p })}`),
+  checkZoneData: (csv: string) => request<ZoneDataCheck>('POST', '/api/zones/submissions/check', { body: { csv } }),
 }

@@ -105,6 +105,19 @@ export const router = createRouter({
           meta: { title: 'channels.title' },
         },
         {
+          path: 'zones',
+          name: 'zones',
+          component: () => import('./pages/ZonesPage.vue'),
+          meta: { title: 'zones.title', roles: GOVERNMENT },
+        },
+        {
+          path: 'zones/:code/report',
+          name: 'zone-report',
+          component: () => import('./pages/ZoneReportPage.vue'),
+          props: (route) => ({ code: String(route.params.code) }),
+          meta: { title: 'zones.report.title', roles: GOVERNMENT },
+        },
+        {
           path: 'jobs',
           name: 'jobs',
           component: () => import('./pages/JobsPage.vue'),

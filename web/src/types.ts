@@ -473,3 +473,185 @@ export interface ScenarioComparison {
   blocked_b: string | null
   difference: { cost_cny: number; hours: number; co2_kg: number } | null
 }
+
+// ---------------------------------------------------------------- development zones
+
+export type ZoneLevel = 'national' | 'provincial'
+
+export interface ZoneRow {
+  code: string
+  name_zh: string
+  name_en: string
+  type: string
+  level: ZoneLevel
+  city: string
+  approved: number | null
+  source: string
+  assessed: boolean
+}
+
+export interface FrameworkNode {
+  code: string
+  name: string
+  name_en: string | null
+  level: number
+  parent: string | null
+  weight: number
+  share: number
+  direction: 'positive' | 'negative'
+  unit: string | null
+  unit_en: string | null
+  min: number | null
+  max: number | null
+  source: string | null
+}
+
+export interface FrameworkDoc {
+  name: string | null
+  index: string
+  nodes: FrameworkNode[]
+}
+
+export interface ScoreColumn {
+  code: string
+  name: string
+  name_en: string | null
+  level: number
+  weight: number
+  median: number
+}
+
+export interface RankBand {
+  p05: number
+  median: number
+  p95: number
+}
+
+export type Quadrant = 'leader' | 'mature' | 'rising' | 'catching_up'
+
+export interface Placement {
+  quadrant: Quadrant
+  label_zh: string
+  label_en: string
+  strategy_zh: string
+  strategy_en: string
+  scale: number
+  growth: number
+}
+
+export interface Standing {
+  code: string
+  name: string
+  rank: number
+  score: number
+}
+
+export interface Suggestion {
+  pillar: string
+  pillar_rank: number
+  indicator: string
+  indicator_rank: number
+  zh: string
+  en: string
+}
+
+export interface ZoneUnit {
+  code: string
+  name: string
+  name_en: string
+  rank: number | null
+  rank_interval: RankBand | null
+  previous_rank: number | null
+  movement: number | null
+  group: string | null
+  group_rank: number | null
+  scores: Record<string, number | null>
+  placement: Placement | null
+  strengths: Standing[]
+  weaknesses: Standing[]
+  suggestions: Suggestion[]
+}
+
+export interface Typology {
+  scale: string
+  growth: string
+  scale_threshold: number
+  growth_threshold: number
+  rule_zh: string
+  rule_en: string
+}
+
+export interface ZoneAssessment {
+  title: string | null
+  source: string
+  synthetic: boolean
+  year: number | null
+  previous_year: number | null
+  index: string
+  columns: ScoreColumn[]
+  units: ZoneUnit[]
+  typology: Typology | null
+  uncertainty: { runs: number; seed: number; mean_abs_rank_shift: number } | null
+  notes: string[]
+  years: number[]
+  weights: Record<string, number>
+}
+
+export interface ZoneReport {
+  synthetic: boolean
+  source: string
+  title: string | null
+  year: number | null
+  previous_year: number | null
+  index: string
+  n_units: number
+  zone: Omit<ZoneRow, 'assessed'>
+  columns: ScoreColumn[]
+  unit: ZoneUnit
+  typology: Typology | null
+  history: { year: number; rank: number | null; index: number | null }[]
+  weights: Record<string, number>
+}
+
+export interface SobolIndex {
+  input: string
+  first: number | null
+  total: number | null
+}
+
+export interface ZoneSensitivity {
+  synthetic: boolean
+  year: number
+  samples: number
+  model_runs: number
+  seed: number
+  indices: SobolIndex[]
+}
+
+export interface AssessParams {
+  year?: number | null
+  uncertainty?: number | null
+  /** `open:40,quality:30`; absent for the framework's weights. */
+  weights?: string | null
+  samples?: number | null
+}
+
+export interface ZoneDataFlag {
+  zone: string
+  indicator: string
+  year: number
+  previous_year: number
+  previous: number
+  value: number
+  change: number | null
+}
+
+export interface ZoneDataCheck {
+  valid: boolean
+  years: number[]
+  zones: string[]
+  values: number
+  missing: number
+  jumps: ZoneDataFlag[]
+  compared_with_synthetic: boolean
+}

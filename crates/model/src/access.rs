@@ -257,6 +257,24 @@ impl Actor {
     pub fn read_roundtables(&self) -> Decision {
         Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
     }
+
+    /// The development zones' assessment (rankings, rank intervals, per-zone reports,
+    /// sensitivity): everyone in government. The ranking is an internal working document of
+    /// the Department of Commerce and the zones, so enterprises are refused. The registry of
+    /// zones and the indicator framework come from public sources and are read by everyone.
+    pub fn read_zone_assessment(&self) -> Decision {
+        Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
+    }
+
+    /// Checking a zone's yearly data against the framework before it is submitted: the
+    /// people who collect it (zone and city staff, departments, administrators). Leaders
+    /// only read; enterprises have no part in it.
+    pub fn check_zone_data(&self) -> Decision {
+        Decision::from_bool(
+            matches!(self.role, Role::Admin | Role::Department | Role::Local),
+            Decision::Forbidden,
+        )
+    }
 }
 
 #[cfg(test)]
@@ -424,5 +442,21 @@ mod tests {
         assert_eq!(intake.file_appeal(), Decision::Forbidden);
         assert_eq!(intake.intake_appeals(), Decision::Allow);
         assert_eq!(leader.intake_appeals(), Decision::Forbidden);
+    }
+
+    #[test]
+    fn zone_assessments_are_read_in_government_only() {
+        for role in Role::ALL {
+            let want = if role == Role::Enterprise {
+                Decision::Forbidden
+            } else {
+                Decision::Allow
+            };
+            assert_eq!(
+                actor(role, OWN, &[]).read_zone_assessment(),
+                want,
+                "{role:?}"
+            );
+        }
     }
 }

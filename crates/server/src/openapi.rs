@@ -29,8 +29,11 @@ use crate::{auth, error, routes, table};
         routes::appeals::create_roundtable, routes::appeals::update_roundtable,
         routes::notifications::list, routes::notifications::read, routes::notifications::read_all, routes::notifications::set_email,
         routes::channels::network, routes::channels::places, routes::channels::route, routes::channels::scenarios, routes::channels::compare,
+        routes::zones::list, routes::zones::framework, routes::zones::assess, routes::zones::zone_report, routes::zones::sensitivity,
+        routes::zones::template, routes::zones::check,
     ),
     components(schemas(
+        routes::zones::CheckBody,
         error::ErrorBody, table::OutputFormat, table::Lang,
         kaifang_model::Role, kaifang_model::OrgKind, kaifang_model::ZoneType, kaifang_model::Module,
         kaifang_store::accounts::Org, kaifang_store::accounts::User, kaifang_store::accounts::Principal, kaifang_store::accounts::ApiToken,
@@ -55,6 +58,7 @@ use crate::{auth, error, routes, table};
         (name = "appeals", description = "Enterprise appeals with statutory time limits, and the roundtable for foreign-funded enterprises"),
         (name = "notifications", description = "In-app notifications and reminders; mail when an SMTP relay is configured"),
         (name = "channels", description = "Open channels: the multimodal freight network with its border crossings, route planning for a shipment, scenarios"),
+        (name = "zones", description = "Development zones: registry, indicator framework, the yearly assessment with rank intervals, per-zone reports and sensitivity (synthetic demo data)"),
     )
 )]
 pub struct ApiDoc;

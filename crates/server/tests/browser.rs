@@ -1,7 +1,8 @@
 //! The web UI in a real headless Chromium, driven by `web/e2e/smoke.mjs` (playwright-core):
 //! log in, switch language, the overview draws its charts; and by `web/e2e/appeal.mjs`: an
 //! appeal from filing to rating, the task board and the leaders' summary; and by
-//! `web/e2e/channels.mjs`: a route planned on the open-channels map. Screenshots under
+//! `web/e2e/channels.mjs`: a route planned on the open-channels map; and by
+//! `web/e2e/zones.mjs`: the development-zone ranking, weights and a printable report. Screenshots under
 //! `target/screenshots/`.
 //!
 //! Runs when Chromium, Node.js and the web packages are present; otherwise it is skipped with
@@ -138,5 +139,14 @@ async fn an_appeal_from_filing_to_rating_in_chromium() {
 async fn a_route_planned_on_the_channels_map_in_chromium() {
     if let Some(shots) = run_script("channels.mjs").await {
         assert_screenshots(&shots, &["channels-zh-1366x768.png"]);
+    }
+}
+
+/// The Department of Commerce reads the zone ranking and a zone's radar chart, moves a weight
+/// and sees the ranking recomputed, and opens the zone's printable report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_zone_assessment_in_chromium() {
+    if let Some(shots) = run_script("zones.mjs").await {
+        assert_screenshots(&shots, &["zones-zh-1366x768.png", "zone-report-zh.png"]);
     }
 }

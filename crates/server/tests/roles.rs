@@ -597,6 +597,58 @@ fn cases(f: &Fixture) -> Vec<Case> {
             ),
             [200, 200, 200, 200, 200],
         ),
+        // The zone registry and framework are public material; the assessment is
+        // government-internal (enterprises 403).
+        case(
+            Method::GET,
+            "/api/zones",
+            "/api/zones".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/zones/framework",
+            "/api/zones/framework".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/zones/assessment",
+            "/api/zones/assessment?uncertainty=0".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/zones/{code}/report",
+            "/api/zones/cc-etdz/report?uncertainty=0".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/zones/template",
+            "/api/zones/template".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        // A form that is not CSV of the framework: the roles allowed to check meet 422.
+        case(
+            Method::POST,
+            "/api/zones/submissions/check",
+            "/api/zones/submissions/check".into(),
+            Body::Json(json!({ "csv": "uCode,Time,iCode,Value,Unit\n" })),
+            [422, 403, 422, 422, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/zones/sensitivity",
+            "/api/zones/sensitivity?samples=20".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
         // Logout ends the session, so it is tested last (see below).
     ];
     all.append(&mut work);
