@@ -5,8 +5,8 @@ mod assess;
 mod channels;
 mod commands;
 mod progress;
-mod work;
 mod trade;
+mod work;
 
 use clap::Parser;
 

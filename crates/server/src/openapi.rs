@@ -28,6 +28,8 @@ use crate::{auth, error, routes, table};
         routes::appeals::get, routes::appeals::act, routes::appeals::roundtables, routes::appeals::roundtable,
         routes::appeals::create_roundtable, routes::appeals::update_roundtable,
         routes::notifications::list, routes::notifications::read, routes::notifications::read_all, routes::notifications::set_email,
+        routes::trade::summary, routes::trade::breakdown, routes::trade::trend, routes::trade::dynamics, routes::trade::concentration,
+        routes::trade::rca, routes::trade::price_volume, routes::trade::sql, routes::trade::import,
     ),
     components(schemas(
         error::ErrorBody, table::OutputFormat, table::Lang,
@@ -51,6 +53,7 @@ use crate::{auth, error, routes, table};
         (name = "directives", description = "Supervision of the meetings' directives: tasks, deadlines in working days, traffic lights"),
         (name = "appeals", description = "Enterprise appeals with statutory time limits, and the roundtable for foreign-funded enterprises"),
         (name = "notifications", description = "In-app notifications and reminders; mail when an SMTP relay is configured"),
+        (name = "trade", description = "Foreign-trade statistics: month and year to date, YoY, breakdowns, enterprises, concentration, RCA, price/volume, read-only SQL, customs imports"),
     )
 )]
 pub struct ApiDoc;

@@ -15,4 +15,6 @@ pub struct AppState {
     pub demo: bool,
     /// Working-day calendar and time limits of directives and appeals.
     pub rules: Rules,
+    /// The foreign-trade store of the data directory.
+    pub trade: crate::trade::TradeData,
 }

@@ -394,6 +394,7 @@ async fn notifications_are_mailed_through_the_relay_once() {
         rules: kaifang_store::rules::Rules::from_config(&config.work).unwrap(),
         config: std::sync::Arc::new(config.clone()),
         demo: true,
+        trade: kaifang_server::trade::TradeData::open(app.store.data_dir().root()).unwrap(),
     };
     let mailer = kaifang_server::reminders::Mailer::new(config.smtp.clone().unwrap());
     kaifang_server::reminders::round(&state, Some(&mailer)).await;
