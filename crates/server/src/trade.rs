@@ -12,7 +12,7 @@ use tokio::sync::{RwLock, RwLockReadGuard};
 use crate::error::ApiError;
 
 /// Rows of the trade demo generated when `serve` creates a demo directory. Release builds
-/// generate the full demo (1.2 million records, a few seconds); debug builds, used in
+/// generate the full demo (1.2 million records); debug builds, used in
 /// development and tests, a smaller one with the same calibrated totals, so a first start
 /// stays quick. `KAIFANG_TRADE_DEMO_ROWS` overrides both.
 pub const DEMO_ROWS: u64 = if cfg!(debug_assertions) {

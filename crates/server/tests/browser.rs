@@ -1,6 +1,7 @@
 //! The web UI in a real headless Chromium, driven by `web/e2e/smoke.mjs` (playwright-core):
 //! log in, switch language, the overview draws its charts; and by `web/e2e/appeal.mjs`: an
-//! appeal from filing to rating, the task board and the leaders' summary. Screenshots under
+//! appeal from filing to rating, the task board and the leaders' summary; and by
+//! `web/e2e/trade.mjs`: the foreign-trade page and its drill-down. Screenshots under
 //! `target/screenshots/`.
 //!
 //! Runs when Chromium, Node.js and the web packages are present; otherwise it is skipped with
@@ -127,6 +128,18 @@ async fn an_appeal_from_filing_to_rating_in_chromium() {
                 "tasks-board-zh.png",
                 "summary-zh.png",
             ],
+        );
+    }
+}
+
+/// The Department of Commerce opens the foreign-trade page: KPI cards, the trend and the
+/// world map drawn, the synthetic label; clicking a partner drills down; enterprise search.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trade_page_draws_and_drills_down_in_chromium() {
+    if let Some(shots) = run_script("trade.mjs").await {
+        assert_screenshots(
+            &shots,
+            &["trade-zh-1366x768.png", "trade-zh-drill-1366x768.png"],
         );
     }
 }
