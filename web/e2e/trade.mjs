@@ -144,7 +144,10 @@ async function main() {
 
   await page.waitForTimeout(900) // let the chart animations settle
   await page.screenshot({ path: path.join(SHOTS, 'trade-zh-1366x768.png') })
-  await page.screenshot({ path: path.join(SHOTS, 'trade-zh-full.png'), fullPage: true })
+  await page.locator(tid('chart-trade-cities')).scrollIntoViewIfNeeded()
+  await page.waitForTimeout(500)
+  await page.screenshot({ path: path.join(SHOTS, 'trade-zh-products-1366x768.png') })
+  await page.locator(tid('page-title')).scrollIntoViewIfNeeded()
 
   await step('clicking a partner drills down: the city breakdown is of that partner', async () => {
     const first = page.locator(`${tid('trade-partner-table')} tbody tr`).first()
