@@ -138,6 +138,11 @@ export function xlsxUrl(path: string): string {
   return `${path}${path.includes('?') ? '&' : '?'}format=xlsx`
 }
 
+/** GET `/api/trade/<path>` with query parameters (foreign-trade statistics). */
+export function tradeGet<T>(path: string, params: Record<string, string | number | null | undefined> = {}): Promise<T> {
+  return request<T>('GET', `/api/trade/${path}${queryString(params)}`)
+}
+
 export const api = {
   meta: () => request<Meta>('GET', '/api/meta', { sessionExpected: false }),
   me: () => request<SessionInfo>('GET', '/api/auth/me', { sessionExpected: false }),

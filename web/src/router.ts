@@ -118,6 +118,12 @@ export const router = createRouter({
           meta: { title: 'zones.report.title', roles: GOVERNMENT },
         },
         {
+          path: 'trade',
+          name: 'trade',
+          component: () => import('./pages/TradePage.vue'),
+          meta: { title: 'trade.title', roles: GOVERNMENT },
+        },
+        {
           path: 'jobs',
           name: 'jobs',
           component: () => import('./pages/JobsPage.vue'),

@@ -277,6 +277,38 @@ impl Actor {
     }
 }
 
+/// Foreign-trade statistics (module `trade`, owned by the Department of Commerce).
+///
+/// The province-wide aggregates are government statistics: everyone in government reads
+/// them; enterprise staff do not (the figures include other enterprises' trade). Figures by
+/// enterprise (rankings, entrants and exits) and analysts' SQL, which reaches the records of
+/// every enterprise, are for the provincial level only: admins, leaders and departments.
+/// Importing customs statistics replaces the store's periods: the owner of `trade` and admins.
+impl Actor {
+    /// Aggregates by partner, product, trade mode, city, ownership; trends and indices.
+    pub fn read_trade(&self) -> Decision {
+        Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
+    }
+
+    /// Figures of single enterprises: the enterprise breakdown and enterprise dynamics.
+    pub fn read_trade_enterprises(&self) -> Decision {
+        Decision::from_bool(self.reads_all(), Decision::Forbidden)
+    }
+
+    /// Read-only SQL over the records and aggregates.
+    pub fn query_trade_sql(&self) -> Decision {
+        Decision::from_bool(self.reads_all(), Decision::Forbidden)
+    }
+
+    /// Importing customs statistics into the trade store.
+    pub fn import_trade(&self) -> Decision {
+        Decision::from_bool(
+            self.role == Role::Admin || self.owns(Module::Trade),
+            Decision::Forbidden,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,6 +489,33 @@ mod tests {
                 want,
                 "{role:?}"
             );
+        }
+    }
+
+    #[test]
+    fn trade_statistics_are_for_government_and_imports_for_commerce() {
+        use Decision::*;
+        let cases = [
+            // role, modules, aggregates, enterprises and SQL, import
+            (Role::Admin, vec![], Allow, Allow, Allow),
+            (Role::Leader, vec![], Allow, Allow, Forbidden),
+            (Role::Department, vec![Module::Trade], Allow, Allow, Allow),
+            (
+                Role::Department,
+                vec![Module::Appeals],
+                Allow,
+                Allow,
+                Forbidden,
+            ),
+            (Role::Local, vec![], Allow, Forbidden, Forbidden),
+            (Role::Enterprise, vec![], Forbidden, Forbidden, Forbidden),
+        ];
+        for (role, modules, read, detail, import) in cases {
+            let a = actor(role, OWN, &modules);
+            assert_eq!(a.read_trade(), read, "{role} {modules:?}");
+            assert_eq!(a.read_trade_enterprises(), detail, "{role} {modules:?}");
+            assert_eq!(a.query_trade_sql(), detail, "{role} {modules:?}");
+            assert_eq!(a.import_trade(), import, "{role} {modules:?}");
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod reminders;
 pub mod routes;
 pub mod state;
 pub mod table;
+pub mod trade;
 pub mod web;
 
 use axum::error_handling::HandleErrorLayer;
@@ -20,6 +21,7 @@ use axum::routing::{get, post, put};
 use axum::{BoxError, Router};
 use kaifang_store::audit::Who;
 use kaifang_store::{Config, DataDir, DirLock, Store, StoreError};
+use kaifang_trade::TradeStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +49,8 @@ pub enum ServeError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("trade data: {0}")]
+    Trade(#[from] kaifang_trade::TradeError),
 }
 
 /// A data directory opened for serving: locked, migrated, with the demo loaded if it was new.
@@ -67,12 +71,27 @@ pub async fn prepare(
 ) -> Result<Prepared, ServeError> {
     let fresh = !dir.is_initialised();
     let lock = dir.lock()?;
-    let config = Config::load(&dir.config_path(), env)?;
+    let config = Config::load(&dir.config_path(), &env)?;
     let store = Store::open(dir, fresh).await?;
     let mut created_demo = false;
     if store.is_empty().await? {
         store.load_demo(&Who::cli("serve")).await?;
         created_demo = true;
+    }
+    // A new demo directory gets the synthetic trade demo too (unless trade data are there).
+    if created_demo && TradeStore::open(dir.root())?.is_empty() {
+        let rows = env("KAIFANG_TRADE_DEMO_ROWS")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(trade::DEMO_ROWS);
+        let root = dir.root().to_path_buf();
+        let report = tokio::task::spawn_blocking(move || trade::generate_demo(&root, rows))
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))??;
+        tracing::info!(
+            rows = report.rows,
+            seconds = report.seconds,
+            "generated the synthetic trade demo"
+        );
     }
     if fresh && !dir.config_path().exists() {
         std::fs::write(dir.config_path(), Config::template())
@@ -120,7 +139,9 @@ impl Application {
             .map_err(|source| ServeError::Bind { addr, source })?;
         let auth = &config.auth;
         let rules = kaifang_store::rules::Rules::from_config(&config.work)?;
+        let trade = trade::TradeData::open(store.data_dir().root())?;
         let state = AppState {
+            trade,
             rules,
             jobs: Jobs::new(store.clone()),
             limiter: Arc::new(LoginLimiter::new(
@@ -255,6 +276,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/zones/template", get(zones::template))
         .route("/api/zones/submissions/check", post(zones::check))
         .route("/api/zones/{code}/report", get(zones::zone_report))
+        .route("/api/trade/summary", get(routes::trade::summary))
+        .route("/api/trade/breakdown", get(routes::trade::breakdown))
+        .route("/api/trade/trend", get(routes::trade::trend))
+        .route("/api/trade/dynamics", get(routes::trade::dynamics))
+        .route(
+            "/api/trade/concentration",
+            get(routes::trade::concentration),
+        )
+        .route("/api/trade/rca", get(routes::trade::rca))
+        .route("/api/trade/price-volume", get(routes::trade::price_volume))
+        .route("/api/trade/sql", post(routes::trade::sql))
+        .route("/api/trade/imports", post(routes::trade::import))
         .layer(DefaultBodyLimit::max(body_limit))
         .merge(uploads)
         .fallback(web::serve)

@@ -31,6 +31,8 @@ use crate::{auth, error, routes, table};
         routes::channels::network, routes::channels::places, routes::channels::route, routes::channels::scenarios, routes::channels::compare,
         routes::zones::list, routes::zones::framework, routes::zones::assess, routes::zones::zone_report, routes::zones::sensitivity,
         routes::zones::template, routes::zones::check,
+        routes::trade::summary, routes::trade::breakdown, routes::trade::trend, routes::trade::dynamics, routes::trade::concentration,
+        routes::trade::rca, routes::trade::price_volume, routes::trade::sql, routes::trade::import,
     ),
     components(schemas(
         routes::zones::CheckBody,
@@ -59,6 +61,7 @@ use crate::{auth, error, routes, table};
         (name = "notifications", description = "In-app notifications and reminders; mail when an SMTP relay is configured"),
         (name = "channels", description = "Open channels: the multimodal freight network with its border crossings, route planning for a shipment, scenarios"),
         (name = "zones", description = "Development zones: registry, indicator framework, the yearly assessment with rank intervals, per-zone reports and sensitivity (synthetic demo data)"),
+        (name = "trade", description = "Foreign-trade statistics: month and year to date, YoY, breakdowns, enterprises, concentration, RCA, price/volume, read-only SQL, customs imports"),
     )
 )]
 pub struct ApiDoc;

@@ -2,7 +2,8 @@
 //! log in, switch language, the overview draws its charts; and by `web/e2e/appeal.mjs`: an
 //! appeal from filing to rating, the task board and the leaders' summary; and by
 //! `web/e2e/channels.mjs`: a route planned on the open-channels map; and by
-//! `web/e2e/zones.mjs`: the development-zone ranking, weights and a printable report. Screenshots under
+//! `web/e2e/zones.mjs`: the development-zone ranking, weights and a printable report; and by
+//! `web/e2e/trade.mjs`: the foreign-trade page and its drill-down. Screenshots under
 //! `target/screenshots/`.
 //!
 //! Runs when Chromium, Node.js and the web packages are present; otherwise it is skipped with
@@ -148,5 +149,17 @@ async fn a_route_planned_on_the_channels_map_in_chromium() {
 async fn the_zone_assessment_in_chromium() {
     if let Some(shots) = run_script("zones.mjs").await {
         assert_screenshots(&shots, &["zones-zh-1366x768.png", "zone-report-zh.png"]);
+    }
+}
+
+/// The Department of Commerce opens the foreign-trade page: KPI cards, the trend and the
+/// world map drawn, the synthetic label; clicking a partner drills down; enterprise search.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trade_page_draws_and_drills_down_in_chromium() {
+    if let Some(shots) = run_script("trade.mjs").await {
+        assert_screenshots(
+            &shots,
+            &["trade-zh-1366x768.png", "trade-zh-drill-1366x768.png"],
+        );
     }
 }

@@ -351,6 +351,79 @@ fn cases(f: &Fixture) -> Vec<Case> {
             Body::Json(json!({ "email": "someone@example.org" })),
             [204, 204, 204, 204, 204],
         ),
+        // Foreign trade: government reads the aggregates; single enterprises' figures and SQL
+        // are for the provincial level; the Department of Commerce and admins import.
+        case(
+            Method::GET,
+            "/api/trade/summary",
+            "/api/trade/summary".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/trade/breakdown",
+            "/api/trade/breakdown?by=partner".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/trade/breakdown",
+            "/api/trade/breakdown?by=enterprise".into(),
+            Body::None,
+            [200, 200, 200, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/trade/trend",
+            "/api/trade/trend".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/trade/dynamics",
+            "/api/trade/dynamics".into(),
+            Body::None,
+            [200, 200, 200, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/trade/concentration",
+            "/api/trade/concentration".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/trade/rca",
+            "/api/trade/rca".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/trade/price-volume",
+            "/api/trade/price-volume".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/trade/sql",
+            "/api/trade/sql".into(),
+            Body::Json(json!({ "query": "SELECT COUNT(*) FROM agg_total" })),
+            [200, 200, 200, 403, 403],
+        ),
+        // The import job starts (and fails on the file's content): only who may import gets 201.
+        case(
+            Method::POST,
+            "/api/trade/imports",
+            "/api/trade/imports".into(),
+            Body::Json(json!({ "upload_ids": [f.hunchun_upload], "flow": "export" })),
+            [201, 403, 201, 403, 403],
+        ),
     ];
     let mut all = vec![
         case(

@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod tasks;
 pub mod tokens;
+pub mod trade;
 pub mod uploads;
 pub mod users;
 pub mod zones;

@@ -7,6 +7,8 @@ use kaifang_store::{Config, DataDir, Store};
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::OnceLock;
 
 pub const DEMO_PASSWORD: &str = kaifang_store::demo::DEMO_PASSWORD;
 
@@ -24,6 +26,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = DataDir::new(dir.path().join("data"));
+    copy_dir(&trade_demo().join("trade"), &data.root().join("trade"));
     let prepared = kaifang_server::prepare(&data, |_| None)
         .await
         .expect("prepare data dir");
@@ -43,6 +46,35 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         addr,
         store: prepared.store,
         dir,
+    }
+}
+
+/// Rows of the tests' trade demo: the totals are calibrated whatever the count.
+pub const TRADE_DEMO_ROWS: u64 = 20_000;
+
+/// The synthetic trade demo, generated once per test binary and copied into each test's new
+/// data directory, where `prepare` finds trade data and generates none. (The folder is left
+/// in the system's temporary directory when the binary exits.)
+pub fn trade_demo() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        kaifang_server::trade::generate_demo(dir.path(), TRADE_DEMO_ROWS).expect("trade demo");
+        dir
+    })
+    .path()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
     }
 }
 
@@ -145,4 +177,26 @@ pub fn csv_form(name: &str, text: &str) -> reqwest::multipart::Form {
     let part =
         reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name(name.to_string());
     reqwest::multipart::Form::new().part("file", part)
+}
+
+/// Every file under `dir` (relative name and contents), to compare a folder before and after.
+pub fn snapshot_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, d: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        let Ok(entries) = std::fs::read_dir(d) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let name = p.strip_prefix(root).unwrap_or(&p).display().to_string();
+                out.push((name, std::fs::read(&p).unwrap_or_default()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
 }

@@ -1,0 +1,773 @@
+//! Foreign-trade statistics: thin faces over `kaifang-trade`. Every answer says `synthetic`
+//! (true while the store holds the generated demo).
+//!
+//! Breakdowns and the trend take an optional drill-down slice (`partner`, `section`,
+//! `chapter`, `city`, `trade_mode`): with one, the figures come from the records of that
+//! slice instead of the pre-aggregated tables.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kaifang_store::jobs::Job;
+use kaifang_trade::{
+    Breakdown, Dimension, Filter, Flow, ImportOptions, Kpi, Period, Row, Summary, TradeStore,
+    TrendPoint,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody, JsonBody};
+use crate::jobs::{JobError, Starter};
+use crate::state::AppState;
+use crate::table::{self, Lang, ListQuery, OutputFormat, Table};
+use crate::trade::api_error;
+
+/// Query parameters of the trade endpoints; each is checked and a bad one is named (422).
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TradeQuery {
+    /// Year of the period; with `month`. Default: the latest month with data.
+    pub year: Option<String>,
+    /// Month of the period (1-12); with `year`.
+    pub month: Option<String>,
+    /// `import` or `export`; default: both (total trade).
+    pub flow: Option<String>,
+    /// `true`: the month alone; default: January to the month (year to date).
+    pub month_only: Option<String>,
+    /// Breakdown dimension: partner, partner_group, section, chapter, trade_mode, city,
+    /// ownership, enterprise.
+    pub by: Option<String>,
+    /// Most rows (the largest).
+    pub top: Option<String>,
+    /// Drill-down: customs partner code (3 digits).
+    pub partner: Option<String>,
+    /// Drill-down: HS section (1-22).
+    pub section: Option<String>,
+    /// Drill-down: HS chapter (2 digits).
+    pub chapter: Option<String>,
+    /// Drill-down: city (GB/T 2260, 6 digits).
+    pub city: Option<String>,
+    /// Drill-down: customs trade mode (4 digits).
+    pub trade_mode: Option<String>,
+    /// Search in keys and names (enterprise table).
+    pub q: Option<String>,
+    /// `json` (default) or `xlsx` (breakdowns).
+    pub format: Option<String>,
+    /// Spreadsheet header language: `zh` or `en`.
+    pub lang: Option<String>,
+}
+
+fn bad(field: &str, message: String) -> ApiError {
+    ApiError::invalid(format!("{field}: {message}")).with_details(json!({ "field": field }))
+}
+
+fn parse<T: FromStr>(field: &str, v: &Option<String>, what: &str) -> ApiResult<Option<T>> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| bad(field, format!("{s:?} is not {what}"))),
+    }
+}
+
+fn digits(field: &str, v: &Option<String>, n: usize) -> ApiResult<Option<String>> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) if s.len() == n && s.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(s.into())),
+        Some(s) => Err(bad(field, format!("{s:?} is not a {n}-digit code"))),
+    }
+}
+
+/// A drill-down slice: the records' column and the value (checked, so safe in SQL).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Slice {
+    conds: Vec<(&'static str, String)>,
+}
+
+impl Slice {
+    fn is_empty(&self) -> bool {
+        self.conds.is_empty()
+    }
+
+    fn sql(&self) -> String {
+        self.conds
+            .iter()
+            .map(|(c, v)| {
+                if *c == "section" {
+                    format!(" AND section = {v}")
+                } else {
+                    format!(" AND {c} = '{v}'")
+                }
+            })
+            .collect()
+    }
+}
+
+struct Parsed {
+    filter: Filter,
+    slice: Slice,
+    top: Option<usize>,
+    xlsx: bool,
+    lang: Option<Lang>,
+}
+
+impl TradeQuery {
+    fn flow(&self) -> ApiResult<Option<Flow>> {
+        parse::<Flow>("flow", &self.flow, "import or export")
+    }
+
+    fn parse(&self, store: &TradeStore) -> ApiResult<Parsed> {
+        let year: Option<i32> = parse("year", &self.year, "a year")?;
+        let month: Option<u32> = parse("month", &self.month, "a month (1-12)")?;
+        let (y, m) = match (year, month) {
+            (Some(y), Some(m)) => (y, m),
+            (None, None) => match store.latest_period() {
+                Some(p) => (p.year, p.month),
+                None => {
+                    return Err(ApiError::not_found(
+                        "trade data (import customs statistics first)",
+                    ));
+                }
+            },
+            (Some(_), None) => return Err(bad("month", "give year and month together".into())),
+            (None, Some(_)) => return Err(bad("year", "give year and month together".into())),
+        };
+        if !(1..=12).contains(&m) {
+            return Err(bad("month", format!("{m} is not a month (1-12)")));
+        }
+        let mut filter = Filter::new(y, m).map_err(|e| bad("year", e.to_string()))?;
+        filter.flow = self.flow()?;
+        filter.cumulative =
+            !parse::<bool>("month_only", &self.month_only, "true or false")?.unwrap_or(false);
+        let top = parse::<usize>("top", &self.top, "a number of rows")?;
+        let mut slice = Slice::default();
+        if let Some(v) = digits("partner", &self.partner, 3)? {
+            slice.conds.push(("partner", v));
+        }
+        if let Some(v) = digits("chapter", &self.chapter, 2)? {
+            slice.conds.push(("chapter", v));
+        }
+        if let Some(v) = digits("city", &self.city, 6)? {
+            slice.conds.push(("city", v));
+        }
+        if let Some(v) = digits("trade_mode", &self.trade_mode, 4)? {
+            slice.conds.push(("trade_mode", v));
+        }
+        if let Some(v) = parse::<u32>("section", &self.section, "an HS section (1-22)")? {
+            if !(1..=22).contains(&v) {
+                return Err(bad("section", format!("{v} is not an HS section (1-22)")));
+            }
+            slice.conds.push(("section", v.to_string()));
+        }
+        let xlsx = match parse::<String>("format", &self.format, "json or xlsx")?.as_deref() {
+            None | Some("json") => false,
+            Some("xlsx") => true,
+            Some(other) => return Err(bad("format", format!("{other:?} is not json or xlsx"))),
+        };
+        let lang = match parse::<String>("lang", &self.lang, "zh or en")?.as_deref() {
+            None => None,
+            Some("zh") => Some(Lang::Zh),
+            Some("en") => Some(Lang::En),
+            Some(other) => return Err(bad("lang", format!("{other:?} is not zh or en"))),
+        };
+        Ok(Parsed {
+            filter,
+            slice,
+            top,
+            xlsx,
+            lang,
+        })
+    }
+}
+
+fn may_read(caller: &Caller) -> ApiResult<()> {
+    ApiError::check(
+        caller.actor().read_trade(),
+        "read foreign-trade statistics",
+        String::new,
+    )
+}
+
+fn may_read_enterprises(caller: &Caller) -> ApiResult<()> {
+    ApiError::check(
+        caller.actor().read_trade_enterprises(),
+        "read single enterprises' trade",
+        String::new,
+    )
+}
+
+/// The month's summary with the store's synthetic flag and the period it is for.
+#[derive(Debug, Serialize)]
+pub struct SummaryOut {
+    /// The month the figures are for.
+    pub period: Period,
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// Latest month with data.
+    pub latest: Option<Period>,
+    pub synthetic: bool,
+}
+
+/// Month and year-to-date value with YoY, by flow, and the top partners (year to date).
+#[utoipa::path(get, path = "/api/trade/summary", tag = "trade", params(TradeQuery),
+    responses((status = 200, description = "`{period: {year, month}, month: {value_cny, yoy_pct}, ytd, by_flow, top_partners, latest, synthetic}`"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn summary(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TradeQuery>,
+) -> ApiResult<Json<SummaryOut>> {
+    may_read(&caller)?;
+    let store = state.trade.read().await;
+    let p = q.parse(&store)?;
+    let s = kaifang_trade::summary(&store, p.filter.year, p.filter.month)
+        .await
+        .map_err(api_error)?;
+    Ok(Json(SummaryOut {
+        period: Period {
+            year: p.filter.year,
+            month: p.filter.month,
+        },
+        summary: s,
+        latest: store.latest_period(),
+        synthetic: store.synthetic(),
+    }))
+}
+
+fn breakdown_table(dim: Dimension) -> impl FnOnce(&[Row]) -> Table {
+    let name = match dim {
+        Dimension::Partner => "trade-partners",
+        Dimension::PartnerGroup => "trade-partner-groups",
+        Dimension::Section => "trade-sections",
+        Dimension::Chapter => "trade-chapters",
+        Dimension::TradeMode => "trade-modes",
+        Dimension::City => "trade-cities",
+        Dimension::Ownership => "trade-ownership",
+        Dimension::Enterprise => "trade-enterprises",
+    };
+    move |rows: &[Row]| Table {
+        name,
+        headers: &[
+            ("代码", "Code"),
+            ("名称", "Name (zh)"),
+            ("英文名称", "Name (en)"),
+            ("金额（元）", "Value (CNY)"),
+            ("上年同期（元）", "Same period last year (CNY)"),
+            ("同比（%）", "YoY (%)"),
+            ("占比（%）", "Share (%)"),
+            ("拉动（百分点）", "Contribution (pp)"),
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.key.as_str().into(),
+                    r.name_zh.as_str().into(),
+                    r.name_en.as_str().into(),
+                    r.value_cny.into(),
+                    r.prev_value_cny.into(),
+                    r.yoy_pct.into(),
+                    r.share_pct.into(),
+                    r.contribution_pp.into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn yoy(cur: f64, prev: f64) -> Option<f64> {
+    (prev > 0.0).then(|| (cur / prev - 1.0) * 100.0)
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or(0.0)
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn window(f: &Filter) -> String {
+    let flow = f
+        .flow
+        .map(|x| format!(" AND flow = '{}'", x.as_str()))
+        .unwrap_or_default();
+    let months = if f.cumulative {
+        format!("month <= {}", f.month)
+    } else {
+        format!("month = {}", f.month)
+    };
+    format!("year IN ({}, {}) AND {months}{flow}", f.year, f.year - 1)
+}
+
+/// A breakdown of the records in a drill-down slice, named like the unsliced one.
+async fn sliced_breakdown(
+    store: &TradeStore,
+    dim: Dimension,
+    f: &Filter,
+    slice: &Slice,
+) -> ApiResult<Breakdown> {
+    let column = match dim {
+        Dimension::Partner => "partner",
+        Dimension::Section => "CAST(section AS VARCHAR)",
+        Dimension::Chapter => "chapter",
+        Dimension::TradeMode => "trade_mode",
+        Dimension::City => "city",
+        Dimension::Ownership => "ownership",
+        Dimension::Enterprise => "uscc",
+        Dimension::PartnerGroup => {
+            return Err(bad(
+                "by",
+                "partner groups overlap and cannot be drilled into; choose another dimension"
+                    .into(),
+            ));
+        }
+    };
+    let sql = format!(
+        "SELECT {column} AS k, year, SUM(value_cny) AS v FROM records WHERE {}{} AND {column} IS NOT NULL GROUP BY 1, 2",
+        window(f),
+        slice.sql()
+    );
+    let result = store.sql(&sql, 1_000_000).await.map_err(api_error)?;
+    let mut values: HashMap<String, (f64, f64)> = HashMap::new();
+    for r in &result.rows {
+        let (Some(k), Some(y), Some(v)) = (r.first(), r.get(1), r.get(2)) else {
+            continue;
+        };
+        let e = values.entry(text(k)).or_default();
+        if num(y) as i32 == f.year {
+            e.0 += num(v);
+        } else {
+            e.1 += num(v);
+        }
+    }
+    // Names (and ISO codes) from the unsliced breakdown of the same window.
+    let all = kaifang_trade::breakdown(store, dim, &Filter { top: None, ..*f })
+        .await
+        .map_err(api_error)?;
+    let names: HashMap<&str, &Row> = all.rows.iter().map(|r| (r.key.as_str(), r)).collect();
+    let (tc, tp) = values
+        .values()
+        .fold((0.0, 0.0), |(a, b), (c, p)| (a + c, b + p));
+    let mut rows: Vec<Row> = values
+        .into_iter()
+        .filter(|(_, (c, _))| *c > 0.0)
+        .map(|(key, (c, p))| {
+            let named = names.get(key.as_str());
+            Row {
+                name_zh: named.map_or_else(|| key.clone(), |r| r.name_zh.clone()),
+                name_en: named.map_or_else(|| key.clone(), |r| r.name_en.clone()),
+                iso2: named.and_then(|r| r.iso2.clone()),
+                value_cny: c,
+                prev_value_cny: p,
+                yoy_pct: yoy(c, p),
+                share_pct: if tc > 0.0 { c / tc * 100.0 } else { 0.0 },
+                contribution_pp: (tp > 0.0).then(|| (c - p) / tp * 100.0),
+                key,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.value_cny.total_cmp(&a.value_cny));
+    Ok(Breakdown {
+        dimension: dim,
+        filter: *f,
+        total: Kpi {
+            value_cny: tc,
+            yoy_pct: yoy(tc, tp),
+        },
+        rows,
+        overlapping: false,
+        synthetic: store.synthetic(),
+    })
+}
+
+/// A breakdown with the drill-down slice it was asked for.
+#[derive(Debug, Serialize)]
+pub struct BreakdownOut {
+    #[serde(flatten)]
+    pub breakdown: Breakdown,
+    pub slice: Slice,
+}
+
+/// Values by partner, partner group, HS section or chapter, trade mode, city, ownership or
+/// enterprise, with YoY, share and contribution; `?format=xlsx` for Excel. Drill-down with
+/// `partner`, `section`, `chapter`, `city`, `trade_mode`. By enterprise: provincial level only.
+#[utoipa::path(get, path = "/api/trade/breakdown", tag = "trade", params(TradeQuery),
+    responses((status = 200, description = "`{dimension, filter, total, rows: [{key, name_zh, name_en, value_cny, prev_value_cny, yoy_pct, share_pct, contribution_pp, iso2?}], overlapping, slice, synthetic}` or an .xlsx file"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn breakdown(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TradeQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    may_read(&caller)?;
+    let Some(by) = q.by.as_deref() else {
+        return Err(bad("by", "missing: partner, partner_group, section, chapter, trade_mode, city, ownership or enterprise".into()));
+    };
+    let dim = Dimension::from_str(by).map_err(|e| bad("by", e.to_string()))?;
+    if dim == Dimension::Enterprise {
+        may_read_enterprises(&caller)?;
+    }
+    let store = state.trade.read().await;
+    let p = q.parse(&store)?;
+    let search =
+        q.q.as_deref()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
+    let mut b = if p.slice.is_empty() {
+        let f = Filter {
+            top: if search.is_some() { None } else { p.top },
+            ..p.filter
+        };
+        kaifang_trade::breakdown(&store, dim, &f)
+            .await
+            .map_err(api_error)?
+    } else {
+        sliced_breakdown(&store, dim, &p.filter, &p.slice).await?
+    };
+    if let Some(s) = &search {
+        b.rows.retain(|r| {
+            r.key.to_lowercase().contains(s)
+                || r.name_zh.to_lowercase().contains(s)
+                || r.name_en.to_lowercase().contains(s)
+        });
+    }
+    if let Some(n) = p.top {
+        b.rows.truncate(n);
+    }
+    b.filter.top = p.top;
+    if p.xlsx {
+        let lq = ListQuery {
+            format: Some(OutputFormat::Xlsx),
+            lang: p.lang,
+            limit: None,
+        };
+        return table::respond(&lq, &headers, b.rows, breakdown_table(dim));
+    }
+    Ok(Json(BreakdownOut {
+        breakdown: b,
+        slice: p.slice,
+    })
+    .into_response())
+}
+
+#[derive(Debug, Serialize)]
+pub struct TrendOut {
+    pub items: Vec<TrendPoint>,
+    pub slice: Slice,
+    pub synthetic: bool,
+}
+
+/// Monthly values with the YoY of the month and of the year to date (`flow`, and a
+/// drill-down slice, optional).
+#[utoipa::path(get, path = "/api/trade/trend", tag = "trade", params(TradeQuery),
+    responses((status = 200, description = "`{items: [{period: {year, month}, flow, month: {value_cny, yoy_pct}, ytd}], slice, synthetic}`"),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn trend(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TradeQuery>,
+) -> ApiResult<Json<TrendOut>> {
+    may_read(&caller)?;
+    let flow = q.flow()?;
+    let store = state.trade.read().await;
+    let slice = if store.is_empty() {
+        Slice::default()
+    } else {
+        q.parse(&store)?.slice
+    };
+    let items = if slice.is_empty() {
+        kaifang_trade::trend(&store, flow)
+            .await
+            .map_err(api_error)?
+    } else {
+        let cond = flow
+            .map(|x| format!(" AND flow = '{}'", x.as_str()))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT year, month, SUM(value_cny) FROM records WHERE TRUE{cond}{} GROUP BY 1, 2",
+            slice.sql()
+        );
+        let result = store.sql(&sql, 1_000_000).await.map_err(api_error)?;
+        let mut v: BTreeMap<(i32, u32), f64> = BTreeMap::new();
+        for r in &result.rows {
+            if let (Some(y), Some(m), Some(x)) = (r.first(), r.get(1), r.get(2)) {
+                v.insert((num(y) as i32, num(m) as u32), num(x));
+            }
+        }
+        let ytd = |y: i32, m: u32| -> f64 { (1..=m).filter_map(|k| v.get(&(y, k))).sum() };
+        v.iter()
+            .map(|(&(y, m), &val)| {
+                let prev = v.get(&(y - 1, m)).copied().unwrap_or(0.0);
+                let (yc, yp) = (ytd(y, m), ytd(y - 1, m));
+                TrendPoint {
+                    period: Period { year: y, month: m },
+                    flow,
+                    month: Kpi {
+                        value_cny: val,
+                        yoy_pct: yoy(val, prev),
+                    },
+                    ytd: Kpi {
+                        value_cny: yc,
+                        yoy_pct: yoy(yc, yp),
+                    },
+                }
+            })
+            .collect()
+    };
+    Ok(Json(TrendOut {
+        items,
+        slice,
+        synthetic: store.synthetic(),
+    }))
+}
+
+/// Active exporters and importers, entrants, exits and the top enterprises (provincial level).
+#[utoipa::path(get, path = "/api/trade/dynamics", tag = "trade", params(TradeQuery),
+    responses((status = 200, description = "`{filter, by_flow: [{flow, active, active_prev, entrants, exits, entrants_value_cny, top}], synthetic}`"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn dynamics(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TradeQuery>,
+) -> ApiResult<Json<kaifang_trade::Dynamics>> {
+    may_read_enterprises(&caller)?;
+    let store = state.trade.read().await;
+    let p = q.parse(&store)?;
+    let top = p.top.unwrap_or(10);
+    Ok(Json(
+        kaifang_trade::enterprise_dynamics(&store, &p.filter, top)
+            .await
+            .map_err(api_error)?,
+    ))
+}
+
+/// HHI and top-5 share by partner and by HS chapter.
+#[utoipa::path(get, path = "/api/trade/concentration", tag = "trade", params(TradeQuery),
+    responses((status = 200, description = "`{filter, by_partner: {hhi, top5_share_pct, count}, by_product, synthetic}`"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn concentration(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TradeQuery>,
+) -> ApiResult<Json<kaifang_trade::Concentration>> {
+    may_read(&caller)?;
+    let store = state.trade.read().await;
+    let p = q.parse(&store)?;
+    Ok(Json(
+        kaifang_trade::concentration(&store, &p.filter)
+            .await
+            .map_err(api_error)?,
+    ))
+}
+
+/// Revealed comparative advantage of the year's exports by HS chapter against the national
+/// reference table.
+#[utoipa::path(get, path = "/api/trade/rca", tag = "trade", params(TradeQuery),
+    responses((status = 200, description = "`{year, months, rows: [{chapter, name_zh, name_en, export_cny, share_pct, national_share_pct, rca}], reference_source, synthetic}`"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rca(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TradeQuery>,
+) -> ApiResult<Json<kaifang_trade::Rca>> {
+    may_read(&caller)?;
+    let store = state.trade.read().await;
+    let p = q.parse(&store)?;
+    Ok(Json(
+        kaifang_trade::rca(&store, p.filter.year)
+            .await
+            .map_err(api_error)?,
+    ))
+}
+
+/// Year-on-year change split into price and volume effects by HS6 unit values.
+#[utoipa::path(get, path = "/api/trade/price-volume", tag = "trade", params(TradeQuery),
+    responses((status = 200, description = "`{filter, value_change_cny, price_effect_cny, volume_effect_cny, unmatched_change_cny, price_index, volume_index, rows, synthetic}`"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn price_volume(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TradeQuery>,
+) -> ApiResult<Json<kaifang_trade::PriceVolume>> {
+    may_read(&caller)?;
+    let store = state.trade.read().await;
+    let p = q.parse(&store)?;
+    let top = p.top.unwrap_or(10);
+    Ok(Json(
+        kaifang_trade::price_volume(&store, &p.filter, top)
+            .await
+            .map_err(api_error)?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SqlRequest {
+    /// One read-only statement (tables `records`, `agg_*`, `countries`, `hs_chapters`, ...).
+    pub query: String,
+    /// Most rows to return (default 1000, at most 10 000).
+    pub max_rows: Option<usize>,
+}
+
+/// Read-only SQL over the trade records and aggregates (admins, leaders, departments). DDL,
+/// DML (`COPY ... TO`, `INSERT`) and statements (`SET`) are refused before anything runs.
+#[utoipa::path(post, path = "/api/trade/sql", tag = "trade", request_body = SqlRequest,
+    responses((status = 200, description = "`{columns, rows, synthetic}`"),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn sql(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<SqlRequest>,
+) -> ApiResult<Json<kaifang_trade::SqlResult>> {
+    ApiError::check(
+        caller.actor().query_trade_sql(),
+        "query the trade records",
+        String::new,
+    )?;
+    let max_rows = req.max_rows.unwrap_or(1000).clamp(1, 10_000);
+    let store = state.trade.read().await;
+    match store.sql(&req.query, max_rows).await {
+        Ok(r) => Ok(Json(r)),
+        // The analyst's query failed while running (a bad cast, ...): their input, not ours.
+        Err(kaifang_trade::TradeError::Engine(e)) => Err(bad("query", e.to_string())),
+        Err(e) => Err(api_error(e)),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ImportRequest {
+    /// Uploaded files (`/api/uploads`), CSV or XLSX; they import together or not at all.
+    pub upload_ids: Vec<i64>,
+    /// Flow of files without a flow column: `import` or `export`.
+    pub flow: Option<String>,
+}
+
+/// Import customs statistics from uploaded files as a background job (the Department of
+/// Commerce and admins). Each period and flow in the files replaces the stored one; the job's
+/// result is the import report, its message the first error (file, row, column).
+#[utoipa::path(post, path = "/api/trade/imports", tag = "trade", request_body = ImportRequest,
+    responses((status = 201, body = Job), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<ImportRequest>,
+) -> ApiResult<(StatusCode, Json<Job>)> {
+    ApiError::check(
+        caller.actor().import_trade(),
+        "import customs statistics",
+        String::new,
+    )?;
+    let flow = parse::<Flow>("flow", &req.flow, "import or export")?;
+    if req.upload_ids.is_empty() {
+        return Err(bad("upload_ids", "give at least one upload".into()));
+    }
+    let mut uploads = Vec::new();
+    for id in &req.upload_ids {
+        let u = state.store.upload(*id).await?;
+        ApiError::check(
+            caller.actor().read_owned_by(u.org_id),
+            "import this upload",
+            || format!("upload {id}"),
+        )?;
+        uploads.push(u);
+    }
+    // The engine reads files by name (the extension chooses CSV or XLSX, errors name them):
+    // copy the uploads into a scratch folder of the data directory under their own names.
+    let scratch = state
+        .store
+        .data_dir()
+        .root()
+        .join(format!("trade-import-{}", uuid::Uuid::new_v4()));
+    let store = state.store.clone();
+    let trade = state.trade.clone();
+    let who = caller.who();
+    let starter = Starter {
+        user_id: Some(caller.principal.id),
+        org_id: Some(caller.principal.org.id),
+    };
+    let job = state
+        .jobs
+        .spawn("trade-import", starter, move |ctx| async move {
+            let ctx = Arc::new(ctx);
+            let result = async {
+                tokio::fs::create_dir_all(&scratch)
+                    .await
+                    .map_err(|e| JobError::Failed(e.to_string()))?;
+                let mut files = Vec::new();
+                for (i, u) in uploads.iter().enumerate() {
+                    let bytes = store.upload_bytes(u).await.map_err(JobError::from)?;
+                    let name: String = u
+                        .filename
+                        .chars()
+                        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+                        .collect();
+                    let dir = scratch.join(i.to_string());
+                    let path = dir.join(if name.is_empty() { "upload.csv".into() } else { name });
+                    tokio::fs::create_dir_all(&dir)
+                        .await
+                        .map_err(|e| JobError::Failed(e.to_string()))?;
+                    tokio::fs::write(&path, bytes)
+                        .await
+                        .map_err(|e| JobError::Failed(e.to_string()))?;
+                    files.push(path);
+                }
+                let c = ctx.clone();
+                let options = ImportOptions {
+                    flow,
+                    ..Default::default()
+                };
+                let report = trade
+                    .import(files, options, move |f| {
+                        c.progress(f);
+                        !c.cancelled()
+                    })
+                    .await
+                    .map_err(|e| match e {
+                        kaifang_trade::TradeError::Cancelled => JobError::Cancelled,
+                        // Errors name the file as uploaded, not the scratch copy.
+                        other => {
+                            let mut m = other.to_string();
+                            for i in 0..uploads.len() {
+                                m = m.replace(&format!("{}/{i}/", scratch.display()), "");
+                            }
+                            JobError::Failed(m)
+                        }
+                    })?;
+                store
+                    .record(
+                        &who,
+                        "trade.import",
+                        None,
+                        json!({ "uploads": uploads.iter().map(|u| u.id).collect::<Vec<_>>(), "rows": report.rows }),
+                    )
+                    .await
+                    .map_err(JobError::from)?;
+                Ok(json!({
+                    "files": report.files,
+                    "rows": report.rows,
+                    "periods": report.partitions.iter().map(|(p, f, n)| json!({ "period": p, "flow": f, "rows": n })).collect::<Vec<_>>(),
+                    "replaced": report.replaced,
+                    "warnings": report.warnings,
+                    "seconds": report.total_seconds,
+                }))
+            }
+            .await;
+            let _ = tokio::fs::remove_dir_all(&scratch).await;
+            result
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(job)))
+}
