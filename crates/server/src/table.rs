@@ -117,28 +117,43 @@ pub fn respond<T: Serialize>(
 ) -> ApiResult<Response> {
     match q.format.unwrap_or_default() {
         OutputFormat::Json => Ok(Json(Items { items }).into_response()),
-        OutputFormat::Xlsx => {
-            let t = table(&items);
-            let bytes = to_xlsx(&t, q.lang(headers)).map_err(ApiError::internal)?;
-            let disposition = format!("attachment; filename=\"{}.xlsx\"", t.name);
-            Ok((
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static(
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        ),
-                    ),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        HeaderValue::from_str(&disposition).map_err(ApiError::internal)?,
-                    ),
-                ],
-                bytes,
-            )
-                .into_response())
-        }
+        OutputFormat::Xlsx => xlsx_response(&table(&items), q.lang(headers)),
     }
+}
+
+/// Like [`respond`] for answers that are not a plain list (a summary, statistics): the value
+/// as JSON, or its table as an .xlsx download.
+pub fn respond_with<T: Serialize>(
+    q: &ListQuery,
+    headers: &HeaderMap,
+    value: T,
+    table: impl FnOnce(&T) -> Table,
+) -> ApiResult<Response> {
+    match q.format.unwrap_or_default() {
+        OutputFormat::Json => Ok(Json(value).into_response()),
+        OutputFormat::Xlsx => xlsx_response(&table(&value), q.lang(headers)),
+    }
+}
+
+fn xlsx_response(t: &Table, lang: Lang) -> ApiResult<Response> {
+    let bytes = to_xlsx(t, lang).map_err(ApiError::internal)?;
+    let disposition = format!("attachment; filename=\"{}.xlsx\"", t.name);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition).map_err(ApiError::internal)?,
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 pub fn to_xlsx(t: &Table, lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {

@@ -421,3 +421,30 @@ async fn notifications_are_mailed_through_the_relay_once() {
         "a notification is mailed once"
     );
 }
+
+#[tokio::test]
+async fn summaries_statistics_and_agendas_download_as_spreadsheets() {
+    let app = spawn_app().await;
+    let commerce = app.login("commerce").await;
+    for path in [
+        "/api/tasks/summary?format=xlsx&lang=zh",
+        "/api/appeals/stats?format=xlsx&lang=en",
+        "/api/roundtables?format=xlsx",
+    ] {
+        let r = commerce.get(path).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let disposition = match r.headers().get("content-disposition") {
+            Some(v) => v.to_str().unwrap_or_default().to_string(),
+            None => format!(
+                "no disposition; content-type {:?}",
+                r.headers().get("content-type")
+            ),
+        };
+        assert!(disposition.contains(".xlsx"), "{path}: {disposition}");
+        let bytes = r.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PK") && bytes.len() > 2000, "{path}");
+    }
+    // Without a format the same routes still answer JSON.
+    let summary = commerce.json("/api/tasks/summary").await;
+    assert!(summary["total"]["total"].as_u64().unwrap() > 0);
+}

@@ -152,15 +152,63 @@ pub async fn create(
 
 /// Statistics over the appeals the caller may see: by category and department, working days to
 /// accept and to answer, satisfaction.
-#[utoipa::path(get, path = "/api/appeals/stats", tag = "appeals",
+/// `?format=xlsx` for the rows by category and by department.
+#[utoipa::path(get, path = "/api/appeals/stats", tag = "appeals", params(ListQuery),
     responses((status = 200, body = AppealStats), (status = 401, body = ErrorBody)))]
-pub async fn stats(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<AppealStats>> {
-    Ok(Json(
-        state
-            .store
-            .appeal_stats(Some(scope(&caller.actor())), &state.rules, today_in_china())
-            .await?,
-    ))
+pub async fn stats(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let stats = state
+        .store
+        .appeal_stats(Some(scope(&caller.actor())), &state.rules, today_in_china())
+        .await?;
+    table::respond_with(&q, &headers, stats, stats_table)
+}
+
+fn stats_table(s: &AppealStats) -> Table {
+    let opt = |v: Option<f64>| v.map(|x| (x * 10.0).round() / 10.0).into();
+    let rows = s
+        .by_category
+        .iter()
+        .map(|r| ("类别", r))
+        .chain(s.by_department.iter().map(|r| ("承办单位", r)))
+        .chain(std::iter::once(("合计", &s.total)));
+    Table {
+        name: "appeal-statistics",
+        headers: &[
+            ("分组", "Grouping"),
+            ("名称", "Name"),
+            ("总数", "Total"),
+            ("办理中", "Open"),
+            ("超时", "Escalated"),
+            ("不予受理", "Rejected"),
+            ("已答复", "Answered"),
+            ("平均受理工作日", "Mean working days to accept"),
+            ("平均答复工作日", "Mean working days to answer"),
+            ("平均满意度", "Mean satisfaction"),
+            ("评价数", "Rated"),
+        ],
+        rows: rows
+            .map(|(group, r)| {
+                vec![
+                    group.into(),
+                    r.name_zh.as_str().into(),
+                    i64::from(r.total).into(),
+                    i64::from(r.open).into(),
+                    i64::from(r.escalated).into(),
+                    i64::from(r.rejected).into(),
+                    i64::from(r.answered).into(),
+                    opt(r.mean_days_to_accept),
+                    opt(r.mean_days_to_answer),
+                    opt(r.mean_satisfaction),
+                    i64::from(r.rated).into(),
+                ]
+            })
+            .collect(),
+    }
 }
 
 /// One appeal with its timeline.
@@ -277,19 +325,52 @@ pub async fn act(
     Ok(Json(appeal))
 }
 
-/// Roundtable meetings with their agendas and minutes.
-#[utoipa::path(get, path = "/api/roundtables", tag = "appeals",
+/// Roundtable meetings with their agendas and minutes; `?format=xlsx` for the agendas, one
+/// row per item.
+#[utoipa::path(get, path = "/api/roundtables", tag = "appeals", params(ListQuery),
     responses((status = 200, body = [Roundtable]), (status = 403, body = ErrorBody)))]
 pub async fn roundtables(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<Json<Vec<Roundtable>>> {
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     ApiError::check(
         caller.actor().read_roundtables(),
         "read roundtables",
         String::new,
     )?;
-    Ok(Json(state.store.roundtables().await?))
+    let list = state.store.roundtables().await?;
+    table::respond_with(&q, &headers, list, |l| roundtable_table(l))
+}
+
+fn roundtable_table(list: &[Roundtable]) -> Table {
+    Table {
+        name: "roundtables",
+        headers: &[
+            ("会议", "Meeting"),
+            ("日期", "Date"),
+            ("序号", "Item"),
+            ("议题", "Agenda item"),
+            ("关联诉求", "Appeal"),
+            ("诉求状态", "Appeal state"),
+        ],
+        rows: list
+            .iter()
+            .flat_map(|r| {
+                r.items.iter().map(move |i| {
+                    vec![
+                        r.title.as_str().into(),
+                        r.held_on.as_str().into(),
+                        i.position.into(),
+                        i.title.as_str().into(),
+                        i.appeal_title.clone().into(),
+                        i.appeal_state.clone().into(),
+                    ]
+                })
+            })
+            .collect(),
+    }
 }
 
 /// One roundtable meeting.

@@ -211,19 +211,52 @@ pub async fn list(
 }
 
 /// The leaders' summary: per lead organisation, tasks on track, due soon, overdue and closed.
-#[utoipa::path(get, path = "/api/tasks/summary", tag = "directives",
+/// `?format=xlsx` for the table per organisation.
+#[utoipa::path(get, path = "/api/tasks/summary", tag = "directives", params(ListQuery),
     responses((status = 200, body = TaskSummary), (status = 403, body = ErrorBody)))]
 pub async fn summary(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<Json<TaskSummary>> {
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let scope = task_scope(&caller)?;
-    Ok(Json(
-        state
-            .store
-            .task_summary(scope, &state.rules, today_in_china())
-            .await?,
-    ))
+    let summary = state
+        .store
+        .task_summary(scope, &state.rules, today_in_china())
+        .await?;
+    table::respond_with(&q, &headers, summary, summary_table)
+}
+
+fn summary_table(s: &TaskSummary) -> Table {
+    Table {
+        name: "task-summary",
+        headers: &[
+            ("牵头单位", "Lead organisation"),
+            ("任务总数", "Tasks"),
+            ("正常推进", "On track"),
+            ("临期", "Due soon"),
+            ("逾期未办结", "Overdue"),
+            ("已办结", "Closed"),
+            ("其中逾期办结", "Closed late"),
+        ],
+        rows: s
+            .by_org
+            .iter()
+            .chain(std::iter::once(&s.total))
+            .map(|r| {
+                vec![
+                    r.org.name_zh.as_str().into(),
+                    i64::from(r.total).into(),
+                    i64::from(r.green).into(),
+                    i64::from(r.yellow).into(),
+                    i64::from(r.overdue).into(),
+                    i64::from(r.closed).into(),
+                    i64::from(r.closed_late).into(),
+                ]
+            })
+            .collect(),
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
