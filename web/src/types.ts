@@ -15,6 +15,8 @@ export interface Meta {
   name: string
   version: string
   demo: boolean
+  /** The approval label of a configured base map; absent: Natural Earth, illustrative. */
+  basemap_label?: string | null
 }
 
 export interface Org {

@@ -140,7 +140,9 @@ impl Application {
         let auth = &config.auth;
         let rules = kaifang_store::rules::Rules::from_config(&config.work)?;
         let trade = trade::TradeData::open(store.data_dir().root())?;
+        let basemap = routes::meta::load_basemap(&config.map, store.data_dir())?;
         let state = AppState {
+            basemap,
             trade,
             rules,
             jobs: Jobs::new(store.clone()),
@@ -217,6 +219,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(meta::healthz))
         .route("/api/meta", get(meta::meta))
         .route("/api/overview", get(meta::overview))
+        .route("/api/basemap", get(meta::basemap))
         .route("/api/openapi.json", get(openapi::json))
         .route("/api/docs", get(openapi::page))
         .route("/api/auth/login", post(auth::login))

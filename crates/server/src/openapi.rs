@@ -14,7 +14,7 @@ use crate::{auth, error, routes, table};
         Errors always have the body `{code, message, details}`. People authenticate with the session cookie from /api/auth/login and send \
         `X-CSRF-Token` on writes; machine clients send `Authorization: Bearer <token>` (see /api/tokens). Lists take `?format=xlsx`."),
     paths(
-        routes::meta::healthz, routes::meta::meta, routes::meta::overview,
+        routes::meta::healthz, routes::meta::meta, routes::meta::overview, routes::meta::basemap,
         auth::login, auth::logout, auth::me, auth::change_password,
         routes::orgs::list, routes::orgs::get, routes::orgs::create, routes::orgs::set_contact,
         routes::users::list, routes::users::create, routes::users::disable, routes::users::enable, routes::users::reset_password,

@@ -15,6 +15,8 @@ pub struct AppState {
     pub demo: bool,
     /// Working-day calendar and time limits of directives and appeals.
     pub rules: Rules,
+    /// The configured base map (`[map]` in kaifang.toml), read and checked at start.
+    pub basemap: Option<Arc<crate::routes::meta::BaseMap>>,
     /// The foreign-trade store of the data directory.
     pub trade: crate::trade::TradeData,
     /// The default freight network of `kaifang_channels`, loaded on first use.

@@ -548,3 +548,51 @@ async fn the_ui_route_serves_html_with_or_without_a_built_ui() {
         assert!(html.contains("Node.js"), "explains how to build the UI");
     }
 }
+
+#[tokio::test]
+async fn a_configured_base_map_replaces_the_illustrative_one() {
+    let plain = spawn_app().await;
+    let meta = plain.anonymous().json("/api/meta").await;
+    assert!(meta["basemap_label"].is_null());
+    let r = plain.anonymous().get("/api/basemap").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("approved.geojson");
+    std::fs::write(
+        &file,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"X"},"geometry":{"type":"Polygon","coordinates":[[[120,40],[130,40],[130,45],[120,40]]]}}]}"#,
+    )
+    .unwrap();
+    let path = file.display().to_string();
+    let app = common::spawn_app_with(|c| {
+        c.map.base_geojson = Some(path);
+        c.map.base_label = "审图号：GS(2099)0001号".into();
+    })
+    .await;
+    let meta = app.anonymous().json("/api/meta").await;
+    assert_eq!(meta["basemap_label"], "审图号：GS(2099)0001号");
+    let r = app.anonymous().get("/api/basemap").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/geo+json");
+    let geo: Value = r.json().await.unwrap();
+    assert_eq!(geo["features"][0]["properties"]["name"], "X");
+
+    // A file that is not GeoJSON stops the start with the key named.
+    std::fs::write(&file, "not json").unwrap();
+    let data = kaifang_store::DataDir::new(dir.path().join("data"));
+    let prepared = kaifang_server::prepare(&data, |_| None).await.unwrap();
+    let mut config = prepared.config.clone();
+    config.server.addr = "127.0.0.1:0".into();
+    config.map.base_geojson = Some(file.display().to_string());
+    config.map.base_label = "x".into();
+    let e = kaifang_server::Application::build(prepared.store.clone(), config, true)
+        .await
+        .err()
+        .expect("refused");
+    let e = e.to_string();
+    assert!(
+        e.contains("map.base_geojson") && e.contains("not JSON"),
+        "{e}"
+    );
+}

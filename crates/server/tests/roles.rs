@@ -20,6 +20,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/meta"),
     ("GET", "/api/openapi.json"),
     ("GET", "/api/docs"),
+    ("GET", "/api/basemap"),
     ("POST", "/api/auth/login"),
 ];
 

@@ -17,6 +17,20 @@ pub struct Config {
     pub work: WorkConfig,
     /// Outgoing mail for notifications; none configured means in-app notifications only.
     pub smtp: Option<SmtpConfig>,
+    pub map: MapConfig,
+}
+
+/// The base layer of the maps. Without a file the UI draws Natural Earth's countries and marks
+/// them illustrative; a deployment that must show an officially approved map puts its GeoJSON
+/// here, with the approval number as the label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct MapConfig {
+    /// A GeoJSON FeatureCollection of country or region polygons; relative paths are taken
+    /// from the data directory.
+    pub base_geojson: Option<String>,
+    /// Shown on every map drawn over it, e.g. `审图号：GS(2024)1234号`.
+    pub base_label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -279,6 +293,7 @@ impl Config {
              [auth]\n# session_hours = {}\n# login_max_failures = {}\n# login_window_minutes = {}\n\n\
              [uploads]\n# max_mb = {}\n\n\
              [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n\n\
+             [map]\n# base_geojson = \"basemap.geojson\"   # an approved base map; Natural Earth (illustrative) otherwise\n# base_label = \"审图号：...\"\n\n\
              # Mail notifications (off unless this section is present):\n\
              # [smtp]\n# host = \"smtp.example.gov.cn\"\n# port = 25\n# from = \"Kaifang <kaifang@example.gov.cn>\"\n# base_url = \"https://kaifang.example.gov.cn\"\n",
             d.server.addr,

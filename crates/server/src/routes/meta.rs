@@ -27,6 +27,9 @@ pub struct Meta {
     pub demo: bool,
     /// Whether this binary carries the web UI.
     pub ui: bool,
+    /// The label of the configured base map (an approval number), when one is configured;
+    /// without one the maps use Natural Earth and say it is illustrative.
+    pub basemap_label: Option<String>,
 }
 
 /// Product name, version, and whether the data is demo data. No login needed.
@@ -37,7 +40,66 @@ pub async fn meta(State(state): State<AppState>) -> Json<Meta> {
         version: env!("CARGO_PKG_VERSION"),
         demo: state.demo,
         ui: crate::web::ui_built(),
+        basemap_label: state.basemap.as_ref().map(|b| b.label.clone()),
     })
+}
+
+/// A base map from the configuration: the GeoJSON as read, checked once at start.
+pub struct BaseMap {
+    pub geojson: axum::body::Bytes,
+    pub label: String,
+}
+
+/// Reads and checks `[map] base_geojson`; an error names the file and the key.
+pub fn load_basemap(
+    map: &kaifang_store::config::MapConfig,
+    dir: &kaifang_store::DataDir,
+) -> Result<Option<std::sync::Arc<BaseMap>>, kaifang_store::StoreError> {
+    let Some(file) = map.base_geojson.as_deref().filter(|f| !f.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let path = dir.root().join(file);
+    let bad = |message: String| kaifang_store::StoreError::Config {
+        origin: dir.config_path().display().to_string(),
+        key: "map.base_geojson".into(),
+        message,
+    };
+    let bytes = std::fs::read(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    let doc: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| bad(format!("{} is not JSON: {e}", path.display())))?;
+    if doc["type"] != "FeatureCollection" || !doc["features"].is_array() {
+        return Err(bad(format!(
+            "{} is not a GeoJSON FeatureCollection",
+            path.display()
+        )));
+    }
+    if map.base_label.trim().is_empty() {
+        return Err(kaifang_store::StoreError::Config {
+            origin: dir.config_path().display().to_string(),
+            key: "map.base_label".into(),
+            message: "a configured base map needs its label (e.g. the approval number)".into(),
+        });
+    }
+    Ok(Some(std::sync::Arc::new(BaseMap {
+        geojson: bytes.into(),
+        label: map.base_label.trim().to_string(),
+    })))
+}
+
+/// The configured base map as GeoJSON; 404 when none is configured (the UI then draws
+/// Natural Earth and marks it illustrative). No login needed, like the UI's own assets.
+#[utoipa::path(get, path = "/api/basemap", tag = "meta",
+    responses((status = 200, description = "GeoJSON FeatureCollection"), (status = 404, body = ErrorBody)))]
+pub async fn basemap(State(state): State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match &state.basemap {
+        Some(b) => (
+            [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
+            b.geojson.clone(),
+        )
+            .into_response(),
+        None => crate::error::ApiError::not_found("a configured base map").into_response(),
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
