@@ -5,168 +5,42 @@
 // and answers it; the enterprise sees the answer and rates it. Then a provincial leader opens
 // the tasks board and the leaders' summary, whose chart must be drawn.
 //
-// Environment:
-//   KAIFANG_URL       base URL of the server (default http://127.0.0.1:8080)
-//   CHROMIUM          Chromium executable (default /usr/bin/chromium)
-//   SCREENSHOT_DIR    where screenshots go (created; default ./appeal-screenshots)
-//   KAIFANG_PASSWORD  password of the demo accounts (default kaifang-demo)
+// Environment (and KAIFANG_URL, CHROMIUM, SCREENSHOT_DIR, KAIFANG_PASSWORD: see harness.mjs;
+// screenshots default to ./appeal-screenshots):
 //   KAIFANG_ENTERPRISE_USER, KAIFANG_INTAKE_USER, KAIFANG_LEADER_USER
 //                     the accounts used (default faw, commerce, leader)
 //
 // Prints "ok - <step>" per step and exits 1 with "not ok - <step>: <reason>" on the first failure.
-import fs from 'node:fs'
-import path from 'node:path'
-import { chromium } from 'playwright-core'
+import { BASE, StepError, check, expectChartDrawn, expectPath, expectText, inputOf, login,
+  logout, openFromMenu, openContext, run, shot, step, textOf, tableRows, tid, visible } from './harness.mjs'
 
-const BASE = (process.env.KAIFANG_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '')
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
-const SHOTS = path.resolve(process.env.SCREENSHOT_DIR || 'appeal-screenshots')
-const PASSWORD = process.env.KAIFANG_PASSWORD || 'kaifang-demo'
 const ENTERPRISE = process.env.KAIFANG_ENTERPRISE_USER || 'faw'
 const INTAKE = process.env.KAIFANG_INTAKE_USER || 'commerce'
 const LEADER = process.env.KAIFANG_LEADER_USER || 'leader'
 const INTAKE_ORG_CODE = 'jl-doc'
 const INTAKE_ORG_NAME = '吉林省商务厅'
-const OVERALL_TIMEOUT_MS = 150_000
-const STEP_TIMEOUT_MS = 15_000
 
 const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14)
 const TITLE = `图们江出海物流通道集装箱运力不足（测试 ${stamp}）`
 const DESCRIPTION = '我公司经珲春口岸出口的整车零部件，近期集装箱班列运力紧张，等待时间超过两周，希望协调增加班列。'
 const ANSWER = `已协调铁路部门自下月起每周增开两列集装箱班列（答复 ${stamp}）。`
 
-const tid = (id) => `[data-testid="${id}"]`
-
-let browser = null
-let passed = 0
-let current = 'start'
-const problems = []
-
-class StepError extends Error {}
-function check(cond, message) {
-  if (!cond) throw new StepError(message)
-}
-
-async function finish(code) {
-  clearTimeout(watchdog)
-  try {
-    await browser?.close()
-  } catch {
-    // already gone
-  }
-  console.log(`${passed} passed, ${code === 0 ? 0 : 1} failed`)
-  process.exit(code)
-}
-
-async function fail(message) {
-  console.log(`not ok - ${current}: ${message}`)
-  await finish(1)
-}
-
-const watchdog = setTimeout(() => {
-  void fail(`overall timeout of ${OVERALL_TIMEOUT_MS / 1000} s exceeded`)
-}, OVERALL_TIMEOUT_MS)
-
-async function step(name, fn) {
-  current = name
-  await fn()
-  if (problems.length) throw new StepError(`page problems:\n  ${problems.join('\n  ')}`)
-  passed++
-  console.log(`ok - ${name}`)
-}
-
-/** One browser context per test run; page errors and unexpected HTTP failures are collected. */
-async function openContext(label, locale) {
-  const context = await browser.newContext({ locale, viewport: { width: 1366, height: 768 }, acceptDownloads: false })
-  context.setDefaultTimeout(STEP_TIMEOUT_MS)
-  const state = { signedIn: false }
-  const page = await context.newPage()
-  page.on('pageerror', (e) => problems.push(`[${label}] page error: ${e.message}`))
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return
-    const text = msg.text()
-    if (text.startsWith('Failed to load resource')) return
-    problems.push(`[${label}] console error: ${text}`)
-  })
-  page.on('requestfailed', (req) => {
-    const why = req.failure()?.errorText ?? 'failed'
-    if (why.includes('ERR_ABORTED')) return
-    problems.push(`[${label}] request failed: ${req.method()} ${req.url()} (${why})`)
-  })
-  page.on('response', (res) => {
-    const status = res.status()
-    if (status < 400) return
-    const url = new URL(res.url())
-    if (status === 401 && url.pathname === '/api/auth/me' && !state.signedIn) return
-    problems.push(`[${label}] HTTP ${status}: ${res.request().method()} ${url.pathname}${url.search}`)
-  })
-  return { context, page, state }
-}
-
 /** Fills a text field, whether the test id sits on the input itself or on its wrapper. */
 async function fill(page, testid, value) {
-  const t = tid(testid)
-  await page.locator(`input${t}, textarea${t}, ${t} input, ${t} textarea`).first().fill(value)
+  await inputOf(page, testid).fill(value)
 }
 
-async function textOf(page, testid) {
-  return ((await page.locator(tid(testid)).first().textContent()) ?? '').trim()
-}
-
-async function expectText(page, testid, expected) {
-  try {
-    await page.locator(tid(testid)).first().filter({ hasText: expected }).waitFor({ state: 'visible' })
-  } catch {
-    throw new StepError(`${testid} should show "${expected}", shows "${await textOf(page, testid).catch(() => '?')}"`)
-  }
-}
-
-async function expectPath(page, test, what) {
-  try {
-    await page.waitForURL((u) => (typeof test === 'string' ? u.pathname === test : test.test(u.pathname)))
-  } catch {
-    throw new StepError(`expected to be on ${what ?? test}, am on ${page.url()}`)
-  }
-}
-
-async function visible(page, testid, what) {
-  try {
-    await page.locator(tid(testid)).first().waitFor({ state: 'visible' })
-  } catch {
-    throw new StepError(`${what ?? testid} did not appear`)
-  }
-}
-
-async function login(ctx, username) {
-  const { page, state } = ctx
-  await page.goto(`${BASE}/login`)
-  await expectPath(page, '/login')
-  await page.locator(tid('login-username')).fill(username)
-  await page.locator(tid('login-password')).fill(PASSWORD)
-  state.signedIn = true
-  await page.locator(tid('login-submit')).click()
-  const error = page.locator(tid('login-error'))
-  await Promise.race([page.waitForURL((u) => u.pathname !== '/login'), error.waitFor({ state: 'visible' })]).catch(() => {})
-  if (await error.isVisible()) {
-    state.signedIn = false
-    throw new StepError(`signing in as ${username} failed: ${((await error.textContent()) ?? '').trim()}`)
-  }
-  await visible(page, 'user-menu', 'the user menu after signing in')
-}
-
-async function logout(ctx) {
-  const { page, state } = ctx
-  await page.locator(tid('user-menu')).click()
-  await page.locator(tid('logout')).click()
-  await expectPath(page, '/login')
-  state.signedIn = false
+/** Opens the login page and signs in; the user menu must then be shown. */
+async function signIn(ctx, username) {
+  await ctx.page.goto(`${BASE}/login`)
+  await expectPath(ctx.page, '/login')
+  await login(ctx, username)
+  await visible(ctx.page, 'user-menu', 'the user menu after signing in')
 }
 
 /** Opens the appeal with the test's title from the appeals list. */
 async function openAppealFromList(page) {
-  await page.locator(tid('nav-appeals')).click()
-  await expectPath(page, '/appeals')
-  await expectText(page, 'page-title', '企业诉求')
+  await openFromMenu(page, 'nav-appeals', '/appeals', '企业诉求')
   const link = page.locator(tid('appeal-link'), { hasText: TITLE })
   try {
     await link.first().waitFor({ state: 'visible' })
@@ -214,58 +88,15 @@ async function submitAction(page) {
   }
 }
 
-async function shot(page, name) {
-  await page.waitForTimeout(900) // let animations settle
-  await page.screenshot({ path: path.join(SHOTS, name) })
-}
-
-/** The chart's canvas has a size and something drawn on it (not all one colour). */
-async function expectChartDrawn(page, testid) {
-  const canvas = page.locator(`${tid(testid)} canvas`).first()
-  try {
-    await canvas.waitFor({ state: 'attached' })
-  } catch {
-    throw new StepError(`${testid} has no canvas`)
-  }
-  const box = await canvas.boundingBox()
-  check(box && box.width > 100 && box.height > 100, `${testid} canvas is too small (${JSON.stringify(box)})`)
-  await page.waitForTimeout(900)
-  const painted = await canvas.evaluate((c) => {
-    const ctx = c.getContext('2d')
-    if (!ctx) return -1
-    const { data } = ctx.getImageData(0, 0, c.width, c.height)
-    let n = 0
-    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++
-    return n / (c.width * c.height)
-  })
-  check(painted > 0.01, `${testid} canvas looks empty (${(painted * 100).toFixed(2)}% painted)`)
-}
-
-async function main() {
-  fs.mkdirSync(SHOTS, { recursive: true })
-  current = 'launch Chromium'
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
-
-  current = 'read /api/meta'
-  const metaRes = await fetch(`${BASE}/api/meta`).catch((e) => {
-    throw new StepError(`cannot reach ${BASE} (${e.cause?.code ?? e.message}); is the server running and KAIFANG_URL right?`)
-  })
-  check(metaRes.ok, `GET /api/meta answered ${metaRes.status}`)
-
+run({ screenshots: 'appeal-screenshots', overallTimeoutMs: 150_000 }, async () => {
   const ctx = await openContext('zh', 'zh-CN')
   const { page } = ctx
   let appealPath = ''
 
   await step(`${ENTERPRISE} (enterprise) files an appeal about logistics`, async () => {
-    await login(ctx, ENTERPRISE)
+    await signIn(ctx, ENTERPRISE)
     check((await page.locator(tid('nav-tasks')).count()) === 0, 'an enterprise should not see the tasks board')
-    await page.locator(tid('nav-appeals')).click()
-    await expectPath(page, '/appeals')
-    await expectText(page, 'page-title', '企业诉求')
+    await openFromMenu(page, 'nav-appeals', '/appeals', '企业诉求')
     await page.locator(tid('appeal-new')).click()
     await visible(page, 'appeal-form', 'the appeal form')
     await page.locator(tid('appeal-form-category')).click()
@@ -286,7 +117,7 @@ async function main() {
   })
 
   await step(`${INTAKE} (Department of Commerce) accepts it, assigning it to ${INTAKE_ORG_NAME}`, async () => {
-    await login(ctx, INTAKE)
+    await signIn(ctx, INTAKE)
     await openAppealFromList(page)
     check(new URL(page.url()).pathname === appealPath, `opened ${page.url()}, expected ${appealPath}`)
     await expectState(page, '待受理', 'filed')
@@ -315,7 +146,7 @@ async function main() {
   })
 
   await step(`${ENTERPRISE} sees the answer and rates it 5`, async () => {
-    await login(ctx, ENTERPRISE)
+    await signIn(ctx, ENTERPRISE)
     await openAppealFromList(page)
     await expectState(page, '已答复', 'answered')
     await expectText(page, 'appeal-answer', ANSWER)
@@ -337,16 +168,9 @@ async function main() {
   })
 
   await step(`${LEADER} (provincial leader) opens the tasks board`, async () => {
-    await login(ctx, LEADER)
-    await page.locator(tid('nav-tasks')).click()
-    await expectPath(page, '/tasks')
-    await expectText(page, 'page-title', '督查督办')
-    const rows = page.locator(`${tid('tasks-table')} .el-table__body tr`)
-    try {
-      await rows.first().waitFor({ state: 'visible' })
-    } catch {
-      throw new StepError('tasks-table has no rows')
-    }
+    await signIn(ctx, LEADER)
+    await openFromMenu(page, 'nav-tasks', '/tasks', '督查督办')
+    await tableRows(page, 'tasks-table')
     check((await page.locator(`${tid('tasks-table')} [data-light]`).count()) > 0, 'no traffic-light tags in the table')
     check((await page.locator(tid('task-new')).count()) === 0, 'a leader should not be offered to issue tasks')
     await shot(page, 'tasks-board-zh.png')
@@ -361,21 +185,18 @@ async function main() {
   })
 
   await step(`${LEADER} opens the leaders' summary: cards and a drawn chart`, async () => {
-    await page.locator(tid('nav-task-summary')).click()
-    await expectPath(page, '/tasks/summary')
-    await expectText(page, 'page-title', '领导看板')
+    await openFromMenu(page, 'nav-task-summary', '/tasks/summary', '领导看板')
     await visible(page, 'card-total-value', 'the total card')
     const total = Number(((await textOf(page, 'card-total-value')) || '').replace(/[^\d]/g, ''))
     check(total > 0, `the total card should show a number > 0, shows "${await textOf(page, 'card-total-value')}"`)
-    await expectChartDrawn(page, 'chart-task-lights')
+    await expectChartDrawn(page, 'chart-task-lights', { minSize: 100, settleMs: 900, minShare: 0.01 })
     await shot(page, 'summary-zh.png')
     await logout(ctx)
   })
 
   await step('duban (supervision office) records a meeting with a directive', async () => {
-    await login(ctx, 'duban')
-    await page.locator(tid('nav-tasks')).click()
-    await expectPath(page, '/tasks')
+    await signIn(ctx, 'duban')
+    await openFromMenu(page, 'nav-tasks', '/tasks')
     await page.locator(tid('meeting-new')).click()
     const meeting = `测试会议 ${stamp}`
     await fill(page, 'meeting-title', meeting)
@@ -401,8 +222,4 @@ async function main() {
     await picker.waitFor({ state: 'hidden' })
     await logout(ctx)
   })
-
-  await finish(0)
-}
-
-main().catch((e) => fail(e instanceof StepError ? e.message : (e?.stack ?? String(e))))
+})

@@ -3,135 +3,14 @@
 // 长春 → Busan with three alternatives; at least two are listed, drawn on the map in their
 // colours and in the comparison chart, with legs in the table, and none passes the DPRK.
 //
-// Environment:
-//   KAIFANG_URL       base URL of the server (default http://127.0.0.1:8080)
-//   CHROMIUM          Chromium executable (default /usr/bin/chromium)
-//   SCREENSHOT_DIR    where screenshots go (created; default ./smoke-screenshots)
+// Environment (and KAIFANG_URL, CHROMIUM, SCREENSHOT_DIR, KAIFANG_PASSWORD: see harness.mjs;
+// screenshots default to ./smoke-screenshots):
 //   KAIFANG_USER      account to sign in with (default leader)
-//   KAIFANG_PASSWORD  its password (default kaifang-demo)
 //
 // Prints "ok - <step>" per step and exits 1 with "not ok - <step>: <reason>" on the first failure.
-import fs from 'node:fs'
-import path from 'node:path'
-import { chromium } from 'playwright-core'
+import { BASE, StepError, check, expectPath, expectText, inputOf, login, openContext, openFromMenu, run, shot, step, tid } from './harness.mjs'
 
-const BASE = (process.env.KAIFANG_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '')
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
-const SHOTS = path.resolve(process.env.SCREENSHOT_DIR || 'smoke-screenshots')
 const USER = process.env.KAIFANG_USER || 'leader'
-const PASSWORD = process.env.KAIFANG_PASSWORD || 'kaifang-demo'
-const OVERALL_TIMEOUT_MS = 90_000
-const STEP_TIMEOUT_MS = 15_000
-
-const tid = (id) => `[data-testid="${id}"]`
-
-let browser = null
-let passed = 0
-let current = 'start'
-const problems = []
-
-class StepError extends Error {}
-function check(cond, message) {
-  if (!cond) throw new StepError(message)
-}
-
-async function finish(code) {
-  clearTimeout(watchdog)
-  try {
-    await browser?.close()
-  } catch {
-    // already gone
-  }
-  console.log(`${passed} passed, ${code === 0 ? 0 : 1} failed`)
-  process.exit(code)
-}
-
-let lastPage = null
-
-async function fail(message) {
-  console.log(`not ok - ${current}: ${message}`)
-  await lastPage?.screenshot({ path: path.join(SHOTS, 'channels-failure.png') }).catch(() => {})
-  await finish(1)
-}
-
-const watchdog = setTimeout(() => {
-  void fail(`overall timeout of ${OVERALL_TIMEOUT_MS / 1000} s exceeded`)
-}, OVERALL_TIMEOUT_MS)
-
-async function step(name, fn) {
-  current = name
-  await fn()
-  if (problems.length) throw new StepError(`page problems:\n  ${problems.join('\n  ')}`)
-  passed++
-  console.log(`ok - ${name}`)
-}
-
-/** A browser context whose page errors, console errors and unexpected HTTP failures are collected. */
-async function openContext(label, locale) {
-  const context = await browser.newContext({ locale, viewport: { width: 1366, height: 768 }, acceptDownloads: false })
-  context.setDefaultTimeout(STEP_TIMEOUT_MS)
-  const state = { signedIn: false, expectLoginFailure: false }
-  const page = await context.newPage()
-  page.on('pageerror', (e) => problems.push(`[${label}] page error: ${e.message}`))
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return
-    const text = msg.text()
-    // HTTP failures are judged by status below; Chromium also logs each one to the console.
-    if (text.startsWith('Failed to load resource')) return
-    problems.push(`[${label}] console error: ${text}`)
-  })
-  page.on('requestfailed', (req) => {
-    const why = req.failure()?.errorText ?? 'failed'
-    if (why.includes('ERR_ABORTED')) return // navigation or reload cut a request short
-    problems.push(`[${label}] request failed: ${req.method()} ${req.url()} (${why})`)
-  })
-  page.on('response', (res) => {
-    const status = res.status()
-    if (status < 400) return
-    const url = new URL(res.url())
-    const method = res.request().method()
-    if (status === 401 && url.pathname === '/api/auth/me' && !state.signedIn) return
-    if (status === 401 && url.pathname === '/api/auth/login' && state.expectLoginFailure) return
-    problems.push(`[${label}] HTTP ${status}: ${method} ${url.pathname}${url.search}`)
-  })
-  return { context, page, state }
-}
-
-async function textOf(page, testid) {
-  return ((await page.locator(tid(testid)).first().textContent()) ?? '').trim()
-}
-
-async function expectText(page, testid, expected) {
-  try {
-    await page.locator(tid(testid)).first().filter({ hasText: expected }).waitFor({ state: 'visible' })
-  } catch {
-    throw new StepError(`${testid} should show "${expected}", shows "${await textOf(page, testid).catch(() => '?')}"`)
-  }
-}
-
-async function expectPath(page, pathname) {
-  try {
-    await page.waitForURL((u) => u.pathname === pathname)
-  } catch {
-    throw new StepError(`expected to be on ${pathname}, am on ${page.url()}`)
-  }
-}
-
-async function login(page, state, username, password) {
-  await page.locator(tid('login-username')).fill(username)
-  await page.locator(tid('login-password')).fill(password)
-  state.signedIn = true
-  await page.locator(tid('login-submit')).click()
-  const error = page.locator(tid('login-error'))
-  await Promise.race([
-    page.waitForURL((u) => u.pathname !== '/login'),
-    error.waitFor({ state: 'visible' }),
-  ]).catch(() => {})
-  if (await error.isVisible()) {
-    state.signedIn = false
-    throw new StepError(`signing in as ${username} failed: ${((await error.textContent()) ?? '').trim()}`)
-  }
-}
 
 /** Drawn pixels of a canvas, and how many are close to each of `colours` (`[r, g, b]`). */
 async function canvasPixels(page, selector, colours = []) {
@@ -185,54 +64,21 @@ async function westmostPixel(page, rgb) {
   )
 }
 
-async function shot(page, name) {
-  await page.waitForTimeout(900) // let chart animations settle
-  await page.screenshot({ path: path.join(SHOTS, name) })
-}
-
 // The first two route colours of the page (ROUTE_COLOURS in ChannelsPage.vue).
-/** The input of a form control, whether the test id sits on its wrapper or on the input itself. */
-const inputOf = (page, id) => page.locator(`${tid(id)} input, input${tid(id)}`).first()
-
 const ROUTE_RGB = [
   [0xe0, 0x53, 0x3d],
   [0x17, 0xa5, 0x8f],
 ]
 
-async function main() {
-  fs.mkdirSync(SHOTS, { recursive: true })
-  current = 'launch Chromium'
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
-
-  current = 'reach the server'
-  const metaRes = await fetch(`${BASE}/api/meta`).catch((e) => {
-    throw new StepError(`cannot reach ${BASE} (${e.cause?.code ?? e.message}); is the server running and KAIFANG_URL right?`)
-  })
-  check(metaRes.ok, `GET /api/meta answered ${metaRes.status}`)
-
+run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 90_000, failureShot: 'channels-failure.png' }, async () => {
   const zh = await openContext('zh', 'zh-CN')
   const { page } = zh
-  lastPage = page
 
   await step(`sign in as ${USER} and open 开放通道 from the menu`, async () => {
     await page.goto(`${BASE}/login`)
-    await login(page, zh.state, USER, PASSWORD)
+    await login(zh, USER)
     await expectPath(page, '/')
-    await page.locator(tid('nav-channels')).click()
-    await expectPath(page, '/channels')
-    await expectText(page, 'page-title', '开放通道')
+    await openFromMenu(page, 'nav-channels', '/channels', '开放通道')
     await expectText(page, 'channels-basemap-note', '示意底图')
   })
 
@@ -379,8 +225,4 @@ async function main() {
     await page.evaluate(() => document.querySelector('.el-main')?.scrollTo(0, 0))
     await shot(page, 'channels-en-1366x768.png')
   })
-
-  await finish(0)
-}
-
-main().catch((e) => fail(e instanceof StepError ? e.message : (e?.stack ?? String(e))))
+})
