@@ -257,28 +257,36 @@ export async function chartSizes(page, ids) {
  * The chart under `testid` is drawn: its canvas is larger than `minSize` both ways and, after
  * `settleMs`, more than `minShare` of its pixels are painted (any opacity), more than
  * `minPainted` pixels are painted and more than `minInked` are painted and not near-white.
- * Returns the canvas box.
+ * Charts animate in and their data arrive late, so the pixels are read again until they pass
+ * or `waitMs` has gone by. Returns the canvas box.
  */
-export async function expectChartDrawn(page, testid, { minSize = 0, settleMs = 0, minShare = 0, minPainted = 0, minInked = 0 } = {}) {
+export async function expectChartDrawn(page, testid, { minSize = 0, settleMs = 0, minShare = 0, minPainted = 0, minInked = 0, waitMs = 10_000 } = {}) {
   const box = await canvasBox(page, testid, minSize)
   if (settleMs > 0) await page.waitForTimeout(settleMs)
-  const counts = await page
-    .locator(`${tid(testid)} canvas`)
-    .first()
-    .evaluate((c) => {
-      const ctx = c.getContext('2d')
-      if (!ctx || c.width === 0 || c.height === 0) return null
-      const { data } = ctx.getImageData(0, 0, c.width, c.height)
-      let painted = 0
-      let inked = 0
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3] === 0) continue
-        painted++
-        if (!(data[i] > 245 && data[i + 1] > 245 && data[i + 2] > 245)) inked++
-      }
-      return { painted, inked, share: painted / (c.width * c.height) }
-    })
-  check(counts, `${testid} canvas cannot be read`)
+  const deadline = Date.now() + waitMs
+  let counts
+  for (;;) {
+    counts = await page
+      .locator(`${tid(testid)} canvas`)
+      .first()
+      .evaluate((c) => {
+        const ctx = c.getContext('2d')
+        if (!ctx || c.width === 0 || c.height === 0) return null
+        const { data } = ctx.getImageData(0, 0, c.width, c.height)
+        let painted = 0
+        let inked = 0
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i + 3] === 0) continue
+          painted++
+          if (!(data[i] > 245 && data[i + 1] > 245 && data[i + 2] > 245)) inked++
+        }
+        return { painted, inked, share: painted / (c.width * c.height) }
+      })
+    check(counts, `${testid} canvas cannot be read`)
+    const passes = counts.share > minShare && counts.painted > minPainted && counts.inked > minInked
+    if (passes || Date.now() > deadline) break
+    await page.waitForTimeout(250)
+  }
   check(
     counts.share > minShare && counts.painted > minPainted && counts.inked > minInked,
     `${testid} canvas looks blank (${counts.painted} painted, ${counts.inked} inked, ${(counts.share * 100).toFixed(2)}% painted)`,
