@@ -19,7 +19,7 @@
 //! | [`scenario`] | named edit sets applied as an overlay |
 //! | [`query`] | a route request as typed (names, amounts, avoid lists) and its answer; what the faces call |
 //! | [`defaults`] | the default network of `data/channels`, embedded |
-//! | [`formats`] | GMNS-style CSV, GeoJSON, sea lanes, TNTP: in (and out), with validation |
+//! | [`formats`] | GMNS-style CSV, GeoJSON, sea lanes: in (and out), with validation (TNTP lives with assignment, in `kaifang-assign`) |
 //!
 //! A sea route, end to end:
 //!

@@ -4,4 +4,3 @@
 pub mod geojson;
 pub mod gmns;
 pub mod sea;
-pub mod tntp;

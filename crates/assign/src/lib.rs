@@ -1,0 +1,25 @@
+//! Freight demand and capacitated assignment: where the province's freight goes, which
+//! channels fill up, which link's loss hurts most and which project saves the most. A pure
+//! library: no HTTP, no SQL, no async.
+//!
+//! One module per concept, named so a transport modeller knows where to look:
+//!
+//! | module | what |
+//! |---|---|
+//! | [`graph`] | the network as forward and backward stars |
+//! | [`costing`] | volume–delay functions (BPR; queueing for crossings, ports, terminals), generalized cost, user equilibrium or system optimum |
+//! | [`demand`] | origin–destination matrices |
+//! | [`search`] | shortest-path trees and all-or-nothing loading |
+//! | [`assignment`] | all-or-nothing, FW/CFW/BFW, Algorithm B; the relative gap |
+//! | [`tntp`] | the research test problems' files: network, trips, best-known flows, cost weights |
+
+pub mod assignment;
+pub mod check;
+pub mod costing;
+pub mod demand;
+pub mod error;
+pub mod graph;
+pub mod search;
+pub mod tntp;
+
+pub use error::Error;

@@ -1,0 +1,63 @@
+//! The TNTP research networks (shared test data) read as published.
+
+use kaifang_assign::Error;
+use kaifang_assign::tntp;
+
+fn read(name: &str) -> String {
+    let path = format!(
+        "{}/../../../shared/data/tntp/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => panic!("shared TNTP data must be present: {path}: {e}"),
+    }
+}
+
+#[test]
+fn sioux_falls() -> Result<(), Error> {
+    let net = tntp::parse_net(
+        "SiouxFalls_net.tntp",
+        &read("SiouxFalls/SiouxFalls_net.tntp"),
+    )?;
+    assert_eq!((net.zones, net.nodes, net.links.len()), (24, 24, 76));
+    let first = net.links[0];
+    assert_eq!((first.from, first.to), (1, 2));
+    assert!((first.capacity - 25900.20064).abs() < 1e-6);
+    assert_eq!(
+        (first.free_flow_time, first.b, first.power),
+        (6.0, 0.15, 4.0)
+    );
+    let pos = tntp::parse_nodes(
+        "SiouxFalls_node.tntp",
+        &read("SiouxFalls/SiouxFalls_node.tntp"),
+        net.nodes,
+    )?;
+    assert!(pos.iter().all(Option::is_some));
+    let (zones, cells) = tntp::parse_trips(
+        "SiouxFalls_trips.tntp",
+        &read("SiouxFalls/SiouxFalls_trips.tntp"),
+    )?;
+    assert_eq!(zones, 24);
+    assert!((cells.iter().map(|c| c.2).sum::<f64>() - 360_600.0).abs() < 1e-6);
+    Ok(())
+}
+
+#[test]
+fn chicago_sketch_anaheim_and_the_rest() -> Result<(), Error> {
+    for (dir, stem) in [
+        ("Chicago-Sketch", "ChicagoSketch"),
+        ("Anaheim", "Anaheim"),
+        ("Eastern-Massachusetts", "EMA"),
+        ("Braess-Example", "Braess"),
+    ] {
+        let file = format!("{stem}_net.tntp");
+        let net = tntp::parse_net(&file, &read(&format!("{dir}/{file}")))?;
+        assert!(net.links.len() >= 5, "{file}: {}", net.links.len());
+        assert!(net.first_thru_node >= 1);
+        let trips = format!("{stem}_trips.tntp");
+        let (zones, _) = tntp::parse_trips(&trips, &read(&format!("{dir}/{trips}")))?;
+        assert_eq!(zones, net.zones, "{stem}");
+    }
+    Ok(())
+}
