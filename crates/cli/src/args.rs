@@ -92,6 +92,8 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::trade::TradeCommand,
     },
+    /// Traffic assignment (user equilibrium) on TNTP files: volumes, relative gap, objective.
+    Assign(Box<crate::assign::AssignArgs>),
     /// Run a read-only SQL query on the trade data (tables: records, agg_*, countries, ...).
     Sql {
         query: String,

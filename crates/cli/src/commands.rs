@@ -38,6 +38,7 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Route(a) => crate::channels::route(*a),
             Command::Network { command } => crate::channels::network(command),
             Command::Assess(a) => crate::assess::run(a),
+            Command::Assign(a) => crate::assign::run(*a),
             Command::Tasks { command } => crate::work::tasks(&dir, command).await,
             Command::Appeals { command } => crate::work::appeals(&dir, command).await,
             Command::Import { command } => crate::trade::import(&dir, command),

@@ -2,6 +2,7 @@
 
 mod args;
 mod assess;
+mod assign;
 mod channels;
 mod commands;
 mod progress;

@@ -81,9 +81,10 @@ impl Problem {
                     c.fixed.len()
                 )));
             }
-            if c.fixed.iter().any(|v| !v.is_finite() || *v < 0.0) {
+            // +∞ bars a link to the class (a cargo it may not carry).
+            if c.fixed.iter().any(|v| v.is_nan() || *v < 0.0) {
                 return Err(Error::Invalid(format!(
-                    "class {}: fixed costs must be finite and not negative",
+                    "class {}: fixed costs must be numbers and not negative",
                     c.name
                 )));
             }
@@ -163,6 +164,7 @@ impl Problem {
                 z += v
                     .iter()
                     .zip(&self.classes[k].fixed)
+                    .filter(|(x, _)| **x != 0.0)
                     .map(|(x, f)| x * f)
                     .sum::<f64>();
             }
