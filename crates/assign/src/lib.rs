@@ -13,13 +13,17 @@
 //! | [`assignment`] | all-or-nothing, FW/CFW/BFW, Algorithm B; the relative gap |
 //! | [`tntp`] | the research test problems' files: network, trips, best-known flows, cost weights |
 
+pub mod appraisal;
 pub mod assignment;
 pub mod check;
 pub mod costing;
+pub mod critical;
 pub mod demand;
 pub mod error;
+pub mod freight;
 pub mod graph;
 pub mod search;
+pub mod study;
 pub mod tntp;
 
 pub use error::Error;

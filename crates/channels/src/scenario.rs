@@ -103,6 +103,20 @@ impl Scenario {
         self.link_edits.get(&i)
     }
 
+    /// Adds `other`'s edits to this scenario (the other's win where both change the same
+    /// element), for evaluating several projects together.
+    pub fn merge(&mut self, other: &Scenario) {
+        self.node_status
+            .extend(other.node_status.iter().map(|(k, v)| (*k, v.clone())));
+        self.link_status
+            .extend(other.link_status.iter().map(|(k, v)| (*k, v.clone())));
+        for (&i, &e) in &other.link_edits {
+            self.edit_link(i, e);
+        }
+        self.open_projects
+            .extend(other.open_projects.iter().cloned());
+    }
+
     /// Number of edits, for listings.
     pub fn edit_count(&self) -> usize {
         self.node_status.len()

@@ -142,23 +142,48 @@ pub fn run(a: AssignArgs) -> Result<()> {
                 sol.relative_gap,
                 sol.iterations,
                 sol.seconds,
-                if sol.converged { "" } else { " (NOT converged)" }
+                if sol.converged {
+                    ""
+                } else {
+                    " (NOT converged)"
+                }
             )?;
-            writeln!(out, "objective {:.10e}; total cost {:.10e}", sol.objective, sol.total_cost)?;
+            writeln!(
+                out,
+                "objective {:.10e}; total cost {:.10e}",
+                sol.objective, sol.total_cost
+            )?;
             writeln!(out, "cost weights: {}", weights.source)?;
-            writeln!(out, "flow conservation: largest imbalance {conservation:.2e}")?;
+            writeln!(
+                out,
+                "flow conservation: largest imbalance {conservation:.2e}"
+            )?;
             if !sol.unserved.is_empty() {
                 let total: f64 = sol.unserved.iter().map(|u| u.amount).sum();
-                writeln!(out, "UNSERVED: {} cells, {total} trips, e.g.:", sol.unserved.len())?;
+                writeln!(
+                    out,
+                    "UNSERVED: {} cells, {total} trips, e.g.:",
+                    sol.unserved.len()
+                )?;
                 for u in sol.unserved.iter().take(10) {
-                    writeln!(out, "  {} → {}: {}", u.origin + 1, u.destination + 1, u.amount)?;
+                    writeln!(
+                        out,
+                        "  {} → {}: {}",
+                        u.origin + 1,
+                        u.destination + 1,
+                        u.amount
+                    )?;
                 }
             }
             if let Some(c) = &check {
                 writeln!(
                     out,
                     "against {}: objective differs by {:.2e} (relative); largest link volume difference {:.2e} on link {} ({} links with volume > 1)",
-                    a.check.as_deref().map(Path::display).map(|d| d.to_string()).unwrap_or_default(),
+                    a.check
+                        .as_deref()
+                        .map(Path::display)
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
                     c.objective_difference,
                     c.max_volume_difference,
                     c.worst_link + 1,

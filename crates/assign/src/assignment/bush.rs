@@ -256,6 +256,53 @@ pub fn solve_state(
     ))
 }
 
+/// Carries a solved state to `p`, the same problem with some links closed: bushes that
+/// contain a closed link start again from a shortest-path tree at the current costs; the
+/// others keep their flows. Solving from the result is a warm start.
+pub fn reopen(p: &Problem, mut state: State) -> State {
+    let m = p.graph.links();
+    let mut s = Scratch::new(p.graph.nodes(), m);
+    let affected: Vec<bool> = state
+        .bushes
+        .iter()
+        .map(|b| (0..m).any(|a| p.closed[a] && b.member[a]))
+        .collect();
+    let mut links = Links::new(p, std::mem::take(&mut state.volume));
+    for (b, hit) in state.bushes.iter().zip(&affected) {
+        if *hit {
+            for (a, &f) in b.flow.iter().enumerate() {
+                if f > 0.0 {
+                    links.add(b.class, a as u32, -f);
+                }
+            }
+        }
+    }
+    let keep: Vec<(usize, u32)> = state
+        .bushes
+        .iter()
+        .zip(&affected)
+        .filter(|(_, hit)| !**hit)
+        .map(|(b, _)| (b.class, b.origin))
+        .collect();
+    let mut unserved: Vec<Unserved> = state
+        .unserved
+        .into_iter()
+        .filter(|u| keep.contains(&(u.class, u.origin)))
+        .collect();
+    for (b, hit) in state.bushes.iter_mut().zip(&affected) {
+        if *hit {
+            let (fresh, lost) = init_bush(p, b.class, b.row, &mut links, &mut s);
+            *b = fresh;
+            unserved.extend(lost);
+        }
+    }
+    State {
+        bushes: state.bushes,
+        volume: links.volume,
+        unserved,
+    }
+}
+
 /// Equilibration passes per bush per iteration; more passes than this rarely pay before the
 /// bush itself is improved again.
 const INNER_PASSES: usize = 4;
