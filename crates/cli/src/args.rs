@@ -92,8 +92,14 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::trade::TradeCommand,
     },
-    /// Traffic assignment (user equilibrium) on TNTP files: volumes, relative gap, objective.
+    /// Traffic assignment (user equilibrium) on TNTP files or the province's freight network
+    /// (`--net default`): volumes, relative gap, objective.
     Assign(Box<crate::assign::AssignArgs>),
+    /// Close each link and node of the freight network in turn and rank them by what it costs.
+    Critical(crate::assign::CriticalArgs),
+    /// Value the candidate projects (NPV, benefit–cost ratio) and choose a portfolio under a
+    /// budget.
+    Appraise(crate::assign::AppraiseArgs),
     /// Run a read-only SQL query on the trade data (tables: records, agg_*, countries, ...).
     Sql {
         query: String,

@@ -10,7 +10,8 @@ use clap::{Args, ValueEnum};
 use kaifang_assign::assignment::{Algorithm, Options, Solution, solve};
 use kaifang_assign::check::{compare, conservation_error};
 use kaifang_assign::costing::Objective;
-use kaifang_assign::tntp;
+use kaifang_assign::study::{self, Inputs, Which};
+use kaifang_assign::{appraisal, freight, tntp};
 use serde_json::json;
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -22,12 +23,20 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct AssignArgs {
-    /// Network: a TNTP `_net.tntp` file.
+    /// Network: a TNTP `_net.tntp` file, or `default` for the province's freight network.
     #[arg(long, value_name = "NET")]
     pub net: PathBuf,
-    /// Demand: a TNTP `_trips.tntp` file.
+    /// Demand: a TNTP `_trips.tntp` file; for the freight network an OD CSV in the layout
+    /// of data/assign/demand.csv [default there: the SYNTHETIC demo demand].
     #[arg(long, value_name = "TRIPS")]
-    pub trips: PathBuf,
+    pub trips: Option<PathBuf>,
+    /// Freight network: capacities CSV in the layout of data/assign/capacity.csv
+    /// [default: the embedded estimates].
+    #[arg(long, value_name = "FILE")]
+    pub capacity: Option<PathBuf>,
+    /// Freight network: a scenario of data/channels/scenarios.toml [default: base].
+    #[arg(long)]
+    pub scenario: Option<String>,
     /// Stop at this relative gap.
     #[arg(long, default_value_t = 1e-6)]
     pub gap: f64,
@@ -49,8 +58,9 @@ pub struct AssignArgs {
     /// Threads for shortest paths (0: all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Where to write the link volumes (TNTP flow layout: From To Volume Cost)
-    /// [default: NAME_kaifang_flow.tntp in the current directory].
+    /// Where to write the link volumes (TNTP: the flow layout From To Volume Cost; freight
+    /// network: CSV) [default: NAME_kaifang_flow.tntp or freight_loads.csv in the current
+    /// directory].
     #[arg(long, value_name = "FILE")]
     pub flows: Option<PathBuf>,
     /// Compare with a reference solution (e.g. the problem's best-known `_flow.tntp`).
@@ -64,8 +74,13 @@ pub fn run(a: AssignArgs) -> Result<()> {
     if !(a.gap.is_finite() && a.gap >= 0.0) {
         bail!("--gap must be a number ≥ 0");
     }
-    let (mut problem, net, weights) =
-        tntp::load(&a.net, &a.trips, a.toll_factor, a.distance_factor)?;
+    if a.net.as_os_str() == "default" {
+        return freight(a);
+    }
+    let Some(trips) = &a.trips else {
+        bail!("--trips is required with a TNTP network");
+    };
+    let (mut problem, net, weights) = tntp::load(&a.net, trips, a.toll_factor, a.distance_factor)?;
     if a.system_optimum {
         problem.objective = Objective::SystemOptimum;
     }
@@ -76,10 +91,7 @@ pub fn run(a: AssignArgs) -> Result<()> {
         threads: a.threads,
     };
     let table = matches!(a.format, Format::Table);
-    let bar = crate::progress::bar("assign");
-    if !table {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    let bar = bar(table, "assign");
     // The gap falls roughly geometrically, so progress is measured in orders of magnitude
     // from the first gap to the target.
     let mut first_gap = None;
@@ -195,6 +207,384 @@ pub fn run(a: AssignArgs) -> Result<()> {
     }
     if !sol.unserved.is_empty() && table {
         eprintln!("warning: some demand could not be routed (listed above)");
+    }
+    Ok(())
+}
+
+/// A progress bar drawn only for table output (JSON output stays clean for scripts).
+fn bar(table: bool, message: &'static str) -> indicatif::ProgressBar {
+    let bar = crate::progress::bar(message);
+    if !table {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+/// The freight inputs: the defaults, with demand and capacities replaced by files if given.
+fn inputs(trips: Option<&Path>, capacity: Option<&Path>) -> Result<Inputs> {
+    let mut inputs = Inputs::defaults()?;
+    if let Some(path) = trips {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        inputs.demand = freight::parse_demand(&path.display().to_string(), &text)?;
+        inputs.demand_label = format!("demand from {}", path.display());
+    }
+    if let Some(path) = capacity {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        inputs.capacity = freight::parse_capacity(&path.display().to_string(), &text)?;
+    }
+    Ok(inputs)
+}
+
+fn freight(a: AssignArgs) -> Result<()> {
+    if matches!(
+        a.algorithm,
+        Algorithm::Fw | Algorithm::Cfw | Algorithm::Bfw | Algorithm::Aon
+    ) {
+        bail!("the freight network has several classes: use --algorithm bush");
+    }
+    let inputs = inputs(a.trips.as_deref(), a.capacity.as_deref())?;
+    let options = Options {
+        algorithm: Algorithm::Bush,
+        gap: a.gap,
+        max_iterations: a.max_iterations,
+        threads: a.threads,
+    };
+    let table = matches!(a.format, Format::Table);
+    let bar = bar(table, "assign");
+    let report = study::assign(&inputs, a.scenario.as_deref(), &options, &mut |f| {
+        bar.set_position((f * 1000.0) as u64);
+        ControlFlow::Continue(())
+    })?;
+    bar.finish_and_clear();
+    let flows = a
+        .flows
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("freight_loads.csv"));
+    write_loads(&flows, &report).with_context(|| format!("writing {}", flows.display()))?;
+    match a.format {
+        Format::Json => {
+            let out = json!({
+                "scenario": report.scenario,
+                "demand": report.demand,
+                "relative_gap": report.relative_gap,
+                "iterations": report.iterations,
+                "seconds": report.seconds,
+                "total_cost_cny": report.total_cost,
+                "classes": report.classes,
+                "flows": flows.display().to_string(),
+                "nodes": report.nodes,
+                "unserved": report.unserved,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Table => {
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "Freight assignment, scenario {}; {}",
+                report.scenario, report.demand
+            )?;
+            writeln!(
+                out,
+                "relative gap {:.2e} after {} iterations in {:.3} s; total generalized cost {:.4e} CNY/year",
+                report.relative_gap, report.iterations, report.seconds, report.total_cost
+            )?;
+            for c in &report.classes {
+                writeln!(
+                    out,
+                    "  {}: {:.0} {} (value of time {:.2} CNY/TEU-h)",
+                    c.class, c.total, c.unit, c.value_of_time
+                )?;
+            }
+            writeln!(
+                out,
+                "\nBusiest crossings, ports and terminals (capacities are estimates):"
+            )?;
+            let mut nodes = report.nodes.clone();
+            nodes.sort_by(|x, y| y.utilisation.total_cmp(&x.utilisation));
+            writeln!(
+                out,
+                "  {:<26} {:>12} {:>12} {:>6} {:>9}",
+                "node", "TEU/year", "capacity", "v/c", "delay h"
+            )?;
+            for n in nodes.iter().take(10) {
+                writeln!(
+                    out,
+                    "  {:<26} {:>12.0} {:>12.0} {:>6.2} {:>9.1}",
+                    n.id, n.volume, n.capacity, n.utilisation, n.delay_hours
+                )?;
+            }
+            let mut links: Vec<_> = report
+                .links
+                .iter()
+                .filter(|l| l.utilisation.is_some())
+                .collect();
+            links.sort_by(|x, y| {
+                y.utilisation
+                    .unwrap_or(0.0)
+                    .total_cmp(&x.utilisation.unwrap_or(0.0))
+            });
+            writeln!(out, "\nBusiest capacitated links:")?;
+            for l in links.iter().take(10) {
+                writeln!(
+                    out,
+                    "  {:<36} {:>10.0} {:>10.0} {:>6.2}",
+                    l.id,
+                    l.volume_forward.max(l.volume_backward),
+                    l.capacity.unwrap_or(0.0),
+                    l.utilisation.unwrap_or(0.0)
+                )?;
+            }
+            if !report.unserved.is_empty() {
+                writeln!(out, "\nUNSERVED (no route):")?;
+                for u in &report.unserved {
+                    writeln!(
+                        out,
+                        "  {} → {} ({}): {:.0}",
+                        u.origin, u.destination, u.class, u.amount
+                    )?;
+                }
+            }
+            writeln!(out, "\nlink and node loads: {}", flows.display())?;
+        }
+    }
+    Ok(())
+}
+
+/// Link and node loads as CSV, written whole or not at all.
+fn write_loads(path: &Path, r: &study::Report) -> Result<()> {
+    let mut text = String::from(
+        "element,kind,mode,from,to,volume_forward_teu,volume_backward_teu,capacity_teu,utilisation,free_hours,delay_hours\n",
+    );
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for l in &r.links {
+        text.push_str(&format!(
+            "{},link,{},{},{},{},{},{},{},{},{}\n",
+            l.id,
+            l.mode,
+            l.from,
+            l.to,
+            l.volume_forward,
+            l.volume_backward,
+            opt(l.capacity),
+            opt(l.utilisation),
+            l.free_hours,
+            l.delay_hours
+        ));
+    }
+    for n in &r.nodes {
+        text.push_str(&format!(
+            "{},node,{},,,{},,{},{},0,{}\n",
+            n.id, n.kind, n.volume, n.capacity, n.utilisation, n.delay_hours
+        ));
+    }
+    let tmp = path.with_extension("csv.partial");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct CriticalArgs {
+    /// A scenario of data/channels/scenarios.toml [default: base].
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// all, links or nodes.
+    #[arg(long, value_enum, default_value_t = WhichArg::All)]
+    pub which: WhichArg,
+    /// Close only these links or nodes (ids; repeatable).
+    #[arg(long = "only", value_name = "ID")]
+    pub only: Vec<String>,
+    /// OD CSV [default: the SYNTHETIC demo demand].
+    #[arg(long, value_name = "FILE")]
+    pub trips: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub capacity: Option<PathBuf>,
+    /// Rows to print in the table.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum WhichArg {
+    All,
+    Links,
+    Nodes,
+}
+
+/// `kaifang critical`: close each link and node in turn and rank them.
+pub fn critical(a: CriticalArgs) -> Result<()> {
+    let inputs = inputs(a.trips.as_deref(), a.capacity.as_deref())?;
+    let which = match a.which {
+        WhichArg::All => Which::All,
+        WhichArg::Links => Which::Links,
+        WhichArg::Nodes => Which::Nodes,
+    };
+    let table = matches!(a.format, Format::Table);
+    let bar = bar(table, "critical");
+    let start = std::time::Instant::now();
+    let ranked = study::critical(
+        &inputs,
+        a.scenario.as_deref(),
+        which,
+        &a.only,
+        &study::default_options(),
+        &mut |done, total| {
+            bar.set_position((done as f64 / total.max(1) as f64 * 1000.0) as u64);
+            ControlFlow::Continue(())
+        },
+    )?;
+    bar.finish_and_clear();
+    let seconds = start.elapsed().as_secs_f64();
+    match a.format {
+        Format::Json => {
+            let out = json!({"demand": inputs.demand_label, "seconds": seconds, "ranking": ranked});
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Table => {
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{} elements closed one at a time in {seconds:.2} s; {}",
+                ranked.len(),
+                inputs.demand_label
+            )?;
+            writeln!(
+                out,
+                "ranked by demand left without a route, then by the rise in total generalized cost\n"
+            )?;
+            writeln!(
+                out,
+                "{:>4}  {:<38} {:>14} {:>16} {:>14}",
+                "rank", "closed", "unserved TEU", "cost CNY/year", "rerouted TEU"
+            )?;
+            for (i, r) in ranked.iter().take(a.top).enumerate() {
+                writeln!(
+                    out,
+                    "{:>4}  {:<38} {:>14.0} {:>+16.4e} {:>14.0}",
+                    i + 1,
+                    format!("{} ({})", r.element.id, kind(r.element.kind)),
+                    r.unserved,
+                    r.cost_change,
+                    r.rerouted
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn kind(k: freight::ElementKind) -> &'static str {
+    match k {
+        freight::ElementKind::Link => "link",
+        freight::ElementKind::Node => "node",
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AppraiseArgs {
+    /// Capital budget for the portfolio, CNY.
+    #[arg(long, default_value_t = 5.0e9)]
+    pub budget: f64,
+    /// Discount rate [default 0.08, the social discount rate of China's economic evaluation
+    /// methods for construction projects, 3rd edition].
+    #[arg(long, default_value_t = 0.08)]
+    pub rate: f64,
+    /// Year values are discounted to.
+    #[arg(long, default_value_t = 2026)]
+    pub base_year: i32,
+    /// Candidate projects TOML in the layout of data/assign/projects.toml
+    /// [default: the embedded candidates, with ESTIMATED costs].
+    #[arg(long, value_name = "FILE")]
+    pub projects: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub trips: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub capacity: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `kaifang appraise`: value each candidate project and choose a portfolio.
+pub fn appraise(a: AppraiseArgs) -> Result<()> {
+    if !(a.budget.is_finite() && a.budget >= 0.0) {
+        bail!("--budget must be a number ≥ 0");
+    }
+    if !(a.rate.is_finite() && a.rate > -1.0) {
+        bail!("--rate must be a number > -1");
+    }
+    let mut inputs = inputs(a.trips.as_deref(), a.capacity.as_deref())?;
+    if let Some(path) = &a.projects {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        inputs.projects = appraisal::parse_projects(&path.display().to_string(), &text)?;
+    }
+    let table = matches!(a.format, Format::Table);
+    let bar = bar(table, "appraise");
+    let economics = appraisal::Economics {
+        discount_rate: a.rate,
+        base_year: a.base_year,
+    };
+    let result = study::appraise(
+        &inputs,
+        economics,
+        a.budget,
+        &study::default_options(),
+        &mut |done, total| {
+            bar.set_position((done as f64 / total.max(1) as f64 * 1000.0) as u64);
+            ControlFlow::Continue(())
+        },
+    )?;
+    bar.finish_and_clear();
+    match a.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        Format::Table => {
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "Projects against the base ({}; costs and capacities are estimates); discount rate {}, base year {}",
+                result.demand, a.rate, a.base_year
+            )?;
+            writeln!(
+                out,
+                "{:<24} {:>12} {:>7} {:>15} {:>15} {:>7}",
+                "project", "capex CNY", "opens", "saving CNY/yr", "NPV CNY", "BCR"
+            )?;
+            for (i, p) in result.projects.iter().enumerate() {
+                let mark = if result.portfolio.chosen.contains(&i) {
+                    "*"
+                } else {
+                    " "
+                };
+                writeln!(
+                    out,
+                    "{mark}{:<23} {:>12.3e} {:>7} {:>15.4e} {:>15.4e} {:>7.2}",
+                    p.id, p.capex_cny, p.opening_year, p.annual_saving, p.value.npv, p.value.bcr
+                )?;
+            }
+            writeln!(
+                out,
+                "\n* portfolio within {:.3e} CNY: capex {:.3e}, NPV {:.4e} ({})",
+                a.budget, result.portfolio.capex, result.portfolio.npv, result.portfolio.method
+            )?;
+            if result.portfolio.chosen.is_empty() {
+                writeln!(
+                    out,
+                    "  no candidate has a positive NPV at this discount rate"
+                )?;
+            }
+            if let Some(t) = &result.portfolio_together {
+                writeln!(
+                    out,
+                    "  evaluated together: saving {:.4e} CNY/yr, NPV {:.4e}",
+                    t.annual_saving, t.value.npv
+                )?;
+            }
+        }
     }
     Ok(())
 }

@@ -39,6 +39,8 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Network { command } => crate::channels::network(command),
             Command::Assess(a) => crate::assess::run(a),
             Command::Assign(a) => crate::assign::run(*a),
+            Command::Critical(a) => crate::assign::critical(a),
+            Command::Appraise(a) => crate::assign::appraise(a),
             Command::Tasks { command } => crate::work::tasks(&dir, command).await,
             Command::Appeals { command } => crate::work::appeals(&dir, command).await,
             Command::Import { command } => crate::trade::import(&dir, command),
