@@ -249,6 +249,44 @@ pub fn template_csv(framework: &Framework, zones: &[Zone], year: i32) -> String 
         .unwrap_or_default()
 }
 
+/// Checks one value of a yearly form as the panel loader would: `indicator` is an indicator
+/// of the framework, `unit` (when given) its unit, `value` a number within its valid range
+/// (empty text is a missing value, `NaN`). Returns the indicator's column and the value;
+/// errors carry `at` with the field (`iCode`, `Unit`, `Value`) filled in.
+pub fn check_entry(
+    framework: &Framework,
+    indicator: &str,
+    value: &str,
+    unit: Option<&str>,
+    at: &Location,
+) -> Result<(usize, f64), AssessError> {
+    let here = |field: &str| at.clone().field(field);
+    let j = framework
+        .indicators()
+        .iter()
+        .position(|n| n.code == indicator)
+        .ok_or_else(|| AssessError::UnknownColumn {
+            at: here("iCode"),
+            name: indicator.to_string(),
+        })?;
+    let node = framework.node(j);
+    if let (Some(given), Some(expected)) = (unit.map(str::trim), &node.unit)
+        && !given.is_empty()
+        && given != expected
+    {
+        return Err(AssessError::WrongUnit {
+            at: here("Unit"),
+            detail: Box::new(crate::error::UnitMismatch {
+                indicator: node.code.clone(),
+                given: given.to_string(),
+                expected: expected.clone(),
+            }),
+        });
+    }
+    let v = crate::panel::checked(value.trim(), node, || here("Value"))?;
+    Ok((j, v))
+}
+
 /// Report options for the zones: ranks within zone type, and the typology of scale (GDP)
 /// against growth (GDP growth).
 pub fn report_options() -> crate::report::ReportOptions {
