@@ -503,6 +503,67 @@ mod tests {
     }
 
     #[test]
+    fn a_form_entry_is_checked_like_the_loader_checks_a_row() {
+        let fw = default_framework().unwrap();
+        let at = Location::row("form.xlsx", 7);
+        let (j, v) = check_entry(&fw, "open_fdi", "1200", Some("万美元"), &at).unwrap();
+        assert_eq!((fw.indicators()[j].code.as_str(), v), ("open_fdi", 1200.0));
+        assert!(
+            check_entry(&fw, "open_fdi", "", None, &at)
+                .unwrap()
+                .1
+                .is_nan()
+        );
+        let field = |e: AssessError| e.location().and_then(|l| l.field.clone()).unwrap();
+        let e = check_entry(&fw, "open_trade_share", "140", None, &at).unwrap_err();
+        assert!(e.to_string().contains("row 7"), "{e}");
+        assert_eq!(field(e), "Value");
+        let e = check_entry(&fw, "open_fdi", "1200", Some("亿元"), &at).unwrap_err();
+        assert_eq!(field(e), "Unit");
+        let e = check_entry(&fw, "open_fdi", "many", None, &at).unwrap_err();
+        assert_eq!(field(e), "Value");
+        let e = check_entry(&fw, "Index", "1", None, &at).unwrap_err();
+        assert_eq!(field(e), "iCode", "an aggregate is not an indicator");
+    }
+
+    #[test]
+    fn an_overlay_replaces_single_values_and_adds_a_year() {
+        let fw = default_framework().unwrap();
+        let zones = registry().unwrap();
+        let base = demo_panel(&fw, &zones).unwrap();
+        let j = fw.find("open_fdi").unwrap();
+        let i = base
+            .units()
+            .iter()
+            .position(|u| u.code == "hc-bezc")
+            .unwrap();
+        let p = base
+            .overlay(
+                "mixed",
+                &[
+                    ("hc-bezc".into(), 2024, j, 5.0),
+                    ("hc-bezc".into(), 2030, j, 6.0),
+                ],
+            )
+            .unwrap();
+        assert_eq!(p.source(), "mixed");
+        assert_eq!(p.values(2024).unwrap().get(i, j), 5.0);
+        // NaN is not equal to itself, so the untouched year is compared as text.
+        assert_eq!(
+            format!("{:?}", p.values(2023)),
+            format!("{:?}", base.values(2023))
+        );
+        assert_eq!(p.latest_year(), 2030);
+        assert_eq!(p.values(2030).unwrap().get(i, j), 6.0);
+        assert!(p.values(2030).unwrap().get(0, j).is_nan() || i == 0);
+        assert!(p.year(2030).is_ok());
+        assert!(
+            base.overlay("x", &[("nowhere".into(), 2024, j, 1.0)])
+                .is_err()
+        );
+    }
+
+    #[test]
     fn registry_errors_name_row_and_field() {
         let head = "code,name_zh,name_en,type,level,city,approved,source\n";
         let e = parse_registry(

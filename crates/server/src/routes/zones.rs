@@ -1943,7 +1943,9 @@ pub async fn upload(
     let file = file.ok_or_else(|| invalid("file", "the form has no `file` field"))?;
     let e = engine()?;
     let values = read_form(e, zone, year, &file).map_err(|problems| {
-        let first = &problems[0];
+        let Some(first) = problems.first() else {
+            return ApiError::invalid("the workbook could not be read");
+        };
         let message = if first.row == 0 {
             first.message.clone()
         } else {
