@@ -3,12 +3,19 @@
 //! sensitivity of the ranking to the method choices.
 //!
 //! Everything is computed by `kaifang_assess` on the default framework (MOFCOM ETDZ 2021
-//! model) and its **synthetic** demo panel; every answer carries `synthetic: true` so that
-//! no face can present the numbers as statistics. Results are deterministic for a given
-//! year, weights and number of runs, so they are cached per process (a bounded map).
+//! model) and its **synthetic** demo panel, with the values of approved yearly submissions
+//! in place of the demo's; every answer carries `synthetic: true` while any demo value is
+//! left, so that no face can present the numbers as statistics, and the assessment lists the
+//! approved values it used. Results are deterministic for a given year, weights, number of
+//! runs and set of approved values, so they are cached per process (a bounded map).
+//!
+//! The yearly collection: a zone's form (JSON or the Excel workbook), saved as a draft,
+//! submitted, approved or returned (`kaifang_store::zone_data`).
 //!
 //! Access: the registry and the framework are public material and any signed-in user may
-//! read them; the assessment itself is government-internal (`Actor::read_zone_assessment`).
+//! read them; the assessment itself is government-internal (`Actor::read_zone_assessment`);
+//! a zone's data is its reporting organisations' to fill in and the `platforms` owner's to
+//! review (`Actor::edit_zone_data`, `Actor::review_zone_data`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
