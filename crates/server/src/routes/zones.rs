@@ -170,8 +170,9 @@ pub(crate) async fn input(state: &AppState) -> ApiResult<Arc<Input>> {
         .store
         .zone_assessment_input(&e.panel, &e.framework)
         .await?;
+    // Keyed on what was read above, so that the next request with the same approvals hits.
     let input = Arc::new(Input {
-        revision: fingerprint(&built.approved),
+        revision,
         panel: built.panel,
         approved: built.approved,
     });
