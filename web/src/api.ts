@@ -37,6 +37,8 @@ import type {
   UserRow,
   ZoneAssessment,
   ZoneDataCheck,
+  ZoneForm,
+  SubmissionRow,
   ZoneReport,
   ZoneRow,
   ZoneSensitivity,
@@ -133,6 +135,10 @@ export function queryString(params: Record<string, string | number | null | unde
 /** Where an uploaded file can be downloaded. */
 export const uploadUrl = (id: number): string => `/api/uploads/${id}/content`
 
+/** Where a zone's yearly form downloads as an Excel workbook. */
+export const zoneTemplateUrl = (code: string, year: number): string =>
+  `/api/zones/${encodeURIComponent(code)}/submissions/${year}/template`
+
 /** Link that downloads a table as an Excel workbook. */
 export function xlsxUrl(path: string): string {
   return `${path}${path.includes('?') ? '&' : '?'}format=xlsx`
@@ -215,4 +221,24 @@ export const api = {
   zoneSensitivity: (p: AssessParams = {}) =>
     request<ZoneSensitivity>('GET', `/api/zones/sensitivity${queryString({ ...p })}`),
   checkZoneData: (csv: string) => request<ZoneDataCheck>('POST', '/api/zones/submissions/check', { body: { csv } }),
+  zoneSubmissions: (p: { year?: number; state?: string; zone?: string } = {}) =>
+    request<Items<SubmissionRow>>('GET', `/api/zones/submissions${queryString({ ...p })}`),
+  zoneForm: (code: string, year: number) =>
+    request<ZoneForm>('GET', `/api/zones/${encodeURIComponent(code)}/submissions/${year}`),
+  saveZoneForm: (
+    code: string,
+    year: number,
+    version: number,
+    values: { indicator: string; value: number | null; note: string }[],
+  ) => request<ZoneForm>('PUT', `/api/zones/${encodeURIComponent(code)}/submissions/${year}`, { body: { version, values } }),
+  uploadZoneForm: (code: string, year: number, version: number, file: File) => {
+    const form = new FormData()
+    form.append('file', file)
+    form.append('version', String(version))
+    return request<ZoneForm>('POST', `/api/zones/${encodeURIComponent(code)}/submissions/${year}/upload`, { form })
+  },
+  zoneFormStep: (code: string, year: number, step: 'submit' | 'approve' | 'return', version: number, reason = '') =>
+    request<ZoneForm>('POST', `/api/zones/${encodeURIComponent(code)}/submissions/${year}/${step}`, {
+      body: { version, reason },
+    }),
 }

@@ -111,6 +111,12 @@ export const router = createRouter({
           meta: { title: 'zones.title', roles: GOVERNMENT },
         },
         {
+          path: 'zones/data',
+          name: 'zone-data',
+          component: () => import('./pages/ZoneDataPage.vue'),
+          meta: { title: 'zoneData.title', roles: GOVERNMENT },
+        },
+        {
           path: 'zones/:code/report',
           name: 'zone-report',
           component: () => import('./pages/ZoneReportPage.vue'),

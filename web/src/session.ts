@@ -75,6 +75,9 @@ export const canSuperviseTasks = (): boolean => hasRole('admin') || ownsModule('
 /** Accepts, rejects and assigns appeals and runs the roundtable: admins and the intake department. */
 export const canIntakeAppeals = (): boolean => hasRole('admin') || ownsModule('appeals')
 
+/** Approves or returns zones' yearly data: admins and the owner of the assessment (`platforms`). */
+export const canReviewZoneData = (): boolean => hasRole('admin') || ownsModule('platforms')
+
 /** Staff of an organisation that can lead tasks or answer appeals. */
 export const isOrgStaff = (): boolean => hasRole('department', 'local')
 

@@ -6,8 +6,8 @@ export const ROLES: readonly Role[] = ['admin', 'leader', 'department', 'local',
 export type OrgKind = 'department' | 'city' | 'zone' | 'enterprise'
 export const ORG_KINDS: readonly OrgKind[] = ['department', 'city', 'zone', 'enterprise']
 
-export type ZoneType = 'etdz' | 'hitech' | 'bonded' | 'border' | 'newarea' | 'pilot'
-export const ZONE_TYPES: readonly ZoneType[] = ['etdz', 'hitech', 'bonded', 'border', 'newarea', 'pilot']
+export type ZoneType = 'etdz' | 'hitech' | 'bonded' | 'border' | 'newarea' | 'pilot' | 'cbec'
+export const ZONE_TYPES: readonly ZoneType[] = ['etdz', 'hitech', 'bonded', 'border', 'newarea', 'pilot', 'cbec']
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
 
@@ -656,4 +656,85 @@ export interface ZoneDataCheck {
   missing: number
   jumps: ZoneDataFlag[]
   compared_with_synthetic: boolean
+}
+
+/** A zone's yearly data: `draft` → `submitted` → `approved`, or `returned` and submitted again. */
+export type SubmissionState = 'draft' | 'submitted' | 'approved' | 'returned'
+export const SUBMISSION_STATES: readonly SubmissionState[] = ['draft', 'submitted', 'approved', 'returned']
+
+export interface SubmissionItem {
+  id: number
+  zone_code: string
+  year: number
+  state: SubmissionState
+  version: number
+  created_by: string
+  submitted_by: string | null
+  submitted_at: string | null
+  reviewed_by: string | null
+  reviewed_at: string | null
+  reason: string | null
+  created_at: string
+  updated_at: string
+  values: number
+}
+
+export interface SubmissionRow extends SubmissionItem {
+  zone_name: string
+  zone_name_en: string
+  /** Values that moved more than ±50% against last year. */
+  warnings: number
+}
+
+export interface SubmissionEvent {
+  id: number
+  at: string
+  actor: string
+  kind: 'save' | 'submit' | 'approve' | 'return'
+  from_state: SubmissionState | null
+  to_state: SubmissionState
+  body: string
+  version: number
+}
+
+export interface Submission extends Omit<SubmissionItem, 'values'> {
+  values: { indicator: string; value: number; note: string }[]
+  history: SubmissionEvent[]
+}
+
+export interface ZoneFormRow {
+  indicator: string
+  name: string
+  name_en: string | null
+  pillar: string | null
+  unit: string | null
+  unit_en: string | null
+  min: number | null
+  max: number | null
+  previous_year: number | null
+  previous: number | null
+  previous_source: 'synthetic demo' | 'approved submission' | null
+  value: number | null
+  note: string
+  change: number | null
+  jump: boolean
+}
+
+export interface ZoneForm {
+  zone: ZoneRow
+  year: number
+  submission: Submission | null
+  rows: ZoneFormRow[]
+  warnings: number
+  max_change: number
+  compared_with_synthetic: boolean
+}
+
+/** One problem of an uploaded workbook, where a spreadsheet shows it. */
+export interface FormProblem {
+  sheet: string
+  row: number
+  column: string
+  field: string
+  message: string
 }

@@ -186,6 +186,52 @@ impl Panel {
         out
     }
 
+    /// The panel with some values replaced: `(unit code, year, indicator column, value)`.
+    /// A year the panel lacks is added, empty but for the values given (a collection year
+    /// ahead of the data); a unit the panel lacks is an error, since it would carry no group
+    /// or name. `source` becomes the panel's source.
+    pub fn overlay(
+        &self,
+        source: &str,
+        values: &[(String, i32, usize, f64)],
+    ) -> Result<Panel, AssessError> {
+        let mut out = self.clone();
+        out.source = source.to_string();
+        for &(_, year, _, _) in values {
+            if !out.years.contains(&year) {
+                let k = out.years.partition_point(|&y| y < year);
+                let rows = out.units.len();
+                let cols = self.values.first().map_or(0, Matrix::cols);
+                let dcols = self.denominators.first().map_or(0, Matrix::cols);
+                out.years.insert(k, year);
+                out.values.insert(k, Matrix::missing(rows, cols));
+                out.denominators.insert(k, Matrix::missing(rows, dcols));
+            }
+        }
+        for (unit, year, j, v) in values {
+            let i = out
+                .units
+                .iter()
+                .position(|u| &u.code == unit)
+                .ok_or_else(|| {
+                    AssessError::invalid(
+                        Location::file(source).field("uCode"),
+                        format!("no unit {unit} in the panel"),
+                    )
+                })?;
+            let k = out.years.iter().position(|y| y == year).unwrap_or_default();
+            let m = &mut out.values[k];
+            if *j >= m.cols() {
+                return Err(AssessError::invalid(
+                    Location::file(source).field("iCode"),
+                    format!("no indicator column {j}"),
+                ));
+            }
+            m.set(i, *j, *v);
+        }
+        Ok(out)
+    }
+
     pub fn from_path(path: impl AsRef<Path>, framework: &Framework) -> Result<Self, AssessError> {
         let path = path.as_ref();
         let name = display_name(path);

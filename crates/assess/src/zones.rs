@@ -249,6 +249,44 @@ pub fn template_csv(framework: &Framework, zones: &[Zone], year: i32) -> String 
         .unwrap_or_default()
 }
 
+/// Checks one value of a yearly form as the panel loader would: `indicator` is an indicator
+/// of the framework, `unit` (when given) its unit, `value` a number within its valid range
+/// (empty text is a missing value, `NaN`). Returns the indicator's column and the value;
+/// errors carry `at` with the field (`iCode`, `Unit`, `Value`) filled in.
+pub fn check_entry(
+    framework: &Framework,
+    indicator: &str,
+    value: &str,
+    unit: Option<&str>,
+    at: &Location,
+) -> Result<(usize, f64), AssessError> {
+    let here = |field: &str| at.clone().field(field);
+    let j = framework
+        .indicators()
+        .iter()
+        .position(|n| n.code == indicator)
+        .ok_or_else(|| AssessError::UnknownColumn {
+            at: here("iCode"),
+            name: indicator.to_string(),
+        })?;
+    let node = framework.node(j);
+    if let (Some(given), Some(expected)) = (unit.map(str::trim), &node.unit)
+        && !given.is_empty()
+        && given != expected
+    {
+        return Err(AssessError::WrongUnit {
+            at: here("Unit"),
+            detail: Box::new(crate::error::UnitMismatch {
+                indicator: node.code.clone(),
+                given: given.to_string(),
+                expected: expected.clone(),
+            }),
+        });
+    }
+    let v = crate::panel::checked(value.trim(), node, || here("Value"))?;
+    Ok((j, v))
+}
+
 /// Report options for the zones: ranks within zone type, and the typology of scale (GDP)
 /// against growth (GDP growth).
 pub fn report_options() -> crate::report::ReportOptions {
@@ -462,6 +500,67 @@ mod tests {
         assert_eq!((cc.zone_type, cc.approved), (ZoneType::Etdz, Some(1993)));
         assert_eq!(zones.iter().filter(|z| z.zone_type.assessed()).count(), 14);
         assert!(zones.iter().all(|z| !z.source.is_empty()));
+    }
+
+    #[test]
+    fn a_form_entry_is_checked_like_the_loader_checks_a_row() {
+        let fw = default_framework().unwrap();
+        let at = Location::row("form.xlsx", 7);
+        let (j, v) = check_entry(&fw, "open_fdi", "1200", Some("万美元"), &at).unwrap();
+        assert_eq!((fw.indicators()[j].code.as_str(), v), ("open_fdi", 1200.0));
+        assert!(
+            check_entry(&fw, "open_fdi", "", None, &at)
+                .unwrap()
+                .1
+                .is_nan()
+        );
+        let field = |e: AssessError| e.location().and_then(|l| l.field.clone()).unwrap();
+        let e = check_entry(&fw, "open_trade_share", "140", None, &at).unwrap_err();
+        assert!(e.to_string().contains("row 7"), "{e}");
+        assert_eq!(field(e), "Value");
+        let e = check_entry(&fw, "open_fdi", "1200", Some("亿元"), &at).unwrap_err();
+        assert_eq!(field(e), "Unit");
+        let e = check_entry(&fw, "open_fdi", "many", None, &at).unwrap_err();
+        assert_eq!(field(e), "Value");
+        let e = check_entry(&fw, "Index", "1", None, &at).unwrap_err();
+        assert_eq!(field(e), "iCode", "an aggregate is not an indicator");
+    }
+
+    #[test]
+    fn an_overlay_replaces_single_values_and_adds_a_year() {
+        let fw = default_framework().unwrap();
+        let zones = registry().unwrap();
+        let base = demo_panel(&fw, &zones).unwrap();
+        let j = fw.find("open_fdi").unwrap();
+        let i = base
+            .units()
+            .iter()
+            .position(|u| u.code == "hc-bezc")
+            .unwrap();
+        let p = base
+            .overlay(
+                "mixed",
+                &[
+                    ("hc-bezc".into(), 2024, j, 5.0),
+                    ("hc-bezc".into(), 2030, j, 6.0),
+                ],
+            )
+            .unwrap();
+        assert_eq!(p.source(), "mixed");
+        assert_eq!(p.values(2024).unwrap().get(i, j), 5.0);
+        // NaN is not equal to itself, so the untouched year is compared as text.
+        assert_eq!(
+            format!("{:?}", p.values(2023)),
+            format!("{:?}", base.values(2023))
+        );
+        assert_eq!(p.latest_year(), 2030);
+        assert_eq!(p.values(2030).unwrap().get(i, j), 6.0);
+        assert!(p.values(2030).unwrap().get(0, j).is_nan() || i == 0);
+        assert!(p.year(2030).is_ok());
+        assert!(
+            base.overlay("x", &[("nowhere".into(), 2024, j, 1.0)])
+                .is_err()
+        );
     }
 
     #[test]

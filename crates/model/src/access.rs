@@ -277,6 +277,53 @@ impl Actor {
     }
 }
 
+/// A development zone's yearly data (module `platforms`, whose owner reviews it).
+///
+/// `responsible` are the organisations that report for the zone: the zone's own
+/// administration and the government of the city it lies in (a city's commerce bureau
+/// collects its zones' figures). They fill in and submit their zone's form and see only
+/// their zones; provincial departments and leaders read every zone's; the owner of the
+/// `platforms` module approves or returns; enterprises have no part in it.
+impl Actor {
+    /// The list of submissions at all; what it holds is narrowed by [`Actor::read_zone_data`].
+    pub fn list_zone_data(&self) -> Decision {
+        Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
+    }
+
+    /// One zone's submissions.
+    pub fn read_zone_data(&self, responsible: &[i64]) -> Decision {
+        if self.role == Role::Enterprise {
+            return Decision::Forbidden;
+        }
+        Decision::from_bool(
+            self.reads_all() || responsible.contains(&self.org_id),
+            Decision::NotFound,
+        )
+    }
+
+    /// Filling in, uploading and submitting one zone's form.
+    pub fn edit_zone_data(&self, responsible: &[i64]) -> Decision {
+        let visible = self.read_zone_data(responsible);
+        if !visible.is_allowed() {
+            return visible;
+        }
+        Decision::from_bool(
+            self.role == Role::Admin
+                || (matches!(self.role, Role::Department | Role::Local)
+                    && responsible.contains(&self.org_id)),
+            Decision::Forbidden,
+        )
+    }
+
+    /// Approving or returning a submitted form.
+    pub fn review_zone_data(&self) -> Decision {
+        Decision::from_bool(
+            self.role == Role::Admin || self.owns(Module::Platforms),
+            Decision::Forbidden,
+        )
+    }
+}
+
 /// Foreign-trade statistics (module `trade`, owned by the Department of Commerce).
 ///
 /// The province-wide aggregates are government statistics: everyone in government reads
@@ -489,6 +536,50 @@ mod tests {
                 want,
                 "{role:?}"
             );
+        }
+    }
+
+    #[test]
+    fn zone_data_is_edited_by_its_zone_and_reviewed_by_the_platforms_owner() {
+        use Decision::*;
+        let (zone, city, other) = (1, 2, 3);
+        let responsible = [zone, city];
+        let cases = [
+            // actor, read, edit, review
+            (actor(Role::Local, zone, &[]), Allow, Allow, Forbidden),
+            (actor(Role::Local, city, &[]), Allow, Allow, Forbidden),
+            (
+                actor(Role::Local, other, &[]),
+                NotFound,
+                NotFound,
+                Forbidden,
+            ),
+            (
+                actor(Role::Department, other, &[Module::Platforms]),
+                Allow,
+                Forbidden,
+                Allow,
+            ),
+            (
+                actor(Role::Department, other, &[Module::Trade]),
+                Allow,
+                Forbidden,
+                Forbidden,
+            ),
+            (actor(Role::Leader, other, &[]), Allow, Forbidden, Forbidden),
+            (actor(Role::Admin, other, &[]), Allow, Allow, Allow),
+            (
+                actor(Role::Enterprise, zone, &[]),
+                Forbidden,
+                Forbidden,
+                Forbidden,
+            ),
+        ];
+        for (a, read, edit, review) in cases {
+            assert_eq!(a.read_zone_data(&responsible), read, "{a:?}");
+            assert_eq!(a.edit_zone_data(&responsible), edit, "{a:?}");
+            assert_eq!(a.review_zone_data(), review, "{a:?}");
+            assert_eq!(a.list_zone_data().is_allowed(), a.role != Role::Enterprise);
         }
     }
 

@@ -65,8 +65,37 @@ string_enum!(
         Newarea = "newarea",
         /// Pilot or demonstration zone (示范区, 试验区).
         Pilot = "pilot",
+        /// Cross-border e-commerce comprehensive pilot zone (跨境电子商务综合试验区).
+        Cbec = "cbec",
     }
 );
+
+impl ZoneType {
+    /// The type's name as the national lists write it.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            ZoneType::Etdz => "经济技术开发区",
+            ZoneType::Hitech => "高新技术产业开发区",
+            ZoneType::Bonded => "综合保税区",
+            ZoneType::Border => "边境经济合作区",
+            ZoneType::Newarea => "国家级新区",
+            ZoneType::Pilot => "开放试验区",
+            ZoneType::Cbec => "跨境电子商务综合试验区",
+        }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            ZoneType::Etdz => "Economic and technological development zone",
+            ZoneType::Hitech => "High-tech industrial development zone",
+            ZoneType::Bonded => "Comprehensive bonded zone",
+            ZoneType::Border => "Border economic cooperation zone",
+            ZoneType::Newarea => "State-level new area",
+            ZoneType::Pilot => "Pilot or demonstration zone",
+            ZoneType::Cbec => "Cross-border e-commerce comprehensive pilot zone",
+        }
+    }
+}
 
 string_enum!(
     /// The platform's modules whose data a department may own and write.
@@ -114,7 +143,12 @@ mod tests {
         }
         for z in ZoneType::ALL {
             assert_eq!(z.to_string().parse::<ZoneType>().unwrap(), *z);
+            assert!(!z.name_zh().is_empty() && !z.name_en().is_empty());
         }
+        assert_eq!(
+            "cbec".parse::<ZoneType>().unwrap().name_zh(),
+            "跨境电子商务综合试验区"
+        );
         assert!("ministry".parse::<OrgKind>().is_err());
     }
 

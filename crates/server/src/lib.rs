@@ -213,6 +213,10 @@ pub fn router(state: AppState) -> Router {
 
     let uploads = Router::new()
         .route("/api/uploads", get(uploads::list).post(uploads::create))
+        .route(
+            "/api/zones/{code}/submissions/{year}/upload",
+            post(zones::upload),
+        )
         .layer(DefaultBodyLimit::max(upload_limit));
 
     let api = Router::new()
@@ -278,6 +282,27 @@ pub fn router(state: AppState) -> Router {
         .route("/api/zones/sensitivity", get(zones::sensitivity))
         .route("/api/zones/template", get(zones::template))
         .route("/api/zones/submissions/check", post(zones::check))
+        .route("/api/zones/submissions", get(zones::submissions))
+        .route(
+            "/api/zones/{code}/submissions/{year}",
+            get(zones::submission).put(zones::save_draft),
+        )
+        .route(
+            "/api/zones/{code}/submissions/{year}/template",
+            get(zones::form_template),
+        )
+        .route(
+            "/api/zones/{code}/submissions/{year}/submit",
+            post(zones::submit),
+        )
+        .route(
+            "/api/zones/{code}/submissions/{year}/approve",
+            post(zones::approve),
+        )
+        .route(
+            "/api/zones/{code}/submissions/{year}/return",
+            post(zones::return_),
+        )
         .route("/api/zones/{code}/report", get(zones::zone_report))
         .route("/api/trade/summary", get(routes::trade::summary))
         .route("/api/trade/breakdown", get(routes::trade::breakdown))

@@ -3,6 +3,7 @@
 //! appeal from filing to rating, the task board and the leaders' summary; and by
 //! `web/e2e/channels.mjs`: a route planned on the open-channels map; and by
 //! `web/e2e/zones.mjs`: the development-zone ranking, weights and a printable report; and by
+//! `web/e2e/zone-data.mjs`: a zone's yearly form submitted and approved; and by
 //! `web/e2e/trade.mjs`: the foreign-trade page and its drill-down. Screenshots under
 //! `target/screenshots/`.
 //!
@@ -149,6 +150,18 @@ async fn a_route_planned_on_the_channels_map_in_chromium() {
 async fn the_zone_assessment_in_chromium() {
     if let Some(shots) = run_script("zones.mjs").await {
         assert_screenshots(&shots, &["zones-zh-1366x768.png", "zone-report-zh.png"]);
+    }
+}
+
+/// Hunchun's staff fill in and submit their zone's yearly form (a jump flagged as they type);
+/// the Department of Commerce finds it in the review list and approves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zone_data_submitted_and_approved_in_chromium() {
+    if let Some(shots) = run_script("zone-data.mjs").await {
+        assert_screenshots(
+            &shots,
+            &["zone-data-staff-zh.png", "zone-data-review-zh.png"],
+        );
     }
 }
 

@@ -128,6 +128,14 @@ async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
     let roundtable = admin.json("/api/roundtables").await[0]["id"]
         .as_i64()
         .unwrap();
+    // A draft of Hunchun's zone, for the review rows.
+    let draft = sessions[3]
+        .request(Method::PUT, "/api/zones/hc-bezc/submissions/2025")
+        .json(&json!({ "version": 0, "values": [{ "indicator": "open_fdi", "value": 10.0 }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(draft.status(), StatusCode::OK);
     let admin_notification = admin.json("/api/notifications").await["items"][0]["id"]
         .as_i64()
         .expect("the admin's organisation supervises and has notifications");
@@ -722,6 +730,68 @@ fn cases(f: &Fixture) -> Vec<Case> {
             "/api/zones/sensitivity?samples=20".into(),
             Body::None,
             [200, 200, 200, 200, 403],
+        ),
+        // Zones' yearly data: the zone's staff (Hunchun's city government reports for the
+        // Hunchun zones) fill in and submit, the owner of `platforms` (Commerce) reviews,
+        // leaders read, enterprises have no part. Bodies that pass the policy fail on the
+        // data (422) or the version (409), so the rows do not depend on their order.
+        case(
+            Method::GET,
+            "/api/zones/submissions",
+            "/api/zones/submissions".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/zones/{code}/submissions/{year}",
+            "/api/zones/hc-bezc/submissions/2025".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::PUT,
+            "/api/zones/{code}/submissions/{year}",
+            "/api/zones/hc-bezc/submissions/2025".into(),
+            Body::Json(
+                json!({ "version": 1, "values": [{ "indicator": "open_trade_share", "value": 140 }] }),
+            ),
+            [422, 403, 403, 422, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/zones/{code}/submissions/{year}/template",
+            "/api/zones/hc-bezc/submissions/2025/template".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/zones/{code}/submissions/{year}/upload",
+            "/api/zones/hc-bezc/submissions/2025/upload".into(),
+            Body::Csv,
+            [422, 403, 403, 422, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/zones/{code}/submissions/{year}/submit",
+            "/api/zones/hc-bezc/submissions/2025/submit".into(),
+            Body::Json(json!({ "version": 999 })),
+            [409, 403, 403, 409, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/zones/{code}/submissions/{year}/approve",
+            "/api/zones/hc-bezc/submissions/2025/approve".into(),
+            Body::Json(json!({ "version": 999 })),
+            [409, 403, 409, 403, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/zones/{code}/submissions/{year}/return",
+            "/api/zones/hc-bezc/submissions/2025/return".into(),
+            Body::Json(json!({ "version": 999, "reason": "x" })),
+            [409, 403, 409, 403, 403],
         ),
         // Logout ends the session, so it is tested last (see below).
     ];

@@ -28,6 +28,7 @@ pub mod overview;
 pub mod rules;
 pub mod tasks;
 pub mod uploads;
+pub mod zone_data;
 
 pub use config::Config;
 pub use datadir::{DataDir, DirLock};

@@ -6,6 +6,7 @@
 //! - [`task`]: the life of a task issued from a directive, with extensions.
 //! - [`appeal`]: the life of an enterprise appeal, with its statutory time limits.
 //! - [`status`]: the traffic light leaders read.
+//! - [`submission`]: a development zone's yearly data, from draft to approval.
 //!
 //! Every transition is a pure function from a state and an event to a new state or an error
 //! that says why the event is not allowed now; storage and notification are the caller's.
@@ -13,6 +14,7 @@
 pub mod appeal;
 pub mod calendar;
 pub mod status;
+pub mod submission;
 pub mod task;
 
 pub use calendar::{Calendar, CalendarError, Deadline};
