@@ -11,6 +11,7 @@
 //! | [`demand`] | origin–destination matrices |
 //! | [`search`] | shortest-path trees and all-or-nothing loading |
 //! | [`assignment`] | all-or-nothing, FW/CFW/BFW, Algorithm B; the relative gap |
+//! | [`trade_demand`] | freight demand from the customs statistics (value → tonnes → TEU) |
 //! | [`tntp`] | the research test problems' files: network, trips, best-known flows, cost weights |
 
 pub mod appraisal;
@@ -25,5 +26,6 @@ pub mod graph;
 pub mod search;
 pub mod study;
 pub mod tntp;
+pub mod trade_demand;
 
 pub use error::Error;

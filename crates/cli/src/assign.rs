@@ -11,7 +11,9 @@ use kaifang_assign::assignment::{Algorithm, Options, Solution, solve};
 use kaifang_assign::check::{compare, conservation_error};
 use kaifang_assign::costing::Objective;
 use kaifang_assign::study::{self, Inputs, Which};
+use kaifang_assign::trade_demand as td;
 use kaifang_assign::{appraisal, freight, tntp};
+use kaifang_store::DataDir;
 use serde_json::json;
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -30,6 +32,10 @@ pub struct AssignArgs {
     /// of data/assign/demand.csv [default there: the SYNTHETIC demo demand].
     #[arg(long, value_name = "TRIPS")]
     pub trips: Option<PathBuf>,
+    /// Freight network: derive the demand from the customs statistics of this year in the
+    /// data directory (`kaifang import trade` or `kaifang trade demo`) instead of a CSV.
+    #[arg(long, value_name = "YEAR", conflicts_with = "trips")]
+    pub trips_from_trade: Option<i32>,
     /// Freight network: capacities CSV in the layout of data/assign/capacity.csv
     /// [default: the embedded estimates].
     #[arg(long, value_name = "FILE")]
@@ -70,12 +76,16 @@ pub struct AssignArgs {
     pub format: Format,
 }
 
-pub fn run(a: AssignArgs) -> Result<()> {
+pub async fn run(a: AssignArgs, dir: &DataDir) -> Result<()> {
     if !(a.gap.is_finite() && a.gap >= 0.0) {
         bail!("--gap must be a number ≥ 0");
     }
     if a.net.as_os_str() == "default" {
-        return freight(a);
+        let from_trade = match a.trips_from_trade {
+            Some(year) => Some(trade_demand(dir, year).await?),
+            None => None,
+        };
+        return freight(a, from_trade);
     }
     let Some(trips) = &a.trips else {
         bail!("--trips is required with a TNTP network");
@@ -237,14 +247,73 @@ fn inputs(trips: Option<&Path>, capacity: Option<&Path>) -> Result<Inputs> {
     Ok(inputs)
 }
 
-fn freight(a: AssignArgs) -> Result<()> {
+/// The container demand of `year` from the trade records in the data directory.
+async fn trade_demand(
+    dir: &DataDir,
+    year: i32,
+) -> Result<(Vec<freight::DemandRow>, String, td::Coverage)> {
+    let store = crate::trade::open(dir)?;
+    let query = format!(
+        "SELECT city, partner_iso2, flow, chapter, SUM(value_cny) AS v, \
+         SUM(CASE WHEN unit1 = '千克' THEN qty1 END) AS kg, \
+         SUM(CASE WHEN unit1 = '千克' THEN value_cny END) AS vkg \
+         FROM records WHERE year = {year} AND city IS NOT NULL AND partner_iso2 IS NOT NULL \
+         AND chapter IS NOT NULL GROUP BY city, partner_iso2, flow, chapter"
+    );
+    let r = store.sql(&query, 10_000_000).await?;
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let num = |v: &serde_json::Value| v.as_f64().unwrap_or(0.0);
+    let cells: Vec<td::TradeCell> = r
+        .rows
+        .iter()
+        .filter(|row| row.len() == 7)
+        .map(|row| td::TradeCell {
+            city: text(&row[0]),
+            partner_iso2: text(&row[1]),
+            flow: text(&row[2]),
+            chapter: text(&row[3]),
+            value_cny: num(&row[4]),
+            kg: num(&row[5]),
+            value_of_kg_records: num(&row[6]),
+        })
+        .collect();
+    if cells.is_empty() {
+        bail!(
+            "no trade records for {year} in {} (import some, or run `kaifang trade demo`)",
+            dir.root().display()
+        );
+    }
+    let label = format!(
+        "customs statistics {year}{}",
+        if store.synthetic() {
+            " (SYNTHETIC demo records)"
+        } else {
+            ""
+        }
+    );
+    let (rows, coverage) = td::demand(&cells, &label)?;
+    Ok((rows, label, coverage))
+}
+
+fn freight(
+    a: AssignArgs,
+    from_trade: Option<(Vec<freight::DemandRow>, String, td::Coverage)>,
+) -> Result<()> {
     if matches!(
         a.algorithm,
         Algorithm::Fw | Algorithm::Cfw | Algorithm::Bfw | Algorithm::Aon
     ) {
         bail!("the freight network has several classes: use --algorithm bush");
     }
-    let inputs = inputs(a.trips.as_deref(), a.capacity.as_deref())?;
+    let mut inputs = inputs(a.trips.as_deref(), a.capacity.as_deref())?;
+    let coverage = from_trade.map(|(rows, label, coverage)| {
+        inputs.demand = rows;
+        inputs.demand_label = format!("container demand derived from the {label}");
+        coverage
+    });
     let options = Options {
         algorithm: Algorithm::Bush,
         gap: a.gap,
@@ -276,6 +345,7 @@ fn freight(a: AssignArgs) -> Result<()> {
                 "flows": flows.display().to_string(),
                 "nodes": report.nodes,
                 "unserved": report.unserved,
+                "trade_coverage": coverage,
             });
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
@@ -296,6 +366,17 @@ fn freight(a: AssignArgs) -> Result<()> {
                     out,
                     "  {}: {:.0} {} (value of time {:.2} CNY/TEU-h)",
                     c.class, c.total, c.unit, c.value_of_time
+                )?;
+            }
+            if let Some(c) = &coverage {
+                let share = |v: f64| 100.0 * v / c.value_total.max(1.0);
+                writeln!(
+                    out,
+                    "  of {:.4e} CNY of trade: {:.1}% assigned as containers, {:.1}% bulk (chapters 25–27, not assigned), {:.1}% with no network place",
+                    c.value_total,
+                    share(c.value_assigned),
+                    share(c.value_bulk),
+                    share(c.value_unmapped.values().sum())
                 )?;
             }
             writeln!(

@@ -38,7 +38,7 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Route(a) => crate::channels::route(*a),
             Command::Network { command } => crate::channels::network(command),
             Command::Assess(a) => crate::assess::run(a),
-            Command::Assign(a) => crate::assign::run(*a),
+            Command::Assign(a) => crate::assign::run(*a, &dir).await,
             Command::Critical(a) => crate::assign::critical(a),
             Command::Appraise(a) => crate::assign::appraise(a),
             Command::Tasks { command } => crate::work::tasks(&dir, command).await,

@@ -102,7 +102,7 @@ pub enum Analysis {
     PriceVolume,
 }
 
-fn open(dir: &DataDir) -> Result<TradeStore> {
+pub fn open(dir: &DataDir) -> Result<TradeStore> {
     TradeStore::open(dir.root())
         .with_context(|| format!("opening the trade data in {}", dir.root().display()))
 }

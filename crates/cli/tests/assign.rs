@@ -24,11 +24,7 @@ fn kaifang(dir: &std::path::Path, args: &[&str]) -> Output {
 }
 
 fn json(o: &Output) -> serde_json::Value {
-    assert!(
-        o.status.success(),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).expect("JSON on stdout")
 }
 
@@ -54,7 +50,11 @@ fn sioux_falls_to_1e_8_reports_json_and_writes_the_link_volumes() {
     assert!(out["relative_gap"].as_f64().is_some_and(|g| g <= 1e-8));
     assert!(out["iterations"].as_u64().is_some_and(|i| i > 0));
     assert!(out["seconds"].as_f64().is_some());
-    assert!(out["check"]["objective_difference"].as_f64().is_some_and(|d| d < 1e-8));
+    assert!(
+        out["check"]["objective_difference"]
+            .as_f64()
+            .is_some_and(|d| d < 1e-8)
+    );
     let flows = tmp.path().join(out["flows"].as_str().expect("flows path"));
     let text = std::fs::read_to_string(&flows).expect("flow file");
     assert_eq!(text.lines().count(), 77, "header + 76 links");
@@ -112,13 +112,22 @@ fn malformed_tntp_names_file_and_line() {
 #[test]
 fn the_freight_network_is_assigned_ranked_and_appraised() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let out = json(&kaifang(tmp.path(), &["assign", "--net", "default", "--format", "json"]));
+    let out = json(&kaifang(
+        tmp.path(),
+        &["assign", "--net", "default", "--format", "json"],
+    ));
     assert!(out["demand"].as_str().unwrap_or("").contains("synthetic"));
     assert!(tmp.path().join("freight_loads.csv").is_file());
-    let out = json(&kaifang(tmp.path(), &["critical", "--which", "nodes", "--format", "json"]));
+    let out = json(&kaifang(
+        tmp.path(),
+        &["critical", "--which", "nodes", "--format", "json"],
+    ));
     let ranking = out["ranking"].as_array().expect("ranking");
     assert!(ranking.len() > 40);
-    let out = json(&kaifang(tmp.path(), &["appraise", "--budget", "1e10", "--format", "json"]));
+    let out = json(&kaifang(
+        tmp.path(),
+        &["appraise", "--budget", "1e10", "--format", "json"],
+    ));
     assert_eq!(out["projects"].as_array().map(Vec::len), Some(5));
     // A bad demand file names its line and field.
     let demand = tmp.path().join("demand.csv");
@@ -127,8 +136,71 @@ fn the_freight_network_is_assigned_ranked_and_appraised() {
         "origin,destination,cargo,regime,amount,unit,value_cny_per_unit,source\nchangchun,hamburg,container,export,-5,TEU/year,300000,test\n",
     )
     .expect("write");
-    let o = kaifang(tmp.path(), &["assign", "--net", "default", "--trips", "demand.csv"]);
+    let o = kaifang(
+        tmp.path(),
+        &["assign", "--net", "default", "--trips", "demand.csv"],
+    );
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("demand.csv, line 2, field amount"), "{err}");
+}
+
+#[test]
+fn demand_is_derived_from_the_trade_records() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data = tmp.path().join("data");
+    let d = data.display().to_string();
+    let o = kaifang(
+        tmp.path(),
+        &["--data-dir", &d, "trade", "demo", "--rows", "40000"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = json(&kaifang(
+        tmp.path(),
+        &[
+            "--data-dir",
+            &d,
+            "assign",
+            "--net",
+            "default",
+            "--trips-from-trade",
+            "2025",
+            "--format",
+            "json",
+        ],
+    ));
+    assert!(
+        out["demand"].as_str().unwrap_or("").contains("SYNTHETIC"),
+        "{}",
+        out["demand"]
+    );
+    let cov = &out["trade_coverage"];
+    let total = cov["value_total"].as_f64().unwrap_or(0.0);
+    let parts = cov["value_assigned"].as_f64().unwrap_or(0.0)
+        + cov["value_bulk"].as_f64().unwrap_or(0.0)
+        + cov["value_unmapped"]
+            .as_object()
+            .map(|m| m.values().filter_map(|v| v.as_f64()).sum::<f64>())
+            .unwrap_or(0.0);
+    assert!(total > 0.0 && (parts - total).abs() < 1e-6 * total, "{cov}");
+    let teu: f64 = out["classes"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["total"].as_f64()).sum())
+        .unwrap_or(0.0);
+    assert!(teu > 0.0);
+    // A year without records says so.
+    let o = kaifang(
+        tmp.path(),
+        &[
+            "--data-dir",
+            &d,
+            "assign",
+            "--net",
+            "default",
+            "--trips-from-trade",
+            "1990",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no trade records for 1990"));
 }
