@@ -175,6 +175,10 @@ pub fn solve_state(
         }
     };
 
+    // One scratch per thread for the bush improvements, which run in parallel.
+    let mut scratches: Vec<Scratch> = (0..threads.clamp(1, bushes.len().max(1)))
+        .map(|_| Scratch::new(n, m))
+        .collect();
     let mut steps = Vec::new();
     let mut iteration = 0;
     let mut converged;
@@ -219,8 +223,8 @@ pub fn solve_state(
             break;
         }
         iteration += 1;
+        improve_all(p, &mut bushes, &links, &mut scratches)?;
         for bush in bushes.iter_mut() {
-            improve(p, bush, &links, &mut s)?;
             for _ in 0..INNER_PASSES {
                 if !equilibrate(p, bush, &mut links, &mut s) {
                     break;
@@ -305,7 +309,7 @@ pub fn reopen(p: &Problem, mut state: State) -> State {
 
 /// Equilibration passes per bush per iteration; more passes than this rarely pay before the
 /// bush itself is improved again.
-const INNER_PASSES: usize = 4;
+const INNER_PASSES: usize = 2;
 
 /// Per class, per link: the sum of the class's bush flows.
 fn class_volumes(p: &Problem, bushes: &[Bush]) -> Vec<Vec<f64>> {
@@ -469,6 +473,36 @@ fn improve(p: &Problem, bush: &mut Bush, links: &Links, s: &mut Scratch) -> Resu
         sort(p, bush, s)?;
     }
     Ok(())
+}
+
+/// Improves every bush against the same link costs. Improving reads the costs and changes
+/// only its own bush, so the bushes are shared out over threads; the flow shifts that follow
+/// stay sequential (each sees the costs the previous one left).
+fn improve_all(
+    p: &Problem,
+    bushes: &mut [Bush],
+    links: &Links,
+    scratches: &mut [Scratch],
+) -> Result<(), Error> {
+    if scratches.len() <= 1 {
+        let s = scratches
+            .first_mut()
+            .ok_or_else(|| Error::Invalid("no scratch".into()))?;
+        return bushes.iter_mut().try_for_each(|b| improve(p, b, links, s));
+    }
+    let chunk = bushes.len().div_ceil(scratches.len());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = bushes
+            .chunks_mut(chunk)
+            .zip(scratches.iter_mut())
+            .map(|(part, s)| {
+                scope.spawn(move || part.iter_mut().try_for_each(|b| improve(p, b, links, s)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
 }
 
 /// Kahn's algorithm over the bush's links; the node set does not change.
