@@ -775,6 +775,8 @@ const en: Messages = {
       portfolioNone: 'No portfolio with a positive NPV fits the budget',
       together: 'The portfolio evaluated together: saving {saving} CNY/yr, NPV {npv} × 100 M CNY',
       method: 'Method: {method}',
+      methodExact: 'exact: all {subsets} subsets of the {n} candidates with a positive NPV',
+      methodHeuristic: 'heuristic: more than 20 candidates, taken greedily by NPV per yuan of capital while the budget allows',
       exact: 'exact',
       heuristic: 'heuristic',
       empty: 'No appraisal run yet',

@@ -773,6 +773,8 @@ const zh = {
       portfolioNone: '预算内没有净现值为正的项目组合',
       together: '组合共同评估：年节约 {saving} 元/年，净现值 {npv} 亿元',
       method: '方法：{method}',
+      methodExact: '精确解：在净现值为正的 {n} 个候选项目的全部 {subsets} 个子集中选出预算内净现值之和最大者',
+      methodHeuristic: '启发式：净现值为正的候选项目超过 20 个，按每元投资的净现值从高到低在预算内依次选入',
       exact: '精确解',
       heuristic: '启发式',
       empty: '尚未运行评估',
