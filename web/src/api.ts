@@ -7,6 +7,7 @@ import type {
   AppealItem,
   AppealStats,
   AssessParams,
+  AssignmentReport,
   AuditEntry,
   ChannelPlace,
   ChannelScenario,
@@ -29,6 +30,7 @@ import type {
   RouteBody,
   ScenarioComparison,
   SessionInfo,
+  StudyRun,
   TaskDetail,
   TaskEventBody,
   TaskItem,
@@ -212,6 +214,10 @@ export const api = {
   planRoute: (body: RouteBody) => request<RouteAnswer>('POST', '/api/channels/route', { body }),
   compareScenarios: (shipment: RouteBody, scenario_a: string, scenario_b: string) =>
     request<ScenarioComparison>('POST', '/api/channels/compare', { body: { request: shipment, scenario_a, scenario_b } }),
+  freightBase: (scenario: string) =>
+    request<AssignmentReport>('GET', `/api/assign/base${queryString({ scenario: scenario === 'base' ? null : scenario })}`),
+  startStudy: (run: StudyRun) => request<Job>('POST', '/api/assign/runs', { body: run }),
+  study: (id: string) => request<Job>('GET', `/api/assign/runs/${encodeURIComponent(id)}`),
   zones: () => request<Items<ZoneRow>>('GET', '/api/zones'),
   zoneFramework: () => request<FrameworkDoc>('GET', '/api/zones/framework'),
   zoneAssessment: (p: AssessParams = {}) =>

@@ -105,6 +105,12 @@ export const router = createRouter({
           meta: { title: 'channels.title' },
         },
         {
+          path: 'freight',
+          name: 'freight',
+          component: () => import('./pages/FreightPage.vue'),
+          meta: { title: 'freight.title', roles: GOVERNMENT },
+        },
+        {
           path: 'zones',
           name: 'zones',
           component: () => import('./pages/ZonesPage.vue'),

@@ -738,3 +738,105 @@ export interface FormProblem {
   field: string
   message: string
 }
+
+// Freight studies (货运通道分析): loads, criticality ranking, project appraisal.
+export interface PlaceNames {
+  name: string
+  name_zh: string
+}
+
+export interface LinkLoad {
+  id: string
+  name: string
+  mode: string
+  from: string
+  to: string
+  volume_forward: number
+  volume_backward: number
+  /** TEU per year per direction; null when the link has no capacity. */
+  capacity: number | null
+  utilisation: number | null
+  free_hours: number
+  delay_hours: number
+  geometry: [number, number][]
+}
+
+export interface NodeLoad {
+  id: string
+  name: string
+  name_zh: string
+  kind: string
+  volume: number
+  capacity: number | null
+  utilisation: number
+  delay_hours: number
+  position: [number, number]
+}
+
+interface StudyLabels {
+  kind: string
+  demand: string
+  synthetic: boolean
+  places: Record<string, PlaceNames>
+}
+
+export interface AssignmentReport extends StudyLabels {
+  scenario: string
+  total_cost: number
+  relative_gap: number
+  iterations: number
+  seconds: number
+  links: LinkLoad[]
+  nodes: NodeLoad[]
+  unserved: { origin: string; destination: string; class: string; amount: number }[]
+}
+
+export interface Impact {
+  element: { kind: 'link' | 'node'; id: string; name: string }
+  cost_change: number
+  unserved: number
+  rerouted: number
+  relative_gap: number
+  iterations: number
+}
+
+export interface CriticalResult extends StudyLabels {
+  scenario: string
+  which: string
+  ranking: Impact[]
+}
+
+export interface ProjectResult {
+  id: string
+  name: string
+  name_zh: string
+  capex_cny: number
+  opening_year: number
+  lifetime_years: number
+  source: string
+  annual_saving: number
+  served_change: number
+  pv_benefits: number
+  pv_capex: number
+  npv: number
+  bcr: number
+}
+
+export interface AppraisalResult extends StudyLabels {
+  economics: { discount_rate: number; base_year: number }
+  budget: number | null
+  base_total_cost: number
+  projects: ProjectResult[]
+  portfolio: { chosen: number[]; capex: number; npv: number; exact: boolean; method: string }
+  portfolio_together: ProjectResult | null
+}
+
+export interface StudyRun {
+  kind: 'assignment' | 'critical' | 'appraisal'
+  scenario?: string
+  which?: 'all' | 'links' | 'nodes'
+  only?: string[]
+  budget_cny?: number
+  discount_rate?: number
+  base_year?: number
+}

@@ -356,6 +356,17 @@ impl Actor {
     }
 }
 
+/// Freight studies on the province's network (loads and bottlenecks, the criticality
+/// ranking, the project appraisal): government planning material, read and run by everyone
+/// in government. A study computes on the shared default inputs and writes nothing, so
+/// running one is reading. Enterprises are refused: the ranking of which crossing's loss hurts
+/// most and the candidate projects with their costs are internal working documents.
+impl Actor {
+    pub fn read_freight_studies(&self) -> Decision {
+        Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -607,6 +618,22 @@ mod tests {
             assert_eq!(a.read_trade_enterprises(), detail, "{role} {modules:?}");
             assert_eq!(a.query_trade_sql(), detail, "{role} {modules:?}");
             assert_eq!(a.import_trade(), import, "{role} {modules:?}");
+        }
+    }
+
+    #[test]
+    fn freight_studies_are_for_government() {
+        for role in Role::ALL {
+            let want = if role == Role::Enterprise {
+                Decision::Forbidden
+            } else {
+                Decision::Allow
+            };
+            assert_eq!(
+                actor(role, OWN, &[]).read_freight_studies(),
+                want,
+                "{role:?}"
+            );
         }
     }
 }

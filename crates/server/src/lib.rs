@@ -154,6 +154,7 @@ impl Application {
             config: Arc::new(config),
             demo,
             channels: Default::default(),
+            assign: Default::default(),
         };
         Ok(Application {
             listener,
@@ -276,6 +277,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/channels/route", post(channels::route))
         .route("/api/channels/scenarios", get(channels::scenarios))
         .route("/api/channels/compare", post(channels::compare))
+        .route("/api/assign/base", get(assign::base))
+        .route("/api/assign/runs", post(assign::start))
+        .route("/api/assign/runs/{id}", get(assign::get))
         .route("/api/zones", get(zones::list))
         .route("/api/zones/framework", get(zones::framework))
         .route("/api/zones/assessment", get(zones::assess))

@@ -29,6 +29,7 @@ use crate::{auth, error, routes, table};
         routes::appeals::create_roundtable, routes::appeals::update_roundtable,
         routes::notifications::list, routes::notifications::read, routes::notifications::read_all, routes::notifications::set_email,
         routes::channels::network, routes::channels::places, routes::channels::route, routes::channels::scenarios, routes::channels::compare,
+        routes::assign::base, routes::assign::start, routes::assign::get,
         routes::zones::list, routes::zones::framework, routes::zones::assess, routes::zones::zone_report, routes::zones::sensitivity,
         routes::zones::template, routes::zones::check,
         routes::zones::submissions, routes::zones::submission, routes::zones::save_draft, routes::zones::form_template,
@@ -48,6 +49,7 @@ use crate::{auth, error, routes, table};
         kaifang_store::notifications::Inbox,
         routes::channels::NetworkTable, routes::channels::PlaceItem, routes::channels::PlaceList, routes::channels::Amount,
         routes::channels::RouteBody, routes::channels::ScenarioItem, routes::channels::ScenarioList, routes::channels::CompareBody,
+        routes::assign::RunBody,
     )),
     modifiers(&Security),
     tags(
@@ -63,6 +65,7 @@ use crate::{auth, error, routes, table};
         (name = "appeals", description = "Enterprise appeals with statutory time limits, and the roundtable for foreign-funded enterprises"),
         (name = "notifications", description = "In-app notifications and reminders; mail when an SMTP relay is configured"),
         (name = "channels", description = "Open channels: the multimodal freight network with its border crossings, route planning for a shipment, scenarios"),
+        (name = "assign", description = "Freight studies on the channels network: loads and bottlenecks, the criticality ranking of links and nodes, and the appraisal of candidate projects (synthetic demand; capacities and costs are estimates), run as jobs with progress"),
         (name = "zones", description = "Development zones: registry, indicator framework, the yearly assessment with rank intervals, per-zone reports and sensitivity (synthetic demo data)"),
         (name = "trade", description = "Foreign-trade statistics: month and year to date, YoY, breakdowns, enterprises, concentration, RCA, price/volume, read-only SQL, customs imports"),
     )

@@ -21,6 +21,8 @@ pub struct AppState {
     pub trade: crate::trade::TradeData,
     /// The default freight network of `kaifang_channels`, loaded on first use.
     pub channels: ChannelsCell,
+    /// The freight studies' default inputs (`kaifang_assign`), parsed on first use.
+    pub assign: AssignCell,
 }
 
 /// The default freight network and its scenarios, loaded once on first use and shared.
@@ -34,6 +36,23 @@ impl ChannelsCell {
                 kaifang_channels::defaults::Channels::load()
                     .map(Arc::new)
                     .map_err(|e| format!("the default freight network does not load: {e}"))
+            })
+            .clone()
+    }
+}
+
+/// The freight studies' default inputs: network, scenarios, capacities, synthetic demand and
+/// candidate projects. Parsed once from the embedded data on first use and shared.
+#[derive(Clone, Default)]
+pub struct AssignCell(Arc<OnceLock<Result<Arc<kaifang_assign::study::Inputs>, String>>>);
+
+impl AssignCell {
+    pub fn get(&self) -> Result<Arc<kaifang_assign::study::Inputs>, String> {
+        self.0
+            .get_or_init(|| {
+                kaifang_assign::study::Inputs::defaults()
+                    .map(Arc::new)
+                    .map_err(|e| format!("the freight study inputs do not load: {e}"))
             })
             .clone()
     }

@@ -4,7 +4,8 @@
 //! `web/e2e/channels.mjs`: a route planned on the open-channels map; and by
 //! `web/e2e/zones.mjs`: the development-zone ranking, weights and a printable report; and by
 //! `web/e2e/zone-data.mjs`: a zone's yearly form submitted and approved; and by
-//! `web/e2e/trade.mjs`: the foreign-trade page and its drill-down. Screenshots under
+//! `web/e2e/trade.mjs`: the foreign-trade page and its drill-down; and by `web/e2e/freight.mjs`:
+//! the freight-flows map, the criticality ranking and the project appraisal. Screenshots under
 //! `target/screenshots/`.
 //!
 //! Runs when Chromium, Node.js and the web packages are present; otherwise it is skipped with
@@ -173,6 +174,23 @@ async fn the_trade_page_draws_and_drills_down_in_chromium() {
         assert_screenshots(
             &shots,
             &["trade-zh-1366x768.png", "trade-zh-drill-1366x768.png"],
+        );
+    }
+}
+
+/// A leader opens the freight-flows page: the utilisation map is drawn with the bottleneck
+/// table and the synthetic label; the criticality analysis and the project appraisal run as
+/// jobs and show their rankings and charts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_freight_studies_in_chromium() {
+    if let Some(shots) = run_script("freight.mjs").await {
+        assert_screenshots(
+            &shots,
+            &[
+                "freight-zh-1366x768.png",
+                "freight-zh-studies-1366x768.png",
+                "freight-en-1366x768.png",
+            ],
         );
     }
 }

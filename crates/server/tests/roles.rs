@@ -57,6 +57,8 @@ struct Fixture {
     faw_appeal: i64,
     roundtable: i64,
     admin_notification: i64,
+    /// A freight study (assignment) the admin started.
+    admin_study: String,
 }
 
 async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
@@ -139,7 +141,25 @@ async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
     let admin_notification = admin.json("/api/notifications").await["items"][0]["id"]
         .as_i64()
         .expect("the admin's organisation supervises and has notifications");
+    let study: Value = admin
+        .post("/api/assign/runs")
+        .json(&json!({ "kind": "assignment" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let admin_study = study["id"].as_str().expect("a study job").to_string();
+    for _ in 0..500 {
+        let j = admin.json(&format!("/api/assign/runs/{admin_study}")).await;
+        if j["status"] != "running" && j["status"] != "queued" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     Fixture {
+        admin_study,
         hc_task,
         directive,
         faw_appeal,
@@ -678,6 +698,29 @@ fn cases(f: &Fixture) -> Vec<Case> {
                 json!({ "request": { "from": "珲春", "to": "Busan" }, "scenario_b": "dprk-closed" }),
             ),
             [200, 200, 200, 200, 200],
+        ),
+        // Freight studies: government reads and runs them; enterprises are refused. A study
+        // someone else started is hidden like any other job of theirs.
+        case(
+            Method::GET,
+            "/api/assign/base",
+            "/api/assign/base".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/assign/runs",
+            "/api/assign/runs".into(),
+            Body::Json(json!({ "kind": "assignment" })),
+            [202, 202, 202, 202, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/assign/runs/{id}",
+            format!("/api/assign/runs/{}", f.admin_study),
+            Body::None,
+            [200, 200, 200, 404, 403],
         ),
         // The zone registry and framework are public material; the assessment is
         // government-internal (enterprises 403).

@@ -395,6 +395,7 @@ async fn notifications_are_mailed_through_the_relay_once() {
         config: std::sync::Arc::new(config.clone()),
         demo: true,
         channels: Default::default(),
+        assign: Default::default(),
         basemap: None,
         trade: kaifang_server::trade::TradeData::open(app.store.data_dir().root()).unwrap(),
     };

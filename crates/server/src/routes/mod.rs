@@ -2,6 +2,7 @@
 //! asks the store.
 
 pub mod appeals;
+pub mod assign;
 pub mod audit;
 pub mod channels;
 pub mod jobs;
