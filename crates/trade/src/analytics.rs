@@ -83,7 +83,7 @@ impl Filter {
         })
     }
 
-    fn window(&self) -> String {
+    pub(crate) fn window(&self) -> String {
         let flow = match self.flow {
             Some(f) => format!(" AND flow = '{}'", f.as_str()),
             None => String::new(),
@@ -112,6 +112,42 @@ pub enum Dimension {
     City,
     Ownership,
     Enterprise,
+}
+
+impl Dimension {
+    /// The one-dimension table that holds this dimension: sections are summed from chapters
+    /// and partner groups from partners.
+    pub(crate) fn base(self) -> &'static str {
+        match self {
+            Dimension::Partner | Dimension::PartnerGroup => "partner",
+            Dimension::Section | Dimension::Chapter => "chapter",
+            Dimension::TradeMode => "trade_mode",
+            Dimension::City => "city",
+            Dimension::Ownership => "ownership",
+            Dimension::Enterprise => "enterprise",
+        }
+    }
+
+    /// The records' column of the base dimension.
+    pub(crate) fn records_column(self) -> &'static str {
+        match self.base() {
+            "enterprise" => "uscc",
+            other => other,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Partner => "partner",
+            Dimension::PartnerGroup => "partner_group",
+            Dimension::Section => "section",
+            Dimension::Chapter => "chapter",
+            Dimension::TradeMode => "trade_mode",
+            Dimension::City => "city",
+            Dimension::Ownership => "ownership",
+            Dimension::Enterprise => "enterprise",
+        }
+    }
 }
 
 impl std::str::FromStr for Dimension {
@@ -151,11 +187,11 @@ pub(crate) fn yoy(cur: f64, prev: f64) -> Option<f64> {
 }
 
 /// Runs a query on the store's engine and returns its batches.
-async fn query(store: &TradeStore, sql: &str) -> Result<Vec<RecordBatch>> {
+pub(crate) async fn query(store: &TradeStore, sql: &str) -> Result<Vec<RecordBatch>> {
     Ok(store.context().sql(sql).await?.collect().await?)
 }
 
-fn f64_at(c: &ArrayRef, i: usize) -> f64 {
+pub(crate) fn f64_at(c: &ArrayRef, i: usize) -> f64 {
     if c.is_null(i) {
         return 0.0;
     }
@@ -167,7 +203,7 @@ fn f64_at(c: &ArrayRef, i: usize) -> f64 {
     }
 }
 
-fn str_at(c: &ArrayRef, i: usize) -> String {
+pub(crate) fn str_at(c: &ArrayRef, i: usize) -> String {
     if c.is_null(i) {
         return String::new();
     }
@@ -215,9 +251,7 @@ pub fn json_value(c: &ArrayRef, i: usize) -> serde_json::Value {
 /// key id → (current, previous) summed over the filter's window, from one aggregate table.
 /// Built as a DataFusion plan over just the months asked about. Keys and labels are looked up
 /// afterwards, and only for the rows shown.
-async fn cur_prev(store: &TradeStore, table: &str, f: &Filter) -> Result<Vec<(i32, f64, f64)>> {
-    use datafusion::functions_aggregate::expr_fn::sum;
-    use datafusion::prelude::{col, lit, when};
+pub(crate) async fn cur_prev(store: &TradeStore, table: &str, f: &Filter) -> Result<Vec<(i32, f64, f64)>> {
     let dim = table.trim_start_matches("agg_");
     let from = if f.cumulative { 1 } else { f.month };
     let years = [f.year - 1, f.year];
@@ -226,9 +260,29 @@ async fn cur_prev(store: &TradeStore, table: &str, f: &Filter) -> Result<Vec<(i3
     } else {
         store.agg_table(dim, &years, from, f.month)?
     };
+    sum_by(store, t, "key_id", None, f).await
+}
+
+/// (group id, current, previous) from an in-memory table of the filter's months, optionally
+/// only the rows whose `only.0` column holds one of the ids `only.1`.
+pub(crate) async fn sum_by(
+    store: &TradeStore,
+    t: datafusion::catalog::MemTable,
+    group: &str,
+    only: Option<(&str, &[i32])>,
+    f: &Filter,
+) -> Result<Vec<(i32, f64, f64)>> {
+    use datafusion::functions_aggregate::expr_fn::sum;
+    use datafusion::prelude::{col, lit, when};
     let mut df = store.context().read_table(std::sync::Arc::new(t))?;
     if let Some(flow) = f.flow {
         df = df.filter(col("flow").eq(lit(flow.as_str())))?;
+    }
+    if let Some((column, ids)) = only {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        df = df.filter(col(column).in_list(ids.iter().map(|i| lit(*i)).collect(), false))?;
     }
     let year_sum = |y: i32| -> Result<datafusion::prelude::Expr> {
         Ok(sum(
@@ -236,7 +290,7 @@ async fn cur_prev(store: &TradeStore, table: &str, f: &Filter) -> Result<Vec<(i3
         ))
     };
     let df = df.aggregate(
-        vec![col("key_id")],
+        vec![col(group)],
         vec![
             year_sum(f.year)?.alias("cur"),
             year_sum(f.year - 1)?.alias("prev"),
@@ -348,15 +402,21 @@ fn names(dim: Dimension, key: &str, label: &str) -> (String, String) {
 /// A breakdown of trade by one dimension, largest first.
 pub async fn breakdown(store: &TradeStore, dim: Dimension, f: &Filter) -> Result<Breakdown> {
     let (tc, tp) = total(store, f).await?;
-    let table = match dim {
-        Dimension::Partner | Dimension::PartnerGroup => "agg_partner",
-        Dimension::Section | Dimension::Chapter => "agg_chapter",
-        Dimension::TradeMode => "agg_trade_mode",
-        Dimension::City => "agg_city",
-        Dimension::Ownership => "agg_ownership",
-        Dimension::Enterprise => "agg_enterprise",
-    };
-    let raw = cur_prev(store, table, f).await?;
+    let table = format!("agg_{}", dim.base());
+    let raw = cur_prev(store, &table, f).await?;
+    finish(store, dim, f, (tc, tp), raw)
+}
+
+/// A breakdown from (key id of the dimension's one-dimension table, current, previous).
+pub(crate) fn finish(
+    store: &TradeStore,
+    dim: Dimension,
+    f: &Filter,
+    (tc, tp): (f64, f64),
+    raw: Vec<(i32, f64, f64)>,
+) -> Result<Breakdown> {
+    let table = format!("agg_{}", dim.base());
+    let table = table.as_str();
     let l = Lookups::get();
     let items: Vec<Named> = match dim {
         Dimension::Section => {
@@ -511,8 +571,13 @@ pub async fn trend(store: &TradeStore, flow: Option<Flow>) -> Result<Vec<TrendPo
     let sql = format!(
         "SELECT year, month, SUM(value_cny) FROM agg_total {cond} GROUP BY year, month ORDER BY year, month"
     );
+    series(query(store, &sql).await?, flow)
+}
+
+/// Trend points from batches of (year, month, value).
+pub(crate) fn series(batches: Vec<RecordBatch>, flow: Option<Flow>) -> Result<Vec<TrendPoint>> {
     let mut v: BTreeMap<(i32, u32), f64> = BTreeMap::new();
-    for b in query(store, &sql).await? {
+    for b in batches {
         for i in 0..b.num_rows() {
             v.insert(
                 (f64_at(b.column(0), i) as i32, f64_at(b.column(1), i) as u32),

@@ -11,6 +11,7 @@ mod agg;
 pub mod analytics;
 pub mod codes;
 pub mod demo;
+mod drill;
 mod error;
 mod import;
 pub mod lookup;
@@ -21,6 +22,9 @@ pub use analytics::{
     Breakdown, Concentration, ConcentrationOf, Dimension, Dynamics, Filter, FlowDynamics, FlowKpi,
     Kpi, PriceVolume, PriceVolumeRow, Rca, RcaRow, Row, Summary, TrendPoint, breakdown,
     concentration, concentration_of, enterprise_dynamics, price_volume, rca, summary, trend,
+};
+pub use drill::{
+    Slice, breakdown_from_records, breakdown_in, trend_from_records, trend_in,
 };
 pub use codes::{Flow, Ownership, Period};
 pub use error::{Location, Result, TradeError};

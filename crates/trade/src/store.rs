@@ -7,7 +7,7 @@
 //! old manifest (and some unlisted files, removed at the next write) or the new one: readers
 //! only ever see files the manifest lists.
 
-use crate::agg::{self, AggRow, DIMS};
+use crate::agg::{self, AggRow, DIMS, PAIRS, PairRow};
 use crate::codes::{Flow, Period};
 use crate::error::{Result, TradeError, io};
 use crate::import::{self, file_name};
@@ -108,6 +108,11 @@ pub struct TradeStore {
     /// of each month.
     ent_ytd: RecordBatch,
     ytd_index: Vec<((i32, u32), usize, usize)>,
+    /// Pair tables (indexed like [`PAIRS`]), sorted by (year, month, flow, a, b).
+    pairs: Vec<Vec<PairRow>>,
+    /// The pair tables for the engine: year, month, flow, a_id, b_id, value_cny, where the
+    /// ids are the key ids of the two dimensions' one-dimension tables.
+    pair_batches: Vec<RecordBatch>,
     ctx: SessionContext,
 }
 
@@ -211,6 +216,21 @@ fn build_ytd(rows: &[AggRow], key_id: &[i32]) -> Result<(RecordBatch, YtdIndex)>
     Ok((RecordBatch::try_new(ytd_schema(), cols)?, index))
 }
 
+fn pair_mem_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new("year", DataType::Int32, false),
+        Field::new("month", DataType::Int32, false),
+        Field::new("flow", DataType::Utf8, false),
+        Field::new("a_id", DataType::Int32, false),
+        Field::new("b_id", DataType::Int32, false),
+        Field::new("value_cny", DataType::Float64, false),
+    ]))
+}
+
+fn pair_order(r: &PairRow) -> (i32, u32, Flow, u32, u32) {
+    (r.year, r.month, r.flow, r.a, r.b)
+}
+
 fn part_file(part: &Part, generation: u64) -> String {
     format!(
         "records/{}-{}-g{generation}.parquet",
@@ -263,6 +283,34 @@ impl TradeStore {
                 }
             }
         }
+        let mut pairs = vec![Vec::new(); PAIRS.len()];
+        let complete = (0..PAIRS.len()).all(|p| manifest.aggregates.contains_key(&agg::pair_name(p)));
+        if complete {
+            for (p, rows) in pairs.iter_mut().enumerate() {
+                if let Some(f) = manifest.aggregates.get(&agg::pair_name(p)) {
+                    for b in read_parquet(&dir.join(f))? {
+                        agg::pair_from_batch(p, &b, rows)?;
+                    }
+                }
+            }
+        } else {
+            // A store written before the pair tables existed: derive them from its records
+            // (read only; the next import writes them with everything else).
+            for part in &manifest.partitions {
+                for b in read_parquet(&dir.join(&part.file))? {
+                    for (p, rows) in agg::pairs_from_records(&b)
+                        .map_err(|e| TradeError::Corrupt(format!("{}: {e}", part.file)))?
+                        .into_iter()
+                        .enumerate()
+                    {
+                        pairs[p].extend(rows);
+                    }
+                }
+            }
+            for rows in &mut pairs {
+                rows.sort_by_key(pair_order);
+            }
+        }
         let mut store = TradeStore {
             dir,
             manifest,
@@ -271,6 +319,8 @@ impl TradeStore {
             agg_keys: Vec::new(),
             ent_ytd: RecordBatch::new_empty(ytd_schema()),
             ytd_index: Vec::new(),
+            pairs,
+            pair_batches: Vec::new(),
             ctx: SessionContext::new(),
         };
         store.rebuild()?;
@@ -346,6 +396,45 @@ impl TradeStore {
                 self.ytd_index = index;
             }
         }
+        self.pair_batches.clear();
+        for (p, rows) in self.pairs.iter().enumerate() {
+            let (da, db) = PAIRS[p];
+            let ids = |dim: usize| -> HashMap<u32, i32> {
+                self.agg_keys[dim]
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (k, _))| Some((agg::key_num(dim, k)?, i as i32)))
+                    .collect()
+            };
+            let (ia, ib) = (ids(da), ids(db));
+            let missing = |dim: usize, n: u32| {
+                TradeError::Corrupt(format!(
+                    "aggregate {}: {} {} is not in the {} table",
+                    agg::pair_name(p),
+                    DIMS[dim],
+                    agg::key_str(dim, n),
+                    DIMS[dim]
+                ))
+            };
+            let mut a_id = Vec::with_capacity(rows.len());
+            let mut b_id = Vec::with_capacity(rows.len());
+            for r in rows {
+                a_id.push(*ia.get(&r.a).ok_or_else(|| missing(da, r.a))?);
+                b_id.push(*ib.get(&r.b).ok_or_else(|| missing(db, r.b))?);
+            }
+            let cols: Vec<ArrayRef> = vec![
+                Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.year))),
+                Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.month as i32))),
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.flow.as_str()))),
+                Arc::new(Int32Array::from(a_id)),
+                Arc::new(Int32Array::from(b_id)),
+                Arc::new(datafusion::arrow::array::Float64Array::from_iter_values(
+                    rows.iter().map(|r| r.cny),
+                )),
+            ];
+            self.pair_batches
+                .push(RecordBatch::try_new(pair_mem_schema(), cols)?);
+        }
         self.ctx = self.build_context()?;
         Ok(())
     }
@@ -411,6 +500,82 @@ impl TradeStore {
         Ok(MemTable::try_new(batch.schema(), partitions)?)
     }
 
+    /// Years that have data, oldest first.
+    pub(crate) fn years(&self) -> Vec<i32> {
+        let mut y: Vec<i32> = self.manifest.partitions.iter().map(|p| p.period.year).collect();
+        y.dedup();
+        y
+    }
+
+    /// Key ids of a one-dimension table whose keys satisfy `keep`.
+    pub(crate) fn agg_key_ids(&self, dim: &str, keep: impl Fn(&str) -> bool) -> Vec<i32> {
+        let Some(i) = DIMS.iter().position(|d| *d == dim) else {
+            return Vec::new();
+        };
+        self.agg_keys[i]
+            .iter()
+            .enumerate()
+            .filter(|(_, (k, _))| keep(k))
+            .map(|(id, _)| id as i32)
+            .collect()
+    }
+
+    /// The key id of a key of a one-dimension table.
+    pub(crate) fn agg_key_id(&self, dim: &str, key: &str) -> Option<i32> {
+        let i = DIMS.iter().position(|d| *d == dim)?;
+        self.agg_keys[i]
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|id| id as i32)
+    }
+
+    /// The pair table of two dimensions restricted to months, as [`agg_table`] does, with
+    /// whether `first` is its `a` side; None when no pair table holds them.
+    ///
+    /// [`agg_table`]: TradeStore::agg_table
+    pub(crate) fn pair_table(
+        &self,
+        first: &str,
+        second: &str,
+        years: &[i32],
+        from_month: u32,
+        to_month: u32,
+    ) -> Result<Option<(MemTable, bool)>> {
+        let pos = |d: &str| DIMS.iter().position(|x| *x == d);
+        let (Some(x), Some(y)) = (pos(first), pos(second)) else {
+            return Ok(None);
+        };
+        let Some((p, forward)) = PAIRS.iter().enumerate().find_map(|(p, &(a, b))| {
+            if (a, b) == (x, y) {
+                Some((p, true))
+            } else if (a, b) == (y, x) {
+                Some((p, false))
+            } else {
+                None
+            }
+        }) else {
+            return Ok(None);
+        };
+        let rows = &self.pairs[p];
+        let batch = &self.pair_batches[p];
+        let threads = self.ctx.state().config().target_partitions().max(1);
+        let mut partitions = vec![Vec::new(); threads];
+        let mut k = 0;
+        for &y in years {
+            let lo = rows.partition_point(|r| (r.year, r.month) < (y, from_month));
+            let hi = rows.partition_point(|r| (r.year, r.month) <= (y, to_month));
+            let step = ((hi.saturating_sub(lo)) / threads).max(16 * 1024);
+            let mut offset = lo;
+            while offset < hi {
+                let len = step.min(hi - offset);
+                partitions[k % threads].push(batch.slice(offset, len));
+                offset += len;
+                k += 1;
+            }
+        }
+        Ok(Some((MemTable::try_new(pair_mem_schema(), partitions)?, forward)))
+    }
+
     fn build_context(&self) -> Result<SessionContext> {
         let config = SessionConfig::new().with_information_schema(true);
         let ctx = SessionContext::new_with_config(config);
@@ -453,6 +618,30 @@ impl TradeStore {
             }
             let t = MemTable::try_new(agg::schema(), partitions)?;
             ctx.register_table(format!("agg_{dim}"), Arc::new(t))?;
+        }
+        // Pair tables for analysts from their files: the dashboard reads the in-memory
+        // copies, and keeping a second, text-keyed copy in memory would double their memory.
+        for p in 0..PAIRS.len() {
+            let name = agg::pair_name(p);
+            let table: Arc<dyn datafusion::catalog::TableProvider> =
+                match self.manifest.aggregates.get(&name) {
+                    Some(f) => {
+                        let path = std::fs::canonicalize(self.dir.join(f))
+                            .map_err(io(self.dir.join(f)))?;
+                        let url = ListingTableUrl::parse(path.to_string_lossy())?;
+                        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                            .with_file_extension(".parquet");
+                        let config = ListingTableConfig::new(url)
+                            .with_listing_options(options)
+                            .with_schema(agg::pair_schema(p));
+                        Arc::new(ListingTable::try_new(config)?)
+                    }
+                    None => Arc::new(MemTable::try_new(
+                        agg::pair_schema(p),
+                        vec![vec![agg::pair_to_batch(p, &self.pairs[p])?]],
+                    )?),
+                };
+            ctx.register_table(format!("agg_{name}"), table)?;
         }
         for (name, text) in crate::lookup::TABLES {
             ctx.register_table(*name, Arc::new(csv_table(text)?))?;
@@ -679,9 +868,10 @@ impl TradeStore {
             &mut created,
         );
         match result {
-            Ok((manifest, aggs)) => {
+            Ok((manifest, aggs, pairs)) => {
                 let old = std::mem::replace(&mut self.manifest, manifest);
                 self.aggs = aggs;
+                self.pairs = pairs;
                 // Readers now see the new generation; the old files can go.
                 let keep: HashSet<&str> = self.listed_files().collect();
                 for f in old
@@ -719,9 +909,10 @@ impl TradeStore {
         fail_after_files: Option<usize>,
         progress: &mut dyn FnMut(usize) -> bool,
         created: &mut Vec<PathBuf>,
-    ) -> Result<(Manifest, Vec<Vec<AggRow>>)> {
+    ) -> Result<(Manifest, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>)> {
         let mut new_entries: Vec<PartitionEntry> = Vec::new();
         let mut new_aggs: Vec<Vec<AggRow>> = vec![Vec::new(); DIMS.len()];
+        let mut new_pairs: Vec<Vec<PairRow>> = vec![Vec::new(); PAIRS.len()];
         // Parts are produced in order (parsing, or the demo's deterministic generator) and
         // written by worker threads meanwhile: building columns, compressing and aggregating
         // a part is independent of the others.
@@ -731,7 +922,7 @@ impl TradeStore {
             .clamp(1, 4);
         let written = std::sync::atomic::AtomicUsize::new(0);
         let dir = &self.dir;
-        type Done = Result<(PartitionEntry, Vec<Vec<AggRow>>)>;
+        type Done = Result<(PartitionEntry, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>)>;
         let write_one = |part: Part, sources: Vec<String>| -> Done {
             let batch = record::to_batch(&part.recs, strings)?;
             let rel = part_file(&part, generation);
@@ -746,6 +937,7 @@ impl TradeStore {
                 });
             }
             let aggs = agg::aggregate(&part.recs, strings);
+            let pairs = agg::aggregate_pairs(&part.recs);
             let entry = PartitionEntry {
                 period: part.period,
                 flow: part.flow,
@@ -760,7 +952,7 @@ impl TradeStore {
                 sources,
                 imported_at: now_secs(),
             };
-            Ok((entry, aggs))
+            Ok((entry, aggs, pairs))
         };
         let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(Part, Vec<String>)>(workers);
         let job_rx = std::sync::Mutex::new(job_rx);
@@ -788,9 +980,12 @@ impl TradeStore {
             drop(done_tx);
             let mut n = 0usize;
             let mut take = |d: Done, n: &mut usize| -> Result<()> {
-                let (entry, aggs) = d?;
+                let (entry, aggs, pairs) = d?;
                 for (i, rows) in aggs.into_iter().enumerate() {
                     new_aggs[i].extend(rows);
+                }
+                for (i, rows) in pairs.into_iter().enumerate() {
+                    new_pairs[i].extend(rows);
                 }
                 new_entries.push(entry);
                 *n += 1;
@@ -857,8 +1052,33 @@ impl TradeStore {
             manifest.aggregates.insert(dim.to_string(), rel);
             aggs.push(rows);
         }
+        let mut pairs = Vec::with_capacity(PAIRS.len());
+        for (p, new) in new_pairs.iter_mut().enumerate() {
+            let mut rows: Vec<PairRow> = self.pairs[p]
+                .iter()
+                .filter(|r| {
+                    !replaced.contains(&(
+                        Period {
+                            year: r.year,
+                            month: r.month,
+                        },
+                        r.flow,
+                    ))
+                })
+                .cloned()
+                .collect();
+            rows.append(new);
+            rows.sort_by_key(pair_order);
+            let name = agg::pair_name(p);
+            let rel = format!("aggregates/{name}-g{generation}.parquet");
+            let path = self.dir.join(&rel);
+            created.push(path.clone());
+            write_parquet(&path, &agg::pair_to_batch(p, &rows)?)?;
+            manifest.aggregates.insert(name, rel);
+            pairs.push(rows);
+        }
         self.write_manifest(&manifest)?;
-        Ok((manifest, aggs))
+        Ok((manifest, aggs, pairs))
     }
 
     fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
