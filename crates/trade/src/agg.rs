@@ -280,8 +280,11 @@ pub struct PairRow {
 fn dim_num(r: &Rec, dim: usize) -> Option<u32> {
     match dim {
         1 => (r.partner != 0).then_some(r.partner as u32),
-        2 => (r.code_len >= 2)
-            .then(|| r.code[..2].iter().fold(0u32, |a, d| a * 10 + (d - b'0') as u32)),
+        2 => (r.code_len >= 2).then(|| {
+            r.code[..2]
+                .iter()
+                .fold(0u32, |a, d| a * 10 + (d - b'0') as u32)
+        }),
         3 => (r.mode != crate::record::NO_MODE).then_some(r.mode as u32),
         4 => (r.region != 0).then_some(r.region / 100 * 100),
         5 => r.ownership.map(|o| o as u32),
@@ -325,7 +328,8 @@ pub fn aggregate_pairs(recs: &[Rec]) -> Vec<Vec<PairRow>> {
         return vec![Vec::new(); PAIRS.len()];
     };
     let (period, flow) = (first.period, first.flow);
-    let mut maps: Vec<HashMap<(u32, u32), Acc>> = (0..PAIRS.len()).map(|_| HashMap::new()).collect();
+    let mut maps: Vec<HashMap<(u32, u32), Acc>> =
+        (0..PAIRS.len()).map(|_| HashMap::new()).collect();
     for r in recs {
         let nums: [Option<u32>; 6] = std::array::from_fn(|d| dim_num(r, d));
         for (p, &(a, b)) in PAIRS.iter().enumerate() {
@@ -414,22 +418,34 @@ pub fn pair_to_batch(pair: usize, rows: &[PairRow]) -> crate::Result<RecordBatch
 pub fn pair_from_batch(pair: usize, b: &RecordBatch, out: &mut Vec<PairRow>) -> crate::Result<()> {
     let (da, db) = PAIRS[pair];
     let name = pair_name(pair);
-    let bad = || {
-        crate::TradeError::Corrupt(format!("aggregate table {name} has an unexpected schema"))
-    };
+    let bad =
+        || crate::TradeError::Corrupt(format!("aggregate table {name} has an unexpected schema"));
     let col = |name: &str| b.column_by_name(name).ok_or_else(bad);
-    let year = col("year")?.as_primitive_opt::<Int32Type>().ok_or_else(bad)?;
-    let month = col("month")?.as_primitive_opt::<Int32Type>().ok_or_else(bad)?;
+    let year = col("year")?
+        .as_primitive_opt::<Int32Type>()
+        .ok_or_else(bad)?;
+    let month = col("month")?
+        .as_primitive_opt::<Int32Type>()
+        .ok_or_else(bad)?;
     let flow = col("flow")?.as_string_opt::<i32>().ok_or_else(bad)?;
     let a = col(DIMS[da])?.as_string_opt::<i32>().ok_or_else(bad)?;
     let bb = col(DIMS[db])?.as_string_opt::<i32>().ok_or_else(bad)?;
-    let cny = col("value_cny")?.as_primitive_opt::<Float64Type>().ok_or_else(bad)?;
-    let usd = col("value_usd")?.as_primitive_opt::<Float64Type>().ok_or_else(bad)?;
-    let rows = col("rows")?.as_primitive_opt::<Int64Type>().ok_or_else(bad)?;
+    let cny = col("value_cny")?
+        .as_primitive_opt::<Float64Type>()
+        .ok_or_else(bad)?;
+    let usd = col("value_usd")?
+        .as_primitive_opt::<Float64Type>()
+        .ok_or_else(bad)?;
+    let rows = col("rows")?
+        .as_primitive_opt::<Int64Type>()
+        .ok_or_else(bad)?;
     for i in 0..b.num_rows() {
         let code = |dim: usize, s: &str| {
             key_num(dim, s).ok_or_else(|| {
-                crate::TradeError::Corrupt(format!("aggregate table {name}, row {i}: {s:?} is not a {} code", DIMS[dim]))
+                crate::TradeError::Corrupt(format!(
+                    "aggregate table {name}, row {i}: {s:?} is not a {} code",
+                    DIMS[dim]
+                ))
             })
         };
         out.push(PairRow {
@@ -476,17 +492,17 @@ pub fn pairs_from_records(b: &RecordBatch) -> std::result::Result<Vec<Vec<PairRo
         text("ownership")?,
     ];
     let (cny, usd) = (num("value_cny")?, num("value_usd")?);
-    let mut maps: Vec<HashMap<(i32, u32, Flow, u32, u32), Acc>> =
-        (0..PAIRS.len()).map(|_| HashMap::new()).collect();
+    /// (year, month, flow, a, b)
+    type Key = (i32, u32, Flow, u32, u32);
+    let mut maps: Vec<HashMap<Key, Acc>> = (0..PAIRS.len()).map(|_| HashMap::new()).collect();
     for i in 0..b.num_rows() {
         let f = Flow::parse(flow.value(i)).ok_or_else(|| format!("row {i}: bad flow"))?;
         let mut nums = [None; 6];
         for (d, c) in cols.iter().enumerate() {
             if !c.is_null(i) {
-                nums[d + 1] = Some(
-                    key_num(d + 1, c.value(i))
-                        .ok_or_else(|| format!("row {i}: {:?} is not a {} code", c.value(i), DIMS[d + 1]))?,
-                );
+                nums[d + 1] = Some(key_num(d + 1, c.value(i)).ok_or_else(|| {
+                    format!("row {i}: {:?} is not a {} code", c.value(i), DIMS[d + 1])
+                })?);
             }
         }
         for (p, &(a, bb)) in PAIRS.iter().enumerate() {

@@ -251,7 +251,11 @@ pub fn json_value(c: &ArrayRef, i: usize) -> serde_json::Value {
 /// key id → (current, previous) summed over the filter's window, from one aggregate table.
 /// Built as a DataFusion plan over just the months asked about. Keys and labels are looked up
 /// afterwards, and only for the rows shown.
-pub(crate) async fn cur_prev(store: &TradeStore, table: &str, f: &Filter) -> Result<Vec<(i32, f64, f64)>> {
+pub(crate) async fn cur_prev(
+    store: &TradeStore,
+    table: &str,
+    f: &Filter,
+) -> Result<Vec<(i32, f64, f64)>> {
     let dim = table.trim_start_matches("agg_");
     let from = if f.cumulative { 1 } else { f.month };
     let years = [f.year - 1, f.year];

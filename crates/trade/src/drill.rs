@@ -62,7 +62,10 @@ impl Slice {
             )));
         }
         let key = match dim {
-            Dimension::Section => key.parse::<u32>().map(|s| s.to_string()).unwrap_or_default(),
+            Dimension::Section => key
+                .parse::<u32>()
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
             _ => key.to_string(),
         };
         self.conds.push((dim, key));
@@ -109,9 +112,6 @@ pub async fn breakdown_in(
             breakdown_from_records(store, dim, f, slice).await
         };
     };
-    if dim == Dimension::Enterprise {
-        return breakdown_from_records(store, dim, f, slice).await;
-    }
     let ids = slice_ids(store, *sdim, skey);
     let from = if f.cumulative { 1 } else { f.month };
     let years = [f.year - 1, f.year];
@@ -120,7 +120,10 @@ pub async fn breakdown_in(
     let total = in_slice
         .iter()
         .fold((0.0, 0.0), |(c, p), r| (c + r.1, p + r.2));
-    let raw = if dim.base() == sdim.base() {
+    let raw = if dim == Dimension::Enterprise {
+        // The slice's total still comes from the aggregates: the records are read once.
+        records_values(store, dim, f, slice).await?
+    } else if dim.base() == sdim.base() {
         in_slice
     } else {
         let Some((t, forward)) =
@@ -145,27 +148,8 @@ pub async fn breakdown_from_records(
     f: &Filter,
     slice: &Slice,
 ) -> Result<Breakdown> {
+    let raw = records_values(store, dim, f, slice).await?;
     let cond = format!("{}{}", f.window(), slice.sql());
-    let column = dim.records_column();
-    let sql = format!(
-        "SELECT {column}, year, SUM(value_cny) FROM records WHERE {cond} AND {column} IS NOT NULL GROUP BY 1, 2"
-    );
-    let mut values: HashMap<i32, (f64, f64)> = HashMap::new();
-    for b in query(store, &sql).await? {
-        for i in 0..b.num_rows() {
-            let key = str_at(b.column(0), i);
-            let id = store.agg_key_id(dim.base(), &key).ok_or_else(|| {
-                TradeError::Corrupt(format!("{key} is in the records but not in agg_{}", dim.base()))
-            })?;
-            let e = values.entry(id).or_default();
-            let v = f64_at(b.column(2), i);
-            if f64_at(b.column(1), i) as i32 == f.year {
-                e.0 += v;
-            } else {
-                e.1 += v;
-            }
-        }
-    }
     let sql = format!("SELECT year, SUM(value_cny) FROM records WHERE {cond} GROUP BY 1");
     let mut total = (0.0, 0.0);
     for b in query(store, &sql).await? {
@@ -178,12 +162,49 @@ pub async fn breakdown_from_records(
             }
         }
     }
-    let raw = values.into_iter().map(|(id, (c, p))| (id, c, p)).collect();
     finish(store, dim, f, total, raw)
 }
 
+/// (key id, current, previous) of a breakdown in a slice, summed from the records.
+async fn records_values(
+    store: &TradeStore,
+    dim: Dimension,
+    f: &Filter,
+    slice: &Slice,
+) -> Result<Vec<(i32, f64, f64)>> {
+    let cond = format!("{}{}", f.window(), slice.sql());
+    let column = dim.records_column();
+    let sql = format!(
+        "SELECT {column}, year, SUM(value_cny) FROM records WHERE {cond} AND {column} IS NOT NULL GROUP BY 1, 2"
+    );
+    let mut values: HashMap<i32, (f64, f64)> = HashMap::new();
+    for b in query(store, &sql).await? {
+        for i in 0..b.num_rows() {
+            let key = str_at(b.column(0), i);
+            let id = store.agg_key_id(dim.base(), &key).ok_or_else(|| {
+                TradeError::Corrupt(format!(
+                    "{key} is in the records but not in agg_{}",
+                    dim.base()
+                ))
+            })?;
+            let e = values.entry(id).or_default();
+            let v = f64_at(b.column(2), i);
+            if f64_at(b.column(1), i) as i32 == f.year {
+                e.0 += v;
+            } else {
+                e.1 += v;
+            }
+        }
+    }
+    Ok(values.into_iter().map(|(id, (c, p))| (id, c, p)).collect())
+}
+
 /// The monthly series of a slice (`flow` None: total trade).
-pub async fn trend_in(store: &TradeStore, flow: Option<Flow>, slice: &Slice) -> Result<Vec<TrendPoint>> {
+pub async fn trend_in(
+    store: &TradeStore,
+    flow: Option<Flow>,
+    slice: &Slice,
+) -> Result<Vec<TrendPoint>> {
     use datafusion::functions_aggregate::expr_fn::sum;
     use datafusion::prelude::{col, lit};
     let [(sdim, skey)] = slice.conds.as_slice() else {

@@ -23,9 +23,7 @@ pub use analytics::{
     Kpi, PriceVolume, PriceVolumeRow, Rca, RcaRow, Row, Summary, TrendPoint, breakdown,
     concentration, concentration_of, enterprise_dynamics, price_volume, rca, summary, trend,
 };
-pub use drill::{
-    Slice, breakdown_from_records, breakdown_in, trend_from_records, trend_in,
-};
 pub use codes::{Flow, Ownership, Period};
+pub use drill::{Slice, breakdown_from_records, breakdown_in, trend_from_records, trend_in};
 pub use error::{Location, Result, TradeError};
 pub use store::{ImportOptions, ImportReport, Manifest, PartitionEntry, SqlResult, TradeStore};

@@ -216,6 +216,9 @@ fn build_ytd(rows: &[AggRow], key_id: &[i32]) -> Result<(RecordBatch, YtdIndex)>
     Ok((RecordBatch::try_new(ytd_schema(), cols)?, index))
 }
 
+/// A written generation: its manifest, one-dimension tables and pair tables.
+type Generation = (Manifest, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>);
+
 fn pair_mem_schema() -> Arc<Schema> {
     Arc::new(Schema::new(vec![
         Field::new("year", DataType::Int32, false),
@@ -284,7 +287,8 @@ impl TradeStore {
             }
         }
         let mut pairs = vec![Vec::new(); PAIRS.len()];
-        let complete = (0..PAIRS.len()).all(|p| manifest.aggregates.contains_key(&agg::pair_name(p)));
+        let complete =
+            (0..PAIRS.len()).all(|p| manifest.aggregates.contains_key(&agg::pair_name(p)));
         if complete {
             for (p, rows) in pairs.iter_mut().enumerate() {
                 if let Some(f) = manifest.aggregates.get(&agg::pair_name(p)) {
@@ -424,8 +428,12 @@ impl TradeStore {
             }
             let cols: Vec<ArrayRef> = vec![
                 Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.year))),
-                Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.month as i32))),
-                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.flow.as_str()))),
+                Arc::new(Int32Array::from_iter_values(
+                    rows.iter().map(|r| r.month as i32),
+                )),
+                Arc::new(StringArray::from_iter_values(
+                    rows.iter().map(|r| r.flow.as_str()),
+                )),
                 Arc::new(Int32Array::from(a_id)),
                 Arc::new(Int32Array::from(b_id)),
                 Arc::new(datafusion::arrow::array::Float64Array::from_iter_values(
@@ -502,7 +510,12 @@ impl TradeStore {
 
     /// Years that have data, oldest first.
     pub(crate) fn years(&self) -> Vec<i32> {
-        let mut y: Vec<i32> = self.manifest.partitions.iter().map(|p| p.period.year).collect();
+        let mut y: Vec<i32> = self
+            .manifest
+            .partitions
+            .iter()
+            .map(|p| p.period.year)
+            .collect();
         y.dedup();
         y
     }
@@ -573,7 +586,10 @@ impl TradeStore {
                 k += 1;
             }
         }
-        Ok(Some((MemTable::try_new(pair_mem_schema(), partitions)?, forward)))
+        Ok(Some((
+            MemTable::try_new(pair_mem_schema(), partitions)?,
+            forward,
+        )))
     }
 
     fn build_context(&self) -> Result<SessionContext> {
@@ -909,7 +925,7 @@ impl TradeStore {
         fail_after_files: Option<usize>,
         progress: &mut dyn FnMut(usize) -> bool,
         created: &mut Vec<PathBuf>,
-    ) -> Result<(Manifest, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>)> {
+    ) -> Result<Generation> {
         let mut new_entries: Vec<PartitionEntry> = Vec::new();
         let mut new_aggs: Vec<Vec<AggRow>> = vec![Vec::new(); DIMS.len()];
         let mut new_pairs: Vec<Vec<PairRow>> = vec![Vec::new(); PAIRS.len()];

@@ -22,13 +22,25 @@ fn opt_close(a: Option<f64>, b: Option<f64>, what: &str) {
 }
 
 fn same_breakdown(agg: &Breakdown, raw: &Breakdown, what: &str) {
-    close(agg.total.value_cny, raw.total.value_cny, &format!("{what}: total"));
-    opt_close(agg.total.yoy_pct, raw.total.yoy_pct, &format!("{what}: total yoy"));
+    close(
+        agg.total.value_cny,
+        raw.total.value_cny,
+        &format!("{what}: total"),
+    );
+    opt_close(
+        agg.total.yoy_pct,
+        raw.total.yoy_pct,
+        &format!("{what}: total yoy"),
+    );
     let keys = |b: &Breakdown| b.rows.iter().map(|r| r.key.clone()).collect::<Vec<_>>();
     assert_eq!(keys(agg), keys(raw), "{what}: rows");
     for (a, r) in agg.rows.iter().zip(&raw.rows) {
         let w = format!("{what}, {}", a.key);
-        assert_eq!((&a.name_zh, &a.name_en, &a.iso2), (&r.name_zh, &r.name_en, &r.iso2), "{w}");
+        assert_eq!(
+            (&a.name_zh, &a.name_en, &a.iso2),
+            (&r.name_zh, &r.name_en, &r.iso2),
+            "{w}"
+        );
         close(a.value_cny, r.value_cny, &w);
         close(a.prev_value_cny, r.prev_value_cny, &w);
         close(a.share_pct, r.share_pct, &w);
@@ -129,7 +141,9 @@ async fn demo_slices_from_aggregates_equal_the_records() {
     // Two conditions at once are answered from the records, and the same as filtering them.
     let mut two = slice(Dimension::Partner, "344");
     two.add(Dimension::Chapter, "87").unwrap();
-    let b = breakdown_in(&store, Dimension::City, &wins[0], &two).await.unwrap();
+    let b = breakdown_in(&store, Dimension::City, &wins[0], &two)
+        .await
+        .unwrap();
     let want = store
         .sql(
             "SELECT SUM(value_cny) FROM records WHERE year = 2024 AND partner = '344' AND chapter = '87'",
@@ -137,7 +151,11 @@ async fn demo_slices_from_aggregates_equal_the_records() {
         )
         .await
         .unwrap();
-    close(b.total.value_cny, want.rows[0][0].as_f64().unwrap(), "two conditions");
+    close(
+        b.total.value_cny,
+        want.rows[0][0].as_f64().unwrap(),
+        "two conditions",
+    );
 }
 
 async fn fixture_store() -> (tempfile::TempDir, TradeStore) {
@@ -167,9 +185,14 @@ async fn fixture_slices_by_hand_and_against_the_records() {
     let f = Filter::new(2023, 2).unwrap();
     // Russia, Jan–Feb 2023, by city: all in Changchun (220104 → 220100): 1800 + 1500 = 3300
     // against 1000 + 1500 = 2500.
-    let b = breakdown_in(&store, Dimension::City, &f, &slice(Dimension::Partner, "344"))
-        .await
-        .unwrap();
+    let b = breakdown_in(
+        &store,
+        Dimension::City,
+        &f,
+        &slice(Dimension::Partner, "344"),
+    )
+    .await
+    .unwrap();
     assert_eq!(b.rows.len(), 1);
     assert_eq!(b.rows[0].key, "220100");
     close(b.rows[0].value_cny, 3300.0, "Russia in Changchun");
@@ -193,9 +216,14 @@ async fn fixture_slices_by_hand_and_against_the_records() {
     close(b.rows[0].value_cny, 1100.0, "0615 Germany");
     close(b.rows[0].yoy_pct.unwrap(), 10.0, "0615 Germany yoy");
     // Chapter 87 by section: one row, section 17, everything but the ginseng (700).
-    let b = breakdown_in(&store, Dimension::Section, &f, &slice(Dimension::Chapter, "87"))
-        .await
-        .unwrap();
+    let b = breakdown_in(
+        &store,
+        Dimension::Section,
+        &f,
+        &slice(Dimension::Chapter, "87"),
+    )
+    .await
+    .unwrap();
     assert_eq!(b.rows.len(), 1);
     close(b.rows[0].value_cny, 7900.0 - 700.0, "chapter 87");
     // The trend of Korea (133): 500 in Jan 2022, 600 in Feb 2023.
@@ -208,7 +236,10 @@ async fn fixture_slices_by_hand_and_against_the_records() {
         .collect();
     assert_eq!(
         months,
-        [("2022-01".to_string(), 500.0), ("2023-02".to_string(), 600.0)]
+        [
+            ("2022-01".to_string(), 500.0),
+            ("2023-02".to_string(), 600.0)
+        ]
     );
     check_all(&store, &fixture_slices(), &windows(2023, 2)).await;
 }
@@ -228,12 +259,20 @@ async fn reimport_and_failed_import_keep_slices_equal_to_the_records() {
     store
         .import_files(&[file], &ImportOptions::default(), &mut no_progress())
         .unwrap();
-    let b = breakdown_in(&store, Dimension::City, &f, &russia).await.unwrap();
-    let cities: Vec<(&str, f64)> = b.rows.iter().map(|r| (r.key.as_str(), r.value_cny)).collect();
+    let b = breakdown_in(&store, Dimension::City, &f, &russia)
+        .await
+        .unwrap();
+    let cities: Vec<(&str, f64)> = b
+        .rows
+        .iter()
+        .map(|r| (r.key.as_str(), r.value_cny))
+        .collect();
     assert_eq!(cities, [("220200", 4000.0), ("220100", 1800.0)]);
     check_all(&store, &fixture_slices(), &windows(2023, 2)).await;
     // An import that fails after writing a file changes nothing a reader sees.
-    let before = breakdown_in(&store, Dimension::Chapter, &f, &russia).await.unwrap();
+    let before = breakdown_in(&store, Dimension::Chapter, &f, &russia)
+        .await
+        .unwrap();
     let bad = write(
         dir.path(),
         "bad.csv",
@@ -246,9 +285,15 @@ async fn reimport_and_failed_import_keep_slices_equal_to_the_records() {
         fail_after_files: Some(1),
         ..Default::default()
     };
-    assert!(store.import_files(&[bad], &opts, &mut no_progress()).is_err());
+    assert!(
+        store
+            .import_files(&[bad], &opts, &mut no_progress())
+            .is_err()
+    );
     let store = TradeStore::open(dir.path()).unwrap();
-    let after = breakdown_in(&store, Dimension::Chapter, &f, &russia).await.unwrap();
+    let after = breakdown_in(&store, Dimension::Chapter, &f, &russia)
+        .await
+        .unwrap();
     assert_eq!(before, after);
     check_all(&store, &fixture_slices(), &windows(2023, 2)).await;
 }
@@ -257,14 +302,18 @@ async fn reimport_and_failed_import_keep_slices_equal_to_the_records() {
 async fn a_store_without_pair_tables_derives_them_from_its_records() {
     let (dir, store) = fixture_store().await;
     let f = Filter::new(2023, 2).unwrap();
-    let want = breakdown_in(&store, Dimension::City, &f, &slice(Dimension::Partner, "344"))
-        .await
-        .unwrap();
+    let want = breakdown_in(
+        &store,
+        Dimension::City,
+        &f,
+        &slice(Dimension::Partner, "344"),
+    )
+    .await
+    .unwrap();
     drop(store);
     // As an older version wrote it: only the one-dimension tables in the manifest.
     let path = dir.path().join("trade/manifest.json");
-    let mut m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let aggs = m["aggregates"].as_object_mut().unwrap();
     aggs.retain(|k, _| {
         [
@@ -281,9 +330,14 @@ async fn a_store_without_pair_tables_derives_them_from_its_records() {
     });
     std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
     let mut store = TradeStore::open(dir.path()).unwrap();
-    let got = breakdown_in(&store, Dimension::City, &f, &slice(Dimension::Partner, "344"))
-        .await
-        .unwrap();
+    let got = breakdown_in(
+        &store,
+        Dimension::City,
+        &f,
+        &slice(Dimension::Partner, "344"),
+    )
+    .await
+    .unwrap();
     assert_eq!(got, want);
     check_all(&store, &fixture_slices(), &windows(2023, 2)).await;
     // The next import writes them, with the periods it did not touch.
@@ -300,9 +354,14 @@ async fn a_store_without_pair_tables_derives_them_from_its_records() {
         .unwrap();
     assert!(store.manifest().aggregates.contains_key("partner_chapter"));
     let store = TradeStore::open(dir.path()).unwrap();
-    let got = breakdown_in(&store, Dimension::City, &f, &slice(Dimension::Partner, "344"))
-        .await
-        .unwrap();
+    let got = breakdown_in(
+        &store,
+        Dimension::City,
+        &f,
+        &slice(Dimension::Partner, "344"),
+    )
+    .await
+    .unwrap();
     assert_eq!(got, want);
     check_all(&store, &fixture_slices(), &windows(2023, 3)).await;
 }
