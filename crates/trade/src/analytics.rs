@@ -7,7 +7,7 @@
 
 use crate::codes::{Flow, Ownership, Period};
 use crate::error::{Location, Result, TradeError};
-use crate::lookup::{GROUP_NAMES, Lookups};
+use crate::lookup::{BEC_CLASS_NAMES, BEC_SOURCE, GROUP_NAMES, Lookups};
 use crate::store::TradeStore;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
@@ -112,6 +112,9 @@ pub enum Dimension {
     City,
     Ownership,
     Enterprise,
+    /// End use (capital, intermediate, consumption goods) by the UN Broad Economic Categories,
+    /// from the HS six-digit subheading.
+    Bec,
 }
 
 impl Dimension {
@@ -125,6 +128,7 @@ impl Dimension {
             Dimension::City => "city",
             Dimension::Ownership => "ownership",
             Dimension::Enterprise => "enterprise",
+            Dimension::Bec => "hs6",
         }
     }
 
@@ -146,6 +150,7 @@ impl Dimension {
             Dimension::City => "city",
             Dimension::Ownership => "ownership",
             Dimension::Enterprise => "enterprise",
+            Dimension::Bec => "bec",
         }
     }
 }
@@ -162,9 +167,10 @@ impl std::str::FromStr for Dimension {
             "city" => Dimension::City,
             "ownership" => Dimension::Ownership,
             "enterprise" => Dimension::Enterprise,
+            "bec" => Dimension::Bec,
             _ => {
                 return Err(TradeError::Argument(format!(
-                    "unknown dimension {s:?}: partner, partner_group, section, chapter, trade_mode, city, ownership, enterprise"
+                    "unknown dimension {s:?}: partner, partner_group, section, chapter, trade_mode, city, ownership, enterprise, bec"
                 )));
             }
         })
@@ -180,6 +186,9 @@ pub struct Breakdown {
     /// For partner groups: groups overlap, so shares do not add up to 100.
     pub overlapping: bool,
     pub synthetic: bool,
+    /// The public mapping a product grouping comes from (end use), with its limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 pub(crate) fn yoy(cur: f64, prev: f64) -> Option<f64> {
@@ -395,6 +404,11 @@ fn names(dim: Dimension, key: &str, label: &str) -> (String, String) {
             .map(|o| (o.name_zh().to_string(), o.name_en().to_string()))
             .unwrap_or_else(|| (key.to_string(), key.to_string())),
         Dimension::Enterprise => (label.to_string(), label.to_string()),
+        Dimension::Bec => BEC_CLASS_NAMES
+            .iter()
+            .find(|c| c.0 == key)
+            .map(|c| (c.1.to_string(), c.2.to_string()))
+            .unwrap_or_else(|| (key.to_string(), key.to_string())),
         Dimension::PartnerGroup => GROUP_NAMES
             .iter()
             .find(|g| g.0 == key)
@@ -466,6 +480,41 @@ pub(crate) fn finish(
                 })
                 .collect()
         }
+        Dimension::Bec => {
+            let mut m: HashMap<&str, (f64, f64)> = HashMap::new();
+            let (mut hc, mut hp) = (0.0, 0.0);
+            for (id, c, p) in raw {
+                let class = l
+                    .hs_bec
+                    .get(key_of(store, table, id)?.0)
+                    .copied()
+                    .unwrap_or("unmapped");
+                let e = m.entry(class).or_default();
+                e.0 += c;
+                e.1 += p;
+                hc += c;
+                hp += p;
+            }
+            // Records without a six-digit code are in the total but in no subheading.
+            let rest = |total: f64, mapped: f64| {
+                let r = total - mapped;
+                if r.abs() <= 1e-9 * total.abs() {
+                    0.0
+                } else {
+                    r
+                }
+            };
+            let e = m.entry("unmapped").or_default();
+            e.0 += rest(tc, hc);
+            e.1 += rest(tp, hp);
+            BEC_CLASS_NAMES
+                .iter()
+                .map(|(k, zh, en)| {
+                    let (c, p) = m.get(k).copied().unwrap_or_default();
+                    (k.to_string(), zh.to_string(), en.to_string(), c, p)
+                })
+                .collect()
+        }
         _ => named_top(store, table, dim, raw, f.top)?,
     };
     Ok(Breakdown {
@@ -491,6 +540,7 @@ pub(crate) fn finish(
         },
         overlapping: dim == Dimension::PartnerGroup,
         synthetic: store.synthetic(),
+        source: (dim == Dimension::Bec).then(|| BEC_SOURCE.to_string()),
     })
 }
 

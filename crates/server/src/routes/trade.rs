@@ -39,7 +39,8 @@ pub struct TradeQuery {
     /// `true`: the month alone; default: January to the month (year to date).
     pub month_only: Option<String>,
     /// Breakdown dimension: partner, partner_group, section, chapter, trade_mode, city,
-    /// ownership, enterprise.
+    /// ownership, enterprise, bec (end use by the UN Broad Economic Categories; the answer
+    /// carries its `source`).
     pub by: Option<String>,
     /// Most rows (the largest).
     pub top: Option<String>,
@@ -234,6 +235,7 @@ fn breakdown_table(dim: Dimension) -> impl FnOnce(&[Row]) -> Table {
         Dimension::City => "trade-cities",
         Dimension::Ownership => "trade-ownership",
         Dimension::Enterprise => "trade-enterprises",
+        Dimension::Bec => "trade-end-use",
     };
     move |rows: &[Row]| Table {
         name,
@@ -273,11 +275,12 @@ pub struct BreakdownOut {
     pub slice: Slice,
 }
 
-/// Values by partner, partner group, HS section or chapter, trade mode, city, ownership or
-/// enterprise, with YoY, share and contribution; `?format=xlsx` for Excel. Drill-down with
+/// Values by partner, partner group, HS section or chapter, trade mode, city, ownership,
+/// enterprise or end use (`bec`, with the mapping's `source`), with YoY, share and
+/// contribution; `?format=xlsx` for Excel. Drill-down with
 /// `partner`, `section`, `chapter`, `city`, `trade_mode`. By enterprise: provincial level only.
 #[utoipa::path(get, path = "/api/trade/breakdown", tag = "trade", params(TradeQuery),
-    responses((status = 200, description = "`{dimension, filter, total, rows: [{key, name_zh, name_en, value_cny, prev_value_cny, yoy_pct, share_pct, contribution_pp, iso2?}], overlapping, slice, synthetic}` or an .xlsx file"),
+    responses((status = 200, description = "`{dimension, filter, total, rows: [{key, name_zh, name_en, value_cny, prev_value_cny, yoy_pct, share_pct, contribution_pp, iso2?}], overlapping, slice, synthetic, source?}` or an .xlsx file"),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn breakdown(
     State(state): State<AppState>,
@@ -287,7 +290,7 @@ pub async fn breakdown(
 ) -> ApiResult<Response> {
     may_read(&caller)?;
     let Some(by) = q.by.as_deref() else {
-        return Err(bad("by", "missing: partner, partner_group, section, chapter, trade_mode, city, ownership or enterprise".into()));
+        return Err(bad("by", "missing: partner, partner_group, section, chapter, trade_mode, city, ownership, enterprise or bec".into()));
     };
     let dim = Dimension::from_str(by).map_err(|e| bad("by", e.to_string()))?;
     if dim == Dimension::Enterprise {
