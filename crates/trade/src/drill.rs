@@ -72,6 +72,19 @@ impl Slice {
         Ok(())
     }
 
+    /// The conditions as an expression on the records' columns.
+    fn expr(&self) -> datafusion::prelude::Expr {
+        use datafusion::prelude::{col, lit};
+        self.conds
+            .iter()
+            .map(|(d, v)| match d {
+                Dimension::Section => col("section").eq(lit(v.parse::<i32>().unwrap_or(0))),
+                _ => col(d.as_str()).eq(lit(v.as_str())),
+            })
+            .reduce(|a, b| a.and(b))
+            .unwrap_or(lit(true))
+    }
+
     /// ` AND ...` conditions on the records.
     fn sql(&self) -> String {
         self.conds
@@ -149,10 +162,8 @@ pub async fn breakdown_from_records(
     slice: &Slice,
 ) -> Result<Breakdown> {
     let raw = records_values(store, dim, f, slice).await?;
-    let cond = format!("{}{}", f.window(), slice.sql());
-    let sql = format!("SELECT year, SUM(value_cny) FROM records WHERE {cond} GROUP BY 1");
     let mut total = (0.0, 0.0);
-    for b in query(store, &sql).await? {
+    for b in records_sums(store, f, slice, None).await? {
         for i in 0..b.num_rows() {
             let v = f64_at(b.column(1), i);
             if f64_at(b.column(0), i) as i32 == f.year {
@@ -172,13 +183,9 @@ async fn records_values(
     f: &Filter,
     slice: &Slice,
 ) -> Result<Vec<(i32, f64, f64)>> {
-    let cond = format!("{}{}", f.window(), slice.sql());
     let column = dim.records_column();
-    let sql = format!(
-        "SELECT {column}, year, SUM(value_cny) FROM records WHERE {cond} AND {column} IS NOT NULL GROUP BY 1, 2"
-    );
     let mut values: HashMap<i32, (f64, f64)> = HashMap::new();
-    for b in query(store, &sql).await? {
+    for b in records_sums(store, f, slice, Some(column)).await? {
         for i in 0..b.num_rows() {
             let key = str_at(b.column(0), i);
             let id = store.agg_key_id(dim.base(), &key).ok_or_else(|| {
@@ -197,6 +204,36 @@ async fn records_values(
         }
     }
     Ok(values.into_iter().map(|(id, (c, p))| (id, c, p)).collect())
+}
+
+/// Sums of `value_cny` of the records in the filter's window and the slice, by year and, if
+/// given, by a column (rows where it is null left out): batches of (column, year, sum) or
+/// (year, sum).
+async fn records_sums(
+    store: &TradeStore,
+    f: &Filter,
+    slice: &Slice,
+    by: Option<&str>,
+) -> Result<Vec<datafusion::arrow::array::RecordBatch>> {
+    use datafusion::functions_aggregate::expr_fn::sum;
+    use datafusion::prelude::col;
+    let from = if f.cumulative { 1 } else { f.month };
+    let Some(t) = store.records_window(&[f.year - 1, f.year], from, f.month, f.flow)? else {
+        return Ok(Vec::new());
+    };
+    let mut df = store
+        .context()
+        .read_table(std::sync::Arc::new(t))?
+        .filter(slice.expr())?;
+    let mut group = vec![col("year")];
+    if let Some(c) = by {
+        df = df.filter(col(c).is_not_null())?;
+        group.insert(0, col(c));
+    }
+    Ok(df
+        .aggregate(group, vec![sum(col("value_cny")).alias("v")])?
+        .collect()
+        .await?)
 }
 
 /// The monthly series of a slice (`flow` None: total trade).

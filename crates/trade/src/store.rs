@@ -508,6 +508,41 @@ impl TradeStore {
         Ok(MemTable::try_new(batch.schema(), partitions)?)
     }
 
+    /// The records of just the periods and flow asked about: a query over a window of months
+    /// then opens those files only, not every file the store has. None when there are none.
+    pub(crate) fn records_window(
+        &self,
+        years: &[i32],
+        from_month: u32,
+        to_month: u32,
+        flow: Option<Flow>,
+    ) -> Result<Option<ListingTable>> {
+        let files: Vec<&PartitionEntry> = self
+            .manifest
+            .partitions
+            .iter()
+            .filter(|p| {
+                years.contains(&p.period.year)
+                    && (from_month..=to_month).contains(&p.period.month)
+                    && flow.is_none_or(|f| f == p.flow)
+            })
+            .collect();
+        if files.is_empty() {
+            return Ok(None);
+        }
+        let root = std::fs::canonicalize(&self.dir).map_err(io(&self.dir))?;
+        let urls = files
+            .iter()
+            .map(|p| ListingTableUrl::parse(root.join(&p.file).to_string_lossy()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let options =
+            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        let config = ListingTableConfig::new_with_multi_paths(urls)
+            .with_listing_options(options)
+            .with_schema(record::records_schema());
+        Ok(Some(ListingTable::try_new(config)?))
+    }
+
     /// Years that have data, oldest first.
     pub(crate) fn years(&self) -> Vec<i32> {
         let mut y: Vec<i32> = self
