@@ -440,11 +440,13 @@ pub fn pair_from_batch(pair: usize, b: &RecordBatch, out: &mut Vec<PairRow>) -> 
         .as_primitive_opt::<Int64Type>()
         .ok_or_else(bad)?;
     for i in 0..b.num_rows() {
+        // Rows of earlier batches of the same file are already in `out`.
+        let row = out.len() + 1;
         let code = |dim: usize, s: &str| {
             key_num(dim, s).ok_or_else(|| {
                 crate::TradeError::Corrupt(format!(
-                    "aggregate table {name}, row {i}: {s:?} is not a {} code",
-                    DIMS[dim]
+                    "aggregate table {name}, row {row}, column {}: {s:?} is not a {} code",
+                    DIMS[dim], DIMS[dim]
                 ))
             })
         };
@@ -463,62 +465,73 @@ pub fn pair_from_batch(pair: usize, b: &RecordBatch, out: &mut Vec<PairRow>) -> 
 }
 
 /// Pair tables of one records file (one period and flow), for a store written before pair
-/// tables existed. Codes are read back from the records' text columns.
-pub fn pairs_from_records(b: &RecordBatch) -> std::result::Result<Vec<Vec<PairRow>>, String> {
-    let text = |name: &str| {
-        b.column_by_name(name)
-            .and_then(|c| c.as_string_opt::<i32>())
-            .ok_or_else(|| format!("no text column {name}"))
-    };
-    let num = |name: &str| {
-        b.column_by_name(name)
-            .and_then(|c| c.as_primitive_opt::<Float64Type>())
-            .ok_or_else(|| format!("no number column {name}"))
-    };
-    let year = b
-        .column_by_name("year")
-        .and_then(|c| c.as_primitive_opt::<Int32Type>())
-        .ok_or("no column year")?;
-    let month = b
-        .column_by_name("month")
-        .and_then(|c| c.as_primitive_opt::<Int32Type>())
-        .ok_or("no column month")?;
-    let flow = text("flow")?;
-    let cols = [
-        text("partner")?,
-        text("chapter")?,
-        text("trade_mode")?,
-        text("city")?,
-        text("ownership")?,
-    ];
-    let (cny, usd) = (num("value_cny")?, num("value_usd")?);
+/// tables existed. Codes are read back from the records' text columns; errors name the row.
+pub fn pairs_from_records(
+    batches: &[RecordBatch],
+) -> std::result::Result<Vec<Vec<PairRow>>, String> {
     /// (year, month, flow, a, b)
     type Key = (i32, u32, Flow, u32, u32);
     let mut maps: Vec<HashMap<Key, Acc>> = (0..PAIRS.len()).map(|_| HashMap::new()).collect();
-    for i in 0..b.num_rows() {
-        let f = Flow::parse(flow.value(i)).ok_or_else(|| format!("row {i}: bad flow"))?;
-        let mut nums = [None; 6];
-        for (d, c) in cols.iter().enumerate() {
-            if !c.is_null(i) {
-                nums[d + 1] = Some(key_num(d + 1, c.value(i)).ok_or_else(|| {
-                    format!("row {i}: {:?} is not a {} code", c.value(i), DIMS[d + 1])
-                })?);
+    let mut first_row = 1;
+    for b in batches {
+        let text = |name: &str| {
+            b.column_by_name(name)
+                .and_then(|c| c.as_string_opt::<i32>())
+                .ok_or_else(|| format!("no text column {name}"))
+        };
+        let num = |name: &str| {
+            b.column_by_name(name)
+                .and_then(|c| c.as_primitive_opt::<Float64Type>())
+                .ok_or_else(|| format!("no number column {name}"))
+        };
+        let int = |name: &str| {
+            b.column_by_name(name)
+                .and_then(|c| c.as_primitive_opt::<Int32Type>())
+                .ok_or_else(|| format!("no integer column {name}"))
+        };
+        let (year, month, flow) = (int("year")?, int("month")?, text("flow")?);
+        let cols = [
+            text("partner")?,
+            text("chapter")?,
+            text("trade_mode")?,
+            text("city")?,
+            text("ownership")?,
+        ];
+        let (cny, usd) = (num("value_cny")?, num("value_usd")?);
+        for i in 0..b.num_rows() {
+            let row = first_row + i;
+            let f = Flow::parse(flow.value(i)).ok_or_else(|| {
+                format!("row {row}, column flow: {:?} is not a flow", flow.value(i))
+            })?;
+            let mut nums = [None; 6];
+            for (d, c) in cols.iter().enumerate() {
+                if !c.is_null(i) {
+                    nums[d + 1] = Some(key_num(d + 1, c.value(i)).ok_or_else(|| {
+                        format!(
+                            "row {row}, column {}: {:?} is not a {} code",
+                            DIMS[d + 1],
+                            c.value(i),
+                            DIMS[d + 1]
+                        )
+                    })?);
+                }
+            }
+            for (p, &(a, bb)) in PAIRS.iter().enumerate() {
+                if let (Some(x), Some(y)) = (nums[a], nums[bb]) {
+                    let e = maps[p]
+                        .entry((year.value(i), month.value(i) as u32, f, x, y))
+                        .or_default();
+                    if !cny.is_null(i) {
+                        e.cny += cny.value(i);
+                    }
+                    if !usd.is_null(i) {
+                        e.usd += usd.value(i);
+                    }
+                    e.rows += 1;
+                }
             }
         }
-        for (p, &(a, bb)) in PAIRS.iter().enumerate() {
-            if let (Some(x), Some(y)) = (nums[a], nums[bb]) {
-                let e = maps[p]
-                    .entry((year.value(i), month.value(i) as u32, f, x, y))
-                    .or_default();
-                if !cny.is_null(i) {
-                    e.cny += cny.value(i);
-                }
-                if !usd.is_null(i) {
-                    e.usd += usd.value(i);
-                }
-                e.rows += 1;
-            }
-        }
+        first_row += b.num_rows();
     }
     Ok(maps
         .into_iter()

@@ -293,7 +293,12 @@ impl TradeStore {
             for (p, rows) in pairs.iter_mut().enumerate() {
                 if let Some(f) = manifest.aggregates.get(&agg::pair_name(p)) {
                     for b in read_parquet(&dir.join(f))? {
-                        agg::pair_from_batch(p, &b, rows)?;
+                        agg::pair_from_batch(p, &b, rows).map_err(|e| match e {
+                            TradeError::Corrupt(m) => {
+                                TradeError::Corrupt(format!("{}: {m}", dir.join(f).display()))
+                            }
+                            other => other,
+                        })?;
                     }
                 }
             }
@@ -301,14 +306,11 @@ impl TradeStore {
             // A store written before the pair tables existed: derive them from its records
             // (read only; the next import writes them with everything else).
             for part in &manifest.partitions {
-                for b in read_parquet(&dir.join(&part.file))? {
-                    for (p, rows) in agg::pairs_from_records(&b)
-                        .map_err(|e| TradeError::Corrupt(format!("{}: {e}", part.file)))?
-                        .into_iter()
-                        .enumerate()
-                    {
-                        pairs[p].extend(rows);
-                    }
+                let path = dir.join(&part.file);
+                let found = agg::pairs_from_records(&read_parquet(&path)?)
+                    .map_err(|e| TradeError::Corrupt(format!("{}: {e}", path.display())))?;
+                for (p, rows) in found.into_iter().enumerate() {
+                    pairs[p].extend(rows);
                 }
             }
             for rows in &mut pairs {
