@@ -17,18 +17,23 @@ use crate::codes::Flow;
 use crate::error::{Result, TradeError};
 use crate::lookup::Lookups;
 use crate::store::TradeStore;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::HashMap;
 
-/// A drill-down: the trade with these codes (all of them). Empty: no drill-down.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A drill-down: the trade with these codes (all of them). Empty: no drill-down. Built only
+/// through [`Slice::add`], which checks each code: the conditions go into SQL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Slice {
-    pub conds: Vec<(Dimension, String)>,
+    conds: Vec<(Dimension, String)>,
 }
 
 impl Slice {
     pub fn is_empty(&self) -> bool {
         self.conds.is_empty()
+    }
+
+    pub fn conds(&self) -> &[(Dimension, String)] {
+        &self.conds
     }
 
     /// Adds a condition, checked: the result is safe to put into SQL.
