@@ -74,9 +74,14 @@ def queries(raw):
             return [f"SELECT year, month, SUM(value_cny) FROM records WHERE {sdim} = '{skey}' GROUP BY year, month ORDER BY year, month"]
         return [f"SELECT year, month, SUM(value_cny) FROM agg_{sdim} WHERE key = '{skey}' GROUP BY year, month ORDER BY year, month"]
 
-    # Single enterprises within a slice have no aggregate: both sides read the records.
-    ent_total = f"SELECT SUM(CASE WHEN year = {Y} THEN value_cny ELSE 0 END), SUM(CASE WHEN year = {P} THEN value_cny ELSE 0 END) FROM records WHERE {W} AND partner = '344'"
-    ent_rows = cur_prev("records", "uscc", " AND partner = '344'") + " LIMIT 50"
+    # Single enterprises within a slice: on the records, or on the slice dimension's aggregate
+    # and the enterprise slice files Kaifang writes per period and flow.
+    if raw:
+        ent_total = f"SELECT SUM(CASE WHEN year = {Y} THEN value_cny ELSE 0 END), SUM(CASE WHEN year = {P} THEN value_cny ELSE 0 END) FROM records WHERE {W} AND partner = '344'"
+        ent_rows = cur_prev("records", "uscc", " AND partner = '344'") + " LIMIT 50"
+    else:
+        ent_total = f"SELECT SUM(CASE WHEN year = {Y} THEN value_cny ELSE 0 END), SUM(CASE WHEN year = {P} THEN value_cny ELSE 0 END) FROM agg_partner WHERE {W} AND key = '344'"
+        ent_rows = cur_prev("enterprise_slices", "uscc", " AND dim = 'partner' AND code = '344'") + " LIMIT 50"
     return {
         "summary": [total, cur_prev(t("partner"), k("partner")) + " LIMIT 10", totals],
         "by_partner": [totals, cur_prev(t("partner"), k("partner"))],
@@ -106,6 +111,7 @@ def run_duckdb(d, runs):
     con.execute(f"CREATE VIEW records AS SELECT * FROM read_parquet('{d}/trade/records/*.parquet')")
     for dim in ["total", "partner", "chapter", "trade_mode", "city", "ownership", "enterprise", "hs6"]:
         con.execute(f"CREATE VIEW agg_{dim} AS SELECT * FROM read_parquet('{d}/trade/aggregates/{dim}-g*.parquet')")
+    con.execute(f"CREATE VIEW enterprise_slices AS SELECT * FROM read_parquet('{d}/trade/slices/*.parquet')")
     for table in PAIR_TABLE.values():
         name = table[len("agg_"):]
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{d}/trade/aggregates/{name}-g*.parquet')")

@@ -551,3 +551,81 @@ pub fn pairs_from_records(
         })
         .collect())
 }
+
+/// The slice dimensions (indices into [`DIMS`]) of the enterprise slice files.
+pub const ENTERPRISE_SLICE_DIMS: [usize; 4] = [1, 2, 3, 4];
+
+pub fn enterprise_slices_schema() -> SchemaRef {
+    static S: OnceLock<SchemaRef> = OnceLock::new();
+    S.get_or_init(|| {
+        Arc::new(Schema::new(vec![
+            Field::new("year", DataType::Int32, false),
+            Field::new("month", DataType::Int32, false),
+            Field::new("flow", DataType::Utf8, false),
+            Field::new("dim", DataType::Utf8, false),
+            Field::new("code", DataType::Utf8, false),
+            Field::new("uscc", DataType::Utf8, false),
+            Field::new("value_cny", DataType::Float64, false),
+        ]))
+    })
+    .clone()
+}
+
+/// One period and flow's enterprises by partner, chapter, trade mode and city: (year, month,
+/// flow, dim, code, uscc, value), sorted by dim, code and credit code, so that the rows of one slice are
+/// contiguous and a reader skips the row groups of every other code. These grow with the
+/// enterprises, not with the code lists, so they stay on disk, one file per period and flow.
+pub fn enterprise_slices(recs: &[Rec]) -> crate::Result<RecordBatch> {
+    let mut m: std::collections::BTreeMap<(usize, u32, [u8; 18]), f64> =
+        std::collections::BTreeMap::new();
+    for r in recs {
+        let Some(u) = r.uscc else { continue };
+        for d in ENTERPRISE_SLICE_DIMS {
+            if let Some(n) = dim_num(r, d) {
+                let e = m.entry((d, n, u)).or_default();
+                if !r.cny.is_nan() {
+                    *e += r.cny;
+                }
+            }
+        }
+    }
+    let Some(first) = recs.first() else {
+        return Ok(RecordBatch::new_empty(enterprise_slices_schema()));
+    };
+    let n = m.len();
+    let mut years = Int32Builder::with_capacity(n);
+    let mut months = Int32Builder::with_capacity(n);
+    let mut flows = StringBuilder::new();
+    let mut dims = StringBuilder::new();
+    let mut codes = StringBuilder::new();
+    let mut usccs = StringBuilder::new();
+    let mut values = Float64Builder::with_capacity(n);
+    // Sorted by the dimension's name, as a reader's statistics compare text.
+    let mut rows: Vec<_> = m.into_iter().collect();
+    rows.sort_by(|a, b| {
+        (DIMS[a.0.0], key_str(a.0.0, a.0.1), a.0.2).cmp(&(
+            DIMS[b.0.0],
+            key_str(b.0.0, b.0.1),
+            b.0.2,
+        ))
+    });
+    for ((d, code, u), v) in rows {
+        years.append_value(first.period.year);
+        months.append_value(first.period.month as i32);
+        flows.append_value(first.flow.as_str());
+        dims.append_value(DIMS[d]);
+        codes.append_value(key_str(d, code));
+        usccs.append_value(String::from_utf8_lossy(&u));
+        values.append_value(v);
+    }
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(years.finish()),
+        Arc::new(months.finish()),
+        Arc::new(flows.finish()),
+        Arc::new(dims.finish()),
+        Arc::new(codes.finish()),
+        Arc::new(usccs.finish()),
+        Arc::new(values.finish()),
+    ];
+    Ok(RecordBatch::try_new(enterprise_slices_schema(), cols)?)
+}

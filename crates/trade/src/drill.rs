@@ -139,8 +139,10 @@ pub async fn breakdown_in(
         .iter()
         .fold((0.0, 0.0), |(c, p), r| (c + r.1, p + r.2));
     let raw = if dim == Dimension::Enterprise {
-        // The slice's total still comes from the aggregates: the records are read once.
-        records_values(store, dim, f, slice).await?
+        match enterprises_in(store, f, *sdim, skey).await? {
+            Some(raw) => raw,
+            None => records_values(store, dim, f, slice).await?,
+        }
     } else if dim.base() == sdim.base() {
         in_slice
     } else {
@@ -179,6 +181,73 @@ pub async fn breakdown_from_records(
         }
     }
     finish(store, dim, f, total, raw)
+}
+
+/// (enterprise key id, current, previous) in a one-condition slice, from the enterprise slice
+/// files of the window's periods; None when a period lacks them (then the records answer).
+async fn enterprises_in(
+    store: &TradeStore,
+    f: &Filter,
+    sdim: Dimension,
+    skey: &str,
+) -> Result<Option<Vec<(i32, f64, f64)>>> {
+    use datafusion::functions_aggregate::expr_fn::sum;
+    use datafusion::prelude::{col, lit};
+    let from = if f.cumulative { 1 } else { f.month };
+    let Some(t) = store.enterprise_slices_window(&[f.year - 1, f.year], from, f.month, f.flow)?
+    else {
+        return Ok(None);
+    };
+    let codes: Vec<String> = match sdim {
+        Dimension::Section => {
+            let section: u32 = skey.parse().unwrap_or(0);
+            Lookups::get()
+                .chapters
+                .iter()
+                .filter(|(_, (s, _))| *s == section)
+                .map(|(c, _)| c.clone())
+                .collect()
+        }
+        _ => vec![skey.to_string()],
+    };
+    if codes.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let batches = store
+        .context()
+        .read_table(std::sync::Arc::new(t))?
+        .filter(
+            col("dim")
+                .eq(lit(sdim.base()))
+                .and(col("code").in_list(codes.iter().map(|c| lit(c.as_str())).collect(), false)),
+        )?
+        .aggregate(
+            vec![col("uscc"), col("year")],
+            vec![sum(col("value_cny")).alias("v")],
+        )?
+        .collect()
+        .await?;
+    let mut values: HashMap<i32, (f64, f64)> = HashMap::new();
+    for b in batches {
+        for i in 0..b.num_rows() {
+            let key = str_at(b.column(0), i);
+            let id = store.agg_key_id("enterprise", &key).ok_or_else(|| {
+                TradeError::Corrupt(format!(
+                    "{key} is in the enterprise slice files but not in agg_enterprise"
+                ))
+            })?;
+            let e = values.entry(id).or_default();
+            let v = f64_at(b.column(2), i);
+            if f64_at(b.column(1), i) as i32 == f.year {
+                e.0 += v;
+            } else {
+                e.1 += v;
+            }
+        }
+    }
+    Ok(Some(
+        values.into_iter().map(|(id, (c, p))| (id, c, p)).collect(),
+    ))
 }
 
 /// (key id, current, previous) of a breakdown in a slice, summed from the records.

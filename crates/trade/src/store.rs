@@ -45,6 +45,10 @@ pub struct PartitionEntry {
     pub sources: Vec<String>,
     /// Unix seconds.
     pub imported_at: u64,
+    /// Its enterprises by partner, chapter, trade mode and city (`agg::enterprise_slices`);
+    /// None in stores written before these files existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_slices: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -132,13 +136,21 @@ fn now_secs() -> u64 {
 }
 
 fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
+    write_parquet_pages(path, batch, None)
+}
+
+/// One period and flow per file: one row group. `page_rows` caps the rows of a data page,
+/// so that a reader can skip pages by the page index.
+fn write_parquet_pages(path: &Path, batch: &RecordBatch, page_rows: Option<usize>) -> Result<()> {
     let tmp = path.with_extension("parquet.tmp");
     let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        // One period and flow per file: one row group.
-        .set_max_row_group_row_count(Some(usize::MAX))
-        .build();
+        .set_max_row_group_row_count(Some(usize::MAX));
+    if let Some(n) = page_rows {
+        props = props.set_data_page_row_count_limit(n);
+    }
+    let props = props.build();
     let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
     w.write(batch)?;
     let file = w.into_inner()?;
@@ -234,12 +246,39 @@ fn pair_order(r: &PairRow) -> (i32, u32, Flow, u32, u32) {
     (r.year, r.month, r.flow, r.a, r.b)
 }
 
+fn slices_file(part: &Part, generation: u64) -> String {
+    format!(
+        "slices/{}-{}-g{generation}.parquet",
+        part.period,
+        part.flow.as_str()
+    )
+}
+
 fn part_file(part: &Part, generation: u64) -> String {
     format!(
         "records/{}-{}-g{generation}.parquet",
         part.period,
         part.flow.as_str()
     )
+}
+
+/// A table over some of the store's Parquet files (names relative to the store).
+fn listing(
+    dir: &Path,
+    files: &[&str],
+    schema: datafusion::arrow::datatypes::SchemaRef,
+) -> Result<ListingTable> {
+    let root = std::fs::canonicalize(dir).map_err(io(dir))?;
+    let urls = files
+        .iter()
+        .map(|f| ListingTableUrl::parse(root.join(f).to_string_lossy()))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    Ok(ListingTable::try_new(config)?)
 }
 
 fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
@@ -532,17 +571,36 @@ impl TradeStore {
         if files.is_empty() {
             return Ok(None);
         }
-        let root = std::fs::canonicalize(&self.dir).map_err(io(&self.dir))?;
-        let urls = files
+        let files: Vec<&str> = files.iter().map(|p| p.file.as_str()).collect();
+        listing(&self.dir, &files, record::records_schema()).map(Some)
+    }
+
+    /// The enterprise slice files of the periods and flow asked about; None when some period
+    /// has none (a store written before they existed) or there is no period.
+    pub(crate) fn enterprise_slices_window(
+        &self,
+        years: &[i32],
+        from_month: u32,
+        to_month: u32,
+        flow: Option<Flow>,
+    ) -> Result<Option<ListingTable>> {
+        let files: Option<Vec<&str>> = self
+            .manifest
+            .partitions
             .iter()
-            .map(|p| ListingTableUrl::parse(root.join(&p.file).to_string_lossy()))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        let options =
-            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-        let config = ListingTableConfig::new_with_multi_paths(urls)
-            .with_listing_options(options)
-            .with_schema(record::records_schema());
-        Ok(Some(ListingTable::try_new(config)?))
+            .filter(|p| {
+                years.contains(&p.period.year)
+                    && (from_month..=to_month).contains(&p.period.month)
+                    && flow.is_none_or(|f| f == p.flow)
+            })
+            .map(|p| p.enterprise_slices.as_deref())
+            .collect();
+        match files {
+            Some(files) if !files.is_empty() => {
+                listing(&self.dir, &files, agg::enterprise_slices_schema()).map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Years that have data, oldest first.
@@ -905,7 +963,7 @@ impl TradeStore {
         progress: &mut dyn FnMut(usize) -> bool,
     ) -> Result<()> {
         let generation = self.manifest.generation + 1;
-        for sub in ["records", "aggregates", "reference"] {
+        for sub in ["records", "aggregates", "reference", "slices"] {
             let d = self.dir.join(sub);
             std::fs::create_dir_all(&d).map_err(io(&d))?;
         }
@@ -931,6 +989,11 @@ impl TradeStore {
                     .partitions
                     .iter()
                     .map(|p| p.file.as_str())
+                    .chain(
+                        old.partitions
+                            .iter()
+                            .filter_map(|p| p.enterprise_slices.as_deref()),
+                    )
                     .chain(old.aggregates.values().map(String::as_str))
                     .chain(old.reference.as_deref())
                 {
@@ -991,6 +1054,14 @@ impl TradeStore {
             }
             let aggs = agg::aggregate(&part.recs, strings);
             let pairs = agg::aggregate_pairs(&part.recs);
+            let slices_rel = slices_file(&part, generation);
+            // Small pages: a reader skips those of every code but the one asked about, while
+            // one row group keeps one dictionary of credit codes per file.
+            write_parquet_pages(
+                &dir.join(&slices_rel),
+                &agg::enterprise_slices(&part.recs)?,
+                Some(4 * 1024),
+            )?;
             let entry = PartitionEntry {
                 period: part.period,
                 flow: part.flow,
@@ -1004,6 +1075,7 @@ impl TradeStore {
                     .sum(),
                 sources,
                 imported_at: now_secs(),
+                enterprise_slices: Some(slices_rel),
             };
             Ok((entry, aggs, pairs))
         };
@@ -1050,6 +1122,7 @@ impl TradeStore {
             for part in parts {
                 let (part, sources) = part?;
                 created.push(dir.join(part_file(&part, generation)));
+                created.push(dir.join(slices_file(&part, generation)));
                 if job_tx.send((part, sources)).is_err() {
                     break;
                 }
@@ -1155,6 +1228,12 @@ impl TradeStore {
             .partitions
             .iter()
             .map(|p| p.file.as_str())
+            .chain(
+                self.manifest
+                    .partitions
+                    .iter()
+                    .filter_map(|p| p.enterprise_slices.as_deref()),
+            )
             .chain(self.manifest.aggregates.values().map(String::as_str))
             .chain(self.manifest.reference.as_deref())
     }
@@ -1162,7 +1241,7 @@ impl TradeStore {
     /// Removes what an interrupted write left behind: files the manifest does not list.
     fn remove_unlisted(&self) {
         let keep: HashSet<String> = self.listed_files().map(str::to_string).collect();
-        for sub in ["records", "aggregates", "reference"] {
+        for sub in ["records", "aggregates", "reference", "slices"] {
             let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) else {
                 continue;
             };
