@@ -192,7 +192,7 @@ async fn enterprises_in(
     skey: &str,
 ) -> Result<Option<Vec<(i32, f64, f64)>>> {
     use datafusion::functions_aggregate::expr_fn::sum;
-    use datafusion::prelude::{col, lit};
+    use datafusion::prelude::{col, lit, when};
     let from = if f.cumulative { 1 } else { f.month };
     let Some(t) = store.enterprise_slices_window(&[f.year - 1, f.year], from, f.month, f.flow)?
     else {
@@ -213,6 +213,11 @@ async fn enterprises_in(
     if codes.is_empty() {
         return Ok(Some(Vec::new()));
     }
+    let year_sum = |y: i32| -> Result<datafusion::prelude::Expr> {
+        Ok(sum(
+            when(col("year").eq(lit(y)), col("value_cny")).otherwise(lit(0.0))?
+        ))
+    };
     let batches = store
         .context()
         .read_table(std::sync::Arc::new(t))?
@@ -222,12 +227,15 @@ async fn enterprises_in(
                 .and(col("code").in_list(codes.iter().map(|c| lit(c.as_str())).collect(), false)),
         )?
         .aggregate(
-            vec![col("uscc"), col("year")],
-            vec![sum(col("value_cny")).alias("v")],
+            vec![col("uscc")],
+            vec![
+                year_sum(f.year)?.alias("cur"),
+                year_sum(f.year - 1)?.alias("prev"),
+            ],
         )?
         .collect()
         .await?;
-    let mut values: HashMap<i32, (f64, f64)> = HashMap::new();
+    let mut values = Vec::new();
     for b in batches {
         for i in 0..b.num_rows() {
             let key = str_at(b.column(0), i);
@@ -236,18 +244,10 @@ async fn enterprises_in(
                     "{key} is in the enterprise slice files but not in agg_enterprise"
                 ))
             })?;
-            let e = values.entry(id).or_default();
-            let v = f64_at(b.column(2), i);
-            if f64_at(b.column(1), i) as i32 == f.year {
-                e.0 += v;
-            } else {
-                e.1 += v;
-            }
+            values.push((id, f64_at(b.column(1), i), f64_at(b.column(2), i)));
         }
     }
-    Ok(Some(
-        values.into_iter().map(|(id, (c, p))| (id, c, p)).collect(),
-    ))
+    Ok(Some(values))
 }
 
 /// (key id, current, previous) of a breakdown in a slice, summed from the records.
