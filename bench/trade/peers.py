@@ -19,12 +19,19 @@ P = Y - 1
 W = f"year IN ({Y}, {P}) AND month <= {M}"
 
 
-def cur_prev(table, key):
+def cur_prev(table, key, cond=""):
     return (
         f"SELECT {key} AS key, SUM(CASE WHEN year = {Y} THEN value_cny ELSE 0 END) AS cur, "
         f"SUM(CASE WHEN year = {P} THEN value_cny ELSE 0 END) AS prev "
-        f"FROM {table} WHERE {W} AND {key} IS NOT NULL GROUP BY {key} ORDER BY cur DESC"
+        f"FROM {table} WHERE {W}{cond} AND {key} IS NOT NULL GROUP BY {key} ORDER BY cur DESC"
     )
+
+
+DIMS = ["partner", "chapter", "trade_mode", "city", "ownership"]
+# The pair tables Kaifang keeps (agg::PAIRS): each unordered pair once, named in this order.
+PAIR_TABLE = {
+    frozenset((a, b)): f"agg_{a}_{b}" for i, a in enumerate(DIMS) for b in DIMS[i + 1:]
+}
 
 
 def queries(raw):
@@ -49,6 +56,32 @@ def queries(raw):
         f"SELECT SUM(POWER(v * 100.0 / (SELECT SUM(v) FROM s), 2)) FROM s"
     )
     trend = f"SELECT year, month, SUM(value_cny) FROM {t('total')} GROUP BY year, month ORDER BY year, month"
+
+    def sliced(sdim, skey, by):
+        """Total of the slice, then its breakdown: on the records, or on the slice dimension's
+        own aggregate and the pair table of the two dimensions."""
+        if raw:
+            total = f"SELECT SUM(CASE WHEN year = {Y} THEN value_cny ELSE 0 END), SUM(CASE WHEN year = {P} THEN value_cny ELSE 0 END) FROM records WHERE {W} AND {sdim} = '{skey}'"
+            rows = cur_prev("records", by, f" AND {sdim} = '{skey}'")
+            return [total, rows]
+        total = f"SELECT SUM(CASE WHEN year = {Y} THEN value_cny ELSE 0 END), SUM(CASE WHEN year = {P} THEN value_cny ELSE 0 END) FROM agg_{sdim} WHERE {W} AND key = '{skey}'"
+        pair = PAIR_TABLE[frozenset((sdim, by))]
+        rows = cur_prev(pair, by, f" AND {sdim} = '{skey}'")
+        return [total, rows]
+
+    def sliced_trend(sdim, skey):
+        if raw:
+            return [f"SELECT year, month, SUM(value_cny) FROM records WHERE {sdim} = '{skey}' GROUP BY year, month ORDER BY year, month"]
+        return [f"SELECT year, month, SUM(value_cny) FROM agg_{sdim} WHERE key = '{skey}' GROUP BY year, month ORDER BY year, month"]
+
+    # Single enterprises within a slice: on the records, or on the slice dimension's aggregate
+    # and the enterprise slice files Kaifang writes per period and flow.
+    if raw:
+        ent_total = f"SELECT SUM(CASE WHEN year = {Y} THEN value_cny ELSE 0 END), SUM(CASE WHEN year = {P} THEN value_cny ELSE 0 END) FROM records WHERE {W} AND partner = '344'"
+        ent_rows = cur_prev("records", "uscc", " AND partner = '344'") + " LIMIT 50"
+    else:
+        ent_total = f"SELECT SUM(CASE WHEN year = {Y} THEN value_cny ELSE 0 END), SUM(CASE WHEN year = {P} THEN value_cny ELSE 0 END) FROM agg_partner WHERE {W} AND key = '344'"
+        ent_rows = cur_prev("enterprise_slices", "uscc", " AND dim = 'partner' AND code = '344'") + " LIMIT 50"
     return {
         "summary": [total, cur_prev(t("partner"), k("partner")) + " LIMIT 10", totals],
         "by_partner": [totals, cur_prev(t("partner"), k("partner"))],
@@ -59,6 +92,15 @@ def queries(raw):
         "trend": [trend],
         "enterprise_dynamics": [dyn, cur_prev(t("enterprise"), k("uscc")) + " LIMIT 10", totals],
         "concentration": [hhi("partner", "partner"), hhi("chapter", "chapter")],
+        "slice_partner_by_chapter": sliced("partner", "344", "chapter"),
+        "slice_chapter_by_partner": sliced("chapter", "87", "partner"),
+        "slice_city_by_partner": sliced("city", "220100", "partner"),
+        "slice_mode_by_chapter": sliced("trade_mode", "0110", "chapter"),
+        "slice_partner_by_enterprise": [ent_total, ent_rows],
+        "slice_partner_trend": sliced_trend("partner", "344"),
+        "slice_chapter_trend": sliced_trend("chapter", "87"),
+        "slice_city_trend": sliced_trend("city", "220100"),
+        "slice_mode_trend": sliced_trend("trade_mode", "0110"),
     }
 
 
@@ -68,7 +110,11 @@ def run_duckdb(d, runs):
     con = duckdb.connect()
     con.execute(f"CREATE VIEW records AS SELECT * FROM read_parquet('{d}/trade/records/*.parquet')")
     for dim in ["total", "partner", "chapter", "trade_mode", "city", "ownership", "enterprise", "hs6"]:
-        con.execute(f"CREATE VIEW agg_{dim} AS SELECT * FROM read_parquet('{d}/trade/aggregates/{dim}-*.parquet')")
+        con.execute(f"CREATE VIEW agg_{dim} AS SELECT * FROM read_parquet('{d}/trade/aggregates/{dim}-g*.parquet')")
+    con.execute(f"CREATE VIEW enterprise_slices AS SELECT * FROM read_parquet('{d}/trade/slices/*.parquet')")
+    for table in PAIR_TABLE.values():
+        name = table[len("agg_"):]
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{d}/trade/aggregates/{name}-g*.parquet')")
     for raw, peer in [(True, "duckdb"), (False, "duckdb-agg")]:
         for case, stmts in queries(raw).items():
             def once():
@@ -87,8 +133,10 @@ def run_duckdb(d, runs):
             check = None
             if case == "summary":
                 check = sum(r[3] for r in res)
-            elif case.startswith("by_"):
+            elif case.startswith("by_") or (case.startswith("slice_") and not case.endswith("_trend")):
                 check = res[0][0]  # total of this year; first statement
+            elif case.endswith("trend"):
+                check = sum(r[2] for r in res)
             elif case == "concentration":
                 check = res[0][0]
             print(json.dumps({"peer": peer, "case": case, "ms": statistics.median(ms), "check": check}), flush=True)
@@ -111,10 +159,15 @@ def compare(kf, df, imp, demo):
         ratios.setdefault(p["peer"], []).append(ratio)
         worst = max(worst, x)
         agree = ""
-        if c in ("summary", "concentration") and p["check"] is not None and k[c]["check"] is not None:
+        if (c in ("summary", "concentration") or c.startswith("slice_")) and p["check"] is not None and k[c]["check"] is not None:
             rel = abs(p["check"] - k[c]["check"]) / max(abs(k[c]["check"]), 1e-9)
             agree = f" same_answer={'yes' if rel < 1e-9 else 'NO'}"
         print(f"CASE {c} kaifang_ms={x:.2f} peer={p['peer']} peer_ms={y:.2f} ratio={ratio:.2f}{agree}")
+    if "sizes" in k:
+        print(
+            f"SUMMARY pair_tables rows={k['sizes']['pair_rows']:.0f} records={k['sizes']['records']:.0f} "
+            f"ratio={k['sizes']['pair_rows'] / max(k['sizes']['records'], 1):.3f}"
+        )
     imp = json.load(open(imp))
     demo = json.load(open(demo))
     for peer, rs in ratios.items():

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Browser test of the foreign-trade page against a running server with the demo data: the
 // Department of Commerce signs in, opens 对外贸易, sees the KPI cards with figures, the trend
-// and the world map drawn, the synthetic label, and drills down by clicking a partner.
+// and the world map drawn, the synthetic label, drills down by clicking a partner, and switches
+// the product chart to end use with its source.
 //
 // Environment: KAIFANG_URL, CHROMIUM, SCREENSHOT_DIR, KAIFANG_PASSWORD (of the demo account
 // `commerce`): see harness.mjs; screenshots default to ./smoke-screenshots.
@@ -74,6 +75,24 @@ run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 90_000, stepTimeoutMs:
     await shot(page, 'trade-zh-drill-1366x768.png')
     await page.locator(`${tid('trade-drill-tag')} .el-tag__close`).click()
     await page.locator(tid('trade-drill')).waitFor({ state: 'detached' })
+  })
+
+  await step('the product chart switches to end use (UN BEC) and shows its source', async () => {
+    const view = page.locator(tid('trade-product-view'))
+    const resp = page.waitForResponse((r) => r.url().includes('by=bec'))
+    await view.getByText('最终用途（BEC）', { exact: true }).click()
+    const res = await resp
+    check(res.ok(), `end-use breakdown answered ${res.status()}`)
+    const body = await res.json()
+    check(body.rows.some((r) => r.key === 'intermediate'), `end-use rows: ${JSON.stringify(body.rows).slice(0, 200)}`)
+    await drawn(page, 'chart-trade-end-use')
+    const source = ((await page.locator(tid('trade-end-use-source')).textContent()) ?? '').trim()
+    check(source.startsWith('来源') && source.includes('BEC Rev.4'), `source line: "${source}"`)
+    await page.locator(tid('chart-trade-end-use')).scrollIntoViewIfNeeded()
+    await shot(page, 'trade-zh-end-use-1366x768.png', { settleMs: 500 })
+    await view.getByText('HS', { exact: true }).click()
+    await drawn(page, 'chart-trade-products')
+    await page.locator(tid('page-title')).scrollIntoViewIfNeeded()
   })
 
   await step('the enterprise search narrows the table', async () => {

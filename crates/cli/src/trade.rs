@@ -40,8 +40,8 @@ pub enum TradeCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
-    /// A breakdown by partner, partner_group, section, chapter, trade_mode, city, ownership
-    /// or enterprise.
+    /// A breakdown by partner, partner_group, section, chapter, trade_mode, city, ownership,
+    /// enterprise or bec (end use by the UN Broad Economic Categories).
     Breakdown {
         #[arg(long)]
         by: Dimension,
@@ -253,6 +253,9 @@ pub async fn trade(dir: &DataDir, command: TradeCommand) -> Result<()> {
                             r.share_pct,
                             r.contribution_pp.unwrap_or(0.0)
                         );
+                    }
+                    if let Some(s) = &b.source {
+                        println!("source: {s}");
                     }
                 }
             }

@@ -384,3 +384,23 @@ async fn enterprises_see_no_trade_statistics_and_cities_no_single_enterprises() 
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn end_use_breakdown_cites_its_source_and_adds_up() {
+    let app = spawn_app().await;
+    let s = app.login("leader").await;
+    let b = s
+        .json("/api/trade/breakdown?by=bec&year=2024&month=12")
+        .await;
+    assert!(b["source"].as_str().unwrap().contains("BEC Rev.4"), "{b}");
+    let rows = b["rows"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["key"] == "intermediate"), "{b}");
+    let sum: f64 = rows.iter().map(|r| r["value_cny"].as_f64().unwrap()).sum();
+    close(&b["total"]["value_cny"], sum, "classes add up to the total");
+    // Within a drill-down too.
+    let b = s
+        .json("/api/trade/breakdown?by=bec&year=2024&month=12&partner=344")
+        .await;
+    assert_eq!(b["slice"]["conds"][0], json!(["partner", "344"]));
+    assert!(b["source"].is_string());
+}

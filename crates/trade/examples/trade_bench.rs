@@ -4,6 +4,7 @@
 //! trade_bench import DIR FILE   import FILE into DIR/trade; prints one JSON line
 //! trade_bench demo DIR ROWS     generate the synthetic demo of ROWS rows; one JSON line
 //! trade_bench queries DIR RUNS  time each dashboard query (median of RUNS after a warm-up)
+//! trade_bench sql DIR QUERY RUNS time one read-only query
 
 use kaifang_trade::codes::uscc_check_char;
 use kaifang_trade::*;
@@ -197,10 +198,105 @@ async fn main() {
                 "{}",
                 serde_json::json!({"case": "concentration", "ms": ms, "check": c.by_partner.hhi})
             );
+            // Drill-downs: one partner, chapter, city and trade mode, each broken down by
+            // another dimension and as a monthly series; and the top enterprises in a slice.
+            let slice = |dim: Dimension, key: &str| {
+                let mut s = Slice::default();
+                s.add(dim, key).expect("slice");
+                s
+            };
+            for (name, s, by, filter) in [
+                (
+                    "slice_partner_by_chapter",
+                    slice(Dimension::Partner, "344"),
+                    Dimension::Chapter,
+                    &f,
+                ),
+                (
+                    "slice_chapter_by_partner",
+                    slice(Dimension::Chapter, "87"),
+                    Dimension::Partner,
+                    &f,
+                ),
+                (
+                    "slice_city_by_partner",
+                    slice(Dimension::City, "220100"),
+                    Dimension::Partner,
+                    &f,
+                ),
+                (
+                    "slice_mode_by_chapter",
+                    slice(Dimension::TradeMode, "0110"),
+                    Dimension::Chapter,
+                    &f,
+                ),
+                (
+                    "slice_partner_by_enterprise",
+                    slice(Dimension::Partner, "344"),
+                    Dimension::Enterprise,
+                    &top50,
+                ),
+            ] {
+                let (ms, b) = time(runs, || breakdown_in(&store, by, filter, &s)).await;
+                println!(
+                    "{}",
+                    serde_json::json!({"case": name, "ms": ms, "check": b.total.value_cny})
+                );
+            }
+            for (name, s) in [
+                ("slice_partner_trend", slice(Dimension::Partner, "344")),
+                ("slice_chapter_trend", slice(Dimension::Chapter, "87")),
+                ("slice_city_trend", slice(Dimension::City, "220100")),
+                ("slice_mode_trend", slice(Dimension::TradeMode, "0110")),
+            ] {
+                let (ms, t) = time(runs, || trend_in(&store, None, &s)).await;
+                println!(
+                    "{}",
+                    serde_json::json!({"case": name, "ms": ms, "check": t.iter().map(|p| p.month.value_cny).sum::<f64>()})
+                );
+            }
+            // Sizes: the pair tables against the records they summarise.
+            let count = |table: String| {
+                let store = &store;
+                async move {
+                    let r = store
+                        .sql(&format!("SELECT COUNT(*) FROM {table}"), 1)
+                        .await
+                        .expect("count");
+                    r.rows[0][0].as_f64().unwrap_or(f64::NAN)
+                }
+            };
+            let mut pair_rows = 0.0;
+            for t in [
+                "partner_chapter",
+                "partner_trade_mode",
+                "partner_city",
+                "partner_ownership",
+                "chapter_trade_mode",
+                "chapter_city",
+                "chapter_ownership",
+                "trade_mode_city",
+                "trade_mode_ownership",
+                "city_ownership",
+            ] {
+                pair_rows += count(format!("agg_{t}")).await;
+            }
+            let records = count("records".into()).await;
+            println!(
+                "{}",
+                serde_json::json!({"case": "sizes", "ms": 0.0, "pair_rows": pair_rows, "records": records})
+            );
+        }
+        "sql" => {
+            let store = TradeStore::open(Path::new(&arg(2))).expect("open");
+            let runs: usize = arg(4).parse().unwrap_or(5);
+            let q = arg(3);
+            let (ms, r) = time(runs, || store.sql(&q, 5)).await;
+            println!("{}", serde_json::json!({"ms": ms, "rows": r.rows}));
         }
         _ => {
             eprintln!(
-                "usage: trade_bench csv N FILE | import DIR FILE | demo DIR ROWS | queries DIR RUNS"
+                "usage: trade_bench csv N FILE | import DIR FILE | demo DIR ROWS | queries DIR RUNS | sql DIR QUERY RUNS"
             );
             std::process::exit(2);
         }

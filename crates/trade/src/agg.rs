@@ -101,23 +101,14 @@ pub fn aggregate(recs: &[Rec], strings: &Interner) -> Vec<Vec<AggRow>> {
     let num = |b: &[u8]| b.iter().fold(0u32, |a, d| a * 10 + (d - b'0') as u32);
     for r in recs {
         add(&mut maps[0], K::Num(0, 0), r);
-        if r.partner != 0 {
-            add(&mut maps[1], K::Num(r.partner as u32, 0), r);
-        }
-        if r.code_len >= 2 {
-            add(&mut maps[2], K::Num(num(&r.code[..2]), 0), r);
-            if r.code_len >= 6 {
-                add(&mut maps[7], K::Num(num(&r.code[..6]), r.unit1), r);
+        // The same codes as the pair tables take, so a slice adds up to its dimension's row.
+        for (dim, m) in maps.iter_mut().enumerate().take(6).skip(1) {
+            if let Some(n) = dim_num(r, dim) {
+                add(m, K::Num(n, 0), r);
             }
         }
-        if r.mode != crate::record::NO_MODE {
-            add(&mut maps[3], K::Num(r.mode as u32, 0), r);
-        }
-        if r.region != 0 {
-            add(&mut maps[4], K::Num(r.region / 100 * 100, 0), r);
-        }
-        if let Some(o) = r.ownership {
-            add(&mut maps[5], K::Num(o as u32, 0), r);
+        if r.code_len >= 6 {
+            add(&mut maps[7], K::Num(num(&r.code[..6]), r.unit1), r);
         }
         if let Some(u) = r.uscc {
             add(&mut maps[6], K::Id(u), r);
@@ -131,17 +122,7 @@ pub fn aggregate(recs: &[Rec], strings: &Interner) -> Vec<Vec<AggRow>> {
                 .map(|(k, a)| {
                     let (key, unit) = match (dim, k) {
                         (0, _) => (String::new(), None),
-                        (1, K::Num(n, _)) => (format!("{n:03}"), None),
-                        (2, K::Num(n, _)) => (format!("{n:02}"), None),
-                        (3, K::Num(n, _)) => (format!("{n:04}"), None),
-                        (4, K::Num(n, _)) => (format!("{n:06}"), None),
-                        (5, K::Num(n, _)) => (
-                            crate::codes::Ownership::ALL
-                                .get(n as usize)
-                                .map(|o| o.as_str().to_string())
-                                .unwrap_or_default(),
-                            None,
-                        ),
+                        (1..=5, K::Num(n, _)) => (key_str(dim, n), None),
                         (7, K::Num(n, u)) => {
                             (format!("{n:06}"), strings.get(u).map(str::to_string))
                         }
@@ -255,4 +236,396 @@ pub fn from_batch(b: &RecordBatch, out: &mut Vec<AggRow>) -> crate::Result<()> {
         });
     }
     Ok(())
+}
+
+/// Pairs of dimensions (indices into [`DIMS`]) aggregated together. A drill-down into one
+/// value of either side breaks down by the other from here: the dashboard's slices (partner,
+/// chapter and with it section, trade mode, city) by every breakdown but enterprise. Ten
+/// two-dimensional tables rather than one cube over all five: a table's size is bounded by
+/// the product of two code lists (partners × chapters is the largest), whatever the number
+/// of records, while a cube would grow towards the records themselves.
+pub const PAIRS: [(usize, usize); 10] = [
+    (1, 2),
+    (1, 3),
+    (1, 4),
+    (1, 5),
+    (2, 3),
+    (2, 4),
+    (2, 5),
+    (3, 4),
+    (3, 5),
+    (4, 5),
+];
+
+/// Name of a pair table (`partner_chapter`, stored as `agg_partner_chapter`).
+pub fn pair_name(pair: usize) -> String {
+    let (a, b) = PAIRS[pair];
+    format!("{}_{}", DIMS[a], DIMS[b])
+}
+
+/// One row of a pair table: the codes of both dimensions as numbers (see [`key_str`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairRow {
+    pub year: i32,
+    pub month: u32,
+    pub flow: Flow,
+    pub a: u32,
+    pub b: u32,
+    pub cny: f64,
+    pub usd: f64,
+    pub rows: i64,
+}
+
+/// A record's code in dimensions 1 to 5 of [`DIMS`] as a number; None when it lacks it.
+fn dim_num(r: &Rec, dim: usize) -> Option<u32> {
+    match dim {
+        1 => (r.partner != 0).then_some(r.partner as u32),
+        2 => (r.code_len >= 2).then(|| {
+            r.code[..2]
+                .iter()
+                .fold(0u32, |a, d| a * 10 + (d - b'0') as u32)
+        }),
+        3 => (r.mode != crate::record::NO_MODE).then_some(r.mode as u32),
+        4 => (r.region != 0).then_some(r.region / 100 * 100),
+        5 => r.ownership.map(|o| o as u32),
+        _ => None,
+    }
+}
+
+/// The key text of a code number, as the one-dimension tables write it.
+pub fn key_str(dim: usize, n: u32) -> String {
+    match dim {
+        1 => format!("{n:03}"),
+        2 => format!("{n:02}"),
+        3 => format!("{n:04}"),
+        4 => format!("{n:06}"),
+        5 => crate::codes::Ownership::ALL
+            .get(n as usize)
+            .map(|o| o.as_str().to_string())
+            .unwrap_or_default(),
+        _ => n.to_string(),
+    }
+}
+
+/// The inverse of [`key_str`]; None for text it would not have written.
+pub fn key_num(dim: usize, s: &str) -> Option<u32> {
+    if dim == 5 {
+        return crate::codes::Ownership::ALL
+            .iter()
+            .position(|o| o.as_str() == s)
+            .map(|i| i as u32);
+    }
+    let width = [0, 3, 2, 4, 6][dim.min(4)];
+    (s.len() == width && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+/// Pair tables of one period and flow (indexed like [`PAIRS`]), sorted by (a, b). A record
+/// lacking either code is left out of that pair, as it is left out of that dimension.
+pub fn aggregate_pairs(recs: &[Rec]) -> Vec<Vec<PairRow>> {
+    let Some(first) = recs.first() else {
+        return vec![Vec::new(); PAIRS.len()];
+    };
+    let (period, flow) = (first.period, first.flow);
+    let mut maps: Vec<HashMap<(u32, u32), Acc>> =
+        (0..PAIRS.len()).map(|_| HashMap::new()).collect();
+    for r in recs {
+        let nums: [Option<u32>; 6] = std::array::from_fn(|d| dim_num(r, d));
+        for (p, &(a, b)) in PAIRS.iter().enumerate() {
+            if let (Some(x), Some(y)) = (nums[a], nums[b]) {
+                let e = maps[p].entry((x, y)).or_default();
+                if !r.cny.is_nan() {
+                    e.cny += r.cny;
+                }
+                if !r.usd.is_nan() {
+                    e.usd += r.usd;
+                }
+                e.rows += 1;
+            }
+        }
+    }
+    maps.into_iter()
+        .map(|m| {
+            let mut v: Vec<PairRow> = m
+                .into_iter()
+                .map(|((a, b), acc)| PairRow {
+                    year: period.year,
+                    month: period.month,
+                    flow,
+                    a,
+                    b,
+                    cny: acc.cny,
+                    usd: acc.usd,
+                    rows: acc.rows,
+                })
+                .collect();
+            v.sort_unstable_by_key(|r| (r.a, r.b));
+            v
+        })
+        .collect()
+}
+
+/// The schema of a pair table: the two dimensions' columns are named like the records'.
+pub fn pair_schema(pair: usize) -> SchemaRef {
+    let (a, b) = PAIRS[pair];
+    Arc::new(Schema::new(vec![
+        Field::new("year", DataType::Int32, false),
+        Field::new("month", DataType::Int32, false),
+        Field::new("flow", DataType::Utf8, false),
+        Field::new(DIMS[a], DataType::Utf8, false),
+        Field::new(DIMS[b], DataType::Utf8, false),
+        Field::new("value_cny", DataType::Float64, false),
+        Field::new("value_usd", DataType::Float64, false),
+        Field::new("rows", DataType::Int64, false),
+    ]))
+}
+
+pub fn pair_to_batch(pair: usize, rows: &[PairRow]) -> crate::Result<RecordBatch> {
+    let (da, db) = PAIRS[pair];
+    let n = rows.len();
+    let mut year = Int32Builder::with_capacity(n);
+    let mut month = Int32Builder::with_capacity(n);
+    let mut flow = StringBuilder::new();
+    let mut a = StringBuilder::new();
+    let mut b = StringBuilder::new();
+    let mut cny = Float64Builder::with_capacity(n);
+    let mut usd = Float64Builder::with_capacity(n);
+    let mut cnt = Int64Builder::with_capacity(n);
+    for r in rows {
+        year.append_value(r.year);
+        month.append_value(r.month as i32);
+        flow.append_value(r.flow.as_str());
+        a.append_value(key_str(da, r.a));
+        b.append_value(key_str(db, r.b));
+        cny.append_value(r.cny);
+        usd.append_value(r.usd);
+        cnt.append_value(r.rows);
+    }
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(year.finish()),
+        Arc::new(month.finish()),
+        Arc::new(flow.finish()),
+        Arc::new(a.finish()),
+        Arc::new(b.finish()),
+        Arc::new(cny.finish()),
+        Arc::new(usd.finish()),
+        Arc::new(cnt.finish()),
+    ];
+    Ok(RecordBatch::try_new(pair_schema(pair), cols)?)
+}
+
+pub fn pair_from_batch(pair: usize, b: &RecordBatch, out: &mut Vec<PairRow>) -> crate::Result<()> {
+    let (da, db) = PAIRS[pair];
+    let name = pair_name(pair);
+    let bad =
+        || crate::TradeError::Corrupt(format!("aggregate table {name} has an unexpected schema"));
+    let col = |name: &str| b.column_by_name(name).ok_or_else(bad);
+    let year = col("year")?
+        .as_primitive_opt::<Int32Type>()
+        .ok_or_else(bad)?;
+    let month = col("month")?
+        .as_primitive_opt::<Int32Type>()
+        .ok_or_else(bad)?;
+    let flow = col("flow")?.as_string_opt::<i32>().ok_or_else(bad)?;
+    let a = col(DIMS[da])?.as_string_opt::<i32>().ok_or_else(bad)?;
+    let bb = col(DIMS[db])?.as_string_opt::<i32>().ok_or_else(bad)?;
+    let cny = col("value_cny")?
+        .as_primitive_opt::<Float64Type>()
+        .ok_or_else(bad)?;
+    let usd = col("value_usd")?
+        .as_primitive_opt::<Float64Type>()
+        .ok_or_else(bad)?;
+    let rows = col("rows")?
+        .as_primitive_opt::<Int64Type>()
+        .ok_or_else(bad)?;
+    for i in 0..b.num_rows() {
+        // Rows of earlier batches of the same file are already in `out`.
+        let row = out.len() + 1;
+        let code = |dim: usize, s: &str| {
+            key_num(dim, s).ok_or_else(|| {
+                crate::TradeError::Corrupt(format!(
+                    "aggregate table {name}, row {row}, column {}: {s:?} is not a {} code",
+                    DIMS[dim], DIMS[dim]
+                ))
+            })
+        };
+        out.push(PairRow {
+            year: year.value(i),
+            month: month.value(i) as u32,
+            flow: Flow::parse(flow.value(i)).ok_or_else(bad)?,
+            a: code(da, a.value(i))?,
+            b: code(db, bb.value(i))?,
+            cny: cny.value(i),
+            usd: usd.value(i),
+            rows: rows.value(i),
+        });
+    }
+    Ok(())
+}
+
+/// Pair tables of one records file (one period and flow), for a store written before pair
+/// tables existed. Codes are read back from the records' text columns; errors name the row.
+pub fn pairs_from_records(
+    batches: &[RecordBatch],
+) -> std::result::Result<Vec<Vec<PairRow>>, String> {
+    /// (year, month, flow, a, b)
+    type Key = (i32, u32, Flow, u32, u32);
+    let mut maps: Vec<HashMap<Key, Acc>> = (0..PAIRS.len()).map(|_| HashMap::new()).collect();
+    let mut first_row = 1;
+    for b in batches {
+        let text = |name: &str| {
+            b.column_by_name(name)
+                .and_then(|c| c.as_string_opt::<i32>())
+                .ok_or_else(|| format!("no text column {name}"))
+        };
+        let num = |name: &str| {
+            b.column_by_name(name)
+                .and_then(|c| c.as_primitive_opt::<Float64Type>())
+                .ok_or_else(|| format!("no number column {name}"))
+        };
+        let int = |name: &str| {
+            b.column_by_name(name)
+                .and_then(|c| c.as_primitive_opt::<Int32Type>())
+                .ok_or_else(|| format!("no integer column {name}"))
+        };
+        let (year, month, flow) = (int("year")?, int("month")?, text("flow")?);
+        let cols = [
+            text("partner")?,
+            text("chapter")?,
+            text("trade_mode")?,
+            text("city")?,
+            text("ownership")?,
+        ];
+        let (cny, usd) = (num("value_cny")?, num("value_usd")?);
+        for i in 0..b.num_rows() {
+            let row = first_row + i;
+            let f = Flow::parse(flow.value(i)).ok_or_else(|| {
+                format!("row {row}, column flow: {:?} is not a flow", flow.value(i))
+            })?;
+            let mut nums = [None; 6];
+            for (d, c) in cols.iter().enumerate() {
+                if !c.is_null(i) {
+                    nums[d + 1] = Some(key_num(d + 1, c.value(i)).ok_or_else(|| {
+                        format!(
+                            "row {row}, column {}: {:?} is not a {} code",
+                            DIMS[d + 1],
+                            c.value(i),
+                            DIMS[d + 1]
+                        )
+                    })?);
+                }
+            }
+            for (p, &(a, bb)) in PAIRS.iter().enumerate() {
+                if let (Some(x), Some(y)) = (nums[a], nums[bb]) {
+                    let e = maps[p]
+                        .entry((year.value(i), month.value(i) as u32, f, x, y))
+                        .or_default();
+                    if !cny.is_null(i) {
+                        e.cny += cny.value(i);
+                    }
+                    if !usd.is_null(i) {
+                        e.usd += usd.value(i);
+                    }
+                    e.rows += 1;
+                }
+            }
+        }
+        first_row += b.num_rows();
+    }
+    Ok(maps
+        .into_iter()
+        .map(|m| {
+            m.into_iter()
+                .map(|((year, month, flow, a, b), acc)| PairRow {
+                    year,
+                    month,
+                    flow,
+                    a,
+                    b,
+                    cny: acc.cny,
+                    usd: acc.usd,
+                    rows: acc.rows,
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// The slice dimensions (indices into [`DIMS`]) of the enterprise slice files.
+pub const ENTERPRISE_SLICE_DIMS: [usize; 4] = [1, 2, 3, 4];
+
+pub fn enterprise_slices_schema() -> SchemaRef {
+    static S: OnceLock<SchemaRef> = OnceLock::new();
+    S.get_or_init(|| {
+        Arc::new(Schema::new(vec![
+            Field::new("year", DataType::Int32, false),
+            Field::new("month", DataType::Int32, false),
+            Field::new("flow", DataType::Utf8, false),
+            Field::new("dim", DataType::Utf8, false),
+            Field::new("code", DataType::Utf8, false),
+            Field::new("uscc", DataType::Utf8, false),
+            Field::new("value_cny", DataType::Float64, false),
+        ]))
+    })
+    .clone()
+}
+
+/// One period and flow's enterprises by partner, chapter, trade mode and city: (year, month,
+/// flow, dim, code, uscc, value), sorted by dim, code and credit code, so that the rows of one slice are
+/// contiguous and a reader skips the row groups of every other code. These grow with the
+/// enterprises, not with the code lists, so they stay on disk, one file per period and flow.
+pub fn enterprise_slices(recs: &[Rec]) -> crate::Result<RecordBatch> {
+    let mut m: std::collections::BTreeMap<(usize, u32, [u8; 18]), f64> =
+        std::collections::BTreeMap::new();
+    for r in recs {
+        let Some(u) = r.uscc else { continue };
+        for d in ENTERPRISE_SLICE_DIMS {
+            if let Some(n) = dim_num(r, d) {
+                let e = m.entry((d, n, u)).or_default();
+                if !r.cny.is_nan() {
+                    *e += r.cny;
+                }
+            }
+        }
+    }
+    let Some(first) = recs.first() else {
+        return Ok(RecordBatch::new_empty(enterprise_slices_schema()));
+    };
+    let n = m.len();
+    let mut years = Int32Builder::with_capacity(n);
+    let mut months = Int32Builder::with_capacity(n);
+    let mut flows = StringBuilder::new();
+    let mut dims = StringBuilder::new();
+    let mut codes = StringBuilder::new();
+    let mut usccs = StringBuilder::new();
+    let mut values = Float64Builder::with_capacity(n);
+    // Sorted by the dimension's name, as a reader's statistics compare text.
+    let mut rows: Vec<_> = m.into_iter().collect();
+    rows.sort_by(|a, b| {
+        (DIMS[a.0.0], key_str(a.0.0, a.0.1), a.0.2).cmp(&(
+            DIMS[b.0.0],
+            key_str(b.0.0, b.0.1),
+            b.0.2,
+        ))
+    });
+    for ((d, code, u), v) in rows {
+        years.append_value(first.period.year);
+        months.append_value(first.period.month as i32);
+        flows.append_value(first.flow.as_str());
+        dims.append_value(DIMS[d]);
+        codes.append_value(key_str(d, code));
+        usccs.append_value(String::from_utf8_lossy(&u));
+        values.append_value(v);
+    }
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(years.finish()),
+        Arc::new(months.finish()),
+        Arc::new(flows.finish()),
+        Arc::new(dims.finish()),
+        Arc::new(codes.finish()),
+        Arc::new(usccs.finish()),
+        Arc::new(values.finish()),
+    ];
+    Ok(RecordBatch::try_new(enterprise_slices_schema(), cols)?)
 }

@@ -7,7 +7,7 @@
 
 use crate::codes::{Flow, Ownership, Period};
 use crate::error::{Location, Result, TradeError};
-use crate::lookup::{GROUP_NAMES, Lookups};
+use crate::lookup::{BEC_CLASS_NAMES, BEC_SOURCE, GROUP_NAMES, Lookups};
 use crate::store::TradeStore;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
@@ -83,7 +83,7 @@ impl Filter {
         })
     }
 
-    fn window(&self) -> String {
+    pub(crate) fn window(&self) -> String {
         let flow = match self.flow {
             Some(f) => format!(" AND flow = '{}'", f.as_str()),
             None => String::new(),
@@ -112,6 +112,47 @@ pub enum Dimension {
     City,
     Ownership,
     Enterprise,
+    /// End use (capital, intermediate, consumption goods) by the UN Broad Economic Categories,
+    /// from the HS six-digit subheading.
+    Bec,
+}
+
+impl Dimension {
+    /// The one-dimension table that holds this dimension: sections are summed from chapters
+    /// and partner groups from partners.
+    pub(crate) fn base(self) -> &'static str {
+        match self {
+            Dimension::Partner | Dimension::PartnerGroup => "partner",
+            Dimension::Section | Dimension::Chapter => "chapter",
+            Dimension::TradeMode => "trade_mode",
+            Dimension::City => "city",
+            Dimension::Ownership => "ownership",
+            Dimension::Enterprise => "enterprise",
+            Dimension::Bec => "hs6",
+        }
+    }
+
+    /// The records' column of the base dimension.
+    pub(crate) fn records_column(self) -> &'static str {
+        match self.base() {
+            "enterprise" => "uscc",
+            other => other,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Partner => "partner",
+            Dimension::PartnerGroup => "partner_group",
+            Dimension::Section => "section",
+            Dimension::Chapter => "chapter",
+            Dimension::TradeMode => "trade_mode",
+            Dimension::City => "city",
+            Dimension::Ownership => "ownership",
+            Dimension::Enterprise => "enterprise",
+            Dimension::Bec => "bec",
+        }
+    }
 }
 
 impl std::str::FromStr for Dimension {
@@ -126,9 +167,10 @@ impl std::str::FromStr for Dimension {
             "city" => Dimension::City,
             "ownership" => Dimension::Ownership,
             "enterprise" => Dimension::Enterprise,
+            "bec" => Dimension::Bec,
             _ => {
                 return Err(TradeError::Argument(format!(
-                    "unknown dimension {s:?}: partner, partner_group, section, chapter, trade_mode, city, ownership, enterprise"
+                    "unknown dimension {s:?}: partner, partner_group, section, chapter, trade_mode, city, ownership, enterprise, bec"
                 )));
             }
         })
@@ -144,6 +186,9 @@ pub struct Breakdown {
     /// For partner groups: groups overlap, so shares do not add up to 100.
     pub overlapping: bool,
     pub synthetic: bool,
+    /// The public mapping a product grouping comes from (end use), with its limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 pub(crate) fn yoy(cur: f64, prev: f64) -> Option<f64> {
@@ -151,11 +196,11 @@ pub(crate) fn yoy(cur: f64, prev: f64) -> Option<f64> {
 }
 
 /// Runs a query on the store's engine and returns its batches.
-async fn query(store: &TradeStore, sql: &str) -> Result<Vec<RecordBatch>> {
+pub(crate) async fn query(store: &TradeStore, sql: &str) -> Result<Vec<RecordBatch>> {
     Ok(store.context().sql(sql).await?.collect().await?)
 }
 
-fn f64_at(c: &ArrayRef, i: usize) -> f64 {
+pub(crate) fn f64_at(c: &ArrayRef, i: usize) -> f64 {
     if c.is_null(i) {
         return 0.0;
     }
@@ -167,7 +212,7 @@ fn f64_at(c: &ArrayRef, i: usize) -> f64 {
     }
 }
 
-fn str_at(c: &ArrayRef, i: usize) -> String {
+pub(crate) fn str_at(c: &ArrayRef, i: usize) -> String {
     if c.is_null(i) {
         return String::new();
     }
@@ -215,9 +260,11 @@ pub fn json_value(c: &ArrayRef, i: usize) -> serde_json::Value {
 /// key id → (current, previous) summed over the filter's window, from one aggregate table.
 /// Built as a DataFusion plan over just the months asked about. Keys and labels are looked up
 /// afterwards, and only for the rows shown.
-async fn cur_prev(store: &TradeStore, table: &str, f: &Filter) -> Result<Vec<(i32, f64, f64)>> {
-    use datafusion::functions_aggregate::expr_fn::sum;
-    use datafusion::prelude::{col, lit, when};
+pub(crate) async fn cur_prev(
+    store: &TradeStore,
+    table: &str,
+    f: &Filter,
+) -> Result<Vec<(i32, f64, f64)>> {
     let dim = table.trim_start_matches("agg_");
     let from = if f.cumulative { 1 } else { f.month };
     let years = [f.year - 1, f.year];
@@ -226,9 +273,29 @@ async fn cur_prev(store: &TradeStore, table: &str, f: &Filter) -> Result<Vec<(i3
     } else {
         store.agg_table(dim, &years, from, f.month)?
     };
+    sum_by(store, t, "key_id", None, f).await
+}
+
+/// (group id, current, previous) from an in-memory table of the filter's months, optionally
+/// only the rows whose `only.0` column holds one of the ids `only.1`.
+pub(crate) async fn sum_by(
+    store: &TradeStore,
+    t: datafusion::catalog::MemTable,
+    group: &str,
+    only: Option<(&str, &[i32])>,
+    f: &Filter,
+) -> Result<Vec<(i32, f64, f64)>> {
+    use datafusion::functions_aggregate::expr_fn::sum;
+    use datafusion::prelude::{col, lit, when};
     let mut df = store.context().read_table(std::sync::Arc::new(t))?;
     if let Some(flow) = f.flow {
         df = df.filter(col("flow").eq(lit(flow.as_str())))?;
+    }
+    if let Some((column, ids)) = only {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        df = df.filter(col(column).in_list(ids.iter().map(|i| lit(*i)).collect(), false))?;
     }
     let year_sum = |y: i32| -> Result<datafusion::prelude::Expr> {
         Ok(sum(
@@ -236,7 +303,7 @@ async fn cur_prev(store: &TradeStore, table: &str, f: &Filter) -> Result<Vec<(i3
         ))
     };
     let df = df.aggregate(
-        vec![col("key_id")],
+        vec![col(group)],
         vec![
             year_sum(f.year)?.alias("cur"),
             year_sum(f.year - 1)?.alias("prev"),
@@ -337,6 +404,11 @@ fn names(dim: Dimension, key: &str, label: &str) -> (String, String) {
             .map(|o| (o.name_zh().to_string(), o.name_en().to_string()))
             .unwrap_or_else(|| (key.to_string(), key.to_string())),
         Dimension::Enterprise => (label.to_string(), label.to_string()),
+        Dimension::Bec => BEC_CLASS_NAMES
+            .iter()
+            .find(|c| c.0 == key)
+            .map(|c| (c.1.to_string(), c.2.to_string()))
+            .unwrap_or_else(|| (key.to_string(), key.to_string())),
         Dimension::PartnerGroup => GROUP_NAMES
             .iter()
             .find(|g| g.0 == key)
@@ -348,15 +420,21 @@ fn names(dim: Dimension, key: &str, label: &str) -> (String, String) {
 /// A breakdown of trade by one dimension, largest first.
 pub async fn breakdown(store: &TradeStore, dim: Dimension, f: &Filter) -> Result<Breakdown> {
     let (tc, tp) = total(store, f).await?;
-    let table = match dim {
-        Dimension::Partner | Dimension::PartnerGroup => "agg_partner",
-        Dimension::Section | Dimension::Chapter => "agg_chapter",
-        Dimension::TradeMode => "agg_trade_mode",
-        Dimension::City => "agg_city",
-        Dimension::Ownership => "agg_ownership",
-        Dimension::Enterprise => "agg_enterprise",
-    };
-    let raw = cur_prev(store, table, f).await?;
+    let table = format!("agg_{}", dim.base());
+    let raw = cur_prev(store, &table, f).await?;
+    finish(store, dim, f, (tc, tp), raw)
+}
+
+/// A breakdown from (key id of the dimension's one-dimension table, current, previous).
+pub(crate) fn finish(
+    store: &TradeStore,
+    dim: Dimension,
+    f: &Filter,
+    (tc, tp): (f64, f64),
+    raw: Vec<(i32, f64, f64)>,
+) -> Result<Breakdown> {
+    let table = format!("agg_{}", dim.base());
+    let table = table.as_str();
     let l = Lookups::get();
     let items: Vec<Named> = match dim {
         Dimension::Section => {
@@ -402,6 +480,41 @@ pub async fn breakdown(store: &TradeStore, dim: Dimension, f: &Filter) -> Result
                 })
                 .collect()
         }
+        Dimension::Bec => {
+            let mut m: HashMap<&str, (f64, f64)> = HashMap::new();
+            let (mut hc, mut hp) = (0.0, 0.0);
+            for (id, c, p) in raw {
+                let class = l
+                    .hs_bec
+                    .get(key_of(store, table, id)?.0)
+                    .copied()
+                    .unwrap_or("unmapped");
+                let e = m.entry(class).or_default();
+                e.0 += c;
+                e.1 += p;
+                hc += c;
+                hp += p;
+            }
+            // Records without a six-digit code are in the total but in no subheading.
+            let rest = |total: f64, mapped: f64| {
+                let r = total - mapped;
+                if r.abs() <= 1e-9 * total.abs() {
+                    0.0
+                } else {
+                    r
+                }
+            };
+            let e = m.entry("unmapped").or_default();
+            e.0 += rest(tc, hc);
+            e.1 += rest(tp, hp);
+            BEC_CLASS_NAMES
+                .iter()
+                .map(|(k, zh, en)| {
+                    let (c, p) = m.get(k).copied().unwrap_or_default();
+                    (k.to_string(), zh.to_string(), en.to_string(), c, p)
+                })
+                .collect()
+        }
         _ => named_top(store, table, dim, raw, f.top)?,
     };
     Ok(Breakdown {
@@ -427,6 +540,7 @@ pub async fn breakdown(store: &TradeStore, dim: Dimension, f: &Filter) -> Result
         },
         overlapping: dim == Dimension::PartnerGroup,
         synthetic: store.synthetic(),
+        source: (dim == Dimension::Bec).then(|| BEC_SOURCE.to_string()),
     })
 }
 
@@ -511,8 +625,13 @@ pub async fn trend(store: &TradeStore, flow: Option<Flow>) -> Result<Vec<TrendPo
     let sql = format!(
         "SELECT year, month, SUM(value_cny) FROM agg_total {cond} GROUP BY year, month ORDER BY year, month"
     );
+    series(query(store, &sql).await?, flow)
+}
+
+/// Trend points from batches of (year, month, value).
+pub(crate) fn series(batches: Vec<RecordBatch>, flow: Option<Flow>) -> Result<Vec<TrendPoint>> {
     let mut v: BTreeMap<(i32, u32), f64> = BTreeMap::new();
-    for b in query(store, &sql).await? {
+    for b in batches {
         for i in 0..b.num_rows() {
             v.insert(
                 (f64_at(b.column(0), i) as i32, f64_at(b.column(1), i) as u32),

@@ -11,6 +11,7 @@ mod agg;
 pub mod analytics;
 pub mod codes;
 pub mod demo;
+mod drill;
 mod error;
 mod import;
 pub mod lookup;
@@ -23,5 +24,6 @@ pub use analytics::{
     concentration, concentration_of, enterprise_dynamics, price_volume, rca, summary, trend,
 };
 pub use codes::{Flow, Ownership, Period};
+pub use drill::{Slice, breakdown_from_records, breakdown_in, trend_from_records, trend_in};
 pub use error::{Location, Result, TradeError};
 pub use store::{ImportOptions, ImportReport, Manifest, PartitionEntry, SqlResult, TradeStore};

@@ -7,7 +7,7 @@
 //! old manifest (and some unlisted files, removed at the next write) or the new one: readers
 //! only ever see files the manifest lists.
 
-use crate::agg::{self, AggRow, DIMS};
+use crate::agg::{self, AggRow, DIMS, PAIRS, PairRow};
 use crate::codes::{Flow, Period};
 use crate::error::{Result, TradeError, io};
 use crate::import::{self, file_name};
@@ -45,6 +45,10 @@ pub struct PartitionEntry {
     pub sources: Vec<String>,
     /// Unix seconds.
     pub imported_at: u64,
+    /// Its enterprises by partner, chapter, trade mode and city (`agg::enterprise_slices`);
+    /// None in stores written before these files existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_slices: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -108,6 +112,11 @@ pub struct TradeStore {
     /// of each month.
     ent_ytd: RecordBatch,
     ytd_index: Vec<((i32, u32), usize, usize)>,
+    /// Pair tables (indexed like [`PAIRS`]), sorted by (year, month, flow, a, b).
+    pairs: Vec<Vec<PairRow>>,
+    /// The pair tables for the engine: year, month, flow, a_id, b_id, value_cny, where the
+    /// ids are the key ids of the two dimensions' one-dimension tables.
+    pair_batches: Vec<RecordBatch>,
     ctx: SessionContext,
 }
 
@@ -127,13 +136,21 @@ fn now_secs() -> u64 {
 }
 
 fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
+    write_parquet_pages(path, batch, None)
+}
+
+/// One period and flow per file: one row group. `page_rows` caps the rows of a data page,
+/// so that a reader can skip pages by the page index.
+fn write_parquet_pages(path: &Path, batch: &RecordBatch, page_rows: Option<usize>) -> Result<()> {
     let tmp = path.with_extension("parquet.tmp");
     let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        // One period and flow per file: one row group.
-        .set_max_row_group_row_count(Some(usize::MAX))
-        .build();
+        .set_max_row_group_row_count(Some(usize::MAX));
+    if let Some(n) = page_rows {
+        props = props.set_data_page_row_count_limit(n);
+    }
+    let props = props.build();
     let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
     w.write(batch)?;
     let file = w.into_inner()?;
@@ -211,12 +228,57 @@ fn build_ytd(rows: &[AggRow], key_id: &[i32]) -> Result<(RecordBatch, YtdIndex)>
     Ok((RecordBatch::try_new(ytd_schema(), cols)?, index))
 }
 
+/// A written generation: its manifest, one-dimension tables and pair tables.
+type Generation = (Manifest, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>);
+
+fn pair_mem_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new("year", DataType::Int32, false),
+        Field::new("month", DataType::Int32, false),
+        Field::new("flow", DataType::Utf8, false),
+        Field::new("a_id", DataType::Int32, false),
+        Field::new("b_id", DataType::Int32, false),
+        Field::new("value_cny", DataType::Float64, false),
+    ]))
+}
+
+fn pair_order(r: &PairRow) -> (i32, u32, Flow, u32, u32) {
+    (r.year, r.month, r.flow, r.a, r.b)
+}
+
+fn slices_file(part: &Part, generation: u64) -> String {
+    format!(
+        "slices/{}-{}-g{generation}.parquet",
+        part.period,
+        part.flow.as_str()
+    )
+}
+
 fn part_file(part: &Part, generation: u64) -> String {
     format!(
         "records/{}-{}-g{generation}.parquet",
         part.period,
         part.flow.as_str()
     )
+}
+
+/// A table over some of the store's Parquet files (names relative to the store).
+fn listing(
+    dir: &Path,
+    files: &[&str],
+    schema: datafusion::arrow::datatypes::SchemaRef,
+) -> Result<ListingTable> {
+    let root = std::fs::canonicalize(dir).map_err(io(dir))?;
+    let urls = files
+        .iter()
+        .map(|f| ListingTableUrl::parse(root.join(f).to_string_lossy()))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    Ok(ListingTable::try_new(config)?)
 }
 
 fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
@@ -263,6 +325,37 @@ impl TradeStore {
                 }
             }
         }
+        let mut pairs = vec![Vec::new(); PAIRS.len()];
+        let complete =
+            (0..PAIRS.len()).all(|p| manifest.aggregates.contains_key(&agg::pair_name(p)));
+        if complete {
+            for (p, rows) in pairs.iter_mut().enumerate() {
+                if let Some(f) = manifest.aggregates.get(&agg::pair_name(p)) {
+                    for b in read_parquet(&dir.join(f))? {
+                        agg::pair_from_batch(p, &b, rows).map_err(|e| match e {
+                            TradeError::Corrupt(m) => {
+                                TradeError::Corrupt(format!("{}: {m}", dir.join(f).display()))
+                            }
+                            other => other,
+                        })?;
+                    }
+                }
+            }
+        } else {
+            // A store written before the pair tables existed: derive them from its records
+            // (read only; the next import writes them with everything else).
+            for part in &manifest.partitions {
+                let path = dir.join(&part.file);
+                let found = agg::pairs_from_records(&read_parquet(&path)?)
+                    .map_err(|e| TradeError::Corrupt(format!("{}: {e}", path.display())))?;
+                for (p, rows) in found.into_iter().enumerate() {
+                    pairs[p].extend(rows);
+                }
+            }
+            for rows in &mut pairs {
+                rows.sort_by_key(pair_order);
+            }
+        }
         let mut store = TradeStore {
             dir,
             manifest,
@@ -271,6 +364,8 @@ impl TradeStore {
             agg_keys: Vec::new(),
             ent_ytd: RecordBatch::new_empty(ytd_schema()),
             ytd_index: Vec::new(),
+            pairs,
+            pair_batches: Vec::new(),
             ctx: SessionContext::new(),
         };
         store.rebuild()?;
@@ -346,6 +441,49 @@ impl TradeStore {
                 self.ytd_index = index;
             }
         }
+        self.pair_batches.clear();
+        for (p, rows) in self.pairs.iter().enumerate() {
+            let (da, db) = PAIRS[p];
+            let ids = |dim: usize| -> HashMap<u32, i32> {
+                self.agg_keys[dim]
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (k, _))| Some((agg::key_num(dim, k)?, i as i32)))
+                    .collect()
+            };
+            let (ia, ib) = (ids(da), ids(db));
+            let missing = |dim: usize, n: u32| {
+                TradeError::Corrupt(format!(
+                    "aggregate {}: {} {} is not in the {} table",
+                    agg::pair_name(p),
+                    DIMS[dim],
+                    agg::key_str(dim, n),
+                    DIMS[dim]
+                ))
+            };
+            let mut a_id = Vec::with_capacity(rows.len());
+            let mut b_id = Vec::with_capacity(rows.len());
+            for r in rows {
+                a_id.push(*ia.get(&r.a).ok_or_else(|| missing(da, r.a))?);
+                b_id.push(*ib.get(&r.b).ok_or_else(|| missing(db, r.b))?);
+            }
+            let cols: Vec<ArrayRef> = vec![
+                Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.year))),
+                Arc::new(Int32Array::from_iter_values(
+                    rows.iter().map(|r| r.month as i32),
+                )),
+                Arc::new(StringArray::from_iter_values(
+                    rows.iter().map(|r| r.flow.as_str()),
+                )),
+                Arc::new(Int32Array::from(a_id)),
+                Arc::new(Int32Array::from(b_id)),
+                Arc::new(datafusion::arrow::array::Float64Array::from_iter_values(
+                    rows.iter().map(|r| r.cny),
+                )),
+            ];
+            self.pair_batches
+                .push(RecordBatch::try_new(pair_mem_schema(), cols)?);
+        }
         self.ctx = self.build_context()?;
         Ok(())
     }
@@ -411,6 +549,144 @@ impl TradeStore {
         Ok(MemTable::try_new(batch.schema(), partitions)?)
     }
 
+    /// The records of just the periods and flow asked about: a query over a window of months
+    /// then opens those files only, not every file the store has. None when there are none.
+    pub(crate) fn records_window(
+        &self,
+        years: &[i32],
+        from_month: u32,
+        to_month: u32,
+        flow: Option<Flow>,
+    ) -> Result<Option<ListingTable>> {
+        let files: Vec<&PartitionEntry> = self
+            .manifest
+            .partitions
+            .iter()
+            .filter(|p| {
+                years.contains(&p.period.year)
+                    && (from_month..=to_month).contains(&p.period.month)
+                    && flow.is_none_or(|f| f == p.flow)
+            })
+            .collect();
+        if files.is_empty() {
+            return Ok(None);
+        }
+        let files: Vec<&str> = files.iter().map(|p| p.file.as_str()).collect();
+        listing(&self.dir, &files, record::records_schema()).map(Some)
+    }
+
+    /// The enterprise slice files of the periods and flow asked about; None when some period
+    /// has none (a store written before they existed) or there is no period.
+    pub(crate) fn enterprise_slices_window(
+        &self,
+        years: &[i32],
+        from_month: u32,
+        to_month: u32,
+        flow: Option<Flow>,
+    ) -> Result<Option<ListingTable>> {
+        let files: Option<Vec<&str>> = self
+            .manifest
+            .partitions
+            .iter()
+            .filter(|p| {
+                years.contains(&p.period.year)
+                    && (from_month..=to_month).contains(&p.period.month)
+                    && flow.is_none_or(|f| f == p.flow)
+            })
+            .map(|p| p.enterprise_slices.as_deref())
+            .collect();
+        match files {
+            Some(files) if !files.is_empty() => {
+                listing(&self.dir, &files, agg::enterprise_slices_schema()).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Years that have data, oldest first.
+    pub(crate) fn years(&self) -> Vec<i32> {
+        let mut y: Vec<i32> = self
+            .manifest
+            .partitions
+            .iter()
+            .map(|p| p.period.year)
+            .collect();
+        y.dedup();
+        y
+    }
+
+    /// Key ids of a one-dimension table whose keys satisfy `keep`.
+    pub(crate) fn agg_key_ids(&self, dim: &str, keep: impl Fn(&str) -> bool) -> Vec<i32> {
+        let Some(i) = DIMS.iter().position(|d| *d == dim) else {
+            return Vec::new();
+        };
+        self.agg_keys[i]
+            .iter()
+            .enumerate()
+            .filter(|(_, (k, _))| keep(k))
+            .map(|(id, _)| id as i32)
+            .collect()
+    }
+
+    /// The key id of a key of a one-dimension table.
+    pub(crate) fn agg_key_id(&self, dim: &str, key: &str) -> Option<i32> {
+        let i = DIMS.iter().position(|d| *d == dim)?;
+        self.agg_keys[i]
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|id| id as i32)
+    }
+
+    /// The pair table of two dimensions restricted to months, as [`agg_table`] does, with
+    /// whether `first` is its `a` side; None when no pair table holds them.
+    ///
+    /// [`agg_table`]: TradeStore::agg_table
+    pub(crate) fn pair_table(
+        &self,
+        first: &str,
+        second: &str,
+        years: &[i32],
+        from_month: u32,
+        to_month: u32,
+    ) -> Result<Option<(MemTable, bool)>> {
+        let pos = |d: &str| DIMS.iter().position(|x| *x == d);
+        let (Some(x), Some(y)) = (pos(first), pos(second)) else {
+            return Ok(None);
+        };
+        let Some((p, forward)) = PAIRS.iter().enumerate().find_map(|(p, &(a, b))| {
+            if (a, b) == (x, y) {
+                Some((p, true))
+            } else if (a, b) == (y, x) {
+                Some((p, false))
+            } else {
+                None
+            }
+        }) else {
+            return Ok(None);
+        };
+        let rows = &self.pairs[p];
+        let batch = &self.pair_batches[p];
+        let threads = self.ctx.state().config().target_partitions().max(1);
+        let mut partitions = vec![Vec::new(); threads];
+        let mut k = 0;
+        for &y in years {
+            let lo = rows.partition_point(|r| (r.year, r.month) < (y, from_month));
+            let hi = rows.partition_point(|r| (r.year, r.month) <= (y, to_month));
+            let step = ((hi.saturating_sub(lo)) / threads).max(16 * 1024);
+            let mut offset = lo;
+            while offset < hi {
+                let len = step.min(hi - offset);
+                partitions[k % threads].push(batch.slice(offset, len));
+                offset += len;
+                k += 1;
+            }
+        }
+        Ok(Some((
+            MemTable::try_new(pair_mem_schema(), partitions)?,
+            forward,
+        )))
+    }
+
     fn build_context(&self) -> Result<SessionContext> {
         let config = SessionConfig::new().with_information_schema(true);
         let ctx = SessionContext::new_with_config(config);
@@ -453,6 +729,30 @@ impl TradeStore {
             }
             let t = MemTable::try_new(agg::schema(), partitions)?;
             ctx.register_table(format!("agg_{dim}"), Arc::new(t))?;
+        }
+        // Pair tables for analysts from their files: the dashboard reads the in-memory
+        // copies, and keeping a second, text-keyed copy in memory would double their memory.
+        for p in 0..PAIRS.len() {
+            let name = agg::pair_name(p);
+            let table: Arc<dyn datafusion::catalog::TableProvider> =
+                match self.manifest.aggregates.get(&name) {
+                    Some(f) => {
+                        let path = std::fs::canonicalize(self.dir.join(f))
+                            .map_err(io(self.dir.join(f)))?;
+                        let url = ListingTableUrl::parse(path.to_string_lossy())?;
+                        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                            .with_file_extension(".parquet");
+                        let config = ListingTableConfig::new(url)
+                            .with_listing_options(options)
+                            .with_schema(agg::pair_schema(p));
+                        Arc::new(ListingTable::try_new(config)?)
+                    }
+                    None => Arc::new(MemTable::try_new(
+                        agg::pair_schema(p),
+                        vec![vec![agg::pair_to_batch(p, &self.pairs[p])?]],
+                    )?),
+                };
+            ctx.register_table(format!("agg_{name}"), table)?;
         }
         for (name, text) in crate::lookup::TABLES {
             ctx.register_table(*name, Arc::new(csv_table(text)?))?;
@@ -663,7 +963,7 @@ impl TradeStore {
         progress: &mut dyn FnMut(usize) -> bool,
     ) -> Result<()> {
         let generation = self.manifest.generation + 1;
-        for sub in ["records", "aggregates", "reference"] {
+        for sub in ["records", "aggregates", "reference", "slices"] {
             let d = self.dir.join(sub);
             std::fs::create_dir_all(&d).map_err(io(&d))?;
         }
@@ -679,15 +979,21 @@ impl TradeStore {
             &mut created,
         );
         match result {
-            Ok((manifest, aggs)) => {
+            Ok((manifest, aggs, pairs)) => {
                 let old = std::mem::replace(&mut self.manifest, manifest);
                 self.aggs = aggs;
+                self.pairs = pairs;
                 // Readers now see the new generation; the old files can go.
                 let keep: HashSet<&str> = self.listed_files().collect();
                 for f in old
                     .partitions
                     .iter()
                     .map(|p| p.file.as_str())
+                    .chain(
+                        old.partitions
+                            .iter()
+                            .filter_map(|p| p.enterprise_slices.as_deref()),
+                    )
                     .chain(old.aggregates.values().map(String::as_str))
                     .chain(old.reference.as_deref())
                 {
@@ -719,9 +1025,10 @@ impl TradeStore {
         fail_after_files: Option<usize>,
         progress: &mut dyn FnMut(usize) -> bool,
         created: &mut Vec<PathBuf>,
-    ) -> Result<(Manifest, Vec<Vec<AggRow>>)> {
+    ) -> Result<Generation> {
         let mut new_entries: Vec<PartitionEntry> = Vec::new();
         let mut new_aggs: Vec<Vec<AggRow>> = vec![Vec::new(); DIMS.len()];
+        let mut new_pairs: Vec<Vec<PairRow>> = vec![Vec::new(); PAIRS.len()];
         // Parts are produced in order (parsing, or the demo's deterministic generator) and
         // written by worker threads meanwhile: building columns, compressing and aggregating
         // a part is independent of the others.
@@ -731,7 +1038,7 @@ impl TradeStore {
             .clamp(1, 4);
         let written = std::sync::atomic::AtomicUsize::new(0);
         let dir = &self.dir;
-        type Done = Result<(PartitionEntry, Vec<Vec<AggRow>>)>;
+        type Done = Result<(PartitionEntry, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>)>;
         let write_one = |part: Part, sources: Vec<String>| -> Done {
             let batch = record::to_batch(&part.recs, strings)?;
             let rel = part_file(&part, generation);
@@ -746,6 +1053,15 @@ impl TradeStore {
                 });
             }
             let aggs = agg::aggregate(&part.recs, strings);
+            let pairs = agg::aggregate_pairs(&part.recs);
+            let slices_rel = slices_file(&part, generation);
+            // Small pages: a reader skips those of every code but the one asked about, while
+            // one row group keeps one dictionary of credit codes per file.
+            write_parquet_pages(
+                &dir.join(&slices_rel),
+                &agg::enterprise_slices(&part.recs)?,
+                Some(4 * 1024),
+            )?;
             let entry = PartitionEntry {
                 period: part.period,
                 flow: part.flow,
@@ -759,8 +1075,9 @@ impl TradeStore {
                     .sum(),
                 sources,
                 imported_at: now_secs(),
+                enterprise_slices: Some(slices_rel),
             };
-            Ok((entry, aggs))
+            Ok((entry, aggs, pairs))
         };
         let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(Part, Vec<String>)>(workers);
         let job_rx = std::sync::Mutex::new(job_rx);
@@ -788,9 +1105,12 @@ impl TradeStore {
             drop(done_tx);
             let mut n = 0usize;
             let mut take = |d: Done, n: &mut usize| -> Result<()> {
-                let (entry, aggs) = d?;
+                let (entry, aggs, pairs) = d?;
                 for (i, rows) in aggs.into_iter().enumerate() {
                     new_aggs[i].extend(rows);
+                }
+                for (i, rows) in pairs.into_iter().enumerate() {
+                    new_pairs[i].extend(rows);
                 }
                 new_entries.push(entry);
                 *n += 1;
@@ -802,6 +1122,7 @@ impl TradeStore {
             for part in parts {
                 let (part, sources) = part?;
                 created.push(dir.join(part_file(&part, generation)));
+                created.push(dir.join(slices_file(&part, generation)));
                 if job_tx.send((part, sources)).is_err() {
                     break;
                 }
@@ -857,8 +1178,33 @@ impl TradeStore {
             manifest.aggregates.insert(dim.to_string(), rel);
             aggs.push(rows);
         }
+        let mut pairs = Vec::with_capacity(PAIRS.len());
+        for (p, new) in new_pairs.iter_mut().enumerate() {
+            let mut rows: Vec<PairRow> = self.pairs[p]
+                .iter()
+                .filter(|r| {
+                    !replaced.contains(&(
+                        Period {
+                            year: r.year,
+                            month: r.month,
+                        },
+                        r.flow,
+                    ))
+                })
+                .cloned()
+                .collect();
+            rows.append(new);
+            rows.sort_by_key(pair_order);
+            let name = agg::pair_name(p);
+            let rel = format!("aggregates/{name}-g{generation}.parquet");
+            let path = self.dir.join(&rel);
+            created.push(path.clone());
+            write_parquet(&path, &agg::pair_to_batch(p, &rows)?)?;
+            manifest.aggregates.insert(name, rel);
+            pairs.push(rows);
+        }
         self.write_manifest(&manifest)?;
-        Ok((manifest, aggs))
+        Ok((manifest, aggs, pairs))
     }
 
     fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
@@ -882,6 +1228,12 @@ impl TradeStore {
             .partitions
             .iter()
             .map(|p| p.file.as_str())
+            .chain(
+                self.manifest
+                    .partitions
+                    .iter()
+                    .filter_map(|p| p.enterprise_slices.as_deref()),
+            )
             .chain(self.manifest.aggregates.values().map(String::as_str))
             .chain(self.manifest.reference.as_deref())
     }
@@ -889,7 +1241,7 @@ impl TradeStore {
     /// Removes what an interrupted write left behind: files the manifest does not list.
     fn remove_unlisted(&self) {
         let keep: HashSet<String> = self.listed_files().map(str::to_string).collect();
-        for sub in ["records", "aggregates", "reference"] {
+        for sub in ["records", "aggregates", "reference", "slices"] {
             let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) else {
                 continue;
             };

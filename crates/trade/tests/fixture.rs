@@ -304,3 +304,41 @@ fn the_store_can_be_shared_between_request_handlers() {
     fn shareable<T: Send + Sync>() {}
     shareable::<TradeStore>();
 }
+
+#[tokio::test]
+async fn end_use_by_broad_economic_categories() {
+    let (_d, store) = store_with_fixture().await;
+    let f = Filter::new(2023, 2).unwrap();
+    let b = breakdown(&store, Dimension::Bec, &f).await.unwrap();
+    assert!(b.source.as_deref().unwrap().contains("BEC Rev.4"));
+    let got: Vec<(&str, f64, f64)> = b
+        .rows
+        .iter()
+        .map(|r| (r.key.as_str(), r.value_cny, r.prev_value_cny))
+        .collect();
+    // 870323 (cars) is left unclassified by BEC (51): 1800 + 1500 against 1000 + 1500;
+    // 870899 (parts, 53) is intermediate: 2200 + 600 + 1100 against 500 + 2000 + 1000;
+    // 121120 (ginseng) is in 122 and 21, consumption and intermediate: not split.
+    assert_eq!(
+        got,
+        [
+            ("intermediate", 3900.0, 3500.0),
+            ("unclassified", 3300.0, 2500.0),
+            ("mixed", 700.0, 0.0),
+        ]
+    );
+    assert_eq!(b.rows[0].name_zh, "中间品");
+    close(b.total.value_cny, 7900.0);
+    // In a slice (Russia: cars only) the same classes come from the records.
+    let mut russia = Slice::default();
+    russia.add(Dimension::Partner, "344").unwrap();
+    let b = breakdown_in(&store, Dimension::Bec, &f, &russia)
+        .await
+        .unwrap();
+    let got: Vec<(&str, f64)> = b
+        .rows
+        .iter()
+        .map(|r| (r.key.as_str(), r.value_cny))
+        .collect();
+    assert_eq!(got, [("unclassified", 3300.0)]);
+}

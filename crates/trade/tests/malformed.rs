@@ -260,6 +260,13 @@ async fn an_import_killed_half_way_leaves_the_store_as_before() {
         .partitions
         .iter()
         .map(|p| p.file.clone())
+        .chain(
+            store
+                .manifest()
+                .partitions
+                .iter()
+                .filter_map(|p| p.enterprise_slices.clone()),
+        )
         .chain(store.manifest().aggregates.values().cloned())
         .chain(store.manifest().reference.clone())
         .collect();

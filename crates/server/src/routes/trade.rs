@@ -2,8 +2,8 @@
 //! (true while the store holds the generated demo).
 //!
 //! Breakdowns and the trend take an optional drill-down slice (`partner`, `section`,
-//! `chapter`, `city`, `trade_mode`): with one, the figures come from the records of that
-//! slice instead of the pre-aggregated tables.
+//! `chapter`, `city`, `trade_mode`), answered by `kaifang_trade::breakdown_in` and
+//! `trend_in`: from the pair aggregates for one condition, from the records otherwise.
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -11,12 +11,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kaifang_store::jobs::Job;
 use kaifang_trade::{
-    Breakdown, Dimension, Filter, Flow, ImportOptions, Kpi, Period, Row, Summary, TradeStore,
+    Breakdown, Dimension, Filter, Flow, ImportOptions, Period, Row, Slice, Summary, TradeStore,
     TrendPoint,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use serde_json::json;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -40,7 +39,8 @@ pub struct TradeQuery {
     /// `true`: the month alone; default: January to the month (year to date).
     pub month_only: Option<String>,
     /// Breakdown dimension: partner, partner_group, section, chapter, trade_mode, city,
-    /// ownership, enterprise.
+    /// ownership, enterprise, bec (end use by the UN Broad Economic Categories; the answer
+    /// carries its `source`).
     pub by: Option<String>,
     /// Most rows (the largest).
     pub top: Option<String>,
@@ -84,31 +84,6 @@ fn digits(field: &str, v: &Option<String>, n: usize) -> ApiResult<Option<String>
     }
 }
 
-/// A drill-down slice: the records' column and the value (checked, so safe in SQL).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Slice {
-    conds: Vec<(&'static str, String)>,
-}
-
-impl Slice {
-    fn is_empty(&self) -> bool {
-        self.conds.is_empty()
-    }
-
-    fn sql(&self) -> String {
-        self.conds
-            .iter()
-            .map(|(c, v)| {
-                if *c == "section" {
-                    format!(" AND section = {v}")
-                } else {
-                    format!(" AND {c} = '{v}'")
-                }
-            })
-            .collect()
-    }
-}
-
 struct Parsed {
     filter: Filter,
     slice: Slice,
@@ -147,23 +122,33 @@ impl TradeQuery {
             !parse::<bool>("month_only", &self.month_only, "true or false")?.unwrap_or(false);
         let top = parse::<usize>("top", &self.top, "a number of rows")?;
         let mut slice = Slice::default();
-        if let Some(v) = digits("partner", &self.partner, 3)? {
-            slice.conds.push(("partner", v));
-        }
-        if let Some(v) = digits("chapter", &self.chapter, 2)? {
-            slice.conds.push(("chapter", v));
-        }
-        if let Some(v) = digits("city", &self.city, 6)? {
-            slice.conds.push(("city", v));
-        }
-        if let Some(v) = digits("trade_mode", &self.trade_mode, 4)? {
-            slice.conds.push(("trade_mode", v));
-        }
+        let mut add = |field: &str, dim: Dimension, v: Option<String>| -> ApiResult<()> {
+            match v {
+                Some(v) => slice.add(dim, &v).map_err(|e| bad(field, e.to_string())),
+                None => Ok(()),
+            }
+        };
+        add(
+            "partner",
+            Dimension::Partner,
+            digits("partner", &self.partner, 3)?,
+        )?;
+        add(
+            "chapter",
+            Dimension::Chapter,
+            digits("chapter", &self.chapter, 2)?,
+        )?;
+        add("city", Dimension::City, digits("city", &self.city, 6)?)?;
+        add(
+            "trade_mode",
+            Dimension::TradeMode,
+            digits("trade_mode", &self.trade_mode, 4)?,
+        )?;
         if let Some(v) = parse::<u32>("section", &self.section, "an HS section (1-22)")? {
             if !(1..=22).contains(&v) {
                 return Err(bad("section", format!("{v} is not an HS section (1-22)")));
             }
-            slice.conds.push(("section", v.to_string()));
+            add("section", Dimension::Section, Some(v.to_string()))?;
         }
         let xlsx = match parse::<String>("format", &self.format, "json or xlsx")?.as_deref() {
             None | Some("json") => false,
@@ -250,6 +235,7 @@ fn breakdown_table(dim: Dimension) -> impl FnOnce(&[Row]) -> Table {
         Dimension::City => "trade-cities",
         Dimension::Ownership => "trade-ownership",
         Dimension::Enterprise => "trade-enterprises",
+        Dimension::Bec => "trade-end-use",
     };
     move |rows: &[Row]| Table {
         name,
@@ -281,118 +267,6 @@ fn breakdown_table(dim: Dimension) -> impl FnOnce(&[Row]) -> Table {
     }
 }
 
-fn yoy(cur: f64, prev: f64) -> Option<f64> {
-    (prev > 0.0).then(|| (cur / prev - 1.0) * 100.0)
-}
-
-fn num(v: &Value) -> f64 {
-    v.as_f64()
-        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-        .unwrap_or(0.0)
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn window(f: &Filter) -> String {
-    let flow = f
-        .flow
-        .map(|x| format!(" AND flow = '{}'", x.as_str()))
-        .unwrap_or_default();
-    let months = if f.cumulative {
-        format!("month <= {}", f.month)
-    } else {
-        format!("month = {}", f.month)
-    };
-    format!("year IN ({}, {}) AND {months}{flow}", f.year, f.year - 1)
-}
-
-/// A breakdown of the records in a drill-down slice, named like the unsliced one.
-async fn sliced_breakdown(
-    store: &TradeStore,
-    dim: Dimension,
-    f: &Filter,
-    slice: &Slice,
-) -> ApiResult<Breakdown> {
-    let column = match dim {
-        Dimension::Partner => "partner",
-        Dimension::Section => "CAST(section AS VARCHAR)",
-        Dimension::Chapter => "chapter",
-        Dimension::TradeMode => "trade_mode",
-        Dimension::City => "city",
-        Dimension::Ownership => "ownership",
-        Dimension::Enterprise => "uscc",
-        Dimension::PartnerGroup => {
-            return Err(bad(
-                "by",
-                "partner groups overlap and cannot be drilled into; choose another dimension"
-                    .into(),
-            ));
-        }
-    };
-    let sql = format!(
-        "SELECT {column} AS k, year, SUM(value_cny) AS v FROM records WHERE {}{} AND {column} IS NOT NULL GROUP BY 1, 2",
-        window(f),
-        slice.sql()
-    );
-    let result = store.sql(&sql, 1_000_000).await.map_err(api_error)?;
-    let mut values: HashMap<String, (f64, f64)> = HashMap::new();
-    for r in &result.rows {
-        let (Some(k), Some(y), Some(v)) = (r.first(), r.get(1), r.get(2)) else {
-            continue;
-        };
-        let e = values.entry(text(k)).or_default();
-        if num(y) as i32 == f.year {
-            e.0 += num(v);
-        } else {
-            e.1 += num(v);
-        }
-    }
-    // Names (and ISO codes) from the unsliced breakdown of the same window.
-    let all = kaifang_trade::breakdown(store, dim, &Filter { top: None, ..*f })
-        .await
-        .map_err(api_error)?;
-    let names: HashMap<&str, &Row> = all.rows.iter().map(|r| (r.key.as_str(), r)).collect();
-    let (tc, tp) = values
-        .values()
-        .fold((0.0, 0.0), |(a, b), (c, p)| (a + c, b + p));
-    let mut rows: Vec<Row> = values
-        .into_iter()
-        .filter(|(_, (c, _))| *c > 0.0)
-        .map(|(key, (c, p))| {
-            let named = names.get(key.as_str());
-            Row {
-                name_zh: named.map_or_else(|| key.clone(), |r| r.name_zh.clone()),
-                name_en: named.map_or_else(|| key.clone(), |r| r.name_en.clone()),
-                iso2: named.and_then(|r| r.iso2.clone()),
-                value_cny: c,
-                prev_value_cny: p,
-                yoy_pct: yoy(c, p),
-                share_pct: if tc > 0.0 { c / tc * 100.0 } else { 0.0 },
-                contribution_pp: (tp > 0.0).then(|| (c - p) / tp * 100.0),
-                key,
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| b.value_cny.total_cmp(&a.value_cny));
-    Ok(Breakdown {
-        dimension: dim,
-        filter: *f,
-        total: Kpi {
-            value_cny: tc,
-            yoy_pct: yoy(tc, tp),
-        },
-        rows,
-        overlapping: false,
-        synthetic: store.synthetic(),
-    })
-}
-
 /// A breakdown with the drill-down slice it was asked for.
 #[derive(Debug, Serialize)]
 pub struct BreakdownOut {
@@ -401,11 +275,12 @@ pub struct BreakdownOut {
     pub slice: Slice,
 }
 
-/// Values by partner, partner group, HS section or chapter, trade mode, city, ownership or
-/// enterprise, with YoY, share and contribution; `?format=xlsx` for Excel. Drill-down with
+/// Values by partner, partner group, HS section or chapter, trade mode, city, ownership,
+/// enterprise or end use (`bec`, with the mapping's `source`), with YoY, share and
+/// contribution; `?format=xlsx` for Excel. Drill-down with
 /// `partner`, `section`, `chapter`, `city`, `trade_mode`. By enterprise: provincial level only.
 #[utoipa::path(get, path = "/api/trade/breakdown", tag = "trade", params(TradeQuery),
-    responses((status = 200, description = "`{dimension, filter, total, rows: [{key, name_zh, name_en, value_cny, prev_value_cny, yoy_pct, share_pct, contribution_pp, iso2?}], overlapping, slice, synthetic}` or an .xlsx file"),
+    responses((status = 200, description = "`{dimension, filter, total, rows: [{key, name_zh, name_en, value_cny, prev_value_cny, yoy_pct, share_pct, contribution_pp, iso2?}], overlapping, slice, synthetic, source?}` or an .xlsx file"),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn breakdown(
     State(state): State<AppState>,
@@ -415,7 +290,7 @@ pub async fn breakdown(
 ) -> ApiResult<Response> {
     may_read(&caller)?;
     let Some(by) = q.by.as_deref() else {
-        return Err(bad("by", "missing: partner, partner_group, section, chapter, trade_mode, city, ownership or enterprise".into()));
+        return Err(bad("by", "missing: partner, partner_group, section, chapter, trade_mode, city, ownership, enterprise or bec".into()));
     };
     let dim = Dimension::from_str(by).map_err(|e| bad("by", e.to_string()))?;
     if dim == Dimension::Enterprise {
@@ -427,17 +302,19 @@ pub async fn breakdown(
         q.q.as_deref()
             .map(|s| s.trim().to_lowercase())
             .filter(|s| !s.is_empty());
-    let mut b = if p.slice.is_empty() {
-        let f = Filter {
-            top: if search.is_some() { None } else { p.top },
-            ..p.filter
-        };
-        kaifang_trade::breakdown(&store, dim, &f)
-            .await
-            .map_err(api_error)?
-    } else {
-        sliced_breakdown(&store, dim, &p.filter, &p.slice).await?
+    if dim == Dimension::PartnerGroup && !p.slice.is_empty() {
+        return Err(bad(
+            "by",
+            "partner groups overlap and cannot be drilled into; choose another dimension".into(),
+        ));
+    }
+    let f = Filter {
+        top: if search.is_some() { None } else { p.top },
+        ..p.filter
     };
+    let mut b = kaifang_trade::breakdown_in(&store, dim, &f, &p.slice)
+        .await
+        .map_err(api_error)?;
     if let Some(s) = &search {
         b.rows.retain(|r| {
             r.key.to_lowercase().contains(s)
@@ -489,45 +366,9 @@ pub async fn trend(
     } else {
         q.parse(&store)?.slice
     };
-    let items = if slice.is_empty() {
-        kaifang_trade::trend(&store, flow)
-            .await
-            .map_err(api_error)?
-    } else {
-        let cond = flow
-            .map(|x| format!(" AND flow = '{}'", x.as_str()))
-            .unwrap_or_default();
-        let sql = format!(
-            "SELECT year, month, SUM(value_cny) FROM records WHERE TRUE{cond}{} GROUP BY 1, 2",
-            slice.sql()
-        );
-        let result = store.sql(&sql, 1_000_000).await.map_err(api_error)?;
-        let mut v: BTreeMap<(i32, u32), f64> = BTreeMap::new();
-        for r in &result.rows {
-            if let (Some(y), Some(m), Some(x)) = (r.first(), r.get(1), r.get(2)) {
-                v.insert((num(y) as i32, num(m) as u32), num(x));
-            }
-        }
-        let ytd = |y: i32, m: u32| -> f64 { (1..=m).filter_map(|k| v.get(&(y, k))).sum() };
-        v.iter()
-            .map(|(&(y, m), &val)| {
-                let prev = v.get(&(y - 1, m)).copied().unwrap_or(0.0);
-                let (yc, yp) = (ytd(y, m), ytd(y - 1, m));
-                TrendPoint {
-                    period: Period { year: y, month: m },
-                    flow,
-                    month: Kpi {
-                        value_cny: val,
-                        yoy_pct: yoy(val, prev),
-                    },
-                    ytd: Kpi {
-                        value_cny: yc,
-                        yoy_pct: yoy(yc, yp),
-                    },
-                }
-            })
-            .collect()
-    };
+    let items = kaifang_trade::trend_in(&store, flow, &slice)
+        .await
+        .map_err(api_error)?;
     Ok(Json(TrendOut {
         items,
         slice,
