@@ -45,21 +45,10 @@ impl Inputs {
         })
     }
 
+    /// A scenario by name; `base`, empty or `None` is the network as it is.
     pub fn scenario(&self, name: Option<&str>) -> Result<Option<&Scenario>, Error> {
-        let Some(name) = name.filter(|n| !n.is_empty() && *n != "base") else {
-            return Ok(None);
-        };
-        self.scenarios
-            .iter()
-            .find(|s| s.name == name)
-            .map(Some)
-            .ok_or_else(|| {
-                let known: Vec<&str> = self.scenarios.iter().map(|s| s.name.as_str()).collect();
-                Error::Invalid(format!(
-                    "no scenario {name:?} (known: base, {})",
-                    known.join(", ")
-                ))
-            })
+        kaifang_channels::scenario::find(&self.scenarios, name.filter(|n| !n.is_empty()))
+            .map_err(|e| Error::Invalid(e.to_string()))
     }
 
     fn model(
@@ -432,16 +421,16 @@ pub fn appraise(
         };
         let saving = base.total_cost - sol.total_cost;
         Ok(ProjectResult {
-            id: id.to_string(),
-            name: name.to_string(),
-            name_zh: name_zh.to_string(),
-            capex_cny: capex,
-            opening_year: opening,
-            lifetime_years: life,
-            source: combined.source.clone(),
+            value: appraisal::value(&combined, saving, &economics),
             annual_saving: saving,
             served_change: base_unserved - unserved,
-            value: appraisal::value(&combined, saving, &economics),
+            id: combined.id,
+            name: combined.name,
+            name_zh: combined.name_zh,
+            capex_cny: combined.capex_cny,
+            opening_year: combined.opening_year,
+            lifetime_years: combined.lifetime_years,
+            source: combined.source,
         })
     };
     let mut results = Vec::new();

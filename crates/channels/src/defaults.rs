@@ -43,20 +43,7 @@ impl Channels {
 
     /// A scenario by name; `base` (or `None`) is the network as it is.
     pub fn scenario(&self, name: Option<&str>) -> Result<Option<&Scenario>, Error> {
-        let Some(name) = name.filter(|n| *n != "base") else {
-            return Ok(None);
-        };
-        self.scenarios
-            .iter()
-            .find(|s| s.name == name)
-            .map(Some)
-            .ok_or_else(|| {
-                let known: Vec<&str> = self.scenarios.iter().map(|s| s.name.as_str()).collect();
-                Error::Scenario {
-                    scenario: name.to_string(),
-                    message: format!("no such scenario (known: base, {})", known.join(", ")),
-                }
-            })
+        scenario::find(&self.scenarios, name)
     }
 
     /// Routes a request under the scenario it names.

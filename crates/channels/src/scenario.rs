@@ -126,6 +126,28 @@ impl Scenario {
     }
 }
 
+/// A scenario of `scenarios` by name; `base` (or `None`) is the network as it is. An unknown
+/// name is an error listing the known ones.
+pub fn find<'s>(
+    scenarios: &'s [Scenario],
+    name: Option<&str>,
+) -> Result<Option<&'s Scenario>, Error> {
+    let Some(name) = name.filter(|n| *n != "base") else {
+        return Ok(None);
+    };
+    scenarios
+        .iter()
+        .find(|s| s.name == name)
+        .map(Some)
+        .ok_or_else(|| {
+            let known: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+            Error::Scenario {
+                scenario: name.to_string(),
+                message: format!("no such scenario (known: base, {})", known.join(", ")),
+            }
+        })
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileDoc {

@@ -467,6 +467,17 @@ fn write_loads(path: &Path, r: &study::Report) -> Result<()> {
     Ok(())
 }
 
+/// The freight network's own demand and capacities, replacing the embedded ones.
+#[derive(Debug, Args)]
+pub struct FreightFiles {
+    /// OD CSV in the layout of data/assign/demand.csv [default: the SYNTHETIC demo demand].
+    #[arg(long, value_name = "FILE")]
+    pub trips: Option<PathBuf>,
+    /// Capacities CSV in the layout of data/assign/capacity.csv [default: the estimates].
+    #[arg(long, value_name = "FILE")]
+    pub capacity: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct CriticalArgs {
     /// A scenario of data/channels/scenarios.toml [default: base].
@@ -478,11 +489,8 @@ pub struct CriticalArgs {
     /// Close only these links or nodes (ids; repeatable).
     #[arg(long = "only", value_name = "ID")]
     pub only: Vec<String>,
-    /// OD CSV [default: the SYNTHETIC demo demand].
-    #[arg(long, value_name = "FILE")]
-    pub trips: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub capacity: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: FreightFiles,
     /// Rows to print in the table.
     #[arg(long, default_value_t = 20)]
     pub top: usize,
@@ -499,7 +507,7 @@ pub enum WhichArg {
 
 /// `kaifang critical`: close each link and node in turn and rank them.
 pub fn critical(a: CriticalArgs) -> Result<()> {
-    let inputs = inputs(a.trips.as_deref(), a.capacity.as_deref())?;
+    let inputs = inputs(a.files.trips.as_deref(), a.files.capacity.as_deref())?;
     let which = match a.which {
         WhichArg::All => Which::All,
         WhichArg::Links => Which::Links,
@@ -582,10 +590,8 @@ pub struct AppraiseArgs {
     /// [default: the embedded candidates, with ESTIMATED costs].
     #[arg(long, value_name = "FILE")]
     pub projects: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub trips: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub capacity: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: FreightFiles,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -598,7 +604,7 @@ pub fn appraise(a: AppraiseArgs) -> Result<()> {
     if !(a.rate.is_finite() && a.rate > -1.0) {
         bail!("--rate must be a number > -1");
     }
-    let mut inputs = inputs(a.trips.as_deref(), a.capacity.as_deref())?;
+    let mut inputs = inputs(a.files.trips.as_deref(), a.files.capacity.as_deref())?;
     if let Some(path) = &a.projects {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;

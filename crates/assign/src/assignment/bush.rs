@@ -186,82 +186,65 @@ pub fn solve_state(
     let mut next_measure = 0;
     let mut last: Option<(usize, f64)> = None;
     loop {
-        if iteration < next_measure && iteration < options.max_iterations {
-            iteration += 1;
-            improve_all(p, &mut bushes, &links, &mut scratches)?;
-            for bush in bushes.iter_mut() {
-                for _ in 0..INNER_PASSES {
-                    if !equilibrate(p, bush, &mut links, &mut s) {
-                        break;
+        if iteration >= next_measure || iteration >= options.max_iterations {
+            // Sum the volumes from the bushes again so rounding in the incremental updates does
+            // not accumulate, then measure.
+            let class_volume = class_volumes(p, &bushes);
+            links.volume = p.total_volume(&class_volume);
+            links.refresh();
+            let costs: Vec<Vec<f64>> = (0..p.classes.len())
+                .map(|k| {
+                    let mut c = vec![0.0; m];
+                    p.class_costs(k, &links.time, &mut c);
+                    c
+                })
+                .collect();
+            let sp = all_or_nothing(p, &costs, threads, false);
+            tstt = class_volume
+                .iter()
+                .zip(&costs)
+                .map(|(v, c)| {
+                    v.iter()
+                        .zip(c)
+                        .filter(|(x, _)| **x > 0.0)
+                        .map(|(x, c)| x * c)
+                        .sum::<f64>()
+                })
+                .sum::<f64>();
+            gap = relative_gap(tstt, sp.sptt);
+            objective = p.objective_value(&class_volume);
+            let step = Step {
+                iteration,
+                relative_gap: gap,
+                objective,
+                seconds: since(start),
+            };
+            steps.push(step);
+            let stop = progress(&step).is_break();
+            converged = gap <= options.gap;
+            if converged || stop || iteration >= options.max_iterations {
+                break;
+            }
+            // Measuring the gap takes a shortest-path tree per origin, a third of an iteration's
+            // work. Far from the target, the gap's rate of fall so far says how many iterations
+            // remain; measure again after half of them (at most 8), never overshooting by much.
+            let skip = match last {
+                Some((i0, g0)) if g0 > gap && gap > 0.0 && iteration > i0 => {
+                    let rate = (gap / g0).powf(1.0 / (iteration - i0) as f64);
+                    let remaining = (options.gap.max(1e-300) / gap).ln() / rate.ln();
+                    if remaining.is_finite() {
+                        ((remaining * 0.5).floor().max(0.0) as usize).min(8)
+                    } else {
+                        0
                     }
                 }
-            }
-            continue;
+                _ => 0,
+            };
+            last = Some((iteration, gap));
+            next_measure = iteration + 1 + skip;
         }
-        // Sum the volumes from the bushes again so rounding in the incremental updates does
-        // not accumulate, then measure.
-        let class_volume = class_volumes(p, &bushes);
-        links.volume = p.total_volume(&class_volume);
-        links.refresh();
-        let costs: Vec<Vec<f64>> = (0..p.classes.len())
-            .map(|k| {
-                let mut c = vec![0.0; m];
-                p.class_costs(k, &links.time, &mut c);
-                c
-            })
-            .collect();
-        let sp = all_or_nothing(p, &costs, threads, false);
-        tstt = class_volume
-            .iter()
-            .zip(&costs)
-            .map(|(v, c)| {
-                v.iter()
-                    .zip(c)
-                    .filter(|(x, _)| **x > 0.0)
-                    .map(|(x, c)| x * c)
-                    .sum::<f64>()
-            })
-            .sum::<f64>();
-        gap = relative_gap(tstt, sp.sptt);
-        objective = p.objective_value(&class_volume);
-        let step = Step {
-            iteration,
-            relative_gap: gap,
-            objective,
-            seconds: since(start),
-        };
-        steps.push(step);
-        let stop = progress(&step).is_break();
-        converged = gap <= options.gap;
-        if converged || stop || iteration >= options.max_iterations {
-            break;
-        }
-        // Measuring the gap takes a shortest-path tree per origin, a third of an iteration's
-        // work. Far from the target, the gap's rate of fall so far says how many iterations
-        // remain; measure again after half of them (at most 8), never overshooting by much.
-        let skip = match last {
-            Some((i0, g0)) if g0 > gap && gap > 0.0 && iteration > i0 => {
-                let rate = (gap / g0).powf(1.0 / (iteration - i0) as f64);
-                let remaining = (options.gap.max(1e-300) / gap).ln() / rate.ln();
-                if remaining.is_finite() {
-                    ((remaining * 0.5).floor().max(0.0) as usize).min(8)
-                } else {
-                    0
-                }
-            }
-            _ => 0,
-        };
-        last = Some((iteration, gap));
-        next_measure = iteration + 1 + skip;
         iteration += 1;
-        improve_all(p, &mut bushes, &links, &mut scratches)?;
-        for bush in bushes.iter_mut() {
-            for _ in 0..INNER_PASSES {
-                if !equilibrate(p, bush, &mut links, &mut s) {
-                    break;
-                }
-            }
-        }
+        sweep(p, &mut bushes, &mut links, &mut scratches, &mut s)?;
     }
     let class_volume = class_volumes(p, &bushes);
     let volume = p.total_volume(&class_volume);
@@ -502,6 +485,25 @@ fn improve(p: &Problem, bush: &mut Bush, links: &Links, s: &mut Scratch) -> Resu
     clear_positions(bush, s);
     if added {
         sort(p, bush, s)?;
+    }
+    Ok(())
+}
+
+/// One iteration: improve every bush, then equilibrate each in turn.
+fn sweep(
+    p: &Problem,
+    bushes: &mut [Bush],
+    links: &mut Links,
+    scratches: &mut [Scratch],
+    s: &mut Scratch,
+) -> Result<(), Error> {
+    improve_all(p, bushes, links, scratches)?;
+    for bush in bushes.iter_mut() {
+        for _ in 0..INNER_PASSES {
+            if !equilibrate(p, bush, links, s) {
+                break;
+            }
+        }
     }
     Ok(())
 }
