@@ -19,6 +19,8 @@ fn main() {
         "package-lock.json",
         "vite.config.ts",
         "tsconfig.json",
+        "tsconfig.app.json",
+        "tsconfig.node.json",
     ] {
         println!("cargo:rerun-if-changed={}", web.join(p).display());
     }

@@ -1,8 +1,8 @@
 //! The external check: COINr's ASEM example, rebuilt with the pipeline in
 //! `data/examples/coinr-asem.toml`, must give COINr's published figures to two decimals.
 //!
-//! Data: `../shared/data/coinr-asem/` (COINr 1.1.14, EC JRC, MIT licence; ASEM Sustainable
-//! Connectivity portal). The test fails, rather than skips, when the files are missing.
+//! Data: `data/testdata/coinr-asem/` (COINr 1.1.14, EC JRC, MIT licence; ASEM Sustainable
+//! Connectivity portal), shipped in the repository so that this check always runs.
 
 use std::path::PathBuf;
 
@@ -11,8 +11,8 @@ use kaifang_assess::framework::Framework;
 use kaifang_assess::pipeline::{self, Pipeline, StepReport};
 use kaifang_assess::results::Results;
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/coinr-asem")
+fn asem() -> PathBuf {
+    kaifang_testdata::repo("coinr-asem")
 }
 
 fn example() -> PathBuf {
@@ -20,11 +20,11 @@ fn example() -> PathBuf {
 }
 
 fn build() -> Results {
-    let dir = shared();
+    let dir = asem();
     for f in ["ASEM_iMeta.csv", "ASEM_iData.csv"] {
         assert!(
             dir.join(f).is_file(),
-            "missing reference file {} (expected in ../shared/data/coinr-asem)",
+            "missing reference file {} (expected in data/testdata/coinr-asem)",
             f
         );
     }
@@ -55,7 +55,7 @@ const COLS: [&str; 11] = [
 ///
 /// Source: COINr vignette "Presenting Results" (results.html, COINr 1.1.14 on CRAN), output of
 /// `get_results(build_example_coin(), dset = "Aggregated", tab_type = "Aggs")`, first six rows.
-/// The CHE row is also quoted in ../shared/data/coinr-asem/README.md.
+/// The CHE row is also quoted in data/testdata/coinr-asem/README.md.
 const N: f64 = f64::NAN;
 const PUBLISHED: [(&str, u32, [f64; 11]); 6] = [
     (
@@ -130,7 +130,7 @@ fn reproduces_coinr_published_results() {
             }
         }
     }
-    // README of the shared data: India, from the same vignette's get_unit_summary(coin, usel = "IND").
+    // README of the test data: India, from the same vignette's get_unit_summary(coin, usel = "IND").
     for (code, want) in [("Index", 39.79), ("Conn", 28.60), ("Sust", 50.99)] {
         check(format!("IND {code}"), r.score("IND", code), want);
     }
@@ -166,7 +166,7 @@ fn results_table_starts_like_coinr() {
 
 #[test]
 fn the_framework_and_data_load_as_described() {
-    let dir = shared();
+    let dir = asem();
     let fw = Framework::from_imeta_path(dir.join("ASEM_iMeta.csv")).unwrap();
     assert_eq!(fw.n_indicators(), 49);
     assert_eq!(fw.n_levels(), 4);
@@ -186,7 +186,7 @@ fn the_framework_and_data_load_as_described() {
 
 #[test]
 fn uncertainty_and_sensitivity_on_the_example() {
-    let dir = shared();
+    let dir = asem();
     let (p, fw, data) = pipeline::load(
         example(),
         dir.join("ASEM_iMeta.csv"),
@@ -246,7 +246,7 @@ fn uncertainty_and_sensitivity_on_the_example() {
 fn screening_on_the_loaded_data_would_drop_five_units() {
     // COINr screens after imputing, so every unit passes; counting availability on the data
     // as loaded instead removes the five units with under 90% of their indicators.
-    let dir = shared();
+    let dir = asem();
     let (mut p, fw, data) = pipeline::load(
         example(),
         dir.join("ASEM_iMeta.csv"),

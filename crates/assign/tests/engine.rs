@@ -2,7 +2,6 @@
 //! (Braess), demand that cannot be routed, and classes sharing capacity.
 
 use std::ops::ControlFlow;
-use std::path::PathBuf;
 
 use kaifang_assign::assignment::{Algorithm, Class, Options, Problem, solve};
 use kaifang_assign::costing::{Objective, Vdf};
@@ -25,11 +24,10 @@ fn options(algorithm: Algorithm) -> Options {
 
 #[test]
 fn the_system_optimum_costs_less_than_equilibrium_on_braess() {
-    let dir =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/tntp/Braess-Example");
+    let dir = kaifang_testdata::repo("braess");
     let (mut p, _, _) = tntp::load(
-        &dir.join("Braess_net.tntp"),
-        &dir.join("Braess_trips.tntp"),
+        &dir.join("braess_net.tntp"),
+        &dir.join("braess_trips.tntp"),
         None,
         None,
     )
@@ -40,6 +38,9 @@ fn the_system_optimum_costs_less_than_equilibrium_on_braess() {
     // Total travel time Σ x t(x) of each, with the plain (user) times.
     let tt = |v: &[f64]| -> f64 { v.iter().zip(&p.vdf).map(|(x, f)| x * f.time(*x)).sum() };
     assert!(ue.converged && so.converged);
+    // The textbook figures: 6 travellers pay 92 each at equilibrium, 83 each at the optimum.
+    assert!((tt(&ue.volume) - 552.0).abs() < 1e-3, "UE {}", tt(&ue.volume));
+    assert!((tt(&so.volume) - 498.0).abs() < 1e-3, "SO {}", tt(&so.volume));
     assert!(
         tt(&so.volume) < tt(&ue.volume) - 1e-6,
         "SO {} vs UE {}",

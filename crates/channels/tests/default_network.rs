@@ -328,7 +328,7 @@ fn sea_link_lengths_are_those_of_the_sea_lanes() -> Result<(), Error> {
     use kaifang_channels::search::SearchSpace;
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let mut lanes =
-        read_lanes(format!("{dir}/../shared/data/sea/marnet_searoute.geojson").as_ref())?;
+        read_lanes(&kaifang_testdata::repo("sea/marnet_searoute.geojson"))?;
     lanes.extend(read_lanes(
         format!("{dir}/data/channels/sea_lanes.geojson").as_ref(),
     )?);
@@ -379,9 +379,9 @@ fn sea_link_lengths_are_those_of_the_sea_lanes() -> Result<(), Error> {
     }
     assert!(checked > 60, "{checked}");
     // Without Kaifang's lanes, Zarubino and Rajin are far from any lane.
-    let marnet = SeaNetwork::from_lanes(&read_lanes(
-        format!("{dir}/../shared/data/sea/marnet_searoute.geojson").as_ref(),
-    )?)?;
+    let marnet = SeaNetwork::from_lanes(&read_lanes(&kaifang_testdata::repo(
+        "sea/marnet_searoute.geojson",
+    ))?)?;
     for id in ["zarubino", "rajin"] {
         let p = net.node(net.node_index(id).expect("node")).position;
         let far = marnet.snap(p).expect("snap").distance_km;

@@ -1,4 +1,4 @@
-//! Sea routes on searoute's lane network (shared test data), checked against published
+//! Sea routes on searoute's lane network (data/testdata/sea), checked against published
 //! figures and against the distances the public tools give.
 
 use std::path::PathBuf;
@@ -10,12 +10,8 @@ use kaifang_channels::search::SearchSpace;
 use kaifang_channels::{Blockage, Error, formats};
 
 fn data_dir() -> PathBuf {
-    // The shared data sits beside the repository; a missing file fails the test (load
-    // returns an error naming the file) rather than skipping it.
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/sea"
-    ))
+    // Shipped in the repository (Apache-2.0, see its README), so these tests always run.
+    kaifang_testdata::repo("sea")
 }
 
 fn load() -> (SeaNetwork, Ports) {
@@ -25,7 +21,7 @@ fn load() -> (SeaNetwork, Ports) {
         &dir.join("ports.geojson"),
     ) {
         Ok(loaded) => loaded,
-        Err(e) => panic!("shared sea data must be present: {e}"),
+        Err(e) => panic!("the sea test data must be present: {e}"),
     }
 }
 

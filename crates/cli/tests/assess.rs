@@ -1,8 +1,7 @@
 //! `kaifang assess` as a user runs it: COINr's ASEM example through the binary (its published
 //! figures must come out), the default zone assessment on the synthetic demo, and bad input.
 //!
-//! The ASEM files are in ../shared/data/coinr-asem/ next to the repository; the test fails,
-//! rather than skips, when they are missing.
+//! The ASEM files ship in the repository under data/testdata/coinr-asem/.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -12,11 +11,11 @@ fn root() -> PathBuf {
 }
 
 fn asem() -> PathBuf {
-    let dir = root().join("../shared/data/coinr-asem");
+    let dir = kaifang_testdata::repo("coinr-asem");
     for f in ["ASEM_iMeta.csv", "ASEM_iData.csv"] {
         assert!(
             dir.join(f).is_file(),
-            "missing reference file {f} (expected in ../shared/data/coinr-asem)"
+            "missing reference file {f} (expected in data/testdata/coinr-asem)"
         );
     }
     dir

@@ -1,17 +1,21 @@
-//! `kaifang assign`, `critical` and `appraise` as a user runs them: a test problem from
-//! ../shared/data/tntp to a tight gap with the JSON report the scripts read, the freight
-//! network, and bad input that must name its file and line.
+//! `kaifang assign`, `critical` and `appraise` as a user runs them: Braess's network (shipped)
+//! and the TransportationNetworks problems (research data through `KAIFANG_TESTDATA`; those
+//! tests skip with a message without it) to a tight gap with the JSON report the scripts
+//! read, the freight network, and bad input that must name its file and line.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn tntp(dir: &str, file: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/tntp")
-        .join(dir)
-        .join(file);
-    assert!(p.is_file(), "missing {}", p.display());
-    p.display().to_string()
+/// A file of a TransportationNetworks problem, or `None` (the test skips) when it is absent.
+fn tntp(dir: &str, file: &str) -> Option<String> {
+    let p = kaifang_testdata::external(&format!("tntp/{dir}/{file}"), dir)?;
+    Some(p.display().to_string())
+}
+
+fn braess(file: &str) -> String {
+    kaifang_testdata::repo("braess")
+        .join(file)
+        .display()
+        .to_string()
 }
 
 fn kaifang(dir: &std::path::Path, args: &[&str]) -> Output {
@@ -30,19 +34,26 @@ fn json(o: &Output) -> serde_json::Value {
 
 #[test]
 fn sioux_falls_to_1e_8_reports_json_and_writes_the_link_volumes() {
+    let (Some(net), Some(trips), Some(flow)) = (
+        tntp("SiouxFalls", "SiouxFalls_net.tntp"),
+        tntp("SiouxFalls", "SiouxFalls_trips.tntp"),
+        tntp("SiouxFalls", "SiouxFalls_flow.tntp"),
+    ) else {
+        return;
+    };
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = json(&kaifang(
         tmp.path(),
         &[
             "assign",
             "--net",
-            &tntp("SiouxFalls", "SiouxFalls_net.tntp"),
+            &net,
             "--trips",
-            &tntp("SiouxFalls", "SiouxFalls_trips.tntp"),
+            &trips,
             "--gap",
             "1e-8",
             "--check",
-            &tntp("SiouxFalls", "SiouxFalls_flow.tntp"),
+            &flow,
             "--format",
             "json",
         ],
@@ -62,15 +73,21 @@ fn sioux_falls_to_1e_8_reports_json_and_writes_the_link_volumes() {
 
 #[test]
 fn bfw_on_anaheim_to_1e_4() {
+    let (Some(net), Some(trips)) = (
+        tntp("Anaheim", "Anaheim_net.tntp"),
+        tntp("Anaheim", "Anaheim_trips.tntp"),
+    ) else {
+        return;
+    };
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = json(&kaifang(
         tmp.path(),
         &[
             "assign",
             "--net",
-            &tntp("Anaheim", "Anaheim_net.tntp"),
+            &net,
             "--trips",
-            &tntp("Anaheim", "Anaheim_trips.tntp"),
+            &trips,
             "--algorithm",
             "bfw",
             "--gap",
@@ -84,10 +101,39 @@ fn bfw_on_anaheim_to_1e_4() {
 }
 
 #[test]
+fn braess_equilibrium_costs_552_and_its_optimum_498() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "assign",
+            "--net",
+            &net_path,
+            "--trips",
+            &trips_path,
+            "--gap",
+            "1e-10",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        json(&kaifang(tmp.path(), &args))
+    };
+    let (net_path, trips_path) = (braess("braess_net.tntp"), braess("braess_trips.tntp"));
+    let ue = run(&[]);
+    assert!(ue["relative_gap"].as_f64().is_some_and(|g| g <= 1e-10), "{ue}");
+    let so = run(&["--system-optimum"]);
+    assert!(so["relative_gap"].as_f64().is_some_and(|g| g <= 1e-10), "{so}");
+    // The report's total travel time: 6 × 92 at equilibrium, 6 × 83 at the optimum.
+    let total = |v: &serde_json::Value| v["total_cost"].as_f64().unwrap_or(f64::NAN);
+    assert!((total(&ue) - 552.0).abs() < 1e-3, "{ue}");
+    assert!((total(&so) - 498.0).abs() < 1e-3, "{so}");
+}
+
+#[test]
 fn malformed_tntp_names_file_and_line() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let net = std::fs::read_to_string(tntp("SiouxFalls", "SiouxFalls_net.tntp")).expect("read");
-    let bad = net.replacen("\t1\t2\t25900.20064", "\t1\t99\t25900.20064", 1);
+    let net = std::fs::read_to_string(braess("braess_net.tntp")).expect("read");
+    let bad = net.replacen("\t1\t3\t1\t1", "\t1\t99\t1\t1", 1);
     let path = tmp.path().join("Bad_net.tntp");
     std::fs::write(&path, bad).expect("write");
     let o = kaifang(
@@ -97,13 +143,13 @@ fn malformed_tntp_names_file_and_line() {
             "--net",
             &path.display().to_string(),
             "--trips",
-            &tntp("SiouxFalls", "SiouxFalls_trips.tntp"),
+            &braess("braess_trips.tntp"),
         ],
     );
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("Bad_net.tntp, line 10, field term_node: unknown node 99"),
+        err.contains("Bad_net.tntp, line 11, field term_node: unknown node 99"),
         "{err}"
     );
     assert!(!tmp.path().join("Bad_kaifang_flow.tntp").exists());

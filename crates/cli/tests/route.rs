@@ -271,10 +271,13 @@ fn network_check_and_export_round_trip() {
 
 #[test]
 fn sea_lane_network_routes_port_to_port() {
-    let sea = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/sea/");
     let (lanes, ports) = (
-        format!("{sea}marnet_searoute.geojson"),
-        format!("{sea}ports.geojson"),
+        kaifang_testdata::repo("sea/marnet_searoute.geojson")
+            .display()
+            .to_string(),
+        kaifang_testdata::repo("sea/ports.geojson")
+            .display()
+            .to_string(),
     );
     let v = json(&kaifang(&[
         "route",

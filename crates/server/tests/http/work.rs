@@ -2,9 +2,7 @@
 //! illegal steps and lost races answered 409, enterprises kept apart, and mail through an
 //! SMTP relay.
 
-mod common;
-
-use common::{Session, csv_form, spawn_app};
+use crate::common::{Session, csv_form, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -2,9 +2,7 @@
 //! routes that respect borders, scenarios that reroute, explanations for what cannot be
 //! routed, and refusals that name the field.
 
-mod common;
-
-use common::{Session, spawn_app};
+use crate::common::{Session, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -289,7 +287,7 @@ async fn bad_input_is_refused_naming_the_field() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        let e = common::error_body(r).await;
+        let e = crate::common::error_body(r).await;
         assert_eq!(e["code"], "invalid");
         assert_eq!(e["details"]["field"], field, "{body}: {e}");
         assert!(e["message"].as_str().unwrap().starts_with(field), "{e}");
@@ -315,7 +313,7 @@ async fn bad_input_is_refused_naming_the_field() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        common::error_body(r).await["message"]
+        crate::common::error_body(r).await["message"]
             .as_str()
             .unwrap()
             .contains("colour")
@@ -328,7 +326,7 @@ async fn bad_input_is_refused_naming_the_field() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        common::error_body(r).await["details"]["field"],
+        crate::common::error_body(r).await["details"]["field"],
         "scenario_b"
     );
 }

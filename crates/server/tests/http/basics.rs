@@ -1,9 +1,7 @@
 //! The API against the real application: sessions, CSRF, tokens, errors, limits, jobs,
 //! uploads, exports, the audit log and the OpenAPI document.
 
-mod common;
-
-use common::{csv_form, error_body, spawn_app, spawn_app_with};
+use crate::common::{csv_form, error_body, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -54,7 +52,7 @@ async fn disabled_accounts_cannot_log_in() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
-        app.login_with("faw", common::DEMO_PASSWORD).await.err(),
+        app.login_with("faw", crate::common::DEMO_PASSWORD).await.err(),
         Some(StatusCode::UNAUTHORIZED)
     );
 }
@@ -75,7 +73,7 @@ async fn repeated_failed_logins_are_rate_limited() {
     // Even the right password is refused while the account is cooling down.
     let r = anon
         .post("/api/auth/login")
-        .json(&json!({ "username": "leader", "password": common::DEMO_PASSWORD }))
+        .json(&json!({ "username": "leader", "password": crate::common::DEMO_PASSWORD }))
         .send()
         .await
         .unwrap();
@@ -90,7 +88,7 @@ async fn session_cookie_is_httponly_and_strict_and_logout_ends_it() {
     let app = spawn_app().await;
     let r = reqwest::Client::new()
         .post(app.url("/api/auth/login"))
-        .json(&json!({ "username": "leader", "password": common::DEMO_PASSWORD }))
+        .json(&json!({ "username": "leader", "password": crate::common::DEMO_PASSWORD }))
         .send()
         .await
         .unwrap();
@@ -565,7 +563,7 @@ async fn a_configured_base_map_replaces_the_illustrative_one() {
     )
     .unwrap();
     let path = file.display().to_string();
-    let app = common::spawn_app_with(|c| {
+    let app = crate::common::spawn_app_with(|c| {
         c.map.base_geojson = Some(path);
         c.map.base_label = "审图号：GS(2099)0001号".into();
     })

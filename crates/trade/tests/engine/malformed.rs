@@ -1,9 +1,7 @@
 //! Malformed input: each file gives its own clear error, naming file, row and column, and
 //! leaves the store byte for byte as it was.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kaifang_trade::*;
 use std::path::PathBuf;
 

@@ -11,8 +11,6 @@
 //! Runs when Chromium, Node.js and the web packages are present; otherwise it is skipped with
 //! a message, unless `KAIFANG_REQUIRE_BROWSER=1`, which turns a skip into a failure.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -74,7 +72,7 @@ async fn run_script(script: &str) -> Option<PathBuf> {
         skip("this build carries no web UI (was Node.js missing, or KAIFANG_SKIP_WEB set?)");
         return None;
     }
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let shots = screenshot_dir();
     std::fs::create_dir_all(&shots).unwrap();
     let run = tokio::process::Command::new("node")

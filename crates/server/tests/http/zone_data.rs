@@ -2,9 +2,7 @@
 //! Commerce approves it and the assessment then runs on the approved value; other zones'
 //! staff do not see it; a bad workbook names its sheet, row and column and saves nothing.
 
-mod common;
-
-use common::{Session, TestApp, error_body, spawn_app};
+use crate::common::{Session, TestApp, error_body, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

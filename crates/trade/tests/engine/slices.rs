@@ -2,9 +2,7 @@
 //! records, after imports, re-imports, failed imports, and for stores written before the pair
 //! tables existed.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kaifang_trade::*;
 
 fn close(a: f64, b: f64, what: &str) {

@@ -3,9 +3,7 @@
 //! the project appraisal), their tables as Excel, refusals that name the field, and who may
 //! run them.
 
-mod common;
-
-use common::{Session, spawn_app};
+use crate::common::{Session, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -233,7 +231,7 @@ async fn bad_requests_name_the_field() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let err = common::error_body(r).await;
+    let err = crate::common::error_body(r).await;
     assert_eq!(err["details"]["field"], "scenario");
 
     let r = s.get("/api/assign/runs/no-such-run").send().await.unwrap();

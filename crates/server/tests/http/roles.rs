@@ -5,9 +5,7 @@
 //! The route list is checked against the OpenAPI document, so a new route without a row
 //! here fails this test.
 
-mod common;
-
-use common::{Session, TestApp, csv_form, spawn_app};
+use crate::common::{Session, TestApp, csv_form, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -893,7 +891,7 @@ async fn every_route_for_every_role() {
                     c.method, c.path, c.expect[i]
                 ));
             } else if got >= 400 {
-                common::error_body(r).await;
+                crate::common::error_body(r).await;
             }
         }
     }

@@ -1,9 +1,7 @@
 //! Exact figures on a hand-checked fixture. The expected numbers are worked out in the
 //! comments from the eleven rows in `common/mod.rs`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kaifang_trade::*;
 
 fn close(a: f64, b: f64) {

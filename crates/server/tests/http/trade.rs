@@ -1,9 +1,7 @@
 //! The foreign-trade API on the demo directory: figures equal the library's, drill-down,
 //! Excel export, parameter errors, read-only SQL, and the import job.
 
-mod common;
-
-use common::{Session, TestApp, csv_form, error_body, spawn_app};
+use crate::common::{Session, TestApp, csv_form, error_body, spawn_app};
 use kaifang_trade::{Dimension, Filter, Flow, TradeStore};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -243,7 +241,7 @@ async fn sql_reads_and_refuses_writes() {
     assert_eq!(body["columns"], json!(["flow", "v"]));
     assert_eq!(body["rows"].as_array().unwrap().len(), 2);
     assert_eq!(body["synthetic"], true);
-    let before = common::snapshot_dir(&app.dir.path().join("data/trade"));
+    let before = crate::common::snapshot_dir(&app.dir.path().join("data/trade"));
     let out = app.dir.path().join("leak.parquet");
     for q in [
         format!("COPY (SELECT * FROM agg_total) TO '{}'", out.display()),
@@ -260,7 +258,7 @@ async fn sql_reads_and_refuses_writes() {
     assert!(!out.exists());
     assert_eq!(
         before,
-        common::snapshot_dir(&app.dir.path().join("data/trade"))
+        crate::common::snapshot_dir(&app.dir.path().join("data/trade"))
     );
     let r = sql("SELECT nonsense FROM nowhere").await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -294,7 +292,7 @@ async fn commerce_imports_customs_statistics_as_a_job() {
     let s = app.login("commerce").await;
     let header = "period,flow,commodity,partner,trade_mode,region,value_cny";
     // A bad file fails the job with the file, row and column, and changes nothing.
-    let before = common::snapshot_dir(&app.dir.path().join("data/trade"));
+    let before = crate::common::snapshot_dir(&app.dir.path().join("data/trade"));
     let bad = upload(
         &s,
         "bad.csv",
@@ -317,7 +315,7 @@ async fn commerce_imports_customs_statistics_as_a_job() {
     );
     assert_eq!(
         before,
-        common::snapshot_dir(&app.dir.path().join("data/trade"))
+        crate::common::snapshot_dir(&app.dir.path().join("data/trade"))
     );
 
     let good = upload(

@@ -2,9 +2,7 @@
 //! paged downloads concatenated (repeated headers), flow given for the whole file, XLSX with
 //! codes stored as numbers.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kaifang_trade::*;
 
 const PLATFORM_HEADER: &str = "数据年月,商品编码,商品名称,贸易伙伴编码,贸易伙伴名称,贸易方式编码,贸易方式名称,注册地编码,注册地名称,第一数量,第一计量单位,第二数量,第二计量单位,人民币,美元";

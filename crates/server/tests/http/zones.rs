@@ -2,13 +2,11 @@
 //! rank intervals, custom weights, bad input, the per-zone report, sensitivity and the XLSX
 //! export.
 
-mod common;
-
-use common::{TestApp, error_body, spawn_app};
+use crate::common::{TestApp, error_body, spawn_app};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-async fn commerce(app: &TestApp) -> common::Session {
+async fn commerce(app: &TestApp) -> crate::common::Session {
     app.login("commerce").await
 }
 
@@ -377,7 +375,7 @@ fn shared_strings(xlsx: &[u8]) -> String {
 
 /// A long-form submission (`uCode,Time,iCode,Value,Unit`) for `year`, every indicator of
 /// every listed zone set to a value inside its valid range.
-async fn submission(s: &common::Session, zones: &[&str], year: i32) -> String {
+async fn submission(s: &crate::common::Session, zones: &[&str], year: i32) -> String {
     let fw = s.json("/api/zones/framework").await;
     let mut csv = String::from("uCode,Time,iCode,Value,Unit\n");
     for z in zones {

@@ -1,0 +1,15 @@
+//! The server's integration tests: each spawns the real application on 127.0.0.1 (port 0)
+//! over a fresh temporary data directory and talks HTTP to it. One test binary, so the
+//! server (and DataFusion under it) is linked once; `common` holds the shared helpers.
+
+mod common;
+
+mod assign;
+mod basics;
+mod browser;
+mod channels;
+mod roles;
+mod trade;
+mod work;
+mod zone_data;
+mod zones;
