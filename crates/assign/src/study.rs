@@ -25,6 +25,9 @@ pub struct Inputs {
     pub projects: Vec<Project>,
     /// Where the demand came from, shown with every answer.
     pub demand_label: String,
+    /// The demand is synthetic (the embedded demo's, or derived from synthetic records), and
+    /// every answer built on it must say so.
+    pub synthetic: bool,
 }
 
 impl Inputs {
@@ -40,6 +43,7 @@ impl Inputs {
             capacity: freight::parse_capacity(d::CAPACITY_FILE, d::CAPACITY)?,
             projects: appraisal::parse_projects(d::PROJECTS_FILE, d::PROJECTS)?,
             demand_label: "synthetic demo demand (data/assign/demand.csv)".into(),
+            synthetic: true,
             network,
             scenarios,
         })

@@ -39,8 +39,16 @@ fn the_system_optimum_costs_less_than_equilibrium_on_braess() {
     let tt = |v: &[f64]| -> f64 { v.iter().zip(&p.vdf).map(|(x, f)| x * f.time(*x)).sum() };
     assert!(ue.converged && so.converged);
     // The textbook figures: 6 travellers pay 92 each at equilibrium, 83 each at the optimum.
-    assert!((tt(&ue.volume) - 552.0).abs() < 1e-3, "UE {}", tt(&ue.volume));
-    assert!((tt(&so.volume) - 498.0).abs() < 1e-3, "SO {}", tt(&so.volume));
+    assert!(
+        (tt(&ue.volume) - 552.0).abs() < 1e-3,
+        "UE {}",
+        tt(&ue.volume)
+    );
+    assert!(
+        (tt(&so.volume) - 498.0).abs() < 1e-3,
+        "SO {}",
+        tt(&so.volume)
+    );
     assert!(
         tt(&so.volume) < tt(&ue.volume) - 1e-6,
         "SO {} vs UE {}",

@@ -54,6 +54,13 @@ pub enum Error {
     NoRoute(Box<crate::routing::NoRoute>),
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    /// A field of a request that cannot be a question (see `RouteRequest::resolve`).
+    #[error("{field}: {source}")]
+    Field {
+        field: &'static str,
+        #[source]
+        source: Box<Error>,
+    },
     #[error(transparent)]
     Unreachable(Box<Unreachable>),
 }

@@ -4,7 +4,6 @@
 //! scenario) happens here, once.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use crate::costing::{Cny, Shipment, TONNES_PER_TEU, Weights};
 use crate::error::Error;
@@ -67,7 +66,71 @@ fn default_regime() -> String {
     "export".into()
 }
 
+/// Most alternatives one request may ask for: each is a further search of the network.
+pub const MAX_ALTERNATIVES: usize = 5;
+
+/// A request resolved on a network: its places found, its shipment built and checked.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub from: u32,
+    pub to: u32,
+    pub shipment: Shipment,
+}
+
+/// `e` as the error of request field `field`.
+fn on(field: &'static str) -> impl Fn(Error) -> Error {
+    move |e| Error::Field {
+        field,
+        source: Box::new(e),
+    }
+}
+
+fn invalid(field: &'static str, message: &str) -> Error {
+    on(field)(Error::InvalidQuery(message.to_string()))
+}
+
 impl RouteRequest {
+    /// Resolves the request on `net` once: both places, the shipment with every amount,
+    /// mode, regime and avoid item checked. Every error is an [`Error::Field`] naming the
+    /// request field it comes from (an ambiguous place keeps its candidates inside).
+    pub fn resolve(&self, net: &Network) -> Result<Resolved, Error> {
+        let place = |field: &'static str, q: &str| {
+            if q.trim().is_empty() {
+                return Err(invalid(field, "a place is required"));
+            }
+            net.resolve(q).map(|p| p.node).map_err(on(field))
+        };
+        let from = place("from", &self.from)?;
+        let to = place("to", &self.to)?;
+        for (field, v) in [("teu", self.teu), ("tonnes", self.tonnes)] {
+            if v.is_some_and(|v| !(v.is_finite() && v > 0.0)) {
+                return Err(invalid(field, "must be a positive number"));
+            }
+        }
+        for (field, v) in [
+            (
+                "value_of_time_cny_per_hour",
+                self.value_of_time_cny_per_hour,
+            ),
+            ("carbon_cny_per_tonne", self.carbon_cny_per_tonne),
+        ] {
+            if v.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+                return Err(invalid(field, "must be a non-negative number"));
+            }
+        }
+        if self.month.is_some_and(|m| !(1..=12).contains(&m)) {
+            return Err(invalid("month", "must be 1-12"));
+        }
+        if self.alternatives > MAX_ALTERNATIVES {
+            return Err(invalid(
+                "alternatives",
+                &format!("at most {MAX_ALTERNATIVES}"),
+            ));
+        }
+        let shipment = self.shipment(net)?;
+        Ok(Resolved { from, to, shipment })
+    }
+
     pub fn new(from: &str, to: &str) -> Self {
         Self {
             from: from.into(),
@@ -89,10 +152,11 @@ impl RouteRequest {
         }
     }
 
-    /// The shipment this request describes, with names resolved on `net`.
+    /// The shipment this request describes, with names resolved on `net`; errors name the
+    /// field.
     pub fn shipment(&self, net: &Network) -> Result<Shipment, Error> {
-        let bad = |m: String| Error::InvalidQuery(m);
-        let cargo: CargoClass = self.cargo.parse().map_err(bad)?;
+        let bad = |field: &'static str| move |m: String| on(field)(Error::InvalidQuery(m));
+        let cargo: CargoClass = self.cargo.parse().map_err(bad("cargo"))?;
         let teu = match cargo {
             CargoClass::Container => self.teu.unwrap_or(1.0),
             _ => self.teu.unwrap_or(0.0),
@@ -102,7 +166,7 @@ impl RouteRequest {
             _ => 1.0,
         });
         let value = match &self.value {
-            Some(v) => v.parse::<Cny>().map_err(bad)?.0,
+            Some(v) => v.parse::<Cny>().map_err(bad("value"))?.0,
             None => 0.0,
         };
         let modes: ModeSet = if self.modes.is_empty() {
@@ -113,14 +177,14 @@ impl RouteRequest {
                 .map(|m| m.parse::<Mode>())
                 .collect::<Result<Vec<_>, _>>()
                 .map(|v| Set::of(&v))
-                .map_err(bad)?
+                .map_err(bad("modes"))?
         };
         let mut shipment = Shipment {
             cargo,
             teu,
             tonnes,
             value_cny: value,
-            regime: self.regime.parse::<Regime>().map_err(bad)?,
+            regime: self.regime.parse::<Regime>().map_err(bad("regime"))?,
             modes,
             avoid_countries: Vec::new(),
             avoid_nodes: Vec::new(),
@@ -143,13 +207,14 @@ impl RouteRequest {
             if item.is_empty() {
                 continue;
             }
-            match Avoid::parse(item, net)? {
+            match Avoid::parse(item, net).map_err(on("avoid"))? {
                 Avoid::Passage(p) => shipment.avoid_passages = shipment.avoid_passages.with(p),
                 Avoid::Country(c) => shipment.avoid_countries.push(c),
                 Avoid::Node(v) => shipment.avoid_nodes.push(v),
             }
         }
-        shipment.check()?;
+        // What is left to check concerns the shipment as a whole: its weight and value.
+        shipment.check().map_err(on("tonnes"))?;
         Ok(shipment)
     }
 }
@@ -192,9 +257,7 @@ pub fn plan(
     scenario: Option<&Scenario>,
     req: &RouteRequest,
 ) -> Result<RouteAnswer, Error> {
-    let from = net.resolve(&req.from)?.node;
-    let to = net.resolve(&req.to)?.node;
-    let shipment = req.shipment(net)?;
+    let Resolved { from, to, shipment } = req.resolve(net)?;
     let planner = Planner::new(net, &shipment, scenario);
     let routes = if req.pareto {
         planner.pareto(from, to)?
@@ -245,54 +308,4 @@ pub fn compare(
         blocked_a,
         blocked_b,
     })
-}
-
-fn round(v: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (v * f).round() / f
-}
-
-/// A route in the published JSON shape:
-/// `{"legs":[{"mode","from","to","km","hours","cost_cny","co2_kg"}],"total":{"km","hours","cost_cny","co2_kg"},"border_crossings":[...]}`.
-pub fn route_json(r: &Route) -> Value {
-    let legs: Vec<Value> = r
-        .legs
-        .iter()
-        .map(|l| {
-            json!({
-                "mode": l.mode.tag(),
-                "from": l.from,
-                "to": l.to,
-                "km": round(l.km, 1),
-                "hours": round(l.hours, 1),
-                "cost_cny": round(l.cost_cny, 0),
-                "co2_kg": round(l.co2_kg, 1),
-            })
-        })
-        .collect();
-    let crossings: Vec<Value> = r
-        .border_crossings
-        .iter()
-        .map(|c| {
-            json!(format!(
-                "{} ({}-{} {})",
-                c.name, c.countries[0], c.countries[1], c.way
-            ))
-        })
-        .collect();
-    json!({
-        "legs": legs,
-        "total": {
-            "km": round(r.total.km, 1),
-            "hours": round(r.total.hours, 1),
-            "cost_cny": round(r.total.cost_cny, 0),
-            "co2_kg": round(r.total.co2_kg, 1),
-        },
-        "border_crossings": crossings,
-    })
-}
-
-/// `{"routes": [...]}` in the published shape.
-pub fn routes_json(routes: &[Route]) -> Value {
-    json!({ "routes": routes.iter().map(route_json).collect::<Vec<_>>() })
 }

@@ -327,8 +327,7 @@ fn sea_link_lengths_are_those_of_the_sea_lanes() -> Result<(), Error> {
     use kaifang_channels::sea::{self, SeaNetwork, SeaQuery};
     use kaifang_channels::search::SearchSpace;
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-    let mut lanes =
-        read_lanes(&kaifang_testdata::repo("sea/marnet_searoute.geojson"))?;
+    let mut lanes = read_lanes(&kaifang_testdata::repo("sea/marnet_searoute.geojson"))?;
     lanes.extend(read_lanes(
         format!("{dir}/data/channels/sea_lanes.geojson").as_ref(),
     )?);
@@ -456,13 +455,44 @@ fn a_request_body_is_one_call() -> Result<(), Error> {
     let answer = channels.plan(&req)?;
     assert_eq!(answer.scenario.as_deref(), Some("zarubino-weekly"));
     assert_eq!(answer.routes.len(), 3);
-    let body = kaifang_channels::query::routes_json(&answer.routes);
-    assert_eq!(body["routes"].as_array().map(Vec::len), Some(3));
     let bad: Result<kaifang_channels::query::RouteRequest, _> =
         serde_json::from_str(r#"{"from": "a", "to": "b", "colour": "red"}"#);
     assert!(bad.is_err(), "unknown fields are refused");
     let c = channels.compare(&req, "base")?;
     assert!(c.route_a.is_some() && c.route_b.is_some());
+    Ok(())
+}
+
+/// A request resolves once, and what cannot be a question names its field.
+#[test]
+fn resolving_a_request_names_the_bad_field() -> Result<(), Error> {
+    use kaifang_channels::query::RouteRequest;
+    let net = net();
+    let field_of = |req: &RouteRequest| match req.resolve(&net) {
+        Err(Error::Field { field, .. }) => field,
+        other => panic!("expected a field error, got {other:?}"),
+    };
+    let ok = RouteRequest::new("长春", "Busan");
+    let resolved = ok.resolve(&net)?;
+    assert_eq!(net.node(resolved.from).id, "changchun");
+    let mut r = ok.clone();
+    r.teu = Some(-1.0);
+    assert_eq!(field_of(&r), "teu");
+    let mut r = ok.clone();
+    r.to = "Hunchun–".into();
+    assert_eq!(field_of(&r), "to");
+    let mut r = ok.clone();
+    r.cargo = "gas".into();
+    assert_eq!(field_of(&r), "cargo");
+    let mut r = ok.clone();
+    r.alternatives = 50;
+    assert_eq!(field_of(&r), "alternatives");
+    let mut r = ok.clone();
+    r.avoid = vec!["Atlantis".into()];
+    assert_eq!(field_of(&r), "avoid");
+    let mut r = ok;
+    r.value = Some("lots".into());
+    assert_eq!(field_of(&r), "value");
     Ok(())
 }
 

@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
+use kaifang_app::AppError;
+use kaifang_app::studies::{self, Findings, Study, StudyRequest, StudyResult};
+use kaifang_app::trade::TradeDemand;
 use kaifang_assign::assignment::{Algorithm, Options, Solution, solve};
 use kaifang_assign::check::{compare, conservation_error};
 use kaifang_assign::costing::Objective;
-use kaifang_assign::study::{self, Inputs, Which};
-use kaifang_assign::trade_demand as td;
+use kaifang_assign::study::{self, Inputs};
 use kaifang_assign::{appraisal, freight, tntp};
 use kaifang_store::DataDir;
 use serde_json::json;
@@ -238,6 +240,7 @@ fn inputs(trips: Option<&Path>, capacity: Option<&Path>) -> Result<Inputs> {
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         inputs.demand = freight::parse_demand(&path.display().to_string(), &text)?;
         inputs.demand_label = format!("demand from {}", path.display());
+        inputs.synthetic = false;
     }
     if let Some(path) = capacity {
         let text =
@@ -248,60 +251,12 @@ fn inputs(trips: Option<&Path>, capacity: Option<&Path>) -> Result<Inputs> {
 }
 
 /// The container demand of `year` from the trade records in the data directory.
-async fn trade_demand(
-    dir: &DataDir,
-    year: i32,
-) -> Result<(Vec<freight::DemandRow>, String, td::Coverage)> {
+async fn trade_demand(dir: &DataDir, year: i32) -> Result<TradeDemand> {
     let store = crate::trade::open(dir)?;
-    let query = format!(
-        "SELECT city, partner_iso2, flow, chapter, SUM(value_cny) AS v, \
-         SUM(CASE WHEN unit1 = '千克' THEN qty1 END) AS kg, \
-         SUM(CASE WHEN unit1 = '千克' THEN value_cny END) AS vkg \
-         FROM records WHERE year = {year} AND city IS NOT NULL AND partner_iso2 IS NOT NULL \
-         AND chapter IS NOT NULL GROUP BY city, partner_iso2, flow, chapter"
-    );
-    let r = store.sql(&query, 10_000_000).await?;
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let num = |v: &serde_json::Value| v.as_f64().unwrap_or(0.0);
-    let cells: Vec<td::TradeCell> = r
-        .rows
-        .iter()
-        .filter(|row| row.len() == 7)
-        .map(|row| td::TradeCell {
-            city: text(&row[0]),
-            partner_iso2: text(&row[1]),
-            flow: text(&row[2]),
-            chapter: text(&row[3]),
-            value_cny: num(&row[4]),
-            kg: num(&row[5]),
-            value_of_kg_records: num(&row[6]),
-        })
-        .collect();
-    if cells.is_empty() {
-        bail!(
-            "no trade records for {year} in {} (import some, or run `kaifang trade demo`)",
-            dir.root().display()
-        );
-    }
-    let label = format!(
-        "customs statistics {year}{}",
-        if store.synthetic() {
-            " (SYNTHETIC demo records)"
-        } else {
-            ""
-        }
-    );
-    let (rows, coverage) = td::demand(&cells, &label)?;
-    Ok((rows, label, coverage))
+    Ok(kaifang_app::trade::freight_demand(&store, year).await?)
 }
 
-fn freight(
-    a: AssignArgs,
-    from_trade: Option<(Vec<freight::DemandRow>, String, td::Coverage)>,
-) -> Result<()> {
+fn freight(a: AssignArgs, from_trade: Option<TradeDemand>) -> Result<()> {
     if matches!(
         a.algorithm,
         Algorithm::Fw | Algorithm::Cfw | Algorithm::Bfw | Algorithm::Aon
@@ -309,10 +264,11 @@ fn freight(
         bail!("the freight network has several classes: use --algorithm bush");
     }
     let mut inputs = inputs(a.trips.as_deref(), a.capacity.as_deref())?;
-    let coverage = from_trade.map(|(rows, label, coverage)| {
-        inputs.demand = rows;
-        inputs.demand_label = format!("container demand derived from the {label}");
-        coverage
+    let coverage = from_trade.map(|d| {
+        inputs.demand = d.rows;
+        inputs.demand_label = format!("container demand derived from the {}", d.label);
+        inputs.synthetic = d.synthetic;
+        d.coverage
     });
     let options = Options {
         algorithm: Algorithm::Bush,
@@ -509,36 +465,33 @@ pub enum WhichArg {
 pub fn critical(a: CriticalArgs) -> Result<()> {
     let inputs = inputs(a.files.trips.as_deref(), a.files.capacity.as_deref())?;
     let which = match a.which {
-        WhichArg::All => Which::All,
-        WhichArg::Links => Which::Links,
-        WhichArg::Nodes => Which::Nodes,
+        WhichArg::All => "all",
+        WhichArg::Links => "links",
+        WhichArg::Nodes => "nodes",
     };
-    let table = matches!(a.format, Format::Table);
-    let bar = bar(table, "critical");
-    let start = std::time::Instant::now();
-    let ranked = study::critical(
+    let study = Study::parse(
         &inputs,
-        a.scenario.as_deref(),
-        which,
-        &a.only,
-        &study::default_options(),
-        &mut |done, total| {
-            bar.set_position((done as f64 / total.max(1) as f64 * 1000.0) as u64);
-            ControlFlow::Continue(())
+        StudyRequest {
+            kind: "critical".into(),
+            scenario: a.scenario.clone(),
+            which: Some(which.into()),
+            only: (!a.only.is_empty()).then(|| a.only.clone()),
+            ..Default::default()
         },
     )?;
-    bar.finish_and_clear();
-    let seconds = start.elapsed().as_secs_f64();
+    let table = matches!(a.format, Format::Table);
+    let result = run_study(&inputs, &study, bar(table, "critical"))?;
+    let Findings::Critical(c) = &result.findings else {
+        bail!("a criticality run gave another kind of result");
+    };
+    let ranked = &c.ranking;
     match a.format {
-        Format::Json => {
-            let out = json!({"demand": inputs.demand_label, "seconds": seconds, "ranking": ranked});
-            println!("{}", serde_json::to_string_pretty(&out)?);
-        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
         Format::Table => {
             let mut out = std::io::stdout().lock();
             writeln!(
                 out,
-                "{} elements closed one at a time in {seconds:.2} s; {}",
+                "{} elements closed one at a time; {}",
                 ranked.len(),
                 inputs.demand_label
             )?;
@@ -565,6 +518,39 @@ pub fn critical(a: CriticalArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs a checked study with a progress bar.
+fn run_study(inputs: &Inputs, study: &Study, bar: indicatif::ProgressBar) -> Result<StudyResult> {
+    let result = studies::run(inputs, study, &study::default_options(), &mut |f| {
+        bar.set_position((f * 1000.0) as u64);
+        ControlFlow::Continue(())
+    });
+    bar.finish_and_clear();
+    Ok(result.map_err(flag_error)?)
+}
+
+/// A parameter error named by its command-line flag rather than its API field.
+fn flag_error(e: AppError) -> AppError {
+    match e {
+        AppError::Field {
+            field,
+            message,
+            details,
+        } => {
+            let flag = match field.as_str() {
+                "discount_rate" => "--rate".to_string(),
+                "budget_cny" => "--budget".to_string(),
+                other => format!("--{}", other.replace('_', "-")),
+            };
+            AppError::Field {
+                field: flag,
+                message,
+                details,
+            }
+        }
+        other => other,
+    }
 }
 
 fn kind(k: freight::ElementKind) -> &'static str {
@@ -598,37 +584,31 @@ pub struct AppraiseArgs {
 
 /// `kaifang appraise`: value each candidate project and choose a portfolio.
 pub fn appraise(a: AppraiseArgs) -> Result<()> {
-    if !(a.budget.is_finite() && a.budget >= 0.0) {
-        bail!("--budget must be a number ≥ 0");
-    }
-    if !(a.rate.is_finite() && a.rate > -1.0) {
-        bail!("--rate must be a number > -1");
-    }
     let mut inputs = inputs(a.files.trips.as_deref(), a.files.capacity.as_deref())?;
     if let Some(path) = &a.projects {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         inputs.projects = appraisal::parse_projects(&path.display().to_string(), &text)?;
     }
-    let table = matches!(a.format, Format::Table);
-    let bar = bar(table, "appraise");
-    let economics = appraisal::Economics {
-        discount_rate: a.rate,
-        base_year: a.base_year,
-    };
-    let result = study::appraise(
+    // The same checks as the API's: a rate from 0 to below 1, a year 2000–2100, a budget ≥ 0.
+    let study = Study::parse(
         &inputs,
-        economics,
-        a.budget,
-        &study::default_options(),
-        &mut |done, total| {
-            bar.set_position((done as f64 / total.max(1) as f64 * 1000.0) as u64);
-            ControlFlow::Continue(())
+        StudyRequest {
+            kind: "appraisal".into(),
+            budget_cny: Some(a.budget),
+            discount_rate: Some(a.rate),
+            base_year: Some(a.base_year),
+            ..Default::default()
         },
-    )?;
-    bar.finish_and_clear();
+    )
+    .map_err(flag_error)?;
+    let table = matches!(a.format, Format::Table);
+    let all = run_study(&inputs, &study, bar(table, "appraise"))?;
+    let Findings::Appraisal(result) = &all.findings else {
+        bail!("an appraisal gave another kind of result");
+    };
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&all)?),
         Format::Table => {
             let mut out = std::io::stdout().lock();
             writeln!(

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use kaifang_app::channels::RouteView;
 use kaifang_channels::defaults;
 use kaifang_channels::formats::{self, geojson, gmns};
 use kaifang_channels::geo::KM_PER_NM;
 use kaifang_channels::model::Mode;
 use kaifang_channels::network::Network;
 use kaifang_channels::passage::PassageSet;
-use kaifang_channels::query::{self, RouteRequest};
+use kaifang_channels::query::RouteRequest;
 use kaifang_channels::routing::Route;
 use kaifang_channels::scenario::{self, Scenario};
 use kaifang_channels::sea::{self, Ports, SeaNetwork, SeaQuery};
@@ -236,25 +237,22 @@ pub fn route(a: RouteArgs) -> Result<()> {
         network: net,
     };
     if let Some(other) = &a.compare {
-        let c = channels.compare(&req, other)?;
+        if let Format::Geojson = a.format {
+            let c = channels.compare(&req, other)?;
+            let routes: Vec<Route> = [c.route_a, c.route_b].into_iter().flatten().collect();
+            println!("{}", serde_json::to_string(&geojson::routes(&routes))?);
+            return Ok(());
+        }
+        // The same comparison, in the same shape, as the API's /api/channels/compare.
+        let c =
+            kaifang_app::channels::compare(&channels, &req, req.scenario.as_deref(), Some(other))?;
         match a.format {
-            Format::Json => println!(
-                "{}",
-                serde_json::to_string_pretty(&json!({
-                    "a": c.a, "b": c.b,
-                    "route_a": c.route_a.as_ref().map(query::route_json),
-                    "route_b": c.route_b.as_ref().map(query::route_json),
-                    "blocked_a": c.blocked_a, "blocked_b": c.blocked_b,
-                }))?
-            ),
-            Format::Geojson => {
-                let routes: Vec<Route> = [c.route_a, c.route_b].into_iter().flatten().collect();
-                println!("{}", serde_json::to_string(&geojson::routes(&routes))?);
-            }
+            Format::Json => println!("{}", serde_json::to_string_pretty(&c)?),
+            Format::Geojson => {}
             Format::Table => {
                 for (name, r, why) in [
-                    (c.a.as_deref().unwrap_or("base"), &c.route_a, &c.blocked_a),
-                    (c.b.as_deref().unwrap_or("base"), &c.route_b, &c.blocked_b),
+                    (c.a.as_str(), &c.route_a, &c.blocked_a),
+                    (c.b.as_str(), &c.route_b, &c.blocked_b),
                 ] {
                     println!("== scenario {name}");
                     match (r, why) {
@@ -263,41 +261,46 @@ pub fn route(a: RouteArgs) -> Result<()> {
                         _ => {}
                     }
                 }
-                if let (Some(x), Some(y)) = (&c.route_a, &c.route_b) {
+                if let Some(d) = &c.difference {
                     println!(
                         "difference (second − first): {:+.0} CNY, {:+.1} h, {:+.1} kg CO2",
-                        y.total.cost_cny - x.total.cost_cny,
-                        y.total.hours - x.total.hours,
-                        y.total.co2_kg - x.total.co2_kg
+                        d.cost_cny, d.hours, d.co2_kg
                     );
                 }
             }
         }
         return Ok(());
     }
-    let answer = channels.plan(&req)?;
-    match a.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&query::routes_json(&answer.routes))?
-        ),
-        Format::Geojson => println!(
+    if let Format::Geojson = a.format {
+        let answer = channels.plan(&req)?;
+        println!(
             "{}",
             serde_json::to_string(&geojson::routes(&answer.routes))?
-        ),
+        );
+        return Ok(());
+    }
+    // The same answer, in the same shape, as the API's /api/channels/route.
+    let plan = kaifang_app::channels::plan(&channels, &req)?;
+    match a.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
+        Format::Geojson => {}
         Format::Table => {
-            if let Some(s) = &answer.scenario {
+            if let Some(s) = &plan.scenario {
                 println!("scenario: {s}");
             }
-            for (i, r) in answer.routes.iter().enumerate() {
+            for (i, r) in plan.routes.iter().enumerate() {
                 print!("{}", table(i + 1, r));
             }
         }
     }
+    // No route is an answer (printed above in JSON), and a failure for the shell.
+    if let Some(u) = &plan.unreachable {
+        bail!("{}", u.message);
+    }
     Ok(())
 }
 
-fn table(rank: usize, r: &Route) -> String {
+fn table(rank: usize, r: &RouteView) -> String {
     let mut s = String::new();
     let crossings: Vec<String> = r
         .border_crossings
@@ -332,13 +335,7 @@ fn table(rank: usize, r: &Route) -> String {
         let _ = writeln!(
             s,
             "  {:<16} {:<34} {:<34} {:>9.0} {:>8.1} {:>9.0} {:>9.1}",
-            l.mode.tag(),
-            l.from,
-            l.to,
-            l.km,
-            l.hours,
-            l.cost_cny,
-            l.co2_kg
+            l.mode, l.from, l.to, l.km, l.hours, l.cost_cny, l.co2_kg
         );
     }
     s

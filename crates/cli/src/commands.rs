@@ -43,7 +43,7 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Appraise(a) => crate::assign::appraise(a),
             Command::Tasks { command } => crate::work::tasks(&dir, command).await,
             Command::Appeals { command } => crate::work::appeals(&dir, command).await,
-            Command::Import { command } => crate::trade::import(&dir, command),
+            Command::Import { command } => crate::trade::import(&dir, command).await,
             Command::Trade { command } => crate::trade::trade(&dir, command).await,
             Command::Sql {
                 query,
@@ -62,12 +62,12 @@ pub fn run(args: Cli) -> Result<()> {
     })
 }
 
-fn env(name: &str) -> Option<String> {
+pub fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
 async fn serve(dir: &DataDir, addr: Option<std::net::SocketAddr>) -> Result<()> {
-    let prepared = kaifang_server::prepare(dir, env)
+    let prepared = kaifang_app::datadir::prepare(dir, env)
         .await
         .with_context(|| format!("cannot open data directory {}", dir.root().display()))?;
     let mut config = prepared.config.clone();
@@ -120,38 +120,13 @@ fn password_from(stdin: bool) -> Result<(Password, bool)> {
 }
 
 async fn open_locked(dir: &DataDir) -> Result<(kaifang_store::DirLock, Store)> {
-    if !dir.is_initialised() {
-        bail!(
-            "{} is not a Kaifang data directory (no kaifang.db); run `kaifang init` or `kaifang serve` first",
-            dir.root().display()
-        );
-    }
-    let lock = dir.lock()?;
-    Config::load(&dir.config_path(), env)?;
-    let store = Store::open(dir, false).await?;
-    Ok((lock, store))
+    Ok(kaifang_app::datadir::open_locked(dir, env).await?)
 }
 
 async fn init(dir: &DataDir, admin: &str, password_stdin: bool) -> Result<()> {
-    if dir.is_initialised() {
-        bail!(
-            "{} holds a database already; refusing to overwrite it",
-            dir.root().display()
-        );
-    }
     let admin: Username = admin.parse()?;
     let (password, generated) = password_from(password_stdin)?;
-    let lock = dir.lock()?;
-    let store = Store::open(dir, true).await?;
-    store
-        .initialise(&Who::cli("init"), &admin, &password)
-        .await?;
-    if !dir.config_path().exists() {
-        std::fs::write(dir.config_path(), Config::template())
-            .with_context(|| format!("writing {}", dir.config_path().display()))?;
-    }
-    store.close().await;
-    drop(lock);
+    kaifang_app::datadir::init(dir, &admin, &password).await?;
     println!("initialised {}", dir.root().display());
     if generated {
         println!(
@@ -165,44 +140,27 @@ async fn init(dir: &DataDir, admin: &str, password_stdin: bool) -> Result<()> {
 }
 
 async fn demo(dir: &DataDir, reset: bool) -> Result<()> {
-    let lock = dir.lock()?;
-    if reset {
-        for p in [
-            dir.db_path(),
-            dir.db_path().with_extension("db-wal"),
-            dir.db_path().with_extension("db-shm"),
-        ] {
-            match std::fs::remove_file(&p) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e).with_context(|| format!("removing {}", p.display())),
-            }
-        }
-        match std::fs::remove_dir_all(dir.uploads_dir()) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e).with_context(|| format!("removing {}", dir.uploads_dir().display()));
-            }
-        }
-    } else if dir.is_initialised() {
-        bail!(
-            "{} holds a database already; use `kaifang demo --reset` to replace it with the demo",
-            dir.root().display()
-        );
-    }
-    let store = Store::open(dir, true).await?;
-    store.load_demo(&Who::cli("demo")).await?;
-    if !dir.config_path().exists() {
-        std::fs::write(dir.config_path(), Config::template())?;
-    }
-    store.close().await;
-    drop(lock);
+    let bar = progress::bar("trade demo");
+    let loaded = kaifang_app::datadir::demo(
+        dir,
+        reset,
+        kaifang_app::trade::demo_rows(env),
+        progress::reporter(&bar),
+    )
+    .await;
+    bar.finish_and_clear();
+    let loaded = loaded?;
     println!("demo data loaded into {}", dir.root().display());
     for (u, _, role, org) in DEMO_ACCOUNTS {
         println!("  {u:<10} {role:<11} {org}");
     }
     println!("password for all demo accounts: {DEMO_PASSWORD}");
+    if loaded.trade_rows > 0 {
+        println!(
+            "synthetic trade records (合成演示数据) 2019-2025: {} rows",
+            loaded.trade_rows
+        );
+    }
     Ok(())
 }
 

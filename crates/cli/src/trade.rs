@@ -3,7 +3,9 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
+use kaifang_app::trade::TradeData;
 use kaifang_store::DataDir;
+use kaifang_store::audit::Who;
 use kaifang_trade::{Dimension, Filter, Flow, ImportOptions, TradeStore};
 use std::path::PathBuf;
 
@@ -107,18 +109,36 @@ pub fn open(dir: &DataDir) -> Result<TradeStore> {
         .with_context(|| format!("opening the trade data in {}", dir.root().display()))
 }
 
-pub fn import(dir: &DataDir, command: ImportCommand) -> Result<()> {
+/// Opens the directory's database (for the audit entry every change of trade data writes) and
+/// its trade store, holding the directory's lock.
+async fn open_for_writing(
+    dir: &DataDir,
+) -> Result<(kaifang_store::DirLock, kaifang_store::Store, TradeData)> {
+    let (lock, store) = kaifang_app::datadir::open_locked(dir, crate::commands::env).await?;
+    let trade = TradeData::open(dir.root())?;
+    Ok((lock, store, trade))
+}
+
+pub async fn import(dir: &DataDir, command: ImportCommand) -> Result<()> {
     let ImportCommand::Trade { files, flow } = command;
-    let lock = dir.lock()?;
-    let mut store = open(dir)?;
+    let (lock, store, trade) = open_for_writing(dir).await?;
     let bar = progress::bar("import");
-    let mut report = progress::reporter(&bar);
     let options = ImportOptions {
         flow,
         ..Default::default()
     };
-    let result = store.import_files(&files, &options, &mut report);
+    let result = kaifang_app::trade::import(
+        &store,
+        &trade,
+        &Who::cli("import trade"),
+        files,
+        &[],
+        options,
+        progress::reporter(&bar),
+    )
+    .await;
     bar.finish_and_clear();
+    store.close().await;
     drop(lock);
     let r = result?;
     for w in &r.warnings {
@@ -128,9 +148,9 @@ pub fn import(dir: &DataDir, command: ImportCommand) -> Result<()> {
         "imported {} rows from {} file(s) in {:.2} s ({:.0} rows/s): {} period-flow(s), {} replaced",
         r.rows,
         r.files,
-        r.total_seconds,
+        r.seconds,
         r.rows_per_second,
-        r.partitions.len(),
+        r.periods.len(),
         r.replaced
     );
     Ok(())
@@ -292,23 +312,33 @@ pub async fn trade(dir: &DataDir, command: TradeCommand) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
         TradeCommand::Demo { rows, seed, force } => {
-            let lock = dir.lock()?;
-            let mut store = open(dir)?;
-            if !store.is_empty() && !store.synthetic() && !force {
+            let (lock, store, trade) = open_for_writing(dir).await?;
+            let real = {
+                let t = trade.read().await;
+                !t.is_empty() && !t.synthetic()
+            };
+            if real && !force {
                 bail!(
                     "{} holds imported trade data; `kaifang trade demo --force` replaces it with synthetic data",
                     dir.root().display()
                 );
             }
             let bar = progress::bar("demo");
-            let mut report = progress::reporter(&bar);
             let options = kaifang_trade::demo::DemoOptions {
                 rows,
                 seed,
                 ..Default::default()
             };
-            let result = kaifang_trade::demo::generate(&mut store, &options, &mut report);
+            let result = kaifang_app::trade::generate_demo(
+                &store,
+                &trade,
+                &Who::cli("trade demo"),
+                options,
+                progress::reporter(&bar),
+            )
+            .await;
             bar.finish_and_clear();
+            store.close().await;
             drop(lock);
             let r = result?;
             println!(
@@ -317,10 +347,17 @@ pub async fn trade(dir: &DataDir, command: TradeCommand) -> Result<()> {
             );
         }
         TradeCommand::Reference { file } => {
-            let lock = dir.lock()?;
-            let mut store = open(dir)?;
-            let n = store.import_reference(&file)?;
+            let (lock, store, trade) = open_for_writing(dir).await?;
+            let n = kaifang_app::trade::import_reference(
+                &store,
+                &trade,
+                &Who::cli("trade reference"),
+                file,
+            )
+            .await;
+            store.close().await;
             drop(lock);
+            let n = n?;
             println!("imported {n} reference rows");
         }
     }

@@ -11,6 +11,8 @@ fn kaifang(dir: &Path) -> Command {
     c.arg("--data-dir")
         .arg(dir)
         .env_remove("KAIFANG_ADDR")
+        // `demo` and `serve` generate synthetic trade records: a small set keeps tests quick.
+        .env("KAIFANG_TRADE_DEMO_ROWS", "5000")
         .env("NO_COLOR", "1");
     c
 }
@@ -514,4 +516,22 @@ fn demo_reset_replaces_the_database() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("kaifang-demo"));
     assert!(!text(&run(dir, &["user", "list"])).contains("temp.user"));
+}
+
+/// `kaifang demo` loads what `serve` loads into a new directory: the trade records too.
+#[test]
+fn demo_includes_the_synthetic_trade_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let o = run(dir, &["demo"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("synthetic trade records"), "{}", text(&o));
+    let o = run(dir, &["trade", "summary", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(
+        v["ytd"]["value_cny"].as_f64().is_some_and(|x| x > 0.0),
+        "{v}"
+    );
+    assert!(text(&o).contains("synthetic"), "{}", text(&o));
 }

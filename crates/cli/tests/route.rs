@@ -49,7 +49,19 @@ fn changchun_to_busan_json_has_the_published_shape() {
         let obj = r.as_object().expect("route object");
         let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["border_crossings", "legs", "total"]);
+        // The API's route shape (POST /api/channels/route): one answer for both faces.
+        assert_eq!(
+            keys,
+            [
+                "border_crossings",
+                "corridor",
+                "countries",
+                "geometry",
+                "legs",
+                "nodes",
+                "total"
+            ]
+        );
         let mut total: Vec<&str> = r["total"]
             .as_object()
             .expect("total")
@@ -57,7 +69,18 @@ fn changchun_to_busan_json_has_the_published_shape() {
             .map(String::as_str)
             .collect();
         total.sort_unstable();
-        assert_eq!(total, ["co2_kg", "cost_cny", "hours", "km"]);
+        assert_eq!(
+            total,
+            [
+                "clearance_hours",
+                "co2_kg",
+                "cost_cny",
+                "generalized_cny",
+                "hours",
+                "km",
+                "wait_hours"
+            ]
+        );
         let legs = r["legs"].as_array().expect("legs");
         let mut km = 0.0;
         for leg in legs {
@@ -70,11 +93,14 @@ fn changchun_to_busan_json_has_the_published_shape() {
             k.sort_unstable();
             assert_eq!(
                 k,
-                ["co2_kg", "cost_cny", "from", "hours", "km", "mode", "to"]
+                [
+                    "co2_kg", "cost_cny", "from", "from_zh", "hours", "km", "links", "mode", "to",
+                    "to_zh"
+                ]
             );
             km += leg["km"].as_f64().expect("km");
         }
-        // Legs add up to the total (each rounded to 0.1 km).
+        // Legs add up to the total.
         let total_km = r["total"]["km"].as_f64().expect("km");
         assert!(
             (km - total_km).abs() <= 0.1 * legs.len() as f64,

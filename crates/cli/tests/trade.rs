@@ -13,6 +13,27 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .expect("run kaifang")
 }
 
+/// A new data directory with its database: every change of trade data is audited there.
+fn init(dir: &Path) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaifang"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["init", "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kaifang init");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(b"a-strong-password\n")
+            .expect("write the password");
+    }
+    let o = child.wait_with_output().expect("wait for kaifang init");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -30,6 +51,7 @@ const EXPORTS: &str = "数据年月,贸易伙伴编码,贸易伙伴名称,人民
 #[test]
 fn import_summary_json_and_sql() {
     let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
     let f = dir.path().join("exports.csv");
     std::fs::write(&f, EXPORTS).unwrap();
     let f = f.to_str().unwrap();
@@ -39,6 +61,18 @@ fn import_summary_json_and_sql() {
     let o = run(dir.path(), &["import", "trade", f, "--flow", "export"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("imported 5 rows"), "{}", text(&o));
+    // The import is in the audit log, as one made through the web is.
+    let db = std::fs::read(dir.path().join("kaifang.db")).unwrap_or_default();
+    let wal = std::fs::read(dir.path().join("kaifang.db-wal")).unwrap_or_default();
+    let has = |needle: &[u8]| {
+        [&db, &wal]
+            .iter()
+            .any(|b| b.windows(needle.len()).any(|w| w == needle))
+    };
+    assert!(
+        has(b"trade.import") && has(b"cli:import trade"),
+        "no audit entry"
+    );
 
     let o = run(
         dir.path(),
@@ -91,6 +125,7 @@ fn import_summary_json_and_sql() {
 #[test]
 fn a_bad_file_names_file_row_and_column() {
     let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
     let f = dir.path().join("bad.csv");
     std::fs::write(
         &f,
@@ -107,6 +142,7 @@ fn a_bad_file_names_file_row_and_column() {
 #[test]
 fn demo_is_labelled_synthetic() {
     let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
     let o = run(dir.path(), &["trade", "demo", "--rows", "5000"]);
     assert!(o.status.success(), "{}", text(&o));
     let o = run(
@@ -162,6 +198,7 @@ fn state(dir: &Path) -> String {
 #[test]
 fn an_import_killed_at_any_moment_leaves_the_old_or_the_new_store() {
     let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
     let small = dir.path().join("small.csv");
     std::fs::write(&small, EXPORTS).unwrap();
     // A file big enough that the import takes a while: twelve months of exports.
@@ -180,6 +217,7 @@ fn an_import_killed_at_any_moment_leaves_the_old_or_the_new_store() {
 
     let fresh = |name: &str| {
         let d = dir.path().join(name);
+        init(&d);
         let o = run(
             &d,
             &[

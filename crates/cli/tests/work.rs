@@ -8,6 +8,7 @@ fn kaifang(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .arg("--data-dir")
         .arg(dir)
         .args(args)
+        .env("KAIFANG_TRADE_DEMO_ROWS", "5000")
         .env("NO_COLOR", "1")
         .output()
         .expect("run kaifang")

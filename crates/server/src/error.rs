@@ -70,6 +70,12 @@ impl ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
     }
 
+    /// 422 on one field of the request, named in the message and in `details.field`.
+    pub fn field(field: &str, message: impl std::fmt::Display) -> ApiError {
+        ApiError::invalid(format!("{field}: {message}"))
+            .with_details(serde_json::json!({ "field": field }))
+    }
+
     pub fn conflict(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::CONFLICT, "conflict", message)
     }
@@ -119,6 +125,30 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "stale", message)
                     .with_details(serde_json::json!({ "current": current }))
             }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<kaifang_app::AppError> for ApiError {
+    fn from(e: kaifang_app::AppError) -> ApiError {
+        use kaifang_app::AppError;
+        match e {
+            AppError::Field {
+                field,
+                message,
+                details,
+            } => {
+                let mut d = details.unwrap_or_else(|| serde_json::json!({}));
+                if let serde_json::Value::Object(m) = &mut d {
+                    m.insert("field".into(), serde_json::Value::String(field.clone()));
+                }
+                ApiError::invalid(format!("{field}: {message}")).with_details(d)
+            }
+            AppError::Input(m) => ApiError::invalid(m),
+            AppError::Store(s) => s.into(),
+            AppError::Trade(t) => crate::trade::api_error(t),
+            AppError::Cancelled => ApiError::conflict("cancelled"),
             other => ApiError::internal(other),
         }
     }

@@ -48,6 +48,16 @@ pub enum JobError {
     Failed(String),
 }
 
+impl From<kaifang_app::AppError> for JobError {
+    fn from(e: kaifang_app::AppError) -> JobError {
+        match e {
+            kaifang_app::AppError::Cancelled => JobError::Cancelled,
+            kaifang_app::AppError::Store(s) => s.into(),
+            other => JobError::Failed(other.to_string()),
+        }
+    }
+}
+
 impl From<StoreError> for JobError {
     fn from(e: StoreError) -> JobError {
         match e {

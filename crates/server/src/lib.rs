@@ -19,9 +19,7 @@ use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{BoxError, Router};
-use kaifang_store::audit::Who;
-use kaifang_store::{Config, DataDir, DirLock, Store, StoreError};
-use kaifang_trade::TradeStore;
+use kaifang_store::{Config, Store, StoreError};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,70 +47,11 @@ pub enum ServeError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    #[error("trade data: {0}")]
-    Trade(#[from] kaifang_trade::TradeError),
+    #[error(transparent)]
+    App(#[from] kaifang_app::AppError),
 }
 
-/// A data directory opened for serving: locked, migrated, with the demo loaded if it was new.
-pub struct Prepared {
-    pub lock: DirLock,
-    pub store: Store,
-    pub config: Config,
-    /// True when this start created the directory and loaded the demo into it.
-    pub created_demo: bool,
-    pub demo: bool,
-}
-
-/// Locks and opens `dir` for serving. An empty or missing directory gets the demo data; an
-/// existing one is used as it is (and refused if corrupt or written by a newer version).
-pub async fn prepare(
-    dir: &DataDir,
-    env: impl Fn(&str) -> Option<String>,
-) -> Result<Prepared, ServeError> {
-    let fresh = !dir.is_initialised();
-    let lock = dir.lock()?;
-    let config = Config::load(&dir.config_path(), &env)?;
-    let store = Store::open(dir, fresh).await?;
-    let mut created_demo = false;
-    if store.is_empty().await? {
-        store.load_demo(&Who::cli("serve")).await?;
-        created_demo = true;
-    }
-    // A new demo directory gets the synthetic trade demo too (unless trade data are there).
-    if created_demo && TradeStore::open(dir.root())?.is_empty() {
-        let rows = env("KAIFANG_TRADE_DEMO_ROWS")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(trade::DEMO_ROWS);
-        let root = dir.root().to_path_buf();
-        let report = tokio::task::spawn_blocking(move || trade::generate_demo(&root, rows))
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))??;
-        tracing::info!(
-            rows = report.rows,
-            seconds = report.seconds,
-            "generated the synthetic trade demo"
-        );
-    }
-    if fresh && !dir.config_path().exists() {
-        std::fs::write(dir.config_path(), Config::template())
-            .map_err(StoreError::io(dir.config_path()))?;
-    }
-    let interrupted = store.fail_interrupted_jobs().await?;
-    if interrupted > 0 {
-        tracing::warn!(
-            interrupted,
-            "jobs left running by the previous process were marked failed"
-        );
-    }
-    let demo = store.is_demo().await?;
-    Ok(Prepared {
-        lock,
-        store,
-        config,
-        created_demo,
-        demo,
-    })
-}
+pub use kaifang_app::datadir::{Prepared, prepare};
 
 /// The server, bound and ready to run.
 pub struct Application {
@@ -139,7 +78,7 @@ impl Application {
             .map_err(|source| ServeError::Bind { addr, source })?;
         let auth = &config.auth;
         let rules = kaifang_store::rules::Rules::from_config(&config.work)?;
-        let trade = trade::TradeData::open(store.data_dir().root())?;
+        let trade = kaifang_app::trade::TradeData::open(store.data_dir().root())?;
         let basemap = routes::meta::load_basemap(&config.map, store.data_dir())?;
         let state = AppState {
             basemap,

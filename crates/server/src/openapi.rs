@@ -49,7 +49,7 @@ use crate::{auth, error, routes, table};
         kaifang_store::notifications::Inbox,
         routes::channels::NetworkTable, routes::channels::PlaceItem, routes::channels::PlaceList, routes::channels::Amount,
         routes::channels::RouteBody, routes::channels::ScenarioItem, routes::channels::ScenarioList, routes::channels::CompareBody,
-        routes::assign::RunBody,
+        kaifang_app::studies::StudyRequest,
     )),
     modifiers(&Security),
     tags(

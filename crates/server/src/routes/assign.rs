@@ -9,7 +9,6 @@
 //!
 //! Government roles read and run them (`Actor::read_freight_studies`); enterprises get 403.
 
-use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -17,11 +16,11 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use kaifang_assign::appraisal::Economics;
-use kaifang_assign::study::{self, Inputs, Which};
+use kaifang_app::studies::{self, Study, StudyRequest, StudyResult};
+use kaifang_assign::study::{self, Inputs};
 use kaifang_store::jobs::{Job, JobStatus};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody, JsonBody};
@@ -31,15 +30,9 @@ use crate::table::{self, Lang, ListQuery, OutputFormat, Table};
 
 /// Job kinds are prefixed so that `/api/assign/runs/{id}` shows only freight studies.
 const KIND_PREFIX: &str = "assign-";
-/// Most elements a criticality run may be limited to.
-const MAX_ONLY: usize = 500;
-
-fn invalid(field: &str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::invalid(format!("{field}: {message}")).with_details(json!({ "field": field }))
-}
 
 fn inputs(state: &AppState) -> ApiResult<Arc<Inputs>> {
-    state.assign.get().map_err(ApiError::internal)
+    Ok(state.assign.get()?)
 }
 
 fn may_read(caller: &Caller) -> ApiResult<()> {
@@ -50,57 +43,9 @@ fn may_read(caller: &Caller) -> ApiResult<()> {
     )
 }
 
-/// `None` for the network as it is; an unknown name is 422 listing the known ones.
-fn scenario(inputs: &Inputs, name: Option<&str>) -> ApiResult<Option<String>> {
-    let name = name
-        .map(str::trim)
-        .filter(|n| !n.is_empty() && *n != "base");
-    match name {
-        None => Ok(None),
-        Some(n) if inputs.scenarios.iter().any(|s| s.name == n) => Ok(Some(n.to_string())),
-        Some(n) => {
-            let known: Vec<&str> = std::iter::once("base")
-                .chain(inputs.scenarios.iter().map(|s| s.name.as_str()))
-                .collect();
-            Err(ApiError::invalid(format!(
-                "scenario: no scenario {n:?} (known: {})",
-                known.join(", ")
-            ))
-            .with_details(json!({ "field": "scenario", "known": known })))
-        }
-    }
-}
-
-/// Names of every node in Chinese and English, so that links (which often have no name of
-/// their own) and ranked elements can be labelled in the reader's language.
-fn places(inputs: &Inputs) -> BTreeMap<String, Value> {
-    inputs
-        .network
-        .nodes()
-        .iter()
-        .map(|n| {
-            (
-                n.id.clone(),
-                json!({ "name": n.name, "name_zh": n.name_zh }),
-            )
-        })
-        .collect()
-}
-
-/// A study's result as JSON with `kind`, `synthetic` and the place names added.
-fn labelled(kind: &str, inputs: &Inputs, value: impl serde::Serialize) -> Result<Value, String> {
-    let mut v = serde_json::to_value(value).map_err(|e| e.to_string())?;
-    if let Value::Object(m) = &mut v {
-        m.insert("kind".into(), json!(kind));
-        // The demand is the generated demo's: every answer says so, as trade answers do.
-        m.insert("synthetic".into(), json!(true));
-        m.insert("places".into(), json!(places(inputs)));
-    }
-    Ok(v)
-}
-
-fn run_error(e: kaifang_assign::Error) -> JobError {
-    JobError::Failed(e.to_string())
+/// A study's result as the JSON the tables read.
+fn to_json(result: &StudyResult) -> ApiResult<Value> {
+    serde_json::to_value(result).map_err(ApiError::internal)
 }
 
 // ---------------------------------------------------------------- tables
@@ -324,21 +269,18 @@ pub async fn base(
 ) -> ApiResult<Response> {
     may_read(&caller)?;
     let inputs = inputs(&state)?;
-    let sc = scenario(&inputs, q.scenario.as_deref())?;
+    let study = Study::Assignment {
+        scenario: studies::scenario(&inputs, q.scenario.as_deref())?,
+    };
     // Milliseconds on the default network, but CPU-bound: off the async workers all the same.
-    let value = tokio::task::spawn_blocking(move || {
-        let report = study::assign(
-            &inputs,
-            sc.as_deref(),
-            &study::default_options(),
-            &mut |_| ControlFlow::Continue(()),
-        )
-        .map_err(|e| e.to_string())?;
-        labelled("assignment", &inputs, report)
+    let result = tokio::task::spawn_blocking(move || {
+        studies::run(&inputs, &study, &study::default_options(), &mut |_| {
+            ControlFlow::Continue(())
+        })
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    .map_err(ApiError::internal)??;
+    let value = to_json(&result)?;
     let list = ListQuery {
         format: q.format,
         lang: q.lang,
@@ -349,239 +291,20 @@ pub async fn base(
 
 // ---------------------------------------------------------------- runs
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RunBody {
-    /// `assignment`, `critical` or `appraisal`.
-    pub kind: String,
-    /// `assignment` and `critical`: a scenario of the channels network (default `base`).
-    pub scenario: Option<String>,
-    /// `critical`: `all` (default), `links` or `nodes`.
-    pub which: Option<String>,
-    /// `critical`: only these link or node ids (default: every element the assignment uses).
-    pub only: Option<Vec<String>>,
-    /// `appraisal`: the capital budget of the portfolio, yuan (default: no limit).
-    pub budget_cny: Option<f64>,
-    /// `appraisal`: discount rate, 0 to < 1 (default 0.08).
-    pub discount_rate: Option<f64>,
-    /// `appraisal`: the year values are discounted to (default 2026).
-    pub base_year: Option<i32>,
-}
-
-enum Study {
-    Assignment {
-        scenario: Option<String>,
-    },
-    Critical {
-        scenario: Option<String>,
-        which: Which,
-        only: Vec<String>,
-    },
-    Appraisal {
-        economics: Economics,
-        budget: f64,
-    },
-}
-
-impl Study {
-    fn kind(&self) -> &'static str {
-        match self {
-            Study::Assignment { .. } => "assignment",
-            Study::Critical { .. } => "critical",
-            Study::Appraisal { .. } => "appraisal",
-        }
-    }
-}
-
-fn parse_run(inputs: &Inputs, b: RunBody) -> ApiResult<Study> {
-    let not_for = |field: &str, kind: &str| {
-        invalid(field, format!("does not apply to a run of kind {kind:?}"))
-    };
-    match b.kind.trim() {
-        "assignment" => {
-            for (f, given) in [
-                ("which", b.which.is_some()),
-                ("only", b.only.is_some()),
-                ("budget_cny", b.budget_cny.is_some()),
-                ("discount_rate", b.discount_rate.is_some()),
-                ("base_year", b.base_year.is_some()),
-            ] {
-                if given {
-                    return Err(not_for(f, "assignment"));
-                }
-            }
-            Ok(Study::Assignment {
-                scenario: scenario(inputs, b.scenario.as_deref())?,
-            })
-        }
-        "critical" => {
-            for (f, given) in [
-                ("budget_cny", b.budget_cny.is_some()),
-                ("discount_rate", b.discount_rate.is_some()),
-                ("base_year", b.base_year.is_some()),
-            ] {
-                if given {
-                    return Err(not_for(f, "critical"));
-                }
-            }
-            let which = match b.which.as_deref().map(str::trim) {
-                None | Some("") | Some("all") => Which::All,
-                Some("links") => Which::Links,
-                Some("nodes") => Which::Nodes,
-                Some(w) => {
-                    return Err(invalid(
-                        "which",
-                        format!("{w:?} is not all, links or nodes"),
-                    ));
-                }
-            };
-            let only = b.only.unwrap_or_default();
-            if only.len() > MAX_ONLY {
-                return Err(invalid("only", format!("at most {MAX_ONLY} ids")));
-            }
-            let net = &inputs.network;
-            if let Some(unknown) = only.iter().find(|id| {
-                !net.links().iter().any(|l| &l.id == *id)
-                    && !net.nodes().iter().any(|n| &n.id == *id)
-            }) {
-                return Err(invalid(
-                    "only",
-                    format!("{unknown:?} is not a link or node of the network"),
-                ));
-            }
-            Ok(Study::Critical {
-                scenario: scenario(inputs, b.scenario.as_deref())?,
-                which,
-                only,
-            })
-        }
-        "appraisal" => {
-            for (f, given) in [
-                ("scenario", b.scenario.is_some()),
-                ("which", b.which.is_some()),
-                ("only", b.only.is_some()),
-            ] {
-                if given {
-                    return Err(not_for(f, "appraisal"));
-                }
-            }
-            let defaults = Economics::default();
-            let discount_rate = b.discount_rate.unwrap_or(defaults.discount_rate);
-            if !(discount_rate.is_finite() && (0.0..1.0).contains(&discount_rate)) {
-                return Err(invalid(
-                    "discount_rate",
-                    "must be a number from 0 to below 1 (0.08 is 8 %)",
-                ));
-            }
-            let base_year = b.base_year.unwrap_or(defaults.base_year);
-            if !(2000..=2100).contains(&base_year) {
-                return Err(invalid("base_year", "must be a year from 2000 to 2100"));
-            }
-            let budget = b.budget_cny.unwrap_or(f64::INFINITY);
-            if budget.is_nan() || budget < 0.0 {
-                return Err(invalid("budget_cny", "must be a number ≥ 0"));
-            }
-            Ok(Study::Appraisal {
-                economics: Economics {
-                    discount_rate,
-                    base_year,
-                },
-                budget,
-            })
-        }
-        other => Err(invalid(
-            "kind",
-            format!("{other:?} is not assignment, critical or appraisal"),
-        )),
-    }
-}
-
-/// Runs a study on this (blocking) thread, reporting progress to the job.
-fn run_study(inputs: &Inputs, study: Study, ctx: &JobContext) -> Result<Value, JobError> {
-    let options = study::default_options();
-    let kind = study.kind();
-    let stop = |ctx: &JobContext| {
-        if ctx.cancelled() {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    };
-    let value = match study {
-        Study::Assignment { scenario } => {
-            let report = study::assign(inputs, scenario.as_deref(), &options, &mut |f| {
-                ctx.progress(f);
-                stop(ctx)
-            })
-            .map_err(run_error)?;
-            labelled(kind, inputs, report)
-        }
-        Study::Critical {
-            scenario,
-            which,
-            only,
-        } => {
-            let ranking = study::critical(
-                inputs,
-                scenario.as_deref(),
-                which,
-                &only,
-                &options,
-                &mut |done, total| {
-                    ctx.progress(done as f64 / total.max(1) as f64);
-                    stop(ctx)
-                },
-            )
-            .map_err(run_error)?;
-            labelled(
-                kind,
-                inputs,
-                json!({
-                    "scenario": scenario.as_deref().unwrap_or("base"),
-                    "demand": inputs.demand_label,
-                    "which": which,
-                    "ranking": ranking,
-                }),
-            )
-        }
-        Study::Appraisal { economics, budget } => {
-            let appraisal =
-                study::appraise(inputs, economics, budget, &options, &mut |done, total| {
-                    ctx.progress(done as f64 / total.max(1) as f64);
-                    stop(ctx)
-                })
-                .map_err(run_error)?;
-            let mut v = labelled(kind, inputs, appraisal);
-            // JSON has no infinity: no budget reads as null, not as a huge number.
-            if let Ok(Value::Object(m)) = &mut v
-                && budget.is_infinite()
-            {
-                m.insert("budget".into(), Value::Null);
-            }
-            v
-        }
-    };
-    // A study stopped part-way returns what it had; a cancelled job keeps no result.
-    if ctx.cancelled() {
-        return Err(JobError::Cancelled);
-    }
-    value.map_err(JobError::Failed)
-}
-
 /// Start a freight study as a background job: `assignment` (loads under a scenario),
 /// `critical` (each link and node closed in turn, ranked by unserved demand, then cost) or
 /// `appraisal` (each candidate project against the base; NPV, BCR; the best portfolio within
 /// `budget_cny`). Answers 202 with the job; follow it at `/api/assign/runs/{id}`.
-#[utoipa::path(post, path = "/api/assign/runs", tag = "assign", request_body = RunBody,
+#[utoipa::path(post, path = "/api/assign/runs", tag = "assign", request_body = StudyRequest,
     responses((status = 202, body = Job), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<RunBody>,
+    JsonBody(body): JsonBody<StudyRequest>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
     may_read(&caller)?;
     let inputs = inputs(&state)?;
-    let study = parse_run(&inputs, body)?;
+    let study = Study::parse(&inputs, body)?;
     let kind = format!("{KIND_PREFIX}{}", study.kind());
     let starter = Starter {
         user_id: Some(caller.principal.id),
@@ -590,9 +313,22 @@ pub async fn start(
     let job = state
         .jobs
         .spawn(&kind, starter, move |ctx| async move {
-            tokio::task::spawn_blocking(move || run_study(&inputs, study, &ctx))
-                .await
-                .unwrap_or_else(|e| Err(JobError::Failed(format!("the study crashed: {e}"))))
+            tokio::task::spawn_blocking(move || {
+                let stop = |ctx: &JobContext| {
+                    if ctx.cancelled() {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                };
+                let result = studies::run(&inputs, &study, &study::default_options(), &mut |f| {
+                    ctx.progress(f);
+                    stop(&ctx)
+                })?;
+                serde_json::to_value(result).map_err(|e| JobError::Failed(e.to_string()))
+            })
+            .await
+            .unwrap_or_else(|e| Err(JobError::Failed(format!("the study crashed: {e}"))))
         })
         .await?;
     Ok((StatusCode::ACCEPTED, Json(job)))

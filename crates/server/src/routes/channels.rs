@@ -9,58 +9,29 @@
 //! (an unknown or ambiguous place, an unknown cargo class, a negative quantity), and names
 //! the field in `details.field`.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use kaifang_channels::costing::Cny;
 use kaifang_channels::defaults::Channels;
 use kaifang_channels::formats::geojson;
-use kaifang_channels::model::{CargoClass, Mode, Regime};
 use kaifang_channels::network::Network;
-use kaifang_channels::query::{Avoid, RouteRequest};
-use kaifang_channels::routing::Route;
-use kaifang_channels::{Error as ChannelsError, Unreachable};
+use kaifang_channels::query::RouteRequest;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody, JsonBody};
 use crate::state::AppState;
 use crate::table::{self, Lang, ListQuery, OutputFormat, Table};
+use kaifang_app::channels::{RouteComparison, RoutePlan};
 
-/// Most alternatives one request may ask for.
-const MAX_ALTERNATIVES: usize = 5;
 /// Most places one search returns.
 const MAX_PLACES: usize = 20;
 
 fn channels(state: &AppState) -> ApiResult<Arc<Channels>> {
-    state.channels.get().map_err(ApiError::internal)
-}
-
-fn invalid(field: &str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::invalid(format!("{field}: {message}")).with_details(json!({ "field": field }))
-}
-
-/// A library error on the field it came from.
-fn field_error(field: &str, e: ChannelsError) -> ApiError {
-    match e {
-        ChannelsError::AmbiguousPlace { query, candidates } => invalid(
-            field,
-            format!(
-                "{query:?} matches several places: {}",
-                candidates.join("; ")
-            ),
-        )
-        .with_details(json!({ "field": field, "candidates": candidates })),
-        ChannelsError::UnknownPlace(_)
-        | ChannelsError::InvalidQuery(_)
-        | ChannelsError::Scenario { .. } => invalid(field, e),
-        other => ApiError::internal(other),
-    }
+    Ok(state.channels.get()?)
 }
 
 // ---------------------------------------------------------------- network
@@ -355,73 +326,35 @@ pub struct RouteBody {
 }
 
 /// Parses each field on its own, so that a refusal names the field.
-fn parse_request(ch: &Channels, b: &RouteBody) -> ApiResult<RouteRequest> {
-    let net = &ch.network;
-    for (field, place) in [("from", &b.from), ("to", &b.to)] {
-        if place.trim().is_empty() {
-            return Err(invalid(field, "a place is required"));
-        }
-        net.resolve(place).map_err(|e| field_error(field, e))?;
-    }
-    if let Some(c) = &b.cargo {
-        c.parse::<CargoClass>().map_err(|e| invalid("cargo", e))?;
-    }
-    if let Some(r) = &b.regime {
-        r.parse::<Regime>().map_err(|e| invalid("regime", e))?;
-    }
-    for m in &b.modes {
-        m.parse::<Mode>().map_err(|e| invalid("modes", e))?;
-    }
-    for (field, v) in [
-        ("teu", b.teu),
-        ("tonnes", b.tonnes),
-        ("value_cny", b.value_cny),
-    ] {
-        if v.is_some_and(|v| !(v.is_finite() && v > 0.0 || (field == "value_cny" && v == 0.0))) {
-            return Err(invalid(field, "must be a positive number"));
-        }
-    }
-    for (field, v) in [
-        ("value_of_time_cny_per_hour", b.value_of_time_cny_per_hour),
-        ("carbon_cny_per_tonne", b.carbon_cny_per_tonne),
-    ] {
-        if v.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
-            return Err(invalid(field, "must be a non-negative number"));
-        }
-    }
+/// The request as the engine reads it: `value` takes a number (yuan) or text with a
+/// currency (`30000USD`), `value_cny` a number; everything else is checked by
+/// `RouteRequest::resolve`, which names the field.
+fn to_request(b: &RouteBody) -> ApiResult<RouteRequest> {
     let value = match (&b.value, b.value_cny) {
         (Some(_), Some(_)) => {
-            return Err(invalid("value", "give value or value_cny, not both"));
+            return Err(ApiError::field(
+                "value",
+                "give value or value_cny, not both",
+            ));
         }
         (Some(Amount::Cny(v)), None) => {
             if !(v.is_finite() && *v >= 0.0) {
-                return Err(invalid("value", "must be a non-negative amount"));
+                return Err(ApiError::field("value", "must be a non-negative amount"));
             }
             Some(v.to_string())
         }
-        (Some(Amount::Text(t)), None) => {
-            t.parse::<Cny>().map_err(|e| invalid("value", e))?;
-            Some(t.clone())
+        (Some(Amount::Text(t)), None) => Some(t.clone()),
+        (None, Some(v)) => {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(ApiError::field(
+                    "value_cny",
+                    "must be a non-negative amount",
+                ));
+            }
+            Some(v.to_string())
         }
-        (None, v) => v.map(|v| v.to_string()),
+        (None, None) => None,
     };
-    if b.month.is_some_and(|m| !(1..=12).contains(&m)) {
-        return Err(invalid("month", "must be 1-12"));
-    }
-    if b.alternatives > MAX_ALTERNATIVES {
-        return Err(invalid(
-            "alternatives",
-            format!("at most {MAX_ALTERNATIVES}"),
-        ));
-    }
-    for item in b.avoid.iter().flat_map(|a| a.split(',')) {
-        let item = item.trim();
-        if !item.is_empty() {
-            Avoid::parse(item, net).map_err(|e| field_error("avoid", e))?;
-        }
-    }
-    ch.scenario(b.scenario.as_deref())
-        .map_err(|e| field_error("scenario", e))?;
     let mut req = RouteRequest::new(&b.from, &b.to);
     if let Some(c) = &b.cargo {
         req.cargo = c.clone();
@@ -444,118 +377,22 @@ fn parse_request(ch: &Channels, b: &RouteBody) -> ApiResult<RouteRequest> {
     Ok(req)
 }
 
-/// A route for the API: the library's route with Chinese names beside the English ones, the
-/// countries it passes, and its line as a GeoJSON geometry.
-fn route_json(net: &Network, r: &Route) -> Value {
-    let zh = |name: &str| {
-        net.nodes()
-            .iter()
-            .find(|n| n.name == name)
-            .map(|n| n.name_zh.clone())
-            .unwrap_or_default()
-    };
-    let legs: Vec<Value> = r
-        .legs
-        .iter()
-        .map(|l| {
-            json!({
-                "mode": l.mode.tag(), "from": l.from, "to": l.to,
-                "from_zh": zh(&l.from), "to_zh": zh(&l.to),
-                "km": l.km, "hours": l.hours, "cost_cny": l.cost_cny, "co2_kg": l.co2_kg,
-                "links": l.links,
-            })
-        })
-        .collect();
-    let mut countries = BTreeSet::new();
-    for id in &r.nodes {
-        if let Some(n) = net.node_index(id).map(|i| net.node(i)) {
-            match n.kind.crossing() {
-                Some(x) => {
-                    countries.insert(x.countries.0.to_string());
-                    countries.insert(x.countries.1.to_string());
-                }
-                None => {
-                    countries.insert(n.country.to_string());
-                }
-            }
-        }
-    }
-    let mut line: Vec<[f64; 2]> = r.geometry.iter().map(|p| [p.lon, p.lat]).collect();
-    // A LineString has at least two positions: a route that stays put repeats its place.
-    if let [only] = line[..] {
-        line.push(only);
-    }
-    json!({
-        "legs": legs,
-        "total": r.total,
-        "border_crossings": r.border_crossings,
-        "corridor": r.corridor,
-        "nodes": r.nodes,
-        "countries": countries,
-        "geometry": { "type": "LineString", "coordinates": line },
-    })
-}
-
-/// Why nothing gets through, as the answer's `unreachable`.
-fn unreachable_json(e: ChannelsError) -> ApiResult<Value> {
-    match e {
-        ChannelsError::NoRoute(why) => Ok(json!({
-            "message": why.to_string(),
-            "blocked_by": why.blocked_by,
-        })),
-        ChannelsError::Unreachable(u) => {
-            let u: Box<Unreachable> = u;
-            Ok(json!({ "message": u.to_string(), "blocked_by": [u.cause] }))
-        }
-        // Left after the fields were checked one by one: the regime does not suit the ends
-        // (a domestic shipment abroad).
-        ChannelsError::InvalidQuery(_) => Err(invalid("regime", e)),
-        other => Err(ApiError::internal(other)),
-    }
-}
-
-fn place_json(net: &Network, id: &str) -> Value {
-    match net.node_index(id).map(|i| net.node(i)) {
-        Some(n) => json!({ "id": n.id, "name": n.name, "name_zh": n.name_zh }),
-        None => json!({ "id": id }),
-    }
-}
-
 /// Routes a shipment: the best route and up to `alternatives` through other corridors, or
 /// with `pareto` the Pareto set over cost, time and CO2. Each route has its legs (mode, from,
 /// to, km, hours, cost_cny, co2_kg), totals, border crossings, the countries it passes and its
 /// line as GeoJSON. When nothing gets through, `routes` is empty and `unreachable` says what
 /// blocks it (status 200: the question was valid). 422 names the field of bad input.
 #[utoipa::path(post, path = "/api/channels/route", tag = "channels", request_body = RouteBody,
-    responses((status = 200, description = "`{ from, to, scenario, routes: [route], unreachable: null | { message, blocked_by } }`"),
+    responses((status = 200, body = RoutePlan),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn route(
     State(state): State<AppState>,
     _caller: Caller,
     JsonBody(body): JsonBody<RouteBody>,
-) -> ApiResult<Json<Value>> {
-    let ch = channels(&state)?;
-    let req = parse_request(&ch, &body)?;
-    let net = &ch.network;
-    let ends = |field: &str, place: &str| -> ApiResult<Value> {
-        let p = net.resolve(place).map_err(|e| field_error(field, e))?;
-        Ok(place_json(net, &net.node(p.node).id))
-    };
-    let (from, to) = (ends("from", &req.from)?, ends("to", &req.to)?);
-    let (routes, unreachable) = match ch.plan(&req) {
-        Ok(a) => (
-            a.routes.iter().map(|r| route_json(net, r)).collect(),
-            Value::Null,
-        ),
-        Err(e) => (Vec::new(), unreachable_json(e)?),
-    };
-    Ok(Json(json!({
-        "from": from,
-        "to": to,
-        "scenario": req.scenario,
-        "routes": routes,
-        "unreachable": unreachable,
-    })))
+) -> ApiResult<Json<RoutePlan>> {
+    let ch = state.channels.get()?;
+    let req = to_request(&body)?;
+    Ok(Json(kaifang_app::channels::plan(&ch, &req)?))
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -606,45 +443,19 @@ pub struct CompareBody {
 /// The best route of one shipment under two scenarios, with the difference (b − a) in cost,
 /// hours and CO2 when both get through; a side with no route says why in `blocked_a`/`blocked_b`.
 #[utoipa::path(post, path = "/api/channels/compare", tag = "channels", request_body = CompareBody,
-    responses((status = 200, description = "`{ a, b, route_a, route_b, blocked_a, blocked_b, difference }`"),
+    responses((status = 200, body = RouteComparison),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn compare(
     State(state): State<AppState>,
     _caller: Caller,
     JsonBody(body): JsonBody<CompareBody>,
-) -> ApiResult<Json<Value>> {
-    let ch = channels(&state)?;
-    let mut shipment = body.request.clone();
-    shipment.scenario = None;
-    shipment.alternatives = 0;
-    shipment.pareto = false;
-    let mut req = parse_request(&ch, &shipment)?;
-    let name = |s: &Option<String>| s.clone().unwrap_or_else(|| "base".into());
-    let (a, b) = (name(&body.scenario_a), name(&body.scenario_b));
-    ch.scenario(Some(&a))
-        .map_err(|e| field_error("scenario_a", e))?;
-    ch.scenario(Some(&b))
-        .map_err(|e| field_error("scenario_b", e))?;
-    req.scenario = Some(a.clone()).filter(|s| s != "base");
-    let c = ch
-        .compare(&req, &b)
-        .map_err(|e| field_error("request", e))?;
-    let net = &ch.network;
-    let difference = match (&c.route_a, &c.route_b) {
-        (Some(x), Some(y)) => json!({
-            "cost_cny": y.total.cost_cny - x.total.cost_cny,
-            "hours": y.total.hours - x.total.hours,
-            "co2_kg": y.total.co2_kg - x.total.co2_kg,
-        }),
-        _ => Value::Null,
-    };
-    Ok(Json(json!({
-        "a": a,
-        "b": b,
-        "route_a": c.route_a.as_ref().map(|r| route_json(net, r)),
-        "route_b": c.route_b.as_ref().map(|r| route_json(net, r)),
-        "blocked_a": c.blocked_a,
-        "blocked_b": c.blocked_b,
-        "difference": difference,
-    })))
+) -> ApiResult<Json<RouteComparison>> {
+    let ch = state.channels.get()?;
+    let req = to_request(&body.request)?;
+    Ok(Json(kaifang_app::channels::compare(
+        &ch,
+        &req,
+        body.scenario_a.as_deref(),
+        body.scenario_b.as_deref(),
+    )?))
 }

@@ -525,13 +525,6 @@ pub async fn import(
         )?;
         uploads.push(u);
     }
-    // The engine reads files by name (the extension chooses CSV or XLSX, errors name them):
-    // copy the uploads into a scratch folder of the data directory under their own names.
-    let scratch = state
-        .store
-        .data_dir()
-        .root()
-        .join(format!("trade-import-{}", uuid::Uuid::new_v4()));
     let store = state.store.clone();
     let trade = state.trade.clone();
     let who = caller.who();
@@ -543,71 +536,24 @@ pub async fn import(
         .jobs
         .spawn("trade-import", starter, move |ctx| async move {
             let ctx = Arc::new(ctx);
-            let result = async {
-                tokio::fs::create_dir_all(&scratch)
-                    .await
-                    .map_err(|e| JobError::Failed(e.to_string()))?;
-                let mut files = Vec::new();
-                for (i, u) in uploads.iter().enumerate() {
-                    let bytes = store.upload_bytes(u).await.map_err(JobError::from)?;
-                    let name: String = u
-                        .filename
-                        .chars()
-                        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
-                        .collect();
-                    let dir = scratch.join(i.to_string());
-                    let path = dir.join(if name.is_empty() { "upload.csv".into() } else { name });
-                    tokio::fs::create_dir_all(&dir)
-                        .await
-                        .map_err(|e| JobError::Failed(e.to_string()))?;
-                    tokio::fs::write(&path, bytes)
-                        .await
-                        .map_err(|e| JobError::Failed(e.to_string()))?;
-                    files.push(path);
-                }
-                let c = ctx.clone();
-                let options = ImportOptions {
-                    flow,
-                    ..Default::default()
-                };
-                let report = trade
-                    .import(files, options, move |f| {
-                        c.progress(f);
-                        !c.cancelled()
-                    })
-                    .await
-                    .map_err(|e| match e {
-                        kaifang_trade::TradeError::Cancelled => JobError::Cancelled,
-                        // Errors name the file as uploaded, not the scratch copy.
-                        other => {
-                            let mut m = other.to_string();
-                            for i in 0..uploads.len() {
-                                m = m.replace(&format!("{}/{i}/", scratch.display()), "");
-                            }
-                            JobError::Failed(m)
-                        }
-                    })?;
-                store
-                    .record(
-                        &who,
-                        "trade.import",
-                        None,
-                        json!({ "uploads": uploads.iter().map(|u| u.id).collect::<Vec<_>>(), "rows": report.rows }),
-                    )
-                    .await
-                    .map_err(JobError::from)?;
-                Ok(json!({
-                    "files": report.files,
-                    "rows": report.rows,
-                    "periods": report.partitions.iter().map(|(p, f, n)| json!({ "period": p, "flow": f, "rows": n })).collect::<Vec<_>>(),
-                    "replaced": report.replaced,
-                    "warnings": report.warnings,
-                    "seconds": report.total_seconds,
-                }))
-            }
-            .await;
-            let _ = tokio::fs::remove_dir_all(&scratch).await;
-            result
+            let c = ctx.clone();
+            let options = ImportOptions {
+                flow,
+                ..Default::default()
+            };
+            let summary = kaifang_app::trade::import_uploads(
+                &store,
+                &trade,
+                &who,
+                &uploads,
+                options,
+                move |f| {
+                    c.progress(f);
+                    !c.cancelled()
+                },
+            )
+            .await?;
+            serde_json::to_value(summary).map_err(|e| JobError::Failed(e.to_string()))
         })
         .await?;
     Ok((StatusCode::CREATED, Json(job)))

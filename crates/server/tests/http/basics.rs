@@ -52,7 +52,9 @@ async fn disabled_accounts_cannot_log_in() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
-        app.login_with("faw", crate::common::DEMO_PASSWORD).await.err(),
+        app.login_with("faw", crate::common::DEMO_PASSWORD)
+            .await
+            .err(),
         Some(StatusCode::UNAUTHORIZED)
     );
 }

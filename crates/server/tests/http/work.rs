@@ -395,7 +395,7 @@ async fn notifications_are_mailed_through_the_relay_once() {
         channels: Default::default(),
         assign: Default::default(),
         basemap: None,
-        trade: kaifang_server::trade::TradeData::open(app.store.data_dir().root()).unwrap(),
+        trade: kaifang_app::trade::TradeData::open(app.store.data_dir().root()).unwrap(),
     };
     let mailer = kaifang_server::reminders::Mailer::new(config.smtp.clone().unwrap());
     kaifang_server::reminders::round(&state, Some(&mailer)).await;

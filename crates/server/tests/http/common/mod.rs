@@ -59,7 +59,12 @@ pub fn trade_demo() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
-        kaifang_server::trade::generate_demo(dir.path(), TRADE_DEMO_ROWS).expect("trade demo");
+        let mut store = kaifang_trade::TradeStore::open(dir.path()).expect("trade store");
+        let options = kaifang_trade::demo::DemoOptions {
+            rows: TRADE_DEMO_ROWS,
+            ..Default::default()
+        };
+        kaifang_trade::demo::generate(&mut store, &options, &mut |_| true).expect("trade demo");
         dir
     })
     .path()

@@ -1,0 +1,164 @@
+//! Setting up a data directory: for serving (an empty one gets the demo), as a new empty
+//! installation with one administrator, or as the demo; and opening one for a command that
+//! changes it.
+
+use kaifang_model::{Password, Username};
+use kaifang_store::audit::Who;
+use kaifang_store::{Config, DataDir, DirLock, Store, StoreError};
+
+use crate::error::{AppError, AppResult};
+use crate::trade;
+
+/// A data directory opened for serving: locked, migrated, with the demo loaded if it was new.
+pub struct Prepared {
+    pub lock: DirLock,
+    pub store: Store,
+    pub config: Config,
+    /// True when this start created the directory and loaded the demo into it.
+    pub created_demo: bool,
+    /// The database holds the demo (synthetic accounts and work).
+    pub demo: bool,
+}
+
+/// Locks and opens `dir` for serving. An empty or missing directory gets the demo data, the
+/// synthetic trade records included; an existing one is used as it is (and refused if
+/// corrupt or written by a newer version). `env` reads the `KAIFANG_*` overrides.
+pub async fn prepare(dir: &DataDir, env: impl Fn(&str) -> Option<String>) -> AppResult<Prepared> {
+    let fresh = !dir.is_initialised();
+    let lock = dir.lock()?;
+    let config = Config::load(&dir.config_path(), &env)?;
+    let store = Store::open(dir, fresh).await?;
+    let mut created_demo = false;
+    if store.is_empty().await? {
+        store.load_demo(&Who::cli("serve")).await?;
+        created_demo = true;
+    }
+    if created_demo {
+        trade::ensure_demo(&store, trade::demo_rows(&env), &Who::cli("serve"), |_| true).await?;
+    }
+    write_config_template(dir)?;
+    let interrupted = store.fail_interrupted_jobs().await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "jobs left running by the previous process were marked failed"
+        );
+    }
+    let demo = store.is_demo().await?;
+    Ok(Prepared {
+        lock,
+        store,
+        config,
+        created_demo,
+        demo,
+    })
+}
+
+/// A new, empty installation: the organisation registry and one administrator.
+pub async fn init(dir: &DataDir, admin: &Username, password: &Password) -> AppResult<()> {
+    if dir.is_initialised() {
+        return Err(AppError::field(
+            "data-dir",
+            format!(
+                "{} holds a database already; refusing to overwrite it",
+                dir.root().display()
+            ),
+        ));
+    }
+    let lock = dir.lock()?;
+    let store = Store::open(dir, true).await?;
+    store.initialise(&Who::cli("init"), admin, password).await?;
+    write_config_template(dir)?;
+    store.close().await;
+    drop(lock);
+    Ok(())
+}
+
+/// What `demo` loaded.
+#[derive(Debug, Clone)]
+pub struct DemoLoaded {
+    /// Rows of synthetic trade records generated now (0: the trade data was there already).
+    pub trade_rows: u64,
+}
+
+/// Loads the demo into `dir`: the registry, the synthetic accounts, directives and appeals,
+/// and — as `serve` does for a new directory — the synthetic trade records when the directory
+/// holds no trade data. `reset` replaces an existing database (and its uploads); trade data
+/// the directory holds already is kept. `progress` sees the trade generation's fraction done.
+pub async fn demo(
+    dir: &DataDir,
+    reset: bool,
+    trade_rows: u64,
+    progress: impl FnMut(f64) -> bool + Send + 'static,
+) -> AppResult<DemoLoaded> {
+    let lock = dir.lock()?;
+    if reset {
+        for p in [
+            dir.db_path(),
+            dir.db_path().with_extension("db-wal"),
+            dir.db_path().with_extension("db-shm"),
+        ] {
+            remove(&p, |p| std::fs::remove_file(p))?;
+        }
+        remove(&dir.uploads_dir(), |p| std::fs::remove_dir_all(p))?;
+    } else if dir.is_initialised() {
+        return Err(AppError::field(
+            "data-dir",
+            format!(
+                "{} holds a database already; use `kaifang demo --reset` to replace it with the demo",
+                dir.root().display()
+            ),
+        ));
+    }
+    let store = Store::open(dir, true).await?;
+    let who = Who::cli("demo");
+    store.load_demo(&who).await?;
+    let generated = trade::ensure_demo(&store, trade_rows, &who, progress).await?;
+    write_config_template(dir)?;
+    store.close().await;
+    drop(lock);
+    Ok(DemoLoaded {
+        trade_rows: generated.map_or(0, |r| r.rows),
+    })
+}
+
+/// Opens an initialised directory for a command that changes it, holding its lock.
+pub async fn open_locked(
+    dir: &DataDir,
+    env: impl Fn(&str) -> Option<String>,
+) -> AppResult<(DirLock, Store)> {
+    if !dir.is_initialised() {
+        return Err(AppError::field(
+            "data-dir",
+            format!(
+                "{} is not a Kaifang data directory (no kaifang.db); run `kaifang init` or `kaifang serve` first",
+                dir.root().display()
+            ),
+        ));
+    }
+    let lock = dir.lock()?;
+    Config::load(&dir.config_path(), env)?;
+    let store = Store::open(dir, false).await?;
+    Ok((lock, store))
+}
+
+/// Writes `kaifang.toml` with every key commented, unless the directory has one.
+fn write_config_template(dir: &DataDir) -> AppResult<()> {
+    if !dir.config_path().exists() {
+        std::fs::write(dir.config_path(), Config::template())
+            .map_err(StoreError::io(dir.config_path()))?;
+    }
+    Ok(())
+}
+
+/// Removes a file or folder that may not exist.
+fn remove(
+    path: &std::path::Path,
+    how: impl FnOnce(&std::path::Path) -> std::io::Result<()>,
+) -> AppResult<()> {
+    match how(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::io(path.to_path_buf())(e).into()),
+    }
+}

@@ -1,0 +1,23 @@
+//! Kaifang's use cases, once: what the command line and the HTTP API both do, written here so
+//! that the two faces give the same answer. The faces keep only their own concerns — the
+//! server HTTP (routes, sessions, access checks, jobs), the command line parsing and
+//! printing — and call these functions.
+//!
+//! | module | use cases |
+//! |---|---|
+//! | [`datadir`] | prepare a data directory for serving (a new one gets the demo), `init`, `demo`, open one for a command |
+//! | [`trade`] | the shared hold on the trade store; imports and the demo, each audited; freight demand from the records |
+//! | [`channels`] | route planning and scenario comparison on the open-channels network: one answer shape |
+//! | [`studies`] | freight studies (assignment, criticality, appraisal): parameters checked once, one result shape |
+//!
+//! Invariants: no HTTP and no terminal here; every answer is a plain serde type (deriving
+//! `utoipa::ToSchema` where the API publishes it); input errors are [`AppError::Field`] naming
+//! the field.
+
+pub mod channels;
+pub mod datadir;
+pub mod error;
+pub mod studies;
+pub mod trade;
+
+pub use error::{AppError, AppResult};

@@ -1,0 +1,381 @@
+//! Foreign-trade data of a data directory: the shared hold on its trade store, imports and
+//! the synthetic demo (each written to the audit log), and the freight demand derived from
+//! the records.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kaifang_assign::freight::DemandRow;
+use kaifang_assign::trade_demand::{self as td, Coverage};
+use kaifang_store::Store;
+use kaifang_store::audit::Who;
+use kaifang_store::uploads::Upload;
+use kaifang_trade::demo::{DemoOptions, DemoReport};
+use kaifang_trade::{ImportOptions, ImportReport, TradeError, TradeStore};
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::{RwLock, RwLockReadGuard};
+
+use crate::error::{AppError, AppResult};
+
+/// Rows of the trade demo generated with a new demo directory. Release builds generate the
+/// full demo (1.2 million records); debug builds, used in development and tests, a smaller
+/// one with the same calibrated totals, so a first start stays quick.
+pub const DEMO_ROWS: u64 = if cfg!(debug_assertions) {
+    150_000
+} else {
+    1_200_000
+};
+
+/// The demo's size: `KAIFANG_TRADE_DEMO_ROWS` if set, else [`DEMO_ROWS`].
+pub fn demo_rows(env: impl Fn(&str) -> Option<String>) -> u64 {
+    env("KAIFANG_TRADE_DEMO_ROWS")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(DEMO_ROWS)
+}
+
+/// The trade store of a data directory behind a read-write lock: queries share it; an
+/// import takes it exclusively (the engine writes the files and its in-memory tables) and
+/// reopens it from the manifest afterwards, so readers always see what is committed.
+#[derive(Clone)]
+pub struct TradeData {
+    data_dir: PathBuf,
+    store: Arc<RwLock<TradeStore>>,
+}
+
+impl TradeData {
+    pub fn open(data_dir: &Path) -> AppResult<TradeData> {
+        Ok(TradeData {
+            data_dir: data_dir.to_path_buf(),
+            store: Arc::new(RwLock::new(TradeStore::open(data_dir)?)),
+        })
+    }
+
+    /// The store for reading; an import waits until the readers are done.
+    pub async fn read(&self) -> RwLockReadGuard<'_, TradeStore> {
+        self.store.read().await
+    }
+
+    /// Runs `work` with the store held exclusively, off the async workers, then reopens the
+    /// store from its manifest whether the work committed or not.
+    async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut TradeStore) -> Result<T, TradeError> + Send + 'static,
+    ) -> AppResult<T> {
+        let mut guard = self.store.clone().write_owned().await;
+        let data_dir = self.data_dir.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let result = work(&mut guard);
+            match TradeStore::open(&data_dir) {
+                Ok(fresh) => *guard = fresh,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot reopen the trade store after writing")
+                }
+            }
+            result
+        })
+        .await?;
+        result.map_err(|e| match e {
+            TradeError::Cancelled => AppError::Cancelled,
+            other => AppError::Trade(other),
+        })
+    }
+}
+
+/// One period and flow an import wrote.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportedPeriod {
+    pub period: PeriodValue,
+    /// `import` or `export`.
+    pub flow: String,
+    pub rows: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct PeriodValue {
+    pub year: i32,
+    pub month: u32,
+}
+
+/// What an import did: the answer of `kaifang import trade --format json` and the result of
+/// a trade-import job.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportSummary {
+    pub files: usize,
+    pub rows: u64,
+    /// Each period and flow written replaced what the store held for it.
+    pub periods: Vec<ImportedPeriod>,
+    /// How many of them replaced stored data.
+    pub replaced: usize,
+    pub warnings: Vec<String>,
+    pub seconds: f64,
+    pub rows_per_second: f64,
+}
+
+impl From<&ImportReport> for ImportSummary {
+    fn from(r: &ImportReport) -> ImportSummary {
+        ImportSummary {
+            files: r.files,
+            rows: r.rows,
+            periods: r
+                .partitions
+                .iter()
+                .map(|(p, f, n)| ImportedPeriod {
+                    period: PeriodValue {
+                        year: p.year,
+                        month: p.month,
+                    },
+                    flow: f.to_string(),
+                    rows: *n,
+                })
+                .collect(),
+            replaced: r.replaced,
+            warnings: r.warnings.clone(),
+            seconds: r.total_seconds,
+            rows_per_second: r.rows_per_second,
+        }
+    }
+}
+
+/// Imports customs files into the trade store — all of them or none — and writes the audit
+/// entry `trade.import`, naming the files (and the uploads they came from, if any).
+pub async fn import(
+    store: &Store,
+    trade: &TradeData,
+    who: &Who,
+    files: Vec<PathBuf>,
+    uploads: &[i64],
+    options: ImportOptions,
+    mut progress: impl FnMut(f64) -> bool + Send + 'static,
+) -> AppResult<ImportSummary> {
+    let names: Vec<String> = files.iter().map(|f| display_name(f)).collect();
+    let report = trade
+        .write(move |t| t.import_files(&files, &options, &mut progress))
+        .await?;
+    let summary = ImportSummary::from(&report);
+    store
+        .record(
+            who,
+            "trade.import",
+            None,
+            json!({
+                "files": names,
+                "uploads": uploads,
+                "rows": summary.rows,
+                "periods": summary.periods.len(),
+                "replaced": summary.replaced,
+            }),
+        )
+        .await?;
+    Ok(summary)
+}
+
+/// Imports uploaded files. The engine reads files by name (the extension chooses CSV or
+/// XLSX, and errors name the file), so each upload is copied under its own name into a
+/// scratch folder of the data directory, removed afterwards; errors name the file as it was
+/// uploaded, not the copy.
+pub async fn import_uploads(
+    store: &Store,
+    trade: &TradeData,
+    who: &Who,
+    uploads: &[Upload],
+    options: ImportOptions,
+    progress: impl FnMut(f64) -> bool + Send + 'static,
+) -> AppResult<ImportSummary> {
+    let scratch = store
+        .data_dir()
+        .root()
+        .join(format!("trade-import-{}", uuid::Uuid::new_v4()));
+    let result = async {
+        let mut files = Vec::with_capacity(uploads.len());
+        for (i, u) in uploads.iter().enumerate() {
+            let bytes = store.upload_bytes(u).await?;
+            let name: String = u
+                .filename
+                .chars()
+                .map(|c| {
+                    if c == '/' || c == '\\' || c.is_control() {
+                        '_'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            let dir = scratch.join(i.to_string());
+            let path = dir.join(if name.is_empty() {
+                "upload.csv".into()
+            } else {
+                name
+            });
+            tokio::fs::create_dir_all(&dir)
+                .await
+                .map_err(kaifang_store::StoreError::io(&dir))?;
+            tokio::fs::write(&path, bytes)
+                .await
+                .map_err(kaifang_store::StoreError::io(&path))?;
+            files.push(path);
+        }
+        let ids: Vec<i64> = uploads.iter().map(|u| u.id).collect();
+        import(store, trade, who, files, &ids, options, progress).await
+    }
+    .await;
+    let _ = tokio::fs::remove_dir_all(&scratch).await;
+    result.map_err(|e| match e {
+        AppError::Trade(t) => {
+            let mut m = t.to_string();
+            for i in 0..uploads.len() {
+                m = m.replace(&format!("{}/{i}/", scratch.display()), "");
+            }
+            AppError::Input(m)
+        }
+        other => other,
+    })
+}
+
+/// Generates the synthetic demo records into the trade store, replacing what it holds, and
+/// writes the audit entry `trade.demo`.
+pub async fn generate_demo(
+    store: &Store,
+    trade: &TradeData,
+    who: &Who,
+    options: DemoOptions,
+    mut progress: impl FnMut(f64) -> bool + Send + 'static,
+) -> AppResult<DemoReport> {
+    let report = trade
+        .write(move |t| kaifang_trade::demo::generate(t, &options, &mut progress))
+        .await?;
+    store
+        .record(
+            who,
+            "trade.demo",
+            None,
+            json!({ "rows": report.rows, "seed": options.seed, "synthetic": true }),
+        )
+        .await?;
+    Ok(report)
+}
+
+/// Generates the demo records if the directory holds no trade data (a new demo directory).
+pub(crate) async fn ensure_demo(
+    store: &Store,
+    rows: u64,
+    who: &Who,
+    progress: impl FnMut(f64) -> bool + Send + 'static,
+) -> AppResult<Option<DemoReport>> {
+    let trade = TradeData::open(store.data_dir().root())?;
+    if !trade.read().await.is_empty() {
+        return Ok(None);
+    }
+    let options = DemoOptions {
+        rows,
+        ..Default::default()
+    };
+    let report = generate_demo(store, &trade, who, options, progress).await?;
+    tracing::info!(
+        rows = report.rows,
+        seconds = report.seconds,
+        "generated the synthetic trade demo"
+    );
+    Ok(Some(report))
+}
+
+/// Imports the national reference table for RCA and writes the audit entry.
+pub async fn import_reference(
+    store: &Store,
+    trade: &TradeData,
+    who: &Who,
+    file: PathBuf,
+) -> AppResult<usize> {
+    let name = display_name(&file);
+    let rows = trade.write(move |t| t.import_reference(&file)).await?;
+    store
+        .record(
+            who,
+            "trade.reference",
+            None,
+            json!({ "file": name, "rows": rows }),
+        )
+        .await?;
+    Ok(rows)
+}
+
+/// Freight demand derived from the trade records.
+#[derive(Debug, Clone)]
+pub struct TradeDemand {
+    pub rows: Vec<DemandRow>,
+    /// Where it came from, e.g. "customs statistics 2024 (SYNTHETIC demo records)".
+    pub label: String,
+    /// How much of the year's trade value the demand covers.
+    pub coverage: Coverage,
+    /// Derived from the synthetic demo records.
+    pub synthetic: bool,
+}
+
+/// The freight demand of `year` derived from the trade records: container flows between
+/// the province's cities and their partners, with the value per tonne computed from the
+/// records themselves, and how much of the trade value it covers.
+pub async fn freight_demand(trade: &TradeStore, year: i32) -> AppResult<TradeDemand> {
+    if !(1900..=2200).contains(&year) {
+        return Err(AppError::field(
+            "year",
+            format!("{year} is not a plausible year"),
+        ));
+    }
+    let query = format!(
+        "SELECT city, partner_iso2, flow, chapter, SUM(value_cny) AS v, \
+         SUM(CASE WHEN unit1 = '千克' THEN qty1 END) AS kg, \
+         SUM(CASE WHEN unit1 = '千克' THEN value_cny END) AS vkg \
+         FROM records WHERE year = {year} AND city IS NOT NULL AND partner_iso2 IS NOT NULL \
+         AND chapter IS NOT NULL GROUP BY city, partner_iso2, flow, chapter"
+    );
+    let r = trade.sql(&query, 10_000_000).await?;
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let num = |v: &serde_json::Value| v.as_f64().unwrap_or(0.0);
+    let cells: Vec<td::TradeCell> = r
+        .rows
+        .iter()
+        .filter(|row| row.len() == 7)
+        .map(|row| td::TradeCell {
+            city: text(&row[0]),
+            partner_iso2: text(&row[1]),
+            flow: text(&row[2]),
+            chapter: text(&row[3]),
+            value_cny: num(&row[4]),
+            kg: num(&row[5]),
+            value_of_kg_records: num(&row[6]),
+        })
+        .collect();
+    if cells.is_empty() {
+        return Err(AppError::field(
+            "year",
+            format!(
+                "no trade records for {year} in {} (import some, or run `kaifang trade demo`)",
+                trade.dir().display()
+            ),
+        ));
+    }
+    let label = format!(
+        "customs statistics {year}{}",
+        if trade.synthetic() {
+            " (SYNTHETIC demo records)"
+        } else {
+            ""
+        }
+    );
+    let (rows, coverage) = td::demand(&cells, &label)?;
+    Ok(TradeDemand {
+        rows,
+        label,
+        coverage,
+        synthetic: trade.synthetic(),
+    })
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
