@@ -5,12 +5,15 @@
 //!
 //! Every query runs on DataFusion over the pre-aggregated tables; results are plain structs.
 
+pub use crate::cell::json_value;
+
+use crate::cell::{f64_at, str_at};
 use crate::codes::{Flow, Ownership, Period};
-use crate::error::{Location, Result, TradeError};
+use crate::error::{Result, TradeError};
+use crate::import::parse_reference;
 use crate::lookup::{BEC_CLASS_NAMES, BEC_SOURCE, GROUP_NAMES, Lookups};
 use crate::store::TradeStore;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
+use datafusion::arrow::array::RecordBatch;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -198,63 +201,6 @@ pub(crate) fn yoy(cur: f64, prev: f64) -> Option<f64> {
 /// Runs a query on the store's engine and returns its batches.
 pub(crate) async fn query(store: &TradeStore, sql: &str) -> Result<Vec<RecordBatch>> {
     Ok(store.context().sql(sql).await?.collect().await?)
-}
-
-pub(crate) fn f64_at(c: &ArrayRef, i: usize) -> f64 {
-    if c.is_null(i) {
-        return 0.0;
-    }
-    match c.data_type() {
-        DataType::Float64 => c.as_primitive::<Float64Type>().value(i),
-        DataType::Int64 => c.as_primitive::<Int64Type>().value(i) as f64,
-        DataType::Int32 => c.as_primitive::<Int32Type>().value(i) as f64,
-        _ => f64::NAN,
-    }
-}
-
-pub(crate) fn str_at(c: &ArrayRef, i: usize) -> String {
-    if c.is_null(i) {
-        return String::new();
-    }
-    match c.data_type() {
-        DataType::Utf8 => c.as_string::<i32>().value(i).to_string(),
-        DataType::Utf8View => c.as_string_view().value(i).to_string(),
-        DataType::LargeUtf8 => c.as_string::<i64>().value(i).to_string(),
-        _ => datafusion::arrow::util::display::array_value_to_string(c, i).unwrap_or_default(),
-    }
-}
-
-/// One cell as JSON: numbers as numbers, everything else as text.
-pub fn json_value(c: &ArrayRef, i: usize) -> serde_json::Value {
-    use serde_json::Value;
-    if c.is_null(i) {
-        return Value::Null;
-    }
-    match c.data_type() {
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
-            datafusion::arrow::compute::cast(&c.slice(i, 1), &DataType::Int64)
-                .ok()
-                .map(|a| Value::from(a.as_primitive::<Int64Type>().value(0)))
-                .unwrap_or(Value::Null)
-        }
-        DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64
-        | DataType::Float32
-        | DataType::Float64
-        | DataType::Decimal128(_, _) => {
-            datafusion::arrow::compute::cast(&c.slice(i, 1), &DataType::Float64)
-                .ok()
-                .and_then(|a| {
-                    serde_json::Number::from_f64(a.as_primitive::<Float64Type>().value(0))
-                })
-                .map(Value::Number)
-                .unwrap_or(Value::Null)
-        }
-        DataType::Boolean => Value::Bool(c.as_boolean().value(i)),
-        _ => Value::String(str_at(c, i)),
-    }
 }
 
 /// key id → (current, previous) summed over the filter's window, from one aggregate table.
@@ -795,86 +741,6 @@ pub struct Rca {
     pub rows: Vec<RcaRow>,
     pub reference_source: String,
     pub synthetic: bool,
-}
-
-/// (year, chapter) → value, from the reference CSV `year,chapter,value,source`.
-pub(crate) fn parse_reference(
-    file: &Path,
-    text: &str,
-) -> Result<HashMap<(i32, String), (f64, String)>> {
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| TradeError::File {
-            file: file.to_path_buf(),
-            message: e.to_string(),
-        })?
-        .clone();
-    let want = ["year", "chapter", "value", "source"];
-    let idx: Vec<usize> = want
-        .iter()
-        .map(|w| {
-            headers
-                .iter()
-                .position(|h| h.trim() == *w)
-                .ok_or_else(|| TradeError::File {
-                    file: file.to_path_buf(),
-                    message: format!("missing column {w} (need year, chapter, value, source)"),
-                })
-        })
-        .collect::<Result<_>>()?;
-    let mut out = HashMap::new();
-    for (n, r) in rdr.records().enumerate() {
-        let row = n + 2;
-        let at = |c: usize| Location {
-            file: file.to_path_buf(),
-            row,
-            column: want[c].to_string(),
-        };
-        let r = r.map_err(|e| TradeError::Input {
-            at: at(0),
-            message: e.to_string(),
-        })?;
-        let year: i32 = r[idx[0]].trim().parse().map_err(|_| TradeError::Input {
-            at: at(0),
-            message: format!("{:?} is not a year", &r[idx[0]]),
-        })?;
-        let chapter = r[idx[1]].trim();
-        let chapter = if chapter.len() == 1 {
-            format!("0{chapter}")
-        } else {
-            chapter.to_string()
-        };
-        if !Lookups::get().chapters.contains_key(&chapter) {
-            return Err(TradeError::Input {
-                at: at(1),
-                message: format!("{chapter:?} is not an HS chapter"),
-            });
-        }
-        let value = crate::codes::parse_amount(&r[idx[2]])
-            .map_err(|m| TradeError::Input {
-                at: at(2),
-                message: m,
-            })?
-            .unwrap_or(0.0);
-        let source = r[idx[3]].trim();
-        if source.is_empty() {
-            return Err(TradeError::Input {
-                at: at(3),
-                message: "every row needs its source".into(),
-            });
-        }
-        if out
-            .insert((year, chapter.clone()), (value, source.to_string()))
-            .is_some()
-        {
-            return Err(TradeError::Input {
-                at: at(1),
-                message: format!("chapter {chapter} of {year} appears twice"),
-            });
-        }
-    }
-    Ok(out)
 }
 
 /// Revealed comparative advantage of the province's exports by HS chapter in `year`, against

@@ -10,9 +10,9 @@
 //! are tested against.
 
 use crate::analytics::{
-    Breakdown, Dimension, Filter, TrendPoint, breakdown, f64_at, finish, query, series, str_at,
-    sum_by, trend,
+    Breakdown, Dimension, Filter, TrendPoint, breakdown, finish, query, series, sum_by, trend,
 };
+use crate::cell::{f64_at, str_at};
 use crate::codes::Flow;
 use crate::error::{Result, TradeError};
 use crate::lookup::Lookups;

@@ -1,14 +1,17 @@
 //! Reading customs statistics files: the China Customs statistics-platform layout (Chinese
 //! headers, GBK/GB18030 or UTF-8 with or without BOM, thousands separators, paged downloads
-//! concatenated) and Kaifang's canonical layout (English headers), as CSV or XLSX.
+//! concatenated) and Kaifang's canonical layout (English headers), as CSV or XLSX; and the
+//! national reference table for RCA (CSV), checked when imported and read again by `rca`.
 //!
-//! Parsing only: the result is a list of records or the first error, naming file, row and
-//! column. Writing is the store's business.
+//! Parsing only: the result is a list of records (values by year and chapter for the reference
+//! table) or the first error, naming file, row and column. Writing is the store's business.
 
 use crate::codes::{self, Flow, Ownership, Period};
 use crate::error::{Location, Result, TradeError, io};
+use crate::lookup::Lookups;
 use crate::record::{Interner, NO_MODE, Rec};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// What a column means.
@@ -766,4 +769,84 @@ fn parse_xlsx(
 /// Files by index, for messages about records.
 pub(crate) fn file_name(files: &[PathBuf], i: u16) -> PathBuf {
     files.get(i as usize).cloned().unwrap_or_default()
+}
+
+/// (year, chapter) → value, from the reference CSV `year,chapter,value,source`.
+pub(crate) fn parse_reference(
+    file: &Path,
+    text: &str,
+) -> Result<HashMap<(i32, String), (f64, String)>> {
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| TradeError::File {
+            file: file.to_path_buf(),
+            message: e.to_string(),
+        })?
+        .clone();
+    let want = ["year", "chapter", "value", "source"];
+    let idx: Vec<usize> = want
+        .iter()
+        .map(|w| {
+            headers
+                .iter()
+                .position(|h| h.trim() == *w)
+                .ok_or_else(|| TradeError::File {
+                    file: file.to_path_buf(),
+                    message: format!("missing column {w} (need year, chapter, value, source)"),
+                })
+        })
+        .collect::<Result<_>>()?;
+    let mut out = HashMap::new();
+    for (n, r) in rdr.records().enumerate() {
+        let row = n + 2;
+        let at = |c: usize| Location {
+            file: file.to_path_buf(),
+            row,
+            column: want[c].to_string(),
+        };
+        let r = r.map_err(|e| TradeError::Input {
+            at: at(0),
+            message: e.to_string(),
+        })?;
+        let year: i32 = r[idx[0]].trim().parse().map_err(|_| TradeError::Input {
+            at: at(0),
+            message: format!("{:?} is not a year", &r[idx[0]]),
+        })?;
+        let chapter = r[idx[1]].trim();
+        let chapter = if chapter.len() == 1 {
+            format!("0{chapter}")
+        } else {
+            chapter.to_string()
+        };
+        if !Lookups::get().chapters.contains_key(&chapter) {
+            return Err(TradeError::Input {
+                at: at(1),
+                message: format!("{chapter:?} is not an HS chapter"),
+            });
+        }
+        let value = crate::codes::parse_amount(&r[idx[2]])
+            .map_err(|m| TradeError::Input {
+                at: at(2),
+                message: m,
+            })?
+            .unwrap_or(0.0);
+        let source = r[idx[3]].trim();
+        if source.is_empty() {
+            return Err(TradeError::Input {
+                at: at(3),
+                message: "every row needs its source".into(),
+            });
+        }
+        if out
+            .insert((year, chapter.clone()), (value, source.to_string()))
+            .is_some()
+        {
+            return Err(TradeError::Input {
+                at: at(1),
+                message: format!("chapter {chapter} of {year} appears twice"),
+            });
+        }
+    }
+    Ok(out)
 }

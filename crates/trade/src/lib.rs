@@ -9,6 +9,7 @@
 
 mod agg;
 pub mod analytics;
+mod cell;
 pub mod codes;
 pub mod demo;
 mod drill;

@@ -1,0 +1,121 @@
+//! `manifest.json`: what the store holds, and the commit point. Writing it (temporary file,
+//! sync, rename, sync of the directory) is what makes a generation visible.
+
+use super::TradeStore;
+use crate::codes::{Flow, Period};
+use crate::error::{Result, TradeError, io};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+const MANIFEST: &str = "manifest.json";
+const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PartitionEntry {
+    pub period: Period,
+    pub flow: Flow,
+    pub file: String,
+    pub rows: u64,
+    pub value_cny: f64,
+    /// File names the rows came from (names only, no directories).
+    pub sources: Vec<String>,
+    /// Unix seconds.
+    pub imported_at: u64,
+    /// Its enterprises by partner, chapter, trade mode and city (`agg::enterprise_slices`);
+    /// None in stores written before these files existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_slices: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Manifest {
+    pub format: u32,
+    pub generation: u64,
+    /// True when the data are the synthetic demo; every result repeats it.
+    pub synthetic: bool,
+    pub partitions: Vec<PartitionEntry>,
+    /// dimension → file
+    pub aggregates: BTreeMap<String, String>,
+    /// National reference table for RCA (CSV copy), if one was imported.
+    pub reference: Option<String>,
+}
+
+fn sync_dir(dir: &Path) {
+    // Durability of the rename itself; not available on every platform, so best effort.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// The manifest of a store directory; an empty one when there is none yet.
+pub(super) fn read_manifest(dir: &Path) -> Result<Manifest> {
+    let mpath = dir.join(MANIFEST);
+    let manifest: Manifest = match std::fs::read(&mpath) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| TradeError::Corrupt(format!("{}: {e}", mpath.display())))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest {
+            format: FORMAT,
+            ..Manifest::default()
+        },
+        Err(e) => return Err(io(&mpath)(e)),
+    };
+    if manifest.format > FORMAT {
+        return Err(TradeError::Corrupt(format!(
+            "{} was written by a newer Kaifang (format {})",
+            mpath.display(),
+            manifest.format
+        )));
+    }
+    Ok(manifest)
+}
+
+impl TradeStore {
+    pub(super) fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
+        let path = self.dir.join(MANIFEST);
+        let tmp = self.dir.join("manifest.json.tmp");
+        let bytes =
+            serde_json::to_vec_pretty(manifest).map_err(|e| TradeError::Corrupt(e.to_string()))?;
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+            f.write_all(&bytes).map_err(io(&tmp))?;
+            f.sync_all().map_err(io(&tmp))?;
+        }
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        sync_dir(&self.dir);
+        Ok(())
+    }
+
+    pub(super) fn listed_files(&self) -> impl Iterator<Item = &str> {
+        self.manifest
+            .partitions
+            .iter()
+            .map(|p| p.file.as_str())
+            .chain(
+                self.manifest
+                    .partitions
+                    .iter()
+                    .filter_map(|p| p.enterprise_slices.as_deref()),
+            )
+            .chain(self.manifest.aggregates.values().map(String::as_str))
+            .chain(self.manifest.reference.as_deref())
+    }
+
+    /// Removes what an interrupted write left behind: files the manifest does not list.
+    pub(super) fn remove_unlisted(&self) {
+        let keep: HashSet<String> = self.listed_files().map(str::to_string).collect();
+        for sub in ["records", "aggregates", "reference", "slices"] {
+            let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let rel = format!("{sub}/{}", e.file_name().to_string_lossy());
+                if !keep.contains(&rel) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        let _ = std::fs::remove_file(self.dir.join("manifest.json.tmp"));
+    }
+}

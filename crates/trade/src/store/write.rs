@@ -1,0 +1,577 @@
+//! The write path: importing customs files and the national reference table, and writing a
+//! generation (records, enterprise slice files, one-dimension and pair aggregates as Parquet)
+//! before committing it by the manifest.
+
+use super::manifest::{Manifest, PartitionEntry};
+use super::{TradeStore, pair_order};
+use crate::agg::{self, AggRow, DIMS, PAIRS, PairRow};
+use crate::codes::{Flow, Period};
+use crate::error::{Result, TradeError, io};
+use crate::import::{self, file_name};
+use crate::record::{self, Interner, Rec};
+use datafusion::arrow::array::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Options of an import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The flow of files that have no flow column (the platform exports imports and exports
+    /// as separate files).
+    pub flow: Option<Flow>,
+    /// Testing aid: fail after writing this many record files, before the commit, as a crash
+    /// would.
+    #[doc(hidden)]
+    pub fail_after_files: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub files: usize,
+    pub rows: u64,
+    /// Periods and flows written (each replaced what was there).
+    pub partitions: Vec<(Period, Flow, u64)>,
+    pub replaced: usize,
+    pub warnings: Vec<String>,
+    pub parse_seconds: f64,
+    pub total_seconds: f64,
+    pub rows_per_second: f64,
+}
+
+/// A period-and-flow's records, ready to write.
+pub(crate) struct Part {
+    pub period: Period,
+    pub flow: Flow,
+    pub recs: Vec<Rec>,
+}
+
+/// A written generation: its manifest, one-dimension tables and pair tables.
+type Generation = (Manifest, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>);
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
+    write_parquet_pages(path, batch, None)
+}
+
+/// One period and flow per file: one row group. `page_rows` caps the rows of a data page,
+/// so that a reader can skip pages by the page index.
+fn write_parquet_pages(path: &Path, batch: &RecordBatch, page_rows: Option<usize>) -> Result<()> {
+    let tmp = path.with_extension("parquet.tmp");
+    let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+    let mut props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(usize::MAX));
+    if let Some(n) = page_rows {
+        props = props.set_data_page_row_count_limit(n);
+    }
+    let props = props.build();
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
+    w.write(batch)?;
+    let file = w.into_inner()?;
+    file.sync_all().map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))?;
+    Ok(())
+}
+
+fn slices_file(part: &Part, generation: u64) -> String {
+    format!(
+        "slices/{}-{}-g{generation}.parquet",
+        part.period,
+        part.flow.as_str()
+    )
+}
+
+fn part_file(part: &Part, generation: u64) -> String {
+    format!(
+        "records/{}-{}-g{generation}.parquet",
+        part.period,
+        part.flow.as_str()
+    )
+}
+
+impl TradeStore {
+    /// Imports customs statistics files (CSV or XLSX). All files import or none does; each
+    /// period and flow in them replaces what the store had for it. `progress` gets a fraction
+    /// in [0, 1] and may return false to cancel.
+    pub fn import_files(
+        &mut self,
+        files: &[PathBuf],
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(f64) -> bool,
+    ) -> Result<ImportReport> {
+        let start = Instant::now();
+        let mut strings = Interner::new();
+        let mut warnings = Vec::new();
+        let mut recs: Vec<Rec> = Vec::new();
+        let sizes: Vec<u64> = files
+            .iter()
+            .map(|f| std::fs::metadata(f).map(|m| m.len().max(1)).map_err(io(f)))
+            .collect::<Result<_>>()?;
+        let total: f64 = sizes.iter().sum::<u64>() as f64;
+        let mut done = 0u64;
+        for (i, file) in files.iter().enumerate() {
+            let base = done as f64 / total;
+            let share = sizes[i] as f64 / total;
+            let mut tick = |f: f64| progress(0.8 * (base + share * f));
+            let parsed = import::parse_file(file, i as u16, options.flow, &mut strings, &mut tick)?;
+            recs.extend(parsed.recs);
+            done += sizes[i];
+        }
+        let parse_seconds = start.elapsed().as_secs_f64();
+        let rows = recs.len() as u64;
+        self.warn_unknown_codes(&recs, &mut warnings);
+        if !recs.is_empty() && recs.iter().all(|r| r.cny.is_nan()) {
+            warnings.push(
+                "no values in CNY (人民币): the figures and growth rates are computed in CNY, so these rows count as zero there; they are kept with their USD values".into(),
+            );
+        }
+        // Bucket by period and flow (one pass), then sort each bucket and look for duplicates
+        // on all cores: the buckets are independent.
+        let mut buckets: BTreeMap<(Period, Flow), Vec<Rec>> = BTreeMap::new();
+        for r in recs.drain(..) {
+            buckets.entry((r.period, r.flow)).or_default().push(r);
+        }
+        drop(recs);
+        let mut buckets: Vec<Vec<Rec>> = buckets.into_values().collect();
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4);
+        let per = buckets.len().div_ceil(threads).max(1);
+        let dups: Vec<(Rec, Rec)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = buckets
+                .chunks_mut(per)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        let mut found = Vec::new();
+                        for b in chunk.iter_mut() {
+                            b.sort_unstable_by_key(Rec::key);
+                            // The same dimensions twice in one period and flow would be
+                            // counted twice.
+                            found.extend(b.windows(2).filter(|w| w[0].key() == w[1].key()).map(
+                                |w| {
+                                    if (w[0].file, w[0].row) < (w[1].file, w[1].row) {
+                                        (w[0], w[1])
+                                    } else {
+                                        (w[1], w[0])
+                                    }
+                                },
+                            ));
+                        }
+                        found
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        // Report the duplicate that comes first in the files, whatever thread found it.
+        if let Some((a, b)) = dups.into_iter().min_by_key(|(_, b)| (b.file, b.row)) {
+            return Err(TradeError::Input {
+                at: crate::error::Location {
+                    file: file_name(files, b.file),
+                    row: b.row as usize,
+                    column: String::new(),
+                },
+                message: format!(
+                    "duplicated row: same period, flow and codes as {}, row {}",
+                    file_name(files, a.file).display(),
+                    a.row
+                ),
+            });
+        }
+        let parts: Vec<(Part, Vec<String>)> = buckets
+            .into_iter()
+            .map(|recs| {
+                let mut sources: Vec<String> = recs
+                    .iter()
+                    .map(|r| r.file)
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .map(|i| {
+                        file_name(files, i)
+                            .file_name()
+                            .map(|s| s.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                sources.sort();
+                (
+                    Part {
+                        period: recs[0].period,
+                        flow: recs[0].flow,
+                        recs,
+                    },
+                    sources,
+                )
+            })
+            .collect();
+        let written: Vec<(Period, Flow, u64)> = parts
+            .iter()
+            .map(|(p, _)| (p.period, p.flow, p.recs.len() as u64))
+            .collect();
+        let before: HashSet<(Period, Flow)> = self
+            .manifest
+            .partitions
+            .iter()
+            .map(|p| (p.period, p.flow))
+            .collect();
+        let replaced = written
+            .iter()
+            .filter(|(p, f, _)| before.contains(&(*p, *f)))
+            .count();
+        let n_parts = parts.len().max(1) as f64;
+        let mut k = 0usize;
+        let mut iter = parts.into_iter().map(|(p, s)| Ok((p, s)));
+        self.commit(
+            &mut iter,
+            &strings,
+            false,
+            options.fail_after_files,
+            &mut |_| {
+                k += 1;
+                progress(0.8 + 0.2 * k as f64 / n_parts)
+            },
+        )?;
+        let total_seconds = start.elapsed().as_secs_f64();
+        Ok(ImportReport {
+            files: files.len(),
+            rows,
+            partitions: written,
+            replaced,
+            warnings,
+            parse_seconds,
+            total_seconds,
+            rows_per_second: rows as f64 / total_seconds.max(1e-9),
+        })
+    }
+
+    fn warn_unknown_codes(&self, recs: &[Rec], warnings: &mut Vec<String>) {
+        let l = crate::lookup::Lookups::get();
+        let mut partners = std::collections::BTreeSet::new();
+        let mut modes = std::collections::BTreeSet::new();
+        for r in recs {
+            if let Some(p) = record::partner_str(r.partner)
+                && !l.countries.contains_key(&p)
+            {
+                partners.insert(p);
+            }
+            if let Some(m) = record::mode_str(r.mode)
+                && !l.modes.contains_key(&m)
+            {
+                modes.insert(m);
+            }
+        }
+        if !partners.is_empty() {
+            warnings.push(format!(
+                "partner codes not in the country table (kept, shown by code): {}",
+                partners.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if !modes.is_empty() {
+            warnings.push(format!(
+                "trade mode codes not in the trade-mode table (kept, shown by code): {}",
+                modes.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+
+    /// Writes parts (each one period and flow, records sorted), merges the aggregates and
+    /// commits by replacing the manifest. On error nothing the readers see has changed.
+    pub(crate) fn commit(
+        &mut self,
+        parts: &mut dyn Iterator<Item = Result<(Part, Vec<String>)>>,
+        strings: &Interner,
+        synthetic: bool,
+        fail_after_files: Option<usize>,
+        progress: &mut dyn FnMut(usize) -> bool,
+    ) -> Result<()> {
+        let generation = self.manifest.generation + 1;
+        for sub in ["records", "aggregates", "reference", "slices"] {
+            let d = self.dir.join(sub);
+            std::fs::create_dir_all(&d).map_err(io(&d))?;
+        }
+        self.remove_unlisted();
+        let mut created: Vec<PathBuf> = Vec::new();
+        let result = self.write_generation(
+            generation,
+            parts,
+            strings,
+            synthetic,
+            fail_after_files,
+            progress,
+            &mut created,
+        );
+        match result {
+            Ok((manifest, aggs, pairs)) => {
+                let old = std::mem::replace(&mut self.manifest, manifest);
+                self.aggs = aggs;
+                self.pairs = pairs;
+                // Readers now see the new generation; the old files can go.
+                let keep: HashSet<&str> = self.listed_files().collect();
+                for f in old
+                    .partitions
+                    .iter()
+                    .map(|p| p.file.as_str())
+                    .chain(
+                        old.partitions
+                            .iter()
+                            .filter_map(|p| p.enterprise_slices.as_deref()),
+                    )
+                    .chain(old.aggregates.values().map(String::as_str))
+                    .chain(old.reference.as_deref())
+                {
+                    if !keep.contains(f) {
+                        let _ = std::fs::remove_file(self.dir.join(f));
+                    }
+                }
+                self.rebuild()?;
+                Ok(())
+            }
+            Err(e) => {
+                if fail_after_files.is_none() {
+                    for f in created {
+                        let _ = std::fs::remove_file(f);
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_generation(
+        &self,
+        generation: u64,
+        parts: &mut dyn Iterator<Item = Result<(Part, Vec<String>)>>,
+        strings: &Interner,
+        synthetic: bool,
+        fail_after_files: Option<usize>,
+        progress: &mut dyn FnMut(usize) -> bool,
+        created: &mut Vec<PathBuf>,
+    ) -> Result<Generation> {
+        let mut new_entries: Vec<PartitionEntry> = Vec::new();
+        let mut new_aggs: Vec<Vec<AggRow>> = vec![Vec::new(); DIMS.len()];
+        let mut new_pairs: Vec<Vec<PairRow>> = vec![Vec::new(); PAIRS.len()];
+        // Parts are produced in order (parsing, or the demo's deterministic generator) and
+        // written by worker threads meanwhile: building columns, compressing and aggregating
+        // a part is independent of the others.
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4);
+        let written = std::sync::atomic::AtomicUsize::new(0);
+        let dir = &self.dir;
+        type Done = Result<(PartitionEntry, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>)>;
+        let write_one = |part: Part, sources: Vec<String>| -> Done {
+            let batch = record::to_batch(&part.recs, strings)?;
+            let rel = part_file(&part, generation);
+            let path = dir.join(&rel);
+            write_parquet(&path, &batch)?;
+            drop(batch);
+            let n = written.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            if fail_after_files.is_some_and(|k| n >= k) {
+                return Err(TradeError::Io {
+                    path,
+                    source: std::io::Error::other("simulated failure after writing part"),
+                });
+            }
+            let aggs = agg::aggregate(&part.recs, strings);
+            let pairs = agg::aggregate_pairs(&part.recs);
+            let slices_rel = slices_file(&part, generation);
+            // Small pages: a reader skips those of every code but the one asked about, while
+            // one row group keeps one dictionary of credit codes per file.
+            write_parquet_pages(
+                &dir.join(&slices_rel),
+                &agg::enterprise_slices(&part.recs)?,
+                Some(4 * 1024),
+            )?;
+            let entry = PartitionEntry {
+                period: part.period,
+                flow: part.flow,
+                file: rel,
+                rows: part.recs.len() as u64,
+                value_cny: part
+                    .recs
+                    .iter()
+                    .filter(|r| !r.cny.is_nan())
+                    .map(|r| r.cny)
+                    .sum(),
+                sources,
+                imported_at: now_secs(),
+                enterprise_slices: Some(slices_rel),
+            };
+            Ok((entry, aggs, pairs))
+        };
+        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(Part, Vec<String>)>(workers);
+        let job_rx = std::sync::Mutex::new(job_rx);
+        std::thread::scope(|scope| -> Result<()> {
+            // Owned here, so that any early return closes the queue and the workers stop.
+            let job_tx = job_tx;
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
+            for _ in 0..workers {
+                let done_tx = done_tx.clone();
+                let job_rx = &job_rx;
+                let write_one = &write_one;
+                scope.spawn(move || {
+                    loop {
+                        let job = match job_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((part, sources)) = job else { return };
+                        if done_tx.send(write_one(part, sources)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            let mut n = 0usize;
+            let mut take = |d: Done, n: &mut usize| -> Result<()> {
+                let (entry, aggs, pairs) = d?;
+                for (i, rows) in aggs.into_iter().enumerate() {
+                    new_aggs[i].extend(rows);
+                }
+                for (i, rows) in pairs.into_iter().enumerate() {
+                    new_pairs[i].extend(rows);
+                }
+                new_entries.push(entry);
+                *n += 1;
+                if !progress(*n) {
+                    return Err(TradeError::Cancelled);
+                }
+                Ok(())
+            };
+            for part in parts {
+                let (part, sources) = part?;
+                created.push(dir.join(part_file(&part, generation)));
+                created.push(dir.join(slices_file(&part, generation)));
+                if job_tx.send((part, sources)).is_err() {
+                    break;
+                }
+                while let Ok(d) = done_rx.try_recv() {
+                    take(d, &mut n)?;
+                }
+            }
+            drop(job_tx);
+            for d in done_rx {
+                take(d, &mut n)?;
+            }
+            Ok(())
+        })?;
+        let replaced: HashSet<(Period, Flow)> =
+            new_entries.iter().map(|p| (p.period, p.flow)).collect();
+        let mut manifest = self.manifest.clone();
+        manifest.generation = generation;
+        // A store is synthetic if what it holds after this write is all synthetic.
+        let kept: Vec<PartitionEntry> = manifest
+            .partitions
+            .into_iter()
+            .filter(|p| !replaced.contains(&(p.period, p.flow)))
+            .collect();
+        manifest.synthetic = synthetic && (kept.is_empty() || self.manifest.synthetic);
+        manifest.partitions = kept;
+        manifest.partitions.extend(new_entries);
+        manifest.partitions.sort_by_key(|p| (p.period, p.flow));
+        let mut aggs = Vec::with_capacity(DIMS.len());
+        manifest.aggregates.clear();
+        for (i, dim) in DIMS.iter().enumerate() {
+            let mut rows: Vec<AggRow> = self.aggs[i]
+                .iter()
+                .filter(|r| {
+                    !replaced.contains(&(
+                        Period {
+                            year: r.year,
+                            month: r.month,
+                        },
+                        r.flow,
+                    ))
+                })
+                .cloned()
+                .collect();
+            rows.append(&mut new_aggs[i]);
+            rows.sort_by(|a, b| {
+                (a.year, a.month, a.flow, &a.key, &a.unit)
+                    .cmp(&(b.year, b.month, b.flow, &b.key, &b.unit))
+            });
+            let rel = format!("aggregates/{dim}-g{generation}.parquet");
+            let path = self.dir.join(&rel);
+            created.push(path.clone());
+            write_parquet(&path, &agg::to_batch(&rows)?)?;
+            manifest.aggregates.insert(dim.to_string(), rel);
+            aggs.push(rows);
+        }
+        let mut pairs = Vec::with_capacity(PAIRS.len());
+        for (p, new) in new_pairs.iter_mut().enumerate() {
+            let mut rows: Vec<PairRow> = self.pairs[p]
+                .iter()
+                .filter(|r| {
+                    !replaced.contains(&(
+                        Period {
+                            year: r.year,
+                            month: r.month,
+                        },
+                        r.flow,
+                    ))
+                })
+                .cloned()
+                .collect();
+            rows.append(new);
+            rows.sort_by_key(pair_order);
+            let name = agg::pair_name(p);
+            let rel = format!("aggregates/{name}-g{generation}.parquet");
+            let path = self.dir.join(&rel);
+            created.push(path.clone());
+            write_parquet(&path, &agg::pair_to_batch(p, &rows)?)?;
+            manifest.aggregates.insert(name, rel);
+            pairs.push(rows);
+        }
+        self.write_manifest(&manifest)?;
+        Ok((manifest, aggs, pairs))
+    }
+
+    /// Imports the national reference table for RCA: CSV with `year,chapter,value,source`
+    /// (national exports by HS chapter, any one currency).
+    pub fn import_reference(&mut self, file: &Path) -> Result<usize> {
+        let bytes = std::fs::read(file).map_err(io(file))?;
+        let text = import::decode(file, &bytes)?;
+        let n = import::parse_reference(file, &text)?.len();
+        self.write_reference(&text, false)?;
+        Ok(n)
+    }
+
+    pub(crate) fn write_reference(&mut self, text: &str, _synthetic: bool) -> Result<()> {
+        let generation = self.manifest.generation + 1;
+        let d = self.dir.join("reference");
+        std::fs::create_dir_all(&d).map_err(io(&d))?;
+        let rel = format!("reference/national-g{generation}.csv");
+        let path = self.dir.join(&rel);
+        let tmp = path.with_extension("csv.tmp");
+        std::fs::write(&tmp, text).map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        let mut manifest = self.manifest.clone();
+        let old = manifest.reference.replace(rel);
+        manifest.generation = generation;
+        self.write_manifest(&manifest)?;
+        self.manifest = manifest;
+        if let Some(old) = old {
+            let _ = std::fs::remove_file(self.dir.join(old));
+        }
+        self.rebuild()?;
+        Ok(())
+    }
+}
