@@ -62,17 +62,13 @@ pub struct TradeQuery {
     pub lang: Option<String>,
 }
 
-fn bad(field: &str, message: String) -> ApiError {
-    ApiError::invalid(format!("{field}: {message}")).with_details(json!({ "field": field }))
-}
-
 fn parse<T: FromStr>(field: &str, v: &Option<String>, what: &str) -> ApiResult<Option<T>> {
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s
             .parse()
             .map(Some)
-            .map_err(|_| bad(field, format!("{s:?} is not {what}"))),
+            .map_err(|_| ApiError::field(field, format!("{s:?} is not {what}"))),
     }
 }
 
@@ -80,7 +76,10 @@ fn digits(field: &str, v: &Option<String>, n: usize) -> ApiResult<Option<String>
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) if s.len() == n && s.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(s.into())),
-        Some(s) => Err(bad(field, format!("{s:?} is not a {n}-digit code"))),
+        Some(s) => Err(ApiError::field(
+            field,
+            format!("{s:?} is not a {n}-digit code"),
+        )),
     }
 }
 
@@ -110,13 +109,26 @@ impl TradeQuery {
                     ));
                 }
             },
-            (Some(_), None) => return Err(bad("month", "give year and month together".into())),
-            (None, Some(_)) => return Err(bad("year", "give year and month together".into())),
+            (Some(_), None) => {
+                return Err(ApiError::field(
+                    "month",
+                    "give year and month together".into(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ApiError::field(
+                    "year",
+                    "give year and month together".into(),
+                ));
+            }
         };
         if !(1..=12).contains(&m) {
-            return Err(bad("month", format!("{m} is not a month (1-12)")));
+            return Err(ApiError::field(
+                "month",
+                format!("{m} is not a month (1-12)"),
+            ));
         }
-        let mut filter = Filter::new(y, m).map_err(|e| bad("year", e.to_string()))?;
+        let mut filter = Filter::new(y, m).map_err(|e| ApiError::field("year", e.to_string()))?;
         filter.flow = self.flow()?;
         filter.cumulative =
             !parse::<bool>("month_only", &self.month_only, "true or false")?.unwrap_or(false);
@@ -124,7 +136,9 @@ impl TradeQuery {
         let mut slice = Slice::default();
         let mut add = |field: &str, dim: Dimension, v: Option<String>| -> ApiResult<()> {
             match v {
-                Some(v) => slice.add(dim, &v).map_err(|e| bad(field, e.to_string())),
+                Some(v) => slice
+                    .add(dim, &v)
+                    .map_err(|e| ApiError::field(field, e.to_string())),
                 None => Ok(()),
             }
         };
@@ -146,20 +160,33 @@ impl TradeQuery {
         )?;
         if let Some(v) = parse::<u32>("section", &self.section, "an HS section (1-22)")? {
             if !(1..=22).contains(&v) {
-                return Err(bad("section", format!("{v} is not an HS section (1-22)")));
+                return Err(ApiError::field(
+                    "section",
+                    format!("{v} is not an HS section (1-22)"),
+                ));
             }
             add("section", Dimension::Section, Some(v.to_string()))?;
         }
         let xlsx = match parse::<String>("format", &self.format, "json or xlsx")?.as_deref() {
             None | Some("json") => false,
             Some("xlsx") => true,
-            Some(other) => return Err(bad("format", format!("{other:?} is not json or xlsx"))),
+            Some(other) => {
+                return Err(ApiError::field(
+                    "format",
+                    format!("{other:?} is not json or xlsx"),
+                ));
+            }
         };
         let lang = match parse::<String>("lang", &self.lang, "zh or en")?.as_deref() {
             None => None,
             Some("zh") => Some(Lang::Zh),
             Some("en") => Some(Lang::En),
-            Some(other) => return Err(bad("lang", format!("{other:?} is not zh or en"))),
+            Some(other) => {
+                return Err(ApiError::field(
+                    "lang",
+                    format!("{other:?} is not zh or en"),
+                ));
+            }
         };
         Ok(Parsed {
             filter,
@@ -290,9 +317,9 @@ pub async fn breakdown(
 ) -> ApiResult<Response> {
     may_read(&caller)?;
     let Some(by) = q.by.as_deref() else {
-        return Err(bad("by", "missing: partner, partner_group, section, chapter, trade_mode, city, ownership, enterprise or bec".into()));
+        return Err(ApiError::field("by", "missing: partner, partner_group, section, chapter, trade_mode, city, ownership, enterprise or bec".into()));
     };
-    let dim = Dimension::from_str(by).map_err(|e| bad("by", e.to_string()))?;
+    let dim = Dimension::from_str(by).map_err(|e| ApiError::field("by", e.to_string()))?;
     if dim == Dimension::Enterprise {
         may_read_enterprises(&caller)?;
     }
@@ -303,7 +330,7 @@ pub async fn breakdown(
             .map(|s| s.trim().to_lowercase())
             .filter(|s| !s.is_empty());
     if dim == Dimension::PartnerGroup && !p.slice.is_empty() {
-        return Err(bad(
+        return Err(ApiError::field(
             "by",
             "partner groups overlap and cannot be drilled into; choose another dimension".into(),
         ));
@@ -483,7 +510,7 @@ pub async fn sql(
     match store.sql(&req.query, max_rows).await {
         Ok(r) => Ok(Json(r)),
         // The analyst's query failed while running (a bad cast, ...): their input, not ours.
-        Err(kaifang_trade::TradeError::Engine(e)) => Err(bad("query", e.to_string())),
+        Err(kaifang_trade::TradeError::Engine(e)) => Err(ApiError::field("query", e.to_string())),
         Err(e) => Err(api_error(e)),
     }
 }
@@ -513,7 +540,10 @@ pub async fn import(
     )?;
     let flow = parse::<Flow>("flow", &req.flow, "import or export")?;
     if req.upload_ids.is_empty() {
-        return Err(bad("upload_ids", "give at least one upload".into()));
+        return Err(ApiError::field(
+            "upload_ids",
+            "give at least one upload".into(),
+        ));
     }
     let mut uploads = Vec::new();
     for id in &req.upload_ids {

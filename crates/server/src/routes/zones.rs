@@ -82,11 +82,6 @@ fn engine() -> ApiResult<&'static Engine> {
         .map_err(ApiError::internal)
 }
 
-fn invalid(field: &'static str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::invalid(format!("{field}: {message}"))
-        .with_details(serde_json::json!({ "field": field }))
-}
-
 /// What one assessment depends on: the cache key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -206,14 +201,13 @@ pub fn parse_weights(text: &str, framework: &Framework) -> Result<BTreeMap<Strin
     for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let (code, w) = item
             .split_once([':', '='])
-            .ok_or_else(|| invalid("weights", format!("\"{item}\" is not CODE:WEIGHT")))?;
+            .ok_or_else(|| ApiError::field("weights", format!("\"{item}\" is not CODE:WEIGHT")))?;
         let code = code.trim();
-        let w: f64 = w
-            .trim()
-            .parse()
-            .map_err(|_| invalid("weights", format!("the weight of {code} is not a number")))?;
+        let w: f64 = w.trim().parse().map_err(|_| {
+            ApiError::field("weights", format!("the weight of {code} is not a number"))
+        })?;
         if !(w.is_finite() && w >= 0.0) {
-            return Err(invalid(
+            return Err(ApiError::field(
                 "weights",
                 format!("the weight of {code} must be a number ≥ 0"),
             ));
@@ -221,20 +215,20 @@ pub fn parse_weights(text: &str, framework: &Framework) -> Result<BTreeMap<Strin
         match framework.find(code) {
             Some(j) if j != framework.root() => {}
             Some(_) => {
-                return Err(invalid(
+                return Err(ApiError::field(
                     "weights",
                     format!("{code} is the index itself and has no weight"),
                 ));
             }
             None => {
-                return Err(invalid(
+                return Err(ApiError::field(
                     "weights",
                     format!("no indicator or pillar has the code {code}"),
                 ));
             }
         }
         if out.insert(code.to_string(), w).is_some() {
-            return Err(invalid("weights", format!("{code} is given twice")));
+            return Err(ApiError::field("weights", format!("{code} is given twice")));
         }
     }
     Ok(out)
@@ -247,9 +241,9 @@ fn params(q: &AssessQuery, e: &Engine, input: &Arc<Input>) -> ApiResult<Params> 
         Some(s) => {
             let y: i32 = s
                 .parse()
-                .map_err(|_| invalid("year", format!("\"{s}\" is not a year")))?;
+                .map_err(|_| ApiError::field("year", format!("\"{s}\" is not a year")))?;
             if !panel.years().contains(&y) {
-                return Err(invalid(
+                return Err(ApiError::field(
                     "year",
                     format!("no data for {y}; years: {:?}", panel.years()),
                 ));
@@ -267,7 +261,7 @@ fn params(q: &AssessQuery, e: &Engine, input: &Arc<Input>) -> ApiResult<Params> 
         Some(s) => match s.parse::<usize>() {
             Ok(n) if n <= MAX_RUNS => n,
             _ => {
-                return Err(invalid(
+                return Err(ApiError::field(
                     "uncertainty",
                     format!("\"{s}\" is not a number of runs from 0 to {MAX_RUNS}"),
                 ));
@@ -296,7 +290,7 @@ fn sobol_samples(q: &AssessQuery) -> ApiResult<usize> {
         None => Ok(DEFAULT_SOBOL),
         Some(s) => match s.parse::<usize>() {
             Ok(n) if (2..=MAX_SOBOL).contains(&n) => Ok(n),
-            _ => Err(invalid(
+            _ => Err(ApiError::field(
                 "samples",
                 format!("\"{s}\" is not a sample size from 2 to {MAX_SOBOL}"),
             )),
@@ -310,7 +304,7 @@ fn engine_error(p: &Params, e: AssessError) -> ApiError {
     if p.weights.is_empty() {
         ApiError::internal(e)
     } else {
-        invalid("weights", e)
+        ApiError::field("weights", e)
     }
 }
 
@@ -919,7 +913,7 @@ pub async fn template(caller: Caller, Query(q): Query<TemplateQuery>) -> ApiResu
         None => e.panel.latest_year() + 1,
         Some(s) => match s.parse::<i32>() {
             Ok(y) if (2000..=2100).contains(&y) => y,
-            _ => return Err(invalid("year", format!("\"{s}\" is not a year"))),
+            _ => return Err(ApiError::field("year", format!("\"{s}\" is not a year"))),
         },
     };
     let csv = zones::template_csv(&e.framework, &e.registry, year);
@@ -996,7 +990,7 @@ fn assess_error(e: AssessError) -> ApiError {
 fn check_submission(e: &Engine, current: &Panel, body: &CheckBody) -> ApiResult<CheckReport> {
     let max_change = body.max_change.unwrap_or(0.5);
     if !(max_change.is_finite() && max_change > 0.0) {
-        return Err(invalid("max_change", "must be a number > 0"));
+        return Err(ApiError::field("max_change", "must be a number > 0"));
     }
     let panel =
         Panel::from_csv_str("submission.csv", &body.csv, &e.framework).map_err(assess_error)?;
@@ -1004,13 +998,13 @@ fn check_submission(e: &Engine, current: &Panel, body: &CheckBody) -> ApiResult<
         match e.registry.iter().find(|z| z.code == u.code) {
             Some(z) if z.zone_type.assessed() => {}
             Some(_) => {
-                return Err(invalid(
+                return Err(ApiError::field(
                     "uCode",
                     format!("zone {} is not assessed (its type is not ranked)", u.code),
                 ));
             }
             None => {
-                return Err(invalid(
+                return Err(ApiError::field(
                     "uCode",
                     format!("no zone in the registry has the code {}", u.code),
                 ));
@@ -1134,7 +1128,7 @@ fn zone_of<'a>(e: &'a Engine, code: &str) -> ApiResult<&'a Zone> {
 fn form_year(year: &str) -> ApiResult<i32> {
     match year.trim().parse::<i32>() {
         Ok(y) if (2000..=2100).contains(&y) => Ok(y),
-        _ => Err(invalid("year", format!("\"{year}\" is not a year"))),
+        _ => Err(ApiError::field("year", format!("\"{year}\" is not a year"))),
     }
 }
 
@@ -1397,7 +1391,7 @@ pub async fn submissions(
         state: match q.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(s) => Some(SubmissionState::from_key(s).ok_or_else(|| {
-                invalid(
+                ApiError::field(
                     "state",
                     format!("\"{s}\" is not one of draft, submitted, approved, returned"),
                 )
@@ -1940,15 +1934,14 @@ pub async fn upload(
             Some("file") => file = Some(field.bytes().await.map_err(multipart_err)?),
             Some("version") => {
                 let text = field.text().await.map_err(multipart_err)?;
-                version = text
-                    .trim()
-                    .parse()
-                    .map_err(|_| invalid("version", format!("\"{text}\" is not a version")))?;
+                version = text.trim().parse().map_err(|_| {
+                    ApiError::field("version", format!("\"{text}\" is not a version"))
+                })?;
             }
             _ => {}
         }
     }
-    let file = file.ok_or_else(|| invalid("file", "the form has no `file` field"))?;
+    let file = file.ok_or_else(|| ApiError::field("file", "the form has no `file` field"))?;
     let e = engine()?;
     let values = read_form(e, zone, year, &file).map_err(|problems| {
         let Some(first) = problems.first() else {
