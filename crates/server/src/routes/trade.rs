@@ -15,7 +15,6 @@ use kaifang_trade::{
     TrendPoint,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -110,16 +109,10 @@ impl TradeQuery {
                 }
             },
             (Some(_), None) => {
-                return Err(ApiError::field(
-                    "month",
-                    "give year and month together".into(),
-                ));
+                return Err(ApiError::field("month", "give year and month together"));
             }
             (None, Some(_)) => {
-                return Err(ApiError::field(
-                    "year",
-                    "give year and month together".into(),
-                ));
+                return Err(ApiError::field("year", "give year and month together"));
             }
         };
         if !(1..=12).contains(&m) {
@@ -317,7 +310,10 @@ pub async fn breakdown(
 ) -> ApiResult<Response> {
     may_read(&caller)?;
     let Some(by) = q.by.as_deref() else {
-        return Err(ApiError::field("by", "missing: partner, partner_group, section, chapter, trade_mode, city, ownership, enterprise or bec".into()));
+        return Err(ApiError::field(
+            "by",
+            "missing: partner, partner_group, section, chapter, trade_mode, city, ownership, enterprise or bec",
+        ));
     };
     let dim = Dimension::from_str(by).map_err(|e| ApiError::field("by", e.to_string()))?;
     if dim == Dimension::Enterprise {
@@ -332,7 +328,7 @@ pub async fn breakdown(
     if dim == Dimension::PartnerGroup && !p.slice.is_empty() {
         return Err(ApiError::field(
             "by",
-            "partner groups overlap and cannot be drilled into; choose another dimension".into(),
+            "partner groups overlap and cannot be drilled into; choose another dimension",
         ));
     }
     let f = Filter {
@@ -540,10 +536,7 @@ pub async fn import(
     )?;
     let flow = parse::<Flow>("flow", &req.flow, "import or export")?;
     if req.upload_ids.is_empty() {
-        return Err(ApiError::field(
-            "upload_ids",
-            "give at least one upload".into(),
-        ));
+        return Err(ApiError::field("upload_ids", "give at least one upload"));
     }
     let mut uploads = Vec::new();
     for id in &req.upload_ids {
