@@ -218,7 +218,7 @@ pub struct PlaceName {
 }
 
 /// The ranking of a criticality run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CriticalRanking {
     pub scenario: String,
     pub demand: String,
@@ -228,7 +228,7 @@ pub struct CriticalRanking {
 }
 
 /// What a study found, by kind.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Findings {
     Assignment(Report),
@@ -237,7 +237,7 @@ pub enum Findings {
 }
 
 /// A study's result: the job's result in the API and the command's `--format json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StudyResult {
     /// `assignment`, `critical` or `appraisal`.
     pub kind: &'static str,

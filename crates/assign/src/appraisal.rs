@@ -79,6 +79,7 @@ pub fn parse_projects(file: &str, text: &str) -> Result<Vec<Project>, Error> {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Economics {
     pub discount_rate: f64,
     pub base_year: i32,
@@ -96,6 +97,8 @@ impl Default for Economics {
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ProjectValue))]
 pub struct Value {
     pub pv_benefits: f64,
     pub pv_capex: f64,
@@ -123,6 +126,7 @@ pub fn value(p: &Project, annual_saving: f64, e: &Economics) -> Value {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Portfolio {
     /// Indices into the candidate list.
     pub chosen: Vec<usize>,

@@ -16,6 +16,7 @@ use crate::error::Error;
 
 /// An element to close: a label and the assignment arcs it stands for.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Element {
     pub kind: crate::freight::ElementKind,
     pub id: String,
@@ -25,6 +26,7 @@ pub struct Element {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Impact {
     pub element: Element,
     /// Change in Σ volume × generalized cost of the served trips, per year.

@@ -37,6 +37,7 @@ const RHO_MAX: f64 = 0.95;
 
 /// Whether a capacity row is about a link or a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ElementKind {
     Link,

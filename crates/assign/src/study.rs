@@ -77,6 +77,7 @@ pub fn default_options() -> Options {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct LinkLoad {
     pub id: String,
     pub name: String,
@@ -98,6 +99,7 @@ pub struct LinkLoad {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct NodeLoad {
     pub id: String,
     pub name: String,
@@ -112,6 +114,7 @@ pub struct NodeLoad {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct UnservedCell {
     pub origin: String,
     pub destination: String,
@@ -120,6 +123,7 @@ pub struct UnservedCell {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct ClassTotal {
     pub class: String,
     pub total: f64,
@@ -128,6 +132,7 @@ pub struct ClassTotal {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Report {
     pub scenario: String,
     pub demand: String,
@@ -272,6 +277,7 @@ fn report(inputs: &Inputs, model: &FreightModel, sol: &Solution, scenario: &str)
 
 /// Which elements the criticality ranking closes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Which {
     #[default]
@@ -342,6 +348,7 @@ pub fn critical(
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct ProjectResult {
     pub id: String,
     pub name: String,
@@ -359,6 +366,7 @@ pub struct ProjectResult {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Appraisal {
     pub demand: String,
     pub economics: Economics,

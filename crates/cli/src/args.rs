@@ -72,6 +72,8 @@ pub enum Command {
     },
     /// Print the version and the database schema version this binary writes.
     Version,
+    /// Print the API's OpenAPI 3 document (JSON), as served at /api/openapi.json.
+    Openapi,
     /// Plan a freight route on the open-channels network (best, alternatives, Pareto set).
     Route(Box<crate::channels::RouteArgs>),
     /// Check or export a freight network.

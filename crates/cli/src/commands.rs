@@ -50,6 +50,10 @@ pub fn run(args: Cli) -> Result<()> {
                 format,
                 max_rows,
             } => crate::trade::sql(&dir, &query, format, max_rows).await,
+            Command::Openapi => {
+                println!("{}", kaifang_server::openapi::document()?);
+                Ok(())
+            }
             Command::Version => {
                 println!("kaifang {}", env!("CARGO_PKG_VERSION"));
                 println!(

@@ -51,7 +51,7 @@ use crate::{auth, error, routes, table};
         routes::channels::RouteBody, routes::channels::ScenarioItem, routes::channels::ScenarioList, routes::channels::CompareBody,
         kaifang_app::studies::StudyRequest,
     )),
-    modifiers(&Security),
+    modifiers(&Security, &OperationIds),
     tags(
         (name = "meta", description = "Health, version, overview"),
         (name = "auth", description = "Login sessions"),
@@ -72,6 +72,39 @@ use crate::{auth, error, routes, table};
 )]
 pub struct ApiDoc;
 
+/// Operation ids from method and path (`get_zones_code_report`): handlers of different
+/// modules share names (`list`, `get`), and an id must be unique for generated clients.
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let stem: String = path
+                .trim_start_matches("/api")
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| s.trim_matches(['{', '}']).replace('-', "_"))
+                .collect::<Vec<_>>()
+                .join("_");
+            for (verb, op) in [
+                ("get", &mut item.get),
+                ("post", &mut item.post),
+                ("put", &mut item.put),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ] {
+                if let Some(op) = op {
+                    op.operation_id = Some(if stem.is_empty() {
+                        verb.to_string()
+                    } else {
+                        format!("{verb}_{stem}")
+                    });
+                }
+            }
+        }
+    }
+}
+
 struct Security;
 
 impl Modify for Security {
@@ -90,6 +123,12 @@ impl Modify for Security {
 
 pub async fn json() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// The document as pretty JSON: what `kaifang openapi` prints and the web UI's types are
+/// generated from (`web/src/api/schema.ts`).
+pub fn document() -> Result<String, serde_json::Error> {
+    ApiDoc::openapi().to_pretty_json()
 }
 
 pub async fn page() -> Html<&'static str> {

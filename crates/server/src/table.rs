@@ -103,7 +103,7 @@ pub struct Table {
 }
 
 /// Items of a JSON list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Items<T> {
     pub items: Vec<T>,
 }

@@ -20,12 +20,14 @@ use std::path::Path;
 
 /// A value and its growth on the same period a year earlier (None when that was zero).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Kpi {
     pub value_cny: f64,
     pub yoy_pct: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct FlowKpi {
     pub flow: Flow,
     pub month: Kpi,
@@ -33,6 +35,7 @@ pub struct FlowKpi {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Row {
     pub key: String,
     pub name_zh: String,
@@ -51,6 +54,7 @@ pub struct Row {
 
 /// The trade summary of a month (total trade, both flows).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Summary {
     pub month: Kpi,
     pub ytd: Kpi,
@@ -61,6 +65,7 @@ pub struct Summary {
 
 /// Which slice of time and which flow a breakdown covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Filter {
     pub year: i32,
     pub month: u32,
@@ -105,6 +110,7 @@ impl Filter {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     Partner,
@@ -181,6 +187,7 @@ impl std::str::FromStr for Dimension {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Breakdown {
     pub dimension: Dimension,
     pub filter: Filter,
@@ -556,6 +563,7 @@ pub async fn summary(store: &TradeStore, year: i32, month: u32) -> Result<Summar
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct TrendPoint {
     pub period: Period,
     pub flow: Option<Flow>,
@@ -611,6 +619,7 @@ pub(crate) fn series(batches: Vec<RecordBatch>, flow: Option<Flow>) -> Result<Ve
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct FlowDynamics {
     pub flow: Flow,
     /// Enterprises with trade in the window this year.
@@ -625,6 +634,7 @@ pub struct FlowDynamics {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Dynamics {
     pub filter: Filter,
     pub by_flow: Vec<FlowDynamics>,
@@ -677,6 +687,7 @@ pub async fn enterprise_dynamics(store: &TradeStore, f: &Filter, top_n: usize) -
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct ConcentrationOf {
     /// Herfindahl–Hirschman index on shares in percent: 0 to 10 000.
     pub hhi: f64,
@@ -685,6 +696,7 @@ pub struct ConcentrationOf {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Concentration {
     pub filter: Filter,
     pub by_partner: ConcentrationOf,
@@ -721,6 +733,7 @@ pub async fn concentration(store: &TradeStore, f: &Filter) -> Result<Concentrati
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct RcaRow {
     pub chapter: String,
     pub name_zh: String,
@@ -734,6 +747,7 @@ pub struct RcaRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Rca {
     pub year: i32,
     /// Months of the year the province's figures cover.
@@ -811,6 +825,7 @@ pub async fn rca(store: &TradeStore, year: i32) -> Result<Rca> {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct PriceVolumeRow {
     pub hs6: String,
     pub unit: String,
@@ -825,6 +840,7 @@ pub struct PriceVolumeRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct PriceVolume {
     pub filter: Filter,
     pub value_change_cny: f64,

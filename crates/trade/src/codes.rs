@@ -5,6 +5,7 @@ use std::fmt;
 
 /// Direction of trade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Flow {
     Export,
@@ -53,6 +54,7 @@ impl std::str::FromStr for Flow {
 
 /// A calendar month, the unit of customs statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Period {
     pub year: i32,
     pub month: u32,
@@ -124,6 +126,7 @@ pub fn parse_commodity(s: &str) -> Result<&str, String> {
 
 /// Ownership of an enterprise, in the customs statistics' broad classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Ownership {
     State,

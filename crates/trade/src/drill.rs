@@ -23,6 +23,7 @@ use std::collections::HashMap;
 /// A drill-down: the trade with these codes (all of them). Empty: no drill-down. Built only
 /// through [`Slice::add`], which checks each code: the conditions go into SQL.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Slice {
     conds: Vec<(Dimension, String)>,
 }

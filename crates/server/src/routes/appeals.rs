@@ -101,7 +101,7 @@ pub async fn categories(_caller: Caller) -> Json<Vec<Category>> {
 /// Appeals the caller may see: an enterprise its own, a department those assigned to it,
 /// intake and leaders all. `?format=xlsx`.
 #[utoipa::path(get, path = "/api/appeals", tag = "appeals", params(ListQuery),
-    responses((status = 200, description = "`{ items: [AppealItem] }` or an .xlsx file"), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = crate::table::Items<AppealItem>, description = "The list, or with `format=xlsx` an .xlsx file"), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,

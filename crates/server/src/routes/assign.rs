@@ -259,7 +259,7 @@ pub struct BaseQuery {
 /// link and node volumes, capacities (estimates), utilisation and delays, with each link's
 /// line. `?format=xlsx`: the bottleneck table (capacitated links and nodes, busiest first).
 #[utoipa::path(get, path = "/api/assign/base", tag = "assign", params(BaseQuery),
-    responses((status = 200, description = "The assignment report: `{ scenario, demand, synthetic, total_cost, relative_gap, links, nodes, unserved, places }`, or an .xlsx file"),
+    responses((status = 200, body = StudyResult, description = "The assignment report, or with `format=xlsx` the bottleneck table as an .xlsx file"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn base(
     State(state): State<AppState>,

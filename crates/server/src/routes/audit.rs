@@ -39,7 +39,7 @@ fn audit_table(items: &[AuditEntry]) -> Table {
 
 /// The audit log, newest first (administrators and leaders). `?format=xlsx` for Excel.
 #[utoipa::path(get, path = "/api/audit", tag = "audit", params(ListQuery),
-    responses((status = 200, description = "`{ items: [AuditEntry] }` or an .xlsx file"), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = crate::table::Items<AuditEntry>, description = "The list, or with `format=xlsx` an .xlsx file"), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,

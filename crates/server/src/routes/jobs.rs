@@ -50,7 +50,7 @@ fn visible(caller: &Caller, job: &Job) -> bool {
 /// Background jobs one may see: one's own and one's organisation's, or all for readers of
 /// everything. `?format=xlsx` for Excel.
 #[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(ListQuery),
-    responses((status = 200, description = "`{ items: [Job] }` or an .xlsx file"), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = crate::table::Items<Job>, description = "The list, or with `format=xlsx` an .xlsx file"), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,

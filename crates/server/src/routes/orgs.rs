@@ -46,7 +46,7 @@ fn org_table(items: &[Org]) -> Table {
 
 /// Organisations: all of them, or only one's own for enterprise staff. `?format=xlsx` for Excel.
 #[utoipa::path(get, path = "/api/orgs", tag = "organisations", params(ListQuery),
-    responses((status = 200, description = "`{ items: [Org] }` or an .xlsx file"), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = crate::table::Items<Org>, description = "The list, or with `format=xlsx` an .xlsx file"), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,

@@ -194,7 +194,7 @@ impl TaskQuery {
 
 /// Tasks the caller may see, with traffic lights as of today (China time). `?format=xlsx`.
 #[utoipa::path(get, path = "/api/tasks", tag = "directives", params(ListQuery, TaskQuery),
-    responses((status = 200, description = "`{ items: [TaskItem] }` or an .xlsx file"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = crate::table::Items<TaskItem>, description = "The list, or with `format=xlsx` an .xlsx file"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,

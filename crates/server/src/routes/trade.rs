@@ -208,7 +208,7 @@ fn may_read_enterprises(caller: &Caller) -> ApiResult<()> {
 }
 
 /// The month's summary with the store's synthetic flag and the period it is for.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SummaryOut {
     /// The month the figures are for.
     pub period: Period,
@@ -221,7 +221,7 @@ pub struct SummaryOut {
 
 /// Month and year-to-date value with YoY, by flow, and the top partners (year to date).
 #[utoipa::path(get, path = "/api/trade/summary", tag = "trade", params(TradeQuery),
-    responses((status = 200, description = "`{period: {year, month}, month: {value_cny, yoy_pct}, ytd, by_flow, top_partners, latest, synthetic}`"),
+    responses((status = 200, body = SummaryOut),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn summary(
     State(state): State<AppState>,
@@ -288,7 +288,7 @@ fn breakdown_table(dim: Dimension) -> impl FnOnce(&[Row]) -> Table {
 }
 
 /// A breakdown with the drill-down slice it was asked for.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BreakdownOut {
     #[serde(flatten)]
     pub breakdown: Breakdown,
@@ -300,7 +300,7 @@ pub struct BreakdownOut {
 /// contribution; `?format=xlsx` for Excel. Drill-down with
 /// `partner`, `section`, `chapter`, `city`, `trade_mode`. By enterprise: provincial level only.
 #[utoipa::path(get, path = "/api/trade/breakdown", tag = "trade", params(TradeQuery),
-    responses((status = 200, description = "`{dimension, filter, total, rows: [{key, name_zh, name_en, value_cny, prev_value_cny, yoy_pct, share_pct, contribution_pp, iso2?}], overlapping, slice, synthetic, source?}` or an .xlsx file"),
+    responses((status = 200, body = BreakdownOut, description = "The breakdown, or with `format=xlsx` its table as an .xlsx file"),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn breakdown(
     State(state): State<AppState>,
@@ -364,7 +364,7 @@ pub async fn breakdown(
     .into_response())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TrendOut {
     pub items: Vec<TrendPoint>,
     pub slice: Slice,
@@ -374,7 +374,7 @@ pub struct TrendOut {
 /// Monthly values with the YoY of the month and of the year to date (`flow`, and a
 /// drill-down slice, optional).
 #[utoipa::path(get, path = "/api/trade/trend", tag = "trade", params(TradeQuery),
-    responses((status = 200, description = "`{items: [{period: {year, month}, flow, month: {value_cny, yoy_pct}, ytd}], slice, synthetic}`"),
+    responses((status = 200, body = TrendOut),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn trend(
     State(state): State<AppState>,
@@ -401,7 +401,7 @@ pub async fn trend(
 
 /// Active exporters and importers, entrants, exits and the top enterprises (provincial level).
 #[utoipa::path(get, path = "/api/trade/dynamics", tag = "trade", params(TradeQuery),
-    responses((status = 200, description = "`{filter, by_flow: [{flow, active, active_prev, entrants, exits, entrants_value_cny, top}], synthetic}`"),
+    responses((status = 200, body = kaifang_trade::Dynamics),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn dynamics(
     State(state): State<AppState>,
@@ -421,7 +421,7 @@ pub async fn dynamics(
 
 /// HHI and top-5 share by partner and by HS chapter.
 #[utoipa::path(get, path = "/api/trade/concentration", tag = "trade", params(TradeQuery),
-    responses((status = 200, description = "`{filter, by_partner: {hhi, top5_share_pct, count}, by_product, synthetic}`"),
+    responses((status = 200, body = kaifang_trade::Concentration),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn concentration(
     State(state): State<AppState>,
@@ -441,7 +441,7 @@ pub async fn concentration(
 /// Revealed comparative advantage of the year's exports by HS chapter against the national
 /// reference table.
 #[utoipa::path(get, path = "/api/trade/rca", tag = "trade", params(TradeQuery),
-    responses((status = 200, description = "`{year, months, rows: [{chapter, name_zh, name_en, export_cny, share_pct, national_share_pct, rca}], reference_source, synthetic}`"),
+    responses((status = 200, body = kaifang_trade::Rca),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rca(
     State(state): State<AppState>,
@@ -460,7 +460,7 @@ pub async fn rca(
 
 /// Year-on-year change split into price and volume effects by HS6 unit values.
 #[utoipa::path(get, path = "/api/trade/price-volume", tag = "trade", params(TradeQuery),
-    responses((status = 200, description = "`{filter, value_change_cny, price_effect_cny, volume_effect_cny, unmatched_change_cny, price_index, volume_index, rows, synthetic}`"),
+    responses((status = 200, body = kaifang_trade::PriceVolume),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn price_volume(
     State(state): State<AppState>,
@@ -489,7 +489,7 @@ pub struct SqlRequest {
 /// Read-only SQL over the trade records and aggregates (admins, leaders, departments). DDL,
 /// DML (`COPY ... TO`, `INSERT`) and statements (`SET`) are refused before anything runs.
 #[utoipa::path(post, path = "/api/trade/sql", tag = "trade", request_body = SqlRequest,
-    responses((status = 200, description = "`{columns, rows, synthetic}`"),
+    responses((status = 200, body = kaifang_trade::SqlResult),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn sql(
     State(state): State<AppState>,

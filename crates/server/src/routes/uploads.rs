@@ -41,7 +41,7 @@ fn upload_table(items: &[Upload]) -> Table {
 
 /// Uploaded files one may see: one's organisation's, or all for readers of everything.
 #[utoipa::path(get, path = "/api/uploads", tag = "uploads", params(ListQuery),
-    responses((status = 200, description = "`{ items: [Upload] }` or an .xlsx file"), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = crate::table::Items<Upload>, description = "The list, or with `format=xlsx` an .xlsx file"), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,

@@ -50,7 +50,7 @@ fn admin_only(caller: &Caller) -> ApiResult<()> {
 
 /// All accounts (administrators). `?format=xlsx` for Excel.
 #[utoipa::path(get, path = "/api/users", tag = "users", params(ListQuery),
-    responses((status = 200, description = "`{ items: [User] }` or an .xlsx file"), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = crate::table::Items<User>, description = "The list, or with `format=xlsx` an .xlsx file"), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,

@@ -8,6 +8,7 @@ mod assign;
 mod basics;
 mod browser;
 mod channels;
+mod openapi_types;
 mod roles;
 mod trade;
 mod work;
