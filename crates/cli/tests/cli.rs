@@ -535,3 +535,21 @@ fn demo_includes_the_synthetic_trade_records() {
     );
     assert!(text(&o).contains("synthetic"), "{}", text(&o));
 }
+
+/// `kaifang openapi` prints the document the server serves, with the typed route answer.
+#[test]
+fn openapi_prints_the_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run(tmp.path(), &["openapi"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let ok = &v["paths"]["/api/channels/route"]["post"]["responses"]["200"];
+    assert_eq!(
+        ok["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/RoutePlan",
+        "{ok}"
+    );
+    assert_eq!(
+        v["paths"]["/api/channels/route"]["post"]["operationId"],
+        "post_channels_route"
+    );
+}

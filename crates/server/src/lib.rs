@@ -17,7 +17,7 @@ use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use axum::{BoxError, Router};
 use kaifang_store::{Config, Store, StoreError};
 use std::net::SocketAddr;
@@ -28,6 +28,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::LoginLimiter;
 use crate::error::ApiError;
@@ -144,123 +146,119 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-pub fn router(state: AppState) -> Router {
+/// Routes that take uploaded files, under the larger upload body limit.
+fn upload_routes() -> OpenApiRouter<AppState> {
     use routes::*;
+    OpenApiRouter::new()
+        .routes(routes!(uploads::list, uploads::create))
+        .routes(routes!(zones::upload))
+}
+
+/// Every other API route, under the ordinary body limit.
+fn json_routes() -> OpenApiRouter<AppState> {
+    use routes::*;
+    OpenApiRouter::new()
+        .routes(routes!(meta::healthz))
+        .routes(routes!(meta::meta))
+        .routes(routes!(meta::overview))
+        .routes(routes!(meta::basemap))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(orgs::list, orgs::create))
+        .routes(routes!(orgs::get))
+        .routes(routes!(orgs::set_contact))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::disable))
+        .routes(routes!(users::enable))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(audit::list))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::cancel))
+        .routes(routes!(jobs::start_backup))
+        .routes(routes!(uploads::get))
+        .routes(routes!(uploads::content))
+        .routes(routes!(notifications::set_email))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::read_all))
+        .routes(routes!(notifications::read))
+        .routes(routes!(tasks::meetings, tasks::create_meeting))
+        .routes(routes!(tasks::list, tasks::create))
+        .routes(routes!(tasks::summary))
+        .routes(routes!(tasks::get))
+        .routes(routes!(tasks::act))
+        .routes(routes!(appeals::list, appeals::create))
+        .routes(routes!(appeals::categories))
+        .routes(routes!(appeals::stats))
+        .routes(routes!(appeals::get))
+        .routes(routes!(appeals::act))
+        .routes(routes!(appeals::roundtables, appeals::create_roundtable))
+        .routes(routes!(appeals::roundtable, appeals::update_roundtable))
+        .routes(routes!(channels::network))
+        .routes(routes!(channels::places))
+        .routes(routes!(channels::route))
+        .routes(routes!(channels::scenarios))
+        .routes(routes!(channels::compare))
+        .routes(routes!(assign::base))
+        .routes(routes!(assign::start))
+        .routes(routes!(assign::get))
+        .routes(routes!(zones::list))
+        .routes(routes!(zones::framework))
+        .routes(routes!(zones::assess))
+        .routes(routes!(zones::sensitivity))
+        .routes(routes!(zones::template))
+        .routes(routes!(zones::check))
+        .routes(routes!(zones::submissions))
+        .routes(routes!(zones::submission, zones::save_draft))
+        .routes(routes!(zones::form_template))
+        .routes(routes!(zones::submit))
+        .routes(routes!(zones::approve))
+        .routes(routes!(zones::return_))
+        .routes(routes!(zones::zone_report))
+        .routes(routes!(trade::summary))
+        .routes(routes!(trade::breakdown))
+        .routes(routes!(trade::trend))
+        .routes(routes!(trade::dynamics))
+        .routes(routes!(trade::concentration))
+        .routes(routes!(trade::rca))
+        .routes(routes!(trade::price_volume))
+        .routes(routes!(trade::sql))
+        .routes(routes!(trade::import))
+}
+
+/// The OpenAPI document of exactly the routes the server registers: the paths come from the
+/// same registration as the router (`json_routes`, `upload_routes`), so the two cannot drift.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let routes = OpenApiRouter::<AppState>::with_openapi(openapi::ApiDoc::openapi())
+        .merge(json_routes())
+        .merge(upload_routes());
+    openapi::finish(routes.into_openapi())
+}
+
+pub fn router(state: AppState) -> Router {
     let body_limit = (state.config.server.body_limit_mb * 1024 * 1024) as usize;
     // Room for the multipart framing around the largest allowed file.
     let upload_limit = (state.config.uploads.max_mb * 1024 * 1024 + 64 * 1024) as usize;
     let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
 
-    let uploads = Router::new()
-        .route("/api/uploads", get(uploads::list).post(uploads::create))
+    let (routes, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(json_routes().layer(DefaultBodyLimit::max(body_limit)))
+        .merge(upload_routes().layer(DefaultBodyLimit::max(upload_limit)))
+        .split_for_parts();
+    let doc = Arc::new(openapi::finish(doc));
+    let api = routes
         .route(
-            "/api/zones/{code}/submissions/{year}/upload",
-            post(zones::upload),
+            "/api/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc) }
+            }),
         )
-        .layer(DefaultBodyLimit::max(upload_limit));
-
-    let api = Router::new()
-        .route("/healthz", get(meta::healthz))
-        .route("/api/meta", get(meta::meta))
-        .route("/api/overview", get(meta::overview))
-        .route("/api/basemap", get(meta::basemap))
-        .route("/api/openapi.json", get(openapi::json))
         .route("/api/docs", get(openapi::page))
-        .route("/api/auth/login", post(auth::login))
-        .route("/api/auth/logout", post(auth::logout))
-        .route("/api/auth/me", get(auth::me))
-        .route("/api/auth/password", post(auth::change_password))
-        .route("/api/orgs", get(orgs::list).post(orgs::create))
-        .route("/api/orgs/{id}", get(orgs::get))
-        .route("/api/orgs/{id}/contact", put(orgs::set_contact))
-        .route("/api/users", get(users::list).post(users::create))
-        .route("/api/users/{id}/disable", post(users::disable))
-        .route("/api/users/{id}/enable", post(users::enable))
-        .route("/api/users/{id}/password", put(users::reset_password))
-        .route("/api/tokens", get(tokens::list).post(tokens::create))
-        .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))
-        .route("/api/audit", get(audit::list))
-        .route("/api/jobs", get(jobs::list))
-        .route("/api/jobs/{id}", get(jobs::get))
-        .route("/api/jobs/{id}/cancel", post(jobs::cancel))
-        .route("/api/backups", post(jobs::start_backup))
-        .route("/api/uploads/{id}", get(uploads::get))
-        .route("/api/auth/email", put(notifications::set_email))
-        .route("/api/notifications", get(notifications::list))
-        .route("/api/notifications/read-all", post(notifications::read_all))
-        .route("/api/notifications/{id}/read", post(notifications::read))
-        .route(
-            "/api/meetings",
-            get(tasks::meetings).post(tasks::create_meeting),
-        )
-        .route("/api/tasks", get(tasks::list).post(tasks::create))
-        .route("/api/tasks/summary", get(tasks::summary))
-        .route("/api/tasks/{id}", get(tasks::get))
-        .route("/api/tasks/{id}/events", post(tasks::act))
-        .route("/api/appeals", get(appeals::list).post(appeals::create))
-        .route("/api/appeals/categories", get(appeals::categories))
-        .route("/api/appeals/stats", get(appeals::stats))
-        .route("/api/appeals/{id}", get(appeals::get))
-        .route("/api/appeals/{id}/events", post(appeals::act))
-        .route(
-            "/api/roundtables",
-            get(appeals::roundtables).post(appeals::create_roundtable),
-        )
-        .route(
-            "/api/roundtables/{id}",
-            get(appeals::roundtable).put(appeals::update_roundtable),
-        )
-        .route("/api/uploads/{id}/content", get(uploads::content))
-        .route("/api/channels/network", get(channels::network))
-        .route("/api/channels/places", get(channels::places))
-        .route("/api/channels/route", post(channels::route))
-        .route("/api/channels/scenarios", get(channels::scenarios))
-        .route("/api/channels/compare", post(channels::compare))
-        .route("/api/assign/base", get(assign::base))
-        .route("/api/assign/runs", post(assign::start))
-        .route("/api/assign/runs/{id}", get(assign::get))
-        .route("/api/zones", get(zones::list))
-        .route("/api/zones/framework", get(zones::framework))
-        .route("/api/zones/assessment", get(zones::assess))
-        .route("/api/zones/sensitivity", get(zones::sensitivity))
-        .route("/api/zones/template", get(zones::template))
-        .route("/api/zones/submissions/check", post(zones::check))
-        .route("/api/zones/submissions", get(zones::submissions))
-        .route(
-            "/api/zones/{code}/submissions/{year}",
-            get(zones::submission).put(zones::save_draft),
-        )
-        .route(
-            "/api/zones/{code}/submissions/{year}/template",
-            get(zones::form_template),
-        )
-        .route(
-            "/api/zones/{code}/submissions/{year}/submit",
-            post(zones::submit),
-        )
-        .route(
-            "/api/zones/{code}/submissions/{year}/approve",
-            post(zones::approve),
-        )
-        .route(
-            "/api/zones/{code}/submissions/{year}/return",
-            post(zones::return_),
-        )
-        .route("/api/zones/{code}/report", get(zones::zone_report))
-        .route("/api/trade/summary", get(routes::trade::summary))
-        .route("/api/trade/breakdown", get(routes::trade::breakdown))
-        .route("/api/trade/trend", get(routes::trade::trend))
-        .route("/api/trade/dynamics", get(routes::trade::dynamics))
-        .route(
-            "/api/trade/concentration",
-            get(routes::trade::concentration),
-        )
-        .route("/api/trade/rca", get(routes::trade::rca))
-        .route("/api/trade/price-volume", get(routes::trade::price_volume))
-        .route("/api/trade/sql", post(routes::trade::sql))
-        .route("/api/trade/imports", post(routes::trade::import))
-        .layer(DefaultBodyLimit::max(body_limit))
-        .merge(uploads)
         .fallback(web::serve)
         .with_state(state);
 

@@ -1,7 +1,7 @@
-//! The OpenAPI 3 document, generated from the handlers' annotations, and a self-contained
-//! page that renders it (no assets from elsewhere, so it works on a closed network).
+//! The OpenAPI 3 document — its paths from the router's registration (`crate::json_routes`),
+//! the rest (info, shared schemas, security, tags) declared here — and a self-contained page
+//! that renders it (no assets from elsewhere, so it works on a closed network).
 
-use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -13,30 +13,6 @@ use crate::{auth, error, routes, table};
     info(title = "Kaifang API", description = "Open-development platform: organisations, accounts, jobs, uploads and the modules built on them. \
         Errors always have the body `{code, message, details}`. People authenticate with the session cookie from /api/auth/login and send \
         `X-CSRF-Token` on writes; machine clients send `Authorization: Bearer <token>` (see /api/tokens). Lists take `?format=xlsx`."),
-    paths(
-        routes::meta::healthz, routes::meta::meta, routes::meta::overview, routes::meta::basemap,
-        auth::login, auth::logout, auth::me, auth::change_password,
-        routes::orgs::list, routes::orgs::get, routes::orgs::create, routes::orgs::set_contact,
-        routes::users::list, routes::users::create, routes::users::disable, routes::users::enable, routes::users::reset_password,
-        routes::tokens::list, routes::tokens::create, routes::tokens::revoke,
-        routes::audit::list,
-        routes::jobs::list, routes::jobs::get, routes::jobs::cancel, routes::jobs::start_backup,
-        routes::uploads::list, routes::uploads::create, routes::uploads::get, routes::uploads::content,
-        routes::tasks::meetings, routes::tasks::create_meeting, routes::tasks::list, routes::tasks::summary,
-        routes::tasks::create, routes::tasks::get, routes::tasks::act,
-        routes::appeals::categories, routes::appeals::list, routes::appeals::create, routes::appeals::stats,
-        routes::appeals::get, routes::appeals::act, routes::appeals::roundtables, routes::appeals::roundtable,
-        routes::appeals::create_roundtable, routes::appeals::update_roundtable,
-        routes::notifications::list, routes::notifications::read, routes::notifications::read_all, routes::notifications::set_email,
-        routes::channels::network, routes::channels::places, routes::channels::route, routes::channels::scenarios, routes::channels::compare,
-        routes::assign::base, routes::assign::start, routes::assign::get,
-        routes::zones::list, routes::zones::framework, routes::zones::assess, routes::zones::zone_report, routes::zones::sensitivity,
-        routes::zones::template, routes::zones::check,
-        routes::zones::submissions, routes::zones::submission, routes::zones::save_draft, routes::zones::form_template,
-        routes::zones::upload, routes::zones::submit, routes::zones::approve, routes::zones::return_,
-        routes::trade::summary, routes::trade::breakdown, routes::trade::trend, routes::trade::dynamics, routes::trade::concentration,
-        routes::trade::rca, routes::trade::price_volume, routes::trade::sql, routes::trade::import,
-    ),
     components(schemas(
         routes::zones::CheckBody, routes::zones::DraftBody, routes::zones::FormValue, routes::zones::StepBody,
         kaifang_store::zone_data::Submission, kaifang_store::zone_data::SubmissionItem, kaifang_store::zone_data::ApprovedValue,
@@ -51,7 +27,7 @@ use crate::{auth, error, routes, table};
         routes::channels::RouteBody, routes::channels::ScenarioItem, routes::channels::ScenarioList, routes::channels::CompareBody,
         kaifang_app::studies::StudyRequest,
     )),
-    modifiers(&Security, &OperationIds),
+    modifiers(&Security),
     tags(
         (name = "meta", description = "Health, version, overview"),
         (name = "auth", description = "Login sessions"),
@@ -121,14 +97,16 @@ impl Modify for Security {
     }
 }
 
-pub async fn json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// Completes a document whose paths the router has registered.
+pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    OperationIds.modify(&mut doc);
+    doc
 }
 
-/// The document as pretty JSON: what `kaifang openapi` prints and the web UI's types are
-/// generated from (`web/src/api/schema.ts`).
+/// The document as pretty JSON: what `/api/openapi.json` serves, `kaifang openapi` prints and
+/// the web UI's types are generated from (`web/src/api/schema.ts`).
 pub fn document() -> Result<String, serde_json::Error> {
-    ApiDoc::openapi().to_pretty_json()
+    crate::openapi_document().to_pretty_json()
 }
 
 pub async fn page() -> Html<&'static str> {
