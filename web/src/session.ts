@@ -2,7 +2,7 @@
 import { reactive, readonly } from 'vue'
 import { ApiError, api, setCsrfToken } from './api'
 import { resetLookups } from './composables/useLookups'
-import type { Me, Meta, Role } from './types'
+import type { Me, Meta, Module, Role } from './types'
 
 interface SessionState {
   meta: Meta | null
@@ -23,7 +23,7 @@ export function startSession(): Promise<void> {
     state.meta = meta.status === 'fulfilled' ? meta.value : null
     if (me.status === 'fulfilled') {
       state.user = me.value.user
-      setCsrfToken(me.value.csrf_token)
+      setCsrfToken(me.value.csrf_token ?? null)
     } else {
       state.user = null
       setCsrfToken(null)
@@ -37,7 +37,7 @@ export async function login(username: string, password: string): Promise<void> {
   const info = await api.login(username, password)
   resetLookups()
   state.user = info.user
-  setCsrfToken(info.csrf_token)
+  setCsrfToken(info.csrf_token ?? null)
 }
 
 export async function logout(): Promise<void> {
@@ -64,9 +64,9 @@ export function hasRole(...roles: readonly Role[]): boolean {
 
 export const isDemo = (): boolean => state.meta?.demo === true
 
-function ownsModule(module: string): boolean {
+function ownsModule(module: Module): boolean {
   const u = state.user
-  return u !== null && u.role === 'department' && (u.org.modules ?? []).includes(module)
+  return u !== null && u.role === 'department' && u.org.modules.includes(module)
 }
 
 /** Issues tasks, closes and returns them, decides extensions: admins and the supervision office. */

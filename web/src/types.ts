@@ -1,434 +1,176 @@
-// Shapes of the JSON documents exchanged with the Kaifang API.
+// Names for the JSON documents exchanged with the Kaifang API.
+//
+// The shapes come from `./api/schema.ts`, generated from the API's OpenAPI document: a type
+// here is an alias of a generated schema, so a change on the server shows up as a type error
+// in the pages that read it. What is written by hand below is marked: UI-only (constant
+// lists, unions of values the API sends as plain strings, view models), a gap in the
+// document (named in its comment), or the development zones, not typed in the document yet.
 
-export type Role = 'admin' | 'leader' | 'department' | 'local' | 'enterprise'
+import type { components } from './api/schema'
+
+type Schemas = components['schemas']
+
+// ---------------------------------------------------------------- accounts and organisations
+
+export type Role = Schemas['Role']
+/** UI-only: every role, in the order the pages list them. */
 export const ROLES: readonly Role[] = ['admin', 'leader', 'department', 'local', 'enterprise']
 
-export type OrgKind = 'department' | 'city' | 'zone' | 'enterprise'
+export type OrgKind = Schemas['OrgKind']
+/** UI-only: every kind of organisation, in the order the pages list them. */
 export const ORG_KINDS: readonly OrgKind[] = ['department', 'city', 'zone', 'enterprise']
 
-export type ZoneType = 'etdz' | 'hitech' | 'bonded' | 'border' | 'newarea' | 'pilot' | 'cbec'
+export type ZoneType = Schemas['ZoneType']
+/** UI-only: every zone type, in the order the pages list them. */
 export const ZONE_TYPES: readonly ZoneType[] = ['etdz', 'hitech', 'bonded', 'border', 'newarea', 'pilot', 'cbec']
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
+export type Module = Schemas['Module']
 
-export interface Meta {
-  name: string
-  version: string
-  demo: boolean
-  /** The approval label of a configured base map; absent: Natural Earth, illustrative. */
-  basemap_label?: string | null
+export type JobStatus = Schemas['JobStatus']
+
+export type Meta = Schemas['Meta']
+export type Org = Schemas['Org']
+export type OrgList = Schemas['Items_Org']
+/** The signed-in user with the organisation they act for. */
+export type Me = Schemas['Principal']
+export type SessionInfo = Schemas['SessionInfo']
+export type LoginRequest = Schemas['LoginRequest']
+export type EmailBody = Schemas['EmailBody']
+export type Overview = Schemas['Overview']
+export type UserRow = Schemas['User']
+export type UserList = Schemas['Items_User']
+export type NewUser = Schemas['CreateUser']
+export type AuditEntry = Schemas['AuditEntry']
+export type AuditList = Schemas['Items_AuditEntry']
+export type Job = Schemas['Job']
+export type JobList = Schemas['Items_Job']
+/** The error body of every failed request. */
+export type ErrorBody = Schemas['ErrorBody']
+/**
+ * `details` of a 409 `stale` answer: the record as it now is. Hand-written: the document
+ * leaves error details untyped.
+ */
+export interface StaleDetails<T> {
+  current?: T
+}
+/** `details` of a 429 `rate_limited` answer to a login. Hand-written, as `StaleDetails`. */
+export interface RateLimitDetails {
+  retry_after_secs?: number
 }
 
-export interface Org {
-  id: number
-  code: string
-  kind: OrgKind
-  name_zh: string
-  name_en: string
-  region_code: string | null
-  zone_type: ZoneType | null
-  /** Modules whose data this organisation owns (departments only). */
-  modules?: string[]
-  source: string
-}
+// ---------------------------------------------------------------- directives supervision (督查督办)
 
-export interface Me {
-  id: number
-  username: string
-  display_name: string
-  role: Role
-  org: Org
-}
-
-export interface SessionInfo {
-  user: Me
-  csrf_token: string
-}
-
-export interface Overview {
-  demo: boolean
-  organisations_by_kind: { kind: OrgKind; count: number }[]
-  zones_by_type: { zone_type: ZoneType | null; count: number }[]
-  users_by_role: { role: Role; count: number }[]
-  audit_by_day: { day: string; count: number }[]
-  jobs: { queued?: number; running: number; succeeded: number; failed: number; cancelled: number }
-}
-
-export interface UserRow {
-  id: number
-  username: string
-  display_name: string
-  role: Role
-  org_id: number
-  org_name_zh: string
-  org_name_en: string
-  disabled: boolean
-  created_at: string
-}
-
-export interface NewUser {
-  username: string
-  display_name: string
-  password: string
-  role: Role
-  org_id: number
-}
-
-export interface AuditEntry {
-  id: number
-  at: string
-  actor: string | null
-  action: string
-  target: string | null
-  details: unknown
-}
-
-export interface Job {
-  id: string
-  kind: string
-  status: JobStatus
-  progress: number
-  message: string | null
-  created_at: string
-  finished_at: string | null
-  result: unknown
-}
-
-export interface Items<T> {
-  items: T[]
-}
-
-// Directives supervision (督查督办).
-
+/** UI-only: the states a task's `state` (a string in the API) takes, in workflow order. */
 export type TaskState = 'issued' | 'signed_for' | 'in_progress' | 'submitted' | 'returned' | 'closed'
 export const TASK_STATES: readonly TaskState[] = ['issued', 'signed_for', 'in_progress', 'submitted', 'returned', 'closed']
 
+/** UI-only: the traffic lights a task's `light` (a string in the API) takes. */
 export type Light = 'green' | 'yellow' | 'red' | 'grey'
 export const LIGHTS: readonly Light[] = ['green', 'yellow', 'red', 'grey']
+/** Whether a light sent by the API is one the UI knows how to draw. */
+export const isLight = (s: string): s is Light => (LIGHTS as readonly string[]).includes(s)
 
-export interface OrgRef {
-  id: number
-  code: string
-  name_zh: string
-  name_en: string
-}
+export type OrgRef = Schemas['OrgRef']
+export type Directive = Schemas['Directive']
+export type Meeting = Schemas['Meeting']
+export type NewMeeting = Schemas['MeetingBody']
+export type TaskItem = Schemas['TaskItem']
+export type TaskList = Schemas['Items_TaskItem']
+export type Milestone = Schemas['Milestone']
+export type TimelineEvent = Schemas['TimelineEvent']
+export type TaskDetail = Schemas['TaskDetail']
+export type NewTask = Schemas['TaskBody']
+export type TaskEventKind = Schemas['TaskEventKind']
+export type TaskEventBody = Schemas['TaskEventBody']
+export type OrgTaskSummary = Schemas['OrgTaskSummary']
+export type TaskSummary = Schemas['TaskSummary']
 
-export interface Directive {
-  id: number
-  meeting_id: number
-  code: string
-  title: string
-  quote: string
-  tasks: number
-}
+// ---------------------------------------------------------------- enterprise appeals (企业诉求) and the roundtable
 
-export interface Meeting {
-  id: number
-  title: string
-  held_on: string
-  chair: string
-  source: string
-  directives: Directive[]
-}
-
-export interface NewMeeting {
-  title: string
-  held_on: string
-  chair: string
-  source: string
-  directives: { code: string; title: string; quote: string }[]
-}
-
-export interface TaskItem {
-  id: number
-  directive_id: number
-  directive_code: string
-  directive_title: string
-  title: string
-  lead: OrgRef
-  co_orgs: OrgRef[]
-  issued_on: string
-  deadline: string
-  state: TaskState
-  extension_until: string | null
-  closed_on: string | null
-  light: Light
-  overdue_working_days: number
-  deadline_provisional: boolean
-  version: number
-  updated_at: string
-}
-
-export interface Milestone {
-  id: number
-  title: string
-  due_on: string
-  done_on: string | null
-}
-
-export interface TimelineEvent {
-  id: number
-  at: string
-  actor: string
-  org: OrgRef | null
-  kind: string
-  body: string
-  data: Record<string, unknown> | null
-  attachments: number[]
-}
-
-export interface TaskDetail extends TaskItem {
-  description: string
-  extension_reason: string | null
-  meeting_title: string
-  quote: string
-  milestones: Milestone[]
-  events: TimelineEvent[]
-}
-
-export interface NewTask {
-  directive_id: number
-  title: string
-  description: string
-  lead_org_id: number
-  co_org_ids: number[]
-  deadline?: string
-  working_days?: number
-  milestones: { title: string; due_on: string }[]
-}
-
-export type TaskEventKind =
-  | 'sign_for'
-  | 'progress'
-  | 'submit'
-  | 'close'
-  | 'return'
-  | 'request_extension'
-  | 'decide_extension'
-  | 'comment'
-  | 'milestone_done'
-
-export interface TaskEventBody {
-  version: number
-  kind: TaskEventKind
-  body?: string
-  until?: string
-  approve?: boolean
-  milestone_id?: number
-  attachments?: number[]
-}
-
-export interface OrgTaskSummary {
-  org: OrgRef
-  total: number
-  green: number
-  yellow: number
-  overdue: number
-  closed: number
-  closed_late: number
-}
-
-export interface TaskSummary {
-  today: string
-  total: OrgTaskSummary
-  by_org: OrgTaskSummary[]
-}
-
-// Enterprise appeals (企业诉求) and the roundtable.
-
+/** UI-only: the states an appeal's `state` (a string in the API) takes, in workflow order. */
 export type AppealState = 'filed' | 'accepted' | 'rejected' | 'assigned' | 'answered' | 'rated'
 export const APPEAL_STATES: readonly AppealState[] = ['filed', 'accepted', 'rejected', 'assigned', 'answered', 'rated']
 
-export interface AppealCategory {
-  key: string
-  name_zh: string
-  name_en: string
-}
+export type AppealCategory = Schemas['Category']
+export type AppealItem = Schemas['AppealItem']
+export type AppealList = Schemas['Items_AppealItem']
+export type RoundtableRef = Schemas['RoundtableRef']
+export type AppealDetail = Schemas['AppealDetail']
+export type NewAppeal = Schemas['AppealBody']
+export type AppealEventKind = Schemas['AppealEventKind']
+export type AppealEventBody = Schemas['AppealEventBody']
+export type StatRow = Schemas['StatRow']
+export type StatLimits = Schemas['StatLimits']
+export type AppealStats = Schemas['AppealStats']
+export type AgendaItem = Schemas['AgendaItem']
+export type Roundtable = Schemas['Roundtable']
+export type RoundtableBody = Schemas['RoundtableBody']
 
-export interface AppealItem {
-  id: number
-  enterprise: OrgRef
-  category: string
-  title: string
-  state: AppealState
-  filed_on: string
-  accepted_on: string | null
-  assigned: OrgRef | null
-  answered_on: string | null
-  score: number | null
-  deadline: string | null
-  deadline_provisional: boolean
-  escalated: boolean
-  version: number
-  updated_at: string
-}
+// ---------------------------------------------------------------- notifications and uploads
 
-export interface RoundtableRef {
-  id: number
-  title: string
-  held_on: string
-}
+export type Notification = Schemas['Notification']
+export type Inbox = Schemas['Inbox']
+export type Upload = Schemas['Upload']
+export type UploadList = Schemas['Items_Upload']
 
-export interface AppealDetail extends AppealItem {
-  description: string
-  answer: string | null
-  reject_reason: string | null
-  events: TimelineEvent[]
-  roundtables: RoundtableRef[]
-}
+// ---------------------------------------------------------------- foreign trade (外贸)
 
-export interface NewAppeal {
-  category: string
-  title: string
-  description: string
-  attachments: number[]
-}
+export type Flow = Schemas['Flow']
+export type Kpi = Schemas['Kpi']
+/** One row of a breakdown (a partner, chapter, city, enterprise, ...). */
+export type TradeRow = Schemas['Row']
+export type Period = Schemas['Period']
+export type TradeFilter = Schemas['Filter']
+/** `/api/trade/summary`: the month's and the year-to-date figures. */
+export type SummaryOut = Schemas['SummaryOut']
+/** `/api/trade/breakdown`: totals by a dimension, within a drill-down slice. */
+export type BreakdownOut = Schemas['BreakdownOut']
+/** `/api/trade/trend`: monthly figures. */
+export type TrendOut = Schemas['TrendOut']
+export type TrendPoint = Schemas['TrendPoint']
+/** `/api/trade/dynamics`: entrants, exits and the largest enterprises, by flow. */
+export type Dynamics = Schemas['Dynamics']
+/** `/api/trade/concentration`: HHI and top-5 share by partner and by product. */
+export type Concentration = Schemas['Concentration']
+/** `/api/trade/rca`: revealed comparative advantage by HS chapter. */
+export type Rca = Schemas['Rca']
+/** `/api/trade/price-volume`: the change in value split into price and volume. */
+export type PriceVolume = Schemas['PriceVolume']
+export type SqlResult = Schemas['SqlResult']
 
-export type AppealEventKind = 'accept' | 'reject' | 'assign' | 'answer' | 'rate' | 'comment'
+// ---------------------------------------------------------------- open channels (开放通道)
 
-export interface AppealEventBody {
-  version: number
-  kind: AppealEventKind
-  body?: string
-  org_id?: number
-  score?: number
-  attachments?: number[]
-}
+export type ChannelPlace = Schemas['PlaceItem']
+export type PlaceList = Schemas['PlaceList']
+export type ChannelScenario = Schemas['ScenarioItem']
+export type ScenarioList = Schemas['ScenarioList']
 
-export interface StatRow {
-  key: string
-  name_zh: string
-  name_en: string
-  total: number
-  open: number
-  escalated: number
-  rejected: number
-  answered: number
-  mean_days_to_accept: number | null
-  mean_days_to_answer: number | null
-  mean_satisfaction: number | null
-  rated: number
-}
-
-export interface AppealStats {
-  today: string
-  limits: { accept_working_days: number; resolve_working_days: number }
-  total: StatRow
-  by_category: StatRow[]
-  by_department: StatRow[]
-  satisfaction: number[]
-}
-
-export interface AgendaItem {
-  position?: number
-  title: string
-  appeal_id: number | null
-  appeal_title?: string | null
-  appeal_state?: AppealState | null
-}
-
-export interface Roundtable {
-  id: number
-  title: string
-  held_on: string
-  minutes: string
-  items: AgendaItem[]
-  version: number
-  updated_at: string
-}
-
-export interface RoundtableBody {
-  title: string
-  held_on: string
-  minutes: string
-  items: { title: string; appeal_id: number | null }[]
-  version?: number
-}
-
-// Notifications and uploads.
-
-export interface Notification {
-  id: number
-  at: string
-  kind: string
-  title: string
-  link: string
-  read_at: string | null
-}
-
-export interface Inbox {
-  unread: number
-  items: Notification[]
-}
-
-export interface Upload {
-  id: number
-  sha256: string
-  filename: string
-  content_type: string
-  size: number
-}
-
-// ---- Open channels
-
-export interface ChannelPlace {
-  id: string
-  name: string
-  name_zh: string
-  kind: string
-  country: string
-  locode: string | null
-  lon: number
-  lat: number
-}
-
-export interface ChannelScenario {
-  name: string
-  description: string
-  edits: number
-}
-
-/** A feature of the network GeoJSON: its properties are the columns of the network files, as text. */
+/**
+ * A feature of the network GeoJSON (`/api/channels/network`): its properties are the columns
+ * of the network files, as text. Hand-written: the document describes that answer as GeoJSON
+ * without a schema.
+ */
 export interface NetworkFeature {
   type: 'Feature'
   geometry: { type: 'Point'; coordinates: [number, number] } | { type: 'LineString'; coordinates: [number, number][] }
   properties: Record<string, string>
 }
 
+/** Hand-written, as `NetworkFeature`. */
 export interface NetworkCollection {
   type: 'FeatureCollection'
   features: NetworkFeature[]
 }
 
-export interface RouteBody {
-  from: string
-  to: string
-  cargo?: string
-  teu?: number
-  tonnes?: number
-  value?: string | number
-  regime?: string
-  modes?: string[]
-  avoid?: string[]
-  alternatives?: number
-  pareto?: boolean
-  scenario?: string
-  month?: number
-}
+export type RouteBody = Schemas['RouteBody']
+/** The body of `/api/channels/compare`. */
+export type CompareBody = Schemas['CompareBody']
+export type RouteLeg = Schemas['LegView']
 
-export interface RouteLeg {
-  mode: string
-  from: string
-  to: string
-  from_zh: string
-  to_zh: string
-  km: number
-  hours: number
-  cost_cny: number
-  co2_kg: number
-  links: string[]
-}
-
+/**
+ * A route's totals. Hand-written: the document types `RouteView.total` as a bare object and
+ * names its fields only in the description.
+ */
 export interface RouteTotals {
   km: number
   hours: number
@@ -439,6 +181,7 @@ export interface RouteTotals {
   clearance_hours: number
 }
 
+/** A border crossing a route passes. Hand-written: the document types these as bare objects. */
 export interface CrossingPassed {
   node: string
   name: string
@@ -448,35 +191,61 @@ export interface CrossingPassed {
   clearance_hours: number
 }
 
-export interface PlannedRoute {
-  legs: RouteLeg[]
+/** A planned route: the generated `RouteView` with the fields the document leaves untyped filled in. */
+export type PlannedRoute = Omit<Schemas['RouteView'], 'total' | 'border_crossings'> & {
   total: RouteTotals
   border_crossings: CrossingPassed[]
-  corridor: string[]
-  nodes: string[]
-  countries: string[]
-  geometry: { type: 'LineString'; coordinates: [number, number][] }
 }
 
-export interface RouteAnswer {
-  from: { id: string; name: string; name_zh: string }
-  to: { id: string; name: string; name_zh: string }
-  scenario: string | null
+/** `/api/channels/route`: the generated `RoutePlan` with its routes filled in as above. */
+export type RouteAnswer = Omit<Schemas['RoutePlan'], 'routes'> & {
   routes: PlannedRoute[]
-  unreachable: { message: string; blocked_by: { restriction: string; elements: string[] }[] } | null
 }
 
-export interface ScenarioComparison {
-  a: string
-  b: string
-  route_a: PlannedRoute | null
-  route_b: PlannedRoute | null
-  blocked_a: string | null
-  blocked_b: string | null
-  difference: { cost_cny: number; hours: number; co2_kg: number } | null
+/** `/api/channels/compare`: the best route under two scenarios and their difference. */
+export type ScenarioComparison = Schemas['RouteComparison']
+
+// ---------------------------------------------------------------- freight studies (货运通道分析)
+
+export type PlaceNames = Schemas['PlaceName']
+export type LinkLoad = Schemas['LinkLoad']
+export type NodeLoad = Schemas['NodeLoad']
+export type Impact = Schemas['Impact']
+/** A study's result: the findings of its kind with `kind`, `places` and `synthetic`. */
+export type StudyResult = Schemas['StudyResult']
+/** `/api/assign/base` and an `assignment` run: link and node loads. */
+export type AssignmentReport = Extract<StudyResult, Schemas['Report']>
+/** A `critical` run: the elements ranked by the harm their loss does. */
+export type CriticalResult = Extract<StudyResult, Schemas['CriticalRanking']>
+
+/**
+ * A project of an appraisal. The generated `ProjectResult` lacks the evaluation figures the
+ * server flattens into it (a `serde_json::Value` on the Rust side); they are added here.
+ */
+export type ProjectResult = Schemas['ProjectResult'] & {
+  pv_benefits: number
+  pv_capex: number
+  npv: number
+  bcr: number
 }
+
+/** An `appraisal` run: projects ranked by NPV and the best portfolio under the budget. */
+export type AppraisalResult = Omit<Extract<StudyResult, Schemas['Appraisal']>, 'projects' | 'portfolio_together'> & {
+  projects: ProjectResult[]
+  portfolio_together?: ProjectResult | null
+}
+
+/** The body of `POST /api/assign/runs`. */
+export type StudyRun = Schemas['StudyRequest']
 
 // ---------------------------------------------------------------- development zones
+// TODO: alias the generated schema once /api/zones answers are typed
+// Hand-written until then: the shapes below mirror what the zone routes answer.
+
+/** A JSON list of the zone routes (`Items<T>` on the Rust side). */
+export interface Items<T> {
+  items: T[]
+}
 
 export type ZoneLevel = 'national' | 'provincial'
 
@@ -630,6 +399,7 @@ export interface ZoneSensitivity {
   indices: SobolIndex[]
 }
 
+/** UI-only: the query parameters of the assessment, report and sensitivity. */
 export interface AssessParams {
   year?: number | null
   uncertainty?: number | null
@@ -737,106 +507,4 @@ export interface FormProblem {
   column: string
   field: string
   message: string
-}
-
-// Freight studies (货运通道分析): loads, criticality ranking, project appraisal.
-export interface PlaceNames {
-  name: string
-  name_zh: string
-}
-
-export interface LinkLoad {
-  id: string
-  name: string
-  mode: string
-  from: string
-  to: string
-  volume_forward: number
-  volume_backward: number
-  /** TEU per year per direction; null when the link has no capacity. */
-  capacity: number | null
-  utilisation: number | null
-  free_hours: number
-  delay_hours: number
-  geometry: [number, number][]
-}
-
-export interface NodeLoad {
-  id: string
-  name: string
-  name_zh: string
-  kind: string
-  volume: number
-  capacity: number | null
-  utilisation: number
-  delay_hours: number
-  position: [number, number]
-}
-
-interface StudyLabels {
-  kind: string
-  demand: string
-  synthetic: boolean
-  places: Record<string, PlaceNames>
-}
-
-export interface AssignmentReport extends StudyLabels {
-  scenario: string
-  total_cost: number
-  relative_gap: number
-  iterations: number
-  seconds: number
-  links: LinkLoad[]
-  nodes: NodeLoad[]
-  unserved: { origin: string; destination: string; class: string; amount: number }[]
-}
-
-export interface Impact {
-  element: { kind: 'link' | 'node'; id: string; name: string }
-  cost_change: number
-  unserved: number
-  rerouted: number
-  relative_gap: number
-  iterations: number
-}
-
-export interface CriticalResult extends StudyLabels {
-  scenario: string
-  which: string
-  ranking: Impact[]
-}
-
-export interface ProjectResult {
-  id: string
-  name: string
-  name_zh: string
-  capex_cny: number
-  opening_year: number
-  lifetime_years: number
-  source: string
-  annual_saving: number
-  served_change: number
-  pv_benefits: number
-  pv_capex: number
-  npv: number
-  bcr: number
-}
-
-export interface AppraisalResult extends StudyLabels {
-  economics: { discount_rate: number; base_year: number }
-  budget: number | null
-  base_total_cost: number
-  projects: ProjectResult[]
-  portfolio: { chosen: number[]; capex: number; npv: number; exact: boolean; method: string }
-  portfolio_together: ProjectResult | null
-}
-
-export interface StudyRun {
-  kind: 'assignment' | 'critical' | 'appraisal'
-  scenario?: string
-  which?: 'all' | 'links' | 'nodes'
-  only?: string[]
-  budget_cny?: number
-  discount_rate?: number
-  base_year?: number
 }

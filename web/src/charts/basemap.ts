@@ -40,10 +40,12 @@ export function useBaseMap() {
 }
 
 /** Longitudes made continuous along a line, so a Pacific crossing is not drawn round the world. */
-export function unwrap(coords: [number, number][]): [number, number][] {
+export function unwrap(coords: readonly (readonly number[])[]): [number, number][] {
   const out: [number, number][] = []
   let prev: number | null = null
   for (const [lon0, lat] of coords) {
+    // The API sends `[lon, lat]` points; anything shorter is not a point.
+    if (lon0 === undefined || lat === undefined) continue
     let lon = lon0
     if (prev !== null) {
       while (lon - prev > 180) lon -= 360
