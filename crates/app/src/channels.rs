@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
-use kaifang_channels::Error as ChannelsError;
+use kaifang_channels::{Blockage, Error as ChannelsError};
 use kaifang_channels::defaults::Channels;
 use kaifang_channels::network::Network;
 use kaifang_channels::query::RouteRequest;
@@ -70,16 +70,40 @@ pub struct LineString {
     pub coordinates: Vec<[f64; 2]>,
 }
 
+/// A route's totals.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct Totals {
+    pub km: f64,
+    pub hours: f64,
+    pub cost_cny: f64,
+    pub co2_kg: f64,
+    /// Charges plus the money value of time, CO2 and unreliability: what the search minimises.
+    pub generalized_cny: f64,
+    pub wait_hours: f64,
+    pub clearance_hours: f64,
+}
+
+/// A border crossing a route passes.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Crossing {
+    /// The crossing's node id.
+    pub node: String,
+    pub name: String,
+    pub name_zh: String,
+    /// ISO codes of the two countries.
+    pub countries: [String; 2],
+    /// `road` or `rail`.
+    pub way: String,
+    pub clearance_hours: f64,
+}
+
 /// A planned route.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RouteView {
     pub legs: Vec<LegView>,
-    /// `{ km, hours, cost_cny, co2_kg, generalized_cny, wait_hours, clearance_hours }`.
-    #[schema(value_type = Object)]
-    pub total: kaifang_channels::routing::Totals,
-    /// The border crossings passed: `{ node, name, name_zh, countries, way, clearance_hours }`.
-    #[schema(value_type = Vec<Object>)]
-    pub border_crossings: Vec<kaifang_channels::routing::CrossingPassed>,
+    pub total: Totals,
+    /// The border crossings passed.
+    pub border_crossings: Vec<Crossing>,
     /// The crossings, seaports and airports passed.
     pub corridor: Vec<String>,
     /// Node ids from origin to destination.
@@ -89,13 +113,23 @@ pub struct RouteView {
     pub geometry: LineString,
 }
 
+/// A restriction that blocks every route.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Blocker {
+    /// `status`, `avoided countries`, `avoided nodes`, `avoided passages`, `customs regime`,
+    /// `modes and cargo class`, `several restrictions together`, or for a sea route the
+    /// blocked passage or the unreachable end.
+    pub restriction: String,
+    /// What of the route it forbids (ids, codes, passages).
+    pub elements: Vec<String>,
+}
+
 /// Why no route exists.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Blocked {
     pub message: String,
     /// What blocks it: each restriction that, lifted alone, lets a route through.
-    #[schema(value_type = Vec<Object>)]
-    pub blocked_by: serde_json::Value,
+    pub blocked_by: Vec<Blocker>,
 }
 
 /// The answer to a route request.
@@ -278,10 +312,30 @@ pub fn view(net: &Network, r: &Route) -> RouteView {
     if let [only] = line[..] {
         line.push(only);
     }
+    let t = r.total;
     RouteView {
         legs,
-        total: r.total,
-        border_crossings: r.border_crossings.clone(),
+        total: Totals {
+            km: t.km,
+            hours: t.hours,
+            cost_cny: t.cost_cny,
+            co2_kg: t.co2_kg,
+            generalized_cny: t.generalized_cny,
+            wait_hours: t.wait_hours,
+            clearance_hours: t.clearance_hours,
+        },
+        border_crossings: r
+            .border_crossings
+            .iter()
+            .map(|c| Crossing {
+                node: c.node.clone(),
+                name: c.name.clone(),
+                name_zh: c.name_zh.clone(),
+                countries: c.countries.clone(),
+                way: c.way.tag().to_string(),
+                clearance_hours: c.clearance_hours,
+            })
+            .collect(),
         corridor: r.corridor.clone(),
         nodes: r.nodes.clone(),
         countries,
@@ -297,11 +351,27 @@ fn blocked(e: ChannelsError) -> AppResult<Blocked> {
     match e {
         ChannelsError::NoRoute(why) => Ok(Blocked {
             message: why.to_string(),
-            blocked_by: json!(why.blocked_by),
+            blocked_by: why
+                .blocked_by
+                .iter()
+                .map(|b| Blocker {
+                    restriction: b.restriction.to_string(),
+                    elements: b.elements.clone(),
+                })
+                .collect(),
         }),
         ChannelsError::Unreachable(u) => Ok(Blocked {
             message: u.to_string(),
-            blocked_by: json!([u.cause]),
+            blocked_by: vec![match u.cause {
+                Blockage::Passages { blocking, .. } => Blocker {
+                    restriction: "avoided passages".into(),
+                    elements: blocking.iter().map(|p| p.to_string()).collect(),
+                },
+                Blockage::Disconnected { .. } => Blocker {
+                    restriction: "no lane connects the ends".into(),
+                    elements: Vec::new(),
+                },
+            }],
         }),
         e @ (ChannelsError::Field { .. } | ChannelsError::InvalidQuery(_)) => {
             Err(field_error("regime", e))

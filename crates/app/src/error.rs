@@ -26,6 +26,9 @@ pub enum AppError {
     Channels(#[from] kaifang_channels::Error),
     #[error(transparent)]
     Assign(#[from] kaifang_assign::Error),
+    /// Too much of this kind of work is running; the caller may try again shortly.
+    #[error("{0}")]
+    Busy(String),
     /// The work was stopped on request.
     #[error("cancelled")]
     Cancelled,

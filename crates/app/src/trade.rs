@@ -3,7 +3,8 @@
 //! the records.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use kaifang_assign::freight::DemandRow;
 use kaifang_assign::trade_demand::{self as td, Coverage};
@@ -11,10 +12,11 @@ use kaifang_store::Store;
 use kaifang_store::audit::Who;
 use kaifang_store::uploads::Upload;
 use kaifang_trade::demo::{DemoOptions, DemoReport};
-use kaifang_trade::{ImportOptions, ImportReport, TradeError, TradeStore};
+use kaifang_store::config::TradeConfig;
+use kaifang_trade::{ImportOptions, ImportReport, SqlLimits, SqlResult, TradeError, TradeStore};
 use serde::Serialize;
 use serde_json::json;
-use tokio::sync::{RwLock, RwLockReadGuard};
+use tokio::sync::{RwLock, RwLockReadGuard, Semaphore};
 
 use crate::error::{AppError, AppResult};
 
@@ -372,6 +374,139 @@ pub async fn freight_demand(trade: &TradeStore, year: i32) -> AppResult<TradeDem
         coverage,
         synthetic: trade.synthetic(),
     })
+}
+
+/// Longest analyst's query accepted, in bytes: checked before anything parses it.
+pub const MAX_SQL_BYTES: usize = 20_000;
+/// How long a query waits for a free slot before it is refused.
+const SQL_QUEUE_WAIT: Duration = Duration::from_secs(2);
+
+/// The analysts' read-only SQL. The engine bounds each query (memory, time, rows, no
+/// generators); here at most `sql_concurrency` run at once, on a runtime of their own so the
+/// HTTP workers stay free for everyone else, each holding the trade store only while it is
+/// prepared, and each written to the audit log with its outcome.
+#[derive(Clone)]
+pub struct AnalystSql {
+    slots: Arc<Semaphore>,
+    limits: SqlLimits,
+}
+
+impl AnalystSql {
+    pub fn new(config: &TradeConfig) -> AnalystSql {
+        let mib = |m: u64| usize::try_from(m.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+        AnalystSql {
+            slots: Arc::new(Semaphore::new(
+                usize::try_from(config.sql_concurrency).unwrap_or(1).max(1),
+            )),
+            limits: SqlLimits {
+                memory_bytes: mib(config.sql_memory_mb),
+                max_rows: usize::try_from(config.sql_max_rows).unwrap_or(usize::MAX),
+                timeout: Duration::from_secs(config.sql_timeout_secs),
+            },
+        }
+    }
+
+    pub fn limits(&self) -> SqlLimits {
+        self.limits
+    }
+
+    /// Runs `query` for `who` (at most `max_rows` rows, and never more than the configured
+    /// cap) and audits it as `trade.sql`; `store` is `None` where there is no database to
+    /// audit in (the command line on a bare trade store).
+    pub async fn run(
+        &self,
+        store: Option<&Store>,
+        trade: &TradeData,
+        who: &Who,
+        query: &str,
+        max_rows: Option<usize>,
+    ) -> AppResult<SqlResult> {
+        if query.len() > MAX_SQL_BYTES {
+            return Err(AppError::field(
+                "query",
+                format!("at most {MAX_SQL_BYTES} bytes"),
+            ));
+        }
+        let started = Instant::now();
+        let result = self.execute(trade, query, max_rows).await;
+        if let Some(store) = store {
+            let text: String = query.chars().take(4_000).collect();
+            let (rows, error) = match &result {
+                Ok(r) => (Some(r.rows.len()), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            store
+                .record(
+                    who,
+                    "trade.sql",
+                    None,
+                    json!({
+                        "query": text,
+                        "rows": rows,
+                        "error": error,
+                        "ms": started.elapsed().as_millis() as u64,
+                    }),
+                )
+                .await?;
+        }
+        result
+    }
+
+    async fn execute(
+        &self,
+        trade: &TradeData,
+        query: &str,
+        max_rows: Option<usize>,
+    ) -> AppResult<SqlResult> {
+        let _slot = tokio::time::timeout(SQL_QUEUE_WAIT, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| {
+                AppError::Busy(format!(
+                    "{} queries are running already; try again in a moment",
+                    self.slots.available_permits().max(1)
+                ))
+            })?
+            .map_err(|_| AppError::Internal("the SQL slots are closed".into()))?;
+        let mut limits = self.limits;
+        if let Some(n) = max_rows {
+            limits.max_rows = limits.max_rows.min(n.max(1));
+        }
+        // The store is held only while the query is prepared.
+        let prepared = trade.read().await.prepare_sql(query, limits)?;
+        let task = AbortOnDrop(sql_runtime().spawn(prepared.run()));
+        Ok(task.join().await??)
+    }
+}
+
+/// The runtime analysts' queries execute on (DataFusion spawns its work on the runtime that
+/// polls it): two threads of their own, so a heavy query competes with the pages only for
+/// the processor, never for the server's async workers.
+fn sql_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("kaifang-sql")
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("cannot start the SQL runtime: {e}"))
+    })
+}
+
+/// A task on another runtime that is stopped when whoever awaits it goes away (a request
+/// that timed out or whose client left).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> AbortOnDrop<T> {
+    async fn join(mut self) -> Result<T, tokio::task::JoinError> {
+        (&mut self.0).await
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn display_name(path: &Path) -> String {

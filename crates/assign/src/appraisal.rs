@@ -98,8 +98,7 @@ impl Default for Economics {
 
 #[derive(Debug, Clone, Copy, Serialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "schema", schema(as = ProjectValue))]
-pub struct Value {
+pub struct ProjectValue {
     pub pv_benefits: f64,
     pub pv_capex: f64,
     pub npv: f64,
@@ -107,13 +106,13 @@ pub struct Value {
 }
 
 /// Present values of a project that saves `annual_saving` a year.
-pub fn value(p: &Project, annual_saving: f64, e: &Economics) -> Value {
+pub fn value(p: &Project, annual_saving: f64, e: &Economics) -> ProjectValue {
     let d = |year: i32| (1.0 + e.discount_rate).powi(year - e.base_year);
     let pv_capex = p.capex_cny / d(p.opening_year - 1);
     let pv_benefits: f64 = (0..p.lifetime_years as i32)
         .map(|t| annual_saving / d(p.opening_year + t))
         .sum();
-    Value {
+    ProjectValue {
         pv_benefits,
         pv_capex,
         npv: pv_benefits - pv_capex,

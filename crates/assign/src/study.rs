@@ -8,7 +8,7 @@ use kaifang_channels::network::Network;
 use kaifang_channels::scenario::Scenario;
 use serde::Serialize;
 
-use crate::appraisal::{self, Economics, Portfolio, Project, Value};
+use crate::appraisal::{self, Economics, Portfolio, Project, ProjectValue};
 use crate::assignment::bush::{self, State};
 use crate::assignment::{Algorithm, Options, Solution};
 use crate::critical::{self, Element, Impact};
@@ -362,7 +362,7 @@ pub struct ProjectResult {
     /// Demand newly served (positive) or lost (negative), per year.
     pub served_change: f64,
     #[serde(flatten)]
-    pub value: Value,
+    pub value: ProjectValue,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -370,6 +370,8 @@ pub struct ProjectResult {
 pub struct Appraisal {
     pub demand: String,
     pub economics: Economics,
+    /// The capital budget, yuan; no limit is infinite, which JSON writes as `null`.
+    #[cfg_attr(feature = "schema", schema(value_type = Option<f64>))]
     pub budget: f64,
     pub base_total_cost: f64,
     /// Ranked by NPV.

@@ -365,9 +365,28 @@ pub async fn trade(dir: &DataDir, command: TradeCommand) -> Result<()> {
 }
 
 pub async fn sql(dir: &DataDir, query: &str, format: Format, max_rows: usize) -> Result<()> {
-    let store = open(dir)?;
-    let r = store.sql(query, max_rows).await?;
-    synthetic_note(&store);
+    // The same bounds and the same audit as the API's SQL, read beside a running server.
+    let config = kaifang_store::Config::load(&dir.config_path(), crate::commands::env)?;
+    let db = if dir.is_initialised() {
+        Some(kaifang_store::Store::open(dir, false).await?)
+    } else {
+        None
+    };
+    let trade = TradeData::open(dir.root())?;
+    let r = kaifang_app::trade::AnalystSql::new(&config.trade)
+        .run(
+            db.as_ref(),
+            &trade,
+            &Who::cli("sql"),
+            query,
+            Some(max_rows),
+        )
+        .await;
+    if let Some(db) = db {
+        db.close().await;
+    }
+    let r = r?;
+    synthetic_note(&*trade.read().await);
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
         Format::Table => {

@@ -148,6 +148,7 @@ impl From<kaifang_app::AppError> for ApiError {
             AppError::Input(m) => ApiError::invalid(m),
             AppError::Store(s) => s.into(),
             AppError::Trade(t) => crate::trade::api_error(t),
+            AppError::Busy(m) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "busy", m),
             AppError::Cancelled => ApiError::conflict("cancelled"),
             other => ApiError::internal(other),
         }

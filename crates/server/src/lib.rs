@@ -85,6 +85,7 @@ impl Application {
         let state = AppState {
             basemap,
             trade,
+            sql: kaifang_app::trade::AnalystSql::new(&config.trade),
             rules,
             jobs: Jobs::new(store.clone()),
             limiter: Arc::new(LoginLimiter::new(

@@ -26,6 +26,8 @@ use crate::{auth, error, routes, table};
         routes::channels::NetworkTable, routes::channels::PlaceItem, routes::channels::PlaceList, routes::channels::Amount,
         routes::channels::RouteBody, routes::channels::ScenarioItem, routes::channels::ScenarioList, routes::channels::CompareBody,
         kaifang_app::studies::StudyRequest,
+        // Flattened into each project's result; named here so the reference resolves.
+        kaifang_assign::appraisal::ProjectValue,
     )),
     modifiers(&Security),
     tags(

@@ -19,6 +19,8 @@ pub struct AppState {
     pub basemap: Option<Arc<crate::routes::meta::BaseMap>>,
     /// The foreign-trade store of the data directory.
     pub trade: kaifang_app::trade::TradeData,
+    /// The analysts' bounded SQL on the trade records (`[trade]` limits).
+    pub sql: kaifang_app::trade::AnalystSql,
     /// The default freight network of `kaifang_channels`, loaded on first use.
     pub channels: kaifang_app::channels::ChannelsCell,
     /// The freight studies' default inputs (`kaifang_assign`), parsed on first use.

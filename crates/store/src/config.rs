@@ -15,6 +15,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub uploads: UploadConfig,
     pub work: WorkConfig,
+    pub trade: TradeConfig,
     /// Outgoing mail for notifications; none configured means in-app notifications only.
     pub smtp: Option<SmtpConfig>,
     pub map: MapConfig,
@@ -87,6 +88,32 @@ pub struct UploadConfig {
 impl Default for UploadConfig {
     fn default() -> Self {
         UploadConfig { max_mb: 20 }
+    }
+}
+
+/// Bounds of the analysts' read-only SQL on the trade records: one query may not take the
+/// server's memory or time from everyone else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TradeConfig {
+    /// Memory one query may hold, in MiB; past it the query fails.
+    pub sql_memory_mb: u64,
+    /// Seconds one query may run before it is stopped.
+    pub sql_timeout_secs: u64,
+    /// Most rows one answer carries.
+    pub sql_max_rows: u64,
+    /// Queries running at once; more wait briefly, then are refused (429).
+    pub sql_concurrency: u64,
+}
+
+impl Default for TradeConfig {
+    fn default() -> Self {
+        TradeConfig {
+            sql_memory_mb: 512,
+            sql_timeout_secs: 20,
+            sql_max_rows: 10_000,
+            sql_concurrency: 2,
+        }
     }
 }
 
@@ -261,6 +288,10 @@ impl Config {
                 u64::from(self.work.resolve_working_days),
             ),
             ("work.reminder_minutes", self.work.reminder_minutes),
+            ("trade.sql_memory_mb", self.trade.sql_memory_mb),
+            ("trade.sql_timeout_secs", self.trade.sql_timeout_secs),
+            ("trade.sql_max_rows", self.trade.sql_max_rows),
+            ("trade.sql_concurrency", self.trade.sql_concurrency),
         ];
         for (key, v) in positive {
             if v == 0 {
@@ -293,6 +324,7 @@ impl Config {
              [auth]\n# session_hours = {}\n# login_max_failures = {}\n# login_window_minutes = {}\n\n\
              [uploads]\n# max_mb = {}\n\n\
              [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n\n\
+             [trade]\n# sql_memory_mb = {}\n# sql_timeout_secs = {}\n# sql_max_rows = {}\n# sql_concurrency = {}\n\n\
              [map]\n# base_geojson = \"basemap.geojson\"   # an approved base map; Natural Earth (illustrative) otherwise\n# base_label = \"审图号：...\"\n\n\
              # Mail notifications (off unless this section is present):\n\
              # [smtp]\n# host = \"smtp.example.gov.cn\"\n# port = 25\n# from = \"Kaifang <kaifang@example.gov.cn>\"\n# base_url = \"https://kaifang.example.gov.cn\"\n",
@@ -308,6 +340,10 @@ impl Config {
             d.work.accept_working_days,
             d.work.resolve_working_days,
             d.work.reminder_minutes,
+            d.trade.sql_memory_mb,
+            d.trade.sql_timeout_secs,
+            d.trade.sql_max_rows,
+            d.trade.sql_concurrency,
         )
     }
 }

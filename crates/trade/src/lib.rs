@@ -27,4 +27,7 @@ pub use analytics::{
 pub use codes::{Flow, Ownership, Period};
 pub use drill::{Slice, breakdown_from_records, breakdown_in, trend_from_records, trend_in};
 pub use error::{Location, Result, TradeError};
-pub use store::{ImportOptions, ImportReport, Manifest, PartitionEntry, SqlResult, TradeStore};
+pub use store::{
+    ImportOptions, ImportReport, Manifest, PartitionEntry, PreparedSql, SqlLimits, SqlResult,
+    TradeStore,
+};

@@ -892,6 +892,9 @@ export interface paths {
         /**
          * Read-only SQL over the trade records and aggregates (admins, leaders, departments). DDL,
          *     DML (`COPY ... TO`, `INSERT`) and statements (`SET`) are refused before anything runs.
+         *     Bounded (`[trade]` in kaifang.toml): the memory one query may hold (422 past it), its
+         *     running time (422 when stopped), the rows returned, and how many run at once (429 when
+         *     all slots stay busy for 2 s); no `generate_series`/`range`. Every query is audited.
          */
         post: operations["post_trade_sql"];
         delete?: never;
@@ -1476,8 +1479,11 @@ export interface components {
         Appraisal: {
             /** Format: double */
             base_total_cost: number;
-            /** Format: double */
-            budget: number;
+            /**
+             * Format: double
+             * @description The capital budget, yuan; no limit is infinite, which JSON writes as `null`.
+             */
+            budget?: number | null;
             demand: string;
             economics: components["schemas"]["Economics"];
             portfolio: components["schemas"]["Portfolio"];
@@ -1502,7 +1508,7 @@ export interface components {
             actor: string;
             /** @description RFC 3339 UTC. */
             at: string;
-            details: Record<string, never>;
+            details: Record<string, unknown>;
             /** Format: int64 */
             id: number;
             request_id?: string | null;
@@ -1511,8 +1517,19 @@ export interface components {
         /** @description Why no route exists. */
         Blocked: {
             /** @description What blocks it: each restriction that, lifted alone, lets a route through. */
-            blocked_by: Record<string, never>[];
+            blocked_by: components["schemas"]["Blocker"][];
             message: string;
+        };
+        /** @description A restriction that blocks every route. */
+        Blocker: {
+            /** @description What of the route it forbids (ids, codes, passages). */
+            elements: string[];
+            /**
+             * @description `status`, `avoided countries`, `avoided nodes`, `avoided passages`, `customs regime`,
+             *     `modes and cargo class`, `several restrictions together`, or for a sea route the
+             *     blocked passage or the unreachable end.
+             */
+            restriction: string;
         };
         Breakdown: {
             dimension: components["schemas"]["Dimension"];
@@ -1613,6 +1630,19 @@ export interface components {
             scenario: string;
             which: components["schemas"]["Which"];
         };
+        /** @description A border crossing a route passes. */
+        Crossing: {
+            /** Format: double */
+            clearance_hours: number;
+            /** @description ISO codes of the two countries. */
+            countries: string[];
+            name: string;
+            name_zh: string;
+            /** @description The crossing's node id. */
+            node: string;
+            /** @description `road` or `rail`. */
+            way: string;
+        };
         DayCount: {
             /** Format: int64 */
             count: number;
@@ -1685,7 +1715,7 @@ export interface components {
         ErrorBody: {
             /** @description Stable, machine-readable: `unauthorized`, `forbidden`, `not_found`, `invalid`, ... */
             code: string;
-            details?: Record<string, never> | null;
+            details?: Record<string, unknown> | null;
             /** @description For people; safe to show. */
             message: string;
         };
@@ -1803,7 +1833,7 @@ export interface components {
                 actor: string;
                 /** @description RFC 3339 UTC. */
                 at: string;
-                details: Record<string, never>;
+                details: Record<string, unknown>;
                 /** Format: int64 */
                 id: number;
                 request_id?: string | null;
@@ -1825,7 +1855,7 @@ export interface components {
                  * @description From 0 to 1.
                  */
                 progress: number;
-                result?: Record<string, never> | null;
+                result?: Record<string, unknown> | null;
                 started_at?: string | null;
                 status: components["schemas"]["JobStatus"];
                 /** Format: int64 */
@@ -1927,7 +1957,7 @@ export interface components {
              * @description From 0 to 1.
              */
             progress: number;
-            result?: Record<string, never> | null;
+            result?: Record<string, unknown> | null;
             started_at?: string | null;
             status: components["schemas"]["JobStatus"];
             /** Format: int64 */
@@ -2280,7 +2310,7 @@ export interface components {
             role: components["schemas"]["Role"];
             username: string;
         };
-        ProjectResult: unknown & {
+        ProjectResult: components["schemas"]["ProjectValue"] & {
             /**
              * Format: double
              * @description Base total cost − total cost with the project, yuan per year.
@@ -2301,6 +2331,16 @@ export interface components {
              */
             served_change: number;
             source: string;
+        };
+        ProjectValue: {
+            /** Format: double */
+            bcr: number;
+            /** Format: double */
+            npv: number;
+            /** Format: double */
+            pv_benefits: number;
+            /** Format: double */
+            pv_capex: number;
         };
         Rca: {
             /**
@@ -2470,8 +2510,8 @@ export interface components {
         };
         /** @description A planned route. */
         RouteView: {
-            /** @description The border crossings passed: `{ node, name, name_zh, countries, way, clearance_hours }`. */
-            border_crossings: Record<string, never>[];
+            /** @description The border crossings passed. */
+            border_crossings: components["schemas"]["Crossing"][];
             /** @description The crossings, seaports and airports passed. */
             corridor: string[];
             /** @description ISO codes of the countries the route passes through. */
@@ -2480,8 +2520,7 @@ export interface components {
             legs: components["schemas"]["LegView"][];
             /** @description Node ids from origin to destination. */
             nodes: string[];
-            /** @description `{ km, hours, cost_cny, co2_kg, generalized_cny, wait_hours, clearance_hours }`. */
-            total: Record<string, never>;
+            total: components["schemas"]["Totals"];
         };
         Row: {
             /**
@@ -2531,7 +2570,7 @@ export interface components {
             ][];
         };
         SqlRequest: {
-            /** @description Most rows to return (default 1000, at most 10 000). */
+            /** @description Most rows to return (default 1000, at most `trade.sql_max_rows`, 10 000 by default). */
             max_rows?: number | null;
             /** @description One read-only statement (tables `records`, `agg_*`, `countries`, `hs_chapters`, ...). */
             query: string;
@@ -2791,7 +2830,7 @@ export interface components {
             /** @description Upload ids. */
             attachments: number[];
             body: string;
-            data: Record<string, never>;
+            data: Record<string, unknown>;
             /** Format: int64 */
             id: number;
             kind: string;
@@ -2799,6 +2838,26 @@ export interface components {
         };
         TokenList: {
             items: components["schemas"]["ApiToken"][];
+        };
+        /** @description A route's totals. */
+        Totals: {
+            /** Format: double */
+            clearance_hours: number;
+            /** Format: double */
+            co2_kg: number;
+            /** Format: double */
+            cost_cny: number;
+            /**
+             * Format: double
+             * @description Charges plus the money value of time, CO2 and unreliability: what the search minimises.
+             */
+            generalized_cny: number;
+            /** Format: double */
+            hours: number;
+            /** Format: double */
+            km: number;
+            /** Format: double */
+            wait_hours: number;
         };
         TrendOut: {
             items: components["schemas"]["TrendPoint"][];
@@ -5077,6 +5136,14 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -482,14 +482,17 @@ pub async fn price_volume(
 pub struct SqlRequest {
     /// One read-only statement (tables `records`, `agg_*`, `countries`, `hs_chapters`, ...).
     pub query: String,
-    /// Most rows to return (default 1000, at most 10 000).
+    /// Most rows to return (default 1000, at most `trade.sql_max_rows`, 10 000 by default).
     pub max_rows: Option<usize>,
 }
 
 /// Read-only SQL over the trade records and aggregates (admins, leaders, departments). DDL,
 /// DML (`COPY ... TO`, `INSERT`) and statements (`SET`) are refused before anything runs.
+/// Bounded (`[trade]` in kaifang.toml): the memory one query may hold (422 past it), its
+/// running time (422 when stopped), the rows returned, and how many run at once (429 when
+/// all slots stay busy for 2 s); no `generate_series`/`range`. Every query is audited.
 #[utoipa::path(post, path = "/api/trade/sql", tag = "trade", request_body = SqlRequest,
-    responses((status = 200, body = kaifang_trade::SqlResult),
+    responses((status = 200, body = kaifang_trade::SqlResult), (status = 429, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn sql(
     State(state): State<AppState>,
@@ -501,13 +504,24 @@ pub async fn sql(
         "query the trade records",
         String::new,
     )?;
-    let max_rows = req.max_rows.unwrap_or(1000).clamp(1, 10_000);
-    let store = state.trade.read().await;
-    match store.sql(&req.query, max_rows).await {
+    let max_rows = req.max_rows.unwrap_or(1000);
+    let answer = state
+        .sql
+        .run(
+            Some(&state.store),
+            &state.trade,
+            &caller.who(),
+            &req.query,
+            Some(max_rows),
+        )
+        .await;
+    match answer {
         Ok(r) => Ok(Json(r)),
         // The analyst's query failed while running (a bad cast, ...): their input, not ours.
-        Err(kaifang_trade::TradeError::Engine(e)) => Err(ApiError::field("query", e.to_string())),
-        Err(e) => Err(api_error(e)),
+        Err(kaifang_app::AppError::Trade(kaifang_trade::TradeError::Engine(e))) => {
+            Err(ApiError::field("query", e.to_string()))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -10,6 +10,7 @@ mod browser;
 mod channels;
 mod openapi_types;
 mod roles;
+mod sql_bounds;
 mod trade;
 mod work;
 mod zone_data;

@@ -32,6 +32,8 @@ fn generate() -> Option<String> {
     let out = Command::new("node")
         .arg(&cli)
         .arg(&doc)
+        // Free-form objects (job results, audit details) are `unknown`, not an empty record.
+        .arg("--empty-objects-unknown")
         .current_dir(web())
         .output()
         .expect("run node");

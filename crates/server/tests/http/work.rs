@@ -396,6 +396,7 @@ async fn notifications_are_mailed_through_the_relay_once() {
         assign: Default::default(),
         basemap: None,
         trade: kaifang_app::trade::TradeData::open(app.store.data_dir().root()).unwrap(),
+        sql: kaifang_app::trade::AnalystSql::new(&config.trade),
     };
     let mailer = kaifang_server::reminders::Mailer::new(config.smtp.clone().unwrap());
     kaifang_server::reminders::round(&state, Some(&mailer)).await;

@@ -17,7 +17,7 @@ mod tables;
 mod write;
 
 pub use manifest::{Manifest, PartitionEntry};
-pub use sql::SqlResult;
+pub use sql::{PreparedSql, SqlLimits, SqlResult};
 pub(crate) use write::Part;
 pub use write::{ImportOptions, ImportReport};
 

@@ -1,8 +1,23 @@
-//! Analysts' SQL over the store's session, read-only.
+//! Analysts' SQL over the store's tables, read-only and bounded.
+//!
+//! A query is prepared against the store ([`TradeStore::prepare_sql`]) and then runs on its
+//! own session: its own memory pool with a cap, no table-generating functions
+//! (`generate_series`, `range`) and no string functions that allocate what the caller asks
+//! for (`repeat`, `lpad`, `rpad`), a time limit, and a cap on the rows returned. The prepared
+//! query owns what it reads, so it runs without holding the store: an import can commit
+//! meanwhile, and the query sees the tables as they were when it was prepared.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::TradeStore;
 use crate::error::{Result, TradeError};
+use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SQLOptions;
+use datafusion::execution::memory_pool::GreedyMemoryPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::SessionContext;
 use serde::Serialize;
 
 /// Rows of an analyst's query.
@@ -14,44 +29,131 @@ pub struct SqlResult {
     pub synthetic: bool,
 }
 
+/// What one analyst's query may take.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SqlLimits {
+    /// Memory its operators may reserve (hash tables, sorts, buffered join sides).
+    pub memory_bytes: usize,
+    pub max_rows: usize,
+    pub timeout: Duration,
+}
+
+/// Scalar functions whose output size is whatever the caller asks for, and which the memory
+/// pool does not see: gone from analysts' sessions.
+const UNBOUNDED_FUNCTIONS: [&str; 3] = ["repeat", "lpad", "rpad"];
+
+/// An analyst's query with its own bounded session, ready to run.
+pub struct PreparedSql {
+    ctx: SessionContext,
+    query: String,
+    limits: SqlLimits,
+    synthetic: bool,
+}
+
 impl TradeStore {
-    /// Runs an analyst's query. Only reading is allowed: DDL, DML (INSERT, COPY ... TO) and
-    /// statements (SET, ...) are refused before anything runs. At most `max_rows` rows return.
+    /// Runs a query of Kaifang's own (not an analyst's) on the store's session. Only reading
+    /// is allowed; at most `max_rows` rows return.
     pub async fn sql(&self, query: &str, max_rows: usize) -> Result<SqlResult> {
-        let options = SQLOptions::new()
-            .with_allow_ddl(false)
-            .with_allow_dml(false)
-            .with_allow_statements(false);
-        let df = self
-            .ctx
-            .sql_with_options(query, options)
-            .await
-            .map_err(|e| match e {
-                datafusion::error::DataFusionError::Plan(m)
-                    if m.contains("not supported") || m.contains("not allowed") =>
-                {
-                    TradeError::Refused(m)
-                }
-                other => TradeError::Refused(other.to_string()),
-            })?;
-        let df = df.limit(0, Some(max_rows))?;
-        let schema = df.schema().as_arrow().clone();
-        let batches = df.collect().await?;
-        let columns = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let mut rows = Vec::new();
-        for b in &batches {
-            for i in 0..b.num_rows() {
-                let mut row = Vec::with_capacity(b.num_columns());
-                for c in b.columns() {
-                    row.push(crate::cell::json_value(c, i));
-                }
-                rows.push(row);
-            }
-        }
-        Ok(SqlResult {
-            columns,
-            rows,
+        execute(&self.ctx, query, max_rows, self.synthetic()).await
+    }
+
+    /// Prepares an analyst's query on a session of its own with the bounds of `limits`.
+    pub fn prepare_sql(&self, query: &str, limits: SqlLimits) -> Result<PreparedSql> {
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(GreedyMemoryPool::new(limits.memory_bytes)))
+            .build_arc()?;
+        let state = self.ctx.state();
+        let scalars = state
+            .scalar_functions()
+            .iter()
+            .filter(|(name, _)| !UNBOUNDED_FUNCTIONS.contains(&name.as_str()))
+            .map(|(_, f)| f.clone())
+            .collect();
+        let state = SessionStateBuilder::new_from_existing(state)
+            .with_runtime_env(runtime)
+            .with_table_functions(HashMap::new())
+            .with_scalar_functions(scalars)
+            .build();
+        Ok(PreparedSql {
+            ctx: SessionContext::new_with_state(state),
+            query: query.to_string(),
+            limits,
             synthetic: self.synthetic(),
         })
     }
+}
+
+impl PreparedSql {
+    /// Runs the query within its time limit; past it the plan is dropped, which stops its
+    /// tasks, and the answer is an error saying so.
+    pub async fn run(self) -> Result<SqlResult> {
+        let limit = self.limits.timeout;
+        match tokio::time::timeout(
+            limit,
+            execute(
+                &self.ctx,
+                &self.query,
+                self.limits.max_rows,
+                self.synthetic,
+            ),
+        )
+        .await
+        {
+            Ok(result) => result.map_err(|e| match e {
+                TradeError::Engine(d) if d.to_string().contains("Resources exhausted") => {
+                    TradeError::Refused(format!(
+                        "the query needs more than the {} MiB one query may use; aggregate more, or query an agg_ table",
+                        self.limits.memory_bytes / (1024 * 1024)
+                    ))
+                }
+                other => other,
+            }),
+            Err(_) => Err(TradeError::Refused(format!(
+                "the query ran longer than {} s and was stopped",
+                limit.as_secs()
+            ))),
+        }
+    }
+}
+
+async fn execute(
+    ctx: &SessionContext,
+    query: &str,
+    max_rows: usize,
+    synthetic: bool,
+) -> Result<SqlResult> {
+    let options = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
+    let df = ctx
+        .sql_with_options(query, options)
+        .await
+        .map_err(|e| match e {
+            datafusion::error::DataFusionError::Plan(m)
+                if m.contains("not supported") || m.contains("not allowed") =>
+            {
+                TradeError::Refused(m)
+            }
+            other => TradeError::Refused(other.to_string()),
+        })?;
+    let df = df.limit(0, Some(max_rows))?;
+    let schema = df.schema().as_arrow().clone();
+    let batches = df.collect().await?;
+    let columns = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let mut rows = Vec::new();
+    for b in &batches {
+        for i in 0..b.num_rows() {
+            let mut row = Vec::with_capacity(b.num_columns());
+            for c in b.columns() {
+                row.push(crate::cell::json_value(c, i));
+            }
+            rows.push(row);
+        }
+    }
+    Ok(SqlResult {
+        columns,
+        rows,
+        synthetic,
+    })
 }
