@@ -286,7 +286,15 @@ impl Store {
 
     pub async fn create_user(&self, who: &Who, u: &NewUser) -> Result<User> {
         let org = self.org(u.org_id).await?;
-        check_role_fits_org(u.role, org.kind)?;
+        if !u.role.fits(org.kind) {
+            return Err(StoreError::invalid(
+                "role",
+                format!(
+                    "a {} account cannot belong to an organisation of kind {}",
+                    u.role, org.kind
+                ),
+            ));
+        }
         if u.display_name.trim().is_empty() || u.display_name.chars().count() > 100 {
             return Err(StoreError::invalid("display_name", "1 to 100 characters"));
         }
@@ -668,23 +676,4 @@ pub(crate) async fn insert_user(
             e.into()
         }
     })
-}
-
-/// Roles belong to kinds of organisation: enterprise staff work for enterprises, local staff
-/// for cities and zones, department staff for departments. Admins and leaders sit in a
-/// department (the provincial government's general office, in the demo).
-pub fn check_role_fits_org(role: Role, kind: OrgKind) -> Result<()> {
-    let fits = match role {
-        Role::Admin | Role::Leader | Role::Department => kind == OrgKind::Department,
-        Role::Local => matches!(kind, OrgKind::City | OrgKind::Zone),
-        Role::Enterprise => kind == OrgKind::Enterprise,
-    };
-    if fits {
-        Ok(())
-    } else {
-        Err(StoreError::invalid(
-            "role",
-            format!("a {role} account cannot belong to an organisation of kind {kind}"),
-        ))
-    }
 }

@@ -3,6 +3,7 @@
 //! As with tasks, `kaifang_work::appeal` holds the rules; this module stores each step with
 //! its timeline entry, audit entry and notifications in one transaction, guarded by version.
 
+pub use kaifang_model::AppealScope;
 use kaifang_work::appeal::{Appeal, AppealEvent, AppealState, Party};
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
@@ -273,17 +274,6 @@ fn appeal_row(r: &SqliteRow, rules: &Rules, today: Date) -> Result<AppealRow> {
 
 fn category_known(c: &str) -> bool {
     CATEGORIES.iter().any(|(k, _, _)| *k == c)
-}
-
-/// Who sees which appeals in a list.
-#[derive(Debug, Clone, Copy)]
-pub enum AppealScope {
-    /// Leaders, admins, intake.
-    All,
-    /// An enterprise: the appeals it filed.
-    FiledBy(i64),
-    /// A department, city or zone: the appeals assigned to it.
-    AssignedTo(i64),
 }
 
 impl Store {
