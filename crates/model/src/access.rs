@@ -1,11 +1,11 @@
 //! Who may read and write what: the whole access policy, as pure functions.
 //!
-//! The server asks these functions and turns a [`Decision`] into 403 or 404; it never decides
-//! on its own. Records that belong to an organisation are hidden (404) from users who may not
-//! even know they exist (an enterprise looking at another enterprise), and refused (403) to
-//! users who may read them but not change them.
+//! The server asks these functions and turns a [`Decision`] into 403 or 404, or a scope into
+//! the filter of a list; it never decides on its own. Records that belong to an organisation
+//! are hidden (404) from users who may not even know they exist (an enterprise looking at
+//! another enterprise), and refused (403) to users who may read them but not change them.
 
-use crate::{Module, Role};
+use crate::{Module, OrgKind, Role};
 
 /// The person (or machine client) making a request, as far as the policy cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,32 @@ impl Decision {
 
     fn from_bool(allowed: bool, otherwise: Decision) -> Decision {
         if allowed { Decision::Allow } else { otherwise }
+    }
+}
+
+/// Which appeals a list shows ([`Actor::appeal_scope`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppealScope {
+    /// Leaders, admins, intake.
+    All,
+    /// An enterprise: the appeals it filed.
+    FiledBy(i64),
+    /// A department, city or zone: the appeals assigned to it.
+    AssignedTo(i64),
+}
+
+impl Role {
+    /// Whether an account of this role may belong to an organisation of `kind`: enterprise
+    /// staff work for enterprises, local staff for cities and zones, department staff for
+    /// departments. Admins and leaders sit in a department (the provincial government's
+    /// general office, in the demo). The rules below take an actor's organisation to be of the
+    /// kind its role implies; accounts are checked against this when they are created.
+    pub fn fits(self, kind: OrgKind) -> bool {
+        match self {
+            Role::Admin | Role::Leader | Role::Department => kind == OrgKind::Department,
+            Role::Local => matches!(kind, OrgKind::City | OrgKind::Zone),
+            Role::Enterprise => kind == OrgKind::Enterprise,
+        }
     }
 }
 
@@ -90,6 +116,18 @@ impl Actor {
             self.role != Role::Enterprise || org == self.org_id,
             Decision::NotFound,
         )
+    }
+
+    /// Which organisations the registry lists: all (`None`), or for enterprise staff their own
+    /// alone, as [`Actor::read_org`] allows.
+    pub fn org_scope(&self) -> Option<i64> {
+        (self.role == Role::Enterprise).then_some(self.org_id)
+    }
+
+    /// Which uploads a list shows: all (`None`) for readers of everything, otherwise the
+    /// organisation's own, as [`Actor::read_owned_by`] allows.
+    pub fn upload_scope(&self) -> Option<i64> {
+        (!self.reads_all()).then_some(self.org_id)
     }
 
     /// An organisation's own details (its contact line): admins, and its own staff except
@@ -164,6 +202,12 @@ impl Actor {
         Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
     }
 
+    /// Which tasks a list shows: all (`None`), or those the actor's organisation leads or
+    /// co-organises. Whether the actor may list tasks at all is [`Actor::read_tasks`].
+    pub fn task_scope(&self) -> Option<i64> {
+        (!self.reads_all_tasks()).then_some(self.org_id)
+    }
+
     /// One task, led by `lead` with co-organisations `co`.
     pub fn read_task(&self, lead: i64, co: &[i64]) -> Decision {
         Decision::from_bool(
@@ -184,6 +228,15 @@ impl Actor {
             matches!(self.role, Role::Department | Role::Local) && lead == self.org_id,
             Decision::Forbidden,
         )
+    }
+
+    /// Acting as the supervisor on one task (closing, returning, deciding an extension).
+    pub fn supervise_task(&self, lead: i64, co: &[i64]) -> Decision {
+        let visible = self.read_task(lead, co);
+        if !visible.is_allowed() {
+            return visible;
+        }
+        self.supervise_tasks()
     }
 
     /// Commenting on a task: its lead and co-organisations, and the supervisor.
@@ -213,6 +266,18 @@ impl Actor {
         matches!(self.role, Role::Admin | Role::Leader) || self.owns(Module::Appeals)
     }
 
+    /// Which appeals a list shows: all of them to leaders, admins and intake; an enterprise the
+    /// appeals it filed; a department, city or zone the appeals assigned to it.
+    pub fn appeal_scope(&self) -> AppealScope {
+        if self.reads_all_appeals() {
+            AppealScope::All
+        } else if self.role == Role::Enterprise {
+            AppealScope::FiledBy(self.org_id)
+        } else {
+            AppealScope::AssignedTo(self.org_id)
+        }
+    }
+
     /// One appeal filed by `enterprise`, assigned to `assigned`.
     pub fn read_appeal(&self, enterprise: i64, assigned: Option<i64>) -> Decision {
         Decision::from_bool(
@@ -226,6 +291,15 @@ impl Actor {
     /// Filing an appeal: enterprise staff, for their own enterprise.
     pub fn file_appeal(&self) -> Decision {
         Decision::from_bool(self.role == Role::Enterprise, Decision::Forbidden)
+    }
+
+    /// Accepting, rejecting or assigning one appeal: intake, which sees every appeal.
+    pub fn intake_appeal(&self, enterprise: i64, assigned: Option<i64>) -> Decision {
+        let visible = self.read_appeal(enterprise, assigned);
+        if !visible.is_allowed() {
+            return visible;
+        }
+        self.intake_appeals()
     }
 
     /// Answering: staff of the department (or city, zone) the appeal is assigned to.
@@ -252,6 +326,15 @@ impl Actor {
         )
     }
 
+    /// Commenting on an appeal: everyone who sees it except leaders, who only read.
+    pub fn comment_appeal(&self, enterprise: i64, assigned: Option<i64>) -> Decision {
+        let visible = self.read_appeal(enterprise, assigned);
+        if !visible.is_allowed() {
+            return visible;
+        }
+        Decision::from_bool(self.role != Role::Leader, Decision::Forbidden)
+    }
+
     /// Roundtable agendas and minutes: everyone in government; enterprises see the meetings
     /// through their own appeals only.
     pub fn read_roundtables(&self) -> Decision {
@@ -275,6 +358,20 @@ impl Actor {
             Decision::Forbidden,
         )
     }
+}
+
+/// Whether an organisation reports a development zone's yearly data: the zone's own
+/// administration, registered under the zone's code, and the government of the city the zone
+/// lies in (`zone_city`, a GB/T 2260 code), whose commerce bureau collects its zones' figures.
+/// These are the `responsible` organisations of the zone-data rules below.
+pub fn reports_for_zone(
+    zone_code: &str,
+    zone_city: &str,
+    org_code: &str,
+    org_kind: OrgKind,
+    org_region: Option<&str>,
+) -> bool {
+    org_code == zone_code || (org_kind == OrgKind::City && org_region == Some(zone_city))
 }
 
 /// A development zone's yearly data (module `platforms`, whose owner reviews it).
@@ -619,6 +716,155 @@ mod tests {
             assert_eq!(a.query_trade_sql(), detail, "{role} {modules:?}");
             assert_eq!(a.import_trade(), import, "{role} {modules:?}");
         }
+    }
+
+    #[test]
+    fn each_role_fits_its_kinds_of_organisation() {
+        use OrgKind::*;
+        let cases = [
+            (Role::Admin, vec![Department]),
+            (Role::Leader, vec![Department]),
+            (Role::Department, vec![Department]),
+            (Role::Local, vec![City, Zone]),
+            (Role::Enterprise, vec![Enterprise]),
+        ];
+        for (role, fits) in cases {
+            for kind in OrgKind::ALL {
+                assert_eq!(role.fits(*kind), fits.contains(kind), "{role} in a {kind}");
+            }
+        }
+    }
+
+    #[test]
+    fn lists_are_scoped_as_their_records_are_read() {
+        use AppealScope::*;
+        let cases = [
+            // actor, orgs, uploads, tasks, appeals
+            (actor(Role::Admin, OWN, &[]), None, None, None, All),
+            (actor(Role::Leader, OWN, &[]), None, None, None, All),
+            (
+                actor(Role::Department, OWN, &[Module::Directives]),
+                None,
+                None,
+                None,
+                AssignedTo(OWN),
+            ),
+            (
+                actor(Role::Department, OWN, &[Module::Appeals]),
+                None,
+                None,
+                Some(OWN),
+                All,
+            ),
+            (
+                actor(Role::Local, OWN, &[]),
+                None,
+                Some(OWN),
+                Some(OWN),
+                AssignedTo(OWN),
+            ),
+            (
+                actor(Role::Enterprise, OWN, &[]),
+                Some(OWN),
+                Some(OWN),
+                Some(OWN),
+                FiledBy(OWN),
+            ),
+        ];
+        for (a, orgs, uploads, tasks, appeals) in cases {
+            assert_eq!(a.org_scope(), orgs, "{a:?}");
+            assert_eq!(a.upload_scope(), uploads, "{a:?}");
+            assert_eq!(a.task_scope(), tasks, "{a:?}");
+            assert_eq!(a.appeal_scope(), appeals, "{a:?}");
+            // A scope never shows more than the single-record rule allows.
+            if let Some(only) = a.org_scope() {
+                assert_eq!(a.read_org(only + 1), Decision::NotFound);
+            }
+            if let Some(only) = a.upload_scope() {
+                assert_eq!(a.read_owned_by(only + 1), Decision::NotFound);
+            }
+        }
+    }
+
+    #[test]
+    fn supervising_a_task_needs_seeing_it_first() {
+        let (lead, co, other) = (1, 2, 3);
+        let cos = [co];
+        let supervisor = actor(Role::Department, other, &[Module::Directives]);
+        assert_eq!(supervisor.supervise_task(lead, &cos), Decision::Allow);
+        let admin = actor(Role::Admin, other, &[]);
+        assert_eq!(admin.supervise_task(lead, &cos), Decision::Allow);
+        let lead_dept = actor(Role::Department, lead, &[]);
+        assert_eq!(lead_dept.supervise_task(lead, &cos), Decision::Forbidden);
+        let leader = actor(Role::Leader, other, &[]);
+        assert_eq!(leader.supervise_task(lead, &cos), Decision::Forbidden);
+        let stranger = actor(Role::Local, other, &[]);
+        assert_eq!(stranger.supervise_task(lead, &cos), Decision::NotFound);
+    }
+
+    #[test]
+    fn appeals_are_taken_in_by_intake_and_commented_on_by_all_who_see_them_but_leaders() {
+        use Decision::*;
+        let (firm_org, handler_org, other) = (1, 2, 3);
+        let a = Some(handler_org);
+        let cases = [
+            // actor, intake, comment
+            (actor(Role::Enterprise, firm_org, &[]), Forbidden, Allow),
+            (actor(Role::Enterprise, other, &[]), NotFound, NotFound),
+            (
+                actor(Role::Department, other, &[Module::Appeals]),
+                Allow,
+                Allow,
+            ),
+            (actor(Role::Department, handler_org, &[]), Forbidden, Allow),
+            (
+                actor(Role::Department, other, &[Module::Trade]),
+                NotFound,
+                NotFound,
+            ),
+            (actor(Role::Local, other, &[]), NotFound, NotFound),
+            (actor(Role::Leader, other, &[]), Forbidden, Forbidden),
+            (actor(Role::Admin, other, &[]), Allow, Allow),
+        ];
+        for (who, intake, comment) in cases {
+            assert_eq!(who.intake_appeal(firm_org, a), intake, "{who:?}");
+            assert_eq!(who.comment_appeal(firm_org, a), comment, "{who:?}");
+        }
+    }
+
+    #[test]
+    fn a_zone_is_reported_for_by_its_administration_and_its_city() {
+        let (zone, city) = ("hc-bezc", "222404");
+        assert!(reports_for_zone(
+            zone,
+            city,
+            zone,
+            OrgKind::Zone,
+            Some(city)
+        ));
+        assert!(reports_for_zone(
+            zone,
+            city,
+            "hc-gov",
+            OrgKind::City,
+            Some(city)
+        ));
+        assert!(!reports_for_zone(
+            zone,
+            city,
+            "cc-gov",
+            OrgKind::City,
+            Some("220100")
+        ));
+        assert!(!reports_for_zone(zone, city, "cc-gov", OrgKind::City, None));
+        assert!(
+            !reports_for_zone(zone, city, "hc-changda", OrgKind::Enterprise, Some(city)),
+            "an enterprise in the same city does not report"
+        );
+        assert!(
+            !reports_for_zone(zone, city, "hc-cbz", OrgKind::Zone, Some(city)),
+            "nor does another zone of the city"
+        );
     }
 
     #[test]

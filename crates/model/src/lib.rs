@@ -8,7 +8,7 @@ pub mod names;
 pub mod org;
 pub mod role;
 
-pub use access::{Actor, Decision};
+pub use access::{Actor, AppealScope, Decision};
 pub use names::{ParseError, Password, RegionCode, Username};
 pub use org::{Module, OrgKind, ZoneType};
 pub use role::Role;

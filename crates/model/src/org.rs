@@ -33,6 +33,11 @@ macro_rules! string_enum {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
         }
+
+        impl TryFrom<String> for $name {
+            type Error = ParseError;
+            fn try_from(s: String) -> Result<Self, ParseError> { s.parse() }
+        }
     };
 }
 
@@ -140,6 +145,7 @@ mod tests {
     fn round_trips() {
         for k in OrgKind::ALL {
             assert_eq!(k.as_str().parse::<OrgKind>().unwrap(), *k);
+            assert_eq!(OrgKind::try_from(k.to_string()), Ok(*k));
         }
         for z in ZoneType::ALL {
             assert_eq!(z.to_string().parse::<ZoneType>().unwrap(), *z);

@@ -7,8 +7,7 @@ use kaifang_model::{Actor, Module, OrgKind, Password, RegionCode, Role, Username
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
 use crate::audit::{self, Who};
 use crate::{Result, Store, StoreError, now};
@@ -42,11 +41,12 @@ pub struct NewOrg {
     pub source: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub username: String,
     pub display_name: String,
+    #[sqlx(try_from = "String")]
     pub role: Role,
     pub org_id: i64,
     pub org_name_zh: String,
@@ -93,7 +93,7 @@ impl Principal {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
@@ -159,22 +159,39 @@ fn sha256_hex(s: &str) -> String {
 const ORG_COLUMNS: &str =
     "id, code, kind, name_zh, name_en, region_code, zone_type, modules, contact, source";
 
-fn org_from_row(r: &SqliteRow) -> Result<Org> {
-    let kind: String = r.try_get("kind")?;
-    let zone_type: Option<String> = r.try_get("zone_type")?;
-    let modules: String = r.try_get("modules")?;
-    Ok(Org {
-        id: r.try_get("id")?,
-        code: r.try_get("code")?,
-        kind: kind.parse()?,
-        name_zh: r.try_get("name_zh")?,
-        name_en: r.try_get("name_en")?,
-        region_code: r.try_get("region_code")?,
-        zone_type: zone_type.map(|z| z.parse()).transpose()?,
-        modules: Module::parse_list(&modules)?,
-        contact: r.try_get("contact")?,
-        source: r.try_get("source")?,
-    })
+/// An `organisations` row; the kind is parsed as it is read, the zone type and the list of
+/// modules when it becomes an [`Org`].
+#[derive(sqlx::FromRow)]
+struct OrgRow {
+    id: i64,
+    code: String,
+    #[sqlx(try_from = "String")]
+    kind: OrgKind,
+    name_zh: String,
+    name_en: String,
+    region_code: Option<String>,
+    zone_type: Option<String>,
+    modules: String,
+    contact: String,
+    source: String,
+}
+
+impl TryFrom<OrgRow> for Org {
+    type Error = StoreError;
+    fn try_from(r: OrgRow) -> Result<Org> {
+        Ok(Org {
+            id: r.id,
+            code: r.code,
+            kind: r.kind,
+            name_zh: r.name_zh,
+            name_en: r.name_en,
+            region_code: r.region_code,
+            zone_type: r.zone_type.map(|z| z.parse()).transpose()?,
+            modules: Module::parse_list(&r.modules)?,
+            contact: r.contact,
+            source: r.source,
+        })
+    }
 }
 
 pub(crate) async fn insert_org(conn: &mut SqliteConnection, o: &NewOrg) -> Result<i64> {
@@ -222,35 +239,37 @@ impl Store {
 
     /// All organisations, or only `only` when given (an enterprise sees itself alone).
     pub async fn orgs(&self, only: Option<i64>) -> Result<Vec<Org>> {
-        let rows = sqlx::query(&format!(
+        sqlx::query_as::<_, OrgRow>(&format!(
             "SELECT {ORG_COLUMNS} FROM organisations WHERE ($1 IS NULL OR id = $1) ORDER BY kind, code"
         ))
         .bind(only)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(org_from_row).collect()
+        .await?
+        .into_iter()
+        .map(Org::try_from)
+        .collect()
     }
 
     pub async fn org(&self, id: i64) -> Result<Org> {
-        let row = sqlx::query(&format!(
+        sqlx::query_as::<_, OrgRow>(&format!(
             "SELECT {ORG_COLUMNS} FROM organisations WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?
-        .ok_or_else(|| StoreError::NotFound(format!("organisation {id}")))?;
-        org_from_row(&row)
+        .ok_or_else(|| StoreError::NotFound(format!("organisation {id}")))?
+        .try_into()
     }
 
     pub async fn org_by_code(&self, code: &str) -> Result<Org> {
-        let row = sqlx::query(&format!(
+        sqlx::query_as::<_, OrgRow>(&format!(
             "SELECT {ORG_COLUMNS} FROM organisations WHERE code = $1"
         ))
         .bind(code)
         .fetch_optional(&self.pool)
         .await?
-        .ok_or_else(|| StoreError::NotFound(format!("organisation {code:?}")))?;
-        org_from_row(&row)
+        .ok_or_else(|| StoreError::NotFound(format!("organisation {code:?}")))?
+        .try_into()
     }
 
     /// Changes an organisation's contact line (the part its own staff keep up to date).
@@ -286,7 +305,15 @@ impl Store {
 
     pub async fn create_user(&self, who: &Who, u: &NewUser) -> Result<User> {
         let org = self.org(u.org_id).await?;
-        check_role_fits_org(u.role, org.kind)?;
+        if !u.role.fits(org.kind) {
+            return Err(StoreError::invalid(
+                "role",
+                format!(
+                    "a {} account cannot belong to an organisation of kind {}",
+                    u.role, org.kind
+                ),
+            ));
+        }
         if u.display_name.trim().is_empty() || u.display_name.chars().count() > 100 {
             return Err(StoreError::invalid("display_name", "1 to 100 characters"));
         }
@@ -306,28 +333,27 @@ impl Store {
     }
 
     pub async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query(&format!("{USER_SELECT} ORDER BY u.username"))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(user_from_row).collect()
+        Ok(
+            sqlx::query_as(&format!("{USER_SELECT} ORDER BY u.username"))
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn user(&self, id: i64) -> Result<User> {
-        let row = sqlx::query(&format!("{USER_SELECT} WHERE u.id = $1"))
+        sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
-            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
-        user_from_row(&row)
+            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<User> {
-        let row = sqlx::query(&format!("{USER_SELECT} WHERE u.username = $1"))
+        sqlx::query_as(&format!("{USER_SELECT} WHERE u.username = $1"))
             .bind(username)
             .fetch_optional(&self.pool)
             .await?
-            .ok_or_else(|| StoreError::NotFound(format!("user {username:?}")))?;
-        user_from_row(&row)
+            .ok_or_else(|| StoreError::NotFound(format!("user {username:?}")))
     }
 
     /// Sets a new password and ends the user's sessions.
@@ -556,25 +582,12 @@ impl Store {
     }
 
     pub async fn tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
-        let rows: Vec<TokenRow> = sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, name, prefix, created_at, last_used_at, revoked_at)| ApiToken {
-                    id,
-                    name,
-                    prefix,
-                    created_at,
-                    last_used_at,
-                    revoked_at,
-                },
-            )
-            .collect())
+        .await?)
     }
 
     /// Revokes one of `user_id`'s tokens; another user's token is "not found".
@@ -623,25 +636,8 @@ impl Store {
     }
 }
 
-type TokenRow = (i64, String, String, String, Option<String>, Option<String>);
-
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.org_id, u.disabled, u.created_at, \
      o.name_zh AS org_name_zh, o.name_en AS org_name_en FROM users u JOIN organisations o ON o.id = u.org_id";
-
-fn user_from_row(r: &SqliteRow) -> Result<User> {
-    let role: String = r.try_get("role")?;
-    Ok(User {
-        id: r.try_get("id")?,
-        username: r.try_get("username")?,
-        display_name: r.try_get("display_name")?,
-        role: role.parse()?,
-        org_id: r.try_get("org_id")?,
-        org_name_zh: r.try_get("org_name_zh")?,
-        org_name_en: r.try_get("org_name_en")?,
-        disabled: r.try_get("disabled")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
 
 pub(crate) async fn insert_user(
     conn: &mut SqliteConnection,
@@ -668,23 +664,4 @@ pub(crate) async fn insert_user(
             e.into()
         }
     })
-}
-
-/// Roles belong to kinds of organisation: enterprise staff work for enterprises, local staff
-/// for cities and zones, department staff for departments. Admins and leaders sit in a
-/// department (the provincial government's general office, in the demo).
-pub fn check_role_fits_org(role: Role, kind: OrgKind) -> Result<()> {
-    let fits = match role {
-        Role::Admin | Role::Leader | Role::Department => kind == OrgKind::Department,
-        Role::Local => matches!(kind, OrgKind::City | OrgKind::Zone),
-        Role::Enterprise => kind == OrgKind::Enterprise,
-    };
-    if fits {
-        Ok(())
-    } else {
-        Err(StoreError::invalid(
-            "role",
-            format!("a {role} account cannot belong to an organisation of kind {kind}"),
-        ))
-    }
 }

@@ -1,21 +1,21 @@
 //! Enterprise appeals (诉求办理) and the roundtable for foreign-funded enterprises.
 //!
-//! As with tasks, `kaifang_work::appeal` holds the rules; this module stores each step with
-//! its timeline entry, audit entry and notifications in one transaction, guarded by version.
+//! As with tasks, `kaifang_work::appeal` holds the rules, and each step on an appeal goes
+//! through [`crate::step::Step`]: its new state, timeline entry, audit entry and notifications
+//! in one transaction, guarded by version.
 
+pub use kaifang_model::AppealScope;
 use kaifang_work::appeal::{Appeal, AppealEvent, AppealState, Party};
 use serde::Serialize;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 use time::Date;
 
 use crate::audit::{self, Who};
 use crate::notifications::{Notice, notify_orgs, orgs_owning};
 use crate::rules::{Rules, format_date, parse_date};
-use crate::tasks::{
-    OrgRef, Timeline, TimelineEvent, actor_org, check_attachments, org_ref, timeline,
-};
+use crate::step::{Acting, Outcome, Step, check_attachments};
+use crate::tasks::{OrgRef, Timeline, TimelineEvent, append_event, timeline};
 use crate::{Result, Store, StoreError, now};
 
 /// The categories of appeal, after the kinds of problem MOFCOM's complaint rules and the
@@ -174,25 +174,26 @@ pub struct StatLimits {
     pub resolve_working_days: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct RoundtableRef {
     pub id: i64,
     pub title: String,
     pub held_on: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Roundtable {
     pub id: i64,
     pub title: String,
     pub held_on: String,
     pub minutes: String,
+    #[sqlx(skip)]
     pub items: Vec<AgendaItem>,
     pub version: i64,
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct AgendaItem {
     pub position: i64,
     pub title: String,
@@ -217,73 +218,94 @@ const APPEAL_SELECT: &str = "SELECT a.id, a.category, a.title, a.state, a.filed_
     FROM appeals a JOIN organisations e ON e.id = a.enterprise_org_id \
     LEFT JOIN organisations h ON h.id = a.assigned_org_id";
 
-fn opt_date(r: &SqliteRow, col: &str) -> Result<Option<Date>> {
-    r.try_get::<Option<String>, _>(col)?
-        .map(|d| parse_date(col, &d))
-        .transpose()
-}
-
+/// A row of `APPEAL_SELECT`. Its deadline and escalation depend on the day it is seen, so it
+/// becomes an [`AppealDetail`] only given the rules and today.
+#[derive(sqlx::FromRow)]
 struct AppealRow {
-    item: AppealItem,
-    rule: Appeal,
+    id: i64,
+    category: String,
+    title: String,
+    state: String,
+    filed_on: String,
+    accepted_on: Option<String>,
+    answered_on: Option<String>,
+    score: Option<i64>,
+    version: i64,
+    updated_at: String,
     description: String,
     answer: Option<String>,
     reject_reason: Option<String>,
+    e_id: i64,
+    e_code: String,
+    e_name_zh: String,
+    e_name_en: String,
+    h_id: Option<i64>,
+    h_code: Option<String>,
+    h_name_zh: Option<String>,
+    h_name_en: Option<String>,
 }
 
-fn appeal_row(r: &SqliteRow, rules: &Rules, today: Date) -> Result<AppealRow> {
-    let state: String = r.try_get("state")?;
-    let state = AppealState::from_key(&state)
-        .ok_or_else(|| StoreError::Sqlite(format!("unknown appeal state {state:?}")))?;
-    let filed_on = parse_date("filed_on", &r.try_get::<String, _>("filed_on")?)?;
-    let rule = Appeal {
-        state,
-        filed_on,
-        accepted_on: opt_date(r, "accepted_on")?,
-    };
-    let deadline = rule.deadline(&rules.calendar, &rules.limits);
-    let assigned = match r.try_get::<Option<i64>, _>("h_id")? {
-        Some(_) => Some(org_ref(r, "h_")?),
-        None => None,
-    };
-    Ok(AppealRow {
-        item: AppealItem {
-            id: r.try_get("id")?,
-            enterprise: org_ref(r, "e_")?,
-            category: r.try_get("category")?,
-            title: r.try_get("title")?,
-            state: state.as_str().to_string(),
-            filed_on: format_date(filed_on),
-            accepted_on: r.try_get("accepted_on")?,
-            assigned,
-            answered_on: r.try_get("answered_on")?,
-            score: r.try_get("score")?,
-            deadline: deadline.map(|d| format_date(d.date)),
-            deadline_provisional: deadline.is_some_and(|d| d.provisional),
-            escalated: rule.escalated(&rules.calendar, &rules.limits, today),
-            version: r.try_get("version")?,
-            updated_at: r.try_get("updated_at")?,
-        },
-        rule,
-        description: r.try_get("description")?,
-        answer: r.try_get("answer")?,
-        reject_reason: r.try_get("reject_reason")?,
-    })
+impl AppealRow {
+    /// The appeal as the rules see it.
+    fn rule(&self) -> Result<Appeal> {
+        Ok(Appeal {
+            state: AppealState::from_key(&self.state).ok_or_else(|| {
+                StoreError::Sqlite(format!("unknown appeal state {:?}", self.state))
+            })?,
+            filed_on: parse_date("filed_on", &self.filed_on)?,
+            accepted_on: self
+                .accepted_on
+                .as_deref()
+                .map(|d| parse_date("accepted_on", d))
+                .transpose()?,
+        })
+    }
+
+    /// The appeal as seen on `today`, without its timeline and roundtables.
+    fn detail(self, rules: &Rules, today: Date) -> Result<AppealDetail> {
+        let rule = self.rule()?;
+        let deadline = rule.deadline(&rules.calendar, &rules.limits);
+        Ok(AppealDetail {
+            item: AppealItem {
+                id: self.id,
+                enterprise: OrgRef {
+                    id: self.e_id,
+                    code: self.e_code,
+                    name_zh: self.e_name_zh,
+                    name_en: self.e_name_en,
+                },
+                category: self.category,
+                title: self.title,
+                state: rule.state.as_str().to_string(),
+                filed_on: format_date(rule.filed_on),
+                accepted_on: self.accepted_on,
+                assigned: OrgRef::joined(self.h_id, self.h_code, self.h_name_zh, self.h_name_en),
+                answered_on: self.answered_on,
+                score: self.score,
+                deadline: deadline.map(|d| format_date(d.date)),
+                deadline_provisional: deadline.is_some_and(|d| d.provisional),
+                escalated: rule.escalated(&rules.calendar, &rules.limits, today),
+                version: self.version,
+                updated_at: self.updated_at,
+            },
+            description: self.description,
+            answer: self.answer,
+            reject_reason: self.reject_reason,
+            events: Vec::new(),
+            roundtables: Vec::new(),
+        })
+    }
+}
+
+async fn load_appeal(conn: &mut SqliteConnection, id: i64) -> Result<Option<AppealRow>> {
+    Ok(sqlx::query_as(&format!("{APPEAL_SELECT} WHERE a.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
 }
 
 fn category_known(c: &str) -> bool {
     CATEGORIES.iter().any(|(k, _, _)| *k == c)
-}
-
-/// Who sees which appeals in a list.
-#[derive(Debug, Clone, Copy)]
-pub enum AppealScope {
-    /// Leaders, admins, intake.
-    All,
-    /// An enterprise: the appeals it filed.
-    FiledBy(i64),
-    /// A department, city or zone: the appeals assigned to it.
-    AssignedTo(i64),
 }
 
 impl Store {
@@ -324,7 +346,7 @@ impl Store {
             Some(AppealScope::FiledBy(o)) => (Some(o), None),
             Some(AppealScope::AssignedTo(o)) => (None, Some(o)),
         };
-        let rows = sqlx::query(&format!(
+        let rows: Vec<AppealRow> = sqlx::query_as(&format!(
             "{APPEAL_SELECT} WHERE ($1 IS NULL OR a.enterprise_org_id = $1) AND ($2 IS NULL OR a.assigned_org_id = $2) \
              ORDER BY a.filed_on DESC, a.id DESC"
         ))
@@ -332,8 +354,8 @@ impl Store {
         .bind(assigned_to)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| Ok(appeal_row(r, rules, today)?.item))
+        rows.into_iter()
+            .map(|r| Ok(r.detail(rules, today)?.item))
             .collect()
     }
 
@@ -347,38 +369,20 @@ impl Store {
     }
 
     pub async fn appeal(&self, id: i64, rules: &Rules, today: Date) -> Result<AppealDetail> {
-        let r = sqlx::query(&format!("{APPEAL_SELECT} WHERE a.id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("appeal {id}")))?;
-        let row = appeal_row(&r, rules, today)?;
         let mut conn = self.pool.acquire().await?;
-        let events = timeline(&mut conn, Timeline::Appeal, id).await?;
-        let roundtables = sqlx::query(
+        let mut appeal = load_appeal(&mut conn, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("appeal {id}")))?
+            .detail(rules, today)?;
+        appeal.events = timeline(&mut conn, Timeline::Appeal, id).await?;
+        appeal.roundtables = sqlx::query_as(
             "SELECT DISTINCT r.id, r.title, r.held_on FROM roundtables r \
              JOIN roundtable_items i ON i.roundtable_id = r.id WHERE i.appeal_id = $1 ORDER BY r.held_on",
         )
         .bind(id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(RoundtableRef {
-                id: r.try_get("id")?,
-                title: r.try_get("title")?,
-                held_on: r.try_get("held_on")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        Ok(AppealDetail {
-            item: row.item,
-            description: row.description,
-            answer: row.answer,
-            reject_reason: row.reject_reason,
-            events,
-            roundtables,
-        })
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(appeal)
     }
 
     /// Applies `action` to appeal `id` if it is still at `version`; the caller has checked that
@@ -394,171 +398,14 @@ impl Store {
         rules: &Rules,
         today: Date,
     ) -> Result<AppealDetail> {
-        let mut tx = self.pool.begin().await?;
-        let org = actor_org(&mut tx, who).await?;
-        check_attachments(&mut tx, org, attachments).await?;
-        let r = sqlx::query(&format!("{APPEAL_SELECT} WHERE a.id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("appeal {id}")))?;
-        let row = appeal_row(&r, rules, today)?;
-        if row.item.version != version {
-            drop(tx);
-            return Err(self.stale_appeal(id, version, rules, today).await);
-        }
-        let body = action.body().trim().to_string();
-        if body.chars().count() > 4000 {
-            return Err(StoreError::invalid("body", "at most 4000 characters"));
-        }
-        let transition = |a: &Appeal, p: Party, e: &AppealEvent| {
-            a.apply(p, e, today)
-                .map_err(|e| StoreError::Transition(e.to_string()))
-        };
-        let before = row.rule.clone();
-        let mut assigned = row.item.assigned.as_ref().map(|o| o.id);
-        let mut data = serde_json::json!({ "from": before.state.as_str() });
-        let after = match action {
-            AppealAction::Accept { assign_to, .. } => {
-                let a = transition(&before, Party::Intake, &AppealEvent::Accept)?;
-                match assign_to {
-                    Some(o) => {
-                        check_handler(&mut tx, *o).await?;
-                        assigned = Some(*o);
-                        data["assigned_org_id"] = (*o).into();
-                        transition(&a, Party::Intake, &AppealEvent::Assign)?
-                    }
-                    None => a,
-                }
-            }
-            AppealAction::Reject { reason } => transition(
-                &before,
-                Party::Intake,
-                &AppealEvent::Reject {
-                    reason: reason.clone(),
-                },
-            )?,
-            AppealAction::Assign { org_id, .. } => {
-                check_handler(&mut tx, *org_id).await?;
-                assigned = Some(*org_id);
-                data["assigned_org_id"] = (*org_id).into();
-                transition(&before, Party::Intake, &AppealEvent::Assign)?
-            }
-            AppealAction::Answer { body } => {
-                if body.trim().is_empty() {
-                    return Err(StoreError::invalid("body", "the answer must not be empty"));
-                }
-                transition(&before, Party::Handler, &AppealEvent::Answer)?
-            }
-            AppealAction::Rate { score, .. } => {
-                data["score"] = (*score).into();
-                transition(
-                    &before,
-                    Party::Enterprise,
-                    &AppealEvent::Rate { score: *score },
-                )?
-            }
-            AppealAction::Comment { body } => {
-                if body.trim().is_empty() && attachments.is_empty() {
-                    return Err(StoreError::invalid(
-                        "body",
-                        "a comment needs text or an attachment",
-                    ));
-                }
-                if !before.state.is_open() && before.state != AppealState::Answered {
-                    return Err(StoreError::Transition(format!(
-                        "cannot comment on the appeal while it is {}: the appeal is finished",
-                        before.state.as_str()
-                    )));
-                }
-                before.clone()
-            }
-        };
-        data["to"] = after.state.as_str().into();
-        let day = format_date(today);
-        let answered_on = (after.state == AppealState::Answered
-            && before.state != AppealState::Answered)
-            .then(|| day.clone());
-        let closed_on =
-            matches!(after.state, AppealState::Rejected | AppealState::Rated).then(|| day.clone());
-        let n = sqlx::query(
-            "UPDATE appeals SET state = $1, accepted_on = $2, assigned_org_id = $3, \
-             answered_on = COALESCE($4, answered_on), \
-             answer = CASE WHEN $5 IS NULL THEN answer ELSE $5 END, \
-             reject_reason = CASE WHEN $6 IS NULL THEN reject_reason ELSE $6 END, \
-             score = COALESCE($7, score), closed_on = COALESCE(closed_on, $8), \
-             version = version + 1, updated_at = $9 WHERE id = $10 AND version = $11",
-        )
-        .bind(after.state.as_str())
-        .bind(after.accepted_on.map(format_date))
-        .bind(assigned)
-        .bind(answered_on)
-        .bind(matches!(action, AppealAction::Answer { .. }).then(|| body.clone()))
-        .bind(matches!(action, AppealAction::Reject { .. }).then(|| body.clone()))
-        .bind(match action {
-            AppealAction::Rate { score, .. } => Some(i64::from(*score)),
-            _ => None,
-        })
-        .bind(closed_on)
-        .bind(now())
-        .bind(id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            drop(tx);
-            return Err(self.stale_appeal(id, version, rules, today).await);
-        }
-        insert_event(
-            &mut tx,
+        let step = AppealStep {
             id,
-            who,
-            org,
-            action.kind(),
-            &body,
-            &data,
+            action,
             attachments,
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            who,
-            &format!("appeal.{}", action.kind()),
-            Some(&format!("appeal:{id}")),
-            data.clone(),
-        )
-        .await?;
-        // Everyone involved hears of each step, except the one who took it.
-        let mut to = vec![row.item.enterprise.id];
-        to.extend(assigned);
-        to.extend(orgs_owning(&mut tx, "appeals").await?);
-        notify_orgs(
-            &mut tx,
-            &to,
-            who.user_id,
-            &Notice {
-                kind: "appeal.event",
-                title: format!("诉求「{}」：{}", row.item.title, appeal_action_zh(action)),
-                link: format!("/appeals/{id}"),
-                dedupe: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.appeal(id, rules, today).await
-    }
-
-    async fn stale_appeal(&self, id: i64, version: i64, rules: &Rules, today: Date) -> StoreError {
-        match self.appeal(id, rules, today).await {
-            Ok(current) => StoreError::stale(
-                &format!("appeal {id}"),
-                version,
-                current.item.version,
-                &current,
-            ),
-            Err(e) => e,
-        }
+            rules,
+            today,
+        };
+        self.step(&step, who, version).await
     }
 
     /// Statistics over the appeals in `scope`: by category and by department, working days to
@@ -687,41 +534,22 @@ impl Store {
     }
 
     pub async fn roundtable(&self, id: i64) -> Result<Roundtable> {
-        let r = sqlx::query(
+        let mut roundtable: Roundtable = sqlx::query_as(
             "SELECT id, title, held_on, minutes, version, updated_at FROM roundtables WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("roundtable {id}")))?;
-        let items = sqlx::query(
+        roundtable.items = sqlx::query_as(
             "SELECT i.position, i.title, i.appeal_id, a.title AS appeal_title, a.state AS appeal_state \
              FROM roundtable_items i LEFT JOIN appeals a ON a.id = i.appeal_id \
              WHERE i.roundtable_id = $1 ORDER BY i.position",
         )
         .bind(id)
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|i| {
-            Ok(AgendaItem {
-                position: i.try_get("position")?,
-                title: i.try_get("title")?,
-                appeal_id: i.try_get("appeal_id")?,
-                appeal_title: i.try_get("appeal_title")?,
-                appeal_state: i.try_get("appeal_state")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        Ok(Roundtable {
-            id: r.try_get("id")?,
-            title: r.try_get("title")?,
-            held_on: r.try_get("held_on")?,
-            minutes: r.try_get("minutes")?,
-            items,
-            version: r.try_get("version")?,
-            updated_at: r.try_get("updated_at")?,
-        })
+        .await?;
+        Ok(roundtable)
     }
 
     pub async fn create_roundtable(&self, who: &Who, r: &NewRoundtable) -> Result<Roundtable> {
@@ -804,6 +632,186 @@ fn appeal_action_zh(a: &AppealAction) -> &'static str {
     }
 }
 
+/// One action on one appeal.
+struct AppealStep<'a> {
+    id: i64,
+    action: &'a AppealAction,
+    attachments: &'a [i64],
+    rules: &'a Rules,
+    today: Date,
+}
+
+impl Step for AppealStep<'_> {
+    type Row = AppealRow;
+    type View = AppealDetail;
+
+    fn name(&self) -> String {
+        format!("appeal {}", self.id)
+    }
+
+    fn target(&self) -> String {
+        format!("appeal:{}", self.id)
+    }
+
+    fn attachments(&self) -> &[i64] {
+        self.attachments
+    }
+
+    async fn load(&self, conn: &mut SqliteConnection) -> Result<Option<AppealRow>> {
+        load_appeal(conn, self.id).await
+    }
+
+    fn version(row: &AppealRow) -> i64 {
+        row.version
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut SqliteConnection,
+        by: &Acting<'_>,
+        row: AppealRow,
+        version: i64,
+    ) -> Result<Option<Outcome>> {
+        let (id, action, today) = (self.id, self.action, self.today);
+        let body = action.body().trim().to_string();
+        if body.chars().count() > 4000 {
+            return Err(StoreError::invalid("body", "at most 4000 characters"));
+        }
+        let transition = |a: &Appeal, p: Party, e: &AppealEvent| {
+            a.apply(p, e, today)
+                .map_err(|e| StoreError::Transition(e.to_string()))
+        };
+        let before = row.rule()?;
+        let mut assigned = row.h_id;
+        let mut data = serde_json::json!({ "from": before.state.as_str() });
+        let after = match action {
+            AppealAction::Accept { assign_to, .. } => {
+                let a = transition(&before, Party::Intake, &AppealEvent::Accept)?;
+                match assign_to {
+                    Some(o) => {
+                        check_handler(&mut *conn, *o).await?;
+                        assigned = Some(*o);
+                        data["assigned_org_id"] = (*o).into();
+                        transition(&a, Party::Intake, &AppealEvent::Assign)?
+                    }
+                    None => a,
+                }
+            }
+            AppealAction::Reject { reason } => transition(
+                &before,
+                Party::Intake,
+                &AppealEvent::Reject {
+                    reason: reason.clone(),
+                },
+            )?,
+            AppealAction::Assign { org_id, .. } => {
+                check_handler(&mut *conn, *org_id).await?;
+                assigned = Some(*org_id);
+                data["assigned_org_id"] = (*org_id).into();
+                transition(&before, Party::Intake, &AppealEvent::Assign)?
+            }
+            AppealAction::Answer { body } => {
+                if body.trim().is_empty() {
+                    return Err(StoreError::invalid("body", "the answer must not be empty"));
+                }
+                transition(&before, Party::Handler, &AppealEvent::Answer)?
+            }
+            AppealAction::Rate { score, .. } => {
+                data["score"] = (*score).into();
+                transition(
+                    &before,
+                    Party::Enterprise,
+                    &AppealEvent::Rate { score: *score },
+                )?
+            }
+            AppealAction::Comment { body } => {
+                if body.trim().is_empty() && self.attachments.is_empty() {
+                    return Err(StoreError::invalid(
+                        "body",
+                        "a comment needs text or an attachment",
+                    ));
+                }
+                if !before.state.is_open() && before.state != AppealState::Answered {
+                    return Err(StoreError::Transition(format!(
+                        "cannot comment on the appeal while it is {}: the appeal is finished",
+                        before.state.as_str()
+                    )));
+                }
+                before.clone()
+            }
+        };
+        data["to"] = after.state.as_str().into();
+        let day = format_date(today);
+        let answered_on = (after.state == AppealState::Answered
+            && before.state != AppealState::Answered)
+            .then(|| day.clone());
+        let closed_on =
+            matches!(after.state, AppealState::Rejected | AppealState::Rated).then(|| day.clone());
+        let n = sqlx::query(
+            "UPDATE appeals SET state = $1, accepted_on = $2, assigned_org_id = $3, \
+             answered_on = COALESCE($4, answered_on), \
+             answer = CASE WHEN $5 IS NULL THEN answer ELSE $5 END, \
+             reject_reason = CASE WHEN $6 IS NULL THEN reject_reason ELSE $6 END, \
+             score = COALESCE($7, score), closed_on = COALESCE(closed_on, $8), \
+             version = version + 1, updated_at = $9 WHERE id = $10 AND version = $11",
+        )
+        .bind(after.state.as_str())
+        .bind(after.accepted_on.map(format_date))
+        .bind(assigned)
+        .bind(answered_on)
+        .bind(matches!(action, AppealAction::Answer { .. }).then(|| body.clone()))
+        .bind(matches!(action, AppealAction::Reject { .. }).then(|| body.clone()))
+        .bind(match action {
+            AppealAction::Rate { score, .. } => Some(i64::from(*score)),
+            _ => None,
+        })
+        .bind(closed_on)
+        .bind(now())
+        .bind(id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(None);
+        }
+        append_event(
+            conn,
+            Timeline::Appeal,
+            id,
+            by,
+            action.kind(),
+            &body,
+            &data,
+            self.attachments,
+        )
+        .await?;
+        // Everyone involved hears of each step, except the one who took it.
+        let mut to = vec![row.e_id];
+        to.extend(assigned);
+        to.extend(orgs_owning(conn, "appeals").await?);
+        let notice = Notice {
+            kind: "appeal.event",
+            title: format!("诉求「{}」：{}", row.title, appeal_action_zh(action)),
+            link: format!("/appeals/{id}"),
+            dedupe: None,
+        };
+        Ok(Some(Outcome {
+            action: format!("appeal.{}", action.kind()),
+            details: data,
+            notice: Some((to, notice)),
+        }))
+    }
+
+    async fn view(&self, store: &Store) -> Result<AppealDetail> {
+        store.appeal(self.id, self.rules, self.today).await
+    }
+
+    fn view_version(view: &AppealDetail) -> i64 {
+        view.item.version
+    }
+}
+
 /// Appeals go to government organisations, never to another enterprise.
 async fn check_handler(conn: &mut SqliteConnection, org: i64) -> Result<()> {
     let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM organisations WHERE id = $1")
@@ -821,35 +829,6 @@ async fn check_handler(conn: &mut SqliteConnection, org: i64) -> Result<()> {
         )),
         Some(_) => Ok(()),
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_event(
-    conn: &mut SqliteConnection,
-    appeal: i64,
-    who: &Who,
-    org: Option<i64>,
-    kind: &str,
-    body: &str,
-    data: &serde_json::Value,
-    attachments: &[i64],
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO appeal_events (appeal_id, at, user_id, actor, org_id, kind, body, data, attachments) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(appeal)
-    .bind(now())
-    .bind(who.user_id)
-    .bind(&who.actor)
-    .bind(org)
-    .bind(kind)
-    .bind(body)
-    .bind(data.to_string())
-    .bind(serde_json::to_string(attachments).unwrap_or_else(|_| "[]".into()))
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 pub(crate) async fn insert_appeal(
@@ -898,11 +877,15 @@ pub(crate) async fn insert_appeal(
     .fetch_one(&mut *conn)
     .await?;
     let data = serde_json::json!({ "to": "filed", "category": a.category });
-    insert_event(
-        conn,
-        id,
+    let by = Acting {
         who,
-        Some(a.enterprise_org_id),
+        org: Some(a.enterprise_org_id),
+    };
+    append_event(
+        conn,
+        Timeline::Appeal,
+        id,
+        &by,
         "file",
         "",
         &data,

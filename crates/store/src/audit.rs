@@ -37,7 +37,7 @@ impl Who {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct AuditEntry {
     pub id: i64,
     /// RFC 3339 UTC.
@@ -46,6 +46,7 @@ pub struct AuditEntry {
     pub action: String,
     pub target: Option<String>,
     #[schema(value_type = Object)]
+    #[sqlx(json)]
     pub details: serde_json::Value,
     pub request_id: Option<String>,
 }
@@ -88,34 +89,11 @@ impl Store {
 
     /// The newest entries first.
     pub async fn audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        type Row = (
-            i64,
-            String,
-            String,
-            String,
-            Option<String>,
-            String,
-            Option<String>,
-        );
-        let rows: Vec<Row> = sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, at, actor, action, target, details, request_id FROM audit_log ORDER BY id DESC LIMIT $1",
         )
         .bind(limit.clamp(1, 10_000))
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, at, actor, action, target, details, request_id)| AuditEntry {
-                    id,
-                    at,
-                    actor,
-                    action,
-                    target,
-                    details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
-                    request_id,
-                },
-            )
-            .collect())
+        .await?)
     }
 }

@@ -47,64 +47,30 @@ impl JobStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+impl TryFrom<String> for JobStatus {
+    type Error = StoreError;
+    fn try_from(s: String) -> Result<JobStatus> {
+        JobStatus::parse(&s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Job {
     pub id: String,
     pub kind: String,
+    #[sqlx(try_from = "String")]
     pub status: JobStatus,
     /// From 0 to 1.
     pub progress: f64,
     pub message: Option<String>,
     #[schema(value_type = Option<Object>)]
+    #[sqlx(json(nullable))]
     pub result: Option<serde_json::Value>,
     pub user_id: Option<i64>,
     pub org_id: Option<i64>,
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
-}
-
-type JobRow = (
-    String,
-    String,
-    String,
-    f64,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    String,
-    Option<String>,
-    Option<String>,
-);
-
-fn job_from_row(r: JobRow) -> Result<Job> {
-    let (
-        id,
-        kind,
-        status,
-        progress,
-        message,
-        result,
-        user_id,
-        org_id,
-        created_at,
-        started_at,
-        finished_at,
-    ) = r;
-    Ok(Job {
-        id,
-        kind,
-        status: JobStatus::parse(&status)?,
-        progress,
-        message,
-        result: result.and_then(|r| serde_json::from_str(&r).ok()),
-        user_id,
-        org_id,
-        created_at,
-        started_at,
-        finished_at,
-    })
 }
 
 const JOB_COLUMNS: &str = "id, kind, status, progress, message, result, user_id, org_id, created_at, started_at, finished_at";
@@ -158,23 +124,21 @@ impl Store {
     }
 
     pub async fn job(&self, id: &str) -> Result<Job> {
-        let row: Option<JobRow> =
-            sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        job_from_row(row.ok_or_else(|| StoreError::NotFound(format!("job {id}")))?)
+        sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("job {id}")))
     }
 
     /// The newest jobs first, up to `limit`.
     pub async fn jobs(&self, limit: i64) -> Result<Vec<Job>> {
-        let rows: Vec<JobRow> = sqlx::query_as(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs ORDER BY created_at DESC LIMIT $1"
         ))
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(job_from_row).collect()
+        .await?)
     }
 
     /// Marks jobs left queued or running by a previous process as failed; returns how many.

@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod notifications;
 pub mod overview;
 pub mod rules;
+mod step;
 pub mod tasks;
 pub mod uploads;
 pub mod zone_data;

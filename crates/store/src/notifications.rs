@@ -4,14 +4,14 @@
 
 use kaifang_work::Light;
 use serde::Serialize;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use time::Date;
 
 use crate::rules::{Rules, format_date};
 use crate::tasks::TaskFilter;
 use crate::{Result, Store, StoreError, now};
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Notification {
     pub id: i64,
     pub at: String,
@@ -93,9 +93,10 @@ pub(crate) async fn orgs_owning(conn: &mut SqliteConnection, module: &str) -> Re
 }
 
 /// A notification waiting to be mailed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingMail {
     pub id: i64,
+    #[sqlx(rename = "email")]
     pub to: String,
     pub title: String,
     pub link: String,
@@ -109,26 +110,14 @@ impl Store {
         .bind(user_id)
         .fetch_one(&self.pool)
         .await?;
-        let items = sqlx::query(
+        let items = sqlx::query_as(
             "SELECT id, at, kind, title, link, read_at FROM notifications WHERE user_id = $1 \
              ORDER BY id DESC LIMIT $2",
         )
         .bind(user_id)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Notification {
-                id: r.try_get("id")?,
-                at: r.try_get("at")?,
-                kind: r.try_get("kind")?,
-                title: r.try_get("title")?,
-                link: r.try_get("link")?,
-                read_at: r.try_get("read_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        .await?;
         Ok(Inbox { unread, items })
     }
 
@@ -160,24 +149,14 @@ impl Store {
 
     /// Notifications not yet mailed to users who have a mail address, oldest first.
     pub async fn pending_mail(&self, limit: i64) -> Result<Vec<PendingMail>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT n.id, u.email, n.title, n.link FROM notifications n JOIN users u ON u.id = n.user_id \
              WHERE n.emailed_at IS NULL AND u.email IS NOT NULL AND u.email <> '' AND NOT u.disabled \
              ORDER BY n.id LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PendingMail {
-                    id: r.try_get("id")?,
-                    to: r.try_get("email")?,
-                    title: r.try_get("title")?,
-                    link: r.try_get("link")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     pub async fn mark_mailed(&self, id: i64) -> Result<()> {

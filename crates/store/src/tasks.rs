@@ -1,23 +1,24 @@
 //! Directives supervision (督查督办): meetings → directives → tasks, and each task's timeline.
 //!
-//! The rules (which event is allowed in which state, by whom) are `kaifang_work::task`'s; this
-//! module loads a task, asks the rules, and writes the new state, the timeline entry, the
-//! audit entry and the notifications in one transaction, guarded by the task's version.
+//! The rules (which event is allowed in which state, by whom) are `kaifang_work::task`'s. A
+//! step on a task is a [`crate::step::Step`]: this module asks the rules and writes the new
+//! state and the timeline entry; the shared step guards the version and adds the audit entry
+//! and the notifications, all in one transaction.
 
 use kaifang_work::Light;
 use kaifang_work::task::{Party, Task, TaskEvent, TaskState};
 use serde::Serialize;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 use time::Date;
 
 use crate::audit::{self, Who};
 use crate::notifications::{Notice, notify_orgs, orgs_owning};
 use crate::rules::{Rules, format_date, parse_date};
+use crate::step::{Acting, Outcome, Step};
 use crate::{Result, Store, StoreError, now};
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Meeting {
     pub id: i64,
     pub title: String,
@@ -26,10 +27,11 @@ pub struct Meeting {
     pub chair: String,
     /// Where the meeting's record comes from.
     pub source: String,
+    #[sqlx(skip)]
     pub directives: Vec<Directive>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Directive {
     pub id: i64,
     pub meeting_id: i64,
@@ -55,12 +57,29 @@ pub struct NewDirective {
     pub quote: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct OrgRef {
     pub id: i64,
     pub code: String,
     pub name_zh: String,
     pub name_en: String,
+}
+
+impl OrgRef {
+    /// The organisation a LEFT JOIN found, if it found one.
+    pub(crate) fn joined(
+        id: Option<i64>,
+        code: Option<String>,
+        name_zh: Option<String>,
+        name_en: Option<String>,
+    ) -> Option<OrgRef> {
+        Some(OrgRef {
+            id: id?,
+            code: code?,
+            name_zh: name_zh?,
+            name_en: name_en?,
+        })
+    }
 }
 
 /// A task as boards and lists show it.
@@ -90,7 +109,7 @@ pub struct TaskItem {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Milestone {
     pub id: i64,
     pub title: String,
@@ -99,17 +118,20 @@ pub struct Milestone {
 }
 
 /// One entry of a timeline (tasks and appeals alike).
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct TimelineEvent {
     pub id: i64,
     pub at: String,
     pub actor: String,
+    #[sqlx(skip)]
     pub org: Option<OrgRef>,
     pub kind: String,
     pub body: String,
     #[schema(value_type = Object)]
+    #[sqlx(json)]
     pub data: serde_json::Value,
     /// Upload ids.
+    #[sqlx(json)]
     pub attachments: Vec<i64>,
 }
 
@@ -249,15 +271,6 @@ pub struct TaskSummary {
     pub by_org: Vec<OrgTaskSummary>,
 }
 
-pub(crate) fn org_ref(r: &SqliteRow, prefix: &str) -> Result<OrgRef> {
-    Ok(OrgRef {
-        id: r.try_get(format!("{prefix}id").as_str())?,
-        code: r.try_get(format!("{prefix}code").as_str())?,
-        name_zh: r.try_get(format!("{prefix}name_zh").as_str())?,
-        name_en: r.try_get(format!("{prefix}name_en").as_str())?,
-    })
-}
-
 const TASK_SELECT: &str = "SELECT t.id, t.directive_id, d.code AS directive_code, d.title AS directive_title, \
     t.title, t.issued_on, t.deadline, t.state, t.extension_until, t.extension_reason, t.closed_on, \
     t.version, t.updated_at, t.description, m.title AS meeting_title, d.quote, \
@@ -265,62 +278,104 @@ const TASK_SELECT: &str = "SELECT t.id, t.directive_id, d.code AS directive_code
     FROM tasks t JOIN directives d ON d.id = t.directive_id JOIN meetings m ON m.id = d.meeting_id \
     JOIN organisations o ON o.id = t.lead_org_id";
 
+/// A row of `TASK_SELECT`. Its light and overdue days depend on the day it is seen, so it
+/// becomes a [`TaskDetail`] only given the rules and today.
+#[derive(sqlx::FromRow)]
 struct TaskRow {
-    item: TaskItem,
-    description: String,
+    id: i64,
+    directive_id: i64,
+    directive_code: String,
+    directive_title: String,
+    title: String,
+    issued_on: String,
+    deadline: String,
+    state: String,
+    extension_until: Option<String>,
     extension_reason: Option<String>,
+    closed_on: Option<String>,
+    version: i64,
+    updated_at: String,
+    description: String,
     meeting_title: String,
     quote: String,
+    lead_id: i64,
+    lead_code: String,
+    lead_name_zh: String,
+    lead_name_en: String,
 }
 
-fn task_row(r: &SqliteRow, rules: &Rules, today: Date) -> Result<TaskRow> {
-    let state: String = r.try_get("state")?;
-    let state = TaskState::from_key(&state)
-        .ok_or_else(|| StoreError::Sqlite(format!("unknown task state {state:?}")))?;
-    let deadline = parse_date("deadline", &r.try_get::<String, _>("deadline")?)?;
-    let finished = state == TaskState::Closed;
-    let light = rules.light(today, deadline, finished);
-    let overdue = if light == Light::Red {
-        rules.calendar.working_days_between(deadline, today)
-    } else {
-        0
-    };
-    Ok(TaskRow {
-        item: TaskItem {
-            id: r.try_get("id")?,
-            directive_id: r.try_get("directive_id")?,
-            directive_code: r.try_get("directive_code")?,
-            directive_title: r.try_get("directive_title")?,
-            title: r.try_get("title")?,
-            lead: org_ref(r, "lead_")?,
-            co_orgs: Vec::new(),
-            issued_on: r.try_get("issued_on")?,
-            deadline: format_date(deadline),
-            state: state.key().to_string(),
-            extension_until: r.try_get("extension_until")?,
-            closed_on: r.try_get("closed_on")?,
-            light,
-            overdue_working_days: overdue,
-            deadline_provisional: !rules.calendar.knows(deadline.year()),
-            version: r.try_get("version")?,
-            updated_at: r.try_get("updated_at")?,
-        },
-        description: r.try_get("description")?,
-        extension_reason: r.try_get("extension_reason")?,
-        meeting_title: r.try_get("meeting_title")?,
-        quote: r.try_get("quote")?,
-    })
+impl TaskRow {
+    fn state(&self) -> Result<TaskState> {
+        TaskState::from_key(&self.state)
+            .ok_or_else(|| StoreError::Sqlite(format!("unknown task state {:?}", self.state)))
+    }
+
+    /// The task as the rules see it.
+    fn rule(&self) -> Result<Task> {
+        Ok(Task {
+            state: self.state()?,
+            deadline: parse_date("deadline", &self.deadline)?,
+            extension_requested: self
+                .extension_until
+                .as_deref()
+                .map(|d| parse_date("extension_until", d))
+                .transpose()?,
+        })
+    }
+
+    /// The task as seen on `today`, without its co-organisations, milestones and timeline.
+    fn detail(self, rules: &Rules, today: Date) -> Result<TaskDetail> {
+        let state = self.state()?;
+        let deadline = parse_date("deadline", &self.deadline)?;
+        let light = rules.light(today, deadline, state == TaskState::Closed);
+        let overdue = if light == Light::Red {
+            rules.calendar.working_days_between(deadline, today)
+        } else {
+            0
+        };
+        Ok(TaskDetail {
+            item: TaskItem {
+                id: self.id,
+                directive_id: self.directive_id,
+                directive_code: self.directive_code,
+                directive_title: self.directive_title,
+                title: self.title,
+                lead: OrgRef {
+                    id: self.lead_id,
+                    code: self.lead_code,
+                    name_zh: self.lead_name_zh,
+                    name_en: self.lead_name_en,
+                },
+                co_orgs: Vec::new(),
+                issued_on: self.issued_on,
+                deadline: format_date(deadline),
+                state: state.key().to_string(),
+                extension_until: self.extension_until,
+                closed_on: self.closed_on,
+                light,
+                overdue_working_days: overdue,
+                deadline_provisional: !rules.calendar.knows(deadline.year()),
+                version: self.version,
+                updated_at: self.updated_at,
+            },
+            description: self.description,
+            extension_reason: self.extension_reason,
+            meeting_title: self.meeting_title,
+            quote: self.quote,
+            milestones: Vec::new(),
+            events: Vec::new(),
+        })
+    }
 }
 
 async fn co_orgs(conn: &mut SqliteConnection, task: i64) -> Result<Vec<OrgRef>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT o.id, o.code, o.name_zh, o.name_en FROM task_co_orgs c \
          JOIN organisations o ON o.id = c.org_id WHERE c.task_id = $1 ORDER BY o.code",
     )
     .bind(task)
     .fetch_all(conn)
-    .await?;
-    rows.iter().map(|r| org_ref(r, "")).collect()
+    .await?)
 }
 
 /// Whose timeline: the two event tables share one layout.
@@ -330,86 +385,80 @@ pub(crate) enum Timeline {
     Appeal,
 }
 
+impl Timeline {
+    /// Table and key column; names come from this enum, never from input.
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Timeline::Task => ("task_events", "task_id"),
+            Timeline::Appeal => ("appeal_events", "appeal_id"),
+        }
+    }
+}
+
+/// A timeline entry with the organisation its actor acted for, if any.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    #[sqlx(flatten)]
+    event: TimelineEvent,
+    o_id: Option<i64>,
+    o_code: Option<String>,
+    o_name_zh: Option<String>,
+    o_name_en: Option<String>,
+}
+
 /// The timeline of one task or appeal, oldest first.
 pub(crate) async fn timeline(
     conn: &mut SqliteConnection,
     of: Timeline,
     id: i64,
 ) -> Result<Vec<TimelineEvent>> {
-    // Table and column names come from this enum, never from input.
-    let (table, key) = match of {
-        Timeline::Task => ("task_events", "task_id"),
-        Timeline::Appeal => ("appeal_events", "appeal_id"),
-    };
-    sqlx::query(&format!(
-        "SELECT e.id, e.at, e.actor, e.org_id, e.kind, e.body, e.data, e.attachments, \
+    let (table, key) = of.table();
+    let rows: Vec<EventRow> = sqlx::query_as(&format!(
+        "SELECT e.id, e.at, e.actor, e.kind, e.body, e.data, e.attachments, \
          o.id AS o_id, o.code AS o_code, o.name_zh AS o_name_zh, o.name_en AS o_name_en \
          FROM {table} e LEFT JOIN organisations o ON o.id = e.org_id \
          WHERE e.{key} = $1 ORDER BY e.id"
     ))
     .bind(id)
     .fetch_all(conn)
-    .await?
-    .iter()
-    .map(timeline_event)
-    .collect()
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TimelineEvent {
+            org: OrgRef::joined(r.o_id, r.o_code, r.o_name_zh, r.o_name_en),
+            ..r.event
+        })
+        .collect())
 }
 
-fn timeline_event(r: &SqliteRow) -> Result<TimelineEvent> {
-    let data: String = r.try_get("data")?;
-    let attachments: String = r.try_get("attachments")?;
-    let org_id: Option<i64> = r.try_get("org_id")?;
-    Ok(TimelineEvent {
-        id: r.try_get("id")?,
-        at: r.try_get("at")?,
-        actor: r.try_get("actor")?,
-        org: match org_id {
-            Some(_) => Some(OrgRef {
-                id: r.try_get("o_id")?,
-                code: r.try_get("o_code")?,
-                name_zh: r.try_get("o_name_zh")?,
-                name_en: r.try_get("o_name_en")?,
-            }),
-            None => None,
-        },
-        kind: r.try_get("kind")?,
-        body: r.try_get("body")?,
-        data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
-        attachments: serde_json::from_str(&attachments).unwrap_or_default(),
-    })
-}
-
-/// The uploads named as attachments must exist and belong to the acting organisation (or be
-/// readable by it): nobody attaches another organisation's file by guessing its id.
-pub(crate) async fn check_attachments(
+/// Appends an entry to the timeline of one task or appeal.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn append_event(
     conn: &mut SqliteConnection,
-    org_id: Option<i64>,
-    ids: &[i64],
+    of: Timeline,
+    id: i64,
+    by: &Acting<'_>,
+    kind: &str,
+    body: &str,
+    data: &serde_json::Value,
+    attachments: &[i64],
 ) -> Result<()> {
-    if ids.len() > 20 {
-        return Err(StoreError::invalid("attachments", "at most 20 files"));
-    }
-    for id in ids {
-        let owner: Option<i64> = sqlx::query_scalar("SELECT org_id FROM uploads WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        match (owner, org_id) {
-            (None, _) => {
-                return Err(StoreError::invalid(
-                    "attachments",
-                    format!("upload {id} does not exist"),
-                ));
-            }
-            (Some(o), Some(mine)) if o != mine => {
-                return Err(StoreError::invalid(
-                    "attachments",
-                    format!("upload {id} belongs to another organisation"),
-                ));
-            }
-            _ => {}
-        }
-    }
+    let (table, key) = of.table();
+    sqlx::query(&format!(
+        "INSERT INTO {table} ({key}, at, user_id, actor, org_id, kind, body, data, attachments) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(id)
+    .bind(now())
+    .bind(by.who.user_id)
+    .bind(&by.who.actor)
+    .bind(by.org)
+    .bind(kind)
+    .bind(body)
+    .bind(data.to_string())
+    .bind(serde_json::to_string(attachments).unwrap_or_else(|_| "[]".into()))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -425,17 +474,6 @@ fn non_empty(field: &str, v: &str, max: usize) -> Result<String> {
         ));
     }
     Ok(v.to_string())
-}
-
-/// Where actors act from: the organisation of a logged-in user (none for the command line).
-pub(crate) async fn actor_org(conn: &mut SqliteConnection, who: &Who) -> Result<Option<i64>> {
-    match who.user_id {
-        Some(u) => Ok(sqlx::query_scalar("SELECT org_id FROM users WHERE id = $1")
-            .bind(u)
-            .fetch_optional(conn)
-            .await?),
-        None => Ok(None),
-    }
 }
 
 impl Store {
@@ -471,39 +509,21 @@ impl Store {
     }
 
     pub async fn meeting(&self, id: i64) -> Result<Meeting> {
-        let r = sqlx::query("SELECT id, title, held_on, chair, source FROM meetings WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("meeting {id}")))?;
-        let directives = sqlx::query(
+        let mut meeting: Meeting =
+            sqlx::query_as("SELECT id, title, held_on, chair, source FROM meetings WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("meeting {id}")))?;
+        meeting.directives = sqlx::query_as(
             "SELECT d.id, d.meeting_id, d.code, d.title, d.quote, \
              (SELECT COUNT(*) FROM tasks t WHERE t.directive_id = d.id) AS tasks \
              FROM directives d WHERE d.meeting_id = $1 ORDER BY d.id",
         )
         .bind(id)
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|d| {
-            Ok(Directive {
-                id: d.try_get("id")?,
-                meeting_id: d.try_get("meeting_id")?,
-                code: d.try_get("code")?,
-                title: d.try_get("title")?,
-                quote: d.try_get("quote")?,
-                tasks: d.try_get("tasks")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        Ok(Meeting {
-            id: r.try_get("id")?,
-            title: r.try_get("title")?,
-            held_on: r.try_get("held_on")?,
-            chair: r.try_get("chair")?,
-            source: r.try_get("source")?,
-            directives,
-        })
+        .await?;
+        Ok(meeting)
     }
 
     pub async fn create_task(&self, who: &Who, t: &NewTask, rules: &Rules) -> Result<TaskDetail> {
@@ -545,7 +565,7 @@ impl Store {
         today: Date,
     ) -> Result<Vec<TaskItem>> {
         let mut conn = self.pool.acquire().await?;
-        let rows = sqlx::query(&format!(
+        let rows: Vec<TaskRow> = sqlx::query_as(&format!(
             "{TASK_SELECT} WHERE ($1 IS NULL OR t.lead_org_id = $1 OR EXISTS (SELECT 1 FROM task_co_orgs c WHERE c.task_id = t.id AND c.org_id = $1)) \
              AND ($2 IS NULL OR t.lead_org_id = $2 OR EXISTS (SELECT 1 FROM task_co_orgs c WHERE c.task_id = t.id AND c.org_id = $2)) \
              AND ($3 IS NULL OR t.state = $3) AND ($4 IS NULL OR t.directive_id = $4) \
@@ -558,8 +578,8 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         let mut out = Vec::new();
-        for r in &rows {
-            let mut item = task_row(r, rules, today)?.item;
+        for r in rows {
+            let mut item = r.detail(rules, today)?.item;
             if filter.light.is_some_and(|l| l != item.light) {
                 continue;
             }
@@ -571,40 +591,19 @@ impl Store {
 
     pub async fn task(&self, id: i64, rules: &Rules, today: Date) -> Result<TaskDetail> {
         let mut conn = self.pool.acquire().await?;
-        let r = sqlx::query(&format!("{TASK_SELECT} WHERE t.id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *conn)
+        let mut task = load_task(&mut conn, id)
             .await?
-            .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?;
-        let row = task_row(&r, rules, today)?;
-        let mut item = row.item;
-        item.co_orgs = co_orgs(&mut conn, id).await?;
-        let milestones = sqlx::query(
+            .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?
+            .detail(rules, today)?;
+        task.item.co_orgs = co_orgs(&mut conn, id).await?;
+        task.milestones = sqlx::query_as(
             "SELECT id, title, due_on, done_on FROM milestones WHERE task_id = $1 ORDER BY due_on, id",
         )
         .bind(id)
         .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|m| {
-            Ok(Milestone {
-                id: m.try_get("id")?,
-                title: m.try_get("title")?,
-                due_on: m.try_get("due_on")?,
-                done_on: m.try_get("done_on")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let events = timeline(&mut conn, Timeline::Task, id).await?;
-        Ok(TaskDetail {
-            item,
-            description: row.description,
-            extension_reason: row.extension_reason,
-            meeting_title: row.meeting_title,
-            quote: row.quote,
-            milestones,
-            events,
-        })
+        .await?;
+        task.events = timeline(&mut conn, Timeline::Task, id).await?;
+        Ok(task)
     }
 
     /// The lead and co-organisations of a task, for the access policy.
@@ -634,185 +633,14 @@ impl Store {
         rules: &Rules,
         today: Date,
     ) -> Result<TaskDetail> {
-        let mut tx = self.pool.begin().await?;
-        let org = actor_org(&mut tx, who).await?;
-        check_attachments(&mut tx, org, attachments).await?;
-        let r = sqlx::query(
-            "SELECT state, deadline, extension_until, version, lead_org_id, title FROM tasks WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?;
-        let current_version: i64 = r.try_get("version")?;
-        if current_version != version {
-            drop(tx);
-            return Err(self.stale_task(id, version, rules, today).await);
-        }
-        let state: String = r.try_get("state")?;
-        let before = Task {
-            state: TaskState::from_key(&state)
-                .ok_or_else(|| StoreError::Sqlite(format!("unknown task state {state:?}")))?,
-            deadline: parse_date("deadline", &r.try_get::<String, _>("deadline")?)?,
-            extension_requested: r
-                .try_get::<Option<String>, _>("extension_until")?
-                .map(|d| parse_date("extension_until", &d))
-                .transpose()?,
-        };
-        let lead: i64 = r.try_get("lead_org_id")?;
-        let title: String = r.try_get("title")?;
-        let after = match (action.event(), action.party()) {
-            (Some(event), Some(party)) => before
-                .apply(party, &event)
-                .map_err(|e| StoreError::Transition(e.to_string()))?,
-            _ if before.state == TaskState::Closed => {
-                return Err(StoreError::Transition(
-                    "cannot change the task while it is closed: the task is closed".into(),
-                ));
-            }
-            _ => before.clone(),
-        };
-        let mut data = serde_json::json!({ "from": before.state.key(), "to": after.state.key() });
-        match action {
-            TaskAction::RequestExtension { until, .. } => {
-                data["until"] = format_date(*until).into();
-            }
-            TaskAction::DecideExtension { approve, .. } => {
-                data["approve"] = (*approve).into();
-                data["deadline"] = format_date(after.deadline).into();
-            }
-            TaskAction::MilestoneDone { milestone_id } => {
-                let n = sqlx::query(
-                    "UPDATE milestones SET done_on = $1 WHERE id = $2 AND task_id = $3 AND done_on IS NULL",
-                )
-                .bind(format_date(today))
-                .bind(milestone_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if n == 0 {
-                    return Err(StoreError::invalid(
-                        "milestone_id",
-                        format!("milestone {milestone_id} of task {id} does not exist or is done"),
-                    ));
-                }
-                data["milestone_id"] = (*milestone_id).into();
-            }
-            _ => {}
-        }
-        let body = action.body().trim();
-        if body.chars().count() > 4000 {
-            return Err(StoreError::invalid("body", "at most 4000 characters"));
-        }
-        if matches!(
+        let step = TaskStep {
+            id,
             action,
-            TaskAction::Comment { .. } | TaskAction::Progress { .. }
-        ) && body.is_empty()
-            && attachments.is_empty()
-        {
-            return Err(StoreError::invalid(
-                "body",
-                "a progress report or comment needs text or an attachment",
-            ));
-        }
-        let reason = match action {
-            TaskAction::RequestExtension { reason, .. } => Some(reason.trim().to_string()),
-            TaskAction::DecideExtension { .. } => None,
-            _ => {
-                sqlx::query_scalar("SELECT extension_reason FROM tasks WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?
-            }
+            attachments,
+            rules,
+            today,
         };
-        let closed_on = (after.state == TaskState::Closed).then(|| format_date(today));
-        let n = sqlx::query(
-            "UPDATE tasks SET state = $1, deadline = $2, extension_until = $3, extension_reason = $4, \
-             closed_on = COALESCE(closed_on, $5), version = version + 1, updated_at = $6 \
-             WHERE id = $7 AND version = $8",
-        )
-        .bind(after.state.key())
-        .bind(format_date(after.deadline))
-        .bind(after.extension_requested.map(format_date))
-        .bind(reason)
-        .bind(closed_on)
-        .bind(now())
-        .bind(id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            drop(tx);
-            return Err(self.stale_task(id, version, rules, today).await);
-        }
-        sqlx::query(
-            "INSERT INTO task_events (task_id, at, user_id, actor, org_id, kind, body, data, attachments) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(id)
-        .bind(now())
-        .bind(who.user_id)
-        .bind(&who.actor)
-        .bind(org)
-        .bind(action.kind())
-        .bind(body)
-        .bind(data.to_string())
-        .bind(serde_json::to_string(attachments).unwrap_or_else(|_| "[]".into()))
-        .execute(&mut *tx)
-        .await?;
-        audit::append(
-            &mut tx,
-            who,
-            &format!("task.{}", action.kind()),
-            Some(&format!("task:{id}")),
-            data.clone(),
-        )
-        .await?;
-        let recipients = match action.party() {
-            Some(Party::Lead) => orgs_owning(&mut tx, "directives").await?,
-            Some(Party::Supervisor) => vec![lead],
-            None => {
-                let mut all = orgs_owning(&mut tx, "directives").await?;
-                all.push(lead);
-                all.extend(
-                    sqlx::query_scalar::<_, i64>(
-                        "SELECT org_id FROM task_co_orgs WHERE task_id = $1",
-                    )
-                    .bind(id)
-                    .fetch_all(&mut *tx)
-                    .await?,
-                );
-                all
-            }
-        };
-        notify_orgs(
-            &mut tx,
-            &recipients,
-            who.user_id,
-            &Notice {
-                kind: "task.event",
-                title: format!("{}：{}（{}）", title, action_zh(action), who.actor),
-                link: format!("/tasks/{id}"),
-                dedupe: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.task(id, rules, today).await
-    }
-
-    async fn stale_task(&self, id: i64, version: i64, rules: &Rules, today: Date) -> StoreError {
-        match self.task(id, rules, today).await {
-            Ok(current) => StoreError::stale(
-                &format!("task {id}"),
-                version,
-                current.item.version,
-                &current,
-            ),
-            Err(e) => e,
-        }
+        self.step(&step, who, version).await
     }
 
     /// The leaders' summary: per lead organisation, how many tasks are on track, due soon,
@@ -886,6 +714,186 @@ fn action_zh(a: &TaskAction) -> &'static str {
         TaskAction::DecideExtension { approve: false, .. } => "延期未批准",
         TaskAction::Comment { .. } => "新留言",
         TaskAction::MilestoneDone { .. } => "完成节点",
+    }
+}
+
+async fn load_task(conn: &mut SqliteConnection, id: i64) -> Result<Option<TaskRow>> {
+    Ok(sqlx::query_as(&format!("{TASK_SELECT} WHERE t.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// One action on one task.
+struct TaskStep<'a> {
+    id: i64,
+    action: &'a TaskAction,
+    attachments: &'a [i64],
+    rules: &'a Rules,
+    today: Date,
+}
+
+impl Step for TaskStep<'_> {
+    type Row = TaskRow;
+    type View = TaskDetail;
+
+    fn name(&self) -> String {
+        format!("task {}", self.id)
+    }
+
+    fn target(&self) -> String {
+        format!("task:{}", self.id)
+    }
+
+    fn attachments(&self) -> &[i64] {
+        self.attachments
+    }
+
+    async fn load(&self, conn: &mut SqliteConnection) -> Result<Option<TaskRow>> {
+        load_task(conn, self.id).await
+    }
+
+    fn version(row: &TaskRow) -> i64 {
+        row.version
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut SqliteConnection,
+        by: &Acting<'_>,
+        row: TaskRow,
+        version: i64,
+    ) -> Result<Option<Outcome>> {
+        let (id, action, today) = (self.id, self.action, self.today);
+        let before = row.rule()?;
+        let after = match (action.event(), action.party()) {
+            (Some(event), Some(party)) => before
+                .apply(party, &event)
+                .map_err(|e| StoreError::Transition(e.to_string()))?,
+            _ if before.state == TaskState::Closed => {
+                return Err(StoreError::Transition(
+                    "cannot change the task while it is closed: the task is closed".into(),
+                ));
+            }
+            _ => before.clone(),
+        };
+        let mut data = serde_json::json!({ "from": before.state.key(), "to": after.state.key() });
+        match action {
+            TaskAction::RequestExtension { until, .. } => {
+                data["until"] = format_date(*until).into();
+            }
+            TaskAction::DecideExtension { approve, .. } => {
+                data["approve"] = (*approve).into();
+                data["deadline"] = format_date(after.deadline).into();
+            }
+            TaskAction::MilestoneDone { milestone_id } => {
+                let n = sqlx::query(
+                    "UPDATE milestones SET done_on = $1 WHERE id = $2 AND task_id = $3 AND done_on IS NULL",
+                )
+                .bind(format_date(today))
+                .bind(milestone_id)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::invalid(
+                        "milestone_id",
+                        format!("milestone {milestone_id} of task {id} does not exist or is done"),
+                    ));
+                }
+                data["milestone_id"] = (*milestone_id).into();
+            }
+            _ => {}
+        }
+        let body = action.body().trim();
+        if body.chars().count() > 4000 {
+            return Err(StoreError::invalid("body", "at most 4000 characters"));
+        }
+        if matches!(
+            action,
+            TaskAction::Comment { .. } | TaskAction::Progress { .. }
+        ) && body.is_empty()
+            && self.attachments.is_empty()
+        {
+            return Err(StoreError::invalid(
+                "body",
+                "a progress report or comment needs text or an attachment",
+            ));
+        }
+        let reason = match action {
+            TaskAction::RequestExtension { reason, .. } => Some(reason.trim().to_string()),
+            TaskAction::DecideExtension { .. } => None,
+            _ => row.extension_reason,
+        };
+        let closed_on = (after.state == TaskState::Closed).then(|| format_date(today));
+        let n = sqlx::query(
+            "UPDATE tasks SET state = $1, deadline = $2, extension_until = $3, extension_reason = $4, \
+             closed_on = COALESCE(closed_on, $5), version = version + 1, updated_at = $6 \
+             WHERE id = $7 AND version = $8",
+        )
+        .bind(after.state.key())
+        .bind(format_date(after.deadline))
+        .bind(after.extension_requested.map(format_date))
+        .bind(reason)
+        .bind(closed_on)
+        .bind(now())
+        .bind(id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(None);
+        }
+        append_event(
+            conn,
+            Timeline::Task,
+            id,
+            by,
+            action.kind(),
+            body,
+            &data,
+            self.attachments,
+        )
+        .await?;
+        let lead = row.lead_id;
+        let recipients = match action.party() {
+            Some(Party::Lead) => orgs_owning(conn, "directives").await?,
+            Some(Party::Supervisor) => vec![lead],
+            None => {
+                let mut all = orgs_owning(conn, "directives").await?;
+                all.push(lead);
+                all.extend(
+                    sqlx::query_scalar::<_, i64>(
+                        "SELECT org_id FROM task_co_orgs WHERE task_id = $1",
+                    )
+                    .bind(id)
+                    .fetch_all(&mut *conn)
+                    .await?,
+                );
+                all
+            }
+        };
+        let notice = Notice {
+            kind: "task.event",
+            title: format!("{}：{}（{}）", row.title, action_zh(action), by.who.actor),
+            link: format!("/tasks/{id}"),
+            dedupe: None,
+        };
+        Ok(Some(Outcome {
+            action: format!("task.{}", action.kind()),
+            details: data,
+            notice: Some((recipients, notice)),
+        }))
+    }
+
+    async fn view(&self, store: &Store) -> Result<TaskDetail> {
+        store.task(self.id, self.rules, self.today).await
+    }
+
+    fn view_version(view: &TaskDetail) -> i64 {
+        view.item.version
     }
 }
 

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use crate::audit::{self, Who};
 use crate::{Result, Store, StoreError, now};
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Upload {
     pub id: i64,
     pub sha256: String,
@@ -125,23 +125,21 @@ impl Store {
     }
 
     pub async fn upload(&self, id: i64) -> Result<Upload> {
-        let row: Option<UploadRow> = sqlx::query_as(&format!("{UPLOAD_SELECT} WHERE id = $1"))
+        sqlx::query_as(&format!("{UPLOAD_SELECT} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?;
-        row.map(upload_from_row)
+            .await?
             .ok_or_else(|| StoreError::NotFound(format!("upload {id}")))
     }
 
     /// Uploads of one organisation, or of all when `org` is `None`; newest first.
     pub async fn uploads(&self, org: Option<i64>) -> Result<Vec<Upload>> {
-        let rows: Vec<UploadRow> = sqlx::query_as(&format!(
+        Ok(sqlx::query_as(&format!(
             "{UPLOAD_SELECT} WHERE ($1 IS NULL OR org_id = $1) ORDER BY id DESC"
         ))
         .bind(org)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(upload_from_row).collect())
+        .await?)
     }
 
     pub async fn upload_bytes(&self, upload: &Upload) -> Result<Vec<u8>> {
@@ -150,22 +148,8 @@ impl Store {
     }
 }
 
-type UploadRow = (i64, String, String, String, i64, i64, String);
 const UPLOAD_SELECT: &str =
     "SELECT id, sha256, filename, content_type, size, org_id, created_at FROM uploads";
-
-fn upload_from_row(r: UploadRow) -> Upload {
-    let (id, sha256, filename, content_type, size, org_id, created_at) = r;
-    Upload {
-        id,
-        sha256,
-        filename,
-        content_type,
-        size,
-        org_id,
-        created_at,
-    }
-}
 
 /// Keeps the last path component and drops control characters, so a name can never point
 /// outside the upload store or break a header.

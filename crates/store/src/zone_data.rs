@@ -4,19 +4,20 @@
 //!
 //! The rules are `kaifang_work::submission`'s; values are checked against the framework with
 //! `kaifang_assess::zones::check_entry`, the same check the yearly form's loader applies.
-//! Every step writes the submission, its history entry and its audit entry in one
-//! transaction, and only if the submission is still at the version the caller read.
+//! Every step, saving a draft included, goes through [`crate::step::Step`]: it writes the
+//! submission, its history entry, its audit entry and its notifications in one transaction,
+//! and only if the submission is still at the version the caller read (0 before there is one).
 
 use std::collections::HashSet;
 
 use kaifang_assess::{Framework, Location, Panel};
 use kaifang_work::submission::{SubmissionEvent, SubmissionState, apply};
 use serde::Serialize;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
-use crate::audit::{self, Who};
-use crate::notifications::{Notice, notify_orgs, orgs_owning};
+use crate::audit::Who;
+use crate::notifications::{Notice, orgs_owning};
+use crate::step::{Acting, Outcome, Step};
 use crate::{Result, Store, StoreError, now};
 
 /// Labels of where an assessment value comes from.
@@ -27,7 +28,7 @@ pub const SOURCE_APPROVED: &str = "approved submission";
 const MAX_NOTE: usize = 500;
 const MAX_REASON: usize = 2000;
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct SubmissionItem {
     pub id: i64,
     pub zone_code: String,
@@ -45,17 +46,18 @@ pub struct SubmissionItem {
     pub created_at: String,
     pub updated_at: String,
     /// Values filled in.
+    #[sqlx(rename = "n_values")]
     pub values: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct SubmissionValue {
     pub indicator: String,
     pub value: f64,
     pub note: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct SubmissionEventRow {
     pub id: i64,
     pub at: String,
@@ -95,7 +97,7 @@ pub struct SubmissionFilter {
 }
 
 /// An approved value that replaces the demo's.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct ApprovedValue {
     pub zone_code: String,
     pub year: i32,
@@ -135,25 +137,6 @@ const ITEM_SELECT: &str = "SELECT s.id, s.zone_code, s.year, s.state, s.version,
      s.submitted_by, s.submitted_at, s.reviewed_by, s.reviewed_at, s.reason, s.created_at, \
      s.updated_at, (SELECT COUNT(*) FROM zone_submission_values v WHERE v.submission_id = s.id) AS n_values \
      FROM zone_submissions s";
-
-fn item_row(r: &SqliteRow) -> Result<SubmissionItem> {
-    Ok(SubmissionItem {
-        id: r.try_get("id")?,
-        zone_code: r.try_get("zone_code")?,
-        year: r.try_get("year")?,
-        state: r.try_get("state")?,
-        version: r.try_get("version")?,
-        created_by: r.try_get("created_by")?,
-        submitted_by: r.try_get("submitted_by")?,
-        submitted_at: r.try_get("submitted_at")?,
-        reviewed_by: r.try_get("reviewed_by")?,
-        reviewed_at: r.try_get("reviewed_at")?,
-        reason: r.try_get("reason")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        values: r.try_get("n_values")?,
-    })
-}
 
 /// Checks the values against the framework and each other: known indicators, each once,
 /// finite numbers within the valid range, notes of bounded length.
@@ -205,56 +188,32 @@ async fn load_item(
     zone: &str,
     year: i32,
 ) -> Result<Option<SubmissionItem>> {
-    let r = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "{ITEM_SELECT} WHERE s.zone_code = $1 AND s.year = $2"
     ))
     .bind(zone)
     .bind(year)
     .fetch_optional(conn)
-    .await?;
-    r.as_ref().map(item_row).transpose()
+    .await?)
 }
 
 async fn load(conn: &mut SqliteConnection, zone: &str, year: i32) -> Result<Option<Submission>> {
     let Some(item) = load_item(conn, zone, year).await? else {
         return Ok(None);
     };
-    let values = sqlx::query(
+    let values = sqlx::query_as(
         "SELECT indicator, value, note FROM zone_submission_values WHERE submission_id = $1 ORDER BY indicator",
     )
     .bind(item.id)
     .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(SubmissionValue {
-            indicator: r.try_get("indicator")?,
-            value: r.try_get("value")?,
-            note: r.try_get("note")?,
-        })
-    })
-    .collect::<Result<Vec<_>>>()?;
-    let history = sqlx::query(
+    .await?;
+    let history = sqlx::query_as(
         "SELECT id, at, actor, kind, from_state, to_state, body, version FROM zone_submission_events \
          WHERE submission_id = $1 ORDER BY id",
     )
     .bind(item.id)
     .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(SubmissionEventRow {
-            id: r.try_get("id")?,
-            at: r.try_get("at")?,
-            actor: r.try_get("actor")?,
-            kind: r.try_get("kind")?,
-            from_state: r.try_get("from_state")?,
-            to_state: r.try_get("to_state")?,
-            body: r.try_get("body")?,
-            version: r.try_get("version")?,
-        })
-    })
-    .collect::<Result<Vec<_>>>()?;
+    .await?;
     Ok(Some(Submission {
         item,
         values,
@@ -270,7 +229,7 @@ fn state_of(item: &SubmissionItem) -> Result<SubmissionState> {
 impl Store {
     /// Submissions, newest year first, then by zone.
     pub async fn zone_submissions(&self, f: &SubmissionFilter) -> Result<Vec<SubmissionItem>> {
-        let rows = sqlx::query(&format!(
+        let mut items: Vec<SubmissionItem> = sqlx::query_as(&format!(
             "{ITEM_SELECT} WHERE ($1 IS NULL OR s.year = $1) AND ($2 IS NULL OR s.state = $2) \
              ORDER BY s.year DESC, s.zone_code"
         ))
@@ -278,14 +237,10 @@ impl Store {
         .bind(f.state.map(SubmissionState::key))
         .fetch_all(&self.pool)
         .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let item = item_row(r)?;
-            if f.zones.as_ref().is_none_or(|z| z.contains(&item.zone_code)) {
-                out.push(item);
-            }
+        if let Some(zones) = &f.zones {
+            items.retain(|i| zones.contains(&i.zone_code));
         }
-        Ok(out)
+        Ok(items)
     }
 
     /// One zone's submission for a year, with its values and history.
@@ -294,24 +249,6 @@ impl Store {
         load(&mut conn, zone, year)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("the submission of {zone} for {year}")))
-    }
-
-    async fn stale_submission(&self, zone: &str, year: i32, had: i64) -> StoreError {
-        match self.zone_submission(zone, year).await {
-            Ok(current) => StoreError::stale(
-                &format!("the submission of {zone} for {year}"),
-                had,
-                current.item.version,
-                &current,
-            ),
-            Err(StoreError::NotFound(_)) => StoreError::Stale {
-                message: format!(
-                    "the submission of {zone} for {year} does not exist (you had version {had}); reload and try again"
-                ),
-                current: serde_json::Value::Null,
-            },
-            Err(e) => e,
-        }
     }
 
     /// Saves the form's values as a draft, replacing the values saved before; `version` is
@@ -331,93 +268,14 @@ impl Store {
             return Err(StoreError::invalid("year", format!("{year} is not a year")));
         }
         check_values(framework, values)?;
-        let mut tx = self.pool.begin().await?;
-        let existing = load_item(&mut tx, zone, year).await?;
-        let at = now();
-        let (id, from, to, new_version) = match &existing {
-            None if version == 0 => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO zone_submissions (zone_code, year, state, version, created_by, created_at, updated_at) \
-                     VALUES ($1, $2, 'draft', 1, $3, $4, $4) RETURNING id",
-                )
-                .bind(zone)
-                .bind(year)
-                .bind(&who.actor)
-                .bind(&at)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| {
-                    if StoreError::is_unique_violation(&e) {
-                        StoreError::Conflict(format!(
-                            "the submission of {zone} for {year} was created by someone else; reload and try again"
-                        ))
-                    } else {
-                        e.into()
-                    }
-                })?;
-                (id, None, SubmissionState::Draft, 1)
-            }
-            None => {
-                drop(tx);
-                return Err(self.stale_submission(zone, year, version).await);
-            }
-            Some(item) => {
-                if item.version != version {
-                    drop(tx);
-                    return Err(self.stale_submission(zone, year, version).await);
-                }
-                let state = state_of(item)?;
-                let to = apply(state, SubmissionEvent::Save)
-                    .map_err(|e| StoreError::Transition(e.to_string()))?;
-                let n = sqlx::query(
-                    "UPDATE zone_submissions SET state = $1, version = version + 1, updated_at = $2 \
-                     WHERE id = $3 AND version = $4",
-                )
-                .bind(to.key())
-                .bind(&at)
-                .bind(item.id)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if n == 0 {
-                    drop(tx);
-                    return Err(self.stale_submission(zone, year, version).await);
-                }
-                sqlx::query("DELETE FROM zone_submission_values WHERE submission_id = $1")
-                    .bind(item.id)
-                    .execute(&mut *tx)
-                    .await?;
-                (item.id, Some(state), to, version + 1)
-            }
-        };
-        for v in values {
-            sqlx::query(
-                "INSERT INTO zone_submission_values (submission_id, indicator, value, note) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(id)
-            .bind(&v.indicator)
-            .bind(v.value)
-            .bind(v.note.trim())
-            .execute(&mut *tx)
-            .await?;
-        }
-        record(
-            &mut tx,
-            who,
-            id,
+        let step = ZoneStep {
             zone,
             year,
-            SubmissionEvent::Save,
-            from,
-            to,
-            "",
-            new_version,
-            serde_json::json!({ "values": values.len() }),
-        )
-        .await?;
-        tx.commit().await?;
-        self.zone_submission(zone, year).await
+            event: SubmissionEvent::Save,
+            values,
+            reason: "",
+        };
+        self.step(&step, who, version).await
     }
 
     /// Submits a draft or a returned submission for review.
@@ -428,8 +286,8 @@ impl Store {
         year: i32,
         version: i64,
     ) -> Result<Submission> {
-        self.step(who, zone, year, version, SubmissionEvent::Submit, "")
-            .await
+        let step = ZoneStep::review(zone, year, SubmissionEvent::Submit, "");
+        self.step(&step, who, version).await
     }
 
     /// Approves a submitted submission: its values enter the assessment.
@@ -440,8 +298,8 @@ impl Store {
         year: i32,
         version: i64,
     ) -> Result<Submission> {
-        self.step(who, zone, year, version, SubmissionEvent::Approve, "")
-            .await
+        let step = ZoneStep::review(zone, year, SubmissionEvent::Approve, "");
+        self.step(&step, who, version).await
     }
 
     /// Returns a submitted submission to the zone with a reason.
@@ -466,139 +324,21 @@ impl Store {
                 format!("at most {MAX_REASON} characters"),
             ));
         }
-        self.step(who, zone, year, version, SubmissionEvent::Return, reason)
-            .await
-    }
-
-    async fn step(
-        &self,
-        who: &Who,
-        zone: &str,
-        year: i32,
-        version: i64,
-        event: SubmissionEvent,
-        reason: &str,
-    ) -> Result<Submission> {
-        let mut tx = self.pool.begin().await?;
-        let item = load_item(&mut tx, zone, year)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("the submission of {zone} for {year}")))?;
-        if item.version != version {
-            drop(tx);
-            return Err(self.stale_submission(zone, year, version).await);
-        }
-        let from = state_of(&item)?;
-        let to = apply(from, event).map_err(|e| StoreError::Transition(e.to_string()))?;
-        if event == SubmissionEvent::Submit && item.values == 0 {
-            return Err(StoreError::invalid(
-                "values",
-                "fill in at least one value before submitting",
-            ));
-        }
-        let at = now();
-        let q = match event {
-            SubmissionEvent::Submit => {
-                "UPDATE zone_submissions SET state = $1, version = version + 1, updated_at = $2, \
-                 submitted_by = $3, submitted_at = $2 WHERE id = $4 AND version = $5"
-            }
-            SubmissionEvent::Return => {
-                "UPDATE zone_submissions SET state = $1, version = version + 1, updated_at = $2, \
-                 reviewed_by = $3, reviewed_at = $2, reason = $6 WHERE id = $4 AND version = $5"
-            }
-            _ => {
-                "UPDATE zone_submissions SET state = $1, version = version + 1, updated_at = $2, \
-                 reviewed_by = $3, reviewed_at = $2 WHERE id = $4 AND version = $5"
-            }
-        };
-        let mut query = sqlx::query(q)
-            .bind(to.key())
-            .bind(&at)
-            .bind(&who.actor)
-            .bind(item.id)
-            .bind(version);
-        if event == SubmissionEvent::Return {
-            query = query.bind(reason);
-        }
-        let n = query.execute(&mut *tx).await?.rows_affected();
-        if n == 0 {
-            drop(tx);
-            return Err(self.stale_submission(zone, year, version).await);
-        }
-        record(
-            &mut tx,
-            who,
-            item.id,
-            zone,
-            year,
-            event,
-            Some(from),
-            to,
-            reason,
-            version + 1,
-            serde_json::json!({ "values": item.values }),
-        )
-        .await?;
-        let (recipients, title) = match event {
-            SubmissionEvent::Submit => (
-                orgs_owning(&mut tx, "platforms").await?,
-                format!("{zone} {year} 年度数据已报送，待审核（{}）", who.actor),
-            ),
-            _ => {
-                let submitter_org: Option<i64> =
-                    sqlx::query_scalar("SELECT org_id FROM users WHERE username = $1")
-                        .bind(item.submitted_by.as_deref().unwrap_or(&item.created_by))
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                let verb = if event == SubmissionEvent::Approve {
-                    "已审核通过"
-                } else {
-                    "被退回修改"
-                };
-                (
-                    submitter_org.into_iter().collect(),
-                    format!("{zone} {year} 年度数据{verb}（{}）", who.actor),
-                )
-            }
-        };
-        notify_orgs(
-            &mut tx,
-            &recipients,
-            who.user_id,
-            &Notice {
-                kind: "zone_data.event",
-                title,
-                link: format!("/zones/data?zone={zone}&year={year}"),
-                dedupe: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.zone_submission(zone, year).await
+        let step = ZoneStep::review(zone, year, SubmissionEvent::Return, reason);
+        self.step(&step, who, version).await
     }
 
     /// Approved values, of one year or all.
     pub async fn approved_zone_values(&self, year: Option<i32>) -> Result<Vec<ApprovedValue>> {
-        let rows = sqlx::query(
-            "SELECT s.zone_code, s.year, v.indicator, v.value, s.id, s.reviewed_at \
+        Ok(sqlx::query_as(
+            "SELECT s.zone_code, s.year, v.indicator, v.value, s.id AS submission_id, s.reviewed_at \
              FROM zone_submission_values v JOIN zone_submissions s ON s.id = v.submission_id \
              WHERE s.state = 'approved' AND ($1 IS NULL OR s.year = $1) \
              ORDER BY s.year, s.zone_code, v.indicator",
         )
         .bind(year)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ApprovedValue {
-                    zone_code: r.try_get(0)?,
-                    year: r.try_get(1)?,
-                    indicator: r.try_get(2)?,
-                    value: r.try_get(3)?,
-                    submission_id: r.try_get(4)?,
-                    reviewed_at: r.try_get(5)?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// The assessment's input: `base` (the synthetic demo panel) with every approved value
@@ -642,47 +382,235 @@ impl Store {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn record(
-    conn: &mut SqliteConnection,
-    who: &Who,
-    id: i64,
-    zone: &str,
+/// One event on one zone's submission for a year. Saving a draft may start the submission;
+/// every other event needs one.
+struct ZoneStep<'a> {
+    zone: &'a str,
     year: i32,
     event: SubmissionEvent,
-    from: Option<SubmissionState>,
-    to: SubmissionState,
-    body: &str,
-    version: i64,
-    mut details: serde_json::Value,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO zone_submission_events (submission_id, at, user_id, actor, kind, from_state, to_state, body, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(id)
-    .bind(now())
-    .bind(who.user_id)
-    .bind(&who.actor)
-    .bind(event.key())
-    .bind(from.map(SubmissionState::key))
-    .bind(to.key())
-    .bind(body)
-    .bind(version)
-    .execute(&mut *conn)
-    .await?;
-    details["from"] = from.map(SubmissionState::key).into();
-    details["to"] = to.key().into();
-    details["version"] = version.into();
-    if !body.is_empty() {
-        details["reason"] = body.into();
+    /// The values of a draft being saved.
+    values: &'a [ValueInput],
+    /// The reason of a return.
+    reason: &'a str,
+}
+
+impl<'a> ZoneStep<'a> {
+    fn review(zone: &'a str, year: i32, event: SubmissionEvent, reason: &'a str) -> Self {
+        ZoneStep {
+            zone,
+            year,
+            event,
+            values: &[],
+            reason,
+        }
     }
-    audit::append(
-        conn,
-        who,
-        &format!("zone_data.{}", event.key()),
-        Some(&target(zone, year)),
-        details,
-    )
-    .await
+}
+
+impl Step for ZoneStep<'_> {
+    /// `None` while there is no submission yet, which counts as version 0.
+    type Row = Option<SubmissionItem>;
+    type View = Submission;
+
+    fn name(&self) -> String {
+        format!("the submission of {} for {}", self.zone, self.year)
+    }
+
+    fn target(&self) -> String {
+        target(self.zone, self.year)
+    }
+
+    async fn load(&self, conn: &mut SqliteConnection) -> Result<Option<Self::Row>> {
+        let item = load_item(conn, self.zone, self.year).await?;
+        Ok(if item.is_none() && self.event != SubmissionEvent::Save {
+            None
+        } else {
+            Some(item)
+        })
+    }
+
+    fn version(row: &Self::Row) -> i64 {
+        row.as_ref().map_or(0, |i| i.version)
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut SqliteConnection,
+        by: &Acting<'_>,
+        row: Self::Row,
+        version: i64,
+    ) -> Result<Option<Outcome>> {
+        let (zone, year, event, who) = (self.zone, self.year, self.event, by.who);
+        let saving = event == SubmissionEvent::Save;
+        let at = now();
+        let (id, from, to, values) = match &row {
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO zone_submissions (zone_code, year, state, version, created_by, created_at, updated_at) \
+                     VALUES ($1, $2, 'draft', 1, $3, $4, $4) RETURNING id",
+                )
+                .bind(zone)
+                .bind(year)
+                .bind(&who.actor)
+                .bind(&at)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| {
+                    if StoreError::is_unique_violation(&e) {
+                        StoreError::Conflict(format!(
+                            "the submission of {zone} for {year} was created by someone else; reload and try again"
+                        ))
+                    } else {
+                        e.into()
+                    }
+                })?;
+                (id, None, SubmissionState::Draft, self.values.len() as i64)
+            }
+            Some(item) => {
+                let from = state_of(item)?;
+                let to = apply(from, event).map_err(|e| StoreError::Transition(e.to_string()))?;
+                if event == SubmissionEvent::Submit && item.values == 0 {
+                    return Err(StoreError::invalid(
+                        "values",
+                        "fill in at least one value before submitting",
+                    ));
+                }
+                let query = match event {
+                    SubmissionEvent::Save => sqlx::query(
+                        "UPDATE zone_submissions SET state = $1, version = version + 1, updated_at = $2 \
+                         WHERE id = $3 AND version = $4",
+                    )
+                    .bind(to.key())
+                    .bind(&at)
+                    .bind(item.id)
+                    .bind(version),
+                    SubmissionEvent::Submit => sqlx::query(
+                        "UPDATE zone_submissions SET state = $1, version = version + 1, updated_at = $2, \
+                         submitted_by = $3, submitted_at = $2 WHERE id = $4 AND version = $5",
+                    )
+                    .bind(to.key())
+                    .bind(&at)
+                    .bind(&who.actor)
+                    .bind(item.id)
+                    .bind(version),
+                    SubmissionEvent::Return => sqlx::query(
+                        "UPDATE zone_submissions SET state = $1, version = version + 1, updated_at = $2, \
+                         reviewed_by = $3, reviewed_at = $2, reason = $6 WHERE id = $4 AND version = $5",
+                    )
+                    .bind(to.key())
+                    .bind(&at)
+                    .bind(&who.actor)
+                    .bind(item.id)
+                    .bind(version)
+                    .bind(self.reason),
+                    SubmissionEvent::Approve => sqlx::query(
+                        "UPDATE zone_submissions SET state = $1, version = version + 1, updated_at = $2, \
+                         reviewed_by = $3, reviewed_at = $2 WHERE id = $4 AND version = $5",
+                    )
+                    .bind(to.key())
+                    .bind(&at)
+                    .bind(&who.actor)
+                    .bind(item.id)
+                    .bind(version),
+                };
+                if query.execute(&mut *conn).await?.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                let values = if saving {
+                    sqlx::query("DELETE FROM zone_submission_values WHERE submission_id = $1")
+                        .bind(item.id)
+                        .execute(&mut *conn)
+                        .await?;
+                    self.values.len() as i64
+                } else {
+                    item.values
+                };
+                (item.id, Some(from), to, values)
+            }
+        };
+        if saving {
+            for v in self.values {
+                sqlx::query(
+                    "INSERT INTO zone_submission_values (submission_id, indicator, value, note) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(&v.indicator)
+                .bind(v.value)
+                .bind(v.note.trim())
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        let version = version + 1;
+        sqlx::query(
+            "INSERT INTO zone_submission_events (submission_id, at, user_id, actor, kind, from_state, to_state, body, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id)
+        .bind(now())
+        .bind(who.user_id)
+        .bind(&who.actor)
+        .bind(event.key())
+        .bind(from.map(SubmissionState::key))
+        .bind(to.key())
+        .bind(self.reason)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?;
+        let mut details = serde_json::json!({ "values": values });
+        details["from"] = from.map(SubmissionState::key).into();
+        details["to"] = to.key().into();
+        details["version"] = version.into();
+        if !self.reason.is_empty() {
+            details["reason"] = self.reason.into();
+        }
+        let notice = match event {
+            SubmissionEvent::Save => None,
+            SubmissionEvent::Submit => Some((
+                orgs_owning(conn, "platforms").await?,
+                format!("{zone} {year} 年度数据已报送，待审核（{}）", who.actor),
+            )),
+            SubmissionEvent::Approve | SubmissionEvent::Return => {
+                let submitter = row
+                    .as_ref()
+                    .map(|i| i.submitted_by.as_deref().unwrap_or(&i.created_by));
+                let submitter_org: Option<i64> =
+                    sqlx::query_scalar("SELECT org_id FROM users WHERE username = $1")
+                        .bind(submitter)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                let verb = if event == SubmissionEvent::Approve {
+                    "已审核通过"
+                } else {
+                    "被退回修改"
+                };
+                Some((
+                    submitter_org.into_iter().collect(),
+                    format!("{zone} {year} 年度数据{verb}（{}）", who.actor),
+                ))
+            }
+        };
+        Ok(Some(Outcome {
+            action: format!("zone_data.{}", event.key()),
+            details,
+            notice: notice.map(|(orgs, title)| {
+                (
+                    orgs,
+                    Notice {
+                        kind: "zone_data.event",
+                        title,
+                        link: format!("/zones/data?zone={zone}&year={year}"),
+                        dedupe: None,
+                    },
+                )
+            }),
+        }))
+    }
+
+    async fn view(&self, store: &Store) -> Result<Submission> {
+        store.zone_submission(self.zone, self.year).await
+    }
+
+    fn view_version(view: &Submission) -> i64 {
+        view.item.version
+    }
 }

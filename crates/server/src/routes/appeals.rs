@@ -4,10 +4,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use kaifang_model::{Actor, Decision, Role};
 use kaifang_store::appeals::{
-    AppealAction, AppealDetail, AppealItem, AppealScope, AppealStats, CATEGORIES, NewAppeal,
-    NewRoundtable, Roundtable,
+    AppealAction, AppealDetail, AppealItem, AppealStats, CATEGORIES, NewAppeal, NewRoundtable,
+    Roundtable,
 };
 use kaifang_store::rules::{parse_date, today_in_china};
 use kaifang_work::appeal::Party;
@@ -17,16 +16,6 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody, JsonBody};
 use crate::state::AppState;
 use crate::table::{self, ListQuery, Table};
-
-fn scope(actor: &Actor) -> AppealScope {
-    if actor.reads_all_appeals() {
-        AppealScope::All
-    } else if actor.role == Role::Enterprise {
-        AppealScope::FiledBy(actor.org_id)
-    } else {
-        AppealScope::AssignedTo(actor.org_id)
-    }
-}
 
 fn category_zh(key: &str) -> &str {
     CATEGORIES
@@ -110,7 +99,11 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let items = state
         .store
-        .appeals(Some(scope(&caller.actor())), &state.rules, today_in_china())
+        .appeals(
+            Some(caller.actor().appeal_scope()),
+            &state.rules,
+            today_in_china(),
+        )
         .await?;
     table::respond(&q, &headers, items, appeal_table)
 }
@@ -163,7 +156,11 @@ pub async fn stats(
 ) -> ApiResult<Response> {
     let stats = state
         .store
-        .appeal_stats(Some(scope(&caller.actor())), &state.rules, today_in_china())
+        .appeal_stats(
+            Some(caller.actor().appeal_scope()),
+            &state.rules,
+            today_in_china(),
+        )
         .await?;
     table::respond_with(&q, &headers, stats, stats_table)
 }
@@ -299,13 +296,11 @@ pub async fn act(
     let (enterprise, assigned) = state.store.appeal_orgs(id).await?;
     let actor = caller.actor();
     let action = appeal_action(&b)?;
-    let visible = actor.read_appeal(enterprise, assigned);
-    let decision = match (visible, action.party()) {
-        (Decision::Allow, Some(Party::Intake)) => actor.intake_appeals(),
-        (_, Some(Party::Handler)) => actor.answer_appeal(enterprise, assigned),
-        (_, Some(Party::Enterprise)) => actor.own_appeal(enterprise, assigned),
-        (Decision::Allow, None) if actor.role == Role::Leader => Decision::Forbidden,
-        (other, _) => other,
+    let decision = match action.party() {
+        Some(Party::Intake) => actor.intake_appeal(enterprise, assigned),
+        Some(Party::Handler) => actor.answer_appeal(enterprise, assigned),
+        Some(Party::Enterprise) => actor.own_appeal(enterprise, assigned),
+        None => actor.comment_appeal(enterprise, assigned),
     };
     ApiError::check(decision, &format!("{} this appeal", action.kind()), || {
         format!("appeal {id}")

@@ -53,9 +53,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let actor = caller.actor();
-    let only = (actor.role == kaifang_model::Role::Enterprise).then_some(actor.org_id);
-    let items = state.store.orgs(only).await?;
+    let items = state.store.orgs(caller.actor().org_scope()).await?;
     table::respond(&q, &headers, items, org_table)
 }
 

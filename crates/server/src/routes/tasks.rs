@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use kaifang_model::Decision;
 use kaifang_store::rules::{format_date, parse_date, today_in_china};
 use kaifang_store::tasks::{
     Meeting, NewDirective, NewMeeting, NewTask, TaskAction, TaskDetail, TaskFilter, TaskItem,
@@ -76,7 +75,7 @@ fn task_table(items: &[TaskItem]) -> Table {
 fn task_scope(caller: &Caller) -> ApiResult<Option<i64>> {
     let actor = caller.actor();
     ApiError::check(actor.read_tasks(), "read supervision tasks", String::new)?;
-    Ok((!actor.reads_all_tasks()).then_some(actor.org_id))
+    Ok(actor.task_scope())
 }
 
 /// Meetings and their directives.
@@ -426,10 +425,7 @@ pub async fn act(
     let action = task_action(&b)?;
     let decision = match action.party() {
         Some(Party::Lead) => actor.lead_task(lead, &co),
-        Some(Party::Supervisor) => match actor.read_task(lead, &co) {
-            Decision::Allow => actor.supervise_tasks(),
-            other => other,
-        },
+        Some(Party::Supervisor) => actor.supervise_task(lead, &co),
         None => actor.comment_task(lead, &co),
     };
     ApiError::check(

@@ -48,8 +48,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let actor = caller.actor();
-    let scope = (!actor.reads_all()).then_some(actor.org_id);
+    let scope = caller.actor().upload_scope();
     table::respond(
         &q,
         &headers,

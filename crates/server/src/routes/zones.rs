@@ -32,7 +32,7 @@ use kaifang_assess::zones::{self, Zone};
 use kaifang_assess::{AssessError, Framework, Panel, Pipeline, pipeline};
 use serde::{Deserialize, Serialize};
 
-use kaifang_model::{Decision, OrgKind};
+use kaifang_model::{Decision, access::reports_for_zone};
 use kaifang_store::StoreError;
 use kaifang_store::zone_data::{
     self, ApprovedValue, Submission, SubmissionFilter, SubmissionItem, ValueInput,
@@ -1142,9 +1142,7 @@ async fn responsible_orgs(state: &AppState, e: &Engine) -> ApiResult<HashMap<Str
             let ids = orgs
                 .iter()
                 .filter(|o| {
-                    o.code == z.code
-                        || (o.kind == OrgKind::City
-                            && o.region_code.as_deref() == Some(z.city.as_str()))
+                    reports_for_zone(&z.code, &z.city, &o.code, o.kind, o.region_code.as_deref())
                 })
                 .map(|o| o.id)
                 .collect();
