@@ -94,6 +94,7 @@ impl Application {
             demo,
             channels: Default::default(),
             assign: Default::default(),
+            zones: Default::default(),
         };
         Ok(Application {
             listener,
@@ -155,7 +156,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/uploads", get(uploads::list).post(uploads::create))
         .route(
             "/api/zones/{code}/submissions/{year}/upload",
-            post(zones::upload),
+            post(zones::workbook::upload),
         )
         .layer(DefaultBodyLimit::max(upload_limit));
 
@@ -221,32 +222,44 @@ pub fn router(state: AppState) -> Router {
         .route("/api/assign/runs/{id}", get(assign::get))
         .route("/api/zones", get(zones::list))
         .route("/api/zones/framework", get(zones::framework))
-        .route("/api/zones/assessment", get(zones::assess))
-        .route("/api/zones/sensitivity", get(zones::sensitivity))
-        .route("/api/zones/template", get(zones::template))
-        .route("/api/zones/submissions/check", post(zones::check))
-        .route("/api/zones/submissions", get(zones::submissions))
+        .route("/api/zones/assessment", get(zones::assessment::assess))
+        .route(
+            "/api/zones/sensitivity",
+            get(zones::assessment::sensitivity),
+        )
+        .route("/api/zones/template", get(zones::workbook::template))
+        .route(
+            "/api/zones/submissions/check",
+            post(zones::collection::check),
+        )
+        .route(
+            "/api/zones/submissions",
+            get(zones::collection::submissions),
+        )
         .route(
             "/api/zones/{code}/submissions/{year}",
-            get(zones::submission).put(zones::save_draft),
+            get(zones::collection::submission).put(zones::collection::save_draft),
         )
         .route(
             "/api/zones/{code}/submissions/{year}/template",
-            get(zones::form_template),
+            get(zones::workbook::form_template),
         )
         .route(
             "/api/zones/{code}/submissions/{year}/submit",
-            post(zones::submit),
+            post(zones::collection::submit),
         )
         .route(
             "/api/zones/{code}/submissions/{year}/approve",
-            post(zones::approve),
+            post(zones::collection::approve),
         )
         .route(
             "/api/zones/{code}/submissions/{year}/return",
-            post(zones::return_),
+            post(zones::collection::return_),
         )
-        .route("/api/zones/{code}/report", get(zones::zone_report))
+        .route(
+            "/api/zones/{code}/report",
+            get(zones::assessment::zone_report),
+        )
         .route("/api/trade/summary", get(routes::trade::summary))
         .route("/api/trade/breakdown", get(routes::trade::breakdown))
         .route("/api/trade/trend", get(routes::trade::trend))
