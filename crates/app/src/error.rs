@@ -18,6 +18,13 @@ pub enum AppError {
     /// A file the caller gave is wrong; the message names the file, row and column.
     #[error("{0}")]
     Input(String),
+    /// Values the caller gave for the zones' indicator framework do not fit it; the engine's
+    /// error names the file, row and field (`location()`).
+    #[error("{0}")]
+    Form(kaifang_assess::AssessError),
+    /// What the caller asked about does not exist (the message names it).
+    #[error("{0} not found")]
+    NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -9,11 +9,13 @@
 //! | [`trade`] | the shared hold on the trade store; imports and the demo, each audited; freight demand from the records |
 //! | [`channels`] | route planning and scenario comparison on the open-channels network: one answer shape |
 //! | [`studies`] | freight studies (assignment, criticality, appraisal): parameters checked once, one result shape |
+//! | [`assess`] | the development zones' assessment on the demo panel overlaid with approved values: ranking, one zone's report, sensitivity, bounded cache of results; checking a yearly form, a zone's form against last year |
 //!
 //! Invariants: no HTTP and no terminal here; every answer is a plain serde type (deriving
 //! `utoipa::ToSchema` where the API publishes it); input errors are [`AppError::Field`] naming
 //! the field.
 
+pub mod assess;
 pub mod channels;
 pub mod datadir;
 pub mod error;

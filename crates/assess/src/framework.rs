@@ -25,6 +25,7 @@ use crate::error::{AssessError, Location};
 
 /// Whether a higher raw value is better (+1) or worse (-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub enum Direction {
     Positive,
     Negative,

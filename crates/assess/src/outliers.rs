@@ -61,6 +61,7 @@ pub enum Fallback {
 
 /// What happened to one indicator.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(tag = "treatment", rename_all = "snake_case")]
 pub enum Treatment {
     /// Not flagged; left as it was.

@@ -363,6 +363,7 @@ fn parse_levels(
 
 /// What a step did, for the record shown next to the results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum StepReport {
     Denominate { indicators: Vec<String> },
@@ -375,6 +376,7 @@ pub enum StepReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct TreatedIndicator {
     pub code: String,
     #[serde(flatten)]

@@ -72,6 +72,7 @@ impl Default for ReportOptions {
 
 /// A score column of the report: the index, then sub-indices, then pillars.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Column {
     pub code: String,
     pub name: String,
@@ -84,6 +85,7 @@ pub struct Column {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct RankBand {
     pub p05: f64,
     pub median: f64,
@@ -91,6 +93,7 @@ pub struct RankBand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Quadrant {
     /// Large and growing fast.
@@ -156,6 +159,7 @@ impl Quadrant {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Placement {
     pub quadrant: Quadrant,
     pub label_zh: &'static str,
@@ -168,6 +172,7 @@ pub struct Placement {
 
 /// The typology's axes and thresholds, as shown beside the quadrant chart.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Typology {
     pub scale: String,
     pub growth: String,
@@ -178,6 +183,7 @@ pub struct Typology {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     pub pillar: String,
     pub pillar_rank: u32,
@@ -188,6 +194,7 @@ pub struct Suggestion {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct UnitReport {
     pub code: String,
     pub name: String,
@@ -209,6 +216,7 @@ pub struct UnitReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct UncertaintySummary {
     pub runs: usize,
     pub seed: u64,
@@ -217,6 +225,8 @@ pub struct UncertaintySummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = AssessReport))]
 pub struct Report {
     pub title: Option<String>,
     /// Where the data came from (the file name, or the synthetic demo's label).

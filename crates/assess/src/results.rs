@@ -44,6 +44,7 @@ pub struct Results {
 
 /// One indicator in a unit's strengths or weaknesses.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Standing {
     pub code: String,
     pub name: String,

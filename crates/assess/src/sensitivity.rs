@@ -21,6 +21,7 @@ use crate::rng::Rng;
 use crate::uncertainty::{Control, Model, UncertaintySpec, evaluate_many};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct SobolIndex {
     pub input: String,
     /// First-order index: share of the variance due to this input alone.

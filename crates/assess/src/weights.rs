@@ -77,6 +77,7 @@ impl Default for WeightSpec {
 
 /// One weight per framework node (indicators first, as in the framework).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Weights(pub Vec<f64>);
 
 impl Weights {

@@ -28,6 +28,8 @@ pub const DEMO_SEED: u64 = 20211231;
 pub const DEMO_SOURCE: &str = "SYNTHETIC demo data (not statistics)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = AssessZoneType))]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneType {
     /// Economic and technological development zone.
@@ -84,6 +86,7 @@ impl ZoneType {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneLevel {
     National,
@@ -92,6 +95,7 @@ pub enum ZoneLevel {
 
 /// One row of `data/zones.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Zone {
     pub code: String,
     pub name_zh: String,

@@ -146,6 +146,18 @@ impl From<kaifang_app::AppError> for ApiError {
                 ApiError::invalid(format!("{field}: {message}")).with_details(d)
             }
             AppError::Input(m) => ApiError::invalid(m),
+            AppError::Form(e) => {
+                let err = ApiError::invalid(e.to_string());
+                match e.location() {
+                    Some(at) => err.with_details(serde_json::json!({
+                        "file": at.file,
+                        "row": at.index,
+                        "field": at.field,
+                    })),
+                    None => err,
+                }
+            }
+            AppError::NotFound(what) => ApiError::not_found(what),
             AppError::Store(s) => s.into(),
             AppError::Trade(t) => crate::trade::api_error(t),
             AppError::Busy(m) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "busy", m),

@@ -97,6 +97,7 @@ impl Application {
             demo,
             channels: Default::default(),
             assign: Default::default(),
+            zones: Default::default(),
         };
         Ok(Application {
             listener,
@@ -152,7 +153,7 @@ fn upload_routes() -> OpenApiRouter<AppState> {
     use routes::*;
     OpenApiRouter::new()
         .routes(routes!(uploads::list, uploads::create))
-        .routes(routes!(zones::upload))
+        .routes(routes!(zones::workbook::upload))
 }
 
 /// Every other API route, under the ordinary body limit.
@@ -209,17 +210,17 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(assign::get))
         .routes(routes!(zones::list))
         .routes(routes!(zones::framework))
-        .routes(routes!(zones::assess))
-        .routes(routes!(zones::sensitivity))
-        .routes(routes!(zones::template))
-        .routes(routes!(zones::check))
-        .routes(routes!(zones::submissions))
-        .routes(routes!(zones::submission, zones::save_draft))
-        .routes(routes!(zones::form_template))
-        .routes(routes!(zones::submit))
-        .routes(routes!(zones::approve))
-        .routes(routes!(zones::return_))
-        .routes(routes!(zones::zone_report))
+        .routes(routes!(zones::assessment::assess))
+        .routes(routes!(zones::assessment::sensitivity))
+        .routes(routes!(zones::workbook::template))
+        .routes(routes!(zones::collection::check))
+        .routes(routes!(zones::collection::submissions))
+        .routes(routes!(zones::collection::submission, zones::collection::save_draft))
+        .routes(routes!(zones::workbook::form_template))
+        .routes(routes!(zones::collection::submit))
+        .routes(routes!(zones::collection::approve))
+        .routes(routes!(zones::collection::return_))
+        .routes(routes!(zones::assessment::zone_report))
         .routes(routes!(trade::summary))
         .routes(routes!(trade::breakdown))
         .routes(routes!(trade::trend))

@@ -14,7 +14,8 @@ use crate::{auth, error, routes, table};
         Errors always have the body `{code, message, details}`. People authenticate with the session cookie from /api/auth/login and send \
         `X-CSRF-Token` on writes; machine clients send `Authorization: Bearer <token>` (see /api/tokens). Lists take `?format=xlsx`."),
     components(schemas(
-        routes::zones::CheckBody, routes::zones::DraftBody, routes::zones::FormValue, routes::zones::StepBody,
+        routes::zones::collection::CheckBody, routes::zones::collection::DraftBody, routes::zones::collection::FormValue,
+        routes::zones::collection::StepBody,
         kaifang_store::zone_data::Submission, kaifang_store::zone_data::SubmissionItem, kaifang_store::zone_data::ApprovedValue,
         error::ErrorBody, table::OutputFormat, table::Lang,
         kaifang_model::Role, kaifang_model::OrgKind, kaifang_model::ZoneType, kaifang_model::Module,

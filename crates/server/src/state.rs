@@ -25,4 +25,7 @@ pub struct AppState {
     pub channels: kaifang_app::channels::ChannelsCell,
     /// The freight studies' default inputs (`kaifang_assign`), parsed on first use.
     pub assign: kaifang_app::studies::InputsCell,
+    /// The development zones' assessment engine (parsed on first use), its last input and
+    /// its bounded cache of results.
+    pub zones: kaifang_app::assess::AssessmentCache,
 }

@@ -1503,6 +1503,46 @@ export interface components {
             year: number;
             zone_code: string;
         };
+        AssessReport: {
+            columns: components["schemas"]["Column"][];
+            index: string;
+            /** @description What could not be computed, and why. */
+            notes: string[];
+            /** Format: int32 */
+            previous_year?: number | null;
+            /**
+             * @description First-order and total Sobol indices of the mean absolute rank shift, per uncertain
+             *     input (which choice the ranking depends on most), when asked.
+             */
+            sensitivity?: components["schemas"]["SobolIndex"][] | null;
+            /** @description Where the data came from (the file name, or the synthetic demo's label). */
+            source: string;
+            steps: components["schemas"]["StepReport"][];
+            /** @description True when the data is the synthetic demo: every face must say so. */
+            synthetic: boolean;
+            title?: string | null;
+            typology?: null | components["schemas"]["Typology"];
+            uncertainty?: null | components["schemas"]["UncertaintySummary"];
+            /** @description In rank order; units without a rank last. */
+            units: components["schemas"]["UnitReport"][];
+            /**
+             * Format: int32
+             * @description The year assessed (`None` for data without a Time column).
+             */
+            year?: number | null;
+        };
+        /** @enum {string} */
+        AssessZoneType: "etdz" | "hitech" | "bonded" | "border" | "newarea" | "pilot" | "cbec";
+        /** @description The ranking of a year: the engine's report with what the faces show beside it. */
+        Assessment: components["schemas"]["AssessReport"] & {
+            data_sources: components["schemas"]["DataSources"];
+            /** @description The weights set by the request (code → weight relative to siblings). */
+            weights: {
+                [key: string]: number;
+            };
+            /** @description Years with data (for the year selector). */
+            years: number[];
+        };
         AuditEntry: {
             action: string;
             actor: string;
@@ -1565,6 +1605,24 @@ export interface components {
              */
             max_change?: number | null;
         };
+        /** @description What the check of a filled-in form found (it saves nothing). */
+        CheckReport: {
+            /** @description True: the previous years compared against are the synthetic demo data. */
+            compared_with_synthetic: boolean;
+            /**
+             * @description Values that moved more than `max_change` from the zone's previous year (in the
+             *     submission itself, or in the current data — the synthetic demo panel — for its
+             *     first year): for the reviewer to confirm, not errors.
+             */
+            jumps: components["schemas"]["ValueJump"][];
+            missing: number;
+            /** @description True: the values are type-, unit- and range-valid for the framework. */
+            valid: boolean;
+            /** @description Values given and values left empty (zones × indicators × years). */
+            values: number;
+            years: number[];
+            zones: string[];
+        };
         ClassTotal: {
             class: string;
             /** Format: double */
@@ -1572,6 +1630,23 @@ export interface components {
             unit: string;
             /** Format: double */
             value_of_time: number;
+        };
+        /** @description A score column of the report: the index, then sub-indices, then pillars. */
+        Column: {
+            code: string;
+            level: number;
+            /**
+             * Format: double
+             * @description Median score over the units (the reference line of a radar chart).
+             */
+            median: number;
+            name: string;
+            name_en?: string | null;
+            /**
+             * Format: double
+             * @description Weight within its siblings, as a share.
+             */
+            weight: number;
         };
         CompareBody: {
             /** @description The shipment; its `scenario`, `alternatives` and `pareto` are ignored. */
@@ -1643,6 +1718,17 @@ export interface components {
             /** @description `road` or `rail`. */
             way: string;
         };
+        /**
+         * @description Where the year's values come from: every value is synthetic demo data except the
+         *     approved submissions listed.
+         */
+        DataSources: {
+            /** @description Values from approved submissions (`approved submission`), by zone and indicator. */
+            approved: components["schemas"]["ApprovedValue"][];
+            approved_label: string;
+            /** @description The label of every value not listed: `synthetic demo`. */
+            default: string;
+        };
         DayCount: {
             /** Format: int64 */
             count: number;
@@ -1660,6 +1746,11 @@ export interface components {
         };
         /** @enum {string} */
         Dimension: "partner" | "partner_group" | "section" | "chapter" | "trade_mode" | "city" | "ownership" | "enterprise" | "bec";
+        /**
+         * @description Whether a higher raw value is better (+1) or worse (-1).
+         * @enum {string}
+         */
+        Direction: "Positive" | "Negative";
         Directive: {
             code: string;
             /** Format: int64 */
@@ -1756,6 +1847,38 @@ export interface components {
             month: components["schemas"]["Kpi"];
             ytd: components["schemas"]["Kpi"];
         };
+        /** @description One indicator of a zone's form: what it is, last year's value and this year's. */
+        FormRow: {
+            /**
+             * Format: double
+             * @description (value − previous) / |previous|.
+             */
+            change?: number | null;
+            indicator: string;
+            /**
+             * @description The change is larger than ±50% (only for indicators that cannot be negative): the
+             *     reviewer should confirm it.
+             */
+            jump: boolean;
+            /** Format: double */
+            max?: number | null;
+            /** Format: double */
+            min?: number | null;
+            name: string;
+            name_en?: string | null;
+            note: string;
+            pillar?: string | null;
+            /** Format: double */
+            previous?: number | null;
+            /** @description `synthetic demo` or `approved submission`. */
+            previous_source?: string | null;
+            /** Format: int32 */
+            previous_year?: number | null;
+            unit?: string | null;
+            unit_en?: string | null;
+            /** Format: double */
+            value?: number | null;
+        };
         FormValue: {
             indicator: string;
             note?: string;
@@ -1764,6 +1887,41 @@ export interface components {
              * @description `null` or absent: not filled in.
              */
             value?: number | null;
+        };
+        /** @description The indicator framework as a list. */
+        FrameworkDoc: {
+            index: string;
+            name?: string | null;
+            /** @description Top-down: the index, then pillars each followed by its indicators. */
+            nodes: components["schemas"]["FrameworkNode"][];
+        };
+        /** @description A node of the indicator framework. */
+        FrameworkNode: {
+            code: string;
+            direction: components["schemas"]["Direction"];
+            /** @description 1 for indicators, 2 for pillars, 3 for the index. */
+            level: number;
+            /** Format: double */
+            max?: number | null;
+            /** Format: double */
+            min?: number | null;
+            name: string;
+            name_en?: string | null;
+            parent?: string | null;
+            /**
+             * Format: double
+             * @description The same weight as a share of its siblings' total.
+             */
+            share: number;
+            /** @description A public document ("public: ...") or our choice. */
+            source?: string | null;
+            unit?: string | null;
+            unit_en?: string | null;
+            /**
+             * Format: double
+             * @description Weight as written in the framework (relative to its siblings).
+             */
+            weight: number;
         };
         Health: {
             status: string;
@@ -1882,6 +2040,15 @@ export interface components {
             }[];
         };
         /** @description Items of a JSON list. */
+        Items_SubmissionRow: {
+            items: (components["schemas"]["SubmissionItem"] & {
+                /** @description Values that jumped more than ±50% against last year. */
+                warnings: number;
+                zone_name: string;
+                zone_name_en: string;
+            })[];
+        };
+        /** @description Items of a JSON list. */
         Items_TaskItem: {
             items: {
                 closed_on?: string | null;
@@ -1943,6 +2110,13 @@ export interface components {
                 role: components["schemas"]["Role"];
                 username: string;
             }[];
+        };
+        /** @description Items of a JSON list. */
+        Items_ZoneRow: {
+            items: (components["schemas"]["Zone"] & {
+                /** @description Whether zones of this type are ranked (new areas and city-wide pilot zones are not). */
+                assessed: boolean;
+            })[];
         };
         Job: {
             created_at: string;
@@ -2246,6 +2420,17 @@ export interface components {
             name: string;
             name_zh: string;
         };
+        Placement: {
+            /** Format: double */
+            growth: number;
+            label_en: string;
+            label_zh: string;
+            quadrant: components["schemas"]["Quadrant"];
+            /** Format: double */
+            scale: number;
+            strategy_en: string;
+            strategy_zh: string;
+        };
         Portfolio: {
             /** Format: double */
             capex: number;
@@ -2341,6 +2526,16 @@ export interface components {
             pv_benefits: number;
             /** Format: double */
             pv_capex: number;
+        };
+        /** @enum {string} */
+        Quadrant: "leader" | "mature" | "rising" | "catching_up";
+        RankBand: {
+            /** Format: double */
+            median: number;
+            /** Format: double */
+            p05: number;
+            /** Format: double */
+            p95: number;
         };
         Rca: {
             /**
@@ -2554,6 +2749,21 @@ export interface components {
         ScenarioList: {
             items: components["schemas"]["ScenarioItem"][];
         };
+        /** @description Which method choice the ranking depends on most. */
+        SensitivityDoc: {
+            /**
+             * @description First-order and total Sobol indices of the mean absolute rank shift, per uncertain
+             *     input (weights, imputation, normalisation, aggregation).
+             */
+            indices: components["schemas"]["SobolIndex"][];
+            model_runs: number;
+            samples: number;
+            /** Format: int64 */
+            seed: number;
+            synthetic: boolean;
+            /** Format: int32 */
+            year: number;
+        };
         SessionInfo: {
             /** @description Send back as the `X-CSRF-Token` header on every write made with the session cookie. */
             csrf_token?: string | null;
@@ -2569,6 +2779,19 @@ export interface components {
                 string
             ][];
         };
+        SobolIndex: {
+            /**
+             * Format: double
+             * @description First-order index: share of the variance due to this input alone.
+             */
+            first: number;
+            input: string;
+            /**
+             * Format: double
+             * @description Total index: share due to this input including its interactions.
+             */
+            total: number;
+        };
         SqlRequest: {
             /** @description Most rows to return (default 1000, at most `trade.sql_max_rows`, 10 000 by default). */
             max_rows?: number | null;
@@ -2580,6 +2803,15 @@ export interface components {
             columns: string[];
             rows: unknown[][];
             synthetic: boolean;
+        };
+        /** @description One indicator in a unit's strengths or weaknesses. */
+        Standing: {
+            code: string;
+            name: string;
+            /** Format: int32 */
+            rank: number;
+            /** Format: double */
+            score: number;
         };
         StatLimits: {
             /** Format: int32 */
@@ -2627,6 +2859,37 @@ export interface components {
              * @description The version last read; a newer one means 409 `stale` with the current submission.
              */
             version: number;
+        };
+        /** @description What a step did, for the record shown next to the results. */
+        StepReport: {
+            indicators: string[];
+            /** @enum {string} */
+            step: "denominate";
+        } | {
+            filled: number;
+            /** @enum {string} */
+            step: "impute";
+            still_missing: number;
+        } | {
+            removed: string[];
+            /** @enum {string} */
+            step: "screen";
+        } | {
+            /** @enum {string} */
+            step: "outliers";
+            treated: components["schemas"]["TreatedIndicator"][];
+        } | {
+            method: string;
+            /** @enum {string} */
+            step: "normalise";
+        } | {
+            /** @enum {string} */
+            step: "weights";
+            weights: components["schemas"]["Weights"];
+        } | {
+            method: string;
+            /** @enum {string} */
+            step: "aggregate";
         };
         /**
          * @description A study as asked for, before its parameters are checked: the body of
@@ -2717,11 +2980,28 @@ export interface components {
             year: number;
             zone_code: string;
         };
+        /** @description A submission in the list, with its zone's names and how many values jumped. */
+        SubmissionRow: components["schemas"]["SubmissionItem"] & {
+            /** @description Values that jumped more than ±50% against last year. */
+            warnings: number;
+            zone_name: string;
+            zone_name_en: string;
+        };
         SubmissionValue: {
             indicator: string;
             note: string;
             /** Format: double */
             value: number;
+        };
+        Suggestion: {
+            en: string;
+            indicator: string;
+            /** Format: int32 */
+            indicator_rank: number;
+            pillar: string;
+            /** Format: int32 */
+            pillar_rank: number;
+            zh: string;
         };
         /** @description The trade summary of a month (total trade, both flows). */
         Summary: {
@@ -2859,6 +3139,27 @@ export interface components {
             /** Format: double */
             wait_hours: number;
         };
+        TreatedIndicator: components["schemas"]["Treatment"] & {
+            code: string;
+        };
+        /** @description What happened to one indicator. */
+        Treatment: {
+            /** @enum {string} */
+            treatment: "none";
+        } | {
+            high: number;
+            low: number;
+            /** @enum {string} */
+            treatment: "winsorised";
+        } | {
+            /** @enum {string} */
+            treatment: "log";
+        } | {
+            high: number;
+            low: number;
+            /** @enum {string} */
+            treatment: "still_flagged";
+        };
         TrendOut: {
             items: components["schemas"]["TrendPoint"][];
             slice: components["schemas"]["Slice"];
@@ -2869,6 +3170,53 @@ export interface components {
             month: components["schemas"]["Kpi"];
             period: components["schemas"]["Period"];
             ytd: components["schemas"]["Kpi"];
+        };
+        /** @description The typology's axes and thresholds, as shown beside the quadrant chart. */
+        Typology: {
+            growth: string;
+            /** Format: double */
+            growth_threshold: number;
+            rule_en: string;
+            rule_zh: string;
+            scale: string;
+            /** Format: double */
+            scale_threshold: number;
+        };
+        UncertaintySummary: {
+            /**
+             * Format: double
+             * @description Mean over runs and units of |rank − nominal rank|.
+             */
+            mean_abs_rank_shift: number;
+            runs: number;
+            /** Format: int64 */
+            seed: number;
+        };
+        UnitReport: {
+            code: string;
+            group?: string | null;
+            /** Format: int32 */
+            group_rank?: number | null;
+            /**
+             * Format: int64
+             * @description Previous rank minus this rank: +2 means up two places.
+             */
+            movement?: number | null;
+            name: string;
+            name_en: string;
+            placement?: null | components["schemas"]["Placement"];
+            /** Format: int32 */
+            previous_rank?: number | null;
+            /** Format: int32 */
+            rank?: number | null;
+            rank_interval?: null | components["schemas"]["RankBand"];
+            /** @description Score of every column (index, sub-indices, pillars), by code. */
+            scores: {
+                [key: string]: number | null;
+            };
+            strengths: components["schemas"]["Standing"][];
+            suggestions: components["schemas"]["Suggestion"][];
+            weaknesses: components["schemas"]["Standing"][];
         };
         UnservedCell: {
             /** Format: double */
@@ -2902,11 +3250,101 @@ export interface components {
             role: components["schemas"]["Role"];
             username: string;
         };
+        /** @description A value that moved more than allowed against the zone's previous year. */
+        ValueJump: {
+            /**
+             * Format: double
+             * @description (value − previous) / |previous|; `null` for a rise from zero.
+             */
+            change?: number | null;
+            indicator: string;
+            /** Format: double */
+            previous: number;
+            /** Format: int32 */
+            previous_year: number;
+            /** Format: double */
+            value: number;
+            /** Format: int32 */
+            year: number;
+            zone: string;
+        };
+        /** @description One weight per framework node (indicators first, as in the framework). */
+        Weights: number[];
         /**
          * @description Which elements the criticality ranking closes.
          * @enum {string}
          */
         Which: "all" | "links" | "nodes";
+        /** @description A zone's rank and index in one year. */
+        YearRank: {
+            /** Format: double */
+            index?: number | null;
+            /** Format: int32 */
+            rank?: number | null;
+            /** Format: int32 */
+            year: number;
+        };
+        /** @description One row of `data/zones.csv`. */
+        Zone: {
+            /**
+             * Format: int32
+             * @description Year of approval at its current level, when known.
+             */
+            approved?: number | null;
+            /** @description GB/T 2260 code of the city (prefecture, or county-level city) the zone is in. */
+            city: string;
+            code: string;
+            level: components["schemas"]["ZoneLevel"];
+            name_en: string;
+            name_zh: string;
+            source: string;
+            type: components["schemas"]["AssessZoneType"];
+        };
+        /**
+         * @description A zone's yearly form: the submission (if any), each indicator against last year, and how
+         *     many values jumped.
+         */
+        ZoneForm: {
+            /** @description True: last year's values are (at least partly) synthetic demo data. */
+            compared_with_synthetic: boolean;
+            /** Format: double */
+            max_change: number;
+            rows: components["schemas"]["FormRow"][];
+            submission?: null | components["schemas"]["Submission"];
+            warnings: number;
+            /** Format: int32 */
+            year: number;
+            zone: components["schemas"]["Zone"];
+        };
+        /** @enum {string} */
+        ZoneLevel: "national" | "provincial";
+        /** @description One zone's profile for the printable report. */
+        ZoneReport: {
+            columns: components["schemas"]["Column"][];
+            /** @description The zone's rank and index in every year of the panel, with the same weights. */
+            history: components["schemas"]["YearRank"][];
+            index: string;
+            /** @description Units ranked. */
+            n_units: number;
+            /** Format: int32 */
+            previous_year?: number | null;
+            source: string;
+            synthetic: boolean;
+            title?: string | null;
+            typology?: null | components["schemas"]["Typology"];
+            unit: components["schemas"]["UnitReport"];
+            weights: {
+                [key: string]: number;
+            };
+            /** Format: int32 */
+            year?: number | null;
+            zone: components["schemas"]["Zone"];
+        };
+        /** @description A zone of the registry, and whether it is ranked. */
+        ZoneRow: components["schemas"]["Zone"] & {
+            /** @description Whether zones of this type are ranked (new areas and city-wide pilot zones are not). */
+            assessed: boolean;
+        };
         /**
          * @description The type of a development zone, as the national lists group them.
          * @enum {string}
@@ -5672,12 +6110,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `{ items: [zone] }` or an .xlsx file */
+            /** @description The registry, or with `format=xlsx` an .xlsx file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Items_ZoneRow"];
+                };
             };
             401: {
                 headers: {
@@ -5714,12 +6154,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the assessment report, or an .xlsx file */
+            /** @description The assessment, or with `format=xlsx` the ranking table as an .xlsx file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Assessment"];
+                };
             };
             401: {
                 headers: {
@@ -5757,12 +6199,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `{ name, index, nodes: [{ code, name, name_en, level, parent, weight, share, direction, unit, source }] }` */
+            /** @description The index, then each pillar followed by its indicators */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FrameworkDoc"];
+                };
             };
             401: {
                 headers: {
@@ -5799,12 +6243,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `{ synthetic, year, samples, model_runs, seed, indices: [{ input, first, total }] }` */
+            /** @description The Sobol indices per uncertain input */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SensitivityDoc"];
+                };
             };
             401: {
                 headers: {
@@ -5850,12 +6296,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `{ items: [{ zone_code, zone_name, year, state, version, submitted_by, submitted_at, reviewed_by, reviewed_at, reason, values, warnings }] }` or an .xlsx file */
+            /** @description The list, or with `format=xlsx` an .xlsx file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Items_SubmissionRow"];
+                };
             };
             401: {
                 headers: {
@@ -5896,12 +6344,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `{ valid, years, zones, values, missing, jumps: [...], compared_with_synthetic }` */
+            /** @description What the check found; nothing is saved */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CheckReport"];
+                };
             };
             401: {
                 headers: {
@@ -6005,12 +6455,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the zone's report */
+            /** @description The zone's report */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ZoneReport"];
+                };
             };
             401: {
                 headers: {
@@ -6059,12 +6511,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `{ zone, year, submission, rows: [...], warnings, max_change }` */
+            /** @description The zone's form */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ZoneForm"];
+                };
             };
             401: {
                 headers: {
@@ -6117,12 +6571,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the zone's form */
+            /** @description The zone's form */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ZoneForm"];
+                };
             };
             401: {
                 headers: {
@@ -6184,12 +6640,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the zone's form */
+            /** @description The zone's form */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ZoneForm"];
+                };
             };
             401: {
                 headers: {
@@ -6243,12 +6701,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the zone's form */
+            /** @description The zone's form */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ZoneForm"];
+                };
             };
             401: {
                 headers: {
@@ -6311,12 +6771,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the zone's form */
+            /** @description The zone's form */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ZoneForm"];
+                };
             };
             401: {
                 headers: {
@@ -6435,12 +6897,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the zone's form */
+            /** @description The zone's form */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ZoneForm"];
+                };
             };
             401: {
                 headers: {

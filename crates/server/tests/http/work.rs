@@ -394,6 +394,7 @@ async fn notifications_are_mailed_through_the_relay_once() {
         demo: true,
         channels: Default::default(),
         assign: Default::default(),
+        zones: Default::default(),
         basemap: None,
         trade: kaifang_app::trade::TradeData::open(app.store.data_dir().root()).unwrap(),
         sql: kaifang_app::trade::AnalystSql::new(&config.trade),
