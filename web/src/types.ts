@@ -3,8 +3,8 @@
 // The shapes come from `./api/schema.ts`, generated from the API's OpenAPI document: a type
 // here is an alias of a generated schema, so a change on the server shows up as a type error
 // in the pages that read it. What is written by hand below is marked: UI-only (constant
-// lists, unions of values the API sends as plain strings, view models), a gap in the
-// document (named in its comment), or the development zones, not typed in the document yet.
+// lists, unions of values the API sends as plain strings, view models, query parameters) or
+// a gap in the document (named in its comment).
 
 import type { components } from './api/schema'
 
@@ -239,167 +239,42 @@ export type AppraisalResult = Omit<Extract<StudyResult, Schemas['Appraisal']>, '
 export type StudyRun = Schemas['StudyRequest']
 
 // ---------------------------------------------------------------- development zones
-// TODO: alias the generated schema once /api/zones answers are typed
-// Hand-written until then: the shapes below mirror what the zone routes answer.
+// Development zones.
 
 /** A JSON list of the zone routes (`Items<T>` on the Rust side). */
 export interface Items<T> {
   items: T[]
 }
 
-export type ZoneLevel = 'national' | 'provincial'
+export type ZoneLevel = Schemas['ZoneLevel']
+export type ZoneRow = Schemas['ZoneRow']
+export type FrameworkNode = Schemas['FrameworkNode']
+export type FrameworkDoc = Schemas['FrameworkDoc']
+export type ScoreColumn = Schemas['Column']
+export type RankBand = Schemas['RankBand']
+export type Quadrant = Schemas['Quadrant']
+export type Placement = Schemas['Placement']
+export type Standing = Schemas['Standing']
+export type Suggestion = Schemas['Suggestion']
+export type ZoneUnit = Schemas['UnitReport']
+export type Typology = Schemas['Typology']
+export type ZoneAssessment = Schemas['Assessment']
+export type ZoneReport = Schemas['ZoneReport']
+export type SobolIndex = Schemas['SobolIndex']
+export type ZoneSensitivity = Schemas['SensitivityDoc']
+export type ZoneDataFlag = Schemas['ValueJump']
+export type ZoneDataCheck = Schemas['CheckReport']
+/** UI-only: the states a submission goes through (the API sends them as strings). */
+export type SubmissionState = 'draft' | 'submitted' | 'approved' | 'returned'
+export const SUBMISSION_STATES: readonly SubmissionState[] = ['draft', 'submitted', 'approved', 'returned']
+export type SubmissionItem = Schemas['SubmissionItem']
+export type SubmissionRow = Schemas['SubmissionRow']
+export type SubmissionEvent = Schemas['SubmissionEventRow']
+export type Submission = Schemas['Submission']
+export type ZoneFormRow = Schemas['FormRow']
+export type ZoneForm = Schemas['ZoneForm']
 
-export interface ZoneRow {
-  code: string
-  name_zh: string
-  name_en: string
-  type: string
-  level: ZoneLevel
-  city: string
-  approved: number | null
-  source: string
-  assessed: boolean
-}
-
-export interface FrameworkNode {
-  code: string
-  name: string
-  name_en: string | null
-  level: number
-  parent: string | null
-  weight: number
-  share: number
-  direction: 'positive' | 'negative'
-  unit: string | null
-  unit_en: string | null
-  min: number | null
-  max: number | null
-  source: string | null
-}
-
-export interface FrameworkDoc {
-  name: string | null
-  index: string
-  nodes: FrameworkNode[]
-}
-
-export interface ScoreColumn {
-  code: string
-  name: string
-  name_en: string | null
-  level: number
-  weight: number
-  median: number
-}
-
-export interface RankBand {
-  p05: number
-  median: number
-  p95: number
-}
-
-export type Quadrant = 'leader' | 'mature' | 'rising' | 'catching_up'
-
-export interface Placement {
-  quadrant: Quadrant
-  label_zh: string
-  label_en: string
-  strategy_zh: string
-  strategy_en: string
-  scale: number
-  growth: number
-}
-
-export interface Standing {
-  code: string
-  name: string
-  rank: number
-  score: number
-}
-
-export interface Suggestion {
-  pillar: string
-  pillar_rank: number
-  indicator: string
-  indicator_rank: number
-  zh: string
-  en: string
-}
-
-export interface ZoneUnit {
-  code: string
-  name: string
-  name_en: string
-  rank: number | null
-  rank_interval: RankBand | null
-  previous_rank: number | null
-  movement: number | null
-  group: string | null
-  group_rank: number | null
-  scores: Record<string, number | null>
-  placement: Placement | null
-  strengths: Standing[]
-  weaknesses: Standing[]
-  suggestions: Suggestion[]
-}
-
-export interface Typology {
-  scale: string
-  growth: string
-  scale_threshold: number
-  growth_threshold: number
-  rule_zh: string
-  rule_en: string
-}
-
-export interface ZoneAssessment {
-  title: string | null
-  source: string
-  synthetic: boolean
-  year: number | null
-  previous_year: number | null
-  index: string
-  columns: ScoreColumn[]
-  units: ZoneUnit[]
-  typology: Typology | null
-  uncertainty: { runs: number; seed: number; mean_abs_rank_shift: number } | null
-  notes: string[]
-  years: number[]
-  weights: Record<string, number>
-}
-
-export interface ZoneReport {
-  synthetic: boolean
-  source: string
-  title: string | null
-  year: number | null
-  previous_year: number | null
-  index: string
-  n_units: number
-  zone: Omit<ZoneRow, 'assessed'>
-  columns: ScoreColumn[]
-  unit: ZoneUnit
-  typology: Typology | null
-  history: { year: number; rank: number | null; index: number | null }[]
-  weights: Record<string, number>
-}
-
-export interface SobolIndex {
-  input: string
-  first: number | null
-  total: number | null
-}
-
-export interface ZoneSensitivity {
-  synthetic: boolean
-  year: number
-  samples: number
-  model_runs: number
-  seed: number
-  indices: SobolIndex[]
-}
-
-/** UI-only: the query parameters of the assessment, report and sensitivity. */
+/** UI-only: the query parameters of the assessment, report and sensitivity routes. */
 export interface AssessParams {
   year?: number | null
   uncertainty?: number | null
@@ -408,99 +283,8 @@ export interface AssessParams {
   samples?: number | null
 }
 
-export interface ZoneDataFlag {
-  zone: string
-  indicator: string
-  year: number
-  previous_year: number
-  previous: number
-  value: number
-  change: number | null
-}
-
-export interface ZoneDataCheck {
-  valid: boolean
-  years: number[]
-  zones: string[]
-  values: number
-  missing: number
-  jumps: ZoneDataFlag[]
-  compared_with_synthetic: boolean
-}
-
-/** A zone's yearly data: `draft` → `submitted` → `approved`, or `returned` and submitted again. */
-export type SubmissionState = 'draft' | 'submitted' | 'approved' | 'returned'
-export const SUBMISSION_STATES: readonly SubmissionState[] = ['draft', 'submitted', 'approved', 'returned']
-
-export interface SubmissionItem {
-  id: number
-  zone_code: string
-  year: number
-  state: SubmissionState
-  version: number
-  created_by: string
-  submitted_by: string | null
-  submitted_at: string | null
-  reviewed_by: string | null
-  reviewed_at: string | null
-  reason: string | null
-  created_at: string
-  updated_at: string
-  values: number
-}
-
-export interface SubmissionRow extends SubmissionItem {
-  zone_name: string
-  zone_name_en: string
-  /** Values that moved more than ±50% against last year. */
-  warnings: number
-}
-
-export interface SubmissionEvent {
-  id: number
-  at: string
-  actor: string
-  kind: 'save' | 'submit' | 'approve' | 'return'
-  from_state: SubmissionState | null
-  to_state: SubmissionState
-  body: string
-  version: number
-}
-
-export interface Submission extends Omit<SubmissionItem, 'values'> {
-  values: { indicator: string; value: number; note: string }[]
-  history: SubmissionEvent[]
-}
-
-export interface ZoneFormRow {
-  indicator: string
-  name: string
-  name_en: string | null
-  pillar: string | null
-  unit: string | null
-  unit_en: string | null
-  min: number | null
-  max: number | null
-  previous_year: number | null
-  previous: number | null
-  previous_source: 'synthetic demo' | 'approved submission' | null
-  value: number | null
-  note: string
-  change: number | null
-  jump: boolean
-}
-
-export interface ZoneForm {
-  zone: ZoneRow
-  year: number
-  submission: Submission | null
-  rows: ZoneFormRow[]
-  warnings: number
-  max_change: number
-  compared_with_synthetic: boolean
-}
-
-/** One problem of an uploaded workbook, where a spreadsheet shows it. */
+/** A gap in the document (error details are untyped there): one problem of an uploaded
+ * zone form, in the 422 answer's `details.problems`. */
 export interface FormProblem {
   sheet: string
   row: number

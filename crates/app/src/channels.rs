@@ -9,11 +9,11 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
-use kaifang_channels::{Blockage, Error as ChannelsError};
 use kaifang_channels::defaults::Channels;
 use kaifang_channels::network::Network;
 use kaifang_channels::query::RouteRequest;
 use kaifang_channels::routing::Route;
+use kaifang_channels::{Blockage, Error as ChannelsError};
 use serde::Serialize;
 use serde_json::json;
 

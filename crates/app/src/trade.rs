@@ -3,16 +3,16 @@
 //! the records.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kaifang_assign::freight::DemandRow;
 use kaifang_assign::trade_demand::{self as td, Coverage};
 use kaifang_store::Store;
 use kaifang_store::audit::Who;
+use kaifang_store::config::TradeConfig;
 use kaifang_store::uploads::Upload;
 use kaifang_trade::demo::{DemoOptions, DemoReport};
-use kaifang_store::config::TradeConfig;
 use kaifang_trade::{ImportOptions, ImportReport, SqlLimits, SqlResult, TradeError, TradeStore};
 use serde::Serialize;
 use serde_json::json;
@@ -378,13 +378,15 @@ pub async fn freight_demand(trade: &TradeStore, year: i32) -> AppResult<TradeDem
 
 /// Longest analyst's query accepted, in bytes: checked before anything parses it.
 pub const MAX_SQL_BYTES: usize = 20_000;
+/// How long a stopped query's plan may take to notice, before its slot is given back anyway.
+const SQL_STOP_GRACE: Duration = Duration::from_secs(10);
 /// How long a query waits for a free slot before it is refused.
 const SQL_QUEUE_WAIT: Duration = Duration::from_secs(2);
 
 /// The analysts' read-only SQL. The engine bounds each query (memory, time, rows, no
-/// generators); here at most `sql_concurrency` run at once, on a runtime of their own so the
-/// HTTP workers stay free for everyone else, each holding the trade store only while it is
-/// prepared, and each written to the audit log with its outcome.
+/// generators); here at most `sql_concurrency` run at once, each on a thread of its own so
+/// the HTTP workers stay free for everyone else, each holding the trade store only while it
+/// is prepared, and each written to the audit log with its outcome.
 #[derive(Clone)]
 pub struct AnalystSql {
     slots: Arc<Semaphore>,
@@ -458,13 +460,12 @@ impl AnalystSql {
         query: &str,
         max_rows: Option<usize>,
     ) -> AppResult<SqlResult> {
-        let _slot = tokio::time::timeout(SQL_QUEUE_WAIT, self.slots.clone().acquire_owned())
+        let slot = tokio::time::timeout(SQL_QUEUE_WAIT, self.slots.clone().acquire_owned())
             .await
             .map_err(|_| {
-                AppError::Busy(format!(
-                    "{} queries are running already; try again in a moment",
-                    self.slots.available_permits().max(1)
-                ))
+                AppError::Busy(
+                    "as many queries as allowed are running; try again in a moment".into(),
+                )
             })?
             .map_err(|_| AppError::Internal("the SQL slots are closed".into()))?;
         let mut limits = self.limits;
@@ -473,39 +474,70 @@ impl AnalystSql {
         }
         // The store is held only while the query is prepared.
         let prepared = trade.read().await.prepare_sql(query, limits)?;
-        let task = AbortOnDrop(sql_runtime().spawn(prepared.run()));
-        Ok(task.join().await??)
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        // Dropped when the answer is given up (time limit, or the client went away): the
+        // query's thread then stops waiting for the plan and shuts its runtime down.
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        // Each query runs on a thread and runtime of its own: an operator that computes for
+        // long without yielding (a join emitting batch after batch) then delays neither the
+        // server's workers nor other queries. The plan's tasks run on the runtime's one worker
+        // while this thread waits for the answer or the stop; on a stop the runtime is shut
+        // down, dropping the plan's tasks at their next yield, and the query's slot is kept
+        // until that has happened (or a grace period has passed).
+        std::thread::Builder::new()
+            .name("kaifang-sql".into())
+            .spawn(move || {
+                let _slot = slot;
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .thread_name("kaifang-sql-plan")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = tx.send(Err(AppError::Internal(format!(
+                            "cannot start a SQL runtime: {e}"
+                        ))));
+                        return;
+                    }
+                };
+                let answer = rt.block_on(async {
+                    let run = rt_spawned(prepared);
+                    tokio::select! {
+                        r = run => Some(r),
+                        _ = stopped => None,
+                    }
+                });
+                rt.shutdown_timeout(SQL_STOP_GRACE);
+                if let Some(r) = answer {
+                    let _ = tx.send(r);
+                }
+            })
+            .map_err(|e| AppError::Internal(format!("cannot start a SQL thread: {e}")))?;
+        // The answer leaves on time even if the query has not yet noticed its time is up.
+        let grace = Duration::from_millis(500);
+        let answer = tokio::time::timeout(limits.timeout + grace, rx).await;
+        drop(stop);
+        match answer {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(AppError::Internal(
+                "the SQL thread ended without an answer".into(),
+            )),
+            Err(_) => Err(AppError::Trade(TradeError::Refused(format!(
+                "the query ran longer than {} s and was stopped",
+                limits.timeout.as_secs()
+            )))),
+        }
     }
 }
 
-/// The runtime analysts' queries execute on (DataFusion spawns its work on the runtime that
-/// polls it): two threads of their own, so a heavy query competes with the pages only for
-/// the processor, never for the server's async workers.
-fn sql_runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("kaifang-sql")
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| panic!("cannot start the SQL runtime: {e}"))
-    })
-}
-
-/// A task on another runtime that is stopped when whoever awaits it goes away (a request
-/// that timed out or whose client left).
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> AbortOnDrop<T> {
-    async fn join(mut self) -> Result<T, tokio::task::JoinError> {
-        (&mut self.0).await
-    }
-}
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
+/// Runs the prepared query as a task of the current runtime (on its worker, not on the thread
+/// that waits for it), so the waiting thread stays free to notice a stop.
+async fn rt_spawned(prepared: kaifang_trade::PreparedSql) -> AppResult<SqlResult> {
+    match tokio::spawn(prepared.run()).await {
+        Ok(r) => Ok(r?),
+        Err(e) => Err(AppError::Internal(format!("the SQL task failed: {e}"))),
     }
 }
 

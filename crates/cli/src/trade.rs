@@ -374,13 +374,7 @@ pub async fn sql(dir: &DataDir, query: &str, format: Format, max_rows: usize) ->
     };
     let trade = TradeData::open(dir.root())?;
     let r = kaifang_app::trade::AnalystSql::new(&config.trade)
-        .run(
-            db.as_ref(),
-            &trade,
-            &Who::cli("sql"),
-            query,
-            Some(max_rows),
-        )
+        .run(db.as_ref(), &trade, &Who::cli("sql"), query, Some(max_rows))
         .await;
     if let Some(db) = db {
         db.close().await;

@@ -215,7 +215,10 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(zones::workbook::template))
         .routes(routes!(zones::collection::check))
         .routes(routes!(zones::collection::submissions))
-        .routes(routes!(zones::collection::submission, zones::collection::save_draft))
+        .routes(routes!(
+            zones::collection::submission,
+            zones::collection::save_draft
+        ))
         .routes(routes!(zones::workbook::form_template))
         .routes(routes!(zones::collection::submit))
         .routes(routes!(zones::collection::approve))

@@ -10,8 +10,7 @@ use serde_json::{Value, json};
 
 /// Work that takes minutes and little memory (a count alone would be answered from the
 /// tables' statistics without running).
-const LONG: &str =
-    "SELECT max(a.value_cny + b.value_cny + c.value_cny) FROM records a CROSS JOIN records b CROSS JOIN records c";
+const LONG: &str = "SELECT max(a.value_cny + b.value_cny + c.value_cny) FROM records a CROSS JOIN records b CROSS JOIN records c";
 
 async fn bounded(memory_mb: u64, timeout_secs: u64, concurrency: u64) -> TestApp {
     spawn_app_with(|c| {
@@ -48,7 +47,11 @@ async fn slowest_healthz(app: &TestApp, done: tokio::sync::watch::Receiver<bool>
 
 /// Runs `query` while /healthz is polled; the query's status, body, time, and the slowest
 /// health check meanwhile.
-async fn while_polling(app: &TestApp, s: &Session, query: &str) -> (StatusCode, Value, Duration, Duration) {
+async fn while_polling(
+    app: &TestApp,
+    s: &Session,
+    query: &str,
+) -> (StatusCode, Value, Duration, Duration) {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let poll = slowest_healthz(app, rx);
     let run = async {
@@ -68,7 +71,11 @@ async fn the_sql_memory_bomb_is_refused_and_healthz_stays_fast() {
     let app = bounded(16, 20, 2).await;
     let s = app.login("commerce").await;
     // The reported bomb: the table generators are gone, so it fails at once.
-    let r = sql(&s, "SELECT count(distinct value) FROM generate_series(1,30000000)").await;
+    let r = sql(
+        &s,
+        "SELECT count(distinct value) FROM generate_series(1,30000000)",
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = sql(&s, "SELECT * FROM range(1, 1000000000)").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -101,12 +108,7 @@ async fn the_sql_memory_bomb_is_refused_and_healthz_stays_fast() {
 async fn a_query_running_too_long_is_stopped() {
     let app = bounded(256, 2, 2).await;
     let s = app.login("leader").await;
-    let (status, body, took, worst) = while_polling(
-        &app,
-        &s,
-        LONG,
-    )
-    .await;
+    let (status, body, took, worst) = while_polling(&app, &s, LONG).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["message"].as_str().unwrap_or("").contains("stopped"),
@@ -129,10 +131,7 @@ async fn rows_and_queries_at_once_are_capped() {
     let body: Value = r.json().await.expect("JSON");
     assert_eq!(body["rows"].as_array().map(Vec::len), Some(5));
     // One slot: a second query waits briefly for it, then is told to come back.
-    let long = sql(
-        &s,
-        LONG,
-    );
+    let long = sql(&s, LONG);
     let second = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
         sql(&s, "SELECT 1").await
@@ -141,4 +140,14 @@ async fn rows_and_queries_at_once_are_capped() {
     assert_eq!(first.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(error_body(second).await["code"], "busy");
+    // The slot comes back: at once when the stopped plan yields, at the latest after the stop
+    // grace (10 s) when one of its operators computes on without yielding.
+    let t = Instant::now();
+    loop {
+        let r = sql(&s, "SELECT 1 AS one").await;
+        if r.status() == StatusCode::OK {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(20), "slot still taken");
+    }
 }
