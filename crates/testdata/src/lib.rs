@@ -3,9 +3,9 @@
 //! Two kinds of test data exist. Data whose licence allows redistribution ships in the
 //! repository under `data/testdata/` ([`repo`]); those tests always run. Data whose terms limit
 //! it to research use (the TransportationNetworks problems) stays outside the repository and is
-//! found through `KAIFANG_TESTDATA` ([`external`], default `../shared/data` beside the
-//! repository). When it is missing a test skips with a message naming what is missing, unless
-//! `KAIFANG_REQUIRE_TESTDATA=1` is set (CI sets it), which turns the skip into a failure.
+//! found through `KAIFANG_TESTDATA` ([`external`]). When it is missing a test skips with a
+//! message naming what is missing, unless `KAIFANG_REQUIRE_TESTDATA=1` is set (CI sets it),
+//! which turns the skip into a failure.
 
 use std::path::{Path, PathBuf};
 
@@ -24,12 +24,12 @@ pub fn data(relative: &str) -> PathBuf {
     repo_root().join("data").join(relative)
 }
 
-/// The folder that holds research data outside the repository.
-pub fn external_root() -> PathBuf {
-    match std::env::var_os("KAIFANG_TESTDATA") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => repo_root().join("../shared/data"),
-    }
+/// The folder that holds research data outside the repository (`KAIFANG_TESTDATA`), if one
+/// is named.
+pub fn external_root() -> Option<PathBuf> {
+    std::env::var_os("KAIFANG_TESTDATA")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Whether a missing external data set fails the test instead of skipping it.
@@ -41,14 +41,16 @@ pub fn required() -> bool {
 ///
 /// Panics when the data is missing and `KAIFANG_REQUIRE_TESTDATA=1`.
 pub fn external(relative: &str, test: &str) -> Option<PathBuf> {
-    let path = external_root().join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    let message = format!(
-        "{test}: research test data {} is missing (set KAIFANG_TESTDATA to the folder that holds {relative})",
-        path.display()
-    );
+    let message = match external_root() {
+        Some(root) if root.join(relative).exists() => return Some(root.join(relative)),
+        Some(root) => format!(
+            "{test}: research test data {} is missing (KAIFANG_TESTDATA names the folder that holds {relative})",
+            root.join(relative).display()
+        ),
+        None => format!(
+            "{test}: research test data {relative} is not available (set KAIFANG_TESTDATA to the folder that holds it)"
+        ),
+    };
     assert!(!required(), "{message}; KAIFANG_REQUIRE_TESTDATA is set");
     // Written to stderr directly: the test harness captures `eprintln!`, and a skip must show.
     use std::io::Write;
