@@ -17,6 +17,7 @@ import type {
   Job,
   JobList,
   LoginRequest,
+  SetupRequest,
   Meeting,
   NewMeeting,
   Meta,
@@ -162,6 +163,7 @@ export const api = {
   login: (username: string, password: string) =>
     request<SessionInfo>('POST', '/api/auth/login', { body: { username, password } satisfies LoginRequest, sessionExpected: false }),
   logout: () => request<void>('POST', '/api/auth/logout', { sessionExpected: false }),
+  setup: (body: SetupRequest) => request<UserRow>('POST', '/api/setup', { body, sessionExpected: false }),
 
   overview: () => request<Overview>('GET', '/api/overview'),
   orgs: () => request<OrgList>('GET', '/api/orgs'),

@@ -42,6 +42,16 @@ export function formatChinaTime(value: string | null | undefined): string {
 }
 
 /** One-line JSON for tables; empty for null. */
+/** Text made safe to put into HTML: chart tooltips are HTML, and names come from data. */
+export function escapeHtml(text: unknown): string {
+  return String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
+}
+
+/** A chart tooltip of several lines, each escaped. */
+export function tipLines(...lines: unknown[]): string {
+  return lines.map(escapeHtml).join('<br/>')
+}
+
 export function compactJson(value: unknown): string {
   if (value === null || value === undefined) return ''
   if (typeof value === 'string') return value

@@ -18,20 +18,71 @@ pub struct Prepared {
     pub created_demo: bool,
     /// The database holds the demo (synthetic accounts and work).
     pub demo: bool,
+    /// No account exists yet: the first administrator is made with a setup token.
+    pub needs_setup: bool,
+}
+
+/// What `serve` was asked for, beyond the data directory's configuration.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServeOptions {
+    /// Listen here instead of `server.addr`.
+    pub addr: Option<std::net::SocketAddr>,
+    /// Fill an empty directory with the demo even on an address others can reach.
+    pub demo: bool,
+}
+
+/// How a first start fills an empty data directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstStart {
+    /// The demo, whose accounts share a published password: only where nobody else can
+    /// reach the server (a loopback address), or when asked for.
+    Demo,
+    /// The organisation registry and no account; the first administrator is made with a
+    /// one-time setup token printed to the log, or with `kaifang user add`.
+    Setup,
+}
+
+impl FirstStart {
+    pub fn for_address(addr: std::net::SocketAddr, demo_asked: bool) -> FirstStart {
+        if demo_asked || addr.ip().is_loopback() {
+            FirstStart::Demo
+        } else {
+            FirstStart::Setup
+        }
+    }
 }
 
 /// Locks and opens `dir` for serving. An empty or missing directory gets the demo data, the
-/// synthetic trade records included; an existing one is used as it is (and refused if
-/// corrupt or written by a newer version). `env` reads the `KAIFANG_*` overrides.
-pub async fn prepare(dir: &DataDir, env: impl Fn(&str) -> Option<String>) -> AppResult<Prepared> {
+/// synthetic trade records included, when served on a loopback address or asked for (see
+/// [`FirstStart`]), and the bare registry otherwise; an existing one is used as it is (and
+/// refused if corrupt or written by a newer version). `env` reads the `KAIFANG_*` overrides.
+pub async fn prepare(
+    dir: &DataDir,
+    env: impl Fn(&str) -> Option<String>,
+    options: &ServeOptions,
+) -> AppResult<Prepared> {
     let fresh = !dir.is_initialised();
     let lock = dir.lock()?;
-    let config = Config::load(&dir.config_path(), &env)?;
+    let mut config = Config::load(&dir.config_path(), &env)?;
+    if let Some(addr) = options.addr {
+        config.server.addr = addr.to_string();
+    }
+    let addr = config.server.addr.parse().map_err(|_| {
+        AppError::field(
+            "server.addr",
+            format!("{:?} is not an address", config.server.addr),
+        )
+    })?;
     let store = Store::open(dir, fresh).await?;
     let mut created_demo = false;
     if store.is_empty().await? {
-        store.load_demo(&Who::cli("serve")).await?;
-        created_demo = true;
+        match FirstStart::for_address(addr, options.demo) {
+            FirstStart::Demo => {
+                store.load_demo(&Who::cli("serve")).await?;
+                created_demo = true;
+            }
+            FirstStart::Setup => store.initialise_registry(&Who::cli("serve")).await?,
+        }
     }
     if created_demo {
         trade::ensure_demo(&store, trade::demo_rows(&env), &Who::cli("serve"), |_| true).await?;
@@ -45,12 +96,14 @@ pub async fn prepare(dir: &DataDir, env: impl Fn(&str) -> Option<String>) -> App
         );
     }
     let demo = store.is_demo().await?;
+    let needs_setup = !store.has_users().await?;
     Ok(Prepared {
         lock,
         store,
         config,
         created_demo,
         demo,
+        needs_setup,
     })
 }
 

@@ -26,11 +26,18 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the web UI and the API. An empty or missing data directory gets the demo data.
+    /// Serve the web UI and the API. An empty or missing data directory gets the demo data
+    /// when served on a loopback address (or with --demo); on any other address it gets the
+    /// organisation registry only, and the log prints a one-time token that makes the first
+    /// administrator.
     Serve {
         /// Address to listen on [config: server.addr; env: KAIFANG_ADDR; default 127.0.0.1:8080].
         #[arg(long)]
         addr: Option<SocketAddr>,
+        /// Load the demo (synthetic accounts with a published password) into an empty data
+        /// directory even on an address others can reach.
+        #[arg(long)]
+        demo: bool,
     },
     /// Create a new, empty data directory with the organisation registry and an administrator.
     Init {

@@ -25,7 +25,9 @@ pub fn run(args: Cli) -> Result<()> {
         .build()?;
     runtime.block_on(async move {
         match args.command {
-            Command::Serve { addr } => serve(&dir, addr).await,
+            Command::Serve { addr, demo } => {
+                serve(&dir, kaifang_app::datadir::ServeOptions { addr, demo }).await
+            }
             Command::Init {
                 admin,
                 password_stdin,
@@ -70,14 +72,11 @@ pub fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-async fn serve(dir: &DataDir, addr: Option<std::net::SocketAddr>) -> Result<()> {
-    let prepared = kaifang_app::datadir::prepare(dir, env)
+async fn serve(dir: &DataDir, options: kaifang_app::datadir::ServeOptions) -> Result<()> {
+    let prepared = kaifang_app::datadir::prepare(dir, env, &options)
         .await
         .with_context(|| format!("cannot open data directory {}", dir.root().display()))?;
-    let mut config = prepared.config.clone();
-    if let Some(addr) = addr {
-        config.server.addr = addr.to_string();
-    }
+    let config = prepared.config.clone();
     let app =
         kaifang_server::Application::build(prepared.store.clone(), config, prepared.demo).await?;
     let bound = app.local_addr()?;
@@ -94,6 +93,11 @@ async fn serve(dir: &DataDir, addr: Option<std::net::SocketAddr>) -> Result<()> 
         tracing::info!(
             "demo accounts: {}; password for all: {DEMO_PASSWORD}",
             names.join(", ")
+        );
+    }
+    if let Some(token) = app.setup_token() {
+        tracing::warn!(
+            "no account exists yet: open http://{bound}/login , choose \"first setup\" and enter the setup token {token} to create the administrator (or stop the server and run `kaifang user add`)"
         );
     }
     tracing::info!(

@@ -31,9 +31,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi as _;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::LoginLimiter;
 use crate::error::ApiError;
-use crate::jobs::Jobs;
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -78,27 +76,7 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
-        let auth = &config.auth;
-        let rules = kaifang_store::rules::Rules::from_config(&config.work)?;
-        let trade = kaifang_app::trade::TradeData::open(store.data_dir().root())?;
-        let basemap = routes::meta::load_basemap(&config.map, store.data_dir())?;
-        let state = AppState {
-            basemap,
-            trade,
-            sql: kaifang_app::trade::AnalystSql::new(&config.trade),
-            rules,
-            jobs: Jobs::new(store.clone()),
-            limiter: Arc::new(LoginLimiter::new(
-                auth.login_max_failures,
-                Duration::from_secs(auth.login_window_minutes * 60),
-            )),
-            store,
-            config: Arc::new(config),
-            demo,
-            channels: Default::default(),
-            assign: Default::default(),
-            zones: Default::default(),
-        };
+        let state = AppState::new(store, config, demo).await?;
         Ok(Application {
             listener,
             router: router(state.clone()),
@@ -108,6 +86,16 @@ impl Application {
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// While no account exists: the token that makes the first administrator (`POST
+    /// /api/setup`, or the login page's setup form). Printed to the log by `serve`.
+    pub fn setup_token(&self) -> Option<String> {
+        self.state
+            .setup_token
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
@@ -168,6 +156,7 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(auth::change_password))
+        .routes(routes!(auth::setup))
         .routes(routes!(orgs::list, orgs::create))
         .routes(routes!(orgs::get))
         .routes(routes!(orgs::set_contact))
@@ -244,7 +233,12 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     openapi::finish(routes.into_openapi())
 }
 
+/// Scripts only from our own files (no inline script, no eval); styles may be inline because
+/// the UI library sets element styles; images and workers from blobs for charts and exports.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
 pub fn router(state: AppState) -> Router {
+    let secure = state.config.server.secure_cookies;
     let body_limit = (state.config.server.body_limit_mb * 1024 * 1024) as usize;
     // Room for the multipart framing around the largest allowed file.
     let upload_limit = (state.config.uploads.max_mb * 1024 * 1024 + 64 * 1024) as usize;
@@ -264,10 +258,13 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/api/docs", get(openapi::page))
+        .route("/api/docs.js", get(openapi::script))
         .fallback(web::serve)
         .with_state(state);
 
     let x_request_id = HeaderName::from_static("x-request-id");
+    // HSTS only where the server is told it is reached over HTTPS (then cookies are Secure).
+    let hsts = secure.then(|| HeaderValue::from_static("max-age=31536000"));
     api.layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
@@ -282,6 +279,8 @@ pub fn router(state: AppState) -> Router {
             .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
             .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
             .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+            .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY)))
+            .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
             .layer(HandleErrorLayer::new(|e: BoxError| async move { timeout_error(e) }))
             .layer(tower::timeout::TimeoutLayer::new(timeout)),
     )

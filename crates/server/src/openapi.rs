@@ -116,6 +116,18 @@ pub async fn page() -> Html<&'static str> {
     Html(PAGE)
 }
 
+/// The page's script, served as a file of its own: the Content-Security-Policy allows no
+/// inline script.
+pub async fn script() -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/javascript; charset=utf-8",
+        )],
+        SCRIPT,
+    )
+}
+
 const PAGE: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Kaifang API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -131,8 +143,9 @@ summary{cursor:pointer;padding:.5rem .8rem;font-family:ui-monospace,monospace}
 </style></head><body>
 <header><h1>Kaifang API</h1><p>OpenAPI 3 document: <a href="/api/openapi.json">/api/openapi.json</a> · <a href="/">web UI</a></p></header>
 <main id="doc">Loading…</main>
-<script>
-const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
+<script src="/api/docs.js"></script></body></html>"#;
+
+const SCRIPT: &str = r#"const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
 const ref = s => s && s.$ref ? s.$ref.split('/').pop() : (s && s.type) || '';
 fetch('/api/openapi.json').then(r => r.json()).then(d => {
   const byTag = {};
@@ -154,4 +167,4 @@ fetch('/api/openapi.json').then(r => r.json()).then(d => {
   for (const [name, s] of Object.entries(d.components.schemas)) h += `<details><summary>${esc(name)}</summary><div class="body"><pre>${esc(JSON.stringify(s, null, 2))}</pre></div></details>`;
   document.getElementById('doc').innerHTML = h;
 }).catch(e => { document.getElementById('doc').textContent = 'Could not load the document: ' + e; });
-</script></body></html>"#;
+"#;

@@ -1,7 +1,9 @@
 use kaifang_store::rules::Rules;
 use kaifang_store::{Config, Store};
 use std::sync::Arc;
+use std::time::Duration;
 
+use crate::ServeError;
 use crate::auth::LoginLimiter;
 use crate::jobs::Jobs;
 
@@ -12,6 +14,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub jobs: Jobs,
     pub limiter: Arc<LoginLimiter>,
+    /// The one-time token that makes the first administrator, while no account exists.
+    pub setup_token: Arc<std::sync::Mutex<Option<String>>>,
     pub demo: bool,
     /// Working-day calendar and time limits of directives and appeals.
     pub rules: Rules,
@@ -28,4 +32,36 @@ pub struct AppState {
     /// The development zones' assessment engine (parsed on first use), its last input and
     /// its bounded cache of results.
     pub zones: kaifang_app::assess::AssessmentCache,
+}
+
+impl AppState {
+    /// Everything the handlers share, from the store and the configuration; the configured
+    /// files (the base map, the working-day rules) are read and checked here.
+    pub async fn new(store: Store, config: Config, demo: bool) -> Result<AppState, ServeError> {
+        let auth = &config.auth;
+        let setup_token = if store.has_users().await? {
+            None
+        } else {
+            Some(crate::auth::new_setup_token())
+        };
+        Ok(AppState {
+            basemap: crate::routes::meta::load_basemap(&config.map, store.data_dir())?,
+            trade: kaifang_app::trade::TradeData::open(store.data_dir().root())?,
+            sql: kaifang_app::trade::AnalystSql::new(&config.trade),
+            rules: Rules::from_config(&config.work)?,
+            jobs: Jobs::new(store.clone()),
+            limiter: Arc::new(LoginLimiter::new(
+                auth.login_max_failures,
+                Duration::from_secs(auth.login_window_minutes * 60),
+                usize::try_from(auth.login_concurrency).unwrap_or(usize::MAX),
+            )),
+            setup_token: Arc::new(std::sync::Mutex::new(setup_token)),
+            store,
+            config: Arc::new(config),
+            demo,
+            channels: Default::default(),
+            assign: Default::default(),
+            zones: Default::default(),
+        })
+    }
 }

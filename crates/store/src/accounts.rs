@@ -1,7 +1,7 @@
 //! Organisations, users, login sessions and API tokens.
 
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use base64::Engine;
 use kaifang_model::{Actor, Module, OrgKind, Password, RegionCode, Role, Username, ZoneType};
 use rand::RngCore;
@@ -115,6 +115,23 @@ pub struct NewSession {
 // ---------------------------------------------------------------------------------------------
 // passwords and secrets
 
+/// A stored password hash to check a login against (see [`Store::password_check`]).
+pub struct PasswordCheck {
+    user_id: i64,
+    hash: String,
+    /// False for a disabled account or the decoy: the check runs, and fails, all the same.
+    usable: bool,
+}
+
+impl PasswordCheck {
+    /// The account's id when `password` is right and the account may log in. Costs tens of
+    /// milliseconds of CPU and about 19 MiB: run it off the async workers.
+    pub fn verify(&self, password: &str) -> Option<i64> {
+        let ok = verify_password(&self.hash, password);
+        (ok && self.usable).then_some(self.user_id)
+    }
+}
+
 pub fn hash_password(password: &Password) -> Result<String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     Argon2::default()
@@ -123,14 +140,54 @@ pub fn hash_password(password: &Password) -> Result<String> {
         .map_err(|e| StoreError::invalid("password", e.to_string()))
 }
 
+/// Most Argon2 memory a stored hash may ask for (ours use 19 MiB): a hash is only ever
+/// written by this program, but a check must not allocate whatever a bad row says.
+const MAX_ARGON2_KIB: u32 = 256 * 1024;
+
 fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    verify_phc(hash, password).unwrap_or(false)
+}
+
+/// Recomputes the hash into memory this thread keeps between checks: allocating and freeing
+/// 19 MiB per check leaves several times that resident in the C allocator's caches.
+fn verify_phc(hash: &str, password: &str) -> Option<bool> {
+    use argon2::{Algorithm, Block, Params, Version};
+    thread_local! {
+        static BLOCKS: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let h = PasswordHash::new(hash).ok()?;
+    let params = Params::try_from(&h).ok()?;
+    if params.m_cost() > MAX_ARGON2_KIB {
+        return None;
+    }
+    let algorithm = Algorithm::try_from(h.algorithm).ok()?;
+    let version = h
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .ok()?
+        .unwrap_or_default();
+    let expected = h.hash?;
+    let mut salt = [0u8; 64];
+    let salt = h.salt?.decode_b64(&mut salt).ok()?;
+    let mut out = vec![0u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    BLOCKS.with(|blocks| {
+        let mut blocks = blocks.borrow_mut();
+        if blocks.len() < params.block_count() {
+            blocks.resize(params.block_count(), Block::default());
+        }
+        argon2
+            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut blocks[..])
+            .ok()
+    })?;
+    // Compared without stopping at the first difference.
+    let same = out
+        .iter()
+        .zip(expected.as_bytes())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0;
+    Some(same && out.len() == expected.len())
 }
 
 /// A hash to verify against when the account does not exist, so that an unknown name takes
@@ -435,26 +492,37 @@ impl Store {
 
     /// Checks a name and password. `None` whatever was wrong (unknown name, wrong password,
     /// disabled account), after the same amount of work, so the answer says nothing about
-    /// which part was wrong.
+    /// which part was wrong. The hashing runs on the blocking pool; a server bounds it with
+    /// [`Store::password_check`] on its own few threads instead.
     pub async fn authenticate(&self, username: &str, password: &str) -> Result<Option<Principal>> {
+        let check = self.password_check(username).await?;
+        let password = password.to_string();
+        let id = tokio::task::spawn_blocking(move || check.verify(&password))
+            .await
+            .unwrap_or(None);
+        match id {
+            Some(id) => self.principal(id).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// What `username`'s password is checked against: the account's hash, or a decoy hash
+    /// that takes as long to refuse when there is no such account.
+    pub async fn password_check(&self, username: &str) -> Result<PasswordCheck> {
         let row: Option<(i64, String, bool)> =
             sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE username = $1")
                 .bind(username)
                 .fetch_optional(&self.pool)
                 .await?;
-        let (id, hash, disabled) = match row {
+        let (user_id, hash, disabled) = match row {
             Some(r) => r,
             None => (0, decoy_hash().to_string(), true),
         };
-        let password = password.to_string();
-        // Hashing takes tens of milliseconds of CPU: keep it off the async workers.
-        let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-            .await
-            .unwrap_or(false);
-        if !ok || disabled {
-            return Ok(None);
-        }
-        self.principal(id).await.map(Some)
+        Ok(PasswordCheck {
+            user_id,
+            hash,
+            usable: !disabled,
+        })
     }
 
     pub async fn principal(&self, user_id: i64) -> Result<Principal> {
@@ -664,4 +732,30 @@ pub(crate) async fn insert_user(
             e.into()
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::PasswordVerifier;
+
+    #[test]
+    fn our_check_agrees_with_the_argon2_crate() {
+        let p: Password = "kaifang-demo".parse().unwrap();
+        let hash = hash_password(&p).unwrap();
+        let parsed = PasswordHash::new(&hash).unwrap();
+        for (guess, right) in [("kaifang-demo", true), ("kaifang-demO", false), ("", false)] {
+            assert_eq!(verify_password(&hash, guess), right, "{guess}");
+            assert_eq!(
+                Argon2::default()
+                    .verify_password(guess.as_bytes(), &parsed)
+                    .is_ok(),
+                right
+            );
+        }
+        assert!(!verify_password("not a hash", "kaifang-demo"));
+        // A row asking for a gigabyte of memory is refused, not computed.
+        let greedy = hash.replace("m=19456", "m=1048576");
+        assert!(!verify_password(&greedy, "kaifang-demo"));
+    }
 }

@@ -3,7 +3,7 @@
 //! Every error names where the bad value came from (the file or the variable) and its key.
 
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 use crate::{Result, StoreError};
@@ -45,6 +45,83 @@ pub struct ServerConfig {
     pub request_timeout_secs: u64,
     /// Mark cookies `Secure`; turn on when serving behind HTTPS.
     pub secure_cookies: bool,
+    /// Reverse proxies (addresses or CIDR ranges such as `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` header names the real client. From any other peer the header is
+    /// ignored, so a client cannot pretend to be someone else to the login limiter.
+    pub trusted_proxies: Vec<IpRange>,
+}
+
+/// An address or a CIDR range of addresses, as `10.0.0.0/8`, `192.168.1.7` or `fd00::/8`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct IpRange {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.network, canonical(ip)) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// IPv4 addresses seen through an IPv6 socket (`::ffff:10.0.0.1`) as the IPv4 they are.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+impl std::str::FromStr for IpRange {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<IpRange, String> {
+        let (addr, prefix) = match s.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s.trim(), None),
+        };
+        let network: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{s:?} is not an address or a range such as 10.0.0.0/8"))?;
+        let network = canonical(network);
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?}: the prefix length must be 0 to {max}"))?,
+        };
+        Ok(IpRange { network, prefix })
+    }
+}
+
+impl TryFrom<String> for IpRange {
+    type Error = String;
+    fn try_from(s: String) -> std::result::Result<IpRange, String> {
+        s.parse()
+    }
+}
+
+impl From<IpRange> for String {
+    fn from(r: IpRange) -> String {
+        format!("{}/{}", r.network, r.prefix)
+    }
 }
 
 impl Default for ServerConfig {
@@ -54,6 +131,7 @@ impl Default for ServerConfig {
             body_limit_mb: 2,
             request_timeout_secs: 30,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -63,9 +141,13 @@ impl Default for ServerConfig {
 pub struct AuthConfig {
     /// Lifetime of a login session.
     pub session_hours: u64,
-    /// Failed logins allowed per account and per client address within the window.
+    /// Failed logins allowed for one account from one client within the window; past it
+    /// that pair waits out the window (other clients can still log in to the account).
     pub login_max_failures: u32,
     pub login_window_minutes: u64,
+    /// Password checks running at once (each holds about 19 MiB for Argon2); more wait up
+    /// to two seconds, then are refused with 429.
+    pub login_concurrency: u64,
 }
 
 impl Default for AuthConfig {
@@ -74,6 +156,7 @@ impl Default for AuthConfig {
             session_hours: 12,
             login_max_failures: 5,
             login_window_minutes: 15,
+            login_concurrency: 2,
         }
     }
 }
@@ -278,6 +361,7 @@ impl Config {
                 u64::from(self.auth.login_max_failures),
             ),
             ("auth.login_window_minutes", self.auth.login_window_minutes),
+            ("auth.login_concurrency", self.auth.login_concurrency),
             ("uploads.max_mb", self.uploads.max_mb),
             (
                 "work.accept_working_days",
@@ -320,8 +404,8 @@ impl Config {
              # Environment variables override them: KAIFANG_ADDR, KAIFANG_BODY_LIMIT_MB,\n\
              # KAIFANG_REQUEST_TIMEOUT_SECS, KAIFANG_SECURE_COOKIES, KAIFANG_SESSION_HOURS,\n\
              # KAIFANG_LOGIN_MAX_FAILURES, KAIFANG_UPLOAD_MAX_MB.\n\n\
-             [server]\n# addr = \"{}\"\n# body_limit_mb = {}\n# request_timeout_secs = {}\n# secure_cookies = {}\n\n\
-             [auth]\n# session_hours = {}\n# login_max_failures = {}\n# login_window_minutes = {}\n\n\
+             [server]\n# addr = \"{}\"\n# body_limit_mb = {}\n# request_timeout_secs = {}\n# secure_cookies = {}\n# trusted_proxies = []   # e.g. [\"10.0.0.5\"]: only these may say who the client is (X-Forwarded-For)\n\n\
+             [auth]\n# session_hours = {}\n# login_max_failures = {}\n# login_window_minutes = {}\n# login_concurrency = {}\n\n\
              [uploads]\n# max_mb = {}\n\n\
              [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n\n\
              [trade]\n# sql_memory_mb = {}\n# sql_timeout_secs = {}\n# sql_max_rows = {}\n# sql_concurrency = {}\n\n\
@@ -335,6 +419,7 @@ impl Config {
             d.auth.session_hours,
             d.auth.login_max_failures,
             d.auth.login_window_minutes,
+            d.auth.login_concurrency,
             d.uploads.max_mb,
             d.work.warn_working_days,
             d.work.accept_working_days,
@@ -402,6 +487,35 @@ mod tests {
         .to_string();
         assert!(
             e.starts_with("x.toml: server.body_limit_mb (line 3)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_ranges() {
+        let c = Config::parse(
+            "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"192.168.1.7\", \"fd00::/8\"]\n",
+            "t",
+        )
+        .unwrap();
+        let [a, b, v6] = c.server.trusted_proxies[..] else {
+            panic!("three ranges")
+        };
+        assert!(a.contains("10.200.3.4".parse().unwrap()));
+        assert!(
+            a.contains("::ffff:10.0.0.1".parse().unwrap()),
+            "IPv4 through IPv6"
+        );
+        assert!(!a.contains("11.0.0.1".parse().unwrap()));
+        assert!(b.contains("192.168.1.7".parse().unwrap()));
+        assert!(!b.contains("192.168.1.8".parse().unwrap()));
+        assert!(v6.contains("fd12::1".parse().unwrap()));
+        assert!(!v6.contains("10.0.0.1".parse().unwrap()));
+        let e = Config::parse("[server]\ntrusted_proxies = [\"10.0.0.0/40\"]\n", "t")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("server.trusted_proxies") && e.contains("0 to 32"),
             "{e}"
         );
     }

@@ -144,29 +144,76 @@ impl Store {
 
     /// Sets up a new directory: the organisation registry and one administrator account.
     pub async fn initialise(&self, who: &Who, admin: &Username, password: &Password) -> Result<()> {
+        self.initialise_registry(who).await?;
+        self.create_first_admin(who, admin, password)
+            .await
+            .map(drop)
+    }
+
+    /// Sets up a new directory with the organisation registry and no account yet: a server
+    /// that others can reach starts this way, and its first administrator is made with the
+    /// one-time setup token (`create_first_admin`).
+    pub async fn initialise_registry(&self, who: &Who) -> Result<()> {
         if !self.is_empty().await? {
             return Err(StoreError::Conflict(
                 "this data directory is initialised already".into(),
             ));
         }
         let orgs = parse_organisations(ORGANISATIONS_FILE, ORGANISATIONS_CSV)?;
+        let mut tx = self.pool.begin().await?;
+        for o in &orgs {
+            insert_org(&mut tx, o).await?;
+        }
+        Store::set_meta(&mut tx, "created_at", &crate::now()).await?;
+        audit::append(
+            &mut tx,
+            who,
+            "datadir.init",
+            None,
+            serde_json::json!({ "organisations": orgs.len() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether any account exists.
+    pub async fn has_users(&self) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// The first administrator, in the provincial General Office; refused once any account
+    /// exists, in the same transaction that would create it.
+    pub async fn create_first_admin(
+        &self,
+        who: &Who,
+        admin: &Username,
+        password: &Password,
+    ) -> Result<i64> {
         let hash = hash_password(password)?;
         let mut tx = self.pool.begin().await?;
-        let mut admin_org = None;
-        for o in &orgs {
-            let id = insert_org(&mut tx, o).await?;
-            if o.code == "jl-gov" {
-                admin_org = Some(id);
-            }
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *tx)
+            .await?;
+        if users > 0 {
+            return Err(StoreError::Conflict(
+                "this installation has accounts already".into(),
+            ));
         }
-        let org_id = admin_org.ok_or_else(|| {
-            data_err(
-                ORGANISATIONS_FILE,
-                0,
-                "code",
-                "the registry lacks jl-gov".into(),
-            )
-        })?;
+        let org_id: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE code = 'jl-gov'")
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| {
+                data_err(
+                    ORGANISATIONS_FILE,
+                    0,
+                    "code",
+                    "the registry lacks jl-gov".into(),
+                )
+            })?;
         let user = NewUser {
             username: admin.clone(),
             display_name: "系统管理员 Administrator".into(),
@@ -174,18 +221,17 @@ impl Store {
             role: Role::Admin,
             org_id,
         };
-        insert_user(&mut tx, &user, &hash).await?;
-        Store::set_meta(&mut tx, "created_at", &crate::now()).await?;
+        let id = insert_user(&mut tx, &user, &hash).await?;
         audit::append(
             &mut tx,
             who,
-            "datadir.init",
+            "user.first_admin",
             None,
-            serde_json::json!({ "organisations": orgs.len(), "admin": admin.as_str() }),
+            serde_json::json!({ "admin": admin.as_str() }),
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(id)
     }
 
     /// Sets up a new directory with the demo: the registry and one account per role, all with

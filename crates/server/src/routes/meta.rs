@@ -30,6 +30,9 @@ pub struct Meta {
     /// The label of the configured base map (an approval number), when one is configured;
     /// without one the maps use Natural Earth and say it is illustrative.
     pub basemap_label: Option<String>,
+    /// No account exists yet: the first administrator is made with the setup token from
+    /// the server's log (`POST /api/setup`).
+    pub needs_setup: bool,
 }
 
 /// Product name, version, and whether the data is demo data. No login needed.
@@ -41,6 +44,11 @@ pub async fn meta(State(state): State<AppState>) -> Json<Meta> {
         demo: state.demo,
         ui: crate::web::ui_built(),
         basemap_label: state.basemap.as_ref().map(|b| b.label.clone()),
+        needs_setup: state
+            .setup_token
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some(),
     })
 }
 

@@ -581,7 +581,9 @@ async fn a_configured_base_map_replaces_the_illustrative_one() {
     // A file that is not GeoJSON stops the start with the key named.
     std::fs::write(&file, "not json").unwrap();
     let data = kaifang_store::DataDir::new(dir.path().join("data"));
-    let prepared = kaifang_server::prepare(&data, |_| None).await.unwrap();
+    let prepared = kaifang_server::prepare(&data, |_| None, &Default::default())
+        .await
+        .unwrap();
     let mut config = prepared.config.clone();
     config.server.addr = "127.0.0.1:0".into();
     config.map.base_geojson = Some(file.display().to_string());
@@ -595,4 +597,26 @@ async fn a_configured_base_map_replaces_the_illustrative_one() {
         e.contains("map.base_geojson") && e.contains("not JSON"),
         "{e}"
     );
+}
+
+#[tokio::test]
+async fn pages_carry_a_content_security_policy_without_inline_scripts() {
+    let app = spawn_app().await;
+    for path in ["/", "/api/meta", "/api/docs"] {
+        let r = reqwest::get(app.url(path)).await.unwrap();
+        let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(csp.contains("script-src 'self';"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-eval"), "{path}: {csp}");
+        assert!(r.headers().get("strict-transport-security").is_none(), "no HSTS over HTTP");
+    }
+    let docs = reqwest::get(app.url("/api/docs")).await.unwrap().text().await.unwrap();
+    assert!(docs.contains(r#"<script src="/api/docs.js">"#), "{docs}");
+    assert_eq!(docs.matches("<script").count(), 1, "no inline script");
+    let js = reqwest::get(app.url("/api/docs.js")).await.unwrap();
+    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+
+    // Behind HTTPS (cookies Secure), browsers are told to stay on HTTPS.
+    let app = spawn_app_with(|c| c.server.secure_cookies = true).await;
+    let r = reqwest::get(app.url("/api/meta")).await.unwrap();
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
 }

@@ -8,6 +8,8 @@ mod assign;
 mod basics;
 mod browser;
 mod channels;
+mod first_start;
+mod login_bounds;
 mod openapi_types;
 mod roles;
 mod sql_bounds;

@@ -382,23 +382,9 @@ async fn notifications_are_mailed_through_the_relay_once() {
         from: "Kaifang <kaifang@example.org>".into(),
         base_url: "https://kaifang.example.org".into(),
     });
-    let state = kaifang_server::state::AppState {
-        jobs: kaifang_server::jobs::Jobs::new(app.store.clone()),
-        limiter: std::sync::Arc::new(kaifang_server::auth::LoginLimiter::new(
-            5,
-            std::time::Duration::from_secs(60),
-        )),
-        store: app.store.clone(),
-        rules: kaifang_store::rules::Rules::from_config(&config.work).unwrap(),
-        config: std::sync::Arc::new(config.clone()),
-        demo: true,
-        channels: Default::default(),
-        assign: Default::default(),
-        zones: Default::default(),
-        basemap: None,
-        trade: kaifang_app::trade::TradeData::open(app.store.data_dir().root()).unwrap(),
-        sql: kaifang_app::trade::AnalystSql::new(&config.trade),
-    };
+    let state = kaifang_server::state::AppState::new(app.store.clone(), config.clone(), true)
+        .await
+        .unwrap();
     let mailer = kaifang_server::reminders::Mailer::new(config.smtp.clone().unwrap());
     kaifang_server::reminders::round(&state, Some(&mailer)).await;
     let mail = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())

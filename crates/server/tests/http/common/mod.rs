@@ -27,7 +27,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = DataDir::new(dir.path().join("data"));
     copy_dir(&trade_demo().join("trade"), &data.root().join("trade"));
-    let prepared = kaifang_server::prepare(&data, |_| None)
+    let prepared = kaifang_server::prepare(&data, |_| None, &Default::default())
         .await
         .expect("prepare data dir");
     let mut config = prepared.config.clone();
@@ -204,4 +204,64 @@ pub fn snapshot_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {
     walk(dir, dir, &mut out);
     out.sort();
     out
+}
+
+/// Runs the test `name` (its path in this binary) again in a child process of its own and
+/// returns false; in that child returns true. For tests that measure the process itself (its
+/// memory), which the other tests running beside them in this process would disturb.
+pub fn in_own_process(name: &str) -> bool {
+    const VAR: &str = "KAIFANG_TEST_ALONE";
+    if std::env::var_os(VAR).is_some() {
+        return true;
+    }
+    let exe = std::env::current_exe().expect("test binary");
+    let status = std::process::Command::new(exe)
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(VAR, "1")
+        .status()
+        .expect("run the test alone");
+    assert!(status.success(), "{name} failed in its own process");
+    false
+}
+
+/// The resident memory of this process, in MiB (Linux; 0 elsewhere).
+pub fn rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// Samples the resident memory every few milliseconds until the returned guard is stopped;
+/// `stop` gives the highest value seen.
+pub struct PeakRss {
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl PeakRss {
+    pub fn start() -> PeakRss {
+        use std::sync::atomic::Ordering;
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = done.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak = rss_mib();
+            while !flag.load(Ordering::Relaxed) {
+                peak = peak.max(rss_mib());
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            peak.max(rss_mib())
+        });
+        PeakRss { done, thread }
+    }
+
+    pub fn stop(self) -> u64 {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().expect("sampler")
+    }
 }

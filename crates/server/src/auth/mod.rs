@@ -1,8 +1,12 @@
 //! Who is asking: session cookies for people, bearer tokens for machines, CSRF protection
-//! for cookie-authenticated writes, and login rate limiting.
+//! for cookie-authenticated writes, and bounded password checking (`limiter`) keyed on the
+//! real client (`client`).
+
+pub mod client;
+pub mod limiter;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -10,13 +14,11 @@ use kaifang_model::{Actor, Password};
 use kaifang_store::accounts::Principal;
 use kaifang_store::audit::Who;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use crate::error::{ApiError, ApiResult, ErrorBody, JsonBody};
 use crate::state::AppState;
+pub use client::ClientIp;
+pub use limiter::{LoginLimiter, Refusal};
 
 pub const SESSION_COOKIE: &str = "kaifang_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -120,77 +122,6 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 // ---------------------------------------------------------------------------------------------
-// rate limiting
-
-/// Counts failed logins per account and per client address in a sliding window.
-pub struct LoginLimiter {
-    max: usize,
-    window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-impl LoginLimiter {
-    pub fn new(max: u32, window: Duration) -> LoginLimiter {
-        LoginLimiter {
-            max: max as usize,
-            window,
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn keys(username: &str, ip: Option<SocketAddr>) -> Vec<String> {
-        let mut keys = vec![format!("user:{}", username.to_lowercase())];
-        if let Some(ip) = ip {
-            keys.push(format!("ip:{}", ip.ip()));
-        }
-        keys
-    }
-
-    /// Seconds to wait if any key is over its limit.
-    pub fn blocked(&self, username: &str, ip: Option<SocketAddr>) -> Option<u64> {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let mut wait = None;
-        for key in Self::keys(username, ip) {
-            if let Some(q) = map.get_mut(&key) {
-                while q
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) > self.window)
-                {
-                    q.pop_front();
-                }
-                if q.len() >= self.max {
-                    let oldest = q.front().copied().unwrap_or(now);
-                    let left = self
-                        .window
-                        .saturating_sub(now.duration_since(oldest))
-                        .as_secs()
-                        + 1;
-                    wait = Some(wait.map_or(left, |w: u64| w.max(left)));
-                }
-            }
-        }
-        wait
-    }
-
-    pub fn failed(&self, username: &str, ip: Option<SocketAddr>) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        // Bound memory under a flood of random names: forget everything past a size.
-        if map.len() > 100_000 {
-            map.clear();
-        }
-        for key in Self::keys(username, ip) {
-            map.entry(key).or_default().push_back(Instant::now());
-        }
-    }
-
-    pub fn succeeded(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&format!("user:{}", username.to_lowercase()));
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // handlers
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -221,36 +152,28 @@ fn session_cookie(state: &AppState, value: &str, max_age: u64) -> HeaderValue {
 
 /// Log in with a username and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Response> {
     let rid = request_id(&headers);
-    let ip = Some(addr);
-    if let Some(wait) = state.limiter.blocked(&req.username, ip) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("too many failed logins; try again in {wait} s"),
-        )
-        .with_details(serde_json::json!({ "retry_after_secs": wait })));
-    }
-    let Some(principal) = state
-        .store
-        .authenticate(&req.username, &req.password)
-        .await?
-    else {
-        state.limiter.failed(&req.username, ip);
+    bounded_credentials(&req.username, &req.password)?;
+    let attempt = state
+        .limiter
+        .attempt(&req.username, client)
+        .map_err(refused)?;
+    let principal = checked(&state, attempt, &req.username, &req.password).await?;
+    let Some(principal) = principal else {
         state
             .store
             .record(
                 &Who::anonymous(&req.username, rid),
                 "auth.login_failed",
                 None,
-                serde_json::json!({ "ip": addr.ip().to_string() }),
+                serde_json::json!({ "ip": client.to_string() }),
             )
             .await?;
         return Err(ApiError::new(
@@ -259,7 +182,6 @@ pub async fn login(
             "wrong username or password",
         ));
     };
-    state.limiter.succeeded(&req.username);
     let hours = state.config.auth.session_hours;
     let session = state
         .store
@@ -271,6 +193,69 @@ pub async fn login(
         csrf_token: Some(session.csrf_token),
     };
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+/// Longest username and password looked at; anything longer is refused before it is counted,
+/// looked up or hashed. (Usernames are at most 32 bytes and passwords 256 characters.)
+pub const MAX_USERNAME_BYTES: usize = 64;
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+fn bounded_credentials(username: &str, password: &str) -> ApiResult<()> {
+    if username.len() > MAX_USERNAME_BYTES {
+        return Err(ApiError::field(
+            "username",
+            format!("at most {MAX_USERNAME_BYTES} bytes"),
+        ));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(ApiError::field(
+            "password",
+            format!("at most {MAX_PASSWORD_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a password once the attempt is counted, on one of the few password checkers: the
+/// attempt stays a failure unless the password was right, and is withdrawn when no checker
+/// came free (nothing was tried).
+async fn checked(
+    state: &AppState,
+    attempt: limiter::Attempt<'_>,
+    username: &str,
+    password: &str,
+) -> ApiResult<Option<Principal>> {
+    let check = state.store.password_check(username).await?;
+    let password = password.to_string();
+    let user_id = match state.limiter.check(move || check.verify(&password)).await {
+        Ok(id) => id,
+        Err(busy) => {
+            attempt.withdraw();
+            return Err(refused(busy));
+        }
+    };
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    attempt.succeeded();
+    Ok(Some(state.store.principal(user_id).await?))
+}
+
+fn refused(r: Refusal) -> ApiError {
+    match r {
+        Refusal::Wait(secs) => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many failed logins; try again in {secs} s"),
+        )
+        .with_details(serde_json::json!({ "retry_after_secs": secs })),
+        Refusal::Busy => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "busy",
+            "the server is checking many passwords at once; try again in a few seconds",
+        )
+        .with_details(serde_json::json!({ "retry_after_secs": 2 })),
+    }
 }
 
 /// End the current session.
@@ -307,21 +292,23 @@ pub struct ChangePassword {
 
 /// Change one's own password (ends all of one's sessions).
 #[utoipa::path(post, path = "/api/auth/password", tag = "auth", request_body = ChangePassword,
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     caller: Caller,
     JsonBody(req): JsonBody<ChangePassword>,
 ) -> ApiResult<StatusCode> {
-    let ok = state
-        .store
-        .authenticate(&caller.principal.username, &req.current_password)
+    let username = caller.principal.username.clone();
+    bounded_credentials(&username, &req.current_password)?;
+    let new: Password = req.new_password.parse()?;
+    let attempt = state.limiter.attempt(&username, client).map_err(refused)?;
+    if checked(&state, attempt, &username, &req.current_password)
         .await?
-        .is_some();
-    if !ok {
+        .is_none()
+    {
         return Err(ApiError::invalid("current_password: wrong password"));
     }
-    let new: Password = req.new_password.parse()?;
     state
         .store
         .set_password(&caller.who(), caller.principal.id, &new)
@@ -329,26 +316,64 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A fresh setup token: 32 random bytes, URL-safe.
+pub fn new_setup_token() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SetupRequest {
+    /// The token `kaifang serve` printed to its log.
+    pub token: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// Make the first administrator of an installation that has no account, with the one-time
+/// token from the server's log; then log in as usual.
+#[utoipa::path(post, path = "/api/setup", tag = "auth", request_body = SetupRequest,
+    responses((status = 201, body = kaifang_store::accounts::User), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn setup(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<SetupRequest>,
+) -> ApiResult<(StatusCode, Json<kaifang_store::accounts::User>)> {
+    let username: kaifang_model::Username = req.username.parse()?;
+    let password: Password = req.password.parse()?;
+    if req.token.len() > 128 {
+        return Err(ApiError::field("token", "at most 128 bytes"));
+    }
+    let attempt = state.limiter.attempt("setup", client).map_err(refused)?;
+    let expected = state
+        .setup_token
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .ok_or_else(|| ApiError::conflict("this installation has an administrator already"))?;
+    if !same_secret(req.token.trim(), &expected) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "wrong setup token; the server's log shows the current one",
+        ));
+    }
+    attempt.succeeded();
+    let who = Who::anonymous(username.as_str(), request_id(&headers));
+    let id = state
+        .store
+        .create_first_admin(&who, &username, &password)
+        .await?;
+    *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    Ok((StatusCode::CREATED, Json(state.store.user(id).await?)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn limiter_blocks_after_max_failures_and_forgets_on_success() {
-        let l = LoginLimiter::new(3, Duration::from_secs(60));
-        let ip: SocketAddr = "10.0.0.1:1".parse().unwrap();
-        for _ in 0..3 {
-            assert!(l.blocked("a", Some(ip)).is_none());
-            l.failed("a", Some(ip));
-        }
-        assert!(l.blocked("a", None).is_some());
-        assert!(
-            l.blocked("b", Some(ip)).is_some(),
-            "the address is blocked too"
-        );
-        l.succeeded("a");
-        assert!(l.blocked("a", None).is_none());
-    }
 
     #[test]
     fn cookies_and_secrets() {
