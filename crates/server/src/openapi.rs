@@ -29,6 +29,7 @@ use crate::{auth, error, routes, table};
         kaifang_app::studies::StudyRequest,
         // Flattened into each project's result; named here so the reference resolves.
         kaifang_assign::appraisal::ProjectValue,
+        FeatureCollection, Feature,
     )),
     modifiers(&Security),
     tags(
@@ -98,6 +99,32 @@ impl Modify for Security {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
+}
+
+/// A GeoJSON FeatureCollection (RFC 7946), as the maps' answers carry it. Documentation
+/// only: the engines write GeoJSON with their own writers.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct FeatureCollection {
+    /// Always `FeatureCollection`.
+    #[schema(rename = "type", example = "FeatureCollection")]
+    pub kind: String,
+    pub features: Vec<Feature>,
+}
+
+/// A GeoJSON Feature: a geometry (Point, LineString, Polygon, ...) and its properties.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct Feature {
+    /// Always `Feature`.
+    #[schema(rename = "type", example = "Feature")]
+    pub kind: String,
+    /// `{type, coordinates}` in WGS 84 longitude, latitude.
+    #[schema(value_type = Object)]
+    pub geometry: (),
+    /// The feature's columns; for the freight network `feature` is `node` or `link`.
+    #[schema(value_type = Object)]
+    pub properties: (),
 }
 
 /// Completes a document whose paths the router has registered.

@@ -1830,6 +1830,30 @@ export interface components {
             /** @description For people; safe to show. */
             message: string;
         };
+        /** @description A GeoJSON Feature: a geometry (Point, LineString, Polygon, ...) and its properties. */
+        Feature: {
+            /** @description `{type, coordinates}` in WGS 84 longitude, latitude. */
+            geometry: Record<string, unknown>;
+            /** @description The feature's columns; for the freight network `feature` is `node` or `link`. */
+            properties: Record<string, unknown>;
+            /**
+             * @description Always `Feature`.
+             * @example Feature
+             */
+            type: string;
+        };
+        /**
+         * @description A GeoJSON FeatureCollection (RFC 7946), as the maps' answers carry it. Documentation
+         *     only: the engines write GeoJSON with their own writers.
+         */
+        FeatureCollection: {
+            features: components["schemas"]["Feature"][];
+            /**
+             * @description Always `FeatureCollection`.
+             * @example FeatureCollection
+             */
+            type: string;
+        };
         /** @description Which slice of time and which flow a breakdown covers. */
         Filter: {
             /** @description True: January to `month` (year to date); false: `month` alone. */
@@ -4025,7 +4049,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/geo+json": components["schemas"]["FeatureCollection"];
+                };
             };
             404: {
                 headers: {
@@ -4097,7 +4123,10 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FeatureCollection"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                };
             };
             401: {
                 headers: {

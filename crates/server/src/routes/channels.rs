@@ -151,7 +151,9 @@ fn link_table(net: &Network) -> Table {
 /// tariffs, sources; `feature` is `node` or `link`). `?format=xlsx&table=nodes|links` for
 /// the tables as Excel.
 #[utoipa::path(get, path = "/api/channels/network", tag = "channels", params(NetworkQuery),
-    responses((status = 200, description = "GeoJSON FeatureCollection, or an .xlsx file"), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "GeoJSON FeatureCollection, or an .xlsx file", content(
+        (crate::openapi::FeatureCollection = "application/json"),
+        ([u8] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 401, body = ErrorBody)))]
 pub async fn network(
     State(state): State<AppState>,
     _caller: Caller,

@@ -97,7 +97,7 @@ pub fn load_basemap(
 /// The configured base map as GeoJSON; 404 when none is configured (the UI then draws
 /// Natural Earth and marks it illustrative). No login needed, like the UI's own assets.
 #[utoipa::path(get, path = "/api/basemap", tag = "meta",
-    responses((status = 200, description = "GeoJSON FeatureCollection"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "GeoJSON FeatureCollection", body = crate::openapi::FeatureCollection, content_type = "application/geo+json"), (status = 404, body = ErrorBody)))]
 pub async fn basemap(State(state): State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse;
     match &state.basemap {

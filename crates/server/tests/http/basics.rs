@@ -604,16 +604,32 @@ async fn pages_carry_a_content_security_policy_without_inline_scripts() {
     let app = spawn_app().await;
     for path in ["/", "/api/meta", "/api/docs"] {
         let r = reqwest::get(app.url(path)).await.unwrap();
-        let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert!(csp.contains("script-src 'self';"), "{path}: {csp}");
         assert!(!csp.contains("unsafe-eval"), "{path}: {csp}");
-        assert!(r.headers().get("strict-transport-security").is_none(), "no HSTS over HTTP");
+        assert!(
+            r.headers().get("strict-transport-security").is_none(),
+            "no HSTS over HTTP"
+        );
     }
-    let docs = reqwest::get(app.url("/api/docs")).await.unwrap().text().await.unwrap();
+    let docs = reqwest::get(app.url("/api/docs"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(docs.contains(r#"<script src="/api/docs.js">"#), "{docs}");
     assert_eq!(docs.matches("<script").count(), 1, "no inline script");
     let js = reqwest::get(app.url("/api/docs.js")).await.unwrap();
-    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
 
     // Behind HTTPS (cookies Secure), browsers are told to stay on HTTPS.
     let app = spawn_app_with(|c| c.server.secure_cookies = true).await;
