@@ -513,9 +513,23 @@ fn read_cells(
     Ok(out)
 }
 
+/// Years a panel may span: statistics of the zones begin after 2000, plans end before 2100.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+/// Units one panel may hold (the province has a few dozen zones; COINr's examples, fifty
+/// countries).
+pub const MAX_UNITS: usize = 5_000;
+/// Values one panel may hold (units × years × indicators and denominators): 80 MB of numbers.
+pub const MAX_VALUES: usize = 10_000_000;
+
 fn assemble(file: &str, framework: &Framework, c: Cells) -> Result<Panel, AssessError> {
     if c.units.is_empty() {
         return Err(AssessError::invalid(Location::file(file), "no units"));
+    }
+    if c.units.len() > MAX_UNITS {
+        return Err(AssessError::invalid(
+            Location::file(file),
+            format!("{} units; at most {MAX_UNITS} are accepted", c.units.len()),
+        ));
     }
     let years: Vec<i32> = c
         .cells
@@ -526,6 +540,16 @@ fn assemble(file: &str, framework: &Framework, c: Cells) -> Result<Panel, Assess
         .collect();
     let ny = years.len().max(1);
     let n = c.units.len();
+    let per_unit_year = framework.n_indicators() + framework.denominators().len();
+    let total = n.saturating_mul(ny).saturating_mul(per_unit_year);
+    if total > MAX_VALUES {
+        return Err(AssessError::invalid(
+            Location::file(file),
+            format!(
+                "{n} units × {ny} years × {per_unit_year} indicators make {total} values; at most {MAX_VALUES} are accepted"
+            ),
+        ));
+    }
     let mut values = vec![Matrix::missing(n, framework.n_indicators()); ny];
     let mut denominators = vec![Matrix::missing(n, framework.denominators().len()); ny];
     let mut groups = vec![vec![String::new(); n]; framework.groups().len()];
@@ -595,7 +619,15 @@ fn assemble(file: &str, framework: &Framework, c: Cells) -> Result<Panel, Assess
 
 fn parse_year(text: &str, at: impl FnOnce() -> Location) -> Result<i32, AssessError> {
     match text.parse::<f64>() {
-        Ok(y) if y.fract() == 0.0 && (1000.0..=9999.0).contains(&y) => Ok(y as i32),
+        Ok(y) if y.fract() == 0.0 && YEARS.contains(&(y as i32)) => Ok(y as i32),
+        Ok(y) if y.fract() == 0.0 => Err(AssessError::invalid(
+            at(),
+            format!(
+                "{text} is outside the years accepted ({} to {})",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        )),
         _ => Err(AssessError::invalid(
             at(),
             format!("\"{text}\" is not a year"),

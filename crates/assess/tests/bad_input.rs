@@ -125,3 +125,29 @@ fn a_value_of_the_wrong_sign_or_out_of_range() {
         "zones-2025.csv, row 2, field Value: value 250 is above the maximum 100 of rd (%)"
     );
 }
+
+#[test]
+fn years_outside_the_plausible_range_are_refused() {
+    assert_eq!(
+        data_error("uCode,Time,fdi,rd\nA,2024,10,2\nB,9999,10,2\n"),
+        "zones-2025.csv, row 3, field Time: 9999 is outside the years accepted (2000 to 2100)"
+    );
+}
+
+#[test]
+fn a_panel_too_large_is_refused_before_it_is_allocated() {
+    // 5,001 units, each in a year of its own: refused by count before any matrix is made.
+    let mut text = String::from("uCode,Time,fdi,rd\n");
+    for i in 0..=kaifang_assess::panel::MAX_UNITS {
+        text.push_str(&format!("U{i},{},1,1\n", 2000 + i % 101));
+    }
+    let e = data_error(&text);
+    assert!(e.contains("5001 units; at most 5000"), "{e}");
+    // 4,000 units over 101 years would be 404,000 unit-years; within the bound on values
+    // for two indicators, so this one is read.
+    let mut text = String::from("uCode,Time,fdi,rd\n");
+    for i in 0..4_000 {
+        text.push_str(&format!("U{i},{},1,1\n", 2000 + i % 101));
+    }
+    assert!(Panel::from_csv_str("zones.csv", &text, &framework()).is_ok());
+}

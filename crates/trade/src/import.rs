@@ -423,11 +423,13 @@ pub(crate) struct Parsed {
     pub recs: Vec<Rec>,
 }
 
-/// Parses one CSV or XLSX file (chosen by extension; `.xlsx`/`.xlsm`/`.xls` are spreadsheets).
+/// Parses one CSV or XLSX file (chosen by extension; `.xlsx`/`.xlsm` are spreadsheets,
+/// checked against `xlsx_limits` before they are read).
 pub(crate) fn parse_file(
     file: &Path,
     file_index: u16,
     flow: Option<Flow>,
+    xlsx_limits: &kaifang_workbook::Limits,
     strings: &mut Interner,
     tick: Tick<'_>,
 ) -> Result<Parsed> {
@@ -436,7 +438,23 @@ pub(crate) fn parse_file(
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
-    if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods") {
+    if matches!(ext.as_str(), "xls" | "xlsb" | "ods") {
+        // Their grids cannot be measured before reading: refuse rather than risk the memory.
+        return Err(TradeError::File {
+            file: file.to_path_buf(),
+            message: format!(
+                "a .{ext} file is not accepted; save it as .xlsx or .csv (UTF-8 or GBK) and import that"
+            ),
+        });
+    }
+    if matches!(ext.as_str(), "xlsx" | "xlsm") {
+        let reader = std::fs::File::open(file).map_err(io(file))?;
+        kaifang_workbook::check(std::io::BufReader::new(reader), xlsx_limits).map_err(|e| {
+            TradeError::File {
+                file: file.to_path_buf(),
+                message: e.to_string(),
+            }
+        })?;
         parse_xlsx(file, file_index, flow, strings, tick)
     } else {
         let bytes = std::fs::read(file).map_err(io(file))?;
@@ -704,7 +722,7 @@ fn parse_xlsx(
         file: file.to_path_buf(),
         message: m,
     };
-    let mut wb = calamine::open_workbook_auto(file).map_err(|e| {
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(file).map_err(|e| {
         bad(format!(
             "not a readable spreadsheet (truncated or damaged?): {e}"
         ))

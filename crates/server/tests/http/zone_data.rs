@@ -401,6 +401,29 @@ async fn a_workbook_is_uploaded_and_a_bad_one_names_row_and_column_and_saves_not
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_body(r).await["details"]["field"], "file");
 
+    // A few kilobytes whose one cell sits at XFD1048576: refused naming the limit, before
+    // a grid of 17 billion cells is allocated.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "iCode").unwrap();
+    ws.write_number(1_048_575, 16_383, 1.0).unwrap();
+    let bomb = wb.save_to_buffer().unwrap();
+    assert!(bomb.len() < 10_000);
+    let r = hunchun
+        .post(&format!("{path}/upload"))
+        .multipart(xlsx_form(bomb, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e = error_body(r).await;
+    assert_eq!(e["details"]["field"], "file");
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.contains("XFD1048576") && message.contains("200000"),
+        "{message}"
+    );
+
     // A good one replaces the draft.
     let good = workbook(&[
         ("open_fdi", "万美元", Some(100.0)),

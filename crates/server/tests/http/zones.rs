@@ -460,6 +460,28 @@ async fn the_yearly_form_and_its_check() {
             .all(|j| j["previous_year"] == 2025 && j["zone"] == "hc-bezc")
     );
 
+    // A form of 5,001 made-up units over a century: refused by its size (422), before a panel
+    // of units × years × indicators is allocated.
+    let (header, first) = (csv.lines().next().unwrap(), csv.lines().nth(1).unwrap());
+    let code = first.split(',').nth(2).unwrap();
+    let unit = first.rsplit(',').next().unwrap();
+    let mut huge = format!("{header}\n");
+    for i in 0..5_001 {
+        huge.push_str(&format!("z{i},{},{code},1,{unit}\n", 2000 + i % 101));
+    }
+    let r = s
+        .post("/api/zones/submissions/check")
+        .json(&serde_json::json!({ "csv": huge }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e = error_body(r).await;
+    assert!(
+        e["message"].as_str().unwrap().contains("at most 5000"),
+        "{e}"
+    );
+
     // A value out of range: 422 naming the row and field, nothing else happens.
     let mut rows: Vec<String> = csv.lines().map(String::from).collect();
     let unit = rows[1].rsplit(',').next().unwrap().to_string();

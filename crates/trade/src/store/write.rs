@@ -24,6 +24,8 @@ pub struct ImportOptions {
     /// The flow of files that have no flow column (the platform exports imports and exports
     /// as separate files).
     pub flow: Option<Flow>,
+    /// What a spreadsheet may hold before it is read.
+    pub xlsx_limits: kaifang_workbook::Limits,
     /// Testing aid: fail after writing this many record files, before the commit, as a crash
     /// would.
     #[doc(hidden)]
@@ -124,7 +126,14 @@ impl TradeStore {
             let base = done as f64 / total;
             let share = sizes[i] as f64 / total;
             let mut tick = |f: f64| progress(0.8 * (base + share * f));
-            let parsed = import::parse_file(file, i as u16, options.flow, &mut strings, &mut tick)?;
+            let parsed = import::parse_file(
+                file,
+                i as u16,
+                options.flow,
+                &options.xlsx_limits,
+                &mut strings,
+                &mut tick,
+            )?;
             recs.extend(parsed.recs);
             done += sizes[i];
         }

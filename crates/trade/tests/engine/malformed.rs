@@ -213,6 +213,29 @@ fn truncated_lines_and_xlsx() {
 }
 
 #[test]
+fn a_workbook_reaching_the_far_corner_is_refused_before_it_is_read() {
+    let mut c = setup();
+    // 7 KB that a reader would turn into a grid of 17 billion cells.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "数据年月").unwrap();
+    ws.write_number(1_048_575, 16_383, 1.0).unwrap();
+    let f = c.file("bomb.xlsx", wb.save_to_buffer().unwrap());
+    c.fails(
+        &[f],
+        &ImportOptions::default(),
+        &["bomb.xlsx", "XFD1048576", "12000000"],
+    );
+    // Formats whose grid cannot be measured first are refused with the way out.
+    let old = c.file("old.xls", b"\xd0\xcf\x11\xe0");
+    c.fails(
+        &[old],
+        &ImportOptions::default(),
+        &["old.xls", ".xlsx or .csv"],
+    );
+}
+
+#[test]
 fn one_bad_file_stops_all_files() {
     let mut c = setup();
     let good = c.file("good.csv", line(&good_row()));

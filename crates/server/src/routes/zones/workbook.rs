@@ -218,6 +218,9 @@ fn read_form(
             message,
         }]
     };
+    // A grid's size is checked before the reader allocates for it.
+    kaifang_workbook::check(std::io::Cursor::new(bytes), &kaifang_workbook::Limits::FORM)
+        .map_err(|err| whole("file", err.to_string()))?;
     let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|err| {
         whole(
             "file",
@@ -426,7 +429,14 @@ pub async fn upload(
     }
     let file = file.ok_or_else(|| ApiError::field("file", "the form has no `file` field"))?;
     let e = state.zones.engine()?;
-    let values = read_form(&e, &zone, year, &file).map_err(|p| problems_error(&p))?;
+    // Reading a workbook is CPU work: off the async workers.
+    let values = {
+        let (e, zone) = (e.clone(), zone.clone());
+        tokio::task::spawn_blocking(move || read_form(&e, &zone, year, &file))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(|p| problems_error(&p))?
+    };
     state
         .store
         .save_zone_draft(
