@@ -142,12 +142,18 @@ impl Calendar {
     /// The day on which `n` working days after `start` have passed: the deadline of a time
     /// limit of `n` working days starting the day after `start` (the day of filing does not
     /// count, as in the administrative practice of counting from the next day).
+    ///
+    /// Time limits longer than [`MAX_WORKING_DAYS`] are counted as that many: no limit of a
+    /// directive or an appeal comes near it, and the count must end whatever a caller asks.
     pub fn add_working_days(&self, start: Date, n: u32) -> Deadline {
         let mut d = start;
-        let mut left = n;
+        let mut left = n.min(MAX_WORKING_DAYS);
         let mut provisional = false;
         while left > 0 {
-            d = d.next_day().unwrap_or(d);
+            let Some(next) = d.next_day() else {
+                break;
+            };
+            d = next;
             provisional |= !self.knows(d.year());
             if self.is_working_day(d) {
                 left -= 1;
@@ -160,10 +166,12 @@ impl Calendar {
     }
 
     /// Working days after `from` up to and including `to` (0 if `to` is not after `from`).
+    ///
+    /// Counts at most [`MAX_WORKING_DAYS`]: a span beyond it answers that.
     pub fn working_days_between(&self, from: Date, to: Date) -> u32 {
         let mut n = 0;
         let mut d = from;
-        while d < to {
+        while d < to && n < MAX_WORKING_DAYS {
             d = d.next_day().unwrap_or(to);
             if self.is_working_day(d) {
                 n += 1;
@@ -173,10 +181,33 @@ impl Calendar {
     }
 }
 
+/// About ten years of working days: the longest span the calendar counts.
+pub const MAX_WORKING_DAYS: u32 = 2_600;
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn counting_is_bounded_whatever_is_asked() {
+        let c = cal();
+        let t = std::time::Instant::now();
+        let far = c.add_working_days(date!(2025 - 01 - 02), u32::MAX);
+        assert!(far.provisional);
+        assert_eq!(
+            far,
+            c.add_working_days(date!(2025 - 01 - 02), MAX_WORKING_DAYS)
+        );
+        assert!(far.date.year() < 2036, "{far:?}");
+        let end = c.add_working_days(Date::MAX.previous_day().unwrap(), 10);
+        assert_eq!(end.date, Date::MAX, "stops at the last date");
+        assert_eq!(
+            c.working_days_between(date!(2025 - 01 - 02), Date::MAX),
+            MAX_WORKING_DAYS
+        );
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+    }
 
     fn cal() -> Calendar {
         Calendar::shipped().unwrap()
