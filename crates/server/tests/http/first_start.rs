@@ -6,17 +6,23 @@ use kaifang_server::Application;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-#[tokio::test]
-async fn a_reachable_first_start_has_no_demo_accounts_and_a_setup_token() {
+/// A new data directory prepared for serving on every address (`0.0.0.0`).
+async fn prepare_reachable(demo: bool) -> (tempfile::TempDir, kaifang_server::Prepared) {
     let dir = tempfile::tempdir().unwrap();
     let data = kaifang_store::DataDir::new(dir.path().join("data"));
     let options = ServeOptions {
         addr: Some("0.0.0.0:0".parse().unwrap()),
-        demo: false,
+        demo,
     };
     let prepared = kaifang_server::prepare(&data, |_| None, &options)
         .await
         .unwrap();
+    (dir, prepared)
+}
+
+#[tokio::test]
+async fn a_reachable_first_start_has_no_demo_accounts_and_a_setup_token() {
+    let (_dir, prepared) = prepare_reachable(false).await;
     assert!(!prepared.demo && !prepared.created_demo && prepared.needs_setup);
     let app = Application::build(
         prepared.store.clone(),
@@ -97,14 +103,6 @@ async fn a_reachable_first_start_has_no_demo_accounts_and_a_setup_token() {
 
 #[tokio::test]
 async fn demo_accounts_on_a_reachable_address_only_when_asked() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = kaifang_store::DataDir::new(dir.path().join("data"));
-    let options = ServeOptions {
-        addr: Some("0.0.0.0:0".parse().unwrap()),
-        demo: true,
-    };
-    let prepared = kaifang_server::prepare(&data, |_| None, &options)
-        .await
-        .unwrap();
+    let (_dir, prepared) = prepare_reachable(true).await;
     assert!(prepared.demo && !prepared.needs_setup);
 }
