@@ -168,12 +168,14 @@ pub struct SessionLimits {
 }
 
 impl SessionLimits {
+    /// The configured limits, each capped at ten years: timestamps are computed by adding
+    /// and subtracting them, which must not overflow whatever number the file holds.
     pub fn from_config(auth: &crate::config::AuthConfig) -> SessionLimits {
-        let hours = i64::try_from(auth.session_hours).unwrap_or(i64::MAX / 3600);
-        let minutes = i64::try_from(auth.session_idle_minutes).unwrap_or(i64::MAX / 60);
+        const TEN_YEARS_MINUTES: u64 = 10 * 366 * 24 * 60;
+        let minutes = |m: u64| time::Duration::minutes(m.min(TEN_YEARS_MINUTES) as i64);
         SessionLimits {
-            lifetime: time::Duration::hours(hours),
-            idle: time::Duration::minutes(minutes),
+            lifetime: minutes(auth.session_hours.saturating_mul(60)),
+            idle: minutes(auth.session_idle_minutes),
         }
     }
 
@@ -1094,6 +1096,23 @@ mod tests {
                 .await
                 .unwrap()
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn configured_limits_cannot_overflow_a_timestamp() {
+        let auth = crate::config::AuthConfig {
+            session_hours: u64::MAX,
+            session_idle_minutes: u64::MAX,
+            ..Default::default()
+        };
+        let limits = SessionLimits::from_config(&auth);
+        let now = time::OffsetDateTime::now_utc();
+        assert!(now + limits.lifetime > now && now - limits.idle < now);
+        let d = SessionLimits::from_config(&Default::default());
+        assert_eq!(
+            (d.lifetime, d.idle),
+            (time::Duration::hours(12), time::Duration::minutes(120))
         );
     }
 
