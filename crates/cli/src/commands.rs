@@ -227,10 +227,15 @@ async fn user_command(store: &Store, command: UserCommand) -> Result<()> {
             let u = store.user_by_name(&username).await?;
             let (password, generated) = password_from(password_stdin)?;
             store
-                .set_password(&Who::cli("user passwd"), u.id, &password)
+                .set_password(
+                    &Who::cli("user passwd"),
+                    u.id,
+                    &password,
+                    kaifang_store::accounts::PasswordChange::Reset,
+                )
                 .await?;
             println!(
-                "password of {} changed; its sessions have ended",
+                "password of {} changed; its sessions have ended and its API tokens are revoked",
                 u.username
             );
             if generated {

@@ -92,7 +92,13 @@ impl Modify for Security {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                auth::SESSION_COOKIE,
+                &format!(
+                    "Named `{}` when the server runs behind HTTPS (`server.secure_cookies`).",
+                    auth::SECURE_SESSION_COOKIE
+                ),
+            ))),
         );
         components.add_security_scheme(
             "token",

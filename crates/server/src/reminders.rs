@@ -1,11 +1,15 @@
 //! The background loop of the work modules: every few minutes, notify what is due soon or
 //! overdue, then mail the notifications not yet mailed (when an SMTP relay is configured).
 //!
-//! Mail failures are logged and retried on the next round; the notification itself is already
-//! stored, so nothing is lost while the relay is down.
+//! Each mail is claimed in the store before the relay is asked, so a restart never sends one
+//! twice; a crash between claim and send loses that mail (at most once: the notification
+//! itself is stored and shown in the app). A relay that cannot be reached ends the round and
+//! the mail is tried again next round; a recipient it refuses for good is marked failed and the
+//! round goes on with the others.
 
 use kaifang_store::config::SmtpConfig;
 use kaifang_store::rules::today_in_china;
+use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
@@ -51,6 +55,13 @@ impl Mailer {
     }
 
     async fn send_pending(&self, state: &AppState) {
+        let from: Mailbox = match self.config.from.parse() {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(error = %e, from = %self.config.from, "smtp.from is not a mailbox");
+                return;
+            }
+        };
         let pending = match state.store.pending_mail(100).await {
             Ok(p) => p,
             Err(e) => {
@@ -59,22 +70,17 @@ impl Mailer {
             }
         };
         for p in pending {
+            let to: Mailbox = match p.to.parse() {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::warn!(error = %e, to = %p.to, "a user's mail address is not a mailbox; skipped");
+                    failed(state, p.id, &format!("not a mailbox: {e}")).await;
+                    continue;
+                }
+            };
             let message = Message::builder()
-                .from(match self.config.from.parse() {
-                    Ok(f) => f,
-                    Err(e) => {
-                        tracing::warn!(error = %e, from = %self.config.from, "smtp.from is not a mailbox");
-                        return;
-                    }
-                })
-                .to(match p.to.parse() {
-                    Ok(t) => t,
-                    Err(e) => {
-                        tracing::warn!(error = %e, to = %p.to, "a user's mail address is not a mailbox; skipped");
-                        let _ = state.store.mark_mailed(p.id).await;
-                        continue;
-                    }
-                })
+                .from(from.clone())
+                .to(to)
                 .subject(format!("[开放平台] {}", p.title))
                 .header(ContentType::TEXT_PLAIN)
                 .body(format!(
@@ -85,20 +91,51 @@ impl Mailer {
                 Ok(m) => m,
                 Err(e) => {
                     tracing::warn!(error = %e, "building a mail failed");
+                    failed(state, p.id, &format!("could not be built: {e}")).await;
                     continue;
                 }
             };
-            match self.transport.send(message).await {
-                Ok(_) => {
-                    if let Err(e) = state.store.mark_mailed(p.id).await {
-                        tracing::warn!(error = %e, "marking a mail sent failed");
-                    }
-                }
+            match state.store.claim_mail(p.id).await {
+                Ok(true) => {}
+                // Someone else took it since it was read.
+                Ok(false) => continue,
                 Err(e) => {
-                    tracing::warn!(error = %e, host = %self.config.host, "mail relay refused or unreachable; will retry");
+                    tracing::warn!(error = %e, "claiming a mail failed");
                     return;
                 }
             }
+            let Err(e) = self.transport.send(message).await else {
+                continue;
+            };
+            if e.is_permanent() {
+                // The relay will never take this one (an unknown mailbox, say): give it up
+                // so that it does not hold the queue up round after round.
+                tracing::warn!(error = %e, to = %p.to, "mail relay refused a recipient; skipped");
+                failed(state, p.id, &e.to_string()).await;
+            } else if e.is_transient() {
+                // Refused for now (mailbox busy, relay short of room): the connection worked,
+                // so the others may go through; this one waits for the next round.
+                tracing::warn!(error = %e, to = %p.to, "mail relay deferred a mail; will retry");
+                release(state, p.id).await;
+            } else {
+                // No answer from the relay at all: the rest would fail alike.
+                tracing::warn!(error = %e, host = %self.config.host, "mail relay unreachable; will retry");
+                release(state, p.id).await;
+                return;
+            }
         }
+    }
+}
+
+async fn failed(state: &AppState, id: i64, reason: &str) {
+    if let Err(e) = state.store.mail_failed(id, reason).await {
+        tracing::warn!(error = %e, "marking a mail failed did not work");
+    }
+}
+
+async fn release(state: &AppState, id: i64) {
+    if let Err(e) = state.store.release_mail(id).await {
+        // Left claimed, the mail is not sent: at most once, as after a crash.
+        tracing::warn!(error = %e, "giving a mail back for the next round did not work");
     }
 }

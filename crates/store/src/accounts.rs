@@ -100,8 +100,105 @@ pub struct ApiToken {
     /// The first characters of the token, to tell tokens apart.
     pub prefix: String,
     pub created_at: String,
+    /// RFC 3339 UTC; from then on the token authenticates nobody.
+    pub expires_at: String,
+    /// A read-only token may only make GET and HEAD requests.
+    pub read_only: bool,
+    /// Written at most once a minute, so it may lag the latest use by that much.
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+}
+
+/// How long a new API token lives: 1 to [`TokenDays::MAX`] days, [`TokenDays::DEFAULT`] when
+/// the caller does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenDays(u16);
+
+impl TokenDays {
+    pub const MAX: u16 = 365;
+    pub const DEFAULT: TokenDays = TokenDays(90);
+
+    pub fn new(days: i64) -> Result<TokenDays> {
+        u16::try_from(days)
+            .ok()
+            .filter(|d| (1..=Self::MAX).contains(d))
+            .map(TokenDays)
+            .ok_or_else(|| {
+                StoreError::invalid(
+                    "expires_in_days",
+                    format!("1 to {} days, not {days}", Self::MAX),
+                )
+            })
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+impl Default for TokenDays {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// What a new API token is for and what it may do.
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    /// What the token is for; 1 to 100 characters once trimmed.
+    pub name: String,
+    pub lifetime: TokenDays,
+    pub read_only: bool,
+}
+
+/// The account behind a valid API token, and what the token allows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenHolder {
+    pub principal: Principal,
+    pub token_id: i64,
+    pub read_only: bool,
+}
+
+/// How long a login session lasts: at most `lifetime` after the login, and at most `idle`
+/// after its last use.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SessionLimits {
+    pub lifetime: time::Duration,
+    pub idle: time::Duration,
+}
+
+impl SessionLimits {
+    /// The configured limits, each capped at ten years: timestamps are computed by adding
+    /// and subtracting them, which must not overflow whatever number the file holds.
+    pub fn from_config(auth: &crate::config::AuthConfig) -> SessionLimits {
+        const TEN_YEARS_MINUTES: u64 = 10 * 366 * 24 * 60;
+        let minutes = |m: u64| time::Duration::minutes(m.min(TEN_YEARS_MINUTES) as i64);
+        SessionLimits {
+            lifetime: minutes(auth.session_hours.saturating_mul(60)),
+            idle: minutes(auth.session_idle_minutes),
+        }
+    }
+
+    /// How stale `last_seen_at` may get before a use rewrites it: a minute, so that a busy
+    /// session costs one write a minute, but never more than half the idle timeout, so that a
+    /// session in use every so often is never taken for idle.
+    fn touch_after(&self) -> time::Duration {
+        (self.idle / 2_i32).min(LAST_USE_GRANULARITY)
+    }
+}
+
+/// The finest a session's or token's last use is recorded.
+const LAST_USE_GRANULARITY: time::Duration = time::Duration::minutes(1);
+
+/// Who set a password, which decides what else ends with the old one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordChange {
+    /// The user changed their own password: every session of theirs ends; the API tokens they
+    /// made on purpose keep working.
+    Own,
+    /// An administrator set it, as when an account is recovered: whoever held the old password
+    /// may have made tokens too, so every session ends and every token is revoked.
+    Reset,
 }
 
 /// A new session: the secret goes in the cookie, the CSRF token to the page.
@@ -413,8 +510,14 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("user {username:?}")))
     }
 
-    /// Sets a new password and ends the user's sessions.
-    pub async fn set_password(&self, who: &Who, user_id: i64, password: &Password) -> Result<()> {
+    /// Sets a new password and ends the user's sessions; a reset also revokes their tokens.
+    pub async fn set_password(
+        &self,
+        who: &Who,
+        user_id: i64,
+        password: &Password,
+        change: PasswordChange,
+    ) -> Result<()> {
         let hash = hash_password(password)?;
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query(
@@ -433,12 +536,16 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        let revoked = match change {
+            PasswordChange::Own => 0,
+            PasswordChange::Reset => revoke_all_tokens(&mut tx, user_id).await?,
+        };
         audit::append(
             &mut tx,
             who,
             "user.password",
             Some(&format!("user:{user_id}")),
-            serde_json::json!({}),
+            serde_json::json!({ "reset": change == PasswordChange::Reset, "tokens_revoked": revoked }),
         )
         .await?;
         tx.commit().await?;
@@ -462,13 +569,7 @@ impl Store {
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(
-                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-            )
-            .bind(now())
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+            revoke_all_tokens(&mut tx, user_id).await?;
         }
         let action = if disabled {
             "user.disable"
@@ -541,25 +642,30 @@ impl Store {
         &self,
         who: &Who,
         principal: Principal,
-        hours: u64,
+        limits: SessionLimits,
     ) -> Result<NewSession> {
         let secret = random_secret(32);
         let csrf_token = random_secret(24);
         let created = time::OffsetDateTime::now_utc();
-        let expires = created + time::Duration::hours(hours as i64);
+        let expires = created + limits.lifetime;
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        // Sessions past either limit are refused anyway; a login is a good moment to forget them.
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2")
             .bind(crate::format_ts(created))
+            .bind(crate::format_ts(created - limits.idle))
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(sha256_hex(&secret))
-            .bind(principal.id)
-            .bind(&csrf_token)
-            .bind(crate::format_ts(created))
-            .bind(crate::format_ts(expires))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $4)",
+        )
+        .bind(sha256_hex(&secret))
+        .bind(principal.id)
+        .bind(&csrf_token)
+        .bind(crate::format_ts(created))
+        .bind(crate::format_ts(expires))
+        .execute(&mut *tx)
+        .await?;
         audit::append(
             &mut tx,
             who,
@@ -577,20 +683,36 @@ impl Store {
     }
 
     /// The user behind a session cookie, with the session's CSRF token; `None` when the
-    /// session is unknown, expired or its user disabled.
-    pub async fn session(&self, secret: &str) -> Result<Option<(Principal, String)>> {
-        let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE",
+    /// session is unknown, past its lifetime, idle for longer than `limits.idle`, or its user
+    /// disabled. A use counts as activity; it is written only when the recorded last use is
+    /// older than [`SessionLimits::touch_after`], so a busy session is not a write per request.
+    pub async fn session(
+        &self,
+        secret: &str,
+        limits: SessionLimits,
+    ) -> Result<Option<(Principal, String)>> {
+        let at = time::OffsetDateTime::now_utc();
+        let id_hash = sha256_hex(secret);
+        let row: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT s.user_id, s.csrf_token, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND u.disabled = FALSE",
         )
-        .bind(sha256_hex(secret))
-        .bind(now())
+        .bind(&id_hash)
+        .bind(crate::format_ts(at))
+        .bind(crate::format_ts(at - limits.idle))
         .fetch_optional(&self.pool)
         .await?;
-        match row {
-            Some((user_id, csrf)) => Ok(Some((self.principal(user_id).await?, csrf))),
-            None => Ok(None),
+        let Some((user_id, csrf, last_seen)) = row else {
+            return Ok(None);
+        };
+        if last_seen < crate::format_ts(at - limits.touch_after()) {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+                .bind(crate::format_ts(at))
+                .bind(&id_hash)
+                .execute(&self.pool)
+                .await?;
         }
+        Ok(Some((self.principal(user_id).await?, csrf)))
     }
 
     pub async fn end_session(&self, who: &Who, secret: &str) -> Result<()> {
@@ -608,35 +730,62 @@ impl Store {
     // API tokens
 
     /// Creates a token for `user_id`; the full token is returned once and never stored.
+    /// Refused (conflict) when the user already holds `max_live` live tokens.
     pub async fn create_token(
         &self,
         who: &Who,
         user_id: i64,
-        name: &str,
+        new: &NewApiToken,
+        max_live: u64,
     ) -> Result<(String, ApiToken)> {
-        let name = name.trim();
+        let name = new.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(StoreError::invalid("name", "1 to 100 characters"));
         }
         let token = format!("kf_{}", random_secret(32));
         let prefix: String = token.chars().take(10).collect();
+        let created = time::OffsetDateTime::now_utc();
+        let expires = created + time::Duration::days(i64::from(new.lifetime.get()));
         let mut tx = self.pool.begin().await?;
+        // Inserted before counting: the insert takes the database's write lock, so two
+        // requests at once cannot both count one below the limit and both add a token.
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, expires_at, read_only) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(user_id)
         .bind(name)
         .bind(&prefix)
         .bind(sha256_hex(&token))
-        .bind(now())
+        .bind(crate::format_ts(created))
+        .bind(crate::format_ts(expires))
+        .bind(new.read_only)
         .fetch_one(&mut *tx)
         .await?;
+        let live: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+        )
+        .bind(user_id)
+        .bind(crate::format_ts(created))
+        .fetch_one(&mut *tx)
+        .await?;
+        if u64::try_from(live).unwrap_or(0) > max_live {
+            // Dropping the transaction rolls the insert back.
+            return Err(StoreError::Conflict(format!(
+                "you hold {max_live} live API tokens, the most allowed; revoke one first"
+            )));
+        }
         audit::append(
             &mut tx,
             who,
             "token.create",
             Some(&format!("token:{id}")),
-            serde_json::json!({ "name": name, "user_id": user_id }),
+            serde_json::json!({
+                "name": name,
+                "user_id": user_id,
+                "expires_at": crate::format_ts(expires),
+                "read_only": new.read_only,
+            }),
         )
         .await?;
         tx.commit().await?;
@@ -649,9 +798,11 @@ impl Store {
         Ok((token, info))
     }
 
+    /// All of `user_id`'s tokens, revoked and expired ones included (never the secrets).
     pub async fn tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
         Ok(sqlx::query_as(
-            "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
+            "SELECT id, name, prefix, created_at, expires_at, read_only, last_used_at, revoked_at \
+             FROM api_tokens WHERE user_id = $1 ORDER BY id",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -683,25 +834,48 @@ impl Store {
         Ok(())
     }
 
-    /// The user behind an API token, if it is valid and its user enabled.
-    pub async fn token_principal(&self, token: &str) -> Result<Option<Principal>> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT t.id, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = FALSE",
+    /// The user behind an API token, if the token is neither revoked nor expired and its user
+    /// enabled. Its last use is written at most once a minute, so a busy client is not a write
+    /// per request.
+    pub async fn token_principal(&self, token: &str) -> Result<Option<TokenHolder>> {
+        let at = time::OffsetDateTime::now_utc();
+        let row: Option<(i64, i64, bool, Option<String>)> = sqlx::query_as(
+            "SELECT t.id, t.user_id, t.read_only, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.disabled = FALSE",
         )
         .bind(sha256_hex(token))
+        .bind(crate::format_ts(at))
         .fetch_optional(&self.pool)
         .await?;
-        let Some((token_id, user_id)) = row else {
+        let Some((token_id, user_id, read_only, last_used)) = row else {
             return Ok(None);
         };
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-            .bind(now())
-            .bind(token_id)
-            .execute(&self.pool)
-            .await?;
-        self.principal(user_id).await.map(Some)
+        let stale = crate::format_ts(at - LAST_USE_GRANULARITY);
+        if last_used.is_none_or(|t| t < stale) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(crate::format_ts(at))
+                .bind(token_id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(TokenHolder {
+            principal: self.principal(user_id).await?,
+            token_id,
+            read_only,
+        }))
     }
+}
+
+/// Revokes every live token of `user_id`; returns how many.
+async fn revoke_all_tokens(conn: &mut SqliteConnection, user_id: i64) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now())
+    .bind(user_id)
+    .execute(conn)
+    .await?
+    .rows_affected())
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.org_id, u.disabled, u.created_at, \
@@ -737,7 +911,216 @@ pub(crate) async fn insert_user(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DataDir;
     use argon2::password_hash::PasswordVerifier;
+
+    /// A store with the registry and one administrator, `admin`.
+    async fn store_with_admin() -> (tempfile::TempDir, Store, Principal) {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+        let who = Who::cli("test");
+        let admin: Username = "admin".parse().unwrap();
+        let password: Password = "kaifang-demo".parse().unwrap();
+        store.initialise(&who, &admin, &password).await.unwrap();
+        let id = store.user_by_name("admin").await.unwrap().id;
+        let principal = store.principal(id).await.unwrap();
+        (tmp, store, principal)
+    }
+
+    fn token(name: &str, read_only: bool) -> NewApiToken {
+        NewApiToken {
+            name: name.into(),
+            lifetime: TokenDays::DEFAULT,
+            read_only,
+        }
+    }
+
+    const LONG_AGO: &str = "2000-01-01T00:00:00.000000Z";
+
+    #[test]
+    fn token_lifetimes_are_one_day_to_a_year() {
+        assert_eq!(TokenDays::default().get(), 90);
+        assert_eq!(TokenDays::new(1).unwrap().get(), 1);
+        assert_eq!(TokenDays::new(365).unwrap().get(), 365);
+        for bad in [0, -1, 366, i64::MAX] {
+            let e = TokenDays::new(bad).unwrap_err();
+            assert!(
+                matches!(&e, StoreError::Invalid { field, .. } if field == "expires_in_days"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_authenticates_nobody() {
+        let (_tmp, store, admin) = store_with_admin().await;
+        let who = admin.who(None);
+        let (secret, info) = store
+            .create_token(&who, admin.id, &token("sync", true), 10)
+            .await
+            .unwrap();
+        assert!(info.read_only);
+        assert!(info.expires_at > now(), "{}", info.expires_at);
+        let holder = store.token_principal(&secret).await.unwrap().unwrap();
+        assert_eq!((holder.principal.id, holder.read_only), (admin.id, true));
+        sqlx::query("UPDATE api_tokens SET expires_at = $1 WHERE id = $2")
+            .bind(LONG_AGO)
+            .bind(info.id)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(store.token_principal(&secret).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn live_tokens_are_limited_per_user() {
+        let (_tmp, store, admin) = store_with_admin().await;
+        let who = admin.who(None);
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let (_, t) = store
+                .create_token(&who, admin.id, &token(&format!("t{i}"), false), 3)
+                .await
+                .unwrap();
+            ids.push(t.id);
+        }
+        let e = store
+            .create_token(&who, admin.id, &token("one too many", false), 3)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+        assert_eq!(
+            store.tokens(admin.id).await.unwrap().len(),
+            3,
+            "rolled back"
+        );
+        // Revoked and expired tokens leave room.
+        store.revoke_token(&who, admin.id, ids[0]).await.unwrap();
+        store
+            .create_token(&who, admin.id, &token("t3", false), 3)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE api_tokens SET expires_at = $1 WHERE id = $2")
+            .bind(LONG_AGO)
+            .bind(ids[1])
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        store
+            .create_token(&who, admin.id, &token("t4", false), 3)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_reset_password_revokes_tokens_and_an_own_change_keeps_them() {
+        let (_tmp, store, admin) = store_with_admin().await;
+        let who = admin.who(None);
+        let (secret, _) = store
+            .create_token(&who, admin.id, &token("sync", false), 10)
+            .await
+            .unwrap();
+        let new: Password = "another-password".parse().unwrap();
+        store
+            .set_password(&who, admin.id, &new, PasswordChange::Own)
+            .await
+            .unwrap();
+        assert!(store.token_principal(&secret).await.unwrap().is_some());
+        store
+            .set_password(&who, admin.id, &new, PasswordChange::Reset)
+            .await
+            .unwrap();
+        assert_eq!(store.token_principal(&secret).await.unwrap(), None);
+        let tokens = store.tokens(admin.id).await.unwrap();
+        assert!(tokens.iter().all(|t| t.revoked_at.is_some()));
+    }
+
+    fn limits(idle_minutes: i64) -> SessionLimits {
+        SessionLimits {
+            lifetime: time::Duration::hours(12),
+            idle: time::Duration::minutes(idle_minutes),
+        }
+    }
+
+    async fn last_seen(store: &Store) -> String {
+        sqlx::query_scalar("SELECT last_seen_at FROM sessions")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+    }
+
+    async fn set_last_seen(store: &Store, at: time::OffsetDateTime) {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1")
+            .bind(crate::format_ts(at))
+            .execute(&store.pool)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_idle_session_is_refused_and_a_used_one_is_touched_once_a_minute() {
+        let (_tmp, store, admin) = store_with_admin().await;
+        let limits = limits(30);
+        let session = store
+            .create_session(&admin.who(None), admin.clone(), limits)
+            .await
+            .unwrap();
+        let seen = last_seen(&store).await;
+        assert!(
+            store
+                .session(&session.secret, limits)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(last_seen(&store).await, seen, "no write within the minute");
+
+        // Used 5 minutes after the last recorded use: recorded again.
+        let five_ago = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
+        set_last_seen(&store, five_ago).await;
+        assert!(
+            store
+                .session(&session.secret, limits)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(last_seen(&store).await > crate::format_ts(five_ago));
+
+        // Not used for longer than the idle timeout: refused, although within its lifetime.
+        let idle = time::OffsetDateTime::now_utc() - time::Duration::minutes(31);
+        set_last_seen(&store, idle).await;
+        assert!(
+            store
+                .session(&session.secret, limits)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn configured_limits_cannot_overflow_a_timestamp() {
+        let auth = crate::config::AuthConfig {
+            session_hours: u64::MAX,
+            session_idle_minutes: u64::MAX,
+            ..Default::default()
+        };
+        let limits = SessionLimits::from_config(&auth);
+        let now = time::OffsetDateTime::now_utc();
+        assert!(now + limits.lifetime > now && now - limits.idle < now);
+        let d = SessionLimits::from_config(&Default::default());
+        assert_eq!(
+            (d.lifetime, d.idle),
+            (time::Duration::hours(12), time::Duration::minutes(120))
+        );
+    }
+
+    #[test]
+    fn a_short_idle_timeout_is_recorded_often_enough() {
+        assert_eq!(limits(120).touch_after(), time::Duration::minutes(1));
+        assert_eq!(limits(1).touch_after(), time::Duration::seconds(30));
+    }
 
     #[test]
     fn our_check_agrees_with_the_argon2_crate() {

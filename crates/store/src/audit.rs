@@ -97,3 +97,42 @@ impl Store {
         .await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DataDir;
+
+    #[tokio::test]
+    async fn the_database_refuses_to_change_or_remove_an_entry() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+        let who = Who::cli("test");
+        store
+            .record(&who, "test.event", None, serde_json::json!({}))
+            .await
+            .unwrap();
+        for statement in [
+            "UPDATE audit_log SET actor = 'someone else'",
+            "DELETE FROM audit_log",
+        ] {
+            let e = sqlx::query(statement)
+                .execute(&store.pool)
+                .await
+                .unwrap_err();
+            assert!(
+                e.to_string().contains("the audit log is append-only"),
+                "{statement}: {e}"
+            );
+        }
+        let entries = store.audit(10).await.unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].actor, "cli:test");
+        // Appending still works.
+        store
+            .record(&who, "test.event", None, serde_json::json!({}))
+            .await
+            .unwrap();
+        assert_eq!(store.audit(10).await.unwrap().len(), 2);
+    }
+}

@@ -43,7 +43,8 @@ pub struct ServerConfig {
     pub body_limit_mb: u64,
     /// A request that takes longer is answered 408.
     pub request_timeout_secs: u64,
-    /// Mark cookies `Secure`; turn on when serving behind HTTPS.
+    /// Turn on when serving behind HTTPS: the session cookie is then `Secure` and named with
+    /// the `__Host-` prefix, and HSTS is sent.
     pub secure_cookies: bool,
     /// Reverse proxies (addresses or CIDR ranges such as `10.0.0.0/8`) whose
     /// `X-Forwarded-For` header names the real client. From any other peer the header is
@@ -141,6 +142,10 @@ impl Default for ServerConfig {
 pub struct AuthConfig {
     /// Lifetime of a login session.
     pub session_hours: u64,
+    /// A session not used for this long is refused, whatever its lifetime left.
+    pub session_idle_minutes: u64,
+    /// Live (neither revoked nor expired) API tokens one account may hold.
+    pub max_tokens_per_user: u64,
     /// Failed logins allowed for one account from one client within the window; past it
     /// that pair waits out the window (other clients can still log in to the account).
     pub login_max_failures: u32,
@@ -154,6 +159,8 @@ impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
             session_hours: 12,
+            session_idle_minutes: 120,
+            max_tokens_per_user: 10,
             login_max_failures: 5,
             login_window_minutes: 15,
             login_concurrency: 2,
@@ -280,6 +287,14 @@ const ENV_OVERRIDES: &[(&str, &str, Setter)] = &[
         Ok(())
     }),
     (
+        "KAIFANG_SESSION_IDLE_MINUTES",
+        "auth.session_idle_minutes",
+        |c, v| {
+            c.auth.session_idle_minutes = parse_num(v)?;
+            Ok(())
+        },
+    ),
+    (
         "KAIFANG_LOGIN_MAX_FAILURES",
         "auth.login_max_failures",
         |c, v| {
@@ -356,6 +371,8 @@ impl Config {
                 self.server.request_timeout_secs,
             ),
             ("auth.session_hours", self.auth.session_hours),
+            ("auth.session_idle_minutes", self.auth.session_idle_minutes),
+            ("auth.max_tokens_per_user", self.auth.max_tokens_per_user),
             (
                 "auth.login_max_failures",
                 u64::from(self.auth.login_max_failures),
@@ -403,9 +420,9 @@ impl Config {
             "# Kaifang configuration. Every key is optional; the values shown are the defaults.\n\
              # Environment variables override them: KAIFANG_ADDR, KAIFANG_BODY_LIMIT_MB,\n\
              # KAIFANG_REQUEST_TIMEOUT_SECS, KAIFANG_SECURE_COOKIES, KAIFANG_SESSION_HOURS,\n\
-             # KAIFANG_LOGIN_MAX_FAILURES, KAIFANG_UPLOAD_MAX_MB.\n\n\
-             [server]\n# addr = \"{}\"\n# body_limit_mb = {}\n# request_timeout_secs = {}\n# secure_cookies = {}\n# trusted_proxies = []   # e.g. [\"10.0.0.5\"]: only these may say who the client is (X-Forwarded-For)\n\n\
-             [auth]\n# session_hours = {}\n# login_max_failures = {}\n# login_window_minutes = {}\n# login_concurrency = {}\n\n\
+             # KAIFANG_SESSION_IDLE_MINUTES, KAIFANG_LOGIN_MAX_FAILURES, KAIFANG_UPLOAD_MAX_MB.\n\n\
+             [server]\n# addr = \"{}\"\n# body_limit_mb = {}\n# request_timeout_secs = {}\n# secure_cookies = {}   # true behind HTTPS: the cookie is Secure and named __Host-kaifang_session\n# trusted_proxies = []   # e.g. [\"10.0.0.5\"]: only these may say who the client is (X-Forwarded-For)\n\n\
+             [auth]\n# session_hours = {}\n# session_idle_minutes = {}   # a session unused this long is refused\n# max_tokens_per_user = {}   # live API tokens per account\n# login_max_failures = {}\n# login_window_minutes = {}\n# login_concurrency = {}\n\n\
              [uploads]\n# max_mb = {}\n\n\
              [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n\n\
              [trade]\n# sql_memory_mb = {}\n# sql_timeout_secs = {}\n# sql_max_rows = {}\n# sql_concurrency = {}\n\n\
@@ -417,6 +434,8 @@ impl Config {
             d.server.request_timeout_secs,
             d.server.secure_cookies,
             d.auth.session_hours,
+            d.auth.session_idle_minutes,
+            d.auth.max_tokens_per_user,
             d.auth.login_max_failures,
             d.auth.login_window_minutes,
             d.auth.login_concurrency,
@@ -555,6 +574,40 @@ mod tests {
         assert!(
             e.contains("KAIFANG_UPLOAD_MAX_MB") && e.contains("uploads.max_mb"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn session_and_token_limits_are_positive_and_overridable() {
+        let d = Config::default();
+        assert_eq!(
+            (d.auth.session_idle_minutes, d.auth.max_tokens_per_user),
+            (120, 10)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("kaifang.toml");
+        for (text, key) in [
+            (
+                "[auth]\nsession_idle_minutes = 0\n",
+                "auth.session_idle_minutes",
+            ),
+            (
+                "[auth]\nmax_tokens_per_user = 0\n",
+                "auth.max_tokens_per_user",
+            ),
+        ] {
+            std::fs::write(&p, text).unwrap();
+            let e = Config::load(&p, no_env).unwrap_err().to_string();
+            assert!(e.contains(key) && e.contains("greater than 0"), "{e}");
+        }
+        std::fs::write(&p, "[auth]\nmax_tokens_per_user = 3\n").unwrap();
+        let c = Config::load(&p, |k| {
+            (k == "KAIFANG_SESSION_IDLE_MINUTES").then(|| "15".into())
+        })
+        .unwrap();
+        assert_eq!(
+            (c.auth.session_idle_minutes, c.auth.max_tokens_per_user),
+            (15, 3)
         );
     }
 

@@ -1,6 +1,8 @@
 //! In-app notifications, one row per recipient, and the reminder sweep that finds work due
 //! soon or overdue. Mail is sent by the server from the rows not yet mailed, so a mail relay
-//! that is down delays mail but never loses a notification or blocks a request.
+//! that is down delays mail but never loses a notification or blocks a request. Each mail is
+//! claimed before it is sent (at most once), and one the relay refuses for good is marked
+//! failed so that it does not hold up the others.
 
 use kaifang_work::Light;
 use serde::Serialize;
@@ -147,7 +149,8 @@ impl Store {
         Ok(())
     }
 
-    /// Notifications not yet mailed to users who have a mail address, oldest first.
+    /// Notifications whose mail nobody has claimed yet, to users who have a mail address,
+    /// oldest first.
     pub async fn pending_mail(&self, limit: i64) -> Result<Vec<PendingMail>> {
         Ok(sqlx::query_as(
             "SELECT n.id, u.email, n.title, n.link FROM notifications n JOIN users u ON u.id = n.user_id \
@@ -159,12 +162,46 @@ impl Store {
         .await?)
     }
 
-    pub async fn mark_mailed(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE notifications SET emailed_at = $1 WHERE id = $2")
-            .bind(now())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    /// Claims a notification's mail before it is handed to the relay; false when it was
+    /// claimed already. A claimed mail is never offered again by [`Store::pending_mail`], so a
+    /// crash between the claim and the send loses that one mail instead of sending it twice:
+    /// reminders are mailed at most once, and the notification itself stays in the app.
+    pub async fn claim_mail(&self, id: i64) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE notifications SET emailed_at = $1 WHERE id = $2 AND emailed_at IS NULL",
+        )
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Gives a claimed mail back, when it was certainly not delivered (the relay could not be
+    /// reached, or refused it for now): the next round tries it again.
+    pub async fn release_mail(&self, id: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE notifications SET emailed_at = NULL WHERE id = $1 AND mail_error IS NULL",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Gives up a notification's mail for good (the relay refused the recipient, or the
+    /// address is not a mailbox), saying why; it is not tried again.
+    pub async fn mail_failed(&self, id: i64, reason: &str) -> Result<()> {
+        let reason: String = reason.chars().take(500).collect();
+        sqlx::query(
+            "UPDATE notifications SET emailed_at = COALESCE(emailed_at, $1), mail_error = $2 WHERE id = $3",
+        )
+        .bind(now())
+        .bind(reason)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -274,5 +311,76 @@ impl Store {
             tracing::info!(added, today = %format_date(today), "reminders sent");
         }
         Ok(added)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::audit::Who;
+    use crate::{DataDir, Store};
+
+    /// A store with one administrator who has a mail address and `n` notifications.
+    async fn store_with_notifications(n: usize) -> (tempfile::TempDir, Store, Vec<i64>) {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+        let who = Who::cli("test");
+        let admin = "admin".parse().unwrap();
+        let password = "kaifang-demo".parse().unwrap();
+        store.initialise(&who, &admin, &password).await.unwrap();
+        let user = store.user_by_name("admin").await.unwrap().id;
+        store
+            .set_email(&who, user, Some("admin@example.org"))
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for i in 0..n {
+            ids.push(
+                sqlx::query_scalar(
+                    "INSERT INTO notifications (user_id, at, kind, title) VALUES ($1, $2, 'test', $3) RETURNING id",
+                )
+                .bind(user)
+                .bind(crate::now())
+                .bind(format!("notice {i}"))
+                .fetch_one(&store.pool)
+                .await
+                .unwrap(),
+            );
+        }
+        (tmp, store, ids)
+    }
+
+    async fn pending(store: &Store) -> Vec<i64> {
+        let p = store.pending_mail(100).await.unwrap();
+        p.into_iter().map(|p| p.id).collect()
+    }
+
+    #[tokio::test]
+    async fn a_claimed_mail_is_offered_once_even_after_a_restart() {
+        let (tmp, store, ids) = store_with_notifications(3).await;
+        assert_eq!(pending(&store).await, ids);
+        assert!(store.claim_mail(ids[0]).await.unwrap());
+        assert!(!store.claim_mail(ids[0]).await.unwrap(), "claimed once");
+        // As if the process died between the claim and the send.
+        store.close().await;
+        let store = Store::open(&DataDir::new(tmp.path()), false).await.unwrap();
+        assert_eq!(pending(&store).await, ids[1..]);
+
+        // Given back (the relay was unreachable): offered again.
+        assert!(store.claim_mail(ids[1]).await.unwrap());
+        store.release_mail(ids[1]).await.unwrap();
+        assert_eq!(pending(&store).await, ids[1..]);
+
+        // Refused for good: never offered again, a release notwithstanding.
+        assert!(store.claim_mail(ids[2]).await.unwrap());
+        store.mail_failed(ids[2], "550 no such user").await.unwrap();
+        store.release_mail(ids[2]).await.unwrap();
+        assert_eq!(pending(&store).await, [ids[1]]);
+        let error: Option<String> =
+            sqlx::query_scalar("SELECT mail_error FROM notifications WHERE id = $1")
+                .bind(ids[2])
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(error.as_deref(), Some("550 no such user"));
     }
 }

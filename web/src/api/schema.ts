@@ -758,10 +758,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One's own API tokens (never the secrets). */
+        /** One's own API tokens, revoked and expired ones included (never the secrets). */
         get: operations["get_tokens"];
         put?: never;
-        /** Create an API token acting as oneself, for machine clients. */
+        /**
+         * Create an API token acting as oneself, for machine clients. Only from a logged-in browser
+         *     session (a token cannot make tokens), and at most `auth.max_tokens_per_user` live at once.
+         */
         post: operations["post_tokens"];
         delete?: never;
         options?: never;
@@ -1076,7 +1079,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set another account's password (administrators); ends that account's sessions. */
+        /**
+         * Set another account's password (administrators); ends that account's sessions and revokes
+         *     its API tokens.
+         */
         put: operations["put_users_id_password"];
         post?: never;
         delete?: never;
@@ -1417,12 +1423,17 @@ export interface components {
         Amount: number | string;
         ApiToken: {
             created_at: string;
+            /** @description RFC 3339 UTC; from then on the token authenticates nobody. */
+            expires_at: string;
             /** Format: int64 */
             id: number;
+            /** @description Written at most once a minute, so it may lag the latest use by that much. */
             last_used_at?: string | null;
             name: string;
             /** @description The first characters of the token, to tell tokens apart. */
             prefix: string;
+            /** @description A read-only token may only make GET and HEAD requests. */
+            read_only: boolean;
             revoked_at?: string | null;
         };
         AppealBody: {
@@ -1706,8 +1717,15 @@ export interface components {
             zone_type?: null | components["schemas"]["ZoneType"];
         };
         CreateToken: {
+            /**
+             * Format: int64
+             * @description Days until the token stops working: 1 to 365, 90 when left out.
+             */
+            expires_in_days?: number | null;
             /** @description What the token is for, e.g. "customs data sync". */
             name: string;
+            /** @description A read-only token may only make GET and HEAD requests. False when left out. */
+            read_only?: boolean;
         };
         CreateUser: {
             display_name: string;
@@ -5195,6 +5213,23 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account holds the most live tokens allowed */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kaifang_model::{Actor, Password};
-use kaifang_store::accounts::Principal;
+use kaifang_store::accounts::{Principal, SessionLimits};
 use kaifang_store::audit::Who;
 use serde::{Deserialize, Serialize};
 
@@ -21,15 +21,37 @@ pub use client::ClientIp;
 pub use limiter::{LoginLimiter, Refusal};
 
 pub const SESSION_COOKIE: &str = "kaifang_session";
+/// The session cookie's name behind HTTPS (`server.secure_cookies`). Browsers accept a
+/// `__Host-` cookie only when it is `Secure`, has `Path=/` and no `Domain`, so a neighbouring
+/// subdomain or a plain-HTTP page cannot plant a session of its choosing.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-kaifang_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The session cookie's name under this configuration. Only that name is read: accepting the
+/// plain name behind HTTPS would let a planted cookie through the `__Host-` guarantees.
+pub fn session_cookie_name(state: &AppState) -> &'static str {
+    if state.config.server.secure_cookies {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A browser's session cookie; its writes carry this CSRF token.
+    Session { csrf_token: String },
+    /// An API token; a read-only one gets no further than the extractor with a write.
+    Token { id: i64, read_only: bool },
+}
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub principal: Principal,
     pub request_id: Option<String>,
-    /// The session's CSRF token; `None` for token clients.
-    pub csrf_token: Option<String>,
+    pub credential: Credential,
 }
 
 impl Caller {
@@ -39,6 +61,27 @@ impl Caller {
 
     pub fn who(&self) -> Who {
         self.principal.who(self.request_id.clone())
+    }
+
+    /// The session's CSRF token; `None` for token clients.
+    pub fn csrf_token(&self) -> Option<&str> {
+        match &self.credential {
+            Credential::Session { csrf_token } => Some(csrf_token),
+            Credential::Token { .. } => None,
+        }
+    }
+
+    /// Refuses a token client: `what` needs the person at a logged-in browser, so that a
+    /// leaked token cannot extend its own reach or outlive its revocation.
+    pub fn require_session(&self, what: &str) -> ApiResult<()> {
+        match self.credential {
+            Credential::Session { .. } => Ok(()),
+            Credential::Token { .. } => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "session_required",
+                format!("an API token may not {what}; log in with a password"),
+            )),
+        }
     }
 }
 
@@ -83,21 +126,33 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Caller> {
         let request_id = request_id(&parts.headers);
         if let Some(token) = bearer(&parts.headers) {
-            let principal = state
+            let holder = state
                 .store
                 .token_principal(token)
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
+            if holder.read_only && !matches!(parts.method, Method::GET | Method::HEAD) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "read_only_token",
+                    "this API token is read-only: GET and HEAD requests only",
+                ));
+            }
             return Ok(Caller {
-                principal,
+                principal: holder.principal,
                 request_id,
-                csrf_token: None,
+                credential: Credential::Token {
+                    id: holder.token_id,
+                    read_only: holder.read_only,
+                },
             });
         }
-        let secret = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthorized)?;
+        let secret = cookie(&parts.headers, session_cookie_name(state))
+            .ok_or_else(ApiError::unauthorized)?;
+        let limits = SessionLimits::from_config(&state.config.auth);
         let (principal, csrf) = state
             .store
-            .session(secret)
+            .session(secret, limits)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -116,7 +171,7 @@ impl FromRequestParts<AppState> for Caller {
         Ok(Caller {
             principal,
             request_id,
-            csrf_token: Some(csrf),
+            credential: Credential::Session { csrf_token: csrf },
         })
     }
 }
@@ -137,17 +192,21 @@ pub struct SessionInfo {
     pub csrf_token: Option<String>,
 }
 
+/// The `Set-Cookie` value of a session (an empty value with `max_age` 0 clears it). Never a
+/// `Domain`: a `__Host-` cookie must have none, and the plain one is better kept to this host.
 fn session_cookie(state: &AppState, value: &str, max_age: u64) -> HeaderValue {
     let secure = if state.config.server.secure_cookies {
         "; Secure"
     } else {
         ""
     };
-    let v = format!(
-        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
-    );
-    HeaderValue::from_str(&v)
-        .unwrap_or_else(|_| HeaderValue::from_static("kaifang_session=; Max-Age=0"))
+    let name = session_cookie_name(state);
+    let v = format!("{name}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}");
+    // The secret is URL-safe base64, so this fallback is only for a bug: it clears the cookie.
+    HeaderValue::from_str(&v).unwrap_or_else(|_| {
+        HeaderValue::from_str(&format!("{name}=; Path=/; Max-Age=0{secure}"))
+            .unwrap_or_else(|_| HeaderValue::from_static("kaifang_session=; Max-Age=0"))
+    })
 }
 
 /// Log in with a username and password; sets the session cookie.
@@ -182,12 +241,13 @@ pub async fn login(
             "wrong username or password",
         ));
     };
-    let hours = state.config.auth.session_hours;
+    let limits = SessionLimits::from_config(&state.config.auth);
     let session = state
         .store
-        .create_session(&principal.who(rid), principal, hours)
+        .create_session(&principal.who(rid), principal, limits)
         .await?;
-    let cookie = session_cookie(&state, &session.secret, hours * 3600);
+    let max_age = state.config.auth.session_hours.saturating_mul(3600);
+    let cookie = session_cookie(&state, &session.secret, max_age);
     let body = SessionInfo {
         user: session.principal,
         csrf_token: Some(session.csrf_token),
@@ -265,7 +325,7 @@ pub async fn logout(
     caller: Caller,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+    if let Some(secret) = cookie(&headers, session_cookie_name(&state)) {
         state.store.end_session(&caller.who(), secret).await?;
     }
     Ok((
@@ -279,8 +339,8 @@ pub async fn logout(
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth", responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
 pub async fn me(caller: Caller) -> Json<SessionInfo> {
     Json(SessionInfo {
+        csrf_token: caller.csrf_token().map(str::to_string),
         user: caller.principal,
-        csrf_token: caller.csrf_token,
     })
 }
 
@@ -311,7 +371,12 @@ pub async fn change_password(
     }
     state
         .store
-        .set_password(&caller.who(), caller.principal.id, &new)
+        .set_password(
+            &caller.who(),
+            caller.principal.id,
+            &new,
+            kaifang_store::accounts::PasswordChange::Own,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

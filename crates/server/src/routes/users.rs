@@ -3,7 +3,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use kaifang_model::{Password, Role, Username};
-use kaifang_store::accounts::{NewUser, User};
+use kaifang_store::accounts::{NewUser, PasswordChange, User};
 use serde::Deserialize;
 
 use crate::auth::Caller;
@@ -126,7 +126,8 @@ pub struct ResetPassword {
     pub password: String,
 }
 
-/// Set another account's password (administrators); ends that account's sessions.
+/// Set another account's password (administrators); ends that account's sessions and revokes
+/// its API tokens.
 #[utoipa::path(put, path = "/api/users/{id}/password", tag = "users", request_body = ResetPassword,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reset_password(
@@ -137,6 +138,9 @@ pub async fn reset_password(
 ) -> ApiResult<StatusCode> {
     admin_only(&caller)?;
     let p: Password = b.password.parse()?;
-    state.store.set_password(&caller.who(), id, &p).await?;
+    state
+        .store
+        .set_password(&caller.who(), id, &p, PasswordChange::Reset)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

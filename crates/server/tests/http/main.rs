@@ -13,6 +13,7 @@ mod login_bounds;
 mod openapi_types;
 mod roles;
 mod sql_bounds;
+mod tokens_sessions;
 mod trade;
 mod work;
 mod zone_data;

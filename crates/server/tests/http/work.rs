@@ -318,49 +318,192 @@ async fn an_appeal_is_seen_only_by_its_enterprise_and_the_departments_handling_i
 
 /// A minimal SMTP relay: accepts every message and hands its text to the test.
 async fn fake_relay() -> (u16, tokio::sync::mpsc::Receiver<String>) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    tokio::spawn(async move {
-        loop {
-            let Ok((sock, _)) = listener.accept().await else {
-                return;
-            };
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let (r, mut w) = sock.into_split();
-                let mut lines = BufReader::new(r).lines();
-                let _ = w.write_all(b"220 relay ready\r\n").await;
-                let mut data: Option<String> = None;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if let Some(d) = data.as_mut() {
-                        if line == "." {
-                            let _ = tx.send(data.take().unwrap_or_default()).await;
-                            let _ = w.write_all(b"250 queued\r\n").await;
-                        } else {
-                            d.push_str(&line);
-                            d.push('\n');
+    let relay = FakeRelay::start(Vec::new()).await;
+    (relay.port, relay.mails)
+}
+
+/// A minimal SMTP relay that refuses some recipients for good (550 at `RCPT TO`), accepts the
+/// rest, and remembers every recipient it was asked for.
+struct FakeRelay {
+    port: u16,
+    mails: tokio::sync::mpsc::Receiver<String>,
+    recipients: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FakeRelay {
+    async fn start(refused: Vec<String>) -> FakeRelay {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = tokio::sync::mpsc::channel(256);
+        let recipients = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = recipients.clone();
+        let refused = std::sync::Arc::new(refused);
+        tokio::spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let tx = tx.clone();
+                let seen = seen.clone();
+                let refused = refused.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut lines = BufReader::new(r).lines();
+                    let _ = w.write_all(b"220 relay ready\r\n").await;
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(d) = data.as_mut() {
+                            if line == "." {
+                                let _ = tx.send(data.take().unwrap_or_default()).await;
+                                let _ = w.write_all(b"250 queued\r\n").await;
+                            } else {
+                                d.push_str(&line);
+                                d.push('\n');
+                            }
+                            continue;
                         }
-                        continue;
+                        let reply: &[u8] =
+                            match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
+                                Some("DATA") => {
+                                    data = Some(String::new());
+                                    b"354 go ahead\r\n"
+                                }
+                                Some("RCPT") => {
+                                    let to = line
+                                        .split_once('<')
+                                        .and_then(|(_, rest)| rest.split_once('>'))
+                                        .map_or("", |(to, _)| to)
+                                        .to_string();
+                                    let refuse = refused.contains(&to);
+                                    seen.lock().unwrap().push(to);
+                                    if refuse {
+                                        b"550 5.1.1 no such mailbox\r\n"
+                                    } else {
+                                        b"250 ok\r\n"
+                                    }
+                                }
+                                Some("QUIT") => {
+                                    let _ = w.write_all(b"221 bye\r\n").await;
+                                    return;
+                                }
+                                _ => b"250 ok\r\n",
+                            };
+                        let _ = w.write_all(reply).await;
                     }
-                    let reply: &[u8] = match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
-                        Some("DATA") => {
-                            data = Some(String::new());
-                            b"354 go ahead\r\n"
-                        }
-                        Some("QUIT") => {
-                            let _ = w.write_all(b"221 bye\r\n").await;
-                            return;
-                        }
-                        _ => b"250 ok\r\n",
-                    };
-                    let _ = w.write_all(reply).await;
-                }
-            });
+                });
+            }
+        });
+        FakeRelay {
+            port,
+            mails: rx,
+            recipients,
         }
+    }
+
+    fn asked_for(&self, to: &str) -> usize {
+        self.recipients
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| *r == to)
+            .count()
+    }
+}
+
+fn smtp_config(port: u16) -> kaifang_store::Config {
+    let mut config = kaifang_store::Config::default();
+    config.smtp = Some(kaifang_store::config::SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        from: "Kaifang <kaifang@example.org>".into(),
+        base_url: "https://kaifang.example.org".into(),
     });
-    (port, rx)
+    config
+}
+
+#[tokio::test]
+async fn a_refused_recipient_does_not_hold_up_the_others_and_nothing_is_mailed_twice() {
+    let app = spawn_app().await;
+    for (user, email) in [
+        ("commerce", "commerce@example.org"),
+        ("duban", "duban@example.org"),
+        ("hunchun", "hunchun@example.org"),
+    ] {
+        let r = app
+            .login(user)
+            .await
+            .request(reqwest::Method::PUT, "/api/auth/email")
+            .json(&json!({ "email": email }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    }
+    // The sweep alone first, to know what is waiting for whom.
+    let state = kaifang_server::state::AppState::new(
+        app.store.clone(),
+        kaifang_store::Config::default(),
+        true,
+    )
+    .await
+    .unwrap();
+    kaifang_server::reminders::round(&state, None).await;
+    let pending = app.store.pending_mail(1000).await.unwrap();
+    assert!(pending.len() <= 100, "one round's worth: {}", pending.len());
+    let mut addresses: Vec<&str> = pending.iter().map(|p| p.to.as_str()).collect();
+    addresses.dedup();
+    assert!(
+        addresses.len() >= 2,
+        "mail for several people: {addresses:?}"
+    );
+    // The oldest mail's recipient is refused, so a round that stopped there would send nothing.
+    let refused = pending[0].to.clone();
+    let for_refused = pending.iter().filter(|p| p.to == refused).count();
+    let accepted = pending.len() - for_refused;
+
+    // A relay that cannot be reached: nothing is claimed, everything waits for the next round.
+    let closed = {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let config = smtp_config(closed);
+    let mailer = kaifang_server::reminders::Mailer::new(config.smtp.clone().unwrap());
+    kaifang_server::reminders::round(&state, Some(&mailer)).await;
+    assert_eq!(
+        app.store.pending_mail(1000).await.unwrap().len(),
+        pending.len()
+    );
+
+    let mut relay = FakeRelay::start(vec![refused.clone()]).await;
+    let config = smtp_config(relay.port);
+    let mailer = kaifang_server::reminders::Mailer::new(config.smtp.clone().unwrap());
+    kaifang_server::reminders::round(&state, Some(&mailer)).await;
+    let mut mails = Vec::new();
+    while mails.len() < accepted {
+        let mail = tokio::time::timeout(std::time::Duration::from_secs(10), relay.mails.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{} of {accepted} mails within 10 s", mails.len()))
+            .unwrap();
+        mails.push(mail);
+    }
+    assert!(mails.iter().all(|m| !m.contains(&refused)));
+    assert_eq!(
+        relay.asked_for(&refused),
+        for_refused,
+        "each refused mail tried once"
+    );
+    assert!(app.store.pending_mail(1000).await.unwrap().is_empty());
+
+    // A second round (or a restart) sends nothing again and does not retry the refused ones.
+    kaifang_server::reminders::round(&state, Some(&mailer)).await;
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(500), relay.mails.recv())
+            .await
+            .is_err(),
+        "nothing mailed twice"
+    );
+    assert_eq!(relay.asked_for(&refused), for_refused, "refused for good");
 }
 
 #[tokio::test]

@@ -126,6 +126,18 @@ impl TestApp {
     pub async fn org_id(&self, code: &str) -> i64 {
         self.store.org_by_code(code).await.expect("org").id
     }
+
+    /// A connection of the test's own to the app's database, to set up what the API cannot
+    /// (a token past its expiry, a session left idle). The store's connections are not
+    /// offered outside it; SQLite in WAL mode lets both write in turn.
+    pub async fn raw_db(&self) -> sqlx::SqlitePool {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(self.store.data_dir().db_path())
+            .busy_timeout(std::time::Duration::from_secs(5));
+        sqlx::SqlitePool::connect_with(options)
+            .await
+            .expect("open the database")
+    }
 }
 
 fn client() -> Client {
