@@ -237,7 +237,14 @@ impl Store {
         supervisor: &Who,
         org: &impl Fn(&str, &str) -> Result<i64>,
     ) -> Result<()> {
-        let issued_on = today - Duration::days(t.issued_days_ago);
+        // Counted back from the last working day, so that a task the demo shows overdue is
+        // overdue by working days even when the demo is loaded on a weekend or holiday.
+        let anchor = if rules.calendar.is_working_day(today) {
+            today
+        } else {
+            working_days_before(rules, today, 1)
+        };
+        let issued_on = anchor - Duration::days(t.issued_days_ago);
         let deadline = rules
             .calendar
             .add_working_days(issued_on, t.deadline_working_days)
