@@ -274,7 +274,8 @@ impl LoginLimiter {
     }
 
     /// Records held, for tests of the bound.
-    pub fn len(&self) -> (usize, usize) {
+    #[cfg(test)]
+    fn len(&self) -> (usize, usize) {
         let t = self.lock();
         (t.pairs.records.len(), t.clients.records.len())
     }

@@ -39,6 +39,16 @@ async fn a_reachable_first_start_has_no_demo_accounts_and_a_setup_token() {
     let url = |p: &str| format!("http://127.0.0.1:{port}{p}");
     let client = reqwest::Client::new();
     let post = |p: &str, body: Value| client.post(url(p)).json(&body).send();
+    let get_meta = || async {
+        client
+            .get(url("/api/meta"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
 
     let login = json!({ "username": "admin", "password": kaifang_store::demo::DEMO_PASSWORD });
     assert_eq!(
@@ -48,14 +58,7 @@ async fn a_reachable_first_start_has_no_demo_accounts_and_a_setup_token() {
             .status(),
         StatusCode::UNAUTHORIZED
     );
-    let meta: Value = client
-        .get(url("/api/meta"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let meta: Value = get_meta().await;
     assert_eq!(meta["needs_setup"], true);
     assert_eq!(meta["demo"], false);
 
@@ -80,14 +83,7 @@ async fn a_reachable_first_start_has_no_demo_accounts_and_a_setup_token() {
         post("/api/setup", right).await.unwrap().status(),
         StatusCode::CONFLICT
     );
-    let meta: Value = client
-        .get(url("/api/meta"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let meta: Value = get_meta().await;
     assert_eq!(meta["needs_setup"], false);
     let login = json!({ "username": "chief", "password": "a-strong-passphrase" });
     assert_eq!(
