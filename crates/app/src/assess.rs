@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::Hash;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use kaifang_assess::framework::Direction;
@@ -29,6 +30,7 @@ use kaifang_store::{Store, StoreError};
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
+use crate::queue::{StopOnDrop, WorkQueue};
 
 mod forms;
 
@@ -452,6 +454,9 @@ struct Inner {
     input: Mutex<Option<Arc<Input>>>,
     reports: Slot<Report>,
     sensitivities: Slot<SensitivityDoc>,
+    /// Results not held are computed through the shared queue, so varying the weights asks
+    /// for new work but never for more at once than the queue allows.
+    queue: WorkQueue,
 }
 
 /// The zone assessment's shared state: the default engine (parsed on first use), the last
@@ -461,7 +466,7 @@ pub struct AssessmentCache(Arc<Inner>);
 
 impl Default for AssessmentCache {
     fn default() -> Self {
-        AssessmentCache::with_capacity(CACHE_SIZE)
+        AssessmentCache::new(CACHE_SIZE, WorkQueue::default())
     }
 }
 
@@ -478,13 +483,15 @@ fn remember<T>(slot: &Slot<T>, key: Key, value: Arc<T>) {
 }
 
 impl AssessmentCache {
-    /// A cache keeping at most `capacity` results of each kind.
-    pub fn with_capacity(capacity: usize) -> Self {
+    /// A cache keeping at most `capacity` results of each kind, computing the others through
+    /// `queue`.
+    pub fn new(capacity: usize, queue: WorkQueue) -> Self {
         AssessmentCache(Arc::new(Inner {
             engine: OnceLock::new(),
             input: Mutex::new(None),
             reports: Mutex::new(Bounded::new(capacity)),
             sensitivities: Mutex::new(Bounded::new(capacity)),
+            queue,
         }))
     }
 
@@ -531,17 +538,30 @@ impl AssessmentCache {
         Ok(input)
     }
 
-    /// The engine's report for `p`, from the cache or computed on a blocking thread.
-    pub async fn report(&self, p: &Params) -> AppResult<Arc<Report>> {
+    /// The engine's report for `p`, from the cache or computed on a blocking thread once the
+    /// queue gives `user` a slot. If the request is dropped meanwhile, the computation stops.
+    pub async fn report(&self, p: &Params, user: Option<i64>) -> AppResult<Arc<Report>> {
         let key = p.key(0);
+        if let Some(r) = lookup(&self.0.reports, &key) {
+            return Ok(r);
+        }
+        let permit = self.0.queue.admit(user).await?;
+        // Someone may have computed it while this request waited.
         if let Some(r) = lookup(&self.0.reports, &key) {
             return Ok(r);
         }
         let e = self.engine()?;
         let params = p.clone();
-        let report = tokio::task::spawn_blocking(move || compute_report(&e, &params))
-            .await?
-            .map_err(|err| p.engine_error(err))?;
+        let stop = StopOnDrop::default();
+        let flag = stop.flag();
+        let report = tokio::task::spawn_blocking(move || {
+            // The slot is held until the computation itself has stopped.
+            let _permit = permit;
+            compute_report(&e, &params, &flag)
+        })
+        .await?
+        .map_err(|err| p.engine_error(err))?;
+        drop(stop);
         let report = Arc::new(report);
         remember(&self.0.reports, key, report.clone());
         Ok(report)
@@ -549,11 +569,16 @@ impl AssessmentCache {
 
     /// The ranking of a year with rank intervals, movement, ranks within zone type, typology,
     /// strengths, weaknesses and suggestions, and where its values come from.
-    pub async fn assess(&self, store: &Store, req: &AssessRequest) -> AppResult<Assessment> {
+    pub async fn assess(
+        &self,
+        store: &Store,
+        req: &AssessRequest,
+        user: Option<i64>,
+    ) -> AppResult<Assessment> {
         let e = self.engine()?;
         let input = self.input(store).await?;
         let p = Params::parse(&e, &input, req)?;
-        let report = self.report(&p).await?;
+        let report = self.report(&p, user).await?;
         Ok(Assessment {
             report: Report::clone(&report),
             years: input.panel.years().to_vec(),
@@ -569,6 +594,7 @@ impl AssessmentCache {
         store: &Store,
         code: &str,
         req: &AssessRequest,
+        user: Option<i64>,
     ) -> AppResult<ZoneReport> {
         let e = self.engine()?;
         let zone = e
@@ -582,7 +608,7 @@ impl AssessmentCache {
         }
         let input = self.input(store).await?;
         let p = Params::parse(&e, &input, req)?;
-        let report = self.report(&p).await?;
+        let report = self.report(&p, user).await?;
         let unit = report
             .units
             .iter()
@@ -591,12 +617,15 @@ impl AssessmentCache {
         let mut history = Vec::new();
         for &year in input.panel.years() {
             let yearly = self
-                .report(&Params {
-                    year,
-                    runs: 0,
-                    weights: p.weights.clone(),
-                    input: input.clone(),
-                })
+                .report(
+                    &Params {
+                        year,
+                        runs: 0,
+                        weights: p.weights.clone(),
+                        input: input.clone(),
+                    },
+                    user,
+                )
                 .await?;
             let u = yearly.units.iter().find(|u| u.code == code);
             history.push(YearRank {
@@ -629,6 +658,7 @@ impl AssessmentCache {
         store: &Store,
         req: &AssessRequest,
         samples: Option<&str>,
+        user: Option<i64>,
     ) -> AppResult<Arc<SensitivityDoc>> {
         let e = self.engine()?;
         let input = self.input(store).await?;
@@ -641,10 +671,20 @@ impl AssessmentCache {
         if let Some(d) = lookup(&self.0.sensitivities, &key) {
             return Ok(d);
         }
+        let permit = self.0.queue.admit(user).await?;
+        if let Some(d) = lookup(&self.0.sensitivities, &key) {
+            return Ok(d);
+        }
         let params = p.clone();
-        let doc = tokio::task::spawn_blocking(move || compute_sensitivity(&e, &params, samples))
-            .await?
-            .map_err(|err| p.engine_error(err))?;
+        let stop = StopOnDrop::default();
+        let flag = stop.flag();
+        let doc = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            compute_sensitivity(&e, &params, samples, &flag)
+        })
+        .await?
+        .map_err(|err| p.engine_error(err))?;
+        drop(stop);
         let doc = Arc::new(doc);
         remember(&self.0.sensitivities, key, doc.clone());
         Ok(doc)
@@ -715,7 +755,7 @@ fn pipeline_for(e: &Engine, p: &Params) -> Pipeline {
     }
 }
 
-fn compute_report(e: &Engine, p: &Params) -> Result<Report, AssessError> {
+fn compute_report(e: &Engine, p: &Params, stop: &AtomicBool) -> Result<Report, AssessError> {
     let pipeline = pipeline_for(e, p);
     let mut opts = zones::report_options();
     opts.year = Some(p.year);
@@ -727,7 +767,10 @@ fn compute_report(e: &Engine, p: &Params) -> Result<Report, AssessError> {
         &e.framework,
         &p.input.panel,
         &opts,
-        &Control::default(),
+        &Control {
+            progress: None,
+            cancel: Some(stop),
+        },
     )?;
     // Approved values do not make the rest of the panel real.
     r.synthetic = r.synthetic || p.input.synthetic();
@@ -738,6 +781,7 @@ fn compute_sensitivity(
     e: &Engine,
     p: &Params,
     samples: usize,
+    stop: &AtomicBool,
 ) -> Result<SensitivityDoc, AssessError> {
     let pipe = pipeline_for(e, p);
     let (rest, data, _) = pipeline::cross_section(&pipe, &p.input.panel, p.year)?;
@@ -745,8 +789,11 @@ fn compute_sensitivity(
         sobol_samples: samples,
         ..spec(e, &pipe, 0)
     };
-    let s =
-        kaifang_assess::sensitivity_with(&rest, &e.framework, &data, &spec, &Control::default())?;
+    let control = Control {
+        progress: None,
+        cancel: Some(stop),
+    };
+    let s = kaifang_assess::sensitivity_with(&rest, &e.framework, &data, &spec, &control)?;
     Ok(SensitivityDoc {
         synthetic: p.input.synthetic(),
         year: p.year,
@@ -846,7 +893,7 @@ mod tests {
 
     #[tokio::test]
     async fn varying_weights_cannot_grow_the_cache_beyond_its_bound() {
-        let cache = AssessmentCache::with_capacity(4);
+        let cache = AssessmentCache::new(4, WorkQueue::default());
         let e = cache.engine().expect("the default framework loads");
         let input = Arc::new(Input::demo(&e));
         let mut last = None;
@@ -857,14 +904,14 @@ mod tests {
                 ..Default::default()
             };
             let p = Params::parse(&e, &input, &req).expect("valid weights");
-            let r = cache.report(&p).await.expect("an assessment");
+            let r = cache.report(&p, None).await.expect("an assessment");
             assert!(cache.held() <= 4, "{} results held", cache.held());
             last = Some((p, r));
         }
         assert_eq!(cache.held(), 4);
         // The newest result is still held: asking again gives the same report, not a new one.
         let (p, r) = last.expect("twelve assessments ran");
-        let again = cache.report(&p).await.expect("an assessment");
+        let again = cache.report(&p, None).await.expect("an assessment");
         assert!(Arc::ptr_eq(&r, &again));
     }
 

@@ -2,6 +2,7 @@
 //! the synthetic demo (each written to the audit log), and the freight demand derived from
 //! the records.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,6 +44,24 @@ pub fn demo_rows(env: impl Fn(&str) -> Option<String>) -> u64 {
 pub struct TradeData {
     data_dir: PathBuf,
     store: Arc<RwLock<TradeStore>>,
+    /// Uploads in an import queued or running, so that a second click does not queue the same
+    /// files again.
+    importing: Arc<std::sync::Mutex<HashSet<i64>>>,
+}
+
+/// Uploads held for one import; released when dropped.
+pub struct UploadClaim {
+    ids: Vec<i64>,
+    importing: Arc<std::sync::Mutex<HashSet<i64>>>,
+}
+
+impl Drop for UploadClaim {
+    fn drop(&mut self) {
+        let mut held = self.importing.lock().unwrap_or_else(|p| p.into_inner());
+        for id in &self.ids {
+            held.remove(id);
+        }
+    }
 }
 
 impl TradeData {
@@ -50,6 +69,35 @@ impl TradeData {
         Ok(TradeData {
             data_dir: data_dir.to_path_buf(),
             store: Arc::new(RwLock::new(TradeStore::open(data_dir)?)),
+            importing: Arc::default(),
+        })
+    }
+
+    /// Holds `ids` for one import: refused when one is given twice or is already in an import
+    /// that has not finished.
+    pub fn claim_uploads(&self, ids: &[i64]) -> AppResult<UploadClaim> {
+        let mut held = self.importing.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen = HashSet::new();
+        for id in ids {
+            if !seen.insert(*id) {
+                return Err(AppError::field(
+                    "upload_ids",
+                    format!("upload {id} is given more than once"),
+                ));
+            }
+            if held.contains(id) {
+                return Err(AppError::field(
+                    "upload_ids",
+                    format!(
+                        "upload {id} is already being imported; wait for that import to finish"
+                    ),
+                ));
+            }
+        }
+        held.extend(ids);
+        Ok(UploadClaim {
+            ids: ids.to_vec(),
+            importing: self.importing.clone(),
         })
     }
 

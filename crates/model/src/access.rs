@@ -124,6 +124,19 @@ impl Actor {
         (self.role == Role::Enterprise).then_some(self.org_id)
     }
 
+    /// The kinds of file (extensions) the actor may upload, when limited: enterprises upload
+    /// only what an appeal needs as evidence (scans, photos, a spreadsheet of figures), not
+    /// datasets for the platform.
+    pub fn upload_types(&self) -> Option<&'static [&'static str]> {
+        const APPEAL_EVIDENCE: &[&str] = &["pdf", "png", "jpg", "jpeg", "xlsx", "csv", "txt"];
+        (self.role == Role::Enterprise).then_some(APPEAL_EVIDENCE)
+    }
+
+    /// Deleting an upload of organisation `owner`: its own staff (not leaders) and admins.
+    pub fn delete_upload(&self, owner: i64) -> Decision {
+        self.write_owned_by(None, owner)
+    }
+
     /// Which uploads a list shows: all (`None`) for readers of everything, otherwise the
     /// organisation's own, as [`Actor::read_owned_by`] allows.
     pub fn upload_scope(&self) -> Option<i64> {

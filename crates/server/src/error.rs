@@ -118,6 +118,12 @@ impl From<StoreError> for ApiError {
                 .with_details(serde_json::json!({ "field": p.what })),
             StoreError::Data { .. } => ApiError::invalid(e.to_string()),
             StoreError::Cancelled => ApiError::conflict("cancelled"),
+            StoreError::QuotaExceeded(m) => {
+                ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded", m)
+            }
+            StoreError::DiskFull(m) => {
+                ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "disk_full", m)
+            }
             StoreError::Transition(m) => {
                 ApiError::new(StatusCode::CONFLICT, "invalid_transition", m)
             }

@@ -1,7 +1,13 @@
 //! Background jobs: long work (imports, assignments, backups) runs off the request, reports
 //! progress, and can be cancelled. The record of each job is kept in the store; live progress
 //! and the cancel flag are kept here while it runs.
+//!
+//! Every job goes through the shared [`WorkQueue`]: it takes a place when started (refused at
+//! once past the per-user or total limit), stays `queued` until a slot is free, and only then
+//! runs. A job cancelled while queued ends without running.
 
+use kaifang_app::AppError;
+use kaifang_app::queue::WorkQueue;
 use kaifang_store::jobs::{Job, JobStatus};
 use kaifang_store::{Store, StoreError};
 use std::collections::HashMap;
@@ -18,6 +24,8 @@ pub struct JobContext {
 struct Live {
     progress_bits: AtomicU64,
     cancel: AtomicBool,
+    /// Wakes a job waiting in the queue when it is cancelled.
+    cancelled: tokio::sync::Notify,
 }
 
 impl JobContext {
@@ -70,6 +78,7 @@ impl From<StoreError> for JobError {
 #[derive(Clone)]
 pub struct Jobs {
     store: Store,
+    queue: WorkQueue,
     live: Arc<Mutex<HashMap<String, Arc<Live>>>>,
 }
 
@@ -81,24 +90,27 @@ pub struct Starter {
 }
 
 impl Jobs {
-    pub fn new(store: Store) -> Jobs {
+    pub fn new(store: Store, queue: WorkQueue) -> Jobs {
         Jobs {
             store,
+            queue,
             live: Arc::default(),
         }
     }
 
-    /// Starts `work` in the background and returns its record at once.
+    /// Queues `work` and returns its record at once; refused ([`AppError::Busy`]) when the
+    /// starter or the queue already holds as much as it may.
     pub async fn spawn<F, Fut>(
         &self,
         kind: &str,
         starter: Starter,
         work: F,
-    ) -> Result<Job, StoreError>
+    ) -> Result<Job, AppError>
     where
         F: FnOnce(JobContext) -> Fut + Send + 'static,
         Fut: Future<Output = Result<serde_json::Value, JobError>> + Send + 'static,
     {
+        let ticket = self.queue.enter(starter.user_id)?;
         let id = uuid::Uuid::new_v4().to_string();
         let job = self
             .store
@@ -107,18 +119,31 @@ impl Jobs {
         let live = Arc::new(Live {
             progress_bits: AtomicU64::new(0f64.to_bits()),
             cancel: AtomicBool::new(false),
+            cancelled: tokio::sync::Notify::new(),
         });
         self.lock().insert(id.clone(), live.clone());
         let this = self.clone();
         tokio::spawn(async move {
             let ctx = JobContext { live: live.clone() };
-            if let Err(e) = this.store.job_started(&id).await {
-                tracing::error!(job = %id, error = %e, "cannot mark job as started");
-            }
-            // A panicking job must still end as failed, not stay "running" forever.
-            let outcome = tokio::spawn(work(ctx))
-                .await
-                .unwrap_or_else(|e| Err(JobError::Failed(format!("the job crashed: {e}"))));
+            let permit = tokio::select! {
+                permit = ticket.slot() => Some(permit),
+                () = live.cancelled.notified() => None,
+            };
+            let outcome = match permit {
+                Some(Ok(permit)) if !ctx.cancelled() => {
+                    if let Err(e) = this.store.job_started(&id).await {
+                        tracing::error!(job = %id, error = %e, "cannot mark job as started");
+                    }
+                    // A panicking job must still end as failed, not stay "running" forever.
+                    let outcome = tokio::spawn(work(ctx))
+                        .await
+                        .unwrap_or_else(|e| Err(JobError::Failed(format!("the job crashed: {e}"))));
+                    drop(permit);
+                    outcome
+                }
+                Some(Err(e)) => Err(JobError::from(e)),
+                Some(Ok(_)) | None => Err(JobError::Cancelled),
+            };
             let progress = f64::from_bits(live.progress_bits.load(Ordering::Relaxed));
             let (status, progress, message, result) = match outcome {
                 Ok(result) => (JobStatus::Succeeded, 1.0, None, Some(result)),
@@ -174,6 +199,7 @@ impl Jobs {
         match self.lock().get(id) {
             Some(live) => {
                 live.cancel.store(true, Ordering::Relaxed);
+                live.cancelled.notify_one();
                 true
             }
             None => false,
@@ -201,7 +227,7 @@ mod tests {
     async fn jobs() -> (tempfile::TempDir, Jobs) {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
-        (tmp, Jobs::new(store))
+        (tmp, Jobs::new(store, WorkQueue::default()))
     }
 
     const NOBODY: Starter = Starter {
@@ -247,6 +273,97 @@ mod tests {
         let done = wait_finished(&jobs, &job.id).await;
         assert_eq!(done.status, JobStatus::Cancelled);
         assert!(!jobs.cancel(&job.id));
+    }
+
+    fn limited(concurrency: usize, per_user: usize) -> WorkQueue {
+        WorkQueue::new(kaifang_app::queue::QueueLimits {
+            concurrency,
+            per_user,
+            max_queued: 100,
+            wait: Duration::from_millis(10),
+        })
+    }
+
+    #[tokio::test]
+    async fn the_queue_never_runs_more_jobs_than_its_limit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+        let jobs = Jobs::new(store, limited(2, 100));
+        let now = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let peak = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut ids = Vec::new();
+        for _ in 0..8 {
+            let (now, peak) = (now.clone(), peak.clone());
+            let starter = Starter {
+                user_id: None,
+                org_id: None,
+            };
+            let job = jobs
+                .spawn("test", starter, move |_| async move {
+                    let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(n, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    now.fetch_sub(1, Ordering::SeqCst);
+                    Ok(serde_json::Value::Null)
+                })
+                .await
+                .unwrap();
+            ids.push(job.id);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let queued = jobs.get(&ids[7]).await.unwrap();
+        assert_eq!(queued.status, JobStatus::Queued);
+        for id in &ids {
+            assert_eq!(wait_finished(&jobs, id).await.status, JobStatus::Succeeded);
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_user_past_the_per_user_limit_is_refused_and_a_queued_job_cancelled_never_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+        store
+            .load_demo(&kaifang_store::audit::Who::cli("test"))
+            .await
+            .unwrap();
+        let jobs = Jobs::new(store, limited(1, 2));
+        // The demo's first account.
+        let me = Starter {
+            user_id: Some(1),
+            org_id: None,
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let first = jobs
+            .spawn("test", me, |_| async move {
+                let _ = rx.await;
+                Ok(serde_json::Value::Null)
+            })
+            .await
+            .unwrap();
+        let ran = Arc::new(AtomicBool::new(false));
+        let r = ran.clone();
+        let second = jobs
+            .spawn("test", me, move |_| async move {
+                r.store(true, Ordering::SeqCst);
+                Ok(serde_json::Value::Null)
+            })
+            .await
+            .unwrap();
+        let third = jobs
+            .spawn("test", me, |_| async { Ok(serde_json::Value::Null) })
+            .await;
+        assert!(matches!(third, Err(AppError::Busy(_))), "{:?}", third.err());
+        assert!(jobs.cancel(&second.id));
+        let cancelled = wait_finished(&jobs, &second.id).await;
+        assert_eq!(cancelled.status, JobStatus::Cancelled);
+        tx.send(()).unwrap();
+        wait_finished(&jobs, &first.id).await;
+        assert!(!ran.load(Ordering::SeqCst));
+        // Both places are given back.
+        jobs.spawn("test", me, |_| async { Ok(serde_json::Value::Null) })
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod guards;
 pub mod jobs;
 pub mod openapi;
 pub mod reminders;
@@ -171,7 +172,7 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs::get))
         .routes(routes!(jobs::cancel))
         .routes(routes!(jobs::start_backup))
-        .routes(routes!(uploads::get))
+        .routes(routes!(uploads::get, uploads::delete))
         .routes(routes!(uploads::content))
         .routes(routes!(notifications::set_email))
         .routes(routes!(notifications::list))
@@ -260,6 +261,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/docs", get(openapi::page))
         .route("/api/docs.js", get(openapi::script))
         .fallback(web::serve)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guards::audit_exports,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guards::disk_reserve,
+        ))
         .with_state(state);
 
     let x_request_id = HeaderName::from_static("x-request-id");

@@ -44,12 +44,15 @@ impl AppState {
         } else {
             Some(crate::auth::new_setup_token())
         };
+        let queue = kaifang_app::queue::WorkQueue::new(
+            kaifang_app::queue::QueueLimits::from_config(&config.jobs),
+        );
         Ok(AppState {
             basemap: crate::routes::meta::load_basemap(&config.map, store.data_dir())?,
             trade: kaifang_app::trade::TradeData::open(store.data_dir().root())?,
             sql: kaifang_app::trade::AnalystSql::new(&config.trade),
             rules: Rules::from_config(&config.work)?,
-            jobs: Jobs::new(store.clone()),
+            jobs: Jobs::new(store.clone(), queue.clone()),
             limiter: Arc::new(LoginLimiter::new(
                 auth.login_max_failures,
                 Duration::from_secs(auth.login_window_minutes * 60),
@@ -61,7 +64,10 @@ impl AppState {
             demo,
             channels: Default::default(),
             assign: Default::default(),
-            zones: Default::default(),
+            zones: kaifang_app::assess::AssessmentCache::new(
+                kaifang_app::assess::CACHE_SIZE,
+                queue,
+            ),
         })
     }
 }

@@ -16,6 +16,7 @@ pub struct Config {
     pub uploads: UploadConfig,
     pub work: WorkConfig,
     pub trade: TradeConfig,
+    pub jobs: JobsConfig,
     /// Outgoing mail for notifications; none configured means in-app notifications only.
     pub smtp: Option<SmtpConfig>,
     pub map: MapConfig,
@@ -173,11 +174,23 @@ impl Default for AuthConfig {
 pub struct UploadConfig {
     /// Largest uploaded file, in MiB.
     pub max_mb: u64,
+    /// Space one organisation's uploads may take in all, in MiB.
+    pub org_quota_mb: u64,
+    /// The same for an enterprise, whose uploads are its appeals' evidence.
+    pub enterprise_quota_mb: u64,
+    /// Space kept free on the data directory's disk, in MiB: a write that would leave less is
+    /// refused (507), so the database never meets a full disk.
+    pub disk_reserve_mb: u64,
 }
 
 impl Default for UploadConfig {
     fn default() -> Self {
-        UploadConfig { max_mb: 20 }
+        UploadConfig {
+            max_mb: 20,
+            org_quota_mb: 1024,
+            enterprise_quota_mb: 100,
+            disk_reserve_mb: 512,
+        }
     }
 }
 
@@ -194,6 +207,11 @@ pub struct TradeConfig {
     pub sql_max_rows: u64,
     /// Queries running at once; more wait briefly, then are refused (429).
     pub sql_concurrency: u64,
+    /// Cells an uploaded customs workbook's largest sheet may declare; a larger one is
+    /// refused (422) before it is read.
+    pub xlsx_max_cells: u64,
+    /// MiB an uploaded customs workbook may inflate to.
+    pub xlsx_max_inflated_mb: u64,
 }
 
 impl Default for TradeConfig {
@@ -203,6 +221,34 @@ impl Default for TradeConfig {
             sql_timeout_secs: 20,
             sql_max_rows: 10_000,
             sql_concurrency: 2,
+            xlsx_max_cells: 12_000_000,
+            xlsx_max_inflated_mb: 2048,
+        }
+    }
+}
+
+/// The queue of heavy work: background jobs (freight studies, imports, backups) and heavy
+/// answers computed in a request (Monte Carlo ranks, sensitivity).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Pieces of heavy work computing at once; 0: one less than the machine's cores.
+    pub concurrency: u64,
+    /// Pieces one user may have queued or running; more are refused (429).
+    pub per_user: u64,
+    /// Pieces queued or running in all; more are refused (429).
+    pub max_queued: u64,
+    /// Seconds a request waits for a free slot before it is refused (429).
+    pub wait_secs: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            concurrency: 0,
+            per_user: 2,
+            max_queued: 64,
+            wait_secs: 10,
         }
     }
 }
@@ -380,6 +426,11 @@ impl Config {
             ("auth.login_window_minutes", self.auth.login_window_minutes),
             ("auth.login_concurrency", self.auth.login_concurrency),
             ("uploads.max_mb", self.uploads.max_mb),
+            ("uploads.org_quota_mb", self.uploads.org_quota_mb),
+            (
+                "uploads.enterprise_quota_mb",
+                self.uploads.enterprise_quota_mb,
+            ),
             (
                 "work.accept_working_days",
                 u64::from(self.work.accept_working_days),
@@ -393,6 +444,14 @@ impl Config {
             ("trade.sql_timeout_secs", self.trade.sql_timeout_secs),
             ("trade.sql_max_rows", self.trade.sql_max_rows),
             ("trade.sql_concurrency", self.trade.sql_concurrency),
+            ("trade.xlsx_max_cells", self.trade.xlsx_max_cells),
+            (
+                "trade.xlsx_max_inflated_mb",
+                self.trade.xlsx_max_inflated_mb,
+            ),
+            ("jobs.per_user", self.jobs.per_user),
+            ("jobs.max_queued", self.jobs.max_queued),
+            ("jobs.wait_secs", self.jobs.wait_secs),
         ];
         for (key, v) in positive {
             if v == 0 {
@@ -423,9 +482,10 @@ impl Config {
              # KAIFANG_SESSION_IDLE_MINUTES, KAIFANG_LOGIN_MAX_FAILURES, KAIFANG_UPLOAD_MAX_MB.\n\n\
              [server]\n# addr = \"{}\"\n# body_limit_mb = {}\n# request_timeout_secs = {}\n# secure_cookies = {}   # true behind HTTPS: the cookie is Secure and named __Host-kaifang_session\n# trusted_proxies = []   # e.g. [\"10.0.0.5\"]: only these may say who the client is (X-Forwarded-For)\n\n\
              [auth]\n# session_hours = {}\n# session_idle_minutes = {}   # a session unused this long is refused\n# max_tokens_per_user = {}   # live API tokens per account\n# login_max_failures = {}\n# login_window_minutes = {}\n# login_concurrency = {}\n\n\
-             [uploads]\n# max_mb = {}\n\n\
+             [uploads]\n# max_mb = {}\n# org_quota_mb = {}   # all of one organisation's uploads\n# enterprise_quota_mb = {}   # an enterprise's (its appeals' evidence)\n# disk_reserve_mb = {}   # free space kept on the disk; writes past it answer 507\n\n\
              [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n\n\
-             [trade]\n# sql_memory_mb = {}\n# sql_timeout_secs = {}\n# sql_max_rows = {}\n# sql_concurrency = {}\n\n\
+             [trade]\n# sql_memory_mb = {}\n# sql_timeout_secs = {}\n# sql_max_rows = {}\n# sql_concurrency = {}\n# xlsx_max_cells = {}   # an uploaded workbook declaring more is refused unread\n# xlsx_max_inflated_mb = {}\n\n\
+             [jobs]\n# concurrency = {}   # heavy work at once; 0: cores - 1\n# per_user = {}\n# max_queued = {}\n# wait_secs = {}   # a request waits this long for a slot, then 429\n\n\
              [map]\n# base_geojson = \"basemap.geojson\"   # an approved base map; Natural Earth (illustrative) otherwise\n# base_label = \"审图号：...\"\n\n\
              # Mail notifications (off unless this section is present):\n\
              # [smtp]\n# host = \"smtp.example.gov.cn\"\n# port = 25\n# from = \"Kaifang <kaifang@example.gov.cn>\"\n# base_url = \"https://kaifang.example.gov.cn\"\n",
@@ -440,6 +500,9 @@ impl Config {
             d.auth.login_window_minutes,
             d.auth.login_concurrency,
             d.uploads.max_mb,
+            d.uploads.org_quota_mb,
+            d.uploads.enterprise_quota_mb,
+            d.uploads.disk_reserve_mb,
             d.work.warn_working_days,
             d.work.accept_working_days,
             d.work.resolve_working_days,
@@ -448,6 +511,12 @@ impl Config {
             d.trade.sql_timeout_secs,
             d.trade.sql_max_rows,
             d.trade.sql_concurrency,
+            d.trade.xlsx_max_cells,
+            d.trade.xlsx_max_inflated_mb,
+            d.jobs.concurrency,
+            d.jobs.per_user,
+            d.jobs.max_queued,
+            d.jobs.wait_secs,
         )
     }
 }

@@ -22,6 +22,32 @@ impl DataDir {
         DataDir { root: root.into() }
     }
 
+    /// Bytes free for an unprivileged writer on the data directory's disk.
+    pub fn free_space(&self) -> Result<u64> {
+        let s = rustix::fs::statvfs(&self.root).map_err(|e| StoreError::Io {
+            path: self.root.clone(),
+            source: e.into(),
+        })?;
+        Ok(s.f_bavail.saturating_mul(s.f_frsize))
+    }
+
+    /// Refuses ([`StoreError::DiskFull`]) a write of `incoming` bytes that would leave less
+    /// than `reserve` bytes free, so that SQLite and the trade store never meet a full disk.
+    pub fn check_free_space(&self, reserve: u64, incoming: u64) -> Result<()> {
+        let free = self.free_space()?;
+        if free < reserve.saturating_add(incoming) {
+            const MIB: u64 = 1024 * 1024;
+            return Err(StoreError::DiskFull(format!(
+                "the data directory's disk has {} MiB free and keeps {} MiB in reserve; \
+                 writing {} MiB more is refused — free some space or ask the administrator",
+                free / MIB,
+                reserve / MIB,
+                incoming.div_ceil(MIB)
+            )));
+        }
+        Ok(())
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

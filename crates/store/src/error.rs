@@ -58,6 +58,12 @@ pub enum StoreError {
     },
     #[error("cancelled")]
     Cancelled,
+    /// The organisation's uploads would pass their quota.
+    #[error("{0}")]
+    QuotaExceeded(String),
+    /// The write would leave less free disk space than the configured reserve.
+    #[error("{0}")]
+    DiskFull(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("database migration: {0}")]

@@ -22,6 +22,23 @@ pub struct Upload {
     pub created_at: String,
 }
 
+/// What an organisation may still store (`[uploads]`), checked before a byte is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpaceLimits {
+    /// Bytes all of the organisation's uploads may take.
+    pub org_quota: u64,
+    /// Bytes to keep free on the data directory's disk.
+    pub disk_reserve: u64,
+}
+
+/// The extension [`detect_type`] goes by, lower-case.
+pub fn extension(filename: &str) -> String {
+    filename
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
 /// The kinds of file Kaifang accepts: what officials and analysts exchange.
 const ACCEPTED: &[(&str, &str)] = &[
     ("csv", "text/csv"),
@@ -43,10 +60,7 @@ const ACCEPTED: &[(&str, &str)] = &[
 /// Decides the content type from the file name's extension and checks that the bytes agree
 /// (a renamed executable is not a spreadsheet). Returns the content type, or why not.
 pub fn detect_type(filename: &str, bytes: &[u8]) -> std::result::Result<&'static str, String> {
-    let ext = filename
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = extension(filename);
     let Some(&(_, content_type)) = ACCEPTED.iter().find(|(e, _)| *e == ext) else {
         let list: Vec<&str> = ACCEPTED.iter().map(|(e, _)| *e).collect();
         return Err(format!(
@@ -79,19 +93,29 @@ impl Store {
     }
 
     /// Stores `bytes` for organisation `org_id`, checking the type; returns the record.
+    ///
+    /// Refused before anything is written when the organisation's uploads would pass
+    /// `limits.org_quota` or the disk would keep less than `limits.disk_reserve` free.
     pub async fn save_upload(
         &self,
         who: &Who,
         org_id: i64,
         filename: &str,
         bytes: &[u8],
+        limits: SpaceLimits,
     ) -> Result<Upload> {
         let filename = sanitize_filename(filename);
         let content_type =
             detect_type(&filename, bytes).map_err(|m| StoreError::invalid("file", m))?;
+        let size = bytes.len() as u64;
+        let used = self.upload_usage(org_id).await?;
+        if used.saturating_add(size) > limits.org_quota {
+            return Err(quota_exceeded(used, size, limits.org_quota));
+        }
         let sha = hex::encode(Sha256::digest(bytes));
         let path = self.blob_path(&sha);
         if !path.is_file() {
+            self.dir.check_free_space(limits.disk_reserve, size)?;
             let bytes = bytes.to_vec();
             let p = path.clone();
             tokio::task::spawn_blocking(move || write_atomically(&p, &bytes))
@@ -99,19 +123,28 @@ impl Store {
                 .map_err(|e| StoreError::Sqlite(e.to_string()))??;
         }
         let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
+        // The quota is checked again in the insert itself, so that two uploads at once cannot
+        // both fit in the room that is left for one.
+        let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO uploads (sha256, filename, content_type, size, org_id, user_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+             SELECT $1, $2, $3, $4, $5, $6, $7 \
+             WHERE (SELECT COALESCE(SUM(size), 0) FROM uploads WHERE org_id = $5) + $4 <= $8 \
+             RETURNING id",
         )
         .bind(&sha)
         .bind(&filename)
         .bind(content_type)
-        .bind(bytes.len() as i64)
+        .bind(size as i64)
         .bind(org_id)
         .bind(who.user_id)
         .bind(now())
-        .fetch_one(&mut *tx)
+        .bind(i64::try_from(limits.org_quota).unwrap_or(i64::MAX))
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some(id) = id else {
+            let used = self.upload_usage(org_id).await?;
+            return Err(quota_exceeded(used, size, limits.org_quota));
+        };
         audit::append(
             &mut tx,
             who,
@@ -142,10 +175,86 @@ impl Store {
         .await?)
     }
 
+    /// Bytes the organisation's uploads take.
+    pub async fn upload_usage(&self, org_id: i64) -> Result<u64> {
+        let used: i64 =
+            sqlx::query_scalar("SELECT COALESCE(SUM(size), 0) FROM uploads WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(u64::try_from(used).unwrap_or(0))
+    }
+
+    /// Deletes an upload's record and, when no other record shares its content, its file.
+    /// Refused (409) while a task's or an appeal's timeline names it: the record of a
+    /// decision keeps its evidence.
+    pub async fn delete_upload(&self, who: &Who, upload: &Upload) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let cited: Option<String> = sqlx::query_scalar(
+            "SELECT 'task ' || task_id FROM task_events, json_each(task_events.attachments) \
+               WHERE json_each.value = $1 \
+             UNION ALL \
+             SELECT 'appeal ' || appeal_id FROM appeal_events, json_each(appeal_events.attachments) \
+               WHERE json_each.value = $1 \
+             LIMIT 1",
+        )
+        .bind(upload.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(record) = cited {
+            return Err(StoreError::Conflict(format!(
+                "upload {} is an attachment of {record}, whose record keeps it",
+                upload.id
+            )));
+        }
+        let deleted = sqlx::query("DELETE FROM uploads WHERE id = $1")
+            .bind(upload.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound(format!("upload {}", upload.id)));
+        }
+        let shared: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE sha256 = $1")
+            .bind(&upload.sha256)
+            .fetch_one(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            who,
+            "upload.delete",
+            Some(&format!("upload:{}", upload.id)),
+            serde_json::json!({ "filename": upload.filename, "sha256": upload.sha256, "size": upload.size }),
+        )
+        .await?;
+        tx.commit().await?;
+        // After the commit: a crash in between leaves a file no record names, never a record
+        // without its file.
+        if shared == 0 {
+            let path = self.blob_path(&upload.sha256);
+            if let Err(e) = std::fs::remove_file(&path)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(path = %path.display(), error = %e, "cannot remove a deleted upload's file");
+            }
+        }
+        Ok(())
+    }
+
     pub async fn upload_bytes(&self, upload: &Upload) -> Result<Vec<u8>> {
         let path = self.blob_path(&upload.sha256);
         tokio::fs::read(&path).await.map_err(StoreError::io(path))
     }
+}
+
+fn quota_exceeded(used: u64, size: u64, quota: u64) -> StoreError {
+    const MIB: f64 = 1024.0 * 1024.0;
+    StoreError::QuotaExceeded(format!(
+        "the organisation's uploads take {:.1} MiB of its {:.0} MiB quota; this file ({:.1} MiB) does not fit — delete files no longer needed",
+        used as f64 / MIB,
+        quota as f64 / MIB,
+        size as f64 / MIB
+    ))
 }
 
 const UPLOAD_SELECT: &str =

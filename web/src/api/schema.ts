@@ -996,7 +996,11 @@ export interface paths {
         get: operations["get_uploads_id"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete an upload (its organisation's staff, not leaders, and admins). Refused (409) while
+         *     a task's or an appeal's timeline cites it; the file goes when no other record shares it.
+         */
+        delete: operations["delete_uploads_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1009,7 +1013,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One upload's content, as uploaded. */
+        /** One upload's content, as uploaded. Every download is written to the audit log. */
         get: operations["get_uploads_id_content"];
         put?: never;
         post?: never;
@@ -2012,7 +2016,10 @@ export interface components {
         ImportRequest: {
             /** @description Flow of files without a flow column: `import` or `export`. */
             flow?: string | null;
-            /** @description Uploaded files (`/api/uploads`), CSV or XLSX; they import together or not at all. */
+            /**
+             * @description Uploaded files (`/api/uploads`), CSV or XLSX, each once, at most 100; they import
+             *     together or not at all.
+             */
             upload_ids: number[];
         };
         Inbox: {
@@ -6012,6 +6019,58 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_uploads_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

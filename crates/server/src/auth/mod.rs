@@ -120,6 +120,13 @@ fn same_secret(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// Leaves who is calling for the guards that act after the handler (the export audit).
+fn remember(parts: &Parts, caller: &Caller) {
+    if let Some(slot) = parts.extensions.get::<crate::guards::CallerSlot>() {
+        slot.set(caller.who());
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
@@ -138,14 +145,16 @@ impl FromRequestParts<AppState> for Caller {
                     "this API token is read-only: GET and HEAD requests only",
                 ));
             }
-            return Ok(Caller {
+            let caller = Caller {
                 principal: holder.principal,
                 request_id,
                 credential: Credential::Token {
                     id: holder.token_id,
                     read_only: holder.read_only,
                 },
-            });
+            };
+            remember(parts, &caller);
+            return Ok(caller);
         }
         let secret = cookie(&parts.headers, session_cookie_name(state))
             .ok_or_else(ApiError::unauthorized)?;
@@ -168,11 +177,13 @@ impl FromRequestParts<AppState> for Caller {
                 ));
             }
         }
-        Ok(Caller {
+        let caller = Caller {
             principal,
             request_id,
             credential: Credential::Session { csrf_token: csrf },
-        })
+        };
+        remember(parts, &caller);
+        Ok(caller)
     }
 }
 

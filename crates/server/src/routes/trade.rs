@@ -525,9 +525,13 @@ pub async fn sql(
     }
 }
 
+/// Most files one import takes.
+const MAX_IMPORT_FILES: usize = 100;
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ImportRequest {
-    /// Uploaded files (`/api/uploads`), CSV or XLSX; they import together or not at all.
+    /// Uploaded files (`/api/uploads`), CSV or XLSX, each once, at most 100; they import
+    /// together or not at all.
     pub upload_ids: Vec<i64>,
     /// Flow of files without a flow column: `import` or `export`.
     pub flow: Option<String>,
@@ -552,6 +556,12 @@ pub async fn import(
     if req.upload_ids.is_empty() {
         return Err(ApiError::field("upload_ids", "give at least one upload"));
     }
+    if req.upload_ids.len() > MAX_IMPORT_FILES {
+        return Err(ApiError::field(
+            "upload_ids",
+            format!("at most {MAX_IMPORT_FILES} files import together"),
+        ));
+    }
     let mut uploads = Vec::new();
     for id in &req.upload_ids {
         let u = state.store.upload(*id).await?;
@@ -562,6 +572,18 @@ pub async fn import(
         )?;
         uploads.push(u);
     }
+    // The same file twice, or a second click while the first import is queued, would
+    // import its rows twice.
+    let claim = state.trade.claim_uploads(&req.upload_ids)?;
+    let xlsx_limits = kaifang_workbook::Limits {
+        max_cells: state.config.trade.xlsx_max_cells,
+        max_inflated_bytes: state
+            .config
+            .trade
+            .xlsx_max_inflated_mb
+            .saturating_mul(1 << 20),
+        ..kaifang_workbook::Limits::RECORDS
+    };
     let store = state.store.clone();
     let trade = state.trade.clone();
     let who = caller.who();
@@ -572,10 +594,12 @@ pub async fn import(
     let job = state
         .jobs
         .spawn("trade-import", starter, move |ctx| async move {
+            let _claim = claim;
             let ctx = Arc::new(ctx);
             let c = ctx.clone();
             let options = ImportOptions {
                 flow,
+                xlsx_limits,
                 ..Default::default()
             };
             let summary = kaifang_app::trade::import_uploads(

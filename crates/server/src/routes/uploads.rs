@@ -3,7 +3,7 @@ use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kaifang_store::uploads::Upload;
+use kaifang_store::uploads::{SpaceLimits, Upload};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -100,13 +100,48 @@ pub async fn create(
                 m,
             ));
         }
+        if let Some(allowed) = caller.actor().upload_types() {
+            let ext = kaifang_store::uploads::extension(&filename);
+            if !allowed.contains(&ext.as_str()) {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    format!(
+                        "enterprises upload the evidence of their appeals: {}; not .{ext}",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
         let upload = state
             .store
-            .save_upload(&caller.who(), caller.principal.org.id, &filename, &bytes)
+            .save_upload(
+                &caller.who(),
+                caller.principal.org.id,
+                &filename,
+                &bytes,
+                space_limits(&state, &caller),
+            )
             .await?;
         return Ok((StatusCode::CREATED, Json(upload)));
     }
     Err(ApiError::invalid("the form has no `file` field"))
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// The caller's organisation's quota and the disk reserve, from `[uploads]`.
+fn space_limits(state: &AppState, caller: &Caller) -> SpaceLimits {
+    let u = &state.config.uploads;
+    let quota_mb = if caller.actor().upload_types().is_some() {
+        u.enterprise_quota_mb
+    } else {
+        u.org_quota_mb
+    };
+    SpaceLimits {
+        org_quota: quota_mb.saturating_mul(MIB),
+        disk_reserve: u.disk_reserve_mb.saturating_mul(MIB),
+    }
 }
 
 async fn visible_upload(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Upload> {
@@ -130,7 +165,27 @@ pub async fn get(
     Ok(Json(visible_upload(&state, &caller, id).await?))
 }
 
-/// One upload's content, as uploaded.
+/// Delete an upload (its organisation's staff, not leaders, and admins). Refused (409) while
+/// a task's or an appeal's timeline cites it; the file goes when no other record shares it.
+#[utoipa::path(delete, path = "/api/uploads/{id}", tag = "uploads",
+    responses((status = 204, description = "deleted"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let upload = visible_upload(&state, &caller, id).await?;
+    ApiError::check(
+        caller.actor().delete_upload(upload.org_id),
+        "delete this upload",
+        || format!("upload {id}"),
+    )?;
+    state.store.delete_upload(&caller.who(), &upload).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One upload's content, as uploaded. Every download is written to the audit log.
 #[utoipa::path(get, path = "/api/uploads/{id}/content", tag = "uploads",
     responses((status = 200, description = "the file"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn content(
@@ -140,6 +195,16 @@ pub async fn content(
 ) -> ApiResult<Response> {
     let upload = visible_upload(&state, &caller, id).await?;
     let bytes = state.store.upload_bytes(&upload).await?;
+    // Uploads hold enterprises' evidence and departments' data: who read which is kept.
+    state
+        .store
+        .record(
+            &caller.who(),
+            "upload.download",
+            Some(&format!("upload:{id}")),
+            serde_json::json!({ "filename": upload.filename, "org_id": upload.org_id }),
+        )
+        .await?;
     // RFC 5987 encoding keeps Chinese file names intact.
     let encoded: String = upload
         .filename

@@ -51,6 +51,8 @@ struct Fixture {
     admin_job: String,
     hunchun_upload: i64,
     faw_upload: i64,
+    /// A file of FAW's that one of its appeals cites.
+    faw_evidence: i64,
     /// A task Hunchun leads, with two zones as co-organisations.
     hc_task: i64,
     directive: i64,
@@ -159,7 +161,24 @@ async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    let evidence: Value = sessions[4]
+        .post("/api/uploads")
+        .multipart(csv_form("evidence.csv", "a\n3\n"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cited = sessions[4]
+        .post("/api/appeals")
+        .json(&json!({ "category": "land", "title": "证据", "description": "见附件", "attachments": [evidence["id"]] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cited.status(), StatusCode::CREATED);
     Fixture {
+        faw_evidence: evidence["id"].as_i64().unwrap(),
         admin_study,
         hc_task,
         directive,
@@ -662,6 +681,14 @@ fn cases(f: &Fixture) -> Vec<Case> {
             Body::None,
             [200, 200, 200, 404, 200],
         ),
+        // Cited evidence stays: the roles that may delete the file meet 409.
+        case(
+            Method::DELETE,
+            "/api/uploads/{id}",
+            format!("/api/uploads/{}", f.faw_evidence),
+            Body::None,
+            [409, 403, 403, 404, 409],
+        ),
         // Open channels: every logged-in role reads the network and routes; nothing is written.
         case(
             Method::GET,
@@ -863,6 +890,23 @@ async fn send(s: &Session, c: &Case, role: &str) -> reqwest::Response {
     r.send().await.unwrap()
 }
 
+async fn idle_imports(app: &TestApp) {
+    let db = app.raw_db().await;
+    for _ in 0..600 {
+        let busy: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'trade-import' AND status IN ('queued', 'running')",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        if busy == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("a trade import did not finish");
+}
+
 #[tokio::test]
 async fn every_route_for_every_role() {
     let app = spawn_app().await;
@@ -885,6 +929,11 @@ async fn every_route_for_every_role() {
             ));
         }
         for (i, role) in ROLES.iter().enumerate() {
+            if c.template == "/api/trade/imports" {
+                // The same upload is not taken by two imports at once: let the previous
+                // role's import end, so that each role meets the policy, not the queue.
+                idle_imports(&app).await;
+            }
             let r = send(&sessions[i], c, role).await;
             let got = r.status().as_u16();
             if got != c.expect[i] {
@@ -895,6 +944,19 @@ async fn every_route_for_every_role() {
                 ));
             } else if got >= 400 {
                 crate::common::error_body(r).await;
+            }
+        }
+    }
+    // A machine client with the role's API token reads what the role's browser reads.
+    for (i, role) in ROLES.iter().enumerate() {
+        let token = app.bearer(&app.token_of(&sessions[i]).await);
+        for c in cases.iter().filter(|c| c.method == Method::GET) {
+            let got = send(&token, c, role).await.status().as_u16();
+            if got != c.expect[i] {
+                failures.push(format!(
+                    "{role} (token) GET {}: {got} (want {})",
+                    c.path, c.expect[i]
+                ));
             }
         }
     }
@@ -967,4 +1029,163 @@ async fn enterprise_lists_show_only_its_own_records() {
     assert_eq!(ups[0]["filename"], "f.csv");
     let jobs_other: Value = faw.json("/api/jobs").await;
     assert!(jobs_other["items"].as_array().unwrap().is_empty());
+}
+
+/// Makes a second organisation's account: an enterprise of its own, or a user of another city.
+async fn twin(app: &TestApp, admin: &Session, username: &str, role: &str, org_id: i64) -> Session {
+    let r = admin
+        .post("/api/users")
+        .json(&json!({ "username": username, "display_name": username, "password": "long-enough-1", "role": role, "org_id": org_id }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    app.login_with(username, "long-enough-1")
+        .await
+        .expect("the new account signs in")
+}
+
+#[tokio::test]
+async fn a_second_city_and_a_second_enterprise_see_none_of_the_first_ones_records() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    let hunchun = app.login("hunchun").await;
+    let faw = app.login("faw").await;
+    let r = admin
+        .post("/api/orgs")
+        .json(&json!({ "code": "other-ent", "kind": "enterprise", "name_zh": "另一企业", "name_en": "Another enterprise", "source": "test" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let other_ent = twin(
+        &app,
+        &admin,
+        "other.ent",
+        "enterprise",
+        app.org_id("other-ent").await,
+    )
+    .await;
+    let other_city = twin(
+        &app,
+        &admin,
+        "other.city",
+        "local",
+        app.org_id("cc-gov").await,
+    )
+    .await;
+
+    // Records of Hunchun's and of FAW's.
+    let upload = |s: &Session, name: &'static str| {
+        let req = s.post("/api/uploads").multipart(csv_form(name, "a\n1\n"));
+        async move {
+            req.send().await.unwrap().json::<Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let hc_upload = upload(&hunchun, "hc.csv").await;
+    let faw_upload = upload(&faw, "faw.csv").await;
+    let appeal: Value = faw
+        .post("/api/appeals")
+        .json(&json!({ "category": "land", "title": "用地", "description": "d", "attachments": [faw_upload] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tasks = admin.json("/api/tasks").await;
+    let hc_task = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["lead"]["code"] == "hc-gov")
+        .expect("a demo task led by Hunchun")["id"]
+        .clone();
+    let hunchun_reads = [
+        format!("/api/uploads/{hc_upload}"),
+        format!("/api/uploads/{hc_upload}/content"),
+        format!("/api/tasks/{hc_task}"),
+    ];
+    let faw_reads = [
+        format!("/api/uploads/{faw_upload}"),
+        format!("/api/uploads/{faw_upload}/content"),
+        format!("/api/appeals/{}", appeal["id"]),
+    ];
+
+    let mut failures = Vec::new();
+    let pairs = [
+        (
+            "hunchun",
+            &hunchun,
+            "other.city",
+            &other_city,
+            &hunchun_reads,
+        ),
+        ("faw", &faw, "other.ent", &other_ent, &faw_reads),
+    ];
+    for (owner_name, owner, twin_name, twin, paths) in pairs {
+        let owner_token = app.bearer(&app.token_of(owner).await);
+        let twin_token = app.bearer(&app.token_of(twin).await);
+        let callers = [
+            (owner_name, "cookie", owner, 200),
+            (owner_name, "token", &owner_token, 200),
+            (twin_name, "cookie", twin, 404),
+            (twin_name, "token", &twin_token, 404),
+        ];
+        for path in paths.iter() {
+            for (who, how, s, want) in &callers {
+                let got = s.get(path).send().await.unwrap().status().as_u16();
+                if got != *want {
+                    failures.push(format!("{who} ({how}) GET {path}: {got} (want {want})"));
+                }
+            }
+        }
+        // Nor do the twins' lists show them.
+        for (how, s) in [("cookie", twin), ("token", &twin_token)] {
+            for list in ["/api/uploads", "/api/appeals", "/api/tasks", "/api/jobs"] {
+                let r = s.get(list).send().await.unwrap();
+                if r.status() != StatusCode::OK {
+                    continue;
+                }
+                let body: Value = r.json().await.unwrap();
+                let text = body.to_string();
+                for id in [hc_upload, faw_upload] {
+                    let leaked = body["items"].as_array().is_some_and(|items| {
+                        items
+                            .iter()
+                            .any(|i| i["id"] == json!(id) && list == "/api/uploads")
+                    });
+                    if leaked {
+                        failures.push(format!("{twin_name} ({how}) GET {list} lists upload {id}"));
+                    }
+                }
+                if list == "/api/appeals" && text.contains("\"faw-ie\"") {
+                    failures.push(format!(
+                        "{twin_name} ({how}) GET {list} shows FAW's appeals"
+                    ));
+                }
+                let lists_task = body["items"]
+                    .as_array()
+                    .is_some_and(|items| items.iter().any(|t| t["id"] == hc_task));
+                if list == "/api/tasks" && twin_name == "other.city" && lists_task {
+                    failures.push(format!(
+                        "{twin_name} ({how}) GET {list} shows Hunchun's task"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} leaks:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -153,7 +153,10 @@ pub async fn assess(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     may_read_assessment(&caller)?;
-    let assessment = state.zones.assess(&state.store, &q.request()).await?;
+    let assessment = state
+        .zones
+        .assess(&state.store, &q.request(), Some(caller.principal.id))
+        .await?;
     match q.format.unwrap_or_default() {
         OutputFormat::Json => Ok(Json(assessment).into_response()),
         OutputFormat::Xlsx => {
@@ -187,7 +190,7 @@ pub async fn zone_report(
     Ok(Json(
         state
             .zones
-            .zone_report(&state.store, &code, &q.request())
+            .zone_report(&state.store, &code, &q.request(), Some(caller.principal.id))
             .await?,
     ))
 }
@@ -206,7 +209,12 @@ pub async fn sensitivity(
     may_read_assessment(&caller)?;
     let doc = state
         .zones
-        .sensitivity(&state.store, &q.request(), q.samples.as_deref())
+        .sensitivity(
+            &state.store,
+            &q.request(),
+            q.samples.as_deref(),
+            Some(caller.principal.id),
+        )
         .await?;
     Ok(Json(SensitivityDoc::clone(&doc)))
 }

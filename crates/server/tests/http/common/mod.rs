@@ -97,6 +97,37 @@ impl TestApp {
         }
     }
 
+    /// A client that proves who it is with an API token (`Authorization: Bearer`), as a
+    /// machine client does: no cookie, no CSRF header.
+    pub fn bearer(&self, token: &str) -> Session {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().expect("header"),
+        );
+        Session {
+            app_url: self.url(""),
+            client: Client::builder()
+                .default_headers(headers)
+                .build()
+                .expect("client"),
+            csrf: None,
+        }
+    }
+
+    /// A new API token of `s`'s account.
+    pub async fn token_of(&self, s: &Session) -> String {
+        let r = s
+            .post("/api/tokens")
+            .json(&serde_json::json!({ "name": "test" }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let body: Value = r.json().await.expect("json");
+        body["token"].as_str().expect("the token").to_string()
+    }
+
     pub async fn login(&self, username: &str) -> Session {
         self.login_with(username, DEMO_PASSWORD)
             .await
