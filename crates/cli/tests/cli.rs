@@ -313,15 +313,22 @@ fn a_corrupt_or_newer_database_is_refused_and_left_untouched() {
     assert!(run(&newer, &["demo"]).status.success());
     // Simulate a newer binary having migrated the directory.
     let db = newer.join("kaifang.db");
-    let status = Command::new("python3")
-        .arg("-c")
-        .arg("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (99990101000000, 'future', '2099-01-01', 1, x'00', 0)\"); c.commit()")
-        .arg(&db)
-        .status();
-    if !status.is_ok_and(|s| s.success()) {
-        eprintln!("python3 with sqlite3 not available; skipping the newer-schema half");
-        return;
-    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&db);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+             VALUES (99990101000000, 'future', '2099-01-01', 1, x'00', 0)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    });
     let before = std::fs::read(&db).unwrap();
     let o = run(&newer, &["serve", "--addr", "127.0.0.1:0"]);
     assert!(!o.status.success());
