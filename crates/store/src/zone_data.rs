@@ -45,8 +45,10 @@ pub struct SubmissionItem {
     pub reason: Option<String>,
     pub created_at: String,
     pub updated_at: String,
-    /// Values filled in.
+    /// Values filled in. Named `n_values` in JSON, so that a submission's own `values` (the
+    /// list, beside the flattened item) is the only key of that name.
     #[sqlx(rename = "n_values")]
+    #[serde(rename = "n_values")]
     pub values: i64,
 }
 

@@ -3040,6 +3040,12 @@ export interface components {
             created_by: string;
             /** Format: int64 */
             id: number;
+            /**
+             * Format: int64
+             * @description Values filled in. Named `n_values` in JSON, so that a submission's own `values` (the
+             *     list, beside the flattened item) is the only key of that name.
+             */
+            n_values: number;
             /** @description Why it was last returned. */
             reason?: string | null;
             reviewed_at?: string | null;
@@ -3049,11 +3055,6 @@ export interface components {
             submitted_at?: string | null;
             submitted_by?: string | null;
             updated_at: string;
-            /**
-             * Format: int64
-             * @description Values filled in.
-             */
-            values: number;
             /** Format: int64 */
             version: number;
             /** Format: int32 */

@@ -458,3 +458,23 @@ async fn a_workbook_is_uploaded_and_a_bad_one_names_row_and_column_and_saves_not
         .unwrap();
     assert_eq!(fdi_row[8].as_f64(), Some(100.0));
 }
+
+/// A submission flattened its list item, whose `values` (a count) clashed with the
+/// submission's own `values` (the list): the JSON had the key twice.
+#[tokio::test]
+async fn a_submission_names_each_key_once() {
+    let app = spawn_app().await;
+    let hunchun = app.login("hunchun").await;
+    let r = put(
+        &hunchun,
+        "/api/zones/hc-bezc/submissions/2025",
+        json!({ "version": 0, "values": [{ "indicator": "open_fdi", "value": 10.0 }] }),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    assert_eq!(text.matches("\"values\":").count(), 1, "{text}");
+    assert!(text.contains("\"n_values\":1"), "{text}");
+    let list = hunchun.json("/api/zones/submissions").await;
+    assert_eq!(list["items"][0]["n_values"], 1, "{list}");
+}
