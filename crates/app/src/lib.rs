@@ -9,6 +9,7 @@
 //! | [`trade`] | the shared hold on the trade store; imports and the demo, each audited; freight demand from the records |
 //! | [`channels`] | route planning and scenario comparison on the open-channels network: one answer shape |
 //! | [`studies`] | freight studies (assignment, criticality, appraisal): parameters checked once, one result shape |
+//! | [`risk`] | risk watch: the registry's indicators measured on the trade records, tasks and appeals, each at its level |
 //! | [`queue`] | the one queue of heavy work: slots in all, places per user, requests that wait a bounded time and stop when abandoned |
 //! | [`assess`] | the development zones' assessment on the demo panel overlaid with approved values: ranking, one zone's report, sensitivity, bounded cache of results; checking a yearly form, a zone's form against last year |
 //!
@@ -21,6 +22,7 @@ pub mod channels;
 pub mod datadir;
 pub mod error;
 pub mod queue;
+pub mod risk;
 pub mod studies;
 pub mod trade;
 

@@ -67,6 +67,11 @@ pub enum Command {
     Restore { file: PathBuf },
     /// Check a data directory: configuration, database integrity, foreign keys, uploads.
     Check,
+    /// Risk watch (风险预警): every indicator measured now, with its level.
+    Risk {
+        #[command(subcommand)]
+        command: crate::risk::RiskCommand,
+    },
     /// Supervision tasks, for scripts.
     Tasks {
         #[command(subcommand)]

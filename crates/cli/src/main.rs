@@ -6,6 +6,7 @@ mod assign;
 mod channels;
 mod commands;
 mod progress;
+mod risk;
 mod trade;
 mod work;
 

@@ -41,7 +41,7 @@ pub enum AppealsCommand {
 
 /// Opens the database for reading. No directory lock: these commands only read, and SQLite's
 /// WAL lets them run beside `kaifang serve`.
-async fn open_read(dir: &DataDir) -> Result<(Store, Rules)> {
+pub(crate) async fn open_read(dir: &DataDir) -> Result<(Store, Rules)> {
     if !dir.is_initialised() {
         bail!(
             "{} is not a Kaifang data directory (no kaifang.db); run `kaifang init` or `kaifang serve` first",
@@ -53,7 +53,7 @@ async fn open_read(dir: &DataDir) -> Result<(Store, Rules)> {
     Ok((store, Rules::from_config(&config.work)?))
 }
 
-fn day(on: Option<String>) -> Result<time::Date> {
+pub(crate) fn day(on: Option<String>) -> Result<time::Date> {
     Ok(match on {
         Some(d) => parse_date("--on", &d)?,
         None => today_in_china(),

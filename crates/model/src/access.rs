@@ -477,6 +477,14 @@ impl Actor {
     }
 }
 
+/// Risk watch: the indicators and their readings are the government's working picture of
+/// where opening-up is exposed; enterprises see none of it (other firms' weight is in it).
+impl Actor {
+    pub fn read_risk(&self) -> Decision {
+        Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -173,6 +173,8 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs::cancel))
         .routes(routes!(jobs::start_backup))
         .routes(routes!(uploads::get, uploads::delete))
+        .routes(routes!(risk::indicators))
+        .routes(routes!(risk::readings))
         .routes(routes!(uploads::content))
         .routes(routes!(notifications::set_email))
         .routes(routes!(notifications::list))

@@ -27,6 +27,8 @@ pub struct AppState {
     pub sql: kaifang_app::trade::AnalystSql,
     /// The default freight network of `kaifang_channels`, loaded on first use.
     pub channels: kaifang_app::channels::ChannelsCell,
+    /// The risk watch's registry of indicators, parsed on first use.
+    pub risk: kaifang_app::risk::RegistryCell,
     /// The freight studies' default inputs (`kaifang_assign`), parsed on first use.
     pub assign: kaifang_app::studies::InputsCell,
     /// The development zones' assessment engine (parsed on first use), its last input and
@@ -64,6 +66,7 @@ impl AppState {
             demo,
             channels: Default::default(),
             assign: Default::default(),
+            risk: Default::default(),
             zones: kaifang_app::assess::AssessmentCache::new(
                 kaifang_app::assess::CACHE_SIZE,
                 queue,

@@ -617,6 +617,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/risk/indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The risk indicators: definition, unit, source module, owner, direction, thresholds and
+         *     the rule of each level in Chinese and English.
+         */
+        get: operations["get_risk_indicators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/risk/readings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every risk indicator measured now: the trade month's concentration, shares and growth, and
+         *     today's overdue tasks, appeals past their limits and satisfaction, each with its level;
+         *     the most serious first. `?format=xlsx` for Excel.
+         */
+        get: operations["get_risk_readings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/roundtables": {
         parameters: {
             query?: never;
@@ -1852,6 +1893,26 @@ export interface components {
             /** @description For people; safe to show. */
             message: string;
         };
+        /**
+         * @description Every indicator of the registry as measured now: the trade month's figures and today's
+         *     tasks and appeals.
+         */
+        Evaluation: {
+            counts: components["schemas"]["LevelCounts"];
+            /**
+             * @description The trade month evaluated (`2025-06`): the one asked for, or the latest with data;
+             *     none when the trade store is empty.
+             */
+            period?: string | null;
+            /** @description The most serious first; within a level, by indicator. */
+            readings: components["schemas"]["Reading"][];
+            /** @description The trade figures come from the synthetic demo. */
+            synthetic_trade: boolean;
+            /** @description The tasks and appeals are the demo's (synthetic progress). */
+            synthetic_work: boolean;
+            /** @description The day the tasks and appeals were read (China Standard Time). */
+            today: string;
+        };
         /** @description A GeoJSON Feature: a geometry (Point, LineString, Polygon, ...) and its properties. */
         Feature: {
             /** @description `{type, coordinates}` in WGS 84 longitude, latitude. */
@@ -2026,6 +2087,24 @@ export interface components {
             items: components["schemas"]["Notification"][];
             /** Format: int64 */
             unread: number;
+        };
+        Indicator: {
+            /** @description Why these thresholds: a published band, or the owner's choice. */
+            basis: string;
+            /** @description What is measured, and how. */
+            definition: string;
+            direction: components["schemas"]["Direction"];
+            id: string;
+            name_en: string;
+            name_zh: string;
+            /** @description The code of the organisation (department) that owns the indicator and its alerts. */
+            owner: string;
+            /** @description Each threshold as users read it. */
+            rules: components["schemas"]["Rule"][];
+            source: components["schemas"]["Source"];
+            /** @description From the mildest level to the most serious. */
+            thresholds: components["schemas"]["Threshold"][];
+            unit: string;
         };
         /** @description Items of a JSON list. */
         Items_AppealItem: {
@@ -2252,6 +2331,19 @@ export interface components {
             mode: string;
             to: string;
             to_zh: string;
+        };
+        /**
+         * @description How serious a value is. Ordered: `Normal < Blue < Yellow < Orange < Red`.
+         * @enum {string}
+         */
+        Level: "normal" | "blue" | "yellow" | "orange" | "red";
+        /** @description How many readings reached each level. */
+        LevelCounts: {
+            blue: number;
+            normal: number;
+            orange: number;
+            red: number;
+            yellow: number;
         };
         /** @description A GeoJSON LineString of `[lon, lat]` points. */
         LineString: {
@@ -2640,6 +2732,33 @@ export interface components {
             /** Format: double */
             share_pct: number;
         };
+        /**
+         * @description One indicator's value for one subject (the province, a partner, a department) and period,
+         *     with the level its thresholds give.
+         */
+        Reading: {
+            /** @description The indicator's id in the registry. */
+            indicator: string;
+            level: components["schemas"]["Level"];
+            /** @description `2025-06`, or the date for figures of a day (overdue tasks). */
+            period: string;
+            /** @description What the value is about: `province`, `partner:344`, `org:jl-doc`, ... */
+            subject: string;
+            subject_en: string;
+            subject_zh: string;
+            /** @description The value comes from synthetic demo data. */
+            synthetic: boolean;
+            /**
+             * Format: double
+             * @description The threshold the value reached, when it reached one.
+             */
+            threshold?: number | null;
+            /** Format: double */
+            value: number;
+        };
+        Registry: {
+            indicators: components["schemas"]["Indicator"][];
+        };
         Report: {
             classes: components["schemas"]["ClassTotal"][];
             demand: string;
@@ -2814,6 +2933,12 @@ export interface components {
             /** Format: double */
             yoy_pct?: number | null;
         };
+        /** @description A level's rule as users read it: `≥ 2500：橙色` / `≥ 2500: orange`. */
+        Rule: {
+            en: string;
+            level: components["schemas"]["Level"];
+            zh: string;
+        };
         ScenarioItem: {
             description: string;
             /** @description How many elements the scenario edits. */
@@ -2872,6 +2997,11 @@ export interface components {
              */
             total: number;
         };
+        /**
+         * @description The module whose data an indicator is measured on.
+         * @enum {string}
+         */
+        Source: "trade" | "channels" | "governance";
         SqlRequest: {
             /** @description Most rows to return (default 1000, at most `trade.sql_max_rows`, 10 000 by default). */
             max_rows?: number | null;
@@ -3183,6 +3313,12 @@ export interface components {
             /** @description The day the lights were computed for. */
             today: string;
             total: components["schemas"]["OrgTaskSummary"];
+        };
+        /** @description One level's threshold. */
+        Threshold: {
+            /** Format: double */
+            at: number;
+            level: components["schemas"]["Level"];
         };
         /** @description One entry of a timeline (tasks and appeals alike). */
         TimelineEvent: {
@@ -4722,6 +4858,92 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_indicators: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registry"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_readings: {
+        parameters: {
+            query?: {
+                /** @description The trade month, `2025-06`; default: the latest with data. */
+                period?: string;
+                /** @description `json` (default) or `xlsx`. */
+                format?: components["schemas"]["OutputFormat"];
+                /** @description Spreadsheet header language: `zh` or `en` (default: from Accept-Language). */
+                lang?: components["schemas"]["Lang"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The readings, or with `format=xlsx` an .xlsx file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Evaluation"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod meta;
 pub mod notifications;
 pub mod orgs;
+pub mod risk;
 pub mod tasks;
 pub mod tokens;
 pub mod trade;

@@ -12,6 +12,7 @@ mod first_start;
 mod heavy_work;
 mod login_bounds;
 mod openapi_types;
+mod risk;
 mod roles;
 mod sql_bounds;
 mod tokens_sessions;

@@ -689,6 +689,21 @@ fn cases(f: &Fixture) -> Vec<Case> {
             Body::None,
             [409, 403, 403, 404, 409],
         ),
+        // Risk watch: government reads; enterprises see none of it.
+        case(
+            Method::GET,
+            "/api/risk/indicators",
+            "/api/risk/indicators".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/risk/readings",
+            "/api/risk/readings".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
         // Open channels: every logged-in role reads the network and routes; nothing is written.
         case(
             Method::GET,

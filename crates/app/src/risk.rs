@@ -1,0 +1,358 @@
+//! Risk watch: the registry's indicators (`kaifang_risk`) measured on the trade records and
+//! on the directives' tasks and the enterprises' appeals, each classified by its thresholds.
+//! The CLI's `kaifang risk evaluate` and `GET /api/risk/readings` are this one function.
+
+use std::sync::{Arc, OnceLock};
+
+use kaifang_risk::{Level, Reading, Registry};
+use kaifang_store::Store;
+use kaifang_store::rules::{Rules, format_date};
+use kaifang_trade::codes::Period;
+use kaifang_trade::{Dimension, Filter, Flow, TradeStore};
+use serde::Serialize;
+
+use crate::error::{AppError, AppResult};
+use crate::trade::TradeData;
+
+/// The shipped registry, parsed on first use. Cheap to clone; clones share.
+#[derive(Clone, Default)]
+pub struct RegistryCell(Arc<OnceLock<Result<Arc<Registry>, String>>>);
+
+impl RegistryCell {
+    pub fn get(&self) -> AppResult<Arc<Registry>> {
+        self.0
+            .get_or_init(|| {
+                Registry::default_registry()
+                    .map(Arc::new)
+                    .map_err(|e| format!("the risk registry does not load: {e}"))
+            })
+            .clone()
+            .map_err(AppError::Internal)
+    }
+}
+
+/// How many readings reached each level.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct LevelCounts {
+    pub normal: usize,
+    pub blue: usize,
+    pub yellow: usize,
+    pub orange: usize,
+    pub red: usize,
+}
+
+/// Every indicator of the registry as measured now: the trade month's figures and today's
+/// tasks and appeals.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Evaluation {
+    /// The trade month evaluated (`2025-06`): the one asked for, or the latest with data;
+    /// none when the trade store is empty.
+    pub period: Option<String>,
+    /// The day the tasks and appeals were read (China Standard Time).
+    pub today: String,
+    /// The trade figures come from the synthetic demo.
+    pub synthetic_trade: bool,
+    /// The tasks and appeals are the demo's (synthetic progress).
+    pub synthetic_work: bool,
+    pub counts: LevelCounts,
+    /// The most serious first; within a level, by indicator.
+    pub readings: Vec<Reading>,
+}
+
+/// Measures every indicator of `registry`. `period` (the trade month) defaults to the latest
+/// with data; the tasks and appeals are read as of `today`.
+pub async fn evaluate(
+    registry: &Registry,
+    store: &Store,
+    trade: &TradeData,
+    rules: &Rules,
+    period: Option<Period>,
+    today: time::Date,
+) -> AppResult<Evaluation> {
+    let mut readings = Vec::new();
+    let (period, synthetic_trade) = {
+        let t = trade.read().await;
+        let period = period.or_else(|| t.latest_period());
+        if let Some(p) = period {
+            readings.extend(trade_readings(registry, &t, p).await?);
+        }
+        (period, t.synthetic())
+    };
+    let day = format_date(today);
+    // The demo's tasks and appeals are synthetic, as its trade records may be.
+    let demo_work = store.is_demo().await?;
+    readings.extend(governance_readings(registry, store, rules, today, &day, demo_work).await?);
+    readings.sort_by(|a, b| {
+        b.level
+            .cmp(&a.level)
+            .then_with(|| a.indicator.cmp(&b.indicator))
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+    let mut counts = LevelCounts::default();
+    for r in &readings {
+        *match r.level {
+            Level::Normal => &mut counts.normal,
+            Level::Blue => &mut counts.blue,
+            Level::Yellow => &mut counts.yellow,
+            Level::Orange => &mut counts.orange,
+            Level::Red => &mut counts.red,
+        } += 1;
+    }
+    Ok(Evaluation {
+        period: period.map(|p| p.to_string()),
+        today: day,
+        synthetic_trade,
+        synthetic_work: demo_work,
+        counts,
+        readings,
+    })
+}
+
+const PROVINCE: (&str, &str, &str) = ("province", "全省", "the province");
+
+/// Reads `id` into `out` when the registry has it (a deployment may drop indicators).
+fn push(
+    out: &mut Vec<Reading>,
+    registry: &Registry,
+    id: &str,
+    subject: (&str, &str, &str),
+    period: &str,
+    value: Option<f64>,
+    synthetic: bool,
+) {
+    if let (Some(i), Some(v)) = (registry.get(id), value) {
+        out.push(i.read(subject, period, v, synthetic));
+    }
+}
+
+async fn trade_readings(registry: &Registry, t: &TradeStore, p: Period) -> AppResult<Vec<Reading>> {
+    let synthetic = t.synthetic();
+    let period = p.to_string();
+    let ytd = Filter::new(p.year, p.month)?;
+    let mut out = Vec::new();
+
+    let summary = kaifang_trade::summary(t, p.year, p.month).await?;
+    push(
+        &mut out,
+        registry,
+        "trade.month_yoy",
+        PROVINCE,
+        &period,
+        summary.month.yoy_pct,
+        synthetic,
+    );
+    push(
+        &mut out,
+        registry,
+        "trade.ytd_yoy",
+        PROVINCE,
+        &period,
+        summary.ytd.yoy_pct,
+        synthetic,
+    );
+
+    let c = kaifang_trade::concentration(t, &ytd).await?;
+    push(
+        &mut out,
+        registry,
+        "trade.partner_hhi",
+        PROVINCE,
+        &period,
+        Some(c.by_partner.hhi),
+        synthetic,
+    );
+    push(
+        &mut out,
+        registry,
+        "trade.product_hhi",
+        PROVINCE,
+        &period,
+        Some(c.by_product.hhi),
+        synthetic,
+    );
+
+    // The largest partner is the subject of its share, so that the reading says who it is.
+    let partners = kaifang_trade::breakdown(t, Dimension::Partner, &ytd).await?;
+    if let Some(top) = partners.rows.first() {
+        let subject = format!("partner:{}", top.key);
+        push(
+            &mut out,
+            registry,
+            "trade.top1_partner_share",
+            (&subject, &top.name_zh, &top.name_en),
+            &period,
+            Some(top.share_pct),
+            synthetic,
+        );
+        let top3: f64 = partners.rows.iter().take(3).map(|r| r.share_pct).sum();
+        push(
+            &mut out,
+            registry,
+            "trade.top3_partner_share",
+            PROVINCE,
+            &period,
+            Some(top3),
+            synthetic,
+        );
+    }
+    let exports = Filter {
+        flow: Some(Flow::Export),
+        ..ytd
+    };
+    let markets = kaifang_trade::breakdown(t, Dimension::Partner, &exports).await?;
+    if let Some(top) = markets.rows.first() {
+        let subject = format!("partner:{}", top.key);
+        push(
+            &mut out,
+            registry,
+            "trade.export_top1_market_share",
+            (&subject, &top.name_zh, &top.name_en),
+            &period,
+            Some(top.share_pct),
+            synthetic,
+        );
+    }
+    let ten = Filter {
+        top: Some(10),
+        ..ytd
+    };
+    let firms = kaifang_trade::breakdown(t, Dimension::Enterprise, &ten).await?;
+    if !firms.rows.is_empty() {
+        let share: f64 = firms.rows.iter().map(|r| r.share_pct).sum();
+        push(
+            &mut out,
+            registry,
+            "trade.enterprise_top10_share",
+            PROVINCE,
+            &period,
+            Some(share),
+            synthetic,
+        );
+    }
+    Ok(out)
+}
+
+async fn governance_readings(
+    registry: &Registry,
+    store: &Store,
+    rules: &Rules,
+    today: time::Date,
+    day: &str,
+    synthetic: bool,
+) -> AppResult<Vec<Reading>> {
+    let mut out = Vec::new();
+    let tasks = store.task_summary(None, rules, today).await?;
+    for o in &tasks.by_org {
+        let subject = format!("org:{}", o.org.code);
+        push(
+            &mut out,
+            registry,
+            "governance.overdue_tasks",
+            (&subject, &o.org.name_zh, &o.org.name_en),
+            day,
+            Some(f64::from(o.overdue)),
+            synthetic,
+        );
+    }
+    let appeals = store.appeal_stats(None, rules, today).await?;
+    for d in &appeals.by_department {
+        let subject = format!("org:{}", d.key);
+        push(
+            &mut out,
+            registry,
+            "governance.appeals_escalated",
+            (&subject, &d.name_zh, &d.name_en),
+            day,
+            Some(f64::from(d.escalated)),
+            synthetic,
+        );
+    }
+    push(
+        &mut out,
+        registry,
+        "governance.appeal_satisfaction",
+        PROVINCE,
+        day,
+        appeals.total.mean_satisfaction,
+        synthetic,
+    );
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kaifang_store::DataDir;
+    use kaifang_store::audit::Who;
+
+    /// Three partners with 600, 300 and 100 this June and 2 000 in all a year earlier.
+    const RECORDS: &str = "period,flow,commodity,partner,trade_mode,region,value_cny\n\
+        2025-06,export,87032300,344,0110,220104,600\n\
+        2025-06,export,87032300,304,0110,220104,300\n\
+        2025-06,import,87089900,116,0110,220104,100\n\
+        2024-06,export,87032300,344,0110,220104,2000\n";
+
+    #[tokio::test]
+    async fn indicators_are_measured_and_classified_as_computed_by_hand() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path());
+        let store = Store::open(&dir, true).await.unwrap();
+        let trade = TradeData::open(dir.root()).unwrap();
+        let csv = tmp.path().join("june.csv");
+        std::fs::write(&csv, RECORDS).unwrap();
+        crate::trade::import(
+            &store,
+            &trade,
+            &Who::cli("test"),
+            vec![csv],
+            &[],
+            Default::default(),
+            |_| true,
+        )
+        .await
+        .unwrap();
+        let registry = Registry::default_registry().unwrap();
+        let rules = Rules::from_config(&Default::default()).unwrap();
+        let today = time::macros::date!(2025 - 07 - 01);
+        let e = evaluate(&registry, &store, &trade, &rules, None, today)
+            .await
+            .unwrap();
+        assert_eq!(e.period.as_deref(), Some("2025-06"));
+        assert!(!e.synthetic_trade && !e.synthetic_work);
+        let get = |id: &str| {
+            e.readings
+                .iter()
+                .find(|r| r.indicator == id)
+                .unwrap_or_else(|| panic!("no reading of {id}"))
+        };
+        // Shares 60, 30 and 10 %: 3 600 + 900 + 100.
+        let hhi = get("trade.partner_hhi");
+        assert!((hhi.value - 4600.0).abs() < 1e-6, "{}", hhi.value);
+        assert_eq!((hhi.level, hhi.threshold), (Level::Red, Some(4000.0)));
+        let top1 = get("trade.top1_partner_share");
+        assert_eq!(top1.subject, "partner:344");
+        assert!((top1.value - 60.0).abs() < 1e-9);
+        assert_eq!(top1.level, Level::Red);
+        assert!((get("trade.top3_partner_share").value - 100.0).abs() < 1e-9);
+        // Exports: Russia 600 of 900.
+        let market = get("trade.export_top1_market_share");
+        assert!((market.value - 200.0 / 3.0).abs() < 1e-9);
+        // 1 000 against 2 000 a year earlier.
+        let yoy = get("trade.month_yoy");
+        assert!((yoy.value + 50.0).abs() < 1e-9);
+        assert_eq!(yoy.level, Level::Red);
+        // No rated appeal: no satisfaction reading, rather than a made-up one.
+        assert!(
+            e.readings
+                .iter()
+                .all(|r| r.indicator != "governance.appeal_satisfaction")
+        );
+        // The most serious first, and the counts add up.
+        assert!(e.readings.windows(2).all(|w| w[0].level >= w[1].level));
+        let c = &e.counts;
+        assert_eq!(
+            c.normal + c.blue + c.yellow + c.orange + c.red,
+            e.readings.len()
+        );
+    }
+}

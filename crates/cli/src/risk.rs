@@ -1,0 +1,97 @@
+//! `kaifang risk evaluate` and `kaifang risk indicators`: the risk watch for scripts (a daily
+//! evaluation, a mail to the owner departments). The same use case as `/api/risk/readings`.
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use kaifang_app::trade::TradeData;
+use kaifang_risk::Registry;
+use kaifang_store::DataDir;
+use kaifang_trade::Period;
+
+use crate::work::{Format, day, open_read};
+
+#[derive(Debug, Subcommand)]
+pub enum RiskCommand {
+    /// Measure every indicator now and give each its level, the most serious first.
+    Evaluate {
+        /// The trade month, `2025-06` (default: the latest with data).
+        #[arg(long)]
+        period: Option<String>,
+        /// The day to judge tasks and appeals by (default: today in China), `YYYY-MM-DD`.
+        #[arg(long)]
+        on: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// The indicators with their definitions, owners and the rule of each level.
+    Indicators {
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+pub async fn risk(dir: &DataDir, command: RiskCommand) -> Result<()> {
+    let registry = Registry::default_registry()?;
+    match command {
+        RiskCommand::Indicators { format } => {
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&registry)?),
+                Format::Table => {
+                    for i in &registry.indicators {
+                        let rules: Vec<&str> = i.rules.iter().map(|r| r.zh.as_str()).collect();
+                        println!("{:<34} {}  [{}]", i.id, i.name_zh, rules.join("; "));
+                    }
+                }
+            }
+            Ok(())
+        }
+        RiskCommand::Evaluate { period, on, format } => {
+            let period = match period {
+                None => None,
+                Some(p) => match Period::parse(&p) {
+                    Some(p) => Some(p),
+                    None => bail!("--period: {p:?} is not a month such as 2025-06"),
+                },
+            };
+            let today = day(on)?;
+            let (store, rules) = open_read(dir).await?;
+            let trade = TradeData::open(dir.root())
+                .with_context(|| format!("opening the trade data in {}", dir.root().display()))?;
+            let e = kaifang_app::risk::evaluate(&registry, &store, &trade, &rules, period, today)
+                .await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&e)?),
+                Format::Table => {
+                    let c = &e.counts;
+                    println!(
+                        "trade month {}, tasks and appeals as of {}: red {}, orange {}, yellow {}, blue {}, normal {}",
+                        e.period.as_deref().unwrap_or("(no trade data)"),
+                        e.today,
+                        c.red,
+                        c.orange,
+                        c.yellow,
+                        c.blue,
+                        c.normal
+                    );
+                    if e.synthetic_trade || e.synthetic_work {
+                        eprintln!("note: synthetic demo data (合成演示数据) in these readings");
+                    }
+                    println!(
+                        "{:<7} {:<34} {:<28} {:>12}",
+                        "LEVEL", "INDICATOR", "SUBJECT", "VALUE"
+                    );
+                    for r in &e.readings {
+                        println!(
+                            "{:<7} {:<34} {:<28} {:>12.2}",
+                            r.level.as_str(),
+                            r.indicator,
+                            r.subject_zh,
+                            r.value
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
