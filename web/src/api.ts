@@ -6,6 +6,8 @@ import type {
   AppealEventBody,
   AppealList,
   AppealStats,
+  RiskEvaluation,
+  RiskRegistry,
   AssessParams,
   AssignmentReport,
   AuditList,
@@ -199,6 +201,8 @@ export const api = {
   appeals: () => request<AppealList>('GET', '/api/appeals'),
   appealCategories: () => request<AppealCategory[]>('GET', '/api/appeals/categories'),
   appealStats: () => request<AppealStats>('GET', '/api/appeals/stats'),
+  riskIndicators: () => request<RiskRegistry>('GET', '/api/risk/indicators'),
+  riskReadings: () => request<RiskEvaluation>('GET', '/api/risk/readings'),
   appeal: (id: number) => request<AppealDetail>('GET', `/api/appeals/${id}`),
   fileAppeal: (appeal: NewAppeal) => request<AppealDetail>('POST', '/api/appeals', { body: appeal }),
   actOnAppeal: (id: number, event: AppealEventBody) =>

@@ -136,6 +136,12 @@ export const router = createRouter({
           meta: { title: 'trade.title', roles: GOVERNMENT },
         },
         {
+          path: 'risk',
+          name: 'risk',
+          component: () => import('./pages/RiskPage.vue'),
+          meta: { title: 'risk.title', roles: GOVERNMENT },
+        },
+        {
           path: 'jobs',
           name: 'jobs',
           component: () => import('./pages/JobsPage.vue'),

@@ -192,3 +192,13 @@ async fn the_freight_studies_in_chromium() {
         );
     }
 }
+
+/// A leader opens the risk watch: warning cards, the board of readings labelled synthetic,
+/// the filter to tasks and appeals, an indicator's definition and rules; an enterprise has no
+/// such menu entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_risk_watch_in_chromium() {
+    if let Some(shots) = run_script("risk.mjs").await {
+        assert_screenshots(&shots, &["risk-zh-1366x768.png"]);
+    }
+}
