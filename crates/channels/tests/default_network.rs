@@ -521,3 +521,157 @@ fn the_northern_sea_route_is_seasonal_and_opt_in() -> Result<(), Error> {
     assert!(!uses_nsr(&Planner::new(&net, &s, None).best(from, to)?));
     Ok(())
 }
+
+/// Great-circle distance on the IUGG mean sphere, written out here so the bound below does
+/// not rest on the library it checks.
+fn great_circle_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (l1, p1) = (a.0.to_radians(), a.1.to_radians());
+    let (l2, p2) = (b.0.to_radians(), b.1.to_radians());
+    let h = ((p2 - p1) / 2.0).sin().powi(2) + p1.cos() * p2.cos() * ((l2 - l1) / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * h.sqrt().asin()
+}
+
+/// Straits and headlands a sea route must pass when land lies across the great circle
+/// between its ports (lon, lat, approximate positions in open water).
+mod gate {
+    pub const SINGAPORE_STRAIT: (f64, f64) = (104.0, 1.2);
+    pub const BAB_EL_MANDEB: (f64, f64) = (43.4, 12.6);
+    pub const SUEZ: (f64, f64) = (32.55, 29.9);
+    pub const PORT_SAID: (f64, f64) = (32.3, 31.4);
+    pub const GIBRALTAR: (f64, f64) = (-5.6, 35.95);
+    pub const USHANT: (f64, f64) = (-5.5, 48.6);
+    pub const DOVER: (f64, f64) = (1.4, 51.0);
+    pub const SUNDA_STRAIT: (f64, f64) = (105.8, -6.0);
+    pub const GOOD_HOPE: (f64, f64) = (18.4, -34.8);
+    pub const CAPE_VERDE: (f64, f64) = (-17.6, 14.7);
+    pub const TSUGARU: (f64, f64) = (140.5, 41.5);
+    pub const BERING_STRAIT: (f64, f64) = (-169.0, 65.8);
+    pub const CHELYUSKIN: (f64, f64) = (104.3, 77.8);
+    pub const NORTH_CAPE: (f64, f64) = (25.8, 71.2);
+    pub const PANAMA: (f64, f64) = (-79.6, 9.2);
+    pub const WINDWARD_PASSAGE: (f64, f64) = (-74.0, 20.0);
+    pub const LAOTIESHAN_CHANNEL: (f64, f64) = (121.1, 38.6);
+    pub const CHENGSHAN_CAPE: (f64, f64) = (122.8, 37.4);
+    pub const KOREA_SOUTHWEST: (f64, f64) = (125.5, 34.0);
+    pub const KANMON: (f64, f64) = (130.95, 33.95);
+    pub const KII_CHANNEL: (f64, f64) = (135.0, 33.9);
+    pub const CA_MAU: (f64, f64) = (104.8, 8.3);
+    pub const QIONGZHOU_STRAIT: (f64, f64) = (110.3, 20.2);
+    pub const ELBE_MOUTH: (f64, f64) = (8.5, 54.0);
+    pub const SKAGEN: (f64, f64) = (10.8, 57.9);
+    pub const ORESUND: (f64, f64) = (12.7, 56.0);
+    pub const YANGTZE_MOUTH: (f64, f64) = (122.3, 31.0);
+}
+
+/// The gates a sea link must pass, by the rule its name and ends imply: the Northern Sea
+/// Route, the Cape, Suez for Asia–Europe, and a few short hops that go round a peninsula.
+fn gates_of(id: &str, name: &str, from: &str, to: &str) -> Vec<(f64, f64)> {
+    use gate::*;
+    let europe = ["rotterdam", "hamburg", "antwerp", "felixstowe", "gdansk"];
+    let into_port = |mut g: Vec<(f64, f64)>| {
+        match to {
+            "hamburg" => g.push(ELBE_MOUTH),
+            "gdansk" => g.extend([SKAGEN, ORESUND]),
+            _ => {}
+        }
+        g
+    };
+    if name.starts_with("via Northern Sea Route") {
+        return vec![TSUGARU, BERING_STRAIT, CHELYUSKIN, NORTH_CAPE];
+    }
+    if name.starts_with("via Cape") {
+        return into_port(vec![SUNDA_STRAIT, GOOD_HOPE, CAPE_VERDE, USHANT, DOVER]);
+    }
+    if europe.contains(&to) && !europe.contains(&from) {
+        return into_port(vec![
+            SINGAPORE_STRAIT,
+            BAB_EL_MANDEB,
+            SUEZ,
+            PORT_SAID,
+            GIBRALTAR,
+            USHANT,
+            DOVER,
+        ]);
+    }
+    match id {
+        // Out of the Bohai Sea, round Shandong, and round Korea's south-west corner.
+        "yingkou-busan-sea" => vec![LAOTIESHAN_CHANNEL, CHENGSHAN_CAPE, KOREA_SOUTHWEST],
+        "yingkou-shanghai-sea" => vec![LAOTIESHAN_CHANNEL, CHENGSHAN_CAPE],
+        "dalian-busan-sea" | "dalian-shanghai-sea" | "dalian-qingdao-sea" => vec![CHENGSHAN_CAPE],
+        "dalian-tokyo-sea" | "dalian-niigata-sea" => vec![CHENGSHAN_CAPE, KOREA_SOUTHWEST],
+        // Through the Kanmon strait and the Inland Sea, out by the Kii channel.
+        "busan-nagoya-sea" | "busan-tokyo-sea" => vec![KANMON, KII_CHANNEL],
+        // Round the Ca Mau peninsula into the Gulf of Thailand; through the Qiongzhou strait.
+        "shanghai-laem-chabang-sea" => vec![CA_MAU],
+        "shanghai-haiphong-sea" => vec![QIONGZHOU_STRAIT],
+        // Down the Yangtze estuary, then through the Zhoushan archipelago.
+        "shanghai-ningbo-sea" => vec![YANGTZE_MOUTH],
+        "rotterdam-hamburg-sea" => vec![ELBE_MOUTH],
+        "hamburg-gdansk-sea" => vec![ELBE_MOUTH, SKAGEN, ORESUND],
+        "shanghai-new-york-sea" => vec![PANAMA, WINDWARD_PASSAGE],
+        _ => Vec::new(),
+    }
+}
+
+/// Every port-to-port sea link of the default network is no shorter than the great circle
+/// between its ports and not much longer than the shortest line through the gates it must
+/// pass: 1.35 × the great circle for a hop across open water, 1.4 × the line through the
+/// gates where land lies between (a route still bends at each gate and follows the coast
+/// between them). The lanes from Rajin, Zarubino and Posyet once ran north-east before
+/// turning south-west; this is the test that would have caught it.
+#[test]
+fn sea_links_lie_between_the_great_circle_and_a_bound_through_their_gates() {
+    let net = net();
+    let mut checked = Vec::new();
+    for l in net.links().iter().filter(|l| l.mode == Mode::Sea) {
+        let (a, b) = (net.node(l.from), net.node(l.to));
+        assert!(
+            matches!(a.kind, NodeKind::Seaport) && matches!(b.kind, NodeKind::Seaport),
+            "{}: a sea link joins two seaports",
+            l.id
+        );
+        let (pa, pb) = (
+            (a.position.lon, a.position.lat),
+            (b.position.lon, b.position.lat),
+        );
+        let direct = great_circle_km(pa, pb);
+        let gates = gates_of(&l.id, &l.name, &a.id, &b.id);
+        let mut points = vec![pa];
+        points.extend(&gates);
+        points.push(pb);
+        let through: f64 = points.windows(2).map(|w| great_circle_km(w[0], w[1])).sum();
+        let factor = if gates.is_empty() { 1.35 } else { 1.4 };
+        assert!(
+            l.length_km >= direct,
+            "{}: {:.0} km is shorter than the great circle, {direct:.0} km",
+            l.id,
+            l.length_km
+        );
+        assert!(
+            l.length_km <= factor * through,
+            "{}: {:.0} km is more than {factor} × {through:.0} km (the line through {} gates)",
+            l.id,
+            l.length_km,
+            gates.len()
+        );
+        checked.push(l.id.as_str());
+    }
+    assert!(checked.len() > 70, "{}", checked.len());
+    for id in [
+        "rajin-busan-sea",
+        "zarubino-busan-sea",
+        "posyet-busan-sea",
+        "zarubino-niigata-sea",
+    ] {
+        assert!(checked.contains(&id), "{id} is checked");
+    }
+    // Rajin lies nearer Busan than Zarubino does (great circle about 801 km against 855),
+    // and the sea says so too; down the Korean coast Rajin–Busan is about 845 km.
+    let km = |id: &str| net.links()[net.link_index(id).expect("link") as usize].length_km;
+    assert!(km("rajin-busan-sea") < km("zarubino-busan-sea"));
+    assert!(
+        (km("rajin-busan-sea") - 845.0).abs() < 0.05 * 845.0,
+        "{}",
+        km("rajin-busan-sea")
+    );
+}
