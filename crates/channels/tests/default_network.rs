@@ -675,3 +675,89 @@ fn sea_links_lie_between_the_great_circle_and_a_bound_through_their_gates() {
         km("rajin-busan-sea")
     );
 }
+
+/// The Hunchun–Europe train (长珲欧, reported in service in January 2024) leaves China at
+/// Hunchun, crosses to Makhalino and follows the Trans-Siberian west. With every other exit
+/// from China avoided, a rail-only box from Hunchun reaches Hamburg that way; without the
+/// Trans-Siberian east of Ussuriysk it cannot.
+#[test]
+fn hunchun_hamburg_by_rail_through_makhalino() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "珲春"), place(&net, "Hamburg"));
+    let mut s = Shipment::containers(1.0, 2e6);
+    s.modes = s
+        .modes
+        .without(Mode::Sea)
+        .without(Mode::Road)
+        .without(Mode::Air);
+    // Any rail route exists; the cheapest leaves China at Manzhouli, as the Changchun trains do.
+    let best = Planner::new(&net, &s, None).best(from, to)?;
+    assert!(
+        best.legs.iter().all(|l| l.mode == Mode::Rail),
+        "{:?}",
+        best.legs
+    );
+    assert!(
+        best.border_crossings
+            .iter()
+            .any(|c| c.node == "cn-ru-manzhouli"),
+        "{:?}",
+        best.corridor
+    );
+    s.avoid_nodes = [
+        "cn-ru-manzhouli",
+        "cn-ru-suifenhe",
+        "cn-mn-erenhot",
+        "cn-kz-alashankou",
+        "cn-kz-khorgos",
+    ]
+    .iter()
+    .map(|id| net.node_index(id).expect("node"))
+    .collect();
+    let r = Planner::new(&net, &s, None).best(from, to)?;
+    assert_borders_respected(&net, &r);
+    assert!(r.legs.iter().all(|l| l.mode == Mode::Rail), "{:?}", r.legs);
+    let path: Vec<&str> = r.nodes.iter().map(String::as_str).collect();
+    let at = |id: &str| {
+        path.iter()
+            .position(|n| *n == id)
+            .unwrap_or_else(|| panic!("{id} not on {path:?}"))
+    };
+    // In order along the line: the border, Makhalino, then the Trans-Siberian west.
+    let order = [
+        "hunchun",
+        "cn-ru-hunchun-rail",
+        "makhalino",
+        "ussuriysk",
+        "khabarovsk",
+        "tarskaya",
+        "chita",
+        "ulan-ude",
+        "moscow",
+        "hamburg",
+    ];
+    for w in order.windows(2) {
+        assert!(at(w[0]) < at(w[1]), "{} before {}: {path:?}", w[0], w[1]);
+    }
+    // Trans-Siberian km posts: Ussuriysk about km 9,177 from Moscow; Ussuriysk–Hunchun some
+    // 230 km; Moscow–Hamburg by Minsk and Brest about 2,000 km.
+    assert!(
+        (11_000.0..12_000.0).contains(&r.total.km),
+        "{} km",
+        r.total.km
+    );
+    // Two weeks and more, as the China–Europe trains run, not months.
+    assert!(
+        (12.0 * 24.0..30.0 * 24.0).contains(&r.total.hours),
+        "{} h",
+        r.total.hours
+    );
+    // Without the Trans-Siberian east of Ussuriysk, Hunchun's trains have no way west.
+    let mut cut = Scenario::new("no-transsib-east");
+    cut.close_link(net.link_index("ussuriysk-khabarovsk-rail").expect("link"));
+    assert!(matches!(
+        Planner::new(&net, &s, Some(&cut)).best(from, to),
+        Err(Error::NoRoute(_))
+    ));
+    Ok(())
+}
