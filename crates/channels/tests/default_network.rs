@@ -761,3 +761,103 @@ fn hunchun_hamburg_by_rail_through_makhalino() -> Result<(), Error> {
     ));
     Ok(())
 }
+
+/// Jilin's ports of entry with the DPRK, each in the network: Hunchun (Quanhe, Shatuozi),
+/// Tumen (road and rail), Longjing (Sanhe, Kaishantun), Helong (Nanping, Guchengli),
+/// Changbai, Linjiang, Ji'an (road and rail).
+const DPRK_CROSSINGS: [&str; 12] = [
+    "cn-kp-quanhe",
+    "cn-kp-shatuozi",
+    "cn-kp-tumen",
+    "cn-kp-tumen-road",
+    "cn-kp-sanhe",
+    "cn-kp-kaishantun",
+    "cn-kp-nanping",
+    "cn-kp-guchengli",
+    "cn-kp-changbai",
+    "cn-kp-linjiang",
+    "cn-kp-jian",
+    "cn-kp-jian-rail",
+];
+
+/// Under `dprk-closed` every crossing to the DPRK is closed, and no route from the
+/// province's places to Busan or Rajin uses a link that touches one; Rajin, reached only
+/// through the DPRK's borders (its sailings closed), has no route at all.
+#[test]
+fn under_dprk_closed_no_route_crosses_the_dprk_border() -> Result<(), Error> {
+    let net = net();
+    let kp: Country = "KP".parse().expect("code");
+    let touching_kp: Vec<u32> = net
+        .nodes()
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.kind.crossing().is_some_and(|x| x.touches(kp)))
+        .map(|(i, _)| i as u32)
+        .collect();
+    for id in DPRK_CROSSINGS {
+        let i = net
+            .node_index(id)
+            .unwrap_or_else(|| panic!("{id} is missing"));
+        assert!(touching_kp.contains(&i), "{id} is a crossing to the DPRK");
+    }
+    // Jilin's twelve and Russia's Khasan–Tumangang.
+    assert_eq!(touching_kp.len(), DPRK_CROSSINGS.len() + 1);
+    let scenarios = defaults::scenarios(&net)?;
+    let closed = scenarios
+        .iter()
+        .find(|s| s.name == "dprk-closed")
+        .expect("the dprk-closed scenario ships with the data");
+    for &i in &touching_kp {
+        assert_eq!(
+            closed.node_status(i),
+            Some(&kaifang_channels::model::Status::Closed),
+            "{} stays open under dprk-closed",
+            net.node(i).id
+        );
+    }
+    let touches_kp_crossing = |r: &Route| -> Option<String> {
+        r.legs
+            .iter()
+            .flat_map(|l| &l.links)
+            .find(|id| {
+                let l = &net.links()[net.link_index(id).expect("link") as usize];
+                touching_kp.contains(&l.from) || touching_kp.contains(&l.to)
+            })
+            .cloned()
+    };
+    let mut s = container();
+    s.weights.value_of_time_cny_per_hour = Some(50.0);
+    let places = [
+        "长春", "吉林", "延吉", "珲春", "图们", "白山", "长白", "集安", "通化",
+    ];
+    // The base network does take some of these places through the DPRK (Rajin is reached
+    // only so), which is what makes the scenario worth checking.
+    let rajin = place(&net, "Rajin");
+    let base = Planner::new(&net, &s, None).best(place(&net, "珲春"), rajin)?;
+    assert!(touches_kp_crossing(&base).is_some(), "{:?}", base.nodes);
+    for from in places {
+        let from = place(&net, from);
+        for r in Planner::new(&net, &s, Some(closed)).alternatives(from, place(&net, "Busan"), 3)? {
+            assert!(
+                touches_kp_crossing(&r).is_none(),
+                "{} → Busan uses {:?}",
+                net.node(from).id,
+                touches_kp_crossing(&r)
+            );
+            assert!(
+                r.nodes
+                    .iter()
+                    .all(|id| { !net.node(net.node_index(id).expect("node")).in_country(kp) })
+            );
+        }
+        assert!(
+            matches!(
+                Planner::new(&net, &s, Some(closed)).best(from, rajin),
+                Err(Error::NoRoute(_))
+            ),
+            "{} reaches Rajin with the DPRK closed",
+            net.node(from).id
+        );
+    }
+    Ok(())
+}
