@@ -521,3 +521,343 @@ fn the_northern_sea_route_is_seasonal_and_opt_in() -> Result<(), Error> {
     assert!(!uses_nsr(&Planner::new(&net, &s, None).best(from, to)?));
     Ok(())
 }
+
+/// Great-circle distance on the IUGG mean sphere, written out here so the bound below does
+/// not rest on the library it checks.
+fn great_circle_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (l1, p1) = (a.0.to_radians(), a.1.to_radians());
+    let (l2, p2) = (b.0.to_radians(), b.1.to_radians());
+    let h = ((p2 - p1) / 2.0).sin().powi(2) + p1.cos() * p2.cos() * ((l2 - l1) / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * h.sqrt().asin()
+}
+
+/// Straits and headlands a sea route must pass when land lies across the great circle
+/// between its ports (lon, lat, approximate positions in open water).
+mod gate {
+    pub const SINGAPORE_STRAIT: (f64, f64) = (104.0, 1.2);
+    pub const BAB_EL_MANDEB: (f64, f64) = (43.4, 12.6);
+    pub const SUEZ: (f64, f64) = (32.55, 29.9);
+    pub const PORT_SAID: (f64, f64) = (32.3, 31.4);
+    pub const GIBRALTAR: (f64, f64) = (-5.6, 35.95);
+    pub const USHANT: (f64, f64) = (-5.5, 48.6);
+    pub const DOVER: (f64, f64) = (1.4, 51.0);
+    pub const SUNDA_STRAIT: (f64, f64) = (105.8, -6.0);
+    pub const GOOD_HOPE: (f64, f64) = (18.4, -34.8);
+    pub const CAPE_VERDE: (f64, f64) = (-17.6, 14.7);
+    pub const TSUGARU: (f64, f64) = (140.5, 41.5);
+    pub const BERING_STRAIT: (f64, f64) = (-169.0, 65.8);
+    pub const CHELYUSKIN: (f64, f64) = (104.3, 77.8);
+    pub const NORTH_CAPE: (f64, f64) = (25.8, 71.2);
+    pub const PANAMA: (f64, f64) = (-79.6, 9.2);
+    pub const WINDWARD_PASSAGE: (f64, f64) = (-74.0, 20.0);
+    pub const LAOTIESHAN_CHANNEL: (f64, f64) = (121.1, 38.6);
+    pub const CHENGSHAN_CAPE: (f64, f64) = (122.8, 37.4);
+    pub const KOREA_SOUTHWEST: (f64, f64) = (125.5, 34.0);
+    pub const KANMON: (f64, f64) = (130.95, 33.95);
+    pub const KII_CHANNEL: (f64, f64) = (135.0, 33.9);
+    pub const CA_MAU: (f64, f64) = (104.8, 8.3);
+    pub const QIONGZHOU_STRAIT: (f64, f64) = (110.3, 20.2);
+    pub const ELBE_MOUTH: (f64, f64) = (8.5, 54.0);
+    pub const SKAGEN: (f64, f64) = (10.8, 57.9);
+    pub const ORESUND: (f64, f64) = (12.7, 56.0);
+    pub const YANGTZE_MOUTH: (f64, f64) = (122.3, 31.0);
+}
+
+/// The gates a sea link must pass, by the rule its name and ends imply: the Northern Sea
+/// Route, the Cape, Suez for Asia–Europe, and a few short hops that go round a peninsula.
+fn gates_of(id: &str, name: &str, from: &str, to: &str) -> Vec<(f64, f64)> {
+    use gate::*;
+    let europe = ["rotterdam", "hamburg", "antwerp", "felixstowe", "gdansk"];
+    let into_port = |mut g: Vec<(f64, f64)>| {
+        match to {
+            "hamburg" => g.push(ELBE_MOUTH),
+            "gdansk" => g.extend([SKAGEN, ORESUND]),
+            _ => {}
+        }
+        g
+    };
+    if name.starts_with("via Northern Sea Route") {
+        return vec![TSUGARU, BERING_STRAIT, CHELYUSKIN, NORTH_CAPE];
+    }
+    if name.starts_with("via Cape") {
+        return into_port(vec![SUNDA_STRAIT, GOOD_HOPE, CAPE_VERDE, USHANT, DOVER]);
+    }
+    if europe.contains(&to) && !europe.contains(&from) {
+        return into_port(vec![
+            SINGAPORE_STRAIT,
+            BAB_EL_MANDEB,
+            SUEZ,
+            PORT_SAID,
+            GIBRALTAR,
+            USHANT,
+            DOVER,
+        ]);
+    }
+    match id {
+        // Out of the Bohai Sea, round Shandong, and round Korea's south-west corner.
+        "yingkou-busan-sea" => vec![LAOTIESHAN_CHANNEL, CHENGSHAN_CAPE, KOREA_SOUTHWEST],
+        "yingkou-shanghai-sea" => vec![LAOTIESHAN_CHANNEL, CHENGSHAN_CAPE],
+        "dalian-busan-sea" | "dalian-shanghai-sea" | "dalian-qingdao-sea" => vec![CHENGSHAN_CAPE],
+        "dalian-tokyo-sea" | "dalian-niigata-sea" => vec![CHENGSHAN_CAPE, KOREA_SOUTHWEST],
+        // Through the Kanmon strait and the Inland Sea, out by the Kii channel.
+        "busan-nagoya-sea" | "busan-tokyo-sea" => vec![KANMON, KII_CHANNEL],
+        // Round the Ca Mau peninsula into the Gulf of Thailand; through the Qiongzhou strait.
+        "shanghai-laem-chabang-sea" => vec![CA_MAU],
+        "shanghai-haiphong-sea" => vec![QIONGZHOU_STRAIT],
+        // Down the Yangtze estuary, then through the Zhoushan archipelago.
+        "shanghai-ningbo-sea" => vec![YANGTZE_MOUTH],
+        "rotterdam-hamburg-sea" => vec![ELBE_MOUTH],
+        "hamburg-gdansk-sea" => vec![ELBE_MOUTH, SKAGEN, ORESUND],
+        "shanghai-new-york-sea" => vec![PANAMA, WINDWARD_PASSAGE],
+        _ => Vec::new(),
+    }
+}
+
+/// Every port-to-port sea link of the default network is no shorter than the great circle
+/// between its ports and not much longer than the shortest line through the gates it must
+/// pass: 1.35 × the great circle for a hop across open water, 1.4 × the line through the
+/// gates where land lies between (a route still bends at each gate and follows the coast
+/// between them). The lanes from Rajin, Zarubino and Posyet once ran north-east before
+/// turning south-west; this is the test that would have caught it.
+#[test]
+fn sea_links_lie_between_the_great_circle_and_a_bound_through_their_gates() {
+    let net = net();
+    let mut checked = Vec::new();
+    for l in net.links().iter().filter(|l| l.mode == Mode::Sea) {
+        let (a, b) = (net.node(l.from), net.node(l.to));
+        assert!(
+            matches!(a.kind, NodeKind::Seaport) && matches!(b.kind, NodeKind::Seaport),
+            "{}: a sea link joins two seaports",
+            l.id
+        );
+        let (pa, pb) = (
+            (a.position.lon, a.position.lat),
+            (b.position.lon, b.position.lat),
+        );
+        let direct = great_circle_km(pa, pb);
+        let gates = gates_of(&l.id, &l.name, &a.id, &b.id);
+        let mut points = vec![pa];
+        points.extend(&gates);
+        points.push(pb);
+        let through: f64 = points.windows(2).map(|w| great_circle_km(w[0], w[1])).sum();
+        let factor = if gates.is_empty() { 1.35 } else { 1.4 };
+        assert!(
+            l.length_km >= direct,
+            "{}: {:.0} km is shorter than the great circle, {direct:.0} km",
+            l.id,
+            l.length_km
+        );
+        assert!(
+            l.length_km <= factor * through,
+            "{}: {:.0} km is more than {factor} × {through:.0} km (the line through {} gates)",
+            l.id,
+            l.length_km,
+            gates.len()
+        );
+        checked.push(l.id.as_str());
+    }
+    assert!(checked.len() > 70, "{}", checked.len());
+    for id in [
+        "rajin-busan-sea",
+        "zarubino-busan-sea",
+        "posyet-busan-sea",
+        "zarubino-niigata-sea",
+    ] {
+        assert!(checked.contains(&id), "{id} is checked");
+    }
+    // Rajin lies nearer Busan than Zarubino does (great circle about 801 km against 855),
+    // and the sea says so too; down the Korean coast Rajin–Busan is about 845 km.
+    let km = |id: &str| net.links()[net.link_index(id).expect("link") as usize].length_km;
+    assert!(km("rajin-busan-sea") < km("zarubino-busan-sea"));
+    assert!(
+        (km("rajin-busan-sea") - 845.0).abs() < 0.05 * 845.0,
+        "{}",
+        km("rajin-busan-sea")
+    );
+}
+
+/// The Hunchun–Europe train (长珲欧, reported in service in January 2024) leaves China at
+/// Hunchun, crosses to Makhalino and follows the Trans-Siberian west. With every other exit
+/// from China avoided, a rail-only box from Hunchun reaches Hamburg that way; without the
+/// Trans-Siberian east of Ussuriysk it cannot.
+#[test]
+fn hunchun_hamburg_by_rail_through_makhalino() -> Result<(), Error> {
+    let net = net();
+    let (from, to) = (place(&net, "珲春"), place(&net, "Hamburg"));
+    let mut s = Shipment::containers(1.0, 2e6);
+    s.modes = s
+        .modes
+        .without(Mode::Sea)
+        .without(Mode::Road)
+        .without(Mode::Air);
+    // Any rail route exists; the cheapest leaves China at Manzhouli, as the Changchun trains do.
+    let best = Planner::new(&net, &s, None).best(from, to)?;
+    assert!(
+        best.legs.iter().all(|l| l.mode == Mode::Rail),
+        "{:?}",
+        best.legs
+    );
+    assert!(
+        best.border_crossings
+            .iter()
+            .any(|c| c.node == "cn-ru-manzhouli"),
+        "{:?}",
+        best.corridor
+    );
+    s.avoid_nodes = [
+        "cn-ru-manzhouli",
+        "cn-ru-suifenhe",
+        "cn-mn-erenhot",
+        "cn-kz-alashankou",
+        "cn-kz-khorgos",
+    ]
+    .iter()
+    .map(|id| net.node_index(id).expect("node"))
+    .collect();
+    let r = Planner::new(&net, &s, None).best(from, to)?;
+    assert_borders_respected(&net, &r);
+    assert!(r.legs.iter().all(|l| l.mode == Mode::Rail), "{:?}", r.legs);
+    let path: Vec<&str> = r.nodes.iter().map(String::as_str).collect();
+    let at = |id: &str| {
+        path.iter()
+            .position(|n| *n == id)
+            .unwrap_or_else(|| panic!("{id} not on {path:?}"))
+    };
+    // In order along the line: the border, Makhalino, then the Trans-Siberian west.
+    let order = [
+        "hunchun",
+        "cn-ru-hunchun-rail",
+        "makhalino",
+        "ussuriysk",
+        "khabarovsk",
+        "tarskaya",
+        "chita",
+        "ulan-ude",
+        "moscow",
+        "hamburg",
+    ];
+    for w in order.windows(2) {
+        assert!(at(w[0]) < at(w[1]), "{} before {}: {path:?}", w[0], w[1]);
+    }
+    // Trans-Siberian km posts: Ussuriysk about km 9,177 from Moscow; Ussuriysk–Hunchun some
+    // 230 km; Moscow–Hamburg by Minsk and Brest about 2,000 km.
+    assert!(
+        (11_000.0..12_000.0).contains(&r.total.km),
+        "{} km",
+        r.total.km
+    );
+    // Two weeks and more, as the China–Europe trains run, not months.
+    assert!(
+        (12.0 * 24.0..30.0 * 24.0).contains(&r.total.hours),
+        "{} h",
+        r.total.hours
+    );
+    // Without the Trans-Siberian east of Ussuriysk, Hunchun's trains have no way west.
+    let mut cut = Scenario::new("no-transsib-east");
+    cut.close_link(net.link_index("ussuriysk-khabarovsk-rail").expect("link"));
+    assert!(matches!(
+        Planner::new(&net, &s, Some(&cut)).best(from, to),
+        Err(Error::NoRoute(_))
+    ));
+    Ok(())
+}
+
+/// Jilin's ports of entry with the DPRK, each in the network: Hunchun (Quanhe, Shatuozi),
+/// Tumen (road and rail), Longjing (Sanhe, Kaishantun), Helong (Nanping, Guchengli),
+/// Changbai, Linjiang, Ji'an (road and rail).
+const DPRK_CROSSINGS: [&str; 12] = [
+    "cn-kp-quanhe",
+    "cn-kp-shatuozi",
+    "cn-kp-tumen",
+    "cn-kp-tumen-road",
+    "cn-kp-sanhe",
+    "cn-kp-kaishantun",
+    "cn-kp-nanping",
+    "cn-kp-guchengli",
+    "cn-kp-changbai",
+    "cn-kp-linjiang",
+    "cn-kp-jian",
+    "cn-kp-jian-rail",
+];
+
+/// Under `dprk-closed` every crossing to the DPRK is closed, and no route from the
+/// province's places to Busan or Rajin uses a link that touches one; Rajin, reached only
+/// through the DPRK's borders (its sailings closed), has no route at all.
+#[test]
+fn under_dprk_closed_no_route_crosses_the_dprk_border() -> Result<(), Error> {
+    let net = net();
+    let kp: Country = "KP".parse().expect("code");
+    let touching_kp: Vec<u32> = net
+        .nodes()
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.kind.crossing().is_some_and(|x| x.touches(kp)))
+        .map(|(i, _)| i as u32)
+        .collect();
+    for id in DPRK_CROSSINGS {
+        let i = net
+            .node_index(id)
+            .unwrap_or_else(|| panic!("{id} is missing"));
+        assert!(touching_kp.contains(&i), "{id} is a crossing to the DPRK");
+    }
+    // Jilin's twelve and Russia's Khasan–Tumangang.
+    assert_eq!(touching_kp.len(), DPRK_CROSSINGS.len() + 1);
+    let scenarios = defaults::scenarios(&net)?;
+    let closed = scenarios
+        .iter()
+        .find(|s| s.name == "dprk-closed")
+        .expect("the dprk-closed scenario ships with the data");
+    for &i in &touching_kp {
+        assert_eq!(
+            closed.node_status(i),
+            Some(&kaifang_channels::model::Status::Closed),
+            "{} stays open under dprk-closed",
+            net.node(i).id
+        );
+    }
+    let touches_kp_crossing = |r: &Route| -> Option<String> {
+        r.legs
+            .iter()
+            .flat_map(|l| &l.links)
+            .find(|id| {
+                let l = &net.links()[net.link_index(id).expect("link") as usize];
+                touching_kp.contains(&l.from) || touching_kp.contains(&l.to)
+            })
+            .cloned()
+    };
+    let mut s = container();
+    s.weights.value_of_time_cny_per_hour = Some(50.0);
+    let places = [
+        "长春", "吉林", "延吉", "珲春", "图们", "白山", "长白", "集安", "通化",
+    ];
+    // The base network does take some of these places through the DPRK (Rajin is reached
+    // only so), which is what makes the scenario worth checking.
+    let rajin = place(&net, "Rajin");
+    let base = Planner::new(&net, &s, None).best(place(&net, "珲春"), rajin)?;
+    assert!(touches_kp_crossing(&base).is_some(), "{:?}", base.nodes);
+    for from in places {
+        let from = place(&net, from);
+        for r in Planner::new(&net, &s, Some(closed)).alternatives(from, place(&net, "Busan"), 3)? {
+            assert!(
+                touches_kp_crossing(&r).is_none(),
+                "{} → Busan uses {:?}",
+                net.node(from).id,
+                touches_kp_crossing(&r)
+            );
+            assert!(
+                r.nodes
+                    .iter()
+                    .all(|id| { !net.node(net.node_index(id).expect("node")).in_country(kp) })
+            );
+        }
+        assert!(
+            matches!(
+                Planner::new(&net, &s, Some(closed)).best(from, rajin),
+                Err(Error::NoRoute(_))
+            ),
+            "{} reaches Rajin with the DPRK closed",
+            net.node(from).id
+        );
+    }
+    Ok(())
+}

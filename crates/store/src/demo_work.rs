@@ -405,3 +405,80 @@ impl Store {
         Ok(appeal.item.id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The meeting report's English translation as shipped beside the meetings file, without
+    /// its header lines (`#`), whitespace normalised.
+    const MEETING_TEXT: &str =
+        include_str!("../../../data/directives/open-development-meeting.txt");
+
+    fn normalised(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    fn meetings() -> MeetingsFile {
+        toml::from_str(MEETINGS).unwrap_or_else(|e| panic!("{MEETINGS_FILE}: {}", e.message()))
+    }
+
+    #[test]
+    fn every_directive_quote_is_in_the_meeting_report() {
+        let body: String = MEETING_TEXT
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = normalised(&body);
+        assert!(text.len() > 5000, "the report's text is shipped whole");
+        let mut checked = 0;
+        for m in &meetings().meeting {
+            for d in &m.directive {
+                assert!(
+                    text.contains(&normalised(&d.quote)),
+                    "{MEETINGS_FILE}: meeting {:?}, directive {}: quote not found in the report: {:?}",
+                    m.title,
+                    d.code,
+                    d.quote
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 10);
+    }
+
+    /// The report gives the day without the year; the chairs' terms of office fix it. A
+    /// meeting dated before its chair held the office named (as the year 2020 once was) fails.
+    #[test]
+    fn each_meeting_falls_within_its_chairs_term() {
+        // Start of each office as the chair is titled in the file: Huang Qiang, Party
+        // Secretary of Jilin from 28 June 2024; Hu Yuting, (acting) Governor from 2 April 2023.
+        let terms = [
+            ("黄强（省委书记）", time::macros::date!(2024 - 06 - 28)),
+            ("胡玉亭（省长）", time::macros::date!(2023 - 04 - 02)),
+        ];
+        for m in &meetings().meeting {
+            let held_on = crate::rules::parse_date("held_on", &m.held_on)
+                .unwrap_or_else(|e| panic!("{MEETINGS_FILE}: {e}"));
+            let (_, from) = terms
+                .iter()
+                .find(|(chair, _)| *chair == m.chair)
+                .unwrap_or_else(|| panic!("{MEETINGS_FILE}: no term known for {:?}", m.chair));
+            assert!(held_on >= *from, "{}: {held_on} before {from}", m.title);
+            // A plan the meeting prepares for starts after the meeting: 十五五 is 2026–2030.
+            for t in m.directive.iter().flat_map(|d| &d.task) {
+                for (plan, first_year) in [("十三五", 2016), ("十四五", 2021), ("十五五", 2026)]
+                {
+                    if t.title.contains(plan) {
+                        assert!(
+                            first_year > held_on.year(),
+                            "{}: {plan} began in {first_year}, before a meeting of {held_on}",
+                            t.title
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -79,6 +79,27 @@ async fn the_demo_board_quotes_the_meeting_and_shows_every_light() {
     let rt = store.roundtables().await.unwrap();
     assert_eq!(rt.len(), 1);
     assert!(rt[0].items.iter().filter(|i| i.appeal_id.is_some()).count() == 2);
+    // The meetings were held on 13 December 2024; no demo task is issued before its meeting,
+    // and the channel projects are entered into the plan then being prepared, the 15th.
+    for m in &meetings {
+        assert_eq!(m.held_on, "2024-12-13", "{}", m.title);
+    }
+    let held_on: std::collections::HashMap<i64, &str> = meetings
+        .iter()
+        .flat_map(|m| m.directives.iter().map(move |d| (d.id, m.held_on.as_str())))
+        .collect();
+    for t in &tasks {
+        let held = held_on[&t.directive_id];
+        assert!(
+            t.issued_on.as_str() >= held,
+            "{}: {} < {held}",
+            t.title,
+            t.issued_on
+        );
+        assert!(t.deadline > t.issued_on, "{}", t.title);
+        assert!(!t.title.contains("十四五"), "{}", t.title);
+    }
+    assert!(tasks.iter().any(|t| t.title.contains("“十五五”规划")));
 }
 
 #[tokio::test]
