@@ -6,7 +6,9 @@
 //! | module | use cases |
 //! |---|---|
 //! | [`datadir`] | prepare a data directory for serving (a new one gets the demo), `init`, `demo`, open one for a command |
-//! | [`trade`] | the shared hold on the trade store; imports and the demo, each audited; freight demand from the records |
+//! | [`trade`] | the shared hold on the trade store; imports and the demo, each audited (announced, then concluded); freight demand from the records |
+//! | [`backup`] | backups of the whole data directory (database, uploads, trade generation) and their restore |
+//! | [`recover`] | after a crash, the audit log reconciled with the trade store and the backups, and the jobs that ran them concluded |
 //! | [`channels`] | route planning and scenario comparison on the open-channels network: one answer shape |
 //! | [`studies`] | freight studies (assignment, criticality, appraisal): parameters checked once, one result shape |
 //! | [`assess`] | the development zones' assessment on the demo panel overlaid with approved values: ranking, one zone's report, sensitivity, bounded cache of results; checking a yearly form, a zone's form against last year |
@@ -16,9 +18,11 @@
 //! the field.
 
 pub mod assess;
+pub mod backup;
 pub mod channels;
 pub mod datadir;
 pub mod error;
+pub mod recover;
 pub mod studies;
 pub mod trade;
 

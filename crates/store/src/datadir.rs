@@ -70,10 +70,16 @@ impl DataDir {
             .open(&path)
             .map_err(StoreError::io(&path))?;
         match file.try_lock() {
-            Ok(()) => Ok(DirLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked(self.root.clone())),
-            Err(std::fs::TryLockError::Error(e)) => Err(StoreError::io(&path)(e)),
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked(self.root.clone()));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&path)(e)),
         }
+        // Before anyone opens the database: a restore cut short is undone, so nothing sees a
+        // database from one time beside uploads or trade data from another.
+        crate::backup::undo_interrupted_restore(self)?;
+        Ok(DirLock { _file: file })
     }
 }
 

@@ -21,6 +21,7 @@ pub mod datadir;
 pub mod db;
 pub mod demo;
 mod demo_work;
+pub mod durable;
 mod error;
 pub mod jobs;
 pub mod notifications;
