@@ -185,9 +185,7 @@ fn write(
         // copies, so the copied audit log and the copied generation agree.
         let _lock = kaifang_trade::lock(dir.root(), false)?;
         store_backup::copy_database(&dir.db_path(), &db, |f| progress(0.6 * f))?;
-        std::fs::File::open(&db)
-            .and_then(|f| f.sync_all())
-            .map_err(StoreError::io(&db))?;
+        store_backup::self_contained(&db)?;
         kaifang_trade::copy_generation(dir.root(), &partial.join("trade"))?.map(|m| m.generation)
     };
     if !progress(0.7) {

@@ -168,9 +168,12 @@ pub fn copy_database(
                 }
             }
             _ => {
+                // SAFETY: sqlite3_errstr returns a static NUL-terminated string.
+                let why = unsafe { CStr::from_ptr(ffi::sqlite3_errstr(rc)) }.to_string_lossy();
                 break Err(StoreError::Sqlite(format!(
-                    "backup step failed: {}",
-                    target.errmsg()
+                    "copying {} to {}: {why}",
+                    src.display(),
+                    dest.display()
                 )));
             }
         }
@@ -186,6 +189,38 @@ pub fn copy_database(
         )));
     }
     Ok(pages)
+}
+
+/// Turns the copy `db` into one self-contained file (rollback journal instead of WAL), so
+/// that opening it, even read-only, creates no `-wal` or `-shm` beside it: a backup's files
+/// must stay exactly as `backup.json` lists them. A restore puts it back in WAL mode.
+pub fn self_contained(db: &Path) -> Result<()> {
+    let conn = Conn::open(db, ffi::SQLITE_OPEN_READWRITE)?;
+    let mut err = std::ptr::null_mut();
+    // SAFETY: open handle, static NUL-terminated SQL, no callback; SQLite allocates `err`,
+    // freed below.
+    let rc = unsafe {
+        ffi::sqlite3_exec(
+            conn.0,
+            c"PRAGMA journal_mode = DELETE".as_ptr(),
+            None,
+            std::ptr::null_mut(),
+            &mut err,
+        )
+    };
+    if !err.is_null() {
+        // SAFETY: allocated by sqlite3_exec.
+        unsafe { ffi::sqlite3_free(err.cast()) };
+    }
+    if rc != ffi::SQLITE_OK {
+        return Err(StoreError::Sqlite(format!(
+            "{}: {}",
+            db.display(),
+            conn.errmsg()
+        )));
+    }
+    drop(conn);
+    sync_file(db)
 }
 
 /// `<dest>.partial`: where the backup to `dest` is written until it is complete.
@@ -468,18 +503,6 @@ pub async fn restore(
             .await
             .map_err(|e| StoreError::Sqlite(e.to_string()))??;
     }
-    let db = if database_only {
-        src.clone()
-    } else {
-        src.join("kaifang.db")
-    };
-    {
-        // Refuse anything that is not a Kaifang database this binary understands.
-        let pool = crate::db::connect(&db, false, true).await?;
-        let checked = crate::db::inspect(&pool, &db).await;
-        pool.close().await;
-        checked?;
-    }
     if !progress(0.1) {
         return Err(StoreError::Cancelled);
     }
@@ -491,9 +514,13 @@ pub async fn restore(
     let staged = tokio::task::spawn_blocking(move || stage(&s, &st, database_only, progress))
         .await
         .map_err(|e| StoreError::Sqlite(e.to_string()));
+    let staged = match staged {
+        Ok(Ok(parts)) => inspect_staged(&staging, &src).await.map(|()| parts),
+        Ok(Err(e)) | Err(e) => Err(e),
+    };
     let parts = match staged {
-        Ok(Ok(parts)) => parts,
-        Ok(Err(e)) | Err(e) => {
+        Ok(parts) => parts,
+        Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);
             return Err(e);
         }
@@ -521,6 +548,26 @@ pub async fn restore(
     Ok(Restored {
         kept: kept.then_some(previous),
         database_only,
+    })
+}
+
+/// Refuses a staged database that is not a Kaifang database this binary understands. The
+/// staged copy, not the backup, is opened: opening may write (the journal mode), and the
+/// backup's files must stay as `backup.json` lists them.
+async fn inspect_staged(staging: &Path, src: &Path) -> Result<()> {
+    let db = staging.join("kaifang.db");
+    let pool = crate::db::connect(&db, false, false).await;
+    let checked = match pool {
+        Ok(pool) => {
+            let checked = crate::db::inspect(&pool, &db).await;
+            pool.close().await;
+            checked
+        }
+        Err(e) => Err(e),
+    };
+    checked.map_err(|e| StoreError::Corrupt {
+        path: src.to_path_buf(),
+        detail: format!("its database cannot be restored: {e}"),
     })
 }
 
@@ -688,8 +735,15 @@ fn undo(dir: &DataDir, journal: &Journal) -> Result<()> {
         if p.staged && !staging.join(&p.name).exists() && live.exists() {
             rename(&live, &staging.join(&p.name))?;
         }
-        if kept.exists() && !live.exists() {
-            rename(&kept, &live)?;
+        if kept.exists() {
+            // An empty directory in its place was made after the crash (a data directory's
+            // folders are created when missing); the kept one is the real one.
+            if live.is_dir() {
+                std::fs::remove_dir(&live).map_err(StoreError::io(&live))?;
+            }
+            if !live.exists() {
+                rename(&kept, &live)?;
+            }
         }
     }
     sync_dir(root)?;

@@ -61,7 +61,8 @@ impl DataDir {
 
     /// Takes the directory's exclusive lock, or says who holds it.
     pub fn lock(&self) -> Result<DirLock> {
-        self.create()?;
+        // Only the root before the lock: the sub-directories may be mid-restore.
+        std::fs::create_dir_all(&self.root).map_err(StoreError::io(&self.root))?;
         let path = self.lock_path();
         let file = File::options()
             .create(true)
@@ -79,6 +80,7 @@ impl DataDir {
         // Before anyone opens the database: a restore cut short is undone, so nothing sees a
         // database from one time beside uploads or trade data from another.
         crate::backup::undo_interrupted_restore(self)?;
+        self.create()?;
         Ok(DirLock { _file: file })
     }
 }
