@@ -201,8 +201,9 @@ fn write(
     }
     std::fs::rename(partial, dest).map_err(StoreError::io(dest))?;
     step();
-    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-        sync_dir(parent)?;
+    match dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => sync_dir(parent)?,
+        None => sync_dir(Path::new("."))?,
     }
     progress(1.0);
     Ok(manifest)
