@@ -52,7 +52,8 @@ impl FirstStart {
     }
 }
 
-/// Locks and opens `dir` for serving. An empty or missing directory gets the demo data, the
+/// Locks and opens `dir` for serving. Writes a crash interrupted are concluded first
+/// ([`crate::recover`]). An empty or missing directory gets the demo data, the
 /// synthetic trade records included, when served on a loopback address or asked for (see
 /// [`FirstStart`]), and the bare registry otherwise; an existing one is used as it is (and
 /// refused if corrupt or written by a newer version). `env` reads the `KAIFANG_*` overrides.
@@ -88,6 +89,15 @@ pub async fn prepare(
         trade::ensure_demo(&store, trade::demo_rows(&env), &Who::cli("serve"), |_| true).await?;
     }
     write_config_template(dir)?;
+    let reconciled = crate::recover::reconcile(&store).await?;
+    if reconciled != crate::recover::Reconciled::default() {
+        tracing::warn!(
+            trade_writes = reconciled.trade,
+            backups = reconciled.backups,
+            jobs = reconciled.jobs,
+            "writes interrupted by the previous process were concluded in the audit log as the files show"
+        );
+    }
     let interrupted = store.fail_interrupted_jobs().await?;
     if interrupted > 0 {
         tracing::warn!(

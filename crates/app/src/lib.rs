@@ -6,7 +6,9 @@
 //! | module | use cases |
 //! |---|---|
 //! | [`datadir`] | prepare a data directory for serving (a new one gets the demo), `init`, `demo`, open one for a command |
-//! | [`trade`] | the shared hold on the trade store; imports and the demo, each audited; freight demand from the records |
+//! | [`trade`] | the shared hold on the trade store; imports and the demo, each audited (announced, then concluded); freight demand from the records |
+//! | [`backup`] | backups of the whole data directory (database, uploads, trade generation) and their restore |
+//! | [`recover`] | after a crash, the audit log reconciled with the trade store and the backups, and the jobs that ran them concluded |
 //! | [`channels`] | route planning and scenario comparison on the open-channels network: one answer shape |
 //! | [`studies`] | freight studies (assignment, criticality, appraisal): parameters checked once, one result shape |
 //! | [`risk`] | risk watch: the registry's indicators measured on the trade records, tasks and appeals, each at its level |
@@ -18,10 +20,12 @@
 //! the field.
 
 pub mod assess;
+pub mod backup;
 pub mod channels;
 pub mod datadir;
 pub mod error;
 pub mod queue;
+pub mod recover;
 pub mod risk;
 pub mod studies;
 pub mod trade;

@@ -307,6 +307,7 @@ mod tests {
             vec![csv],
             &[],
             Default::default(),
+            None,
             |_| true,
         )
         .await

@@ -107,14 +107,53 @@ impl TradeData {
     }
 
     /// Runs `work` with the store held exclusively, off the async workers, then reopens the
-    /// store from its manifest whether the work committed or not.
+    /// store from its manifest whether the work committed or not; audited so that a crash at
+    /// any moment leaves the audit log saying what the trade store holds.
+    ///
+    /// The protocol: with the store's write lock held (in this process, and across processes
+    /// the lock a backup shares), an interrupted earlier write is reconciled, then
+    /// `<action>.begin` is appended with the target `intent:<id>` (the job's id when run as a
+    /// job), then the write commits a manifest carrying that id, then `<action>` (committed)
+    /// or `<action>.abandoned` (not) concludes it. Whether it committed is read from the
+    /// manifest, not from the result: a write can fail after its commit. The lock is held
+    /// until the conclusion is written, so at most one write is ever unconcluded and, after
+    /// a crash, the manifest tells which way it went ([`crate::recover`]).
     async fn write<T: Send + 'static>(
         &self,
+        audit: Audit<'_>,
         work: impl FnOnce(&mut TradeStore) -> Result<T, TradeError> + Send + 'static,
+        conclude: impl FnOnce(&T) -> serde_json::Value,
     ) -> AppResult<T> {
         let mut guard = self.store.clone().write_owned().await;
         let data_dir = self.data_dir.clone();
-        let result = tokio::task::spawn_blocking(move || {
+        let lock =
+            tokio::task::spawn_blocking(move || kaifang_trade::lock(&data_dir, true)).await??;
+        crate::recover::trade(audit.store, &self.data_dir).await?;
+        let id = audit
+            .job
+            .map(str::to_string)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let target = format!("intent:{id}");
+        let from = guard.manifest().generation;
+        let mut begin = audit.details.clone();
+        if let Some(o) = begin.as_object_mut() {
+            o.insert("from_generation".into(), json!(from));
+            o.insert("job".into(), json!(audit.job));
+        }
+        audit
+            .store
+            .record(
+                audit.who,
+                &format!("{}.begin", audit.action),
+                Some(&target),
+                begin,
+            )
+            .await?;
+        kaifang_store::durable::step();
+        let data_dir = self.data_dir.clone();
+        let intent = id.clone();
+        let (result, manifest) = tokio::task::spawn_blocking(move || {
+            guard.set_intent(Some(intent));
             let result = work(&mut guard);
             match TradeStore::open(&data_dir) {
                 Ok(fresh) => *guard = fresh,
@@ -122,14 +161,57 @@ impl TradeData {
                     tracing::error!(error = %e, "cannot reopen the trade store after writing")
                 }
             }
-            result
+            guard.set_intent(None);
+            // The manifest on disk, not the one in memory: a reopen that failed leaves the
+            // old store in memory while the new generation may be committed.
+            let manifest = kaifang_trade::read_manifest(&data_dir);
+            (result, manifest)
         })
         .await?;
+        let manifest = manifest?;
+        let committed = manifest.intent.as_deref() == Some(id.as_str());
+        let (action, mut details) = match (&result, committed) {
+            (Ok(t), true) => (audit.action.to_string(), conclude(t)),
+            (Err(e), true) => (
+                audit.action.to_string(),
+                json!({ "error_after_commit": e.to_string() }),
+            ),
+            (Ok(_), false) => (
+                format!("{}.abandoned", audit.action),
+                json!({ "reason": "nothing to write" }),
+            ),
+            (Err(e), false) => (
+                format!("{}.abandoned", audit.action),
+                json!({ "reason": e.to_string() }),
+            ),
+        };
+        if let Some(o) = details.as_object_mut() {
+            o.insert("generation".into(), json!(manifest.generation));
+        }
+        audit
+            .store
+            .record(audit.who, &action, Some(&target), details)
+            .await?;
+        kaifang_store::durable::step();
+        drop(lock);
         result.map_err(|e| match e {
             TradeError::Cancelled => AppError::Cancelled,
             other => AppError::Trade(other),
         })
     }
+}
+
+/// Who writes the trade store and how the audit log names it: `action` is the concluding
+/// entry's action (`trade.import`), announced as `<action>.begin`.
+struct Audit<'a> {
+    store: &'a Store,
+    who: &'a Who,
+    action: &'static str,
+    /// The job running the write, if any: its id names the write, so a restart can conclude
+    /// the job as the write concluded.
+    job: Option<&'a str>,
+    /// What the announcement says besides the generation it starts from.
+    details: serde_json::Value,
 }
 
 /// One period and flow an import wrote.
@@ -187,8 +269,11 @@ impl From<&ImportReport> for ImportSummary {
     }
 }
 
-/// Imports customs files into the trade store — all of them or none — and writes the audit
-/// entry `trade.import`, naming the files (and the uploads they came from, if any).
+/// Imports customs files into the trade store — all of them or none — announced in the audit
+/// log as `trade.import.begin` and concluded by `trade.import` (or `trade.import.abandoned`),
+/// naming the files (and the uploads they came from, if any) and the generation written.
+/// `job`: the job running the import, if any.
+#[allow(clippy::too_many_arguments)]
 pub async fn import(
     store: &Store,
     trade: &TradeData,
@@ -196,28 +281,33 @@ pub async fn import(
     files: Vec<PathBuf>,
     uploads: &[i64],
     options: ImportOptions,
+    job: Option<&str>,
     mut progress: impl FnMut(f64) -> bool + Send + 'static,
 ) -> AppResult<ImportSummary> {
     let names: Vec<String> = files.iter().map(|f| display_name(f)).collect();
+    let audit = Audit {
+        store,
+        who,
+        action: "trade.import",
+        job,
+        details: json!({ "files": names, "uploads": uploads }),
+    };
     let report = trade
-        .write(move |t| t.import_files(&files, &options, &mut progress))
-        .await?;
-    let summary = ImportSummary::from(&report);
-    store
-        .record(
-            who,
-            "trade.import",
-            None,
-            json!({
-                "files": names,
-                "uploads": uploads,
-                "rows": summary.rows,
-                "periods": summary.periods.len(),
-                "replaced": summary.replaced,
-            }),
+        .write(
+            audit,
+            move |t| t.import_files(&files, &options, &mut progress),
+            |report| {
+                json!({
+                    "files": names,
+                    "uploads": uploads,
+                    "rows": report.rows,
+                    "periods": report.partitions.len(),
+                    "replaced": report.replaced,
+                })
+            },
         )
         .await?;
-    Ok(summary)
+    Ok(ImportSummary::from(&report))
 }
 
 /// Imports uploaded files. The engine reads files by name (the extension chooses CSV or
@@ -230,6 +320,7 @@ pub async fn import_uploads(
     who: &Who,
     uploads: &[Upload],
     options: ImportOptions,
+    job: Option<&str>,
     progress: impl FnMut(f64) -> bool + Send + 'static,
 ) -> AppResult<ImportSummary> {
     let scratch = store
@@ -266,7 +357,7 @@ pub async fn import_uploads(
             files.push(path);
         }
         let ids: Vec<i64> = uploads.iter().map(|u| u.id).collect();
-        import(store, trade, who, files, &ids, options, progress).await
+        import(store, trade, who, files, &ids, options, job, progress).await
     }
     .await;
     let _ = tokio::fs::remove_dir_all(&scratch).await;
@@ -282,8 +373,8 @@ pub async fn import_uploads(
     })
 }
 
-/// Generates the synthetic demo records into the trade store, replacing what it holds, and
-/// writes the audit entry `trade.demo`.
+/// Generates the synthetic demo records into the trade store, replacing what it holds,
+/// audited as `trade.demo` (announced, then concluded; see [`TradeData`]'s writes).
 pub async fn generate_demo(
     store: &Store,
     trade: &TradeData,
@@ -291,18 +382,21 @@ pub async fn generate_demo(
     options: DemoOptions,
     mut progress: impl FnMut(f64) -> bool + Send + 'static,
 ) -> AppResult<DemoReport> {
-    let report = trade
-        .write(move |t| kaifang_trade::demo::generate(t, &options, &mut progress))
-        .await?;
-    store
-        .record(
-            who,
-            "trade.demo",
-            None,
-            json!({ "rows": report.rows, "seed": options.seed, "synthetic": true }),
+    let seed = options.seed;
+    let audit = Audit {
+        store,
+        who,
+        action: "trade.demo",
+        job: None,
+        details: json!({ "rows": options.rows, "seed": seed, "synthetic": true }),
+    };
+    trade
+        .write(
+            audit,
+            move |t| kaifang_trade::demo::generate(t, &options, &mut progress),
+            |report| json!({ "rows": report.rows, "seed": seed, "synthetic": true }),
         )
-        .await?;
-    Ok(report)
+        .await
 }
 
 /// Generates the demo records if the directory holds no trade data (a new demo directory).
@@ -337,16 +431,20 @@ pub async fn import_reference(
     file: PathBuf,
 ) -> AppResult<usize> {
     let name = display_name(&file);
-    let rows = trade.write(move |t| t.import_reference(&file)).await?;
-    store
-        .record(
-            who,
-            "trade.reference",
-            None,
-            json!({ "file": name, "rows": rows }),
+    let audit = Audit {
+        store,
+        who,
+        action: "trade.reference",
+        job: None,
+        details: json!({ "file": name }),
+    };
+    trade
+        .write(
+            audit,
+            move |t| t.import_reference(&file),
+            |rows| json!({ "file": name, "rows": rows }),
         )
-        .await?;
-    Ok(rows)
+        .await
 }
 
 /// Freight demand derived from the trade records.

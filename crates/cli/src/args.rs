@@ -60,11 +60,13 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Write a consistent copy of the database to FILE (safe while `serve` runs).
-    Backup { file: PathBuf },
-    /// Replace the database with the backup FILE (stop `serve` first). The current database is
-    /// kept in backups/ first.
-    Restore { file: PathBuf },
+    /// Write a consistent backup of the data directory — database, uploads and trade data —
+    /// into the new directory DIR, by default backups/kaifang-<time>/ (safe while `serve` runs).
+    Backup { dir: Option<PathBuf> },
+    /// Replace the data with the backup directory BACKUP (stop `serve` first); what it replaces
+    /// is kept in backups/pre-restore-<time>/. A single `.db` file of an earlier version
+    /// replaces the database only.
+    Restore { backup: PathBuf },
     /// Check a data directory: configuration, database integrity, foreign keys, uploads.
     Check,
     /// Risk watch (风险预警): every indicator measured now, with its level.

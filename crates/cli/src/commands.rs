@@ -34,8 +34,8 @@ pub fn run(args: Cli) -> Result<()> {
             } => init(&dir, &admin, password_stdin).await,
             Command::Demo { reset } => demo(&dir, reset).await,
             Command::User { command } => user(&dir, command).await,
-            Command::Backup { file } => backup(&dir, &file).await,
-            Command::Restore { file } => restore(&dir, &file).await,
+            Command::Backup { dir: dest } => backup(&dir, dest).await,
+            Command::Restore { backup } => restore(&dir, &backup).await,
             Command::Check => check(&dir).await,
             Command::Route(a) => crate::channels::route(*a),
             Command::Network { command } => crate::channels::network(command),
@@ -257,47 +257,70 @@ async fn user_command(store: &Store, command: UserCommand) -> Result<()> {
     Ok(())
 }
 
-async fn backup(dir: &DataDir, file: &std::path::Path) -> Result<()> {
+async fn backup(dir: &DataDir, dest: Option<std::path::PathBuf>) -> Result<()> {
     if !dir.is_initialised() {
         bail!(
             "{} is not a Kaifang data directory (no kaifang.db)",
             dir.root().display()
         );
     }
+    let dest = dest.unwrap_or_else(|| kaifang_app::backup::default_path(dir));
+    if dest.extension().is_some_and(|e| e == "db") {
+        bail!(
+            "{}: a backup is a directory (database, uploads and trade data); give a name without .db",
+            dest.display()
+        );
+    }
     // No lock: a backup reads a consistent snapshot while a server may be writing.
     let store = Store::open(dir, false).await?;
     let bar = progress::bar("backup");
-    let info = store
-        .backup_to(&Who::cli("backup"), file, progress::reporter(&bar))
-        .await;
+    let info = kaifang_app::backup::create(
+        &store,
+        &Who::cli("backup"),
+        &dest,
+        None,
+        progress::reporter(&bar),
+    )
+    .await;
     bar.finish_and_clear();
-    let info = info?;
     store.close().await;
+    let info = info?;
     println!(
-        "backup written to {} ({} bytes, {} pages)",
+        "backup written to {} ({} files, {} bytes{})",
         info.path.display(),
+        info.files,
         info.bytes,
-        info.pages
+        info.trade_generation
+            .map(|g| format!(", trade data generation {g}"))
+            .unwrap_or_default()
     );
     Ok(())
 }
 
-async fn restore(dir: &DataDir, file: &std::path::Path) -> Result<()> {
+async fn restore(dir: &DataDir, backup: &std::path::Path) -> Result<()> {
     let lock = dir
         .lock()
         .context("stop `kaifang serve` before restoring")?;
     let bar = progress::bar("restore");
-    let kept = kaifang_store::backup::restore(dir, file, progress::reporter(&bar)).await;
+    let restored = kaifang_app::backup::restore(dir, backup, progress::reporter(&bar)).await;
     bar.finish_and_clear();
-    let kept = kept?;
+    let restored = restored?;
     drop(lock);
-    println!(
-        "restored {} from {}",
-        dir.db_path().display(),
-        file.display()
-    );
-    if let Some(k) = kept {
-        println!("the previous database was kept as {}", k.display());
+    if restored.database_only {
+        println!(
+            "restored the database {} from {}; uploads and trade data were left as they were (a single-file backup holds only the database)",
+            dir.db_path().display(),
+            backup.display()
+        );
+    } else {
+        println!(
+            "restored {} (database, uploads, trade data) from {}",
+            dir.root().display(),
+            backup.display()
+        );
+    }
+    if let Some(k) = restored.kept {
+        println!("what it replaced was kept as {}", k.display());
     }
     Ok(())
 }

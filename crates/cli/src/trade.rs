@@ -134,6 +134,7 @@ pub async fn import(dir: &DataDir, command: ImportCommand) -> Result<()> {
         files,
         &[],
         options,
+        None,
         progress::reporter(&bar),
     )
     .await;

@@ -394,9 +394,12 @@ fn backup_while_serving_then_restore_when_stopped() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
     let server = Server::start(&dir);
-    let backup = tmp.path().join("snap.db");
+    let backup = tmp.path().join("snap");
     let o = run(&dir, &["backup", backup.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
+    for part in ["backup.json", "kaifang.db", "trade/manifest.json"] {
+        assert!(backup.join(part).is_file(), "the backup holds {part}");
+    }
     let o = run(&dir, &["restore", backup.to_str().unwrap()]);
     assert!(!o.status.success(), "restore must refuse while serving");
     assert!(text(&o).contains("in use"), "{}", text(&o));
@@ -437,6 +440,19 @@ fn backup_while_serving_then_restore_when_stopped() {
         run(&dir, &["check"]).status.success(),
         "and the database is untouched"
     );
+
+    // A single-file backup of earlier versions still restores the database (alone).
+    let old = tmp.path().join("old.db");
+    std::fs::copy(backup.join("kaifang.db"), &old).unwrap();
+    let o = run(&dir, &["restore", old.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("database"), "{}", text(&o));
+    assert!(run(&dir, &["check"]).status.success());
+    // A backup whose files no longer match its list is refused, naming the file.
+    std::fs::write(backup.join("trade/manifest.json"), "{}").unwrap();
+    let o = run(&dir, &["restore", backup.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("manifest.json"), "{}", text(&o));
 }
 
 #[test]

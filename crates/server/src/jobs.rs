@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 /// What a running job sees of itself.
 #[derive(Clone)]
 pub struct JobContext {
+    id: String,
     live: Arc<Live>,
 }
 
@@ -29,6 +30,12 @@ struct Live {
 }
 
 impl JobContext {
+    /// The job's id: work that spans the database and files names its audit entries by it,
+    /// so that a restart can conclude the job as its work concluded.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
     /// Records progress in [0, 1].
     pub fn progress(&self, fraction: f64) {
         let f = if fraction.is_finite() {
@@ -124,7 +131,10 @@ impl Jobs {
         self.lock().insert(id.clone(), live.clone());
         let this = self.clone();
         tokio::spawn(async move {
-            let ctx = JobContext { live: live.clone() };
+            let ctx = JobContext {
+                id: id.clone(),
+                live: live.clone(),
+            };
             let permit = tokio::select! {
                 permit = ticket.slot() => Some(permit),
                 () = live.cancelled.notified() => None,

@@ -87,6 +87,36 @@ impl Store {
         append(&mut conn, who, action, target, details).await
     }
 
+    /// Announcements (`<action>.begin`, for the given actions) that no later entry of the same
+    /// target concludes: writes a crash cut short, or ones still running. Oldest first.
+    pub async fn open_intents(&self, actions: &[&str]) -> Result<Vec<AuditEntry>> {
+        let mut found = Vec::new();
+        for action in actions {
+            let open: Vec<AuditEntry> = sqlx::query_as(
+                "SELECT b.id, b.at, b.actor, b.action, b.target, b.details, b.request_id \
+                 FROM audit_log b WHERE b.action = $1 AND b.target IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM audit_log c WHERE c.target = b.target AND c.id > b.id)",
+            )
+            .bind(format!("{action}.begin"))
+            .fetch_all(&self.pool)
+            .await?;
+            found.extend(open);
+        }
+        found.sort_by_key(|e| e.id);
+        Ok(found)
+    }
+
+    /// Every entry of one target, oldest first.
+    pub async fn audit_of(&self, target: &str) -> Result<Vec<AuditEntry>> {
+        Ok(sqlx::query_as(
+            "SELECT id, at, actor, action, target, details, request_id FROM audit_log \
+             WHERE target = $1 ORDER BY id",
+        )
+        .bind(target)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The newest entries first.
     pub async fn audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
         Ok(sqlx::query_as(

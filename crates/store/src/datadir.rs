@@ -87,7 +87,8 @@ impl DataDir {
 
     /// Takes the directory's exclusive lock, or says who holds it.
     pub fn lock(&self) -> Result<DirLock> {
-        self.create()?;
+        // Only the root before the lock: the sub-directories may be mid-restore.
+        std::fs::create_dir_all(&self.root).map_err(StoreError::io(&self.root))?;
         let path = self.lock_path();
         let file = File::options()
             .create(true)
@@ -96,10 +97,17 @@ impl DataDir {
             .open(&path)
             .map_err(StoreError::io(&path))?;
         match file.try_lock() {
-            Ok(()) => Ok(DirLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked(self.root.clone())),
-            Err(std::fs::TryLockError::Error(e)) => Err(StoreError::io(&path)(e)),
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked(self.root.clone()));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&path)(e)),
         }
+        // Before anyone opens the database: a restore cut short is undone, so nothing sees a
+        // database from one time beside uploads or trade data from another.
+        crate::backup::undo_interrupted_restore(self)?;
+        self.create()?;
+        Ok(DirLock { _file: file })
     }
 }
 

@@ -141,6 +141,15 @@ impl Store {
         .await?)
     }
 
+    /// Jobs left queued or running: at start, those a previous process was running.
+    pub async fn unfinished_jobs(&self) -> Result<Vec<Job>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at"
+        ))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Marks jobs left queued or running by a previous process as failed; returns how many.
     pub async fn fail_interrupted_jobs(&self) -> Result<u64> {
         Ok(sqlx::query(

@@ -9,7 +9,8 @@
 //! kaifang.db        SQLite database in WAL mode (+ -wal and -shm while open)
 //! kaifang.lock      held by the process that serves or changes the directory
 //! uploads/ab/abcd…  uploaded files, named by SHA-256
-//! backups/          backups made by the server, and the copy kept before a restore
+//! trade/            the trade store (`kaifang-trade` writes it)
+//! backups/          backups (a directory each: see `backup`), and what a restore replaced
 //! ```
 
 pub mod accounts;
@@ -21,6 +22,7 @@ pub mod datadir;
 pub mod db;
 pub mod demo;
 mod demo_work;
+pub mod durable;
 mod error;
 pub mod jobs;
 pub mod notifications;

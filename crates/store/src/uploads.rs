@@ -287,7 +287,9 @@ pub(crate) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(StoreError::io(path))
+    result.map_err(StoreError::io(path))?;
+    // The blob's name must be durable before the database row that points at it.
+    crate::durable::sync_dir(dir)
 }
 
 /// Every stored upload must exist and hash to its name: problems for `kaifang check`.

@@ -276,8 +276,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Start a backup of the database into the data directory's `backups/` folder, as a job
-         *     (administrators). The copy is consistent even while the server keeps writing.
+         * Start a backup of the data directory — database, uploads and the trade store's current
+         *     generation — into its `backups/` folder as `kaifang-<time>/`, as a job (administrators).
+         *     The copy is consistent even while the server keeps writing; the job's result names the
+         *     backup directory (`file`), its size and the trade generation it holds.
          */
         post: operations["post_backups"];
         delete?: never;

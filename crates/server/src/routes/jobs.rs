@@ -116,8 +116,10 @@ pub async fn cancel(
     Ok((StatusCode::ACCEPTED, Json(state.jobs.get(&id).await?)))
 }
 
-/// Start a backup of the database into the data directory's `backups/` folder, as a job
-/// (administrators). The copy is consistent even while the server keeps writing.
+/// Start a backup of the data directory — database, uploads and the trade store's current
+/// generation — into its `backups/` folder as `kaifang-<time>/`, as a job (administrators).
+/// The copy is consistent even while the server keeps writing; the job's result names the
+/// backup directory (`file`), its size and the trade generation it holds.
 #[utoipa::path(post, path = "/api/backups", tag = "jobs",
     responses((status = 201, body = Job), (status = 403, body = ErrorBody)))]
 pub async fn start_backup(
@@ -127,11 +129,7 @@ pub async fn start_backup(
     ApiError::check(caller.actor().administer(), "start backups", String::new)?;
     let store = state.store.clone();
     let who = caller.who();
-    let stamp = kaifang_store::now().replace([':', '.'], "-");
-    let dest = store
-        .data_dir()
-        .backups_dir()
-        .join(format!("kaifang-{stamp}.db"));
+    let dest = kaifang_app::backup::default_path(store.data_dir());
     let starter = Starter {
         user_id: Some(caller.principal.id),
         org_id: Some(caller.principal.org.id),
@@ -141,14 +139,18 @@ pub async fn start_backup(
         .spawn("backup", starter, move |ctx| async move {
             let ctx = Arc::new(ctx);
             let c = ctx.clone();
-            let info = store
-                .backup_to(&who, &dest, move |f| {
-                    c.progress(f);
-                    !c.cancelled()
-                })
-                .await
-                .map_err(JobError::from)?;
-            Ok(serde_json::json!({ "file": info.path.file_name().map(|f| f.to_string_lossy().into_owned()), "bytes": info.bytes, "pages": info.pages }))
+            let info = kaifang_app::backup::create(&store, &who, &dest, Some(ctx.id()), move |f| {
+                c.progress(f);
+                !c.cancelled()
+            })
+            .await
+            .map_err(JobError::from)?;
+            Ok(serde_json::json!({
+                "file": info.path.file_name().map(|f| f.to_string_lossy().into_owned()),
+                "bytes": info.bytes,
+                "files": info.files,
+                "trade_generation": info.trade_generation,
+            }))
         })
         .await?;
     Ok((StatusCode::CREATED, Json(job)))

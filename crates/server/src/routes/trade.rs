@@ -608,6 +608,7 @@ pub async fn import(
                 &who,
                 &uploads,
                 options,
+                Some(ctx.id()),
                 move |f| {
                     c.progress(f);
                     !c.cancelled()

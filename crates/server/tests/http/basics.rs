@@ -427,7 +427,7 @@ fn inflate(data: &[u8]) -> String {
 }
 
 #[tokio::test]
-async fn a_backup_job_reports_progress_and_produces_a_database() {
+async fn a_backup_job_reports_progress_and_produces_a_checked_backup() {
     let app = spawn_app().await;
     let s = app.login("admin").await;
     let r = s.post("/api/backups").send().await.unwrap();
@@ -446,8 +446,24 @@ async fn a_backup_job_reports_progress_and_produces_a_database() {
     assert_eq!(last["progress"], 1.0);
     let file = last["result"]["file"].as_str().unwrap();
     let path = app.dir.path().join("data/backups").join(file);
-    let header = std::fs::read(&path).unwrap();
+    let header = std::fs::read(path.join("kaifang.db")).unwrap();
     assert!(header.starts_with(b"SQLite format 3\0"));
+    let listed = kaifang_store::backup::verify(&path).unwrap();
+    assert_eq!(
+        listed.trade_generation,
+        last["result"]["trade_generation"].as_u64(),
+        "the trade data is in it"
+    );
+    assert!(listed.files.iter().any(|f| f.path == "trade/manifest.json"));
+    let audit = s.json("/api/audit").await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == format!("intent:{id}"))
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["backup.create", "backup.create.begin"]);
     // Finished jobs cannot be cancelled.
     let r = s
         .post(&format!("/api/jobs/{id}/cancel"))

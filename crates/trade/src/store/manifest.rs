@@ -1,14 +1,16 @@
-//! `manifest.json`: what the store holds, and the commit point. Writing it (temporary file,
-//! sync, rename, sync of the directory) is what makes a generation visible.
+//! `manifest.json`: what the store holds, and the commit point. Writing it (the listed files'
+//! directories synced, then a temporary file, sync, rename, sync of the directory) is what
+//! makes a generation visible, and durable.
 
 use super::TradeStore;
+use super::durable::{step, sync_dir};
 use crate::codes::{Flow, Period};
 use crate::error::{Result, TradeError, io};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-const MANIFEST: &str = "manifest.json";
+pub(super) const MANIFEST: &str = "manifest.json";
 const FORMAT: u32 = 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -39,14 +41,28 @@ pub struct Manifest {
     pub aggregates: BTreeMap<String, String>,
     /// National reference table for RCA (CSV copy), if one was imported.
     pub reference: Option<String>,
+    /// The write that made this generation, as announced in the audit log: how a restart
+    /// tells whether an interrupted write committed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
 }
 
-fn sync_dir(dir: &Path) {
-    // Durability of the rename itself; not available on every platform, so best effort.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+/// The files a manifest lists, relative to the store's directory.
+pub(super) fn listed(m: &Manifest) -> impl Iterator<Item = &str> {
+    m.partitions
+        .iter()
+        .map(|p| p.file.as_str())
+        .chain(
+            m.partitions
+                .iter()
+                .filter_map(|p| p.enterprise_slices.as_deref()),
+        )
+        .chain(m.aggregates.values().map(String::as_str))
+        .chain(m.reference.as_deref())
 }
+
+/// The sub-directories that hold a generation's files.
+pub(super) const SUBDIRS: [&str; 4] = ["records", "aggregates", "reference", "slices"];
 
 /// The manifest of a store directory; an empty one when there is none yet.
 pub(super) fn read_manifest(dir: &Path) -> Result<Manifest> {
@@ -76,6 +92,14 @@ impl TradeStore {
         let tmp = self.dir.join("manifest.json.tmp");
         let bytes =
             serde_json::to_vec_pretty(manifest).map_err(|e| TradeError::Corrupt(e.to_string()))?;
+        // The files the manifest lists were renamed into place; their names must be durable
+        // before the manifest that points at them is.
+        for sub in SUBDIRS {
+            let d = self.dir.join(sub);
+            if d.is_dir() {
+                sync_dir(&d)?;
+            }
+        }
         {
             use std::io::Write;
             let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
@@ -83,29 +107,23 @@ impl TradeStore {
             f.sync_all().map_err(io(&tmp))?;
         }
         std::fs::rename(&tmp, &path).map_err(io(&path))?;
-        sync_dir(&self.dir);
+        step();
+        sync_dir(&self.dir)?;
+        if let Some(parent) = self.dir.parent() {
+            // A new store's directory itself must outlast a crash.
+            sync_dir(parent)?;
+        }
         Ok(())
     }
 
     pub(super) fn listed_files(&self) -> impl Iterator<Item = &str> {
-        self.manifest
-            .partitions
-            .iter()
-            .map(|p| p.file.as_str())
-            .chain(
-                self.manifest
-                    .partitions
-                    .iter()
-                    .filter_map(|p| p.enterprise_slices.as_deref()),
-            )
-            .chain(self.manifest.aggregates.values().map(String::as_str))
-            .chain(self.manifest.reference.as_deref())
+        listed(&self.manifest)
     }
 
     /// Removes what an interrupted write left behind: files the manifest does not list.
     pub(super) fn remove_unlisted(&self) {
         let keep: HashSet<String> = self.listed_files().map(str::to_string).collect();
-        for sub in ["records", "aggregates", "reference", "slices"] {
+        for sub in SUBDIRS {
             let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) else {
                 continue;
             };

@@ -11,11 +11,13 @@
 //! accessors in `tables`. Every write takes `&mut self`, so a query cannot write; and the store
 //! uses nothing of the analytics, so the dependency runs one way.
 
+mod durable;
 mod manifest;
 mod sql;
 mod tables;
 mod write;
 
+pub use durable::{WriteLock, copy_generation, lock, read_manifest};
 pub use manifest::{Manifest, PartitionEntry};
 pub use sql::{PreparedSql, SqlLimits, SqlResult};
 pub(crate) use write::Part;
@@ -52,6 +54,8 @@ pub struct TradeStore {
     /// ids are the key ids of the two dimensions' one-dimension tables.
     pair_batches: Vec<RecordBatch>,
     ctx: SessionContext,
+    /// Written into the manifest of the next commit ([`TradeStore::set_intent`]).
+    intent: Option<String>,
 }
 
 impl std::fmt::Debug for TradeStore {
@@ -129,9 +133,16 @@ impl TradeStore {
             pairs,
             pair_batches: Vec::new(),
             ctx: SessionContext::new(),
+            intent: None,
         };
         store.rebuild()?;
         Ok(store)
+    }
+
+    /// Names the write that follows, as the audit log announced it: the manifest it commits
+    /// carries the name, so that after a crash the manifest says whether that write committed.
+    pub fn set_intent(&mut self, intent: Option<String>) {
+        self.intent = intent;
     }
 
     pub fn dir(&self) -> &Path {

@@ -309,7 +309,7 @@ impl TradeStore {
         progress: &mut dyn FnMut(usize) -> bool,
     ) -> Result<()> {
         let generation = self.manifest.generation + 1;
-        for sub in ["records", "aggregates", "reference", "slices"] {
+        for sub in super::manifest::SUBDIRS {
             let d = self.dir.join(sub);
             std::fs::create_dir_all(&d).map_err(io(&d))?;
         }
@@ -486,6 +486,7 @@ impl TradeStore {
             new_entries.iter().map(|p| (p.period, p.flow)).collect();
         let mut manifest = self.manifest.clone();
         manifest.generation = generation;
+        manifest.intent = self.intent.clone();
         // A store is synthetic if what it holds after this write is all synthetic.
         let kept: Vec<PartitionEntry> = manifest
             .partitions
@@ -570,11 +571,17 @@ impl TradeStore {
         let rel = format!("reference/national-g{generation}.csv");
         let path = self.dir.join(&rel);
         let tmp = path.with_extension("csv.tmp");
-        std::fs::write(&tmp, text).map_err(io(&tmp))?;
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+            f.write_all(text.as_bytes()).map_err(io(&tmp))?;
+            f.sync_all().map_err(io(&tmp))?;
+        }
         std::fs::rename(&tmp, &path).map_err(io(&path))?;
         let mut manifest = self.manifest.clone();
         let old = manifest.reference.replace(rel);
         manifest.generation = generation;
+        manifest.intent = self.intent.clone();
         self.write_manifest(&manifest)?;
         self.manifest = manifest;
         if let Some(old) = old {

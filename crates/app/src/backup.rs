@@ -1,0 +1,281 @@
+//! Backups of a whole data directory — the database, the uploads it lists and the trade
+//! store's current generation — and restores of them. The layout and the restore's swap are
+//! `kaifang_store::backup`'s; this module puts the parts together and audits them.
+//!
+//! A backup announces itself in the audit log (`backup.create.begin`, target `intent:<id>`),
+//! is written as `<name>.partial` (locked by its writer, so that a reconciliation elsewhere
+//! leaves it alone), renamed to `<name>` once complete and synced, and concluded by
+//! `backup.create`; a failure removes the partial copy and concludes `backup.create.abandoned`.
+//! After a crash [`crate::recover`] concludes it from what is on disk.
+
+use std::path::{Path, PathBuf};
+
+use kaifang_store::audit::Who;
+use kaifang_store::backup::{self as store_backup, BackupManifest, Restored};
+use kaifang_store::durable::{step, sync_dir};
+use kaifang_store::{DataDir, Store, StoreError};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::error::{AppError, AppResult};
+use crate::recover::BACKUP_ACTION;
+
+/// What a backup wrote.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BackupInfo {
+    /// The backup directory.
+    #[schema(value_type = String)]
+    pub path: PathBuf,
+    pub bytes: u64,
+    /// Files in it, `backup.json` not counted.
+    pub files: usize,
+    /// Generation of the trade store copied; none when it held no data.
+    pub trade_generation: Option<u64>,
+}
+
+/// `backups/kaifang-<time>` in `dir`: where a backup goes unless named.
+pub fn default_path(dir: &DataDir) -> PathBuf {
+    let stamp = kaifang_store::now().replace([':', '.'], "-");
+    dir.backups_dir().join(format!("kaifang-{stamp}"))
+}
+
+/// Writes a backup of the data directory of `store` to the new directory `dest`; safe while
+/// the server keeps writing. `job`: the job running it, if any. `progress` gets the fraction
+/// done and may return false to cancel, which leaves nothing at `dest`.
+pub async fn create(
+    store: &Store,
+    who: &Who,
+    dest: &Path,
+    job: Option<&str>,
+    progress: impl FnMut(f64) -> bool + Send + 'static,
+) -> AppResult<BackupInfo> {
+    if dest.exists() {
+        return Err(StoreError::Conflict(format!(
+            "{} exists already; choose a new name for the backup",
+            dest.display()
+        ))
+        .into());
+    }
+    let partial = store_backup::partial_path(dest);
+    let p = partial.clone();
+    let hold = tokio::task::spawn_blocking(move || claim(&p)).await??;
+    let id = job
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let target = format!("intent:{id}");
+    let path = dest.display().to_string();
+    let begun = store
+        .record(
+            who,
+            &format!("{BACKUP_ACTION}.begin"),
+            Some(&target),
+            json!({ "path": path, "job": job }),
+        )
+        .await;
+    if let Err(e) = begun {
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(e.into());
+    }
+    step();
+    let (dir, d, p) = (
+        store.data_dir().clone(),
+        dest.to_path_buf(),
+        partial.clone(),
+    );
+    let written = tokio::task::spawn_blocking(move || write(&dir, &p, &d, progress))
+        .await
+        .map_err(AppError::from)
+        .and_then(|r| r);
+    match written {
+        Ok(manifest) => {
+            let info = BackupInfo {
+                path: dest.to_path_buf(),
+                bytes: manifest.bytes(),
+                files: manifest.files.len(),
+                trade_generation: manifest.trade_generation,
+            };
+            store
+                .record(
+                    who,
+                    BACKUP_ACTION,
+                    Some(&target),
+                    json!({
+                        "path": path,
+                        "bytes": info.bytes,
+                        "files": info.files,
+                        "trade_generation": info.trade_generation,
+                        "job": job,
+                    }),
+                )
+                .await?;
+            step();
+            drop(hold);
+            Ok(info)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            let _ = std::fs::remove_dir_all(dest);
+            drop(hold);
+            let reason = match &e {
+                AppError::Cancelled | AppError::Store(StoreError::Cancelled) => {
+                    "cancelled".to_string()
+                }
+                other => other.to_string(),
+            };
+            store
+                .record(
+                    who,
+                    &format!("{BACKUP_ACTION}.abandoned"),
+                    Some(&target),
+                    json!({ "path": path, "reason": reason, "job": job }),
+                )
+                .await?;
+            Err(e)
+        }
+    }
+}
+
+/// Creates the backup's `.partial` directory and locks it for as long as the returned file
+/// lives. A `.partial` directory nobody holds is what a crash left, and is replaced.
+fn claim(partial: &Path) -> AppResult<std::fs::File> {
+    if let Some(parent) = partial.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(StoreError::io(parent))?;
+    }
+    if partial.exists() {
+        if held(partial) {
+            return Err(StoreError::Conflict(format!(
+                "a backup is being written to {} already",
+                partial.display()
+            ))
+            .into());
+        }
+        std::fs::remove_dir_all(partial).map_err(StoreError::io(partial))?;
+    }
+    std::fs::create_dir(partial).map_err(StoreError::io(partial))?;
+    let file = std::fs::File::open(partial).map_err(StoreError::io(partial))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Conflict(format!(
+            "a backup is being written to {} already",
+            partial.display()
+        ))
+        .into()),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::io(partial)(e).into()),
+    }
+}
+
+/// Whether a live process holds the backup directory `dir` (writing it, or about to
+/// conclude its audit entry).
+fn held(dir: &Path) -> bool {
+    std::fs::File::open(dir)
+        .map(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
+        .unwrap_or(false)
+}
+
+/// Copies the parts into `partial`, seals it, and renames it to `dest`.
+fn write(
+    dir: &DataDir,
+    partial: &Path,
+    dest: &Path,
+    mut progress: impl FnMut(f64) -> bool,
+) -> AppResult<BackupManifest> {
+    let db = partial.join("kaifang.db");
+    let generation = {
+        // The database and the trade store at one moment: no trade write runs between the two
+        // copies, so the copied audit log and the copied generation agree.
+        let _lock = kaifang_trade::lock(dir.root(), false)?;
+        store_backup::copy_database(&dir.db_path(), &db, |f| progress(0.6 * f))?;
+        store_backup::self_contained(&db)?;
+        kaifang_trade::copy_generation(dir.root(), &partial.join("trade"))?.map(|m| m.generation)
+    };
+    if !progress(0.7) {
+        return Err(AppError::Cancelled);
+    }
+    let hashes = store_backup::upload_hashes(&db)?;
+    store_backup::copy_uploads(dir, &hashes, &partial.join("uploads"), |f| {
+        progress(0.7 + 0.2 * f)
+    })?;
+    let manifest = store_backup::seal(partial, generation)?;
+    if !progress(0.95) {
+        return Err(AppError::Cancelled);
+    }
+    std::fs::rename(partial, dest).map_err(StoreError::io(dest))?;
+    step();
+    match dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => sync_dir(parent)?,
+        None => sync_dir(Path::new("."))?,
+    }
+    progress(1.0);
+    Ok(manifest)
+}
+
+/// How a backup announced in the audit log ended, judged from the disk.
+pub(crate) enum State {
+    /// A live process is writing it or concluding it.
+    Running,
+    /// Complete under its final name; its size in bytes.
+    Complete(u64),
+    /// Not there (the reason); a partial copy nobody holds has been removed.
+    Absent(String),
+}
+
+pub(crate) fn state_of(dest: &Path) -> State {
+    let partial = store_backup::partial_path(dest);
+    if partial.exists() {
+        if held(&partial) {
+            return State::Running;
+        }
+        let _ = std::fs::remove_dir_all(&partial);
+        return State::Absent(
+            "interrupted before it was complete; the partial copy was removed".into(),
+        );
+    }
+    if !dest.exists() {
+        return State::Absent("interrupted; no backup was written".into());
+    }
+    if held(dest) {
+        return State::Running;
+    }
+    match store_backup::verify(dest) {
+        Ok(m) => State::Complete(m.bytes()),
+        Err(e) => State::Absent(format!(
+            "the directory does not check against its list: {e}"
+        )),
+    }
+}
+
+/// Removes `.partial` backup directories in `backups/` that no process holds and no
+/// announcement names (a crash between creating one and announcing it).
+pub(crate) fn sweep_partials(dir: &DataDir) {
+    let Ok(entries) = std::fs::read_dir(dir.backups_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.extension().is_some_and(|x| x == "partial") && path.is_dir() && !held(&path) {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// Checks a backup directory against its `backup.json`.
+pub fn verify(path: &Path) -> AppResult<BackupManifest> {
+    Ok(store_backup::verify(path)?)
+}
+
+/// Replaces the data of `dir` with the backup `src` (see `kaifang_store::backup::restore`),
+/// then reconciles the restored audit log with the restored files: a write the backup caught
+/// announced but not concluded is concluded as the restored files show. The caller holds the
+/// directory's lock.
+pub async fn restore(
+    dir: &DataDir,
+    src: &Path,
+    progress: impl FnMut(f64) -> bool + Send + 'static,
+) -> AppResult<Restored> {
+    let restored = store_backup::restore(dir, src, progress).await?;
+    let store = Store::open(dir, false).await?;
+    let reconciled = crate::recover::reconcile(&store).await;
+    store.close().await;
+    reconciled?;
+    Ok(restored)
+}
