@@ -68,7 +68,9 @@ async fn while_polling(
 
 #[tokio::test]
 async fn the_sql_memory_bomb_is_refused_and_healthz_stays_fast() {
-    let app = bounded(16, 20, 2).await;
+    // A time limit far beyond the memory limit's reach, so that on a busy machine the query
+    // is still stopped by memory, which is what this test is about.
+    let app = bounded(16, 120, 2).await;
     let s = app.login("commerce").await;
     // The reported bomb: the table generators are gone, so it fails at once.
     let r = sql(
@@ -94,7 +96,7 @@ async fn the_sql_memory_bomb_is_refused_and_healthz_stays_fast() {
         body["message"].as_str().unwrap_or("").contains("MiB"),
         "{body}"
     );
-    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert!(took < Duration::from_secs(60), "took {took:?}");
     assert!(worst < Duration::from_secs(1), "healthz took {worst:?}");
     // Each query is in the audit log with who asked and how it ended.
     let audit = app.store.audit(50).await.expect("audit");
