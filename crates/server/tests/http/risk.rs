@@ -50,11 +50,11 @@ async fn readings_agree_with_the_trade_figures_and_carry_their_levels() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|t| {
+            .rev()
+            .find(|t| {
                 let at = t["at"].as_f64().unwrap();
                 if above { v >= at } else { v <= at }
             })
-            .last()
             .map_or("normal", |t| t["level"].as_str().unwrap());
         assert_eq!(r["level"], want, "{r}");
         assert_eq!(r["synthetic"], true, "{r}");
