@@ -14,17 +14,6 @@ async fn start_study(s: &Session, kind: &str) -> reqwest::Response {
         .expect("request")
 }
 
-async fn finished(s: &Session, id: &str) -> Value {
-    for _ in 0..1200 {
-        let j = s.json(&format!("/api/jobs/{id}")).await;
-        if j["status"] != "running" && j["status"] != "queued" {
-            return j;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("job {id} did not finish");
-}
-
 #[tokio::test]
 async fn one_user_cannot_queue_more_heavy_work_than_their_share() {
     let app = spawn_app_with(|c| {

@@ -1,7 +1,7 @@
 //! The foreign-trade API on the demo directory: figures equal the library's, drill-down,
 //! Excel export, parameter errors, read-only SQL, and the import job.
 
-use crate::common::{Session, TestApp, csv_form, error_body, spawn_app};
+use crate::common::{Session, TestApp, csv_form, error_body, finished, spawn_app};
 use kaifang_trade::{Dimension, Filter, Flow, TradeStore};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -273,17 +273,6 @@ async fn upload(s: &Session, name: &str, text: &str) -> i64 {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
-}
-
-async fn finished(s: &Session, id: &str) -> Value {
-    for _ in 0..600 {
-        let j = s.json(&format!("/api/jobs/{id}")).await;
-        if j["status"] != "running" && j["status"] != "queued" {
-            return j;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("job {id} did not finish");
 }
 
 #[tokio::test]

@@ -211,6 +211,18 @@ impl Session {
     }
 }
 
+/// Polls a job until it has finished (neither queued nor running) and returns its record.
+pub async fn finished(s: &Session, id: &str) -> Value {
+    for _ in 0..1200 {
+        let j = s.json(&format!("/api/jobs/{id}")).await;
+        if j["status"] != "running" && j["status"] != "queued" {
+            return j;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("job {id} did not finish");
+}
+
 /// Asserts the one error body shape and returns it.
 pub async fn error_body(r: reqwest::Response) -> Value {
     let body: Value = r.json().await.expect("error body is JSON");
