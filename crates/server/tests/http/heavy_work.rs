@@ -119,24 +119,12 @@ async fn an_assessment_waits_a_bounded_time_for_a_slot_then_answers_429() {
     assert_eq!(r.status(), StatusCode::OK);
 }
 
-async fn upload_bytes(s: &Session, name: &str, bytes: Vec<u8>) -> i64 {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
-    let r = s
-        .post("/api/uploads")
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
-}
-
 #[tokio::test]
 async fn a_trade_import_refuses_a_repeated_upload_and_a_workbook_past_the_configured_size() {
     let app = spawn_app_with(|c| c.trade.xlsx_max_cells = 1_000).await;
     let s = app.login("commerce").await;
     let csv = "period,flow,commodity,partner,trade_mode,region,value_cny\n2026-01,export,87032300,344,0110,220104,1000\n";
-    let id = upload_bytes(&s, "jan.csv", csv.as_bytes().to_vec()).await;
+    let id = upload_id(&s, "jan.csv", csv).await;
     let r = s
         .post("/api/trade/imports")
         .json(&json!({ "upload_ids": [id, id] }))
@@ -163,7 +151,7 @@ async fn a_trade_import_refuses_a_repeated_upload_and_a_workbook_past_the_config
     let ws = wb.add_worksheet();
     ws.write_string(0, 0, "period").unwrap();
     ws.write_number(1_999, 1, 1.0).unwrap();
-    let big = upload_bytes(&s, "big.xlsx", wb.save_to_buffer().unwrap()).await;
+    let big = upload_id(&s, "big.xlsx", wb.save_to_buffer().unwrap()).await;
     let r = s
         .post("/api/trade/imports")
         .json(&json!({ "upload_ids": [big], "flow": "export" }))

@@ -5,7 +5,7 @@
 //! The route list is checked against the OpenAPI document, so a new route without a row
 //! here fails this test.
 
-use crate::common::{Session, TestApp, csv_form, spawn_app};
+use crate::common::{Session, TestApp, csv_form, spawn_app, upload_id};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -100,16 +100,6 @@ async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let upload = |s: &Session| {
-        let req = s
-            .post("/api/uploads")
-            .multipart(csv_form("t.csv", "a\n1\n"));
-        async move {
-            req.send().await.unwrap().json::<Value>().await.unwrap()["id"]
-                .as_i64()
-                .unwrap()
-        }
-    };
     let tasks = admin.json("/api/tasks").await;
     let hc_task = tasks["items"]
         .as_array()
@@ -192,8 +182,8 @@ async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
         target_user: target["id"].as_i64().unwrap(),
         admin_token: token["info"]["id"].as_i64().unwrap(),
         admin_job: job_id,
-        hunchun_upload: upload(&sessions[3]).await,
-        faw_upload: upload(&sessions[4]).await,
+        hunchun_upload: upload_id(&sessions[3], "t.csv", "a\n1\n").await,
+        faw_upload: upload_id(&sessions[4], "t.csv", "a\n1\n").await,
     }
 }
 
@@ -1096,16 +1086,8 @@ async fn a_second_city_and_a_second_enterprise_see_none_of_the_first_ones_record
     .await;
 
     // Records of Hunchun's and of FAW's.
-    let upload = |s: &Session, name: &'static str| {
-        let req = s.post("/api/uploads").multipart(csv_form(name, "a\n1\n"));
-        async move {
-            req.send().await.unwrap().json::<Value>().await.unwrap()["id"]
-                .as_i64()
-                .unwrap()
-        }
-    };
-    let hc_upload = upload(&hunchun, "hc.csv").await;
-    let faw_upload = upload(&faw, "faw.csv").await;
+    let hc_upload = upload_id(&hunchun, "hc.csv", "a\n1\n").await;
+    let faw_upload = upload_id(&faw, "faw.csv", "a\n1\n").await;
     let appeal: Value = faw
         .post("/api/appeals")
         .json(&json!({ "category": "land", "title": "用地", "description": "d", "attachments": [faw_upload] }))

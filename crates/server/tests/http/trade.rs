@@ -1,7 +1,7 @@
 //! The foreign-trade API on the demo directory: figures equal the library's, drill-down,
 //! Excel export, parameter errors, read-only SQL, and the import job.
 
-use crate::common::{Session, TestApp, csv_form, error_body, finished, spawn_app};
+use crate::common::{TestApp, error_body, finished, spawn_app, upload_id};
 use kaifang_trade::{Dimension, Filter, Flow, TradeStore};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -264,17 +264,6 @@ async fn sql_reads_and_refuses_writes() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-async fn upload(s: &Session, name: &str, text: &str) -> i64 {
-    let r = s
-        .post("/api/uploads")
-        .multipart(csv_form(name, text))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
-}
-
 #[tokio::test]
 async fn commerce_imports_customs_statistics_as_a_job() {
     let app = spawn_app().await;
@@ -282,10 +271,9 @@ async fn commerce_imports_customs_statistics_as_a_job() {
     let header = "period,flow,commodity,partner,trade_mode,region,value_cny";
     // A bad file fails the job with the file, row and column, and changes nothing.
     let before = crate::common::snapshot_dir(&app.dir.path().join("data/trade"));
-    let bad = upload(
-        &s,
+    let bad = upload_id(&s,
         "bad.csv",
-        &format!("{header}\n2026-01,export,87032300,344,0110,220104,1000\n2026-01,export,87032300,344,0110,220104,-5\n"),
+        format!("{header}\n2026-01,export,87032300,344,0110,220104,1000\n2026-01,export,87032300,344,0110,220104,-5\n"),
     )
     .await;
     let r = s
@@ -307,10 +295,9 @@ async fn commerce_imports_customs_statistics_as_a_job() {
         crate::common::snapshot_dir(&app.dir.path().join("data/trade"))
     );
 
-    let good = upload(
-        &s,
+    let good = upload_id(&s,
         "jan.csv",
-        &format!("{header}\n2026-01,export,87032300,344,0110,220104,1000\n2026-01,export,87089900,304,0110,220106,234\n"),
+        format!("{header}\n2026-01,export,87032300,344,0110,220104,1000\n2026-01,export,87089900,304,0110,220106,234\n"),
     )
     .await;
     let r = s

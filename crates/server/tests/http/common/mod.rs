@@ -211,6 +211,21 @@ impl Session {
     }
 }
 
+/// Uploads `bytes` as the file `name` (201 expected) and returns the upload's id.
+pub async fn upload_id(s: &Session, name: &str, bytes: impl Into<Vec<u8>>) -> i64 {
+    let part = reqwest::multipart::Part::bytes(bytes.into()).file_name(name.to_string());
+    let r = s
+        .post("/api/uploads")
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("an id")
+}
+
 /// Polls a job until it has finished (neither queued nor running) and returns its record.
 pub async fn finished(s: &Session, id: &str) -> Value {
     for _ in 0..1200 {
