@@ -40,13 +40,16 @@ pub fn default_path(dir: &DataDir) -> PathBuf {
 }
 
 /// Writes a backup of the data directory of `store` to the new directory `dest`; safe while
-/// the server keeps writing. `job`: the job running it, if any. `progress` gets the fraction
+/// the server keeps writing. `job`: the job running it, if any. `disk_reserve`: bytes the
+/// backup's disk must keep free after it (`uploads.disk_reserve_mb`); a backup that would eat
+/// into them is refused (`DiskFull`) before anything is copied. `progress` gets the fraction
 /// done and may return false to cancel, which leaves nothing at `dest`.
 pub async fn create(
     store: &Store,
     who: &Who,
     dest: &Path,
     job: Option<&str>,
+    disk_reserve: u64,
     progress: impl FnMut(f64) -> bool + Send + 'static,
 ) -> AppResult<BackupInfo> {
     if dest.exists() {
@@ -82,7 +85,7 @@ pub async fn create(
         dest.to_path_buf(),
         partial.clone(),
     );
-    let written = tokio::task::spawn_blocking(move || write(&dir, &p, &d, progress))
+    let written = tokio::task::spawn_blocking(move || write(&dir, &p, &d, disk_reserve, progress))
         .await
         .map_err(AppError::from)
         .and_then(|r| r);
@@ -177,8 +180,16 @@ fn write(
     dir: &DataDir,
     partial: &Path,
     dest: &Path,
+    disk_reserve: u64,
     mut progress: impl FnMut(f64) -> bool,
 ) -> AppResult<BackupManifest> {
+    let needed = store_backup::estimate(dir) + kaifang_trade::generation_bytes(dir.root())?;
+    kaifang_store::datadir::check_free_space_at(
+        partial,
+        "the backup's disk",
+        disk_reserve,
+        needed,
+    )?;
     let db = partial.join("kaifang.db");
     let generation = {
         // The database and the trade store at one moment: no trade write runs between the two

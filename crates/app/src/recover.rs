@@ -64,6 +64,14 @@ pub async fn reconcile(store: &Store) -> AppResult<Reconciled> {
     })
 }
 
+/// Writes announced but not concluded: running now in another process, or cut short by a
+/// crash and waiting for the next [`reconcile`]. Oldest first; what `kaifang check` reports.
+pub async fn open_writes(store: &Store) -> AppResult<Vec<AuditEntry>> {
+    let mut actions = TRADE_ACTIONS.to_vec();
+    actions.push(BACKUP_ACTION);
+    Ok(store.open_intents(&actions).await?)
+}
+
 fn who() -> Who {
     Who::cli("reconcile")
 }

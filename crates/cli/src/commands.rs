@@ -271,6 +271,10 @@ async fn backup(dir: &DataDir, dest: Option<std::path::PathBuf>) -> Result<()> {
             dest.display()
         );
     }
+    let reserve = Config::load(&dir.config_path(), env)?
+        .uploads
+        .disk_reserve_mb
+        .saturating_mul(1024 * 1024);
     // No lock: a backup reads a consistent snapshot while a server may be writing.
     let store = Store::open(dir, false).await?;
     let bar = progress::bar("backup");
@@ -279,6 +283,7 @@ async fn backup(dir: &DataDir, dest: Option<std::path::PathBuf>) -> Result<()> {
         &Who::cli("backup"),
         &dest,
         None,
+        reserve,
         progress::reporter(&bar),
     )
     .await;
@@ -358,7 +363,28 @@ async fn check(dir: &DataDir) -> Result<()> {
         store.users().await?.len()
     );
     problems.extend(found);
+    let open = kaifang_app::recover::open_writes(&store).await?;
     store.close().await;
+    if open.is_empty() {
+        println!("  interrupted writes: none");
+    } else {
+        // Not a problem in itself: a backup may be running beside the server. One a crash cut
+        // short is concluded from the files by the next `serve` (or any command that locks
+        // the directory).
+        println!(
+            "  writes announced but not concluded: {} (running now, or interrupted and concluded at the next start)",
+            open.len()
+        );
+        for e in &open {
+            println!(
+                "    {} {} {} by {}",
+                e.at,
+                e.action.trim_end_matches(".begin"),
+                e.target.as_deref().unwrap_or(""),
+                e.actor
+            );
+        }
+    }
     if problems.is_empty() {
         println!("  database integrity, foreign keys, uploads: ok");
         Ok(())

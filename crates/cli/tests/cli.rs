@@ -62,9 +62,15 @@ impl Drop for Server {
 
 impl Server {
     fn start(dir: &Path) -> Server {
+        Server::start_with(dir, &[])
+    }
+
+    /// Starts with extra environment variables.
+    fn start_with(dir: &Path, env: &[(&str, &str)]) -> Server {
         let started = Instant::now();
         let mut child = kaifang(dir)
             .args(["serve", "--addr", "127.0.0.1:0"])
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -427,6 +433,18 @@ fn backup_while_serving_then_restore_when_stopped() {
     assert!(text(&o).contains("kept as"), "{}", text(&o));
     assert!(!text(&run(&dir, &["user", "list"])).contains("after.backup"));
     assert!(run(&dir, &["check"]).status.success());
+    // What the restore replaced is itself a backup: restoring it undoes the restore.
+    let kept = text(&o)
+        .lines()
+        .find_map(|l| l.split("kept as ").nth(1))
+        .map(|p| p.trim().to_string())
+        .unwrap();
+    let o = run(&dir, &["restore", &kept]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&run(&dir, &["user", "list"])).contains("after.backup"));
+    assert!(run(&dir, &["check"]).status.success());
+    let o = run(&dir, &["restore", backup.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
 
     let o = run(
         &dir,
@@ -453,6 +471,41 @@ fn backup_while_serving_then_restore_when_stopped() {
     let o = run(&dir, &["restore", backup.to_str().unwrap()]);
     assert!(!o.status.success());
     assert!(text(&o).contains("manifest.json"), "{}", text(&o));
+}
+
+#[test]
+fn a_backup_that_would_eat_into_the_disk_reserve_is_refused_and_leaves_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let o = run_stdin(&dir, &["init", "--password-stdin"], "a-strong-password\n");
+    assert!(o.status.success(), "{}", text(&o));
+    let toml = std::fs::read_to_string(dir.join("kaifang.toml")).unwrap();
+    assert!(toml.contains("[uploads]\n"), "{toml}");
+    // A reserve no disk has: every backup must be refused before it copies anything.
+    std::fs::write(
+        dir.join("kaifang.toml"),
+        toml.replace(
+            "[uploads]\n",
+            "[uploads]\ndisk_reserve_mb = 1099511627776\n",
+        ),
+    )
+    .unwrap();
+    let dest = tmp.path().join("snap");
+    let o = run(&dir, &["backup", dest.to_str().unwrap()]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("reserve"), "{}", text(&o));
+    assert!(!dest.exists(), "nothing is left at the destination");
+    assert!(
+        !tmp.path().join("snap.partial").exists(),
+        "nor a partial copy"
+    );
+    let o = run(&dir, &["check"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("interrupted writes: none"),
+        "the refused backup is concluded in the audit log: {}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -512,6 +565,121 @@ fn kill_9_during_writes_loses_no_committed_data() {
     }
     let o = run(&dir, &["check"]);
     assert!(o.status.success(), "{}", text(&o));
+}
+
+/// The backup jobs the server lists (as JSON), by an administrator's cookie; none when the
+/// server does not answer.
+fn backup_jobs(addr: SocketAddr, cookie: &str) -> Option<Vec<serde_json::Value>> {
+    let (_, _, body) = http(addr, "GET", "/api/jobs", &[("cookie", cookie)], "");
+    let jobs: serde_json::Value = serde_json::from_str(&body).ok()?;
+    Some(
+        jobs["items"]
+            .as_array()?
+            .iter()
+            .filter(|j| j["kind"] == "backup")
+            .cloned()
+            .collect(),
+    )
+}
+
+/// A backup job of the server stopped at each durable step in turn (a debug build's
+/// `KAIFANG_TEST_ABORT_AT`, which aborts as `kill -9` would): the next start records the job's
+/// end as the files show it, succeeded exactly when the backup is complete on disk.
+#[test]
+fn a_backup_job_cut_short_is_concluded_from_the_disk_at_the_next_start() {
+    if !cfg!(debug_assertions) {
+        return; // the abort points exist in debug builds only
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    Server::start(&dir).terminate();
+    let mut seen: Vec<serde_json::Value> = Vec::new();
+    let mut outcomes = Vec::new();
+    for n in 1.. {
+        let abort = format!("store:{n}");
+        let mut server = Server::start_with(&dir, &[("KAIFANG_TEST_ABORT_AT", &abort)]);
+        let (cookie, csrf) = login(server.addr, "admin", "kaifang-demo");
+        // The answer may not come back: the process can abort before it is written.
+        http(
+            server.addr,
+            "POST",
+            "/api/backups",
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+            "",
+        );
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let aborted = loop {
+            if let Ok(Some(_)) = server.child.try_wait() {
+                break true;
+            }
+            let done = backup_jobs(server.addr, &cookie)
+                .into_iter()
+                .flatten()
+                .any(|j| !seen.contains(&j["id"]) && j["status"] == "succeeded");
+            if done {
+                break false;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the backup job neither ended nor aborted"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        if !aborted {
+            server.terminate();
+            assert!(n > 3, "the backup took only {} steps", n - 1);
+            break;
+        }
+        drop(server);
+
+        let server = Server::start(&dir);
+        let (cookie, _) = login(server.addr, "admin", "kaifang-demo");
+        let job = backup_jobs(server.addr, &cookie)
+            .expect("the restarted server lists its jobs")
+            .into_iter()
+            .find(|j| !seen.contains(&j["id"]))
+            .unwrap_or_else(|| panic!("aborted at {abort}: the backup job is not listed"));
+        seen.push(job["id"].clone());
+        let backups: Vec<_> = std::fs::read_dir(dir.join("backups"))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        assert!(
+            backups
+                .iter()
+                .all(|p| p.extension().is_none_or(|x| x != "partial")),
+            "aborted at {abort}: a partial copy is left: {backups:?}"
+        );
+        let status = job["status"].as_str().unwrap_or_default().to_string();
+        match status.as_str() {
+            "succeeded" => {
+                assert_eq!(backups.len(), 1, "aborted at {abort}: {backups:?}");
+                kaifang_store::backup::verify(&backups[0]).unwrap_or_else(|e| {
+                    panic!("aborted at {abort}: succeeded, but the backup does not check: {e}")
+                });
+                let named = job["result"]["path"]
+                    .as_str()
+                    .or(job["result"]["file"].as_str())
+                    .and_then(|p| Path::new(p).file_name());
+                assert_eq!(
+                    named,
+                    backups[0].file_name(),
+                    "aborted at {abort}: the job names another backup: {job}"
+                );
+            }
+            "failed" => assert!(
+                backups.is_empty(),
+                "aborted at {abort}: failed, yet a backup is there: {backups:?}"
+            ),
+            other => panic!("aborted at {abort}: the job is {other} after the restart"),
+        }
+        outcomes.push(status);
+        server.terminate();
+        for b in backups {
+            std::fs::remove_dir_all(b).unwrap();
+        }
+    }
+    assert!(outcomes.iter().any(|s| s == "failed"), "{outcomes:?}");
+    assert!(outcomes.iter().any(|s| s == "succeeded"), "{outcomes:?}");
 }
 
 #[test]

@@ -345,7 +345,19 @@ fn a_backup_stopped_at_any_step_is_complete_or_absent_and_restores_into_a_workin
                     panic!("{what}: a backup under its final name does not check: {e}")
                 });
             }
+            // `check` (which takes no lock and changes nothing) reports a write left open.
+            let o = run(&d, &["check"]);
+            let reported = text(&o).contains("announced but not concluded: 1");
             let log = reconcile(&d);
+            let reconciled = log
+                .iter()
+                .any(|e| e.details.get("reconciled") == Some(&serde_json::json!(true)));
+            assert_eq!(
+                reported,
+                reconciled,
+                "{what}: check's report disagrees with what was open: {}",
+                text(&o)
+            );
             assert!(
                 !d.join("backups/b.partial").exists(),
                 "{what}: the partial copy is left"

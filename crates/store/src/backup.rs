@@ -230,6 +230,33 @@ pub fn partial_path(dest: &Path) -> PathBuf {
     dest.with_file_name(name)
 }
 
+/// Bytes a backup of `dir`'s database and uploads will take at most: the database with its
+/// write-ahead log, and every file under `uploads/` (a backup copies only those the database
+/// lists, so this errs on the safe side).
+pub fn estimate(dir: &DataDir) -> u64 {
+    fn tree(path: &Path) -> u64 {
+        let Ok(entries) = std::fs::read_dir(path) else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .map(|e| match e.file_type() {
+                Ok(t) if t.is_dir() => tree(&e.path()),
+                Ok(_) => e.metadata().map(|m| m.len()).unwrap_or(0),
+                Err(_) => 0,
+            })
+            .sum()
+    }
+    let db = dir.db_path();
+    let wal = db.with_extension("db-wal");
+    [db, wal]
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum::<u64>()
+        + tree(&dir.uploads_dir())
+}
+
 /// The SHA-256 of every upload the database `db` lists (a backup's copy): the files a
 /// backup must hold with it.
 pub fn upload_hashes(db: &Path) -> Result<Vec<String>> {
@@ -531,6 +558,19 @@ pub async fn restore(
     let kept = tokio::task::spawn_blocking(move || swap(&d, &p, parts))
         .await
         .map_err(|e| StoreError::Sqlite(e.to_string()))??;
+    if kept {
+        let p = previous.clone();
+        let sealed = tokio::task::spawn_blocking(move || seal_kept(&p))
+            .await
+            .map_err(|e| StoreError::Sqlite(e.to_string()))
+            .and_then(|r| r);
+        // The restore itself is complete; what it replaced is still all there, only not
+        // restorable by `restore` without its list.
+        if let Err(e) = sealed {
+            tracing::warn!(kept = %previous.display(), error = %e,
+                "what the restore replaced was kept but could not be listed as a backup");
+        }
+    }
     let store = Store::open(dir, false).await?;
     store
         .record(
@@ -569,6 +609,30 @@ async fn inspect_staged(staging: &Path, src: &Path) -> Result<()> {
         path: src.to_path_buf(),
         detail: format!("its database cannot be restored: {e}"),
     })
+}
+
+/// Makes what a restore replaced (`previous`) a backup in its own right, so that a restore
+/// of it puts the directory back as it was: the database folded into one file (its write-ahead
+/// log applied) and every file listed in `backup.json`.
+fn seal_kept(previous: &Path) -> Result<BackupManifest> {
+    let db = previous.join("kaifang.db");
+    if db.is_file() {
+        self_contained(&db)?;
+    }
+    for leftover in ["kaifang.db-wal", "kaifang.db-shm"] {
+        match std::fs::remove_file(previous.join(leftover)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(StoreError::io(previous.join(leftover))(e));
+            }
+            _ => {}
+        }
+    }
+    let generation = std::fs::read(previous.join("trade").join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|m| m.get("generation").and_then(serde_json::Value::as_u64))
+        .filter(|g| *g > 0);
+    seal(previous, generation)
 }
 
 /// Copies the backup into `staging` and syncs it; returns the parts to swap in.

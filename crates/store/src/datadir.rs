@@ -17,6 +17,32 @@ pub struct DirLock {
     _file: File,
 }
 
+/// Bytes free for an unprivileged writer on the disk that holds `path` (which must exist).
+pub fn free_space_at(path: &Path) -> Result<u64> {
+    let s = rustix::fs::statvfs(path).map_err(|e| StoreError::Io {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })?;
+    Ok(s.f_bavail.saturating_mul(s.f_frsize))
+}
+
+/// Refuses ([`StoreError::DiskFull`]) writing `incoming` bytes on the disk holding `path`
+/// when that would leave less than `reserve` bytes free. `what` names the disk in the message.
+pub fn check_free_space_at(path: &Path, what: &str, reserve: u64, incoming: u64) -> Result<()> {
+    let free = free_space_at(path)?;
+    if free < reserve.saturating_add(incoming) {
+        const MIB: u64 = 1024 * 1024;
+        return Err(StoreError::DiskFull(format!(
+            "{what} has {} MiB free and keeps {} MiB in reserve; \
+             writing {} MiB more is refused — free some space or ask the administrator",
+            free / MIB,
+            reserve / MIB,
+            incoming.div_ceil(MIB)
+        )));
+    }
+    Ok(())
+}
+
 impl DataDir {
     pub fn new(root: impl Into<PathBuf>) -> DataDir {
         DataDir { root: root.into() }
@@ -24,28 +50,13 @@ impl DataDir {
 
     /// Bytes free for an unprivileged writer on the data directory's disk.
     pub fn free_space(&self) -> Result<u64> {
-        let s = rustix::fs::statvfs(&self.root).map_err(|e| StoreError::Io {
-            path: self.root.clone(),
-            source: e.into(),
-        })?;
-        Ok(s.f_bavail.saturating_mul(s.f_frsize))
+        free_space_at(&self.root)
     }
 
     /// Refuses ([`StoreError::DiskFull`]) a write of `incoming` bytes that would leave less
     /// than `reserve` bytes free, so that SQLite and the trade store never meet a full disk.
     pub fn check_free_space(&self, reserve: u64, incoming: u64) -> Result<()> {
-        let free = self.free_space()?;
-        if free < reserve.saturating_add(incoming) {
-            const MIB: u64 = 1024 * 1024;
-            return Err(StoreError::DiskFull(format!(
-                "the data directory's disk has {} MiB free and keeps {} MiB in reserve; \
-                 writing {} MiB more is refused — free some space or ask the administrator",
-                free / MIB,
-                reserve / MIB,
-                incoming.div_ceil(MIB)
-            )));
-        }
-        Ok(())
+        check_free_space_at(&self.root, "the data directory's disk", reserve, incoming)
     }
 
     pub fn root(&self) -> &Path {

@@ -29,5 +29,5 @@ pub use drill::{Slice, breakdown_from_records, breakdown_in, trend_from_records,
 pub use error::{Location, Result, TradeError};
 pub use store::{
     ImportOptions, ImportReport, Manifest, PartitionEntry, PreparedSql, SqlLimits, SqlResult,
-    TradeStore, WriteLock, copy_generation, lock, read_manifest,
+    TradeStore, WriteLock, copy_generation, generation_bytes, lock, read_manifest,
 };

@@ -130,6 +130,11 @@ pub async fn start_backup(
     let store = state.store.clone();
     let who = caller.who();
     let dest = kaifang_app::backup::default_path(store.data_dir());
+    let reserve = state
+        .config
+        .uploads
+        .disk_reserve_mb
+        .saturating_mul(1024 * 1024);
     let starter = Starter {
         user_id: Some(caller.principal.id),
         org_id: Some(caller.principal.org.id),
@@ -139,10 +144,17 @@ pub async fn start_backup(
         .spawn("backup", starter, move |ctx| async move {
             let ctx = Arc::new(ctx);
             let c = ctx.clone();
-            let info = kaifang_app::backup::create(&store, &who, &dest, Some(ctx.id()), move |f| {
-                c.progress(f);
-                !c.cancelled()
-            })
+            let info = kaifang_app::backup::create(
+                &store,
+                &who,
+                &dest,
+                Some(ctx.id()),
+                reserve,
+                move |f| {
+                    c.progress(f);
+                    !c.cancelled()
+                },
+            )
             .await
             .map_err(JobError::from)?;
             Ok(serde_json::json!({

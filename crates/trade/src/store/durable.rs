@@ -82,6 +82,17 @@ pub fn read_manifest(data_dir: &Path) -> Result<Manifest> {
     manifest::read_manifest(&data_dir.join("trade"))
 }
 
+/// Bytes of the files the current generation of `data_dir`'s trade store lists: what
+/// [`copy_generation`] would write, so that a backup can check the disk before it starts.
+pub fn generation_bytes(data_dir: &Path) -> Result<u64> {
+    let src = data_dir.join("trade");
+    let manifest = manifest::read_manifest(&src)?;
+    Ok(manifest::listed(&manifest)
+        .filter_map(|rel| std::fs::metadata(src.join(rel)).ok())
+        .map(|m| m.len())
+        .sum())
+}
+
 /// Copies the generation the manifest of `data_dir`'s trade store names into `dest` (a new
 /// directory laid out as `trade/`): the files it lists, then the manifest itself, each synced.
 /// Returns the manifest copied, or `None` when the store holds nothing (then nothing is

@@ -17,7 +17,7 @@ mod sql;
 mod tables;
 mod write;
 
-pub use durable::{WriteLock, copy_generation, lock, read_manifest};
+pub use durable::{WriteLock, copy_generation, generation_bytes, lock, read_manifest};
 pub use manifest::{Manifest, PartitionEntry};
 pub use sql::{PreparedSql, SqlLimits, SqlResult};
 pub(crate) use write::Part;
