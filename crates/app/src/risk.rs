@@ -6,6 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use kaifang_risk::{Level, Reading, Registry};
 use kaifang_store::Store;
+use kaifang_store::alerts::{Raise, RaiseReport};
+use kaifang_store::audit::Who;
 use kaifang_store::rules::{Rules, format_date};
 use kaifang_trade::codes::Period;
 use kaifang_trade::{Dimension, Filter, Flow, TradeStore};
@@ -81,7 +83,10 @@ pub async fn evaluate(
     let day = format_date(today);
     // The demo's tasks and appeals are synthetic, as its trade records may be.
     let demo_work = store.is_demo().await?;
-    readings.extend(governance_readings(registry, store, rules, today, &day, demo_work).await?);
+    // Figures of a day are filed under its month: an alert is one indicator × subject ×
+    // period, and a daily evaluation must not raise the same overdue tasks every day.
+    let month = &day[..day.len().min(7)];
+    readings.extend(governance_readings(registry, store, rules, today, month, demo_work).await?);
     readings.sort_by(|a, b| {
         b.level
             .cmp(&a.level)
@@ -106,6 +111,59 @@ pub async fn evaluate(
         counts,
         readings,
     })
+}
+
+/// Readings at this level or above raise an alert; blue ones are shown with the indicators
+/// but raise nothing, so that the board holds what someone must act on.
+pub const ALERT_FROM: Level = Level::Yellow;
+
+/// An evaluation and what it did to the alerts.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Raised {
+    pub evaluation: Evaluation,
+    pub alerts: RaiseReport,
+}
+
+/// Evaluates every indicator (as [`evaluate`]) and raises an alert for each reading at
+/// [`ALERT_FROM`] or above, de-duplicated by indicator × subject × period; open alerts get
+/// the new reading. The daily evaluation, `kaifang risk evaluate --raise` and
+/// `POST /api/risk/evaluate` are this one function.
+pub async fn evaluate_and_raise(
+    registry: &Registry,
+    store: &Store,
+    trade: &TradeData,
+    rules: &Rules,
+    period: Option<Period>,
+    today: time::Date,
+    who: &Who,
+) -> AppResult<Raised> {
+    let evaluation = evaluate(registry, store, trade, rules, period, today).await?;
+    let raises: Vec<Raise<'_>> = evaluation
+        .readings
+        .iter()
+        .filter_map(|r| {
+            registry.get(&r.indicator).map(|i| Raise {
+                reading: r,
+                owner: &i.owner,
+            })
+        })
+        .collect();
+    let alerts = store.raise_alerts(who, &raises, ALERT_FROM).await?;
+    store
+        .record(
+            who,
+            "risk.evaluate",
+            None,
+            serde_json::json!({
+                "period": evaluation.period,
+                "today": evaluation.today,
+                "readings": evaluation.readings.len(),
+                "raised": alerts.raised,
+                "changed": alerts.changed,
+            }),
+        )
+        .await?;
+    Ok(Raised { evaluation, alerts })
 }
 
 const PROVINCE: (&str, &str, &str) = ("province", "全省", "the province");
@@ -354,6 +412,178 @@ mod tests {
         assert_eq!(
             c.normal + c.blue + c.yellow + c.orange + c.red,
             e.readings.len()
+        );
+    }
+
+    #[tokio::test]
+    async fn readings_raise_alerts_once_and_alerts_live_from_raised_to_closed() {
+        use kaifang_risk::AlertState;
+        use kaifang_store::StoreError;
+        use kaifang_store::alerts::{AlertAction, AlertFilter};
+
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path());
+        let store = Store::open(&dir, true).await.unwrap();
+        store.initialise_registry(&Who::cli("test")).await.unwrap();
+        let trade = TradeData::open(dir.root()).unwrap();
+        let csv = tmp.path().join("june.csv");
+        std::fs::write(&csv, RECORDS).unwrap();
+        let who = Who::cli("test");
+        crate::trade::import(
+            &store,
+            &trade,
+            &who,
+            vec![csv],
+            &[],
+            Default::default(),
+            None,
+            |_| true,
+        )
+        .await
+        .unwrap();
+        let registry = Registry::default_registry().unwrap();
+        let rules = Rules::from_config(&Default::default()).unwrap();
+        let today = time::macros::date!(2025 - 07 - 01);
+        let first = evaluate_and_raise(&registry, &store, &trade, &rules, None, today, &who)
+            .await
+            .unwrap();
+        let due = first
+            .evaluation
+            .readings
+            .iter()
+            .filter(|r| r.level >= ALERT_FROM)
+            .count();
+        assert!(
+            due >= 3,
+            "the fixture is concentrated enough to raise alerts"
+        );
+        assert_eq!(first.alerts.raised, due);
+        // The same month again: nothing new.
+        let again = evaluate_and_raise(&registry, &store, &trade, &rules, None, today, &who)
+            .await
+            .unwrap();
+        assert_eq!(again.alerts.raised, 0);
+        assert_eq!(again.alerts.unchanged, due);
+        let alerts = store
+            .alerts(&AlertFilter {
+                open: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(alerts.len(), due);
+        assert!(alerts.windows(2).all(|w| w[0].level >= w[1].level));
+        let hhi = alerts
+            .iter()
+            .find(|a| a.indicator == "trade.partner_hhi")
+            .expect("the partner concentration is red");
+        assert_eq!((hhi.level, hhi.state), (Level::Red, AlertState::Raised));
+        assert_eq!(hhi.owner.as_ref().map(|o| o.code.as_str()), Some("jl-doc"));
+
+        // Its life: acknowledged, handled, closed with a reason; then history.
+        let ack = store
+            .act_on_alert(
+                &who,
+                hhi.id,
+                hhi.version,
+                &AlertAction::Acknowledge {
+                    body: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let stale = store
+            .act_on_alert(
+                &who,
+                hhi.id,
+                hhi.version,
+                &AlertAction::Note {
+                    body: "late".into(),
+                },
+            )
+            .await;
+        assert!(matches!(stale, Err(StoreError::Stale { .. })), "{stale:?}");
+        let closing_early = store
+            .act_on_alert(
+                &who,
+                hhi.id,
+                ack.item.version,
+                &AlertAction::Close {
+                    reason: "done".into(),
+                },
+            )
+            .await;
+        assert!(
+            matches!(closing_early, Err(StoreError::Transition(_))),
+            "{closing_early:?}"
+        );
+        let no_reason = store
+            .act_on_alert(
+                &who,
+                hhi.id,
+                ack.item.version,
+                &AlertAction::Dismiss { reason: " ".into() },
+            )
+            .await;
+        assert!(
+            matches!(no_reason, Err(StoreError::Invalid { .. })),
+            "{no_reason:?}"
+        );
+        let handling = store
+            .act_on_alert(
+                &who,
+                hhi.id,
+                ack.item.version,
+                &AlertAction::Handle {
+                    owner_org_id: None,
+                    body: "diversify partners".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(handling.item.state, AlertState::Handling);
+        let closed = store
+            .act_on_alert(
+                &who,
+                hhi.id,
+                handling.item.version,
+                &AlertAction::Close {
+                    reason: "new markets opened".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(closed.item.state, AlertState::Closed);
+        let kinds: Vec<&str> = closed.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["raised", "acknowledge", "handle", "close"]);
+        assert_eq!(closed.events[3].body, "new markets opened");
+        let after = store
+            .act_on_alert(
+                &who,
+                hhi.id,
+                closed.item.version,
+                &AlertAction::Note { body: "x".into() },
+            )
+            .await;
+        assert!(matches!(after, Err(StoreError::Transition(_))), "{after:?}");
+        // A closed alert is not raised again for its period.
+        let third = evaluate_and_raise(&registry, &store, &trade, &rules, None, today, &who)
+            .await
+            .unwrap();
+        assert_eq!(third.alerts.raised, 0);
+        let log = store
+            .audit_of(&format!("risk_alert:{}", hhi.id))
+            .await
+            .unwrap();
+        let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "risk.alert.raise",
+                "risk.alert.acknowledge",
+                "risk.alert.handle",
+                "risk.alert.close"
+            ]
         );
     }
 }

@@ -483,11 +483,76 @@ impl Actor {
     pub fn read_risk(&self) -> Decision {
         Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
     }
+
+    /// Running an evaluation on demand (it raises alerts): administrators and provincial
+    /// departments. Leaders read; the daily evaluation runs by itself.
+    pub fn evaluate_risk(&self) -> Decision {
+        if !self.read_risk().is_allowed() {
+            return self.read_risk();
+        }
+        Decision::from_bool(
+            matches!(self.role, Role::Admin | Role::Department),
+            Decision::Forbidden,
+        )
+    }
+
+    /// Acknowledging, handling, noting, closing or dismissing an alert owned by `owner`: the
+    /// owner organisation's staff and administrators; an alert nobody owns, any provincial
+    /// department.
+    pub fn act_on_alert(&self, owner: Option<i64>) -> Decision {
+        if !self.read_risk().is_allowed() {
+            return self.read_risk();
+        }
+        let allowed = match (self.role, owner) {
+            (Role::Admin, _) => true,
+            (Role::Department | Role::Local, Some(o)) => o == self.org_id,
+            (Role::Department, None) => true,
+            _ => false,
+        };
+        Decision::from_bool(allowed, Decision::Forbidden)
+    }
+
+    /// Turning a red alert into a supervision task: whoever issues tasks.
+    pub fn alert_to_task(&self) -> Decision {
+        if !self.read_risk().is_allowed() {
+            return self.read_risk();
+        }
+        self.supervise_tasks()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alerts_are_acted_on_by_their_owner_and_administrators() {
+        let dept = actor(Role::Department, 1, &[]);
+        assert!(dept.act_on_alert(Some(1)).is_allowed());
+        assert_eq!(dept.act_on_alert(Some(2)), Decision::Forbidden);
+        assert!(dept.act_on_alert(None).is_allowed());
+        assert!(
+            actor(Role::Admin, 9, &[])
+                .act_on_alert(Some(2))
+                .is_allowed()
+        );
+        let leader = actor(Role::Leader, 3, &[]);
+        assert_eq!(leader.act_on_alert(Some(3)), Decision::Forbidden);
+        assert_eq!(leader.evaluate_risk(), Decision::Forbidden);
+        assert!(leader.read_risk().is_allowed());
+        let local = actor(Role::Local, 4, &[]);
+        assert!(local.act_on_alert(Some(4)).is_allowed());
+        assert_eq!(local.act_on_alert(None), Decision::Forbidden);
+        let firm = actor(Role::Enterprise, 5, &[]);
+        assert_eq!(firm.act_on_alert(Some(5)), Decision::Forbidden);
+        assert_eq!(firm.alert_to_task(), Decision::Forbidden);
+        assert!(
+            actor(Role::Department, 6, &[Module::Directives])
+                .alert_to_task()
+                .is_allowed()
+        );
+        assert_eq!(dept.alert_to_task(), Decision::Forbidden);
+    }
 
     fn actor(role: Role, org_id: i64, modules: &[Module]) -> Actor {
         Actor {

@@ -61,7 +61,7 @@ pub struct Reading {
     pub subject: String,
     pub subject_zh: String,
     pub subject_en: String,
-    /// `2025-06`, or the date for figures of a day (overdue tasks).
+    /// `2025-06`: the trade month, or for figures of a day (overdue tasks) its month.
     pub period: String,
     pub value: f64,
     pub level: Level,

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod accounts;
+pub mod alerts;
 pub mod appeals;
 pub mod audit;
 pub mod backup;

@@ -378,11 +378,12 @@ async fn co_orgs(conn: &mut SqliteConnection, task: i64) -> Result<Vec<OrgRef>> 
     .await?)
 }
 
-/// Whose timeline: the two event tables share one layout.
+/// Whose timeline: the event tables share one layout.
 #[derive(Clone, Copy)]
 pub(crate) enum Timeline {
     Task,
     Appeal,
+    Alert,
 }
 
 impl Timeline {
@@ -391,6 +392,7 @@ impl Timeline {
         match self {
             Timeline::Task => ("task_events", "task_id"),
             Timeline::Appeal => ("appeal_events", "appeal_id"),
+            Timeline::Alert => ("risk_alert_events", "alert_id"),
         }
     }
 }
