@@ -1,11 +1,14 @@
-//! `kaifang risk evaluate` and `kaifang risk indicators`: the risk watch for scripts (a daily
-//! evaluation, a mail to the owner departments). The same use case as `/api/risk/readings`.
+//! `kaifang risk evaluate`, `kaifang risk list` and `kaifang risk indicators`: the risk watch
+//! for scripts. The same use cases as `/api/risk/readings`, `/api/risk/evaluate` (with
+//! `--raise`) and `/api/risk/alerts`.
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use kaifang_app::trade::TradeData;
 use kaifang_risk::Registry;
 use kaifang_store::DataDir;
+use kaifang_store::alerts::AlertFilter;
+use kaifang_store::audit::Who;
 use kaifang_trade::Period;
 
 use crate::work::{Format, day, open_read};
@@ -20,6 +23,17 @@ pub enum RiskCommand {
         /// The day to judge tasks and appeals by (default: today in China), `YYYY-MM-DD`.
         #[arg(long)]
         on: Option<String>,
+        /// Also raise an alert for each reading at yellow or above (once per indicator,
+        /// subject and period), as the server's daily evaluation does.
+        #[arg(long)]
+        raise: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// The alerts: open ones, the most serious first (`--all` for closed and dismissed too).
+    List {
+        #[arg(long)]
+        all: bool,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -45,7 +59,43 @@ pub async fn risk(dir: &DataDir, command: RiskCommand) -> Result<()> {
             }
             Ok(())
         }
-        RiskCommand::Evaluate { period, on, format } => {
+        RiskCommand::List { all, format } => {
+            let (store, _) = open_read(dir).await?;
+            let alerts = store
+                .alerts(&AlertFilter {
+                    open: !all,
+                    ..Default::default()
+                })
+                .await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&alerts)?),
+                Format::Table => {
+                    println!(
+                        "{:>5} {:<7} {:<13} {:<34} {:<24} {:<10}",
+                        "ID", "LEVEL", "STATE", "INDICATOR", "SUBJECT", "PERIOD"
+                    );
+                    for a in &alerts {
+                        println!(
+                            "{:>5} {:<7} {:<13} {:<34} {:<24} {:<10}{}",
+                            a.id,
+                            a.level.as_str(),
+                            a.state.key(),
+                            a.indicator,
+                            a.subject_zh,
+                            a.period,
+                            if a.synthetic { " (synthetic)" } else { "" }
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        RiskCommand::Evaluate {
+            period,
+            on,
+            raise,
+            format,
+        } => {
             let period = match period {
                 None => None,
                 Some(p) => match Period::parse(&p) {
@@ -57,11 +107,41 @@ pub async fn risk(dir: &DataDir, command: RiskCommand) -> Result<()> {
             let (store, rules) = open_read(dir).await?;
             let trade = TradeData::open(dir.root())
                 .with_context(|| format!("opening the trade data in {}", dir.root().display()))?;
-            let e = kaifang_app::risk::evaluate(&registry, &store, &trade, &rules, period, today)
+            let (e, raised) = if raise {
+                let r = kaifang_app::risk::evaluate_and_raise(
+                    &registry,
+                    &store,
+                    &trade,
+                    &rules,
+                    period,
+                    today,
+                    &Who::cli("risk evaluate"),
+                )
                 .await?;
+                (r.evaluation, Some(r.alerts))
+            } else {
+                let e =
+                    kaifang_app::risk::evaluate(&registry, &store, &trade, &rules, period, today)
+                        .await?;
+                (e, None)
+            };
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&e)?),
+                Format::Json => match raised {
+                    Some(alerts) => println!(
+                        "{}",
+                        serde_json::to_string_pretty(&serde_json::json!({
+                            "evaluation": e, "alerts": alerts
+                        }))?
+                    ),
+                    None => println!("{}", serde_json::to_string_pretty(&e)?),
+                },
                 Format::Table => {
+                    if let Some(a) = raised {
+                        println!(
+                            "alerts: {} raised, {} changed level, {} unchanged",
+                            a.raised, a.changed, a.unchanged
+                        );
+                    }
                     let c = &e.counts;
                     println!(
                         "trade month {}, tasks and appeals as of {}: red {}, orange {}, yellow {}, blue {}, normal {}",

@@ -1,5 +1,6 @@
 //! The background loop of the work modules: every few minutes, notify what is due soon or
-//! overdue, then mail the notifications not yet mailed (when an SMTP relay is configured).
+//! overdue, once a day evaluate the risk indicators and raise alerts, then mail the
+//! notifications not yet mailed (when an SMTP relay is configured).
 //!
 //! Each mail is claimed in the store before the relay is asked, so a restart never sends one
 //! twice; a crash between claim and send loses that mail (at most once: the notification
@@ -20,9 +21,54 @@ use crate::state::AppState;
 pub async fn run(state: AppState) {
     let every = Duration::from_secs(state.config.work.reminder_minutes * 60);
     let mailer = state.config.smtp.clone().map(Mailer::new);
+    let mut evaluated: Option<time::Date> = None;
     loop {
+        let today = today_in_china();
+        if state.config.work.risk_evaluation
+            && evaluated != Some(today)
+            && risk_round(&state, today).await
+        {
+            evaluated = Some(today);
+        }
         round(&state, mailer.as_ref()).await;
         tokio::time::sleep(every).await;
+    }
+}
+
+/// The day's risk evaluation: every indicator measured, alerts raised (once per indicator,
+/// subject and period, so a restart the same day raises nothing new). False when it failed,
+/// to be tried again next round.
+pub async fn risk_round(state: &AppState, today: time::Date) -> bool {
+    let registry = match state.risk.get() {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "the risk registry does not load; no evaluation");
+            return false;
+        }
+    };
+    let raised = kaifang_app::risk::evaluate_and_raise(
+        &registry,
+        &state.store,
+        &state.trade,
+        &state.rules,
+        None,
+        today,
+        &kaifang_store::audit::Who::cli("daily risk evaluation"),
+    )
+    .await;
+    match raised {
+        Ok(r) => {
+            tracing::info!(
+                raised = r.alerts.raised,
+                changed = r.alerts.changed,
+                "daily risk evaluation"
+            );
+            true
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the daily risk evaluation failed");
+            false
+        }
     }
 }
 

@@ -268,6 +268,9 @@ pub struct WorkConfig {
     pub resolve_working_days: u32,
     /// How often the server looks for tasks and appeals that are due soon or overdue.
     pub reminder_minutes: u64,
+    /// Evaluate the risk indicators once a day (at the first round after midnight, China
+    /// time, and at start) and raise alerts.
+    pub risk_evaluation: bool,
 }
 
 impl Default for WorkConfig {
@@ -277,6 +280,7 @@ impl Default for WorkConfig {
             accept_working_days: 7,
             resolve_working_days: 60,
             reminder_minutes: 10,
+            risk_evaluation: true,
         }
     }
 }
@@ -483,7 +487,7 @@ impl Config {
              [server]\n# addr = \"{}\"\n# body_limit_mb = {}\n# request_timeout_secs = {}\n# secure_cookies = {}   # true behind HTTPS: the cookie is Secure and named __Host-kaifang_session\n# trusted_proxies = []   # e.g. [\"10.0.0.5\"]: only these may say who the client is (X-Forwarded-For)\n\n\
              [auth]\n# session_hours = {}\n# session_idle_minutes = {}   # a session unused this long is refused\n# max_tokens_per_user = {}   # live API tokens per account\n# login_max_failures = {}\n# login_window_minutes = {}\n# login_concurrency = {}\n\n\
              [uploads]\n# max_mb = {}\n# org_quota_mb = {}   # all of one organisation's uploads\n# enterprise_quota_mb = {}   # an enterprise's (its appeals' evidence)\n# disk_reserve_mb = {}   # free space kept on the disk; writes past it answer 507\n\n\
-             [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n\n\
+             [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n# risk_evaluation = {}   # evaluate the risk indicators daily and raise alerts\n\n\
              [trade]\n# sql_memory_mb = {}\n# sql_timeout_secs = {}\n# sql_max_rows = {}\n# sql_concurrency = {}\n# xlsx_max_cells = {}   # an uploaded workbook declaring more is refused unread\n# xlsx_max_inflated_mb = {}\n\n\
              [jobs]\n# concurrency = {}   # heavy work at once; 0: cores - 1\n# per_user = {}\n# max_queued = {}\n# wait_secs = {}   # a request waits this long for a slot, then 429\n\n\
              [map]\n# base_geojson = \"basemap.geojson\"   # an approved base map; Natural Earth (illustrative) otherwise\n# base_label = \"审图号：...\"\n\n\
@@ -507,6 +511,7 @@ impl Config {
             d.work.accept_working_days,
             d.work.resolve_working_days,
             d.work.reminder_minutes,
+            d.work.risk_evaluation,
             d.trade.sql_memory_mb,
             d.trade.sql_timeout_secs,
             d.trade.sql_max_rows,

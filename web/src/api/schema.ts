@@ -619,6 +619,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/risk/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alert board: open alerts by default, the most serious first. `?format=xlsx` for Excel. */
+        get: operations["get_risk_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/risk/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert with its timeline. */
+        get: operations["get_risk_alerts_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/risk/alerts/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Act on an alert: acknowledge, handle, note, close or dismiss (with a reason), or turn a red
+         *     alert into a supervision task.
+         */
+        post: operations["post_risk_alerts_id_events"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/risk/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluates every indicator now and raises an alert for each reading at yellow or above
+         *     (once per indicator, subject and period); open alerts get the new reading. What the
+         *     daily evaluation does, on demand (administrators and provincial departments).
+         */
+        post: operations["post_risk_evaluate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/risk/indicators": {
         parameters: {
             query?: never;
@@ -1466,6 +1541,72 @@ export interface components {
             appeal_id?: number | null;
             title: string;
         };
+        AlertDetail: components["schemas"]["AlertItem"] & {
+            events: components["schemas"]["TimelineEvent"][];
+        };
+        AlertEventBody: {
+            /** @description A note, or the reason for closing or dismissing (required for those). */
+            body?: string;
+            /**
+             * Format: int64
+             * @description For `to_task`: the directive the task serves.
+             */
+            directive_id?: number | null;
+            kind: components["schemas"]["AlertEventKind"];
+            /**
+             * Format: int64
+             * @description For `handle`: the organisation that handles it (default: the caller's); for `to_task`:
+             *     the task's lead (default: the alert's owner).
+             */
+            org_id?: number | null;
+            /**
+             * Format: int64
+             * @description The version of the alert the caller last read.
+             */
+            version: number;
+            /**
+             * Format: int32
+             * @description For `to_task`: the deadline in working days from today (default 20).
+             */
+            working_days?: number | null;
+        };
+        /** @enum {string} */
+        AlertEventKind: "acknowledge" | "handle" | "note" | "close" | "dismiss" | "to_task";
+        /** @description An alert as boards and lists show it. */
+        AlertItem: {
+            /** @description The latest evaluation's level (`normal` once the value is back below every threshold). */
+            current_level: string;
+            /** Format: int64 */
+            id: number;
+            /** @description The indicator's id in the registry. */
+            indicator: string;
+            /** @description The highest level an evaluation gave it. */
+            level: string;
+            owner?: null | components["schemas"]["OrgRef"];
+            period: string;
+            raised_at: string;
+            state: string;
+            subject: string;
+            subject_en: string;
+            subject_zh: string;
+            /** @description The value comes from synthetic demo data. */
+            synthetic: boolean;
+            /**
+             * Format: int64
+             * @description The supervision task made from it, if any.
+             */
+            task_id?: number | null;
+            /** Format: double */
+            threshold?: number | null;
+            updated_at: string;
+            /**
+             * Format: double
+             * @description The latest value.
+             */
+            value: number;
+            /** Format: int64 */
+            version: number;
+        };
         /** @description A cargo value: a number (CNY) or text with its currency (`30000USD`). */
         Amount: number | string;
         ApiToken: {
@@ -2109,6 +2250,43 @@ export interface components {
             unit: string;
         };
         /** @description Items of a JSON list. */
+        Items_AlertItem: {
+            items: {
+                /** @description The latest evaluation's level (`normal` once the value is back below every threshold). */
+                current_level: string;
+                /** Format: int64 */
+                id: number;
+                /** @description The indicator's id in the registry. */
+                indicator: string;
+                /** @description The highest level an evaluation gave it. */
+                level: string;
+                owner?: null | components["schemas"]["OrgRef"];
+                period: string;
+                raised_at: string;
+                state: string;
+                subject: string;
+                subject_en: string;
+                subject_zh: string;
+                /** @description The value comes from synthetic demo data. */
+                synthetic: boolean;
+                /**
+                 * Format: int64
+                 * @description The supervision task made from it, if any.
+                 */
+                task_id?: number | null;
+                /** Format: double */
+                threshold?: number | null;
+                updated_at: string;
+                /**
+                 * Format: double
+                 * @description The latest value.
+                 */
+                value: number;
+                /** Format: int64 */
+                version: number;
+            }[];
+        };
+        /** @description Items of a JSON list. */
         Items_AppealItem: {
             items: {
                 accepted_on?: string | null;
@@ -2697,6 +2875,20 @@ export interface components {
         };
         /** @enum {string} */
         Quadrant: "leader" | "mature" | "rising" | "catching_up";
+        /** @description What an evaluation did to the alerts. */
+        RaiseReport: {
+            /** @description Open alerts whose reading changed level. */
+            changed: number;
+            /** @description New alerts. */
+            raised: number;
+            /** @description Readings that matched an alert with nothing new, or a closed one. */
+            unchanged: number;
+        };
+        /** @description An evaluation and what it did to the alerts. */
+        Raised: {
+            alerts: components["schemas"]["RaiseReport"];
+            evaluation: components["schemas"]["Evaluation"];
+        };
         RankBand: {
             /** Format: double */
             median: number;
@@ -2742,7 +2934,7 @@ export interface components {
             /** @description The indicator's id in the registry. */
             indicator: string;
             level: components["schemas"]["Level"];
-            /** @description `2025-06`, or the date for figures of a day (overdue tasks). */
+            /** @description `2025-06`: the trade month, or for figures of a day (overdue tasks) its month. */
             period: string;
             /** @description What the value is about: `province`, `partner:344`, `org:jl-doc`, ... */
             subject: string;
@@ -4860,6 +5052,194 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_alerts: {
+        parameters: {
+            query?: {
+                /** @description Only alerts still open (raised, acknowledged, being handled). Default: true. */
+                open?: boolean;
+                /** @description At least this level: `blue`, `yellow`, `orange` or `red`. */
+                level?: string;
+                /** @description Only alerts owned by this organisation (id). */
+                owner_org_id?: number;
+                /** @description `json` (default) or `xlsx`. */
+                format?: components["schemas"]["OutputFormat"];
+                /** @description Spreadsheet header language: `zh` or `en` (default: from Accept-Language). */
+                lang?: components["schemas"]["Lang"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list, or with `format=xlsx` an .xlsx file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_AlertItem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_alerts_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertDetail"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_risk_alerts_id_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertEventBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertDetail"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_transition`, or `stale` with the current alert in details.current */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_risk_evaluate: {
+        parameters: {
+            query?: {
+                /** @description The trade month, `2025-06`; default: the latest with data. */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Raised"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

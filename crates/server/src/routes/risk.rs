@@ -1,17 +1,22 @@
-//! Risk watch (风险预警): thin faces over `kaifang_app::risk`. The registry of indicators with
-//! the rule of each level, and every indicator measured now. Government only (enterprises 403).
+//! Risk watch (风险预警): thin faces over `kaifang_app::risk` and the store's alerts. The
+//! registry of indicators with the rule of each level, every indicator measured now, an
+//! evaluation on demand that raises alerts, and the alerts' board and steps. Government only
+//! (enterprises 403).
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use kaifang_app::risk::Evaluation;
-use kaifang_risk::{Reading, Registry};
+use kaifang_app::risk::{Evaluation, Raised};
+use kaifang_risk::{Level, Reading, Registry};
+use kaifang_store::alerts::{AlertAction, AlertDetail, AlertFilter, AlertItem};
+use kaifang_store::rules::today_in_china;
+use kaifang_store::tasks::NewTask;
 use kaifang_trade::Period;
 use serde::Deserialize;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, JsonBody};
 use crate::state::AppState;
 use crate::table::{self, Lang, ListQuery, OutputFormat, Table};
 
@@ -99,12 +104,7 @@ pub async fn readings(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     may_read(&caller)?;
-    let period = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        None => None,
-        Some(p) => Some(Period::parse(p).ok_or_else(|| {
-            ApiError::field("period", format!("{p:?} is not a month such as 2025-06"))
-        })?),
-    };
+    let period = parse_period(q.period.as_deref())?;
     let evaluation = kaifang_app::risk::evaluate(
         &*state.risk.get()?,
         &state.store,
@@ -123,4 +123,290 @@ pub async fn readings(
     table::respond_with(&list, &headers, evaluation, |e| {
         readings_table(&e.readings, lang)
     })
+}
+
+fn parse_period(p: Option<&str>) -> ApiResult<Option<Period>> {
+    match p.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(None),
+        Some(p) => Ok(Some(Period::parse(p).ok_or_else(|| {
+            ApiError::field("period", format!("{p:?} is not a month such as 2025-06"))
+        })?)),
+    }
+}
+
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EvaluateQuery {
+    /// The trade month, `2025-06`; default: the latest with data.
+    pub period: Option<String>,
+}
+
+/// Evaluates every indicator now and raises an alert for each reading at yellow or above
+/// (once per indicator, subject and period); open alerts get the new reading. What the
+/// daily evaluation does, on demand (administrators and provincial departments).
+#[utoipa::path(post, path = "/api/risk/evaluate", tag = "risk", params(EvaluateQuery),
+    responses((status = 200, body = Raised), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn evaluate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<EvaluateQuery>,
+) -> ApiResult<Json<Raised>> {
+    ApiError::check(
+        caller.actor().evaluate_risk(),
+        "run a risk evaluation",
+        String::new,
+    )?;
+    let period = parse_period(q.period.as_deref())?;
+    let raised = kaifang_app::risk::evaluate_and_raise(
+        &*state.risk.get()?,
+        &state.store,
+        &state.trade,
+        &state.rules,
+        period,
+        today_in_china(),
+        &caller.who(),
+    )
+    .await?;
+    Ok(Json(raised))
+}
+
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlertsQuery {
+    /// Only alerts still open (raised, acknowledged, being handled). Default: true.
+    pub open: Option<bool>,
+    /// At least this level: `blue`, `yellow`, `orange` or `red`.
+    pub level: Option<String>,
+    /// Only alerts owned by this organisation (id).
+    pub owner_org_id: Option<i64>,
+    /// `json` (default) or `xlsx`.
+    pub format: Option<OutputFormat>,
+    /// Spreadsheet header language: `zh` or `en` (default: from Accept-Language).
+    pub lang: Option<Lang>,
+}
+
+fn alerts_table(items: &[AlertItem], lang: Lang) -> Table {
+    let zh = lang == Lang::Zh;
+    let level = |l: Level| if zh { l.name_zh() } else { l.as_str() };
+    Table {
+        name: "risk-alerts",
+        headers: &[
+            ("编号", "Id"),
+            ("级别", "Level"),
+            ("当前级别", "Current level"),
+            ("指标", "Indicator"),
+            ("对象", "Subject"),
+            ("期间", "Period"),
+            ("数值", "Value"),
+            ("阈值", "Threshold"),
+            ("状态", "State"),
+            ("责任单位", "Owner"),
+            ("督办任务", "Task"),
+            ("发出时间", "Raised at"),
+            ("合成数据", "Synthetic"),
+        ],
+        rows: items
+            .iter()
+            .map(|a| {
+                vec![
+                    a.id.into(),
+                    level(a.level).into(),
+                    level(a.current_level).into(),
+                    a.indicator.as_str().into(),
+                    if zh {
+                        a.subject_zh.as_str()
+                    } else {
+                        a.subject_en.as_str()
+                    }
+                    .into(),
+                    a.period.as_str().into(),
+                    a.value.into(),
+                    a.threshold.into(),
+                    a.state.key().into(),
+                    a.owner
+                        .as_ref()
+                        .map(|o| {
+                            if zh {
+                                o.name_zh.as_str()
+                            } else {
+                                o.name_en.as_str()
+                            }
+                        })
+                        .unwrap_or_default()
+                        .into(),
+                    a.task_id.into(),
+                    a.raised_at.as_str().into(),
+                    a.synthetic.into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The alert board: open alerts by default, the most serious first. `?format=xlsx` for Excel.
+#[utoipa::path(get, path = "/api/risk/alerts", tag = "risk", params(AlertsQuery),
+    responses((status = 200, body = crate::table::Items<AlertItem>, description = "The list, or with `format=xlsx` an .xlsx file"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn alerts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<AlertsQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    may_read(&caller)?;
+    let min_level = match q.level.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        None => None,
+        Some(l) => Some(Level::parse(l).ok_or_else(|| {
+            ApiError::field(
+                "level",
+                format!("{l:?} is not one of blue, yellow, orange, red"),
+            )
+        })?),
+    };
+    let filter = AlertFilter {
+        open: q.open.unwrap_or(true),
+        min_level,
+        owner_org_id: q.owner_org_id,
+    };
+    let items = state.store.alerts(&filter).await?;
+    let list = ListQuery {
+        format: q.format,
+        lang: q.lang,
+        limit: None,
+    };
+    let lang = list.lang(&headers);
+    table::respond(&list, &headers, items, |a| alerts_table(a, lang))
+}
+
+/// One alert with its timeline.
+#[utoipa::path(get, path = "/api/risk/alerts/{id}", tag = "risk",
+    responses((status = 200, body = AlertDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn alert(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AlertDetail>> {
+    may_read(&caller)?;
+    Ok(Json(state.store.alert(id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertEventKind {
+    Acknowledge,
+    Handle,
+    Note,
+    Close,
+    Dismiss,
+    ToTask,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AlertEventBody {
+    /// The version of the alert the caller last read.
+    pub version: i64,
+    pub kind: AlertEventKind,
+    /// A note, or the reason for closing or dismissing (required for those).
+    #[serde(default)]
+    pub body: String,
+    /// For `handle`: the organisation that handles it (default: the caller's); for `to_task`:
+    /// the task's lead (default: the alert's owner).
+    pub org_id: Option<i64>,
+    /// For `to_task`: the directive the task serves.
+    pub directive_id: Option<i64>,
+    /// For `to_task`: the deadline in working days from today (default 20).
+    pub working_days: Option<u32>,
+}
+
+/// Act on an alert: acknowledge, handle, note, close or dismiss (with a reason), or turn a red
+/// alert into a supervision task.
+#[utoipa::path(post, path = "/api/risk/alerts/{id}/events", tag = "risk", request_body = AlertEventBody,
+    responses((status = 200, body = AlertDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition`, or `stale` with the current alert in details.current", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn act(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<AlertEventBody>,
+) -> ApiResult<Json<AlertDetail>> {
+    may_read(&caller)?;
+    let current = state.store.alert(id).await?.item;
+    let actor = caller.actor();
+    let owner = current.owner.as_ref().map(|o| o.id);
+    let body = b.body;
+    let action = match b.kind {
+        AlertEventKind::Acknowledge => AlertAction::Acknowledge { body },
+        AlertEventKind::Handle => AlertAction::Handle {
+            owner_org_id: b.org_id,
+            body,
+        },
+        AlertEventKind::Note => AlertAction::Note { body },
+        AlertEventKind::Close => AlertAction::Close { reason: body },
+        AlertEventKind::Dismiss => AlertAction::Dismiss { reason: body },
+        AlertEventKind::ToTask => {
+            let directive_id = b
+                .directive_id
+                .ok_or_else(|| ApiError::field("directive_id", "required to make a task"))?;
+            let lead_org_id = b.org_id.or(owner).ok_or_else(|| {
+                ApiError::field("org_id", "the alert has no owner: name the task's lead")
+            })?;
+            let days = b.working_days.unwrap_or(20);
+            if !(1..=250).contains(&days) {
+                return Err(ApiError::field("working_days", "1 to 250"));
+            }
+            let today = today_in_china();
+            let registry = state.risk.get()?;
+            let name = registry
+                .get(&current.indicator)
+                .map(|i| i.name_zh.clone())
+                .unwrap_or_else(|| current.indicator.clone());
+            AlertAction::ToTask {
+                task: NewTask {
+                    directive_id,
+                    title: format!(
+                        "处置{}预警：{}（{}，{}）",
+                        current.level.name_zh(),
+                        name,
+                        current.subject_zh,
+                        current.period
+                    ),
+                    description: format!(
+                        "由风险预警 #{} 转办。数值 {}{}。{}{}",
+                        current.id,
+                        current.value,
+                        current
+                            .threshold
+                            .map(|t| format!("，触发阈值 {t}"))
+                            .unwrap_or_default(),
+                        if current.synthetic {
+                            "（演示合成数据）"
+                        } else {
+                            ""
+                        },
+                        if body.trim().is_empty() {
+                            String::new()
+                        } else {
+                            format!("\n{}", body.trim())
+                        },
+                    ),
+                    lead_org_id,
+                    co_org_ids: Vec::new(),
+                    issued_on: today,
+                    deadline: state.rules.calendar.add_working_days(today, days).date,
+                    milestones: Vec::new(),
+                },
+            }
+        }
+    };
+    let decision = match action {
+        AlertAction::ToTask { .. } => actor.alert_to_task(),
+        _ => actor.act_on_alert(owner),
+    };
+    ApiError::check(decision, "act on this alert", || format!("alert {id}"))?;
+    let detail = state
+        .store
+        .act_on_alert(&caller.who(), id, b.version, &action)
+        .await?;
+    Ok(Json(detail))
 }

@@ -81,3 +81,290 @@ async fn readings_agree_with_the_trade_figures_and_carry_their_levels() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.bytes().await.unwrap().starts_with(b"PK"));
 }
+
+/// POSTs an alert event and returns the status with the body.
+async fn alert_event(s: &Session, id: i64, body: Value) -> (StatusCode, Value) {
+    let r = s
+        .post(&format!("/api/risk/alerts/{id}/events"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_evaluation_raises_alerts_once_and_each_lives_from_raised_to_closed() {
+    let app = spawn_app().await;
+    let commerce = app.login("commerce").await;
+    let leader = app.login("leader").await;
+    let faw = app.login("faw").await;
+
+    // Leaders read the board but do not run evaluations; enterprises see none of it.
+    let r = leader.post("/api/risk/evaluate").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = faw.get("/api/risk/alerts").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let r = commerce.post("/api/risk/evaluate").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let first: Value = r.json().await.unwrap();
+    let due = first["evaluation"]["readings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| ["yellow", "orange", "red"].contains(&r["level"].as_str().unwrap()))
+        .count();
+    assert!(due > 0, "the demo's readings raise alerts: {first}");
+    assert_eq!(first["alerts"]["raised"], due);
+    let again: Value = commerce
+        .post("/api/risk/evaluate")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["alerts"]["raised"], 0, "de-duplicated: {again}");
+
+    let board = leader.json("/api/risk/alerts").await;
+    let items = board["items"].as_array().unwrap();
+    assert_eq!(items.len(), due);
+    assert!(
+        items
+            .iter()
+            .all(|a| a["synthetic"] == true && a["state"] == "raised")
+    );
+    // Computed from the demo, not planted: each alert is a reading of the evaluation.
+    for a in items {
+        assert!(
+            first["evaluation"]["readings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["indicator"] == a["indicator"]
+                    && r["subject"] == a["subject"]
+                    && r["value"] == a["value"]),
+            "{a}"
+        );
+    }
+    // The owner department heard of its alerts.
+    let inbox = commerce.json("/api/notifications").await;
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "risk.alert"),
+        "{inbox}"
+    );
+
+    let doc = app.org_id("jl-doc").await;
+    let mine = items
+        .iter()
+        .find(|a| a["owner"]["id"] == doc)
+        .expect("an alert owned by the Department of Commerce");
+    let id = mine["id"].as_i64().unwrap();
+    let v = mine["version"].as_i64().unwrap();
+
+    // The leader may not act on it; the owner may.
+    let (st, _) = alert_event(
+        &leader,
+        id,
+        serde_json::json!({"version": v, "kind": "acknowledge"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, ack) = alert_event(
+        &commerce,
+        id,
+        serde_json::json!({"version": v, "kind": "acknowledge"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{ack}");
+    assert_eq!(ack["state"], "acknowledged");
+    // A stale version: 409 with the alert as it is now.
+    let (st, stale) = alert_event(
+        &commerce,
+        id,
+        serde_json::json!({"version": v, "kind": "note", "body": "x"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{stale}");
+    assert_eq!(stale["code"], "stale");
+    // Closing before handling is an illegal step: 409.
+    let v = ack["version"].as_i64().unwrap();
+    let (st, illegal) = alert_event(
+        &commerce,
+        id,
+        serde_json::json!({"version": v, "kind": "close", "body": "done"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{illegal}");
+    assert_eq!(illegal["code"], "invalid_transition");
+    // Dismissing needs a reason.
+    let (st, _) = alert_event(
+        &commerce,
+        id,
+        serde_json::json!({"version": v, "kind": "dismiss"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let (st, handling) = alert_event(
+        &commerce,
+        id,
+        serde_json::json!({"version": v, "kind": "handle", "body": "跟踪市场多元化"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{handling}");
+    let v = handling["version"].as_i64().unwrap();
+    let (st, closed) = alert_event(
+        &commerce,
+        id,
+        serde_json::json!({"version": v, "kind": "close", "body": "新市场已开拓"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{closed}");
+    assert_eq!(closed["state"], "closed");
+    let kinds: Vec<&str> = closed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["raised", "acknowledge", "handle", "close"]);
+
+    // History stays: not on the open board, on the full one.
+    let open = leader.json("/api/risk/alerts").await;
+    assert!(
+        open["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["id"] != id)
+    );
+    let all = leader.json("/api/risk/alerts?open=false").await;
+    assert!(
+        all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == id)
+    );
+    let r = leader
+        .get("/api/risk/alerts?format=xlsx&open=false")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let db = app.raw_db().await;
+    let deleted = sqlx::query("DELETE FROM risk_alerts WHERE id = $1")
+        .bind(id)
+        .execute(&db)
+        .await;
+    assert!(deleted.is_err(), "the database refuses to delete an alert");
+}
+
+#[tokio::test]
+async fn a_red_alert_becomes_a_supervision_task_of_the_safety_directive() {
+    let app = spawn_app().await;
+    let commerce = app.login("commerce").await;
+    let duban = app.login("duban").await;
+    // The demo reaches no red level; a month traded with one partner alone does.
+    let csv = "period,flow,commodity,partner,trade_mode,region,value_cny\n\
+               2026-01,export,87032300,643,0110,220104,1000\n";
+    let upload = upload_id(&commerce, "jan.csv", csv).await;
+    let r = commerce
+        .post("/api/trade/imports")
+        .json(&serde_json::json!({ "upload_ids": [upload] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let job = finished(
+        &commerce,
+        r.json::<Value>().await.unwrap()["id"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let e: Value = commerce
+        .post("/api/risk/evaluate?period=2026-01")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(e["alerts"]["raised"].as_u64().unwrap() > 0, "{e}");
+    let board = duban.json("/api/risk/alerts?level=red").await;
+    let items = board["items"].as_array().unwrap();
+    let red = items
+        .first()
+        .unwrap_or_else(|| panic!("no red alert on the demo: {board}"));
+    assert!(items.iter().all(|a| a["level"] == "red"));
+    let id = red["id"].as_i64().unwrap();
+    let v = red["version"].as_i64().unwrap();
+    let meetings = duban.json("/api/meetings").await;
+    let list = meetings
+        .as_array()
+        .or(meetings["items"].as_array())
+        .unwrap();
+    let safety = list
+        .iter()
+        .flat_map(|m| m["directives"].as_array().unwrap())
+        .find(|d| d["title"].as_str().is_some_and(|t| t.contains("安全")))
+        .unwrap_or_else(|| panic!("the meeting's sixth directive: {meetings}"))["id"]
+        .as_i64()
+        .unwrap();
+    // The owner department does not issue tasks; the supervision office does.
+    let (st, _) = alert_event(
+        &commerce,
+        id,
+        serde_json::json!({"version": v, "kind": "to_task", "directive_id": safety}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, a) = alert_event(
+        &duban,
+        id,
+        serde_json::json!({"version": v, "kind": "to_task", "directive_id": safety, "working_days": 10}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{a}");
+    assert_eq!(a["state"], "handling");
+    let task_id = a["task_id"].as_i64().expect("the task's id");
+    let task = duban.json(&format!("/api/tasks/{task_id}")).await;
+    assert!(task["title"].as_str().unwrap().contains("预警"), "{task}");
+    assert_eq!(task["lead"]["id"], red["owner"]["id"], "{task}");
+    // Once only.
+    let (st, again) = alert_event(
+        &duban,
+        id,
+        serde_json::json!({"version": a["version"], "kind": "to_task", "directive_id": safety}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{again}");
+}
+
+#[tokio::test]
+async fn the_daily_evaluation_runs_at_start_and_raises_the_demo_alerts() {
+    let app = spawn_app_with(|c| c.work.risk_evaluation = true).await;
+    let leader = app.login("leader").await;
+    for _ in 0..600 {
+        let board = leader.json("/api/risk/alerts").await;
+        if !board["items"].as_array().unwrap().is_empty() {
+            let log = app.raw_db().await;
+            let by: String = sqlx::query_scalar(
+                "SELECT actor FROM audit_log WHERE action = 'risk.evaluate' ORDER BY id LIMIT 1",
+            )
+            .fetch_one(&log)
+            .await
+            .unwrap();
+            assert_eq!(by, "cli:daily risk evaluation");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no alert was raised within a minute of the start");
+}

@@ -32,6 +32,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         .expect("prepare data dir");
     let mut config = prepared.config.clone();
     config.server.addr = "127.0.0.1:0".into();
+    // Tests that count notifications or alerts run the evaluation themselves.
+    config.work.risk_evaluation = false;
     configure(&mut config);
     let app = Application::build(prepared.store.clone(), config, prepared.demo)
         .await
