@@ -50,11 +50,7 @@ fn read(path: &str) -> Result<Vec<Series>, Box<dyn Error>> {
     Ok(out)
 }
 
-fn run(
-    series: &[Series],
-    holdout: usize,
-    festival: bool,
-) -> Result<Vec<Forecast>, Box<dyn Error>> {
+fn run(series: &[Series], holdout: usize, festival: bool) -> Result<Vec<Forecast>, Box<dyn Error>> {
     series
         .iter()
         .map(|s| {
@@ -66,7 +62,8 @@ fn run(
                 }),
             };
             let train = &s.values[..s.values.len().saturating_sub(holdout)];
-            forecast::forecast(train, holdout, &options).map_err(|e| format!("{}: {e}", s.id).into())
+            forecast::forecast(train, holdout, &options)
+                .map_err(|e| format!("{}: {e}", s.id).into())
         })
         .collect()
 }
