@@ -6,11 +6,22 @@
 //!
 //! Pure: this crate knows nothing of trade records, SQL or HTTP. The use-case layer measures
 //! the values in the other modules and asks [`Indicator::classify`] what level each is.
+//!
+//! [`forecast`] adds warnings from forecasts: a monthly series is forecast with 80 % and
+//! 95 % prediction intervals (STL + exponential smoothing, optionally aware of the Spring
+//! Festival's move between January and February), and [`check_latest`] tells whether the
+//! latest value falls outside the band its history predicted. [`backtest`] measures how
+//! good those forecasts are (MASE, sMAPE, interval coverage).
 
 pub mod alert;
+pub mod forecast;
 pub mod level;
 pub mod registry;
 
 pub use alert::{AlertEvent, AlertState, AlertTransitionError};
+pub use forecast::{
+    Accuracy, BandCheck, Forecast, ForecastError, Options, SpringFestival, backtest, check_latest,
+    spring_festival_date,
+};
 pub use level::{Level, Reading};
 pub use registry::{Direction, Indicator, Registry, RiskError, Rule, Source, Threshold};
