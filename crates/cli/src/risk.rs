@@ -110,6 +110,7 @@ pub async fn risk(dir: &DataDir, command: RiskCommand) -> Result<()> {
             let (e, raised) = if raise {
                 let r = kaifang_app::risk::evaluate_and_raise(
                     &registry,
+                    &Default::default(),
                     &store,
                     &trade,
                     &rules,
@@ -120,9 +121,16 @@ pub async fn risk(dir: &DataDir, command: RiskCommand) -> Result<()> {
                 .await?;
                 (r.evaluation, Some(r.alerts))
             } else {
-                let e =
-                    kaifang_app::risk::evaluate(&registry, &store, &trade, &rules, period, today)
-                        .await?;
+                let e = kaifang_app::risk::evaluate(
+                    &registry,
+                    &Default::default(),
+                    &store,
+                    &trade,
+                    &rules,
+                    period,
+                    today,
+                )
+                .await?;
                 (e, None)
             };
             match format {

@@ -179,6 +179,8 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(risk::alerts))
         .routes(routes!(risk::alert))
         .routes(routes!(risk::act))
+        .routes(routes!(risk::forecasts))
+        .routes(routes!(risk::forecast_series))
         .routes(routes!(uploads::content))
         .routes(routes!(notifications::set_email))
         .routes(routes!(notifications::list))

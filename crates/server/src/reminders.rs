@@ -48,6 +48,7 @@ pub async fn risk_round(state: &AppState, today: time::Date) -> bool {
     };
     let raised = kaifang_app::risk::evaluate_and_raise(
         &registry,
+        state.risk.bands(),
         &state.store,
         &state.trade,
         &state.rules,

@@ -34,6 +34,8 @@ pub struct AppState {
     /// The development zones' assessment engine (parsed on first use), its last input and
     /// its bounded cache of results.
     pub zones: kaifang_app::assess::AssessmentCache,
+    /// Heavy work computed inside a request (forecasts) takes its place here, as jobs do.
+    pub queue: kaifang_app::queue::WorkQueue,
 }
 
 impl AppState {
@@ -69,8 +71,9 @@ impl AppState {
             risk: Default::default(),
             zones: kaifang_app::assess::AssessmentCache::new(
                 kaifang_app::assess::CACHE_SIZE,
-                queue,
+                queue.clone(),
             ),
+            queue,
         })
     }
 }

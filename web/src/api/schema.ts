@@ -694,6 +694,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/risk/forecasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forecast-based warning: for the total, each flow, the largest partners and HS chapters and
+         *     each city, the month's value against the 80 % and 95 % band its own history predicted,
+         *     the farthest outside first. Heavy work: it takes a place in the work queue.
+         */
+        get: operations["get_risk_forecasts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/risk/forecasts/{series}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One series in full: its last 36 months, the forecast of the next 12 with 80 % and 95 %
+         *     intervals, and the rolling-origin accuracy (MASE, sMAPE, coverage) of its one-month-ahead
+         *     forecasts. `series`: `total`, `flow:export`, `partner:643`, `chapter:87`, `city:220100`.
+         */
+        get: operations["get_risk_forecasts_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/risk/indicators": {
         parameters: {
             query?: never;
@@ -1773,6 +1815,15 @@ export interface components {
             request_id?: string | null;
             target?: string | null;
         };
+        /** @description All series' bands for one month. */
+        Bands: {
+            /** @description The month checked; none when the trade store is empty. */
+            period?: string | null;
+            series: components["schemas"]["SeriesBand"][];
+            /** @description Series too short or too sparse to forecast, with the reason. */
+            skipped: components["schemas"]["Skipped"][];
+            synthetic: boolean;
+        };
         /** @description Why no route exists. */
         Blocked: {
             /** @description What blocks it: each restriction that, lifted alone, lets a route through. */
@@ -2622,6 +2673,12 @@ export interface components {
          * @enum {string}
          */
         Module: "channels" | "trade" | "platforms" | "directives" | "appeals";
+        /** @description One month's value. */
+        MonthValue: {
+            period: string;
+            /** Format: double */
+            value_cny: number;
+        };
         /** @enum {string} */
         NetworkTable: "nodes" | "links";
         NewToken: {
@@ -3157,6 +3214,90 @@ export interface components {
             /** Format: int32 */
             year: number;
         };
+        /** @description One series' latest month against its forecast band. */
+        SeriesBand: {
+            /** Format: double */
+            actual: number;
+            /** Format: double */
+            expected: number;
+            /** Format: double */
+            lower_80: number;
+            /** Format: double */
+            lower_95: number;
+            /** @description The model fitted on the history before the latest value. */
+            model: string;
+            outside_80: boolean;
+            outside_95: boolean;
+            /** Format: double */
+            upper_80: number;
+            /** Format: double */
+            upper_95: number;
+        } & {
+            /**
+             * Format: double
+             * @description How far the actual value lies from the expected one, in widths of the 95 % band on
+             *     its side: 1 is the band's edge. What the warning indicator classifies.
+             */
+            deviation: number;
+            name_en: string;
+            name_zh: string;
+            /** @description The month checked. */
+            period: string;
+            /** @description `total`, `flow:export`, `partner:643`, `chapter:87`, `city:220100`. */
+            series: string;
+            /** @description The figures come from synthetic demo data. */
+            synthetic: boolean;
+        };
+        /**
+         * @description One series in full: its recent history, the forecast from the month checked on, and how
+         *     good its one-month-ahead forecasts have been.
+         */
+        SeriesForecast: {
+            /**
+             * @description Rolling-origin accuracy of one-month-ahead forecasts over the last months; none when
+             *     the history is too short.
+             */
+            accuracy?: null | {
+                /**
+                 * Format: double
+                 * @description Share of actual values inside the 80 % interval, in percent.
+                 */
+                coverage_80: number;
+                /**
+                 * Format: double
+                 * @description Share of actual values inside the 95 % interval, in percent.
+                 */
+                coverage_95: number;
+                /**
+                 * Format: double
+                 * @description Mean absolute scaled error: the mean absolute error over the in-sample mean absolute
+                 *     error of the seasonal naive forecast (same month last year); below 1 beats it.
+                 *     Averaged over the origins.
+                 */
+                mase: number;
+                /** @description The number of forecast origins evaluated. */
+                origins: number;
+                /**
+                 * Format: double
+                 * @description Symmetric mean absolute percentage error, in percent (0-200).
+                 */
+                smape: number;
+            };
+            band: components["schemas"]["SeriesBand"];
+            /** @description A forecast: the point forecast and its 80 % and 95 % prediction intervals, step by step. */
+            forecast: {
+                lower_80: number[];
+                lower_95: number[];
+                mean: number[];
+                /** @description The model that was fitted, e.g. `STL(12) + ETS(A,Ad,N) on log scale`. */
+                model: string;
+                upper_80: number[];
+                upper_95: number[];
+            };
+            history: components["schemas"]["MonthValue"][];
+            /** @description The months after the one checked. */
+            months: string[];
+        };
         SessionInfo: {
             /** @description Send back as the `X-CSRF-Token` header on every write made with the session cookie. */
             csrf_token?: string | null;
@@ -3167,6 +3308,10 @@ export interface components {
             /** @description The token `kaifang serve` printed to its log. */
             token: string;
             username: string;
+        };
+        Skipped: {
+            reason: string;
+            series: string;
         };
         /**
          * @description A drill-down: the trade with these codes (all of them). Empty: no drill-down. Built only
@@ -5240,6 +5385,108 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_forecasts: {
+        parameters: {
+            query?: {
+                /** @description The trade month checked, `2025-06`; default: the latest with data. */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bands"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_forecasts_series: {
+        parameters: {
+            query?: {
+                /** @description The trade month checked, `2025-06`; default: the latest with data. */
+                period?: string;
+            };
+            header?: never;
+            path: {
+                series: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesForecast"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

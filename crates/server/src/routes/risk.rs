@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use kaifang_app::risk::forecast::{Bands, SeriesForecast};
 use kaifang_app::risk::{Evaluation, Raised};
 use kaifang_risk::{Level, Reading, Registry};
 use kaifang_store::alerts::{AlertAction, AlertDetail, AlertFilter, AlertItem};
@@ -107,6 +108,7 @@ pub async fn readings(
     let period = parse_period(q.period.as_deref())?;
     let evaluation = kaifang_app::risk::evaluate(
         &*state.risk.get()?,
+        state.risk.bands(),
         &state.store,
         &state.trade,
         &state.rules,
@@ -159,6 +161,7 @@ pub async fn evaluate(
     let period = parse_period(q.period.as_deref())?;
     let raised = kaifang_app::risk::evaluate_and_raise(
         &*state.risk.get()?,
+        state.risk.bands(),
         &state.store,
         &state.trade,
         &state.rules,
@@ -409,4 +412,51 @@ pub async fn act(
         .act_on_alert(&caller.who(), id, b.version, &action)
         .await?;
     Ok(Json(detail))
+}
+
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ForecastQuery {
+    /// The trade month checked, `2025-06`; default: the latest with data.
+    pub period: Option<String>,
+}
+
+/// Forecast-based warning: for the total, each flow, the largest partners and HS chapters and
+/// each city, the month's value against the 80 % and 95 % band its own history predicted,
+/// the farthest outside first. Heavy work: it takes a place in the work queue.
+#[utoipa::path(get, path = "/api/risk/forecasts", tag = "risk", params(ForecastQuery),
+    responses((status = 200, body = Bands), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn forecasts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ForecastQuery>,
+) -> ApiResult<Json<Bands>> {
+    may_read(&caller)?;
+    let period = parse_period(q.period.as_deref())?;
+    let _permit = state.queue.admit(Some(caller.principal.id)).await?;
+    let bands = state.risk.bands().get(&state.trade, period).await?;
+    Ok(Json(Bands::clone(&bands)))
+}
+
+/// One series in full: its last 36 months, the forecast of the next 12 with 80 % and 95 %
+/// intervals, and the rolling-origin accuracy (MASE, sMAPE, coverage) of its one-month-ahead
+/// forecasts. `series`: `total`, `flow:export`, `partner:643`, `chapter:87`, `city:220100`.
+#[utoipa::path(get, path = "/api/risk/forecasts/{series}", tag = "risk", params(ForecastQuery),
+    responses((status = 200, body = SeriesForecast), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn forecast_series(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(series): Path<String>,
+    Query(q): Query<ForecastQuery>,
+) -> ApiResult<Json<SeriesForecast>> {
+    may_read(&caller)?;
+    if series.len() > 32 {
+        return Err(ApiError::field("series", "at most 32 characters"));
+    }
+    let period = parse_period(q.period.as_deref())?;
+    let _permit = state.queue.admit(Some(caller.principal.id)).await?;
+    let f = kaifang_app::risk::forecast::series(&state.trade, &series, period).await?;
+    Ok(Json(f))
 }

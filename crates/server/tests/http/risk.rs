@@ -368,3 +368,90 @@ async fn the_daily_evaluation_runs_at_start_and_raises_the_demo_alerts() {
     }
     panic!("no alert was raised within a minute of the start");
 }
+
+#[tokio::test]
+async fn forecast_bands_hold_the_actual_value_and_a_series_shows_its_history_and_accuracy() {
+    let app = spawn_app().await;
+    let s = app.login("leader").await;
+    let b = s.json("/api/risk/forecasts").await;
+    assert_eq!(b["synthetic"], true);
+    let series = b["series"].as_array().unwrap();
+    for key in ["total", "flow:export", "flow:import"] {
+        assert!(series.iter().any(|x| x["series"] == key), "{key} in {b}");
+    }
+    assert!(series.len() >= 8, "partners, chapters and cities too: {b}");
+    for x in series {
+        let f = |k: &str| x[k].as_f64().unwrap_or_else(|| panic!("{k} in {x}"));
+        assert!(
+            f("lower_95") <= f("lower_80") && f("lower_80") <= f("upper_80"),
+            "{x}"
+        );
+        assert!(f("upper_80") <= f("upper_95"), "{x}");
+        assert_eq!(
+            x["outside_95"].as_bool().unwrap(),
+            f("actual") < f("lower_95") || f("actual") > f("upper_95"),
+            "{x}"
+        );
+        assert!(f("deviation") >= 0.0);
+    }
+    assert!(
+        series
+            .windows(2)
+            .all(|w| w[0]["deviation"].as_f64() >= w[1]["deviation"].as_f64()),
+        "the farthest outside first"
+    );
+    // The band's actual value is the trade module's figure for the month.
+    let period = b["period"].as_str().unwrap();
+    let (year, month) = period.split_once('-').unwrap();
+    let summary = s
+        .json(&format!("/api/trade/summary?year={year}&month={month}"))
+        .await;
+    let total = series.iter().find(|x| x["series"] == "total").unwrap();
+    let want = summary["month"]["value_cny"].as_f64().unwrap();
+    assert!(
+        (total["actual"].as_f64().unwrap() - want).abs() < 1e-6 * want.max(1.0),
+        "{total} vs {summary}"
+    );
+    // Each band is a reading of the deviation indicator.
+    let e = s.json("/api/risk/readings").await;
+    let readings = e["readings"].as_array().unwrap();
+    assert_eq!(
+        readings
+            .iter()
+            .filter(|r| r["indicator"] == "trade.forecast_deviation")
+            .count(),
+        series.len()
+    );
+
+    let one = s.json("/api/risk/forecasts/flow:export").await;
+    assert_eq!(one["history"].as_array().unwrap().len(), 36);
+    assert_eq!(
+        one["history"].as_array().unwrap().last().unwrap()["period"],
+        period
+    );
+    assert_eq!(one["months"].as_array().unwrap().len(), 12);
+    assert_eq!(one["forecast"]["mean"].as_array().unwrap().len(), 12);
+    let acc = &one["accuracy"];
+    assert!(acc["mase"].as_f64().is_some_and(|m| m > 0.0), "{one}");
+    assert!(
+        acc["smape"]
+            .as_f64()
+            .is_some_and(|m| (0.0..=200.0).contains(&m))
+    );
+
+    let r = s
+        .get("/api/risk/forecasts/partner:999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = s
+        .get(&format!("/api/risk/forecasts/{}", "x".repeat(40)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let faw = app.login("faw").await;
+    let r = faw.get("/api/risk/forecasts").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

@@ -2,6 +2,8 @@
 //! on the directives' tasks and the enterprises' appeals, each classified by its thresholds.
 //! The CLI's `kaifang risk evaluate` and `GET /api/risk/readings` are this one function.
 
+pub mod forecast;
+
 use std::sync::{Arc, OnceLock};
 
 use kaifang_risk::{Level, Reading, Registry};
@@ -16,11 +18,20 @@ use serde::Serialize;
 use crate::error::{AppError, AppResult};
 use crate::trade::TradeData;
 
-/// The shipped registry, parsed on first use. Cheap to clone; clones share.
+/// The shipped registry, parsed on first use, and the forecast bands of the trade month last
+/// asked for. Cheap to clone; clones share.
 #[derive(Clone, Default)]
-pub struct RegistryCell(Arc<OnceLock<Result<Arc<Registry>, String>>>);
+pub struct RegistryCell(
+    Arc<OnceLock<Result<Arc<Registry>, String>>>,
+    forecast::BandCache,
+);
 
 impl RegistryCell {
+    /// The forecast bands' cache.
+    pub fn bands(&self) -> &forecast::BandCache {
+        &self.1
+    }
+
     pub fn get(&self) -> AppResult<Arc<Registry>> {
         self.0
             .get_or_init(|| {
@@ -62,9 +73,10 @@ pub struct Evaluation {
 }
 
 /// Measures every indicator of `registry`. `period` (the trade month) defaults to the latest
-/// with data; the tasks and appeals are read as of `today`.
+/// with data; the tasks and appeals are read as of `today`. `bands` keeps the forecast bands.
 pub async fn evaluate(
     registry: &Registry,
+    bands: &forecast::BandCache,
     store: &Store,
     trade: &TradeData,
     rules: &Rules,
@@ -80,6 +92,16 @@ pub async fn evaluate(
         }
         (period, t.synthetic())
     };
+    if let (Some(p), Some(i)) = (period, registry.get("trade.forecast_deviation")) {
+        for b in &bands.get(trade, Some(p)).await?.series {
+            readings.push(i.read(
+                (&b.series, &b.name_zh, &b.name_en),
+                &b.period,
+                b.deviation,
+                b.synthetic,
+            ));
+        }
+    }
     let day = format_date(today);
     // The demo's tasks and appeals are synthetic, as its trade records may be.
     let demo_work = store.is_demo().await?;
@@ -128,8 +150,10 @@ pub struct Raised {
 /// [`ALERT_FROM`] or above, de-duplicated by indicator × subject × period; open alerts get
 /// the new reading. The daily evaluation, `kaifang risk evaluate --raise` and
 /// `POST /api/risk/evaluate` are this one function.
+#[allow(clippy::too_many_arguments)]
 pub async fn evaluate_and_raise(
     registry: &Registry,
+    bands: &forecast::BandCache,
     store: &Store,
     trade: &TradeData,
     rules: &Rules,
@@ -137,7 +161,7 @@ pub async fn evaluate_and_raise(
     today: time::Date,
     who: &Who,
 ) -> AppResult<Raised> {
-    let evaluation = evaluate(registry, store, trade, rules, period, today).await?;
+    let evaluation = evaluate(registry, bands, store, trade, rules, period, today).await?;
     let raises: Vec<Raise<'_>> = evaluation
         .readings
         .iter()
@@ -373,9 +397,17 @@ mod tests {
         let registry = Registry::default_registry().unwrap();
         let rules = Rules::from_config(&Default::default()).unwrap();
         let today = time::macros::date!(2025 - 07 - 01);
-        let e = evaluate(&registry, &store, &trade, &rules, None, today)
-            .await
-            .unwrap();
+        let e = evaluate(
+            &registry,
+            &Default::default(),
+            &store,
+            &trade,
+            &rules,
+            None,
+            today,
+        )
+        .await
+        .unwrap();
         assert_eq!(e.period.as_deref(), Some("2025-06"));
         assert!(!e.synthetic_trade && !e.synthetic_work);
         let get = |id: &str| {
@@ -444,9 +476,11 @@ mod tests {
         let registry = Registry::default_registry().unwrap();
         let rules = Rules::from_config(&Default::default()).unwrap();
         let today = time::macros::date!(2025 - 07 - 01);
-        let first = evaluate_and_raise(&registry, &store, &trade, &rules, None, today, &who)
-            .await
-            .unwrap();
+        let bands = forecast::BandCache::default();
+        let first =
+            evaluate_and_raise(&registry, &bands, &store, &trade, &rules, None, today, &who)
+                .await
+                .unwrap();
         let due = first
             .evaluation
             .readings
@@ -459,9 +493,10 @@ mod tests {
         );
         assert_eq!(first.alerts.raised, due);
         // The same month again: nothing new.
-        let again = evaluate_and_raise(&registry, &store, &trade, &rules, None, today, &who)
-            .await
-            .unwrap();
+        let again =
+            evaluate_and_raise(&registry, &bands, &store, &trade, &rules, None, today, &who)
+                .await
+                .unwrap();
         assert_eq!(again.alerts.raised, 0);
         assert_eq!(again.alerts.unchanged, due);
         let alerts = store
@@ -567,9 +602,10 @@ mod tests {
             .await;
         assert!(matches!(after, Err(StoreError::Transition(_))), "{after:?}");
         // A closed alert is not raised again for its period.
-        let third = evaluate_and_raise(&registry, &store, &trade, &rules, None, today, &who)
-            .await
-            .unwrap();
+        let third =
+            evaluate_and_raise(&registry, &bands, &store, &trade, &rules, None, today, &who)
+                .await
+                .unwrap();
         assert_eq!(third.alerts.raised, 0);
         let log = store
             .audit_of(&format!("risk_alert:{}", hhi.id))
@@ -585,5 +621,105 @@ mod tests {
                 "risk.alert.close"
             ]
         );
+    }
+
+    /// Three years of steady seasonal exports, then a month at a fifth of its usual value:
+    /// the forecast band flags it, and the evaluation raises it.
+    #[tokio::test]
+    async fn a_collapse_below_the_forecast_band_is_a_red_reading_and_an_alert() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path());
+        let store = Store::open(&dir, true).await.unwrap();
+        store.initialise_registry(&Who::cli("test")).await.unwrap();
+        let trade = TradeData::open(dir.root()).unwrap();
+        let mut csv = String::from("period,flow,commodity,partner,trade_mode,region,value_cny\n");
+        for year in 2022..=2024 {
+            for month in 1..=12u32 {
+                let season = [0.9, 0.8, 1.0, 1.0, 1.05, 1.1, 1.1, 1.05, 1.0, 1.0, 1.0, 1.1]
+                    [month as usize - 1];
+                let wiggle = f64::from((year * 7 + month as i32 * 13) % 5) * 2.0;
+                let v = 10_000.0 * season * (1.0 + 0.01 * f64::from(year - 2022)) + wiggle;
+                csv.push_str(&format!(
+                    "{year}-{month:02},export,87032300,643,0110,220104,{v:.0}\n"
+                ));
+            }
+        }
+        csv.push_str("2025-01,export,87032300,643,0110,220104,1800\n");
+        let path = tmp.path().join("exports.csv");
+        std::fs::write(&path, csv).unwrap();
+        let who = Who::cli("test");
+        crate::trade::import(
+            &store,
+            &trade,
+            &who,
+            vec![path],
+            &[],
+            Default::default(),
+            None,
+            |_| true,
+        )
+        .await
+        .unwrap();
+
+        let bands = forecast::bands(&trade, None).await.unwrap();
+        assert_eq!(bands.period.as_deref(), Some("2025-01"));
+        let total = bands
+            .series
+            .iter()
+            .find(|b| b.series == "total")
+            .expect("the total's band");
+        assert!(
+            total.band.outside_95 && total.band.actual < total.band.lower_95,
+            "{total:?}"
+        );
+        assert!(total.deviation > 2.0, "{total:?}");
+        let russia = bands
+            .series
+            .iter()
+            .find(|b| b.series == "partner:643")
+            .expect("Russia's band");
+        assert!((russia.band.actual - 1800.0).abs() < 1e-6);
+
+        let registry = Registry::default_registry().unwrap();
+        let rules = Rules::from_config(&Default::default()).unwrap();
+        let today = time::macros::date!(2025 - 02 - 10);
+        let r = evaluate_and_raise(
+            &registry,
+            &Default::default(),
+            &store,
+            &trade,
+            &rules,
+            None,
+            today,
+            &who,
+        )
+        .await
+        .unwrap();
+        let reading = r
+            .evaluation
+            .readings
+            .iter()
+            .find(|x| x.indicator == "trade.forecast_deviation" && x.subject == "total")
+            .expect("a reading of the total's deviation");
+        assert_eq!(reading.level, Level::Red);
+        let alerts = store.alerts(&Default::default()).await.unwrap();
+        assert!(
+            alerts
+                .iter()
+                .any(|a| a.indicator == "trade.forecast_deviation" && a.subject == "total"),
+            "{alerts:?}"
+        );
+
+        // The series in full: history up to the month, twelve months ahead, and its accuracy.
+        let s = forecast::series(&trade, "total", None).await.unwrap();
+        assert_eq!(s.history.last().map(|h| h.period.as_str()), Some("2025-01"));
+        assert_eq!(s.history.len(), 36);
+        assert_eq!(s.months.first().map(String::as_str), Some("2025-02"));
+        assert_eq!(s.forecast.mean.len(), 12);
+        assert!(s.accuracy.is_some());
+        assert!(matches!(
+            forecast::series(&trade, "partner:999", None).await,
+            Err(AppError::NotFound(_))
+        ));
     }
 }
