@@ -20,6 +20,7 @@ pub mod check;
 pub mod costing;
 pub mod critical;
 pub mod demand;
+pub mod drill;
 pub mod error;
 pub mod freight;
 pub mod graph;

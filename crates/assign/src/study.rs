@@ -55,7 +55,7 @@ impl Inputs {
             .map_err(|e| Error::Invalid(e.to_string()))
     }
 
-    fn model(
+    pub(crate) fn model(
         &self,
         scenario: Option<&Scenario>,
         extra: &[CapacityRow],
@@ -160,7 +160,7 @@ pub fn assign(
     Ok(report(inputs, &model, &sol, scenario.unwrap_or("base")))
 }
 
-fn solve(
+pub(crate) fn solve(
     model: &FreightModel,
     options: &Options,
     progress: &mut dyn FnMut(f64) -> ControlFlow<()>,

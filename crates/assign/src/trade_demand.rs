@@ -65,7 +65,9 @@ pub struct Coverage {
 
 /// Converts trade cells of one year to container demand rows; `label` names the data (e.g.
 /// "customs statistics 2025, synthetic").
-pub fn demand(cells: &[TradeCell], label: &str) -> Result<(Vec<DemandRow>, Coverage), Error> {
+/// The network node of each city (GB/T 2260 code) and of each partner (ISO 3166 alpha-2), from
+/// `data/assign/trade_places.csv`.
+pub fn places() -> Result<(HashMap<String, String>, HashMap<String, String>), Error> {
     let mut rdr = csv::Reader::from_reader(PLACES.as_bytes());
     let mut region = HashMap::new();
     let mut partner = HashMap::new();
@@ -84,6 +86,11 @@ pub fn demand(cells: &[TradeCell], label: &str) -> Result<(Vec<DemandRow>, Cover
             }
         };
     }
+    Ok((region, partner))
+}
+
+pub fn demand(cells: &[TradeCell], label: &str) -> Result<(Vec<DemandRow>, Coverage), Error> {
+    let (region, partner) = places()?;
     // Value per tonne by (flow, chapter), and by flow as the fallback.
     let mut by_chapter: HashMap<(String, String), (f64, f64)> = HashMap::new();
     let mut by_flow: HashMap<String, (f64, f64)> = HashMap::new();

@@ -746,3 +746,53 @@ fn openapi_prints_the_document() {
         "post_channels_route"
     );
 }
+
+/// The risk watch for scripts: an evaluation that raises alerts (once), the alert list, and a
+/// drill naming the enterprises whose trade used the closed crossing — the same use cases as
+/// the API's.
+#[test]
+fn risk_evaluate_raise_list_and_drill() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(run(dir, &["demo"]).status.success());
+    let o = run(dir, &["risk", "evaluate", "--raise", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let raised = v["alerts"]["raised"].as_u64().unwrap();
+    assert!(raised > 0, "{v}");
+    let o = run(dir, &["risk", "evaluate", "--raise", "--format", "json"]);
+    let again: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(again["alerts"]["raised"], 0);
+    let o = run(dir, &["risk", "list", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(list.as_array().unwrap().len() as u64, raised);
+
+    let o = run(
+        dir,
+        &[
+            "risk",
+            "drill",
+            "--close",
+            "珲春铁路口岸",
+            "--close",
+            "cn-ru-hunchun-road",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(d["synthetic"], true);
+    assert!(!d["by_enterprise"].as_array().unwrap().is_empty(), "{d}");
+    let o = run(
+        dir,
+        &["risk", "drill", "--close", "no-such-crossing-anywhere"],
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("no-such-crossing-anywhere"),
+        "{}",
+        text(&o)
+    );
+}

@@ -181,6 +181,8 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(risk::act))
         .routes(routes!(risk::forecasts))
         .routes(routes!(risk::forecast_series))
+        .routes(routes!(risk::start_drill))
+        .routes(routes!(risk::drills))
         .routes(routes!(uploads::content))
         .routes(routes!(notifications::set_email))
         .routes(routes!(notifications::list))

@@ -673,6 +673,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/risk/drills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Saved drills (finished drill jobs), newest first, with their headline figures.
+         *     `?format=xlsx` for Excel.
+         */
+        get: operations["get_risk_drills"];
+        put?: never;
+        /**
+         * Start a drill as a background job: close crossings, ports or links for some weeks and see
+         *     whose trade it hits — by enterprise, city and HS chapter — how many TEU, and what the
+         *     detours cost. Answers 202 with the job; follow it at `/api/jobs/{id}`, whose result is a
+         *     `DrillResult`. Government only.
+         */
+        post: operations["post_risk_drills"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/risk/evaluate": {
         parameters: {
             query?: never;
@@ -2054,6 +2080,49 @@ export interface components {
              */
             version?: number;
         };
+        /** @description A drill as asked for. */
+        DrillRequest: {
+            /** @description What to close: crossing, port or node names or ids (中文 or English), or link ids. */
+            close: string[];
+            /** @description A label to find the drill by later. */
+            name?: string | null;
+            /**
+             * Format: int32
+             * @description How long, in weeks (1 to 52; default 4).
+             */
+            weeks?: number | null;
+            /**
+             * Format: int32
+             * @description The year of trade records whose container flows are tested (default: the latest
+             *     complete year).
+             */
+            year?: number | null;
+        };
+        /**
+         * @description A drill as the list of saved drills shows it: what was closed, for how long, and the
+         *     headline figures, to compare drills side by side.
+         */
+        DrillSummary: {
+            close: string[];
+            created_at: string;
+            enterprises: number;
+            /** Format: double */
+            extra_cost_cny: number;
+            /** @description The job's id: its full result is at `/api/jobs/{id}`. */
+            id: string;
+            name?: string | null;
+            synthetic: boolean;
+            /** Format: double */
+            teu_affected: number;
+            /** Format: double */
+            teu_stranded: number;
+            /** Format: double */
+            value_affected_cny: number;
+            /** Format: int32 */
+            weeks: number;
+            /** Format: int32 */
+            year: number;
+        };
         Dynamics: {
             by_flow: components["schemas"]["FlowDynamics"][];
             filter: components["schemas"]["Filter"];
@@ -2375,6 +2444,30 @@ export interface components {
                 id: number;
                 request_id?: string | null;
                 target?: string | null;
+            }[];
+        };
+        /** @description Items of a JSON list. */
+        Items_DrillSummary: {
+            items: {
+                close: string[];
+                created_at: string;
+                enterprises: number;
+                /** Format: double */
+                extra_cost_cny: number;
+                /** @description The job's id: its full result is at `/api/jobs/{id}`. */
+                id: string;
+                name?: string | null;
+                synthetic: boolean;
+                /** Format: double */
+                teu_affected: number;
+                /** Format: double */
+                teu_stranded: number;
+                /** Format: double */
+                value_affected_cny: number;
+                /** Format: int32 */
+                weeks: number;
+                /** Format: int32 */
+                year: number;
             }[];
         };
         /** @description Items of a JSON list. */
@@ -5347,6 +5440,88 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_drills: {
+        parameters: {
+            query?: {
+                /** @description `json` (default) or `xlsx`. */
+                format?: null | components["schemas"]["OutputFormat"];
+                /** @description Language of the spreadsheet's headers: `zh` or `en` (default: from Accept-Language). */
+                lang?: null | components["schemas"]["Lang"];
+                /** @description Most rows to return, where the list is long (audit log, jobs). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list, or with `format=xlsx` an .xlsx file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_DrillSummary"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_risk_drills: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrillRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,7 @@
 //! on the directives' tasks and the enterprises' appeals, each classified by its thresholds.
 //! The CLI's `kaifang risk evaluate` and `GET /api/risk/readings` are this one function.
 
+pub mod drill;
 pub mod forecast;
 
 use std::sync::{Arc, OnceLock};

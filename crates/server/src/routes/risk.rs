@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use kaifang_app::risk::drill::{Drill, DrillRequest};
 use kaifang_app::risk::forecast::{Bands, SeriesForecast};
 use kaifang_app::risk::{Evaluation, Raised};
 use kaifang_risk::{Level, Reading, Registry};
@@ -459,4 +460,161 @@ pub async fn forecast_series(
     let _permit = state.queue.admit(Some(caller.principal.id)).await?;
     let f = kaifang_app::risk::forecast::series(&state.trade, &series, period).await?;
     Ok(Json(f))
+}
+
+/// The job kind of a drill.
+const DRILL_KIND: &str = "risk_drill";
+
+/// Start a drill as a background job: close crossings, ports or links for some weeks and see
+/// whose trade it hits — by enterprise, city and HS chapter — how many TEU, and what the
+/// detours cost. Answers 202 with the job; follow it at `/api/jobs/{id}`, whose result is a
+/// `DrillResult`. Government only.
+#[utoipa::path(post, path = "/api/risk/drills", tag = "risk", request_body = DrillRequest,
+    responses((status = 202, body = kaifang_store::jobs::Job), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn start_drill(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<DrillRequest>,
+) -> ApiResult<(axum::http::StatusCode, Json<kaifang_store::jobs::Job>)> {
+    may_read(&caller)?;
+    let drill = Drill::parse(body)?;
+    let inputs = state.assign.get()?;
+    drill.check_places(&inputs)?;
+    let trade = state.trade.clone();
+    let starter = crate::jobs::Starter {
+        user_id: Some(caller.principal.id),
+        org_id: Some(caller.principal.org.id),
+    };
+    let job = state
+        .jobs
+        .spawn(DRILL_KIND, starter, move |ctx| async move {
+            let ctx = std::sync::Arc::new(ctx);
+            let c = ctx.clone();
+            let result = kaifang_app::risk::drill::run(&trade, inputs, &drill, move |f| {
+                c.progress(f);
+                if c.cancelled() {
+                    std::ops::ControlFlow::Break(())
+                } else {
+                    std::ops::ControlFlow::Continue(())
+                }
+            })
+            .await?;
+            serde_json::to_value(result).map_err(|e| crate::jobs::JobError::Failed(e.to_string()))
+        })
+        .await?;
+    Ok((axum::http::StatusCode::ACCEPTED, Json(job)))
+}
+
+/// A drill as the list of saved drills shows it: what was closed, for how long, and the
+/// headline figures, to compare drills side by side.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DrillSummary {
+    /// The job's id: its full result is at `/api/jobs/{id}`.
+    pub id: String,
+    pub name: Option<String>,
+    pub close: Vec<String>,
+    pub weeks: u32,
+    pub year: i32,
+    pub synthetic: bool,
+    pub teu_affected: f64,
+    pub teu_stranded: f64,
+    pub value_affected_cny: f64,
+    pub extra_cost_cny: f64,
+    pub enterprises: usize,
+    pub created_at: String,
+}
+
+/// The headline fields of a drill job's result (a `DrillResult`).
+#[derive(serde::Deserialize)]
+struct Headline {
+    name: Option<String>,
+    close: Vec<String>,
+    weeks: u32,
+    year: i32,
+    synthetic: bool,
+    teu_affected: f64,
+    teu_stranded: f64,
+    value_affected_cny: f64,
+    extra_cost_cny: f64,
+    by_enterprise: Vec<serde::de::IgnoredAny>,
+}
+
+fn drills_table(items: &[DrillSummary], lang: Lang) -> Table {
+    let _ = lang;
+    Table {
+        name: "risk-drills",
+        headers: &[
+            ("名称", "Name"),
+            ("封闭对象", "Closed"),
+            ("周数", "Weeks"),
+            ("年份", "Year"),
+            ("受影响标箱", "TEU affected"),
+            ("无路可走标箱", "TEU stranded"),
+            ("受影响贸易额（元）", "Trade affected (CNY)"),
+            ("绕行增加成本（元）", "Extra cost (CNY)"),
+            ("企业数", "Enterprises"),
+            ("合成数据", "Synthetic"),
+            ("时间", "Created at"),
+        ],
+        rows: items
+            .iter()
+            .map(|d| {
+                vec![
+                    d.name.clone().unwrap_or_default().into(),
+                    d.close.join(", ").into(),
+                    i64::from(d.weeks).into(),
+                    i64::from(d.year).into(),
+                    d.teu_affected.into(),
+                    d.teu_stranded.into(),
+                    d.value_affected_cny.into(),
+                    d.extra_cost_cny.into(),
+                    (d.enterprises as i64).into(),
+                    d.synthetic.into(),
+                    d.created_at.as_str().into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Saved drills (finished drill jobs), newest first, with their headline figures.
+/// `?format=xlsx` for Excel.
+#[utoipa::path(get, path = "/api/risk/drills", tag = "risk", params(ListQuery),
+    responses((status = 200, body = crate::table::Items<DrillSummary>, description = "The list, or with `format=xlsx` an .xlsx file"),
+        (status = 403, body = ErrorBody)))]
+pub async fn drills(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    may_read(&caller)?;
+    let items: Vec<DrillSummary> = state
+        .jobs
+        .list(1000)
+        .await?
+        .into_iter()
+        .filter(|j| j.kind == DRILL_KIND)
+        .filter_map(|j| {
+            let r: Headline = serde_json::from_value(j.result?).ok()?;
+            Some(DrillSummary {
+                id: j.id,
+                name: r.name,
+                close: r.close,
+                weeks: r.weeks,
+                year: r.year,
+                synthetic: r.synthetic,
+                teu_affected: r.teu_affected,
+                teu_stranded: r.teu_stranded,
+                value_affected_cny: r.value_affected_cny,
+                extra_cost_cny: r.extra_cost_cny,
+                enterprises: r.by_enterprise.len(),
+                created_at: j.created_at,
+            })
+        })
+        .take(q.limit.unwrap_or(200).clamp(1, 1000) as usize)
+        .collect();
+    let lang = q.lang(&headers);
+    table::respond(&q, &headers, items, |d| drills_table(d, lang))
 }

@@ -455,3 +455,67 @@ async fn forecast_bands_hold_the_actual_value_and_a_series_shows_its_history_and
     let r = faw.get("/api/risk/forecasts").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_drill_closing_hunchuns_crossings_names_the_enterprises_and_is_kept_for_comparison() {
+    let app = spawn_app().await;
+    let s = app.login("commerce").await;
+    let r = s
+        .post("/api/risk/drills")
+        .json(&serde_json::json!({
+            "close": ["珲春铁路口岸", "cn-ru-hunchun-road"],
+            "weeks": 4,
+            "name": "珲春口岸关闭四周"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let job: Value = r.json().await.unwrap();
+    let job = finished(&s, job["id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let d = &job["result"];
+    assert_eq!(d["synthetic"], true);
+    assert_eq!(d["weeks"], 4);
+    assert!(d["teu_affected"].as_f64().unwrap() > 0.0, "{d}");
+    let firms = d["by_enterprise"].as_array().unwrap();
+    assert!(
+        !firms.is_empty(),
+        "the enterprises whose trade used Hunchun"
+    );
+    assert!(firms[0]["name"].as_str().is_some_and(|n| !n.is_empty()));
+    let closed: Vec<&str> = d["report"]["closed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(closed, ["cn-ru-hunchun-rail", "cn-ru-hunchun-road"]);
+
+    let list = s.json("/api/risk/drills").await;
+    let saved = &list["items"][0];
+    assert_eq!(saved["name"], "珲春口岸关闭四周");
+    assert_eq!(saved["value_affected_cny"], d["value_affected_cny"]);
+    assert_eq!(saved["enterprises"], firms.len());
+    let r = s.get("/api/risk/drills?format=xlsx").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // Bounds and names checked before any work is queued.
+    for bad in [
+        serde_json::json!({ "close": [], "weeks": 4 }),
+        serde_json::json!({ "close": ["珲春铁路口岸"], "weeks": 60 }),
+        serde_json::json!({ "close": ["no-such-crossing-anywhere"] }),
+        serde_json::json!({ "close": ["珲春铁路口岸"], "unknown": 1 }),
+    ] {
+        let r = s.post("/api/risk/drills").json(&bad).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let faw = app.login("faw").await;
+    let r = faw
+        .post("/api/risk/drills")
+        .json(&serde_json::json!({ "close": ["珲春铁路口岸"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
