@@ -198,7 +198,6 @@ pub async fn risk(dir: &DataDir, command: RiskCommand) -> Result<()> {
                 .with_context(|| format!("opening the trade data in {}", dir.root().display()))?;
             let (e, raised) = if raise {
                 let r = kaifang_app::risk::evaluate_and_raise(
-                    &registry,
                     &Default::default(),
                     &store,
                     &trade,
@@ -211,7 +210,6 @@ pub async fn risk(dir: &DataDir, command: RiskCommand) -> Result<()> {
                 (r.evaluation, Some(r.alerts))
             } else {
                 let e = kaifang_app::risk::evaluate(
-                    &registry,
                     &Default::default(),
                     &store,
                     &trade,

@@ -39,16 +39,8 @@ pub async fn run(state: AppState) {
 /// subject and period, so a restart the same day raises nothing new). False when it failed,
 /// to be tried again next round.
 pub async fn risk_round(state: &AppState, today: time::Date) -> bool {
-    let registry = match state.risk.get() {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::warn!(error = %e, "the risk registry does not load; no evaluation");
-            return false;
-        }
-    };
     let raised = kaifang_app::risk::evaluate_and_raise(
-        &registry,
-        state.risk.bands(),
+        &state.risk,
         &state.store,
         &state.trade,
         &state.rules,

@@ -2162,6 +2162,8 @@ export interface components {
          */
         Evaluation: {
             counts: components["schemas"]["LevelCounts"];
+            /** @description Indicators that could not be measured, and why. */
+            notes: string[];
             /**
              * @description The trade month evaluated (`2025-06`): the one asked for, or the latest with data;
              *     none when the trade store is empty.

@@ -2,6 +2,7 @@
 //! on the directives' tasks and the enterprises' appeals, each classified by its thresholds.
 //! The CLI's `kaifang risk evaluate` and `GET /api/risk/readings` are this one function.
 
+pub mod channels;
 pub mod drill;
 pub mod forecast;
 
@@ -19,18 +20,26 @@ use serde::Serialize;
 use crate::error::{AppError, AppResult};
 use crate::trade::TradeData;
 
-/// The shipped registry, parsed on first use, and the forecast bands of the trade month last
-/// asked for. Cheap to clone; clones share.
+/// The risk watch's state: the shipped registry, parsed on first use; the forecast bands of
+/// the trade month last asked for; the gateways' loads of the current trade records, and the
+/// freight network they are assigned on. Cheap to clone; clones share.
 #[derive(Clone, Default)]
 pub struct RegistryCell(
     Arc<OnceLock<Result<Arc<Registry>, String>>>,
     forecast::BandCache,
+    channels::LoadCache,
+    crate::studies::InputsCell,
 );
 
 impl RegistryCell {
     /// The forecast bands' cache.
     pub fn bands(&self) -> &forecast::BandCache {
         &self.1
+    }
+
+    /// The gateways' loads (assigned TEU by crossing and port) of the current trade records.
+    pub async fn loads(&self, trade: &TradeData) -> AppResult<Option<Arc<channels::GatewayLoads>>> {
+        self.2.get(trade, self.3.get()?).await
     }
 
     pub fn get(&self) -> AppResult<Arc<Registry>> {
@@ -71,19 +80,22 @@ pub struct Evaluation {
     pub counts: LevelCounts,
     /// The most serious first; within a level, by indicator.
     pub readings: Vec<Reading>,
+    /// Indicators that could not be measured, and why.
+    pub notes: Vec<String>,
 }
 
-/// Measures every indicator of `registry`. `period` (the trade month) defaults to the latest
-/// with data; the tasks and appeals are read as of `today`. `bands` keeps the forecast bands.
+/// Measures every indicator of the registry of `cell` (which keeps the forecast bands and the
+/// gateways' loads between calls). `period` (the trade month) defaults to the latest with
+/// data; the tasks and appeals are read as of `today`.
 pub async fn evaluate(
-    registry: &Registry,
-    bands: &forecast::BandCache,
+    cell: &RegistryCell,
     store: &Store,
     trade: &TradeData,
     rules: &Rules,
     period: Option<Period>,
     today: time::Date,
 ) -> AppResult<Evaluation> {
+    let registry = &*cell.get()?;
     let mut readings = Vec::new();
     let (period, synthetic_trade) = {
         let t = trade.read().await;
@@ -94,7 +106,7 @@ pub async fn evaluate(
         (period, t.synthetic())
     };
     if let (Some(p), Some(i)) = (period, registry.get("trade.forecast_deviation")) {
-        for b in &bands.get(trade, Some(p)).await?.series {
+        for b in &cell.bands().get(trade, Some(p)).await?.series {
             readings.push(i.read(
                 (&b.series, &b.name_zh, &b.name_en),
                 &b.period,
@@ -104,6 +116,42 @@ pub async fn evaluate(
         }
     }
     let day = format_date(today);
+    let mut notes = Vec::new();
+    let loads = match cell.loads(trade).await {
+        Ok(l) => l,
+        // The other indicators stand without the channels': say why they are missing.
+        Err(e) => {
+            notes.push(format!(
+                "channel dependence not measured: the container demand could not be derived from the trade records ({e})"
+            ));
+            None
+        }
+    };
+    if let Some(loads) = loads {
+        let year = loads.year.to_string();
+        for g in &loads.gateways {
+            let subject = format!("node:{}", g.id);
+            let names = (subject.as_str(), g.name_zh.as_str(), g.name.as_str());
+            push(
+                &mut readings,
+                registry,
+                "channels.gateway_share",
+                names,
+                &year,
+                Some(g.share_pct),
+                loads.synthetic,
+            );
+            push(
+                &mut readings,
+                registry,
+                "channels.gateway_utilisation",
+                names,
+                &year,
+                g.utilisation_pct,
+                loads.synthetic,
+            );
+        }
+    }
     // The demo's tasks and appeals are synthetic, as its trade records may be.
     let demo_work = store.is_demo().await?;
     // Figures of a day are filed under its month: an alert is one indicator × subject ×
@@ -133,6 +181,7 @@ pub async fn evaluate(
         synthetic_work: demo_work,
         counts,
         readings,
+        notes,
     })
 }
 
@@ -151,10 +200,8 @@ pub struct Raised {
 /// [`ALERT_FROM`] or above, de-duplicated by indicator × subject × period; open alerts get
 /// the new reading. The daily evaluation, `kaifang risk evaluate --raise` and
 /// `POST /api/risk/evaluate` are this one function.
-#[allow(clippy::too_many_arguments)]
 pub async fn evaluate_and_raise(
-    registry: &Registry,
-    bands: &forecast::BandCache,
+    cell: &RegistryCell,
     store: &Store,
     trade: &TradeData,
     rules: &Rules,
@@ -162,7 +209,8 @@ pub async fn evaluate_and_raise(
     today: time::Date,
     who: &Who,
 ) -> AppResult<Raised> {
-    let evaluation = evaluate(registry, bands, store, trade, rules, period, today).await?;
+    let evaluation = evaluate(cell, store, trade, rules, period, today).await?;
+    let registry = cell.get()?;
     let raises: Vec<Raise<'_>> = evaluation
         .readings
         .iter()
@@ -395,20 +443,11 @@ mod tests {
         )
         .await
         .unwrap();
-        let registry = Registry::default_registry().unwrap();
         let rules = Rules::from_config(&Default::default()).unwrap();
         let today = time::macros::date!(2025 - 07 - 01);
-        let e = evaluate(
-            &registry,
-            &Default::default(),
-            &store,
-            &trade,
-            &rules,
-            None,
-            today,
-        )
-        .await
-        .unwrap();
+        let e = evaluate(&Default::default(), &store, &trade, &rules, None, today)
+            .await
+            .unwrap();
         assert_eq!(e.period.as_deref(), Some("2025-06"));
         assert!(!e.synthetic_trade && !e.synthetic_work);
         let get = |id: &str| {
@@ -474,14 +513,12 @@ mod tests {
         )
         .await
         .unwrap();
-        let registry = Registry::default_registry().unwrap();
         let rules = Rules::from_config(&Default::default()).unwrap();
         let today = time::macros::date!(2025 - 07 - 01);
-        let bands = forecast::BandCache::default();
-        let first =
-            evaluate_and_raise(&registry, &bands, &store, &trade, &rules, None, today, &who)
-                .await
-                .unwrap();
+        let cell = RegistryCell::default();
+        let first = evaluate_and_raise(&cell, &store, &trade, &rules, None, today, &who)
+            .await
+            .unwrap();
         let due = first
             .evaluation
             .readings
@@ -494,10 +531,9 @@ mod tests {
         );
         assert_eq!(first.alerts.raised, due);
         // The same month again: nothing new.
-        let again =
-            evaluate_and_raise(&registry, &bands, &store, &trade, &rules, None, today, &who)
-                .await
-                .unwrap();
+        let again = evaluate_and_raise(&cell, &store, &trade, &rules, None, today, &who)
+            .await
+            .unwrap();
         assert_eq!(again.alerts.raised, 0);
         assert_eq!(again.alerts.unchanged, due);
         let alerts = store
@@ -603,10 +639,9 @@ mod tests {
             .await;
         assert!(matches!(after, Err(StoreError::Transition(_))), "{after:?}");
         // A closed alert is not raised again for its period.
-        let third =
-            evaluate_and_raise(&registry, &bands, &store, &trade, &rules, None, today, &who)
-                .await
-                .unwrap();
+        let third = evaluate_and_raise(&cell, &store, &trade, &rules, None, today, &who)
+            .await
+            .unwrap();
         assert_eq!(third.alerts.raised, 0);
         let log = store
             .audit_of(&format!("risk_alert:{}", hhi.id))
@@ -681,11 +716,9 @@ mod tests {
             .expect("Russia's band");
         assert!((russia.band.actual - 1800.0).abs() < 1e-6);
 
-        let registry = Registry::default_registry().unwrap();
         let rules = Rules::from_config(&Default::default()).unwrap();
         let today = time::macros::date!(2025 - 02 - 10);
         let r = evaluate_and_raise(
-            &registry,
             &Default::default(),
             &store,
             &trade,

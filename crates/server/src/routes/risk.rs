@@ -108,8 +108,7 @@ pub async fn readings(
     may_read(&caller)?;
     let period = parse_period(q.period.as_deref())?;
     let evaluation = kaifang_app::risk::evaluate(
-        &*state.risk.get()?,
-        state.risk.bands(),
+        &state.risk,
         &state.store,
         &state.trade,
         &state.rules,
@@ -161,8 +160,7 @@ pub async fn evaluate(
     )?;
     let period = parse_period(q.period.as_deref())?;
     let raised = kaifang_app::risk::evaluate_and_raise(
-        &*state.risk.get()?,
-        state.risk.bands(),
+        &state.risk,
         &state.store,
         &state.trade,
         &state.rules,

@@ -65,6 +65,20 @@ async fn readings_agree_with_the_trade_figures_and_carry_their_levels() {
         .map(|l| e["counts"][l].as_u64().unwrap())
         .sum();
     assert_eq!(total as usize, readings.len());
+    // Channel dependence: every gateway the demo's container demand uses, its share of the
+    // TEU; together no more than the demand crosses gateways (a flow may pass two).
+    assert_eq!(e["notes"].as_array().map(Vec::len), Some(0), "{}", e["notes"]);
+    let shares: Vec<f64> = readings
+        .iter()
+        .filter(|r| r["indicator"] == "channels.gateway_share")
+        .map(|r| {
+            assert!(r["subject"].as_str().unwrap().starts_with("node:"), "{r}");
+            r["value"].as_f64().unwrap()
+        })
+        .collect();
+    assert!(!shares.is_empty(), "gateway shares in {e}");
+    assert!(shares.iter().all(|v| (0.0..=100.0).contains(v)));
+    assert!(shares.iter().sum::<f64>() <= 200.0 + 1e-6);
 
     let r = s
         .get("/api/risk/readings?period=2025-13")

@@ -1,0 +1,128 @@
+//! Channel dependence: how much of the province's container freight passes each border
+//! crossing and seaport, and how full each is, from the base assignment of the container
+//! demand derived from a year of trade records (the same demand a drill tests). A crossing
+//! that carries most of the freight is a single point of failure; one near its capacity
+//! cannot take the detours when another closes.
+
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex};
+
+use kaifang_assign::study::Inputs;
+use serde::Serialize;
+
+use crate::error::{AppError, AppResult};
+use crate::trade::{TradeData, freight_demand};
+
+/// One crossing's or port's load.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GatewayLoad {
+    /// Network node id.
+    pub id: String,
+    pub name: String,
+    pub name_zh: String,
+    /// `border_crossing` or `seaport`.
+    pub kind: String,
+    /// Assigned TEU per year.
+    pub teu: f64,
+    /// Of all the demand's TEU, percent.
+    pub share_pct: f64,
+    /// Assigned TEU over the annual capacity, percent; none without a known capacity.
+    pub utilisation_pct: Option<f64>,
+}
+
+/// The gateways' loads of one year's demand.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GatewayLoads {
+    /// The year of trade records the demand comes from.
+    pub year: i32,
+    pub demand: String,
+    pub synthetic: bool,
+    pub total_teu: f64,
+    /// The busiest first.
+    pub gateways: Vec<GatewayLoad>,
+}
+
+/// The year a channel reading is about: the latest complete year of records.
+async fn year(trade: &TradeData) -> Option<i32> {
+    let latest = trade.read().await.latest_period()?;
+    Some(if latest.month == 12 {
+        latest.year
+    } else {
+        latest.year - 1
+    })
+}
+
+/// Assigns the container demand of the latest complete year; none when the trade store is
+/// empty.
+pub async fn loads(trade: &TradeData, base: Arc<Inputs>) -> AppResult<Option<GatewayLoads>> {
+    let Some(year) = year(trade).await else {
+        return Ok(None);
+    };
+    let demand = {
+        let t = trade.read().await;
+        freight_demand(&t, year).await?
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut inputs = Inputs::clone(&base);
+        inputs.demand = demand.rows;
+        inputs.demand_label = format!("container demand derived from the {}", demand.label);
+        inputs.synthetic = demand.synthetic;
+        let report = kaifang_assign::study::assign(
+            &inputs,
+            None,
+            &kaifang_assign::study::default_options(),
+            &mut |_| ControlFlow::Continue(()),
+        )?;
+        let total_teu: f64 = inputs.demand.iter().map(|d| d.amount).sum();
+        let mut gateways: Vec<GatewayLoad> = report
+            .nodes
+            .iter()
+            .filter(|n| (n.kind == "border_crossing" || n.kind == "seaport") && n.volume > 0.0)
+            .map(|n| GatewayLoad {
+                id: n.id.clone(),
+                name: n.name.clone(),
+                name_zh: n.name_zh.clone(),
+                kind: n.kind.clone(),
+                teu: n.volume,
+                share_pct: if total_teu > 0.0 {
+                    100.0 * n.volume / total_teu
+                } else {
+                    0.0
+                },
+                utilisation_pct: n.capacity.is_finite().then_some(100.0 * n.utilisation),
+            })
+            .collect();
+        gateways.sort_by(|a, b| b.teu.total_cmp(&a.teu));
+        Ok(Some(GatewayLoads {
+            year,
+            demand: inputs.demand_label,
+            synthetic: inputs.synthetic,
+            total_teu,
+            gateways,
+        }))
+    })
+    .await
+    .map_err(AppError::from)?
+}
+
+/// The loads of one trade generation, computed once. Cheap to clone; clones share.
+#[derive(Clone, Default)]
+pub struct LoadCache(Arc<Mutex<Option<(u64, Option<Arc<GatewayLoads>>)>>>);
+
+impl LoadCache {
+    pub async fn get(
+        &self,
+        trade: &TradeData,
+        base: Arc<Inputs>,
+    ) -> AppResult<Option<Arc<GatewayLoads>>> {
+        let generation = trade.read().await.manifest().generation;
+        if let Some((g, l)) = self.0.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && *g == generation
+        {
+            return Ok(l.clone());
+        }
+        let l = loads(trade, base).await?.map(Arc::new);
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((generation, l.clone()));
+        Ok(l)
+    }
+}
