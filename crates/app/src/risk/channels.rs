@@ -28,6 +28,11 @@ pub struct GatewayLoad {
     pub share_pct: f64,
     /// Assigned TEU over the annual capacity, percent; none without a known capacity.
     pub utilisation_pct: Option<f64>,
+    /// If it closed (the criticality ranking's re-solve): the demand left without a route, as
+    /// a percent of all TEU, and the rise of the total generalized cost of the freight still
+    /// served, percent.
+    pub closed_stranded_pct: f64,
+    pub closed_cost_rise_pct: f64,
 }
 
 /// The gateways' loads of one year's demand.
@@ -74,22 +79,48 @@ pub async fn loads(trade: &TradeData, base: Arc<Inputs>) -> AppResult<Option<Gat
             &mut |_| ControlFlow::Continue(()),
         )?;
         let total_teu: f64 = inputs.demand.iter().map(|d| d.amount).sum();
-        let mut gateways: Vec<GatewayLoad> = report
+        // Each used gateway closed in turn: the criticality ranking, on these few elements.
+        let used: Vec<String> = report
             .nodes
             .iter()
             .filter(|n| (n.kind == "border_crossing" || n.kind == "seaport") && n.volume > 0.0)
-            .map(|n| GatewayLoad {
-                id: n.id.clone(),
-                name: n.name.clone(),
-                name_zh: n.name_zh.clone(),
-                kind: n.kind.clone(),
-                teu: n.volume,
-                share_pct: if total_teu > 0.0 {
-                    100.0 * n.volume / total_teu
-                } else {
-                    0.0
-                },
-                utilisation_pct: n.capacity.is_finite().then_some(100.0 * n.utilisation),
+            .map(|n| n.id.clone())
+            .collect();
+        let ranking = if used.is_empty() {
+            Vec::new()
+        } else {
+            kaifang_assign::study::critical(
+                &inputs,
+                None,
+                kaifang_assign::study::Which::Nodes,
+                &used,
+                &kaifang_assign::study::default_options(),
+                &mut |_, _| ControlFlow::Continue(()),
+            )?
+        };
+        let pct = |x: f64, of: f64| if of > 0.0 { 100.0 * x / of } else { 0.0 };
+        let mut gateways: Vec<GatewayLoad> = report
+            .nodes
+            .iter()
+            .filter(|n| used.contains(&n.id))
+            .map(|n| {
+                let closed = ranking.iter().find(|i| i.element.id == n.id);
+                GatewayLoad {
+                    id: n.id.clone(),
+                    name: n.name.clone(),
+                    name_zh: n.name_zh.clone(),
+                    kind: n.kind.clone(),
+                    teu: n.volume,
+                    share_pct: if total_teu > 0.0 {
+                        100.0 * n.volume / total_teu
+                    } else {
+                        0.0
+                    },
+                    utilisation_pct: n.capacity.is_finite().then_some(100.0 * n.utilisation),
+                    closed_stranded_pct: closed.map_or(0.0, |i| pct(i.unserved, total_teu)),
+                    closed_cost_rise_pct: closed
+                        .map_or(0.0, |i| pct(i.cost_change, report.total_cost)),
+                }
             })
             .collect();
         gateways.sort_by(|a, b| b.teu.total_cmp(&a.teu));

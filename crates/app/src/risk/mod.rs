@@ -150,6 +150,24 @@ pub async fn evaluate(
                 g.utilisation_pct,
                 loads.synthetic,
             );
+            push(
+                &mut readings,
+                registry,
+                "channels.gateway_closure_stranded",
+                names,
+                &year,
+                Some(g.closed_stranded_pct),
+                loads.synthetic,
+            );
+            push(
+                &mut readings,
+                registry,
+                "channels.gateway_closure_cost",
+                names,
+                &year,
+                Some(g.closed_cost_rise_pct),
+                loads.synthetic,
+            );
         }
     }
     // The demo's tasks and appeals are synthetic, as its trade records may be.

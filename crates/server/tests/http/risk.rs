@@ -67,7 +67,12 @@ async fn readings_agree_with_the_trade_figures_and_carry_their_levels() {
     assert_eq!(total as usize, readings.len());
     // Channel dependence: every gateway the demo's container demand uses, its share of the
     // TEU; together no more than the demand crosses gateways (a flow may pass two).
-    assert_eq!(e["notes"].as_array().map(Vec::len), Some(0), "{}", e["notes"]);
+    assert_eq!(
+        e["notes"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        e["notes"]
+    );
     let shares: Vec<f64> = readings
         .iter()
         .filter(|r| r["indicator"] == "channels.gateway_share")
@@ -79,6 +84,15 @@ async fn readings_agree_with_the_trade_figures_and_carry_their_levels() {
     assert!(!shares.is_empty(), "gateway shares in {e}");
     assert!(shares.iter().all(|v| (0.0..=100.0).contains(v)));
     assert!(shares.iter().sum::<f64>() <= 200.0 + 1e-6);
+    // Each gateway also closed in turn: what that strands and what it costs.
+    for id in ["channels.gateway_closure_stranded", "channels.gateway_closure_cost"] {
+        let n = readings
+            .iter()
+            .filter(|r| r["indicator"] == id)
+            .inspect(|r| assert!(r["value"].as_f64().unwrap() >= -1e-9, "{r}"))
+            .count();
+        assert_eq!(n, shares.len(), "{id}");
+    }
 
     let r = s
         .get("/api/risk/readings?period=2025-13")
