@@ -1,6 +1,6 @@
 // The colours of the national four-level warning scheme (蓝、黄、橙、红), shared by the risk
 // watch's boards.
-import type { RiskLevel } from '@/types'
+import type { RiskIndicator, RiskLevel } from '@/types'
 
 export const LEVEL_COLOURS: Record<RiskLevel, string> = {
   normal: '#67c23a',
@@ -28,3 +28,10 @@ export function formatValue(value: number, unit: string, zh: boolean): string {
   if (!unit) return n
   return unit === '%' ? `${n}%` : `${n} ${unit}`
 }
+
+/**
+ * Whether the indicator's risky side is at or below its thresholds (growth, satisfaction). The
+ * registry sends `above` or `below`; the generated document types `direction` as another
+ * schema of the same name, so the value is compared as text.
+ */
+export const risksBelow = (i: RiskIndicator | undefined): boolean => String(i?.direction) === 'below'
