@@ -1,13 +1,37 @@
 #!/usr/bin/env node
 // Browser test of the risk watch: a leader opens 风险预警 from the menu, reads the warning
 // cards and the board of readings (labelled synthetic on the demo), filters to tasks and
-// appeals, and opens an indicator's definition and rules; an enterprise has no such menu entry.
+// appeals, and opens an indicator's definition and rules. The Department of Commerce switches
+// to the alert board, evaluates now, and takes one of its alerts from raised to closed
+// (acknowledge, handle with a note, close with a reason), after which it leaves the open board.
+// The leader then reads the alert board with no action open to them; an enterprise has no
+// such menu entry.
 //
 // Environment: KAIFANG_URL, CHROMIUM, SCREENSHOT_DIR, KAIFANG_PASSWORD (see harness.mjs).
 // Prints "ok - <step>" per step and exits 1 with "not ok - <step>: <reason>" on the first failure.
-import { BASE, check, expectPath, expectText, login, logout, openContext, openFromMenu, run, shot, step, tableRows, textOf, tid } from './harness.mjs'
+import { BASE, check, expectPath, expectText, inputOf, login, logout, openContext, openFromMenu, run, shot, step, tableRows, textOf, tid, visible } from './harness.mjs'
 
-run({ screenshots: 'risk-screenshots', overallTimeoutMs: 90_000 }, async () => {
+/** Switches the risk page to its alert board and waits for the board. */
+async function openAlertBoard(page) {
+  await page.locator('#tab-alerts').click()
+  await visible(page, 'alert-board', 'the alert board')
+  await page.waitForURL((u) => u.searchParams.get('tab') === 'alerts')
+}
+
+/** The drawer's state tag must come to show `text`. */
+async function expectState(page, text) {
+  await expectText(page, 'alert-detail-state', text)
+}
+
+/** Chooses the action `kind` in the open drawer, writes `body` (when given) and submits. */
+async function act(page, kind, body) {
+  await page.locator(tid(`alert-action-${kind}`)).click()
+  await visible(page, 'alert-form', `the form of ${kind}`)
+  if (body !== undefined) await inputOf(page, 'alert-form-body').fill(body)
+  await page.locator(tid('alert-submit')).click()
+}
+
+run({ screenshots: 'risk-screenshots', overallTimeoutMs: 180_000 }, async () => {
   const zh = await openContext('zh', 'zh-CN')
   const { page } = zh
 
@@ -46,6 +70,101 @@ run({ screenshots: 'risk-screenshots', overallTimeoutMs: 90_000 }, async () => {
     await details.waitFor({ state: 'visible' })
     const text = (await details.textContent()) ?? ''
     check(text.includes('定义') && text.includes('分级规则') && /[≥≤]/.test(text), `details show "${text.slice(0, 120)}"`)
+  })
+
+  let alertId = 0
+  await step('the Department of Commerce opens the alert board and evaluates now: synthetic alerts appear', async () => {
+    await logout(zh)
+    await login(zh, 'commerce')
+    await expectPath(page, '/')
+    await openFromMenu(page, 'nav-risk', '/risk', '风险预警')
+    await openAlertBoard(page)
+    await visible(page, 'alert-evaluate', 'the evaluate-now button')
+    await page.locator(tid('alert-evaluate')).click()
+    await page.locator('.el-message--success').filter({ hasText: '评估完成' }).waitFor({ state: 'visible' })
+    await page.locator(`${tid('alert-table')} ${tid('alert-synthetic')}`).first().waitFor({ state: 'visible' })
+    const rows = await tableRows(page, 'alert-table')
+    const n = await rows.count()
+    check(n >= 1, `the board lists ${n} alerts`)
+    const yellow = Number(await textOf(page, 'card-alerts-yellow-value'))
+    check(yellow >= 1, `the yellow card counts ${yellow}`)
+  })
+
+  await step("one of the department's alerts opens with its rules, and is acknowledged", async () => {
+    const row = page.locator(`${tid('alert-table')} .el-table__body tr`).filter({ hasText: '商务厅' }).first()
+    await row.waitFor({ state: 'visible' })
+    const open = row.locator('[data-testid^="alert-open-"]')
+    alertId = Number(((await open.getAttribute('data-testid')) ?? '').replace('alert-open-', ''))
+    check(alertId > 0, 'the row names no alert')
+    await open.click()
+    await visible(page, 'alert-drawer', 'the alert drawer')
+    await expectText(page, 'alert-detail-owner', '吉林省商务厅')
+    await expectState(page, '待确认')
+    const def = (await page.locator(tid('alert-detail-indicator')).textContent()) ?? ''
+    check(def.includes('定义') && def.includes('分级规则') && /[≥≤]/.test(def), `the indicator shows "${def.slice(0, 120)}"`)
+    check(await page.locator(tid('alert-action-close')).isDisabled(), 'close is enabled before handling')
+    await act(page, 'acknowledge')
+    await expectState(page, '已确认')
+    check(await page.locator(tid('alert-action-acknowledge')).isDisabled(), 'acknowledge is still enabled')
+  })
+
+  await step('handled with a note, then closed with a reason (asked for when missing)', async () => {
+    await act(page, 'handle', '已约谈主要出口企业，研究分散市场的措施')
+    await expectState(page, '处置中')
+    await page.locator(tid('alert-action-close')).click()
+    await page.locator(tid('alert-submit')).click()
+    await expectText(page, 'alert-form-error', '请填写办结理由')
+    await inputOf(page, 'alert-form-body').fill('风险已化解，后续按月跟踪')
+    await page.locator(tid('alert-submit')).click()
+    await expectState(page, '已办结')
+    for (const k of ['acknowledge', 'handle', 'note', 'close', 'dismiss']) {
+      check(await page.locator(tid(`alert-action-${k}`)).isDisabled(), `${k} is enabled on a closed alert`)
+    }
+  })
+
+  await step('the timeline shows each step, and the alert left the open board', async () => {
+    const events = page.locator(`${tid('alert-drawer')} ${tid('timeline-event')}`)
+    const kinds = await events.evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))
+    for (const k of ['raised', 'acknowledge', 'handle', 'close']) check(kinds.includes(k), `the timeline lacks ${k}: ${kinds.join(', ')}`)
+    const text = (await page.locator(tid('alert-drawer')).locator(tid('timeline')).textContent()) ?? ''
+    for (const w of ['发出预警', '确认', '处置中', '研究分散市场', '风险已化解']) check(text.includes(w), `the timeline lacks "${w}"`)
+    await page.locator('.el-drawer__body').evaluate((el) => el.scrollTo(0, 0))
+    await shot(page, 'risk-alert-drawer-zh-1366x768.png', { settleMs: 400 })
+    await page.keyboard.press('Escape')
+    await page.locator(tid('alert-drawer')).waitFor({ state: 'hidden' })
+    await page.locator(tid(`alert-open-${alertId}`)).waitFor({ state: 'detached' })
+    await shot(page, 'risk-alerts-zh-1366x768.png')
+    await page.locator(`${tid('alert-scope')} label`).filter({ hasText: '全部' }).click()
+    await expectText(page, `alert-state-${alertId}`, '已办结')
+  })
+
+  await step('a leader reads the alert board: no evaluate button, no action open', async () => {
+    await logout(zh)
+    await login(zh, 'leader')
+    await expectPath(page, '/')
+    await page.goto(`${BASE}/risk?tab=alerts`)
+    await visible(page, 'alert-board', 'the alert board')
+    await tableRows(page, 'alert-table')
+    await page.locator(`${tid('alert-table')} [data-testid^="alert-open-"]`).first().waitFor({ state: 'visible' })
+    check((await page.locator(tid('alert-evaluate')).count()) === 0, 'the leader sees the evaluate button')
+    await page.locator(`${tid('alert-table')} [data-testid^="alert-open-"]`).first().click()
+    await visible(page, 'alert-read-only', 'the read-only hint')
+    const buttons = page.locator(`${tid('alert-drawer')} [data-testid^="alert-action-"]`)
+    const n = await buttons.count()
+    check(n >= 5, `${n} action buttons shown`)
+    for (let i = 0; i < n; i++) check(await buttons.nth(i).isDisabled(), `${await buttons.nth(i).textContent()} is enabled for the leader`)
+    await page.keyboard.press('Escape')
+    await page.locator(tid('alert-drawer')).waitFor({ state: 'hidden' })
+  })
+
+  await step('the alert board in English', async () => {
+    await page.locator(tid('lang-switch')).click()
+    await page.locator('#tab-alerts').filter({ hasText: 'Alerts' }).waitFor({ state: 'visible' })
+    const head = (await page.locator(`${tid('alert-table')} .el-table__header`).textContent()) ?? ''
+    check(head.includes('Value / threshold') && head.includes('Owner'), `the table header reads "${head}"`)
+    await shot(page, 'risk-alerts-en-1366x768.png')
+    await page.locator(tid('lang-switch')).click()
+    await page.locator('#tab-alerts').filter({ hasText: '预警' }).waitFor({ state: 'visible' })
   })
 
   await step('an enterprise has no risk watch in its menu', async () => {

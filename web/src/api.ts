@@ -6,7 +6,12 @@ import type {
   AppealEventBody,
   AppealList,
   AppealStats,
+  AlertDetail,
+  AlertEventBody,
+  AlertFilter,
+  AlertList,
   RiskEvaluation,
+  RiskRaised,
   RiskRegistry,
   AssessParams,
   AssignmentReport,
@@ -149,6 +154,15 @@ export const uploadUrl = (id: number): string => `/api/uploads/${id}/content`
 export const zoneTemplateUrl = (code: string, year: number): string =>
   `/api/zones/${encodeURIComponent(code)}/submissions/${year}/template`
 
+/** The query string of `/api/risk/alerts` (the board and its Excel export). */
+export function alertQuery(filter: AlertFilter): string {
+  return queryString({
+    open: filter.open === null || filter.open === undefined ? null : String(filter.open),
+    level: filter.level,
+    owner_org_id: filter.owner_org_id,
+  })
+}
+
 /** Link that downloads a table as an Excel workbook. */
 export function xlsxUrl(path: string): string {
   return `${path}${path.includes('?') ? '&' : '?'}format=xlsx`
@@ -203,6 +217,11 @@ export const api = {
   appealStats: () => request<AppealStats>('GET', '/api/appeals/stats'),
   riskIndicators: () => request<RiskRegistry>('GET', '/api/risk/indicators'),
   riskReadings: () => request<RiskEvaluation>('GET', '/api/risk/readings'),
+  riskEvaluate: () => request<RiskRaised>('POST', '/api/risk/evaluate'),
+  riskAlerts: (filter: AlertFilter = {}) => request<AlertList>('GET', `/api/risk/alerts${alertQuery(filter)}`),
+  riskAlert: (id: number) => request<AlertDetail>('GET', `/api/risk/alerts/${id}`),
+  actOnAlert: (id: number, event: AlertEventBody) =>
+    request<AlertDetail>('POST', `/api/risk/alerts/${id}/events`, { body: event }),
   appeal: (id: number) => request<AppealDetail>('GET', `/api/appeals/${id}`),
   fileAppeal: (appeal: NewAppeal) => request<AppealDetail>('POST', '/api/appeals', { body: appeal }),
   actOnAppeal: (id: number, event: AppealEventBody) =>

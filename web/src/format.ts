@@ -86,6 +86,9 @@ export function useFormat() {
     appealState: (v: string | null | undefined) => label('appeals.states', v),
     taskEvent: (v: string | null | undefined) => label('tasks.events', v),
     appealEvent: (v: string | null | undefined) => label('appeals.events', v),
+    alertState: (v: string | null | undefined) => label('risk.alerts.states', v),
+    alertEvent: (v: string | null | undefined) => label('risk.alerts.events', v),
+    riskLevel: (v: string | null | undefined) => label('risk.levels', v),
     /** An organisation's name in the interface language (the other one when that one is empty). */
     orgName: (o: Named | null | undefined) => {
       if (!o) return ''

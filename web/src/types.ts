@@ -108,6 +108,27 @@ export type RiskIndicator = Schemas['Indicator']
 export type RiskEvaluation = Schemas['Evaluation']
 export type RiskReading = Schemas['Reading']
 export type RiskLevel = Schemas['Level']
+export type RiskRule = Schemas['Rule']
+/** `POST /api/risk/evaluate`: the evaluation and what it did to the alerts. */
+export type RiskRaised = Schemas['Raised']
+export type AlertItem = Schemas['AlertItem']
+export type AlertList = Schemas['Items_AlertItem']
+export type AlertDetail = Schemas['AlertDetail']
+export type AlertEventKind = Schemas['AlertEventKind']
+export type AlertEventBody = Schemas['AlertEventBody']
+/** UI-only: the states an alert's `state` (a string in the API) takes, in the order of its life. */
+export type AlertState = 'raised' | 'acknowledged' | 'handling' | 'closed' | 'dismissed'
+export const ALERT_STATES: readonly AlertState[] = ['raised', 'acknowledged', 'handling', 'closed', 'dismissed']
+/** UI-only: the states in which an alert is still open. */
+export const OPEN_ALERT_STATES: readonly AlertState[] = ['raised', 'acknowledged', 'handling']
+/** UI-only: the levels an alert can have, most serious first (the API sends them as strings). */
+export const ALERT_LEVELS = ['red', 'orange', 'yellow', 'blue'] as const
+/** UI-only: the query parameters of `/api/risk/alerts`. */
+export interface AlertFilter {
+  open?: boolean | null
+  level?: string | null
+  owner_org_id?: number | null
+}
 export type AgendaItem = Schemas['AgendaItem']
 export type Roundtable = Schemas['Roundtable']
 export type RoundtableBody = Schemas['RoundtableBody']

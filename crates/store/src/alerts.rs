@@ -419,7 +419,7 @@ impl Store {
             items.retain(|a| a.level >= min);
         }
         // Stable: within a level, the newest first as read.
-        items.sort_by(|a, b| b.level.cmp(&a.level));
+        items.sort_by_key(|a| std::cmp::Reverse(a.level));
         Ok(items)
     }
 

@@ -5,8 +5,9 @@
 //! `web/e2e/zones.mjs`: the development-zone ranking, weights and a printable report; and by
 //! `web/e2e/zone-data.mjs`: a zone's yearly form submitted and approved; and by
 //! `web/e2e/trade.mjs`: the foreign-trade page and its drill-down; and by `web/e2e/freight.mjs`:
-//! the freight-flows map, the criticality ranking and the project appraisal. Screenshots under
-//! `target/screenshots/`.
+//! the freight-flows map, the criticality ranking and the project appraisal; and by
+//! `web/e2e/risk.mjs`: the risk watch's readings and an alert from raised to closed.
+//! Screenshots under `target/screenshots/`.
 //!
 //! Runs when Chromium, Node.js and the web packages are present; otherwise it is skipped with
 //! a message, unless `KAIFANG_REQUIRE_BROWSER=1`, which turns a skip into a failure.
@@ -194,11 +195,21 @@ async fn the_freight_studies_in_chromium() {
 }
 
 /// A leader opens the risk watch: warning cards, the board of readings labelled synthetic,
-/// the filter to tasks and appeals, an indicator's definition and rules; an enterprise has no
-/// such menu entry.
+/// the filter to tasks and appeals, an indicator's definition and rules. The Department of
+/// Commerce evaluates now on the alert board and takes one of its alerts from raised to
+/// closed; the leader reads the alert board without actions; an enterprise has no such menu
+/// entry.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_risk_watch_in_chromium() {
     if let Some(shots) = run_script("risk.mjs").await {
-        assert_screenshots(&shots, &["risk-zh-1366x768.png"]);
+        assert_screenshots(
+            &shots,
+            &[
+                "risk-zh-1366x768.png",
+                "risk-alerts-zh-1366x768.png",
+                "risk-alert-drawer-zh-1366x768.png",
+                "risk-alerts-en-1366x768.png",
+            ],
+        );
     }
 }
