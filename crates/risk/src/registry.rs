@@ -34,7 +34,7 @@ pub enum Source {
 
 /// Which side of the thresholds is the risky one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema), schema(as = RiskDirection))]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// A value at or above a threshold reaches its level (a share, a count of overdue tasks).

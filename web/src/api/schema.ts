@@ -2358,7 +2358,7 @@ export interface components {
             basis: string;
             /** @description What is measured, and how. */
             definition: string;
-            direction: components["schemas"]["Direction"];
+            direction: components["schemas"]["RiskDirection"];
             id: string;
             name_en: string;
             name_zh: string;
@@ -3126,6 +3126,11 @@ export interface components {
         ResetPassword: {
             password: string;
         };
+        /**
+         * @description Which side of the thresholds is the risky one.
+         * @enum {string}
+         */
+        RiskDirection: "above" | "below";
         /**
          * @description What a user may do, independent of which organisation they belong to.
          * @enum {string}

@@ -29,9 +29,5 @@ export function formatValue(value: number, unit: string, zh: boolean): string {
   return unit === '%' ? `${n}%` : `${n} ${unit}`
 }
 
-/**
- * Whether the indicator's risky side is at or below its thresholds (growth, satisfaction). The
- * registry sends `above` or `below`; the generated document types `direction` as another
- * schema of the same name, so the value is compared as text.
- */
-export const risksBelow = (i: RiskIndicator | undefined): boolean => String(i?.direction) === 'below'
+/** Whether the indicator's risky side is at or below its thresholds (growth, satisfaction). */
+export const risksBelow = (i: RiskIndicator | undefined): boolean => i?.direction === 'below'
