@@ -378,7 +378,119 @@ async fn trade_readings(registry: &Registry, t: &TradeStore, p: Period) -> AppRe
             synthetic,
         );
     }
+    if registry.get("trade.import_single_source").is_some() {
+        out.extend(single_sources(registry, t, p, &ytd).await?);
+    }
+    if let Some(v) = net_entry(t, &ytd).await? {
+        push(
+            &mut out,
+            registry,
+            "trade.enterprise_net_entry",
+            PROVINCE,
+            &period,
+            Some(v),
+            synthetic,
+        );
+    }
     Ok(out)
+}
+
+/// Chapters imported this year with at least this share of all imports are watched for a
+/// single source: smaller ones are not a provincial dependency.
+const MATERIAL_IMPORT_SHARE: f64 = 0.01;
+/// At most this many chapters read, the largest imports first.
+const SINGLE_SOURCE_CHAPTERS: usize = 10;
+
+fn text_of(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// For the largest import chapters of the year to date: the share of the largest partner
+/// (a product bought mostly from one country is a dependency, whatever the total's spread).
+async fn single_sources(
+    registry: &Registry,
+    t: &TradeStore,
+    p: Period,
+    ytd: &Filter,
+) -> AppResult<Vec<Reading>> {
+    let query = format!(
+        "SELECT chapter, partner, SUM(value_cny) FROM records WHERE flow = 'import' \
+         AND year = {} AND month <= {} AND chapter IS NOT NULL AND partner IS NOT NULL \
+         GROUP BY 1, 2",
+        p.year, p.month
+    );
+    let r = t.sql(&query, 1_000_000).await?;
+    let mut by_chapter: std::collections::HashMap<String, (f64, String, f64)> =
+        std::collections::HashMap::new();
+    let mut all = 0.0;
+    for row in r.rows.iter().filter(|row| row.len() == 3) {
+        let (Some(chapter), Some(partner)) = (text_of(&row[0]), text_of(&row[1])) else {
+            continue;
+        };
+        let v = row[2].as_f64().unwrap_or(0.0);
+        all += v;
+        let e = by_chapter.entry(chapter).or_default();
+        e.0 += v;
+        if v > e.2 {
+            (e.1, e.2) = (partner, v);
+        }
+    }
+    let mut chapters: Vec<(String, (f64, String, f64))> = by_chapter
+        .into_iter()
+        .filter(|(_, (v, _, _))| all > 0.0 && *v >= MATERIAL_IMPORT_SHARE * all)
+        .collect();
+    chapters.sort_by(|a, b| b.1.0.total_cmp(&a.1.0));
+    chapters.truncate(SINGLE_SOURCE_CHAPTERS);
+    if chapters.is_empty() {
+        return Ok(Vec::new());
+    }
+    let imports = Filter {
+        flow: Some(Flow::Import),
+        ..ytd.clone()
+    };
+    let names = kaifang_trade::breakdown(t, Dimension::Chapter, &imports).await?;
+    let partners = kaifang_trade::breakdown(t, Dimension::Partner, &imports).await?;
+    let name_of = |rows: &[kaifang_trade::Row], key: &str| {
+        rows.iter()
+            .find(|r| r.key == key)
+            .map(|r| (r.name_zh.clone(), r.name_en.clone()))
+            .unwrap_or_else(|| (key.to_string(), key.to_string()))
+    };
+    let mut out = Vec::new();
+    for (chapter, (total, top, top_value)) in chapters {
+        let (czh, cen) = name_of(&names.rows, &chapter);
+        let (pzh, pen) = name_of(&partners.rows, &top);
+        let subject = format!("chapter:{chapter}");
+        let zh = format!("第{chapter}章 {czh}（最大来源：{pzh}）");
+        let en = format!("HS {chapter} {cen} (largest source: {pen})");
+        push(
+            &mut out,
+            registry,
+            "trade.import_single_source",
+            (&subject, &zh, &en),
+            &p.to_string(),
+            Some(100.0 * top_value / total),
+            t.synthetic(),
+        );
+    }
+    Ok(out)
+}
+
+/// Exporters and importers that entered this year to date (active, not in the same months
+/// last year) less those that left, percent of last year's active ones; as the trade page's
+/// enterprise dynamics count them. None without last year's.
+async fn net_entry(t: &TradeStore, ytd: &Filter) -> AppResult<Option<f64>> {
+    let d = kaifang_trade::enterprise_dynamics(t, ytd, 0).await?;
+    let (mut net, mut before) = (0.0, 0.0);
+    for f in &d.by_flow {
+        net += f.entrants as f64 - f.exits as f64;
+        before += f.active_prev as f64;
+    }
+    Ok((before > 0.0).then(|| 100.0 * net / before))
 }
 
 async fn governance_readings(
@@ -390,6 +502,38 @@ async fn governance_readings(
     synthetic: bool,
 ) -> AppResult<Vec<Reading>> {
     let mut out = Vec::new();
+    // Development zones report a year's data by the end of March of the next.
+    let due = time::Date::from_calendar_date(today.year(), time::Month::March, 31)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    if today > due {
+        let year = today.year() - 1;
+        let filed = store
+            .zone_submissions(&kaifang_store::zone_data::SubmissionFilter {
+                year: Some(year),
+                state: None,
+                zones: None,
+            })
+            .await?;
+        let zones = kaifang_assess::zones::registry().map_err(AppError::Form)?;
+        let missing = zones
+            .iter()
+            .filter(|z| z.zone_type.assessed())
+            .filter(|z| {
+                !filed.iter().any(|s| {
+                    s.zone_code == z.code && matches!(s.state.as_str(), "submitted" | "approved")
+                })
+            })
+            .count();
+        push(
+            &mut out,
+            registry,
+            "governance.zone_data_overdue",
+            PROVINCE,
+            day,
+            Some(missing as f64),
+            synthetic,
+        );
+    }
     let tasks = store.task_summary(None, rules, today).await?;
     for o in &tasks.by_org {
         let subject = format!("org:{}", o.org.code);
@@ -490,6 +634,18 @@ mod tests {
         let yoy = get("trade.month_yoy");
         assert!((yoy.value + 50.0).abs() < 1e-9);
         assert_eq!(yoy.level, Level::Red);
+        // The one imported chapter comes from Japan alone.
+        let single = get("trade.import_single_source");
+        assert_eq!(single.subject, "chapter:87");
+        assert!((single.value - 100.0).abs() < 1e-9);
+        assert_eq!(single.level, Level::Red);
+        // After March, every ranked zone lacks last year's data here.
+        let ranked = kaifang_assess::zones::registry()
+            .unwrap()
+            .iter()
+            .filter(|z| z.zone_type.assessed())
+            .count();
+        assert_eq!(get("governance.zone_data_overdue").value, ranked as f64);
         // No rated appeal: no satisfaction reading, rather than a made-up one.
         assert!(
             e.readings
@@ -773,5 +929,67 @@ mod tests {
             forecast::series(&trade, "partner:999", None).await,
             Err(AppError::NotFound(_))
         ));
+    }
+
+    /// Three exporters in June 2024, two in June 2025 of which one new: one entrant, two
+    /// exits, against three a year earlier.
+    #[tokio::test]
+    async fn net_entry_is_entrants_less_exits_over_last_years_active_enterprises() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path());
+        let store = Store::open(&dir, true).await.unwrap();
+        let trade = TradeData::open(dir.root()).unwrap();
+        let firms = [
+            "91220101MA00000013",
+            "91220101MA00000026",
+            "91220101MA00000039",
+            "91220101MA0000004C",
+        ];
+        let mut csv = String::from(
+            "period,flow,commodity,partner,trade_mode,region,value_cny,uscc,enterprise\n",
+        );
+        for (period, who) in [
+            ("2024-06", [0, 1, 2].as_slice()),
+            ("2025-06", [0, 3].as_slice()),
+        ] {
+            for &f in who {
+                csv.push_str(&format!(
+                    "{period},export,87032300,643,0110,220104,100,{},firm{f}\n",
+                    firms[f]
+                ));
+            }
+        }
+        let path = tmp.path().join("firms.csv");
+        std::fs::write(&path, csv).unwrap();
+        crate::trade::import(
+            &store,
+            &trade,
+            &Who::cli("test"),
+            vec![path],
+            &[],
+            Default::default(),
+            None,
+            |_| true,
+        )
+        .await
+        .unwrap();
+        let rules = Rules::from_config(&Default::default()).unwrap();
+        let e = evaluate(
+            &Default::default(),
+            &store,
+            &trade,
+            &rules,
+            None,
+            time::macros::date!(2025 - 07 - 01),
+        )
+        .await
+        .unwrap();
+        let r = e
+            .readings
+            .iter()
+            .find(|r| r.indicator == "trade.enterprise_net_entry")
+            .expect("a net entry reading");
+        assert!((r.value - 100.0 * (1.0 - 2.0) / 3.0).abs() < 1e-9, "{r:?}");
+        assert_eq!(r.level, Level::Red);
     }
 }
