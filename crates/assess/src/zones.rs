@@ -498,12 +498,17 @@ mod tests {
     #[test]
     fn the_registry_reads_and_is_consistent() {
         let zones = registry().unwrap();
-        assert_eq!(zones.len(), 20);
+        assert_eq!(zones.len(), 23);
         let cc = zones.iter().find(|z| z.code == "cc-etdz").unwrap();
         assert_eq!(cc.name_zh, "长春经济技术开发区");
         assert_eq!((cc.zone_type, cc.approved), (ZoneType::Etdz, Some(1993)));
         assert_eq!(zones.iter().filter(|z| z.zone_type.assessed()).count(), 14);
         assert!(zones.iter().all(|z| !z.source.is_empty()));
+        // The demonstration zones a review asked about: listed, not ranked.
+        for code in ["cc-airport-pilot", "cc-agri-pilot", "hc-marine-pilot"] {
+            let z = zones.iter().find(|z| z.code == code).unwrap();
+            assert_eq!(z.zone_type, ZoneType::Pilot);
+        }
     }
 
     #[test]
