@@ -65,9 +65,12 @@ pub struct Coverage {
 
 /// Converts trade cells of one year to container demand rows; `label` names the data (e.g.
 /// "customs statistics 2025, synthetic").
+/// Codes to network node ids.
+pub type PlaceMap = HashMap<String, String>;
+
 /// The network node of each city (GB/T 2260 code) and of each partner (ISO 3166 alpha-2), from
 /// `data/assign/trade_places.csv`.
-pub fn places() -> Result<(HashMap<String, String>, HashMap<String, String>), Error> {
+pub fn places() -> Result<(PlaceMap, PlaceMap), Error> {
     let mut rdr = csv::Reader::from_reader(PLACES.as_bytes());
     let mut region = HashMap::new();
     let mut partner = HashMap::new();

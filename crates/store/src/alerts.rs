@@ -241,6 +241,34 @@ fn title(r: &Reading) -> String {
     )
 }
 
+/// Tells the owner organisation, and from orange the leaders, that alert `id` reached the
+/// level of `r` (once per alert and level).
+async fn announce(
+    conn: &mut SqliteConnection,
+    id: i64,
+    r: &Reading,
+    owner: Option<i64>,
+    leaders: &[i64],
+) -> Result<()> {
+    let mut orgs: Vec<i64> = owner.into_iter().collect();
+    if r.level >= Level::Orange {
+        orgs.extend(leaders);
+    }
+    notify_orgs(
+        conn,
+        &orgs,
+        None,
+        &Notice {
+            kind: "risk.alert",
+            title: title(r),
+            link: format!("/risk/alerts/{id}"),
+            dedupe: Some(format!("risk:{id}:{}", r.level.as_str())),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// Raises an alert for every reading at `from` or above, and updates the open alerts the
     /// readings touch; all in one transaction with its audit entries and notifications.
@@ -305,22 +333,7 @@ impl Store {
                 audit::append(&mut tx, who, "risk.alert.raise", Some(&format!("risk_alert:{id}")), serde_json::json!({
                     "indicator": r.indicator, "subject": r.subject, "period": r.period, "level": r.level.as_str(), "value": r.value,
                 })).await?;
-                let mut orgs: Vec<i64> = owner_id.into_iter().collect();
-                if r.level >= Level::Orange {
-                    orgs.extend(&leaders);
-                }
-                notify_orgs(
-                    &mut tx,
-                    &orgs,
-                    None,
-                    &Notice {
-                        kind: "risk.alert",
-                        title: title(r),
-                        link: format!("/risk/alerts/{id}"),
-                        dedupe: Some(format!("risk:{id}:{}", r.level.as_str())),
-                    },
-                )
-                .await?;
+                announce(&mut tx, id, r, owner_id, &leaders).await?;
                 report.raised += 1;
                 continue;
             };
@@ -377,22 +390,7 @@ impl Store {
                         .bind(id)
                         .fetch_one(&mut *tx)
                         .await?;
-                let mut orgs: Vec<i64> = owner.into_iter().collect();
-                if r.level >= Level::Orange {
-                    orgs.extend(&leaders);
-                }
-                notify_orgs(
-                    &mut tx,
-                    &orgs,
-                    None,
-                    &Notice {
-                        kind: "risk.alert",
-                        title: title(r),
-                        link: format!("/risk/alerts/{id}"),
-                        dedupe: Some(format!("risk:{id}:{}", r.level.as_str())),
-                    },
-                )
-                .await?;
+                announce(&mut tx, id, r, owner, &leaders).await?;
             }
             report.changed += 1;
         }

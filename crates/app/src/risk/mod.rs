@@ -585,19 +585,20 @@ mod tests {
         2025-06,import,87089900,116,0110,220104,100\n\
         2024-06,export,87032300,344,0110,220104,2000\n";
 
-    #[tokio::test]
-    async fn indicators_are_measured_and_classified_as_computed_by_hand() {
+    /// A data directory with the organisations and the trade records of `csv` imported.
+    async fn fixture(csv: &str) -> (tempfile::TempDir, Store, TradeData) {
         let tmp = tempfile::tempdir().unwrap();
         let dir = DataDir::new(tmp.path());
         let store = Store::open(&dir, true).await.unwrap();
+        store.initialise_registry(&Who::cli("test")).await.unwrap();
         let trade = TradeData::open(dir.root()).unwrap();
-        let csv = tmp.path().join("june.csv");
-        std::fs::write(&csv, RECORDS).unwrap();
+        let path = tmp.path().join("records.csv");
+        std::fs::write(&path, csv).unwrap();
         crate::trade::import(
             &store,
             &trade,
             &Who::cli("test"),
-            vec![csv],
+            vec![path],
             &[],
             Default::default(),
             None,
@@ -605,6 +606,12 @@ mod tests {
         )
         .await
         .unwrap();
+        (tmp, store, trade)
+    }
+
+    #[tokio::test]
+    async fn indicators_are_measured_and_classified_as_computed_by_hand() {
+        let (_tmp, store, trade) = fixture(RECORDS).await;
         let rules = Rules::from_config(&Default::default()).unwrap();
         let today = time::macros::date!(2025 - 07 - 01);
         let e = evaluate(&Default::default(), &store, &trade, &rules, None, today)
@@ -667,26 +674,8 @@ mod tests {
         use kaifang_store::StoreError;
         use kaifang_store::alerts::{AlertAction, AlertFilter};
 
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = DataDir::new(tmp.path());
-        let store = Store::open(&dir, true).await.unwrap();
-        store.initialise_registry(&Who::cli("test")).await.unwrap();
-        let trade = TradeData::open(dir.root()).unwrap();
-        let csv = tmp.path().join("june.csv");
-        std::fs::write(&csv, RECORDS).unwrap();
+        let (_tmp, store, trade) = fixture(RECORDS).await;
         let who = Who::cli("test");
-        crate::trade::import(
-            &store,
-            &trade,
-            &who,
-            vec![csv],
-            &[],
-            Default::default(),
-            None,
-            |_| true,
-        )
-        .await
-        .unwrap();
         let rules = Rules::from_config(&Default::default()).unwrap();
         let today = time::macros::date!(2025 - 07 - 01);
         let cell = RegistryCell::default();
@@ -837,11 +826,6 @@ mod tests {
     /// the forecast band flags it, and the evaluation raises it.
     #[tokio::test]
     async fn a_collapse_below_the_forecast_band_is_a_red_reading_and_an_alert() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = DataDir::new(tmp.path());
-        let store = Store::open(&dir, true).await.unwrap();
-        store.initialise_registry(&Who::cli("test")).await.unwrap();
-        let trade = TradeData::open(dir.root()).unwrap();
         let mut csv = String::from("period,flow,commodity,partner,trade_mode,region,value_cny\n");
         for year in 2022..=2024 {
             for month in 1..=12u32 {
@@ -855,21 +839,8 @@ mod tests {
             }
         }
         csv.push_str("2025-01,export,87032300,643,0110,220104,1800\n");
-        let path = tmp.path().join("exports.csv");
-        std::fs::write(&path, csv).unwrap();
+        let (_tmp, store, trade) = fixture(&csv).await;
         let who = Who::cli("test");
-        crate::trade::import(
-            &store,
-            &trade,
-            &who,
-            vec![path],
-            &[],
-            Default::default(),
-            None,
-            |_| true,
-        )
-        .await
-        .unwrap();
 
         let bands = forecast::bands(&trade, None).await.unwrap();
         assert_eq!(bands.period.as_deref(), Some("2025-01"));
@@ -935,10 +906,6 @@ mod tests {
     /// exits, against three a year earlier.
     #[tokio::test]
     async fn net_entry_is_entrants_less_exits_over_last_years_active_enterprises() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = DataDir::new(tmp.path());
-        let store = Store::open(&dir, true).await.unwrap();
-        let trade = TradeData::open(dir.root()).unwrap();
         let firms = [
             "91220101MA00000013",
             "91220101MA00000026",
@@ -959,20 +926,7 @@ mod tests {
                 ));
             }
         }
-        let path = tmp.path().join("firms.csv");
-        std::fs::write(&path, csv).unwrap();
-        crate::trade::import(
-            &store,
-            &trade,
-            &Who::cli("test"),
-            vec![path],
-            &[],
-            Default::default(),
-            None,
-            |_| true,
-        )
-        .await
-        .unwrap();
+        let (_tmp, store, trade) = fixture(&csv).await;
         let rules = Rules::from_config(&Default::default()).unwrap();
         let e = evaluate(
             &Default::default(),
