@@ -609,7 +609,6 @@ const en: Messages = {
       failed: 'The drill failed: {message}',
       resultTitle: 'Drill result',
       closedFor: 'Closed: {names}, for {weeks} weeks (trade records of {year})',
-      overWeeks: 'over {weeks} weeks',
       cards: {
         teuAffected: 'Containers affected (TEU)',
         teuStranded: 'No route left (TEU)',
@@ -617,7 +616,9 @@ const en: Messages = {
         valueStranded: 'Trade value with no route',
         extraCost: 'Extra cost of detours',
       },
-      money: { big: 'CNY {v} bn', small: 'CNY {v} m' },
+      money: { big: 'CNY bn', small: 'CNY m' },
+      teu: 'TEU',
+      cardHint: '{unit}, over {weeks} weeks',
       bulk: 'Bulk goods (HS chapters 25–27) are not part of the container demand and were not tested: {value} of trade over the same weeks.',
       unserved: 'Demand left without a route: {teu} TEU.',
       regimes: { export: 'Export', import: 'Import', transit: 'Transit', domestic: 'Domestic' },

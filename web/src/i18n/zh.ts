@@ -607,7 +607,6 @@ const zh = {
       failed: '演练失败：{message}',
       resultTitle: '演练结果',
       closedFor: '关闭 {names}，{weeks} 周（{year} 年贸易记录）',
-      overWeeks: '{weeks} 周内',
       cards: {
         teuAffected: '受影响集装箱（标箱）',
         teuStranded: '无路可走（标箱）',
@@ -615,7 +614,9 @@ const zh = {
         valueStranded: '无路可走贸易额',
         extraCost: '绕行增加成本',
       },
-      money: { big: '{v} 亿元', small: '{v} 万元' },
+      money: { big: '亿元', small: '万元' },
+      teu: '标箱',
+      cardHint: '{unit}，{weeks} 周内',
       bulk: '大宗商品（HS 25–27 章）不在集装箱需求中，未测算：同期贸易额 {value}。',
       unserved: '无路可走的需求 {teu} 标箱。',
       regimes: { export: '出口', import: '进口', transit: '过境', domestic: '内贸' },
