@@ -85,7 +85,10 @@ async fn readings_agree_with_the_trade_figures_and_carry_their_levels() {
     assert!(shares.iter().all(|v| (0.0..=100.0).contains(v)));
     assert!(shares.iter().sum::<f64>() <= 200.0 + 1e-6);
     // Each gateway also closed in turn: what that strands and what it costs.
-    for id in ["channels.gateway_closure_stranded", "channels.gateway_closure_cost"] {
+    for id in [
+        "channels.gateway_closure_stranded",
+        "channels.gateway_closure_cost",
+    ] {
         let n = readings
             .iter()
             .filter(|r| r["indicator"] == id)
