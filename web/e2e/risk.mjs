@@ -4,12 +4,14 @@
 // appeals, and opens an indicator's definition and rules. The Department of Commerce switches
 // to the alert board, evaluates now, and takes one of its alerts from raised to closed
 // (acknowledge, handle with a note, close with a reason), after which it leaves the open board.
-// The leader then reads the alert board with no action open to them; an enterprise has no
-// such menu entry.
+// The leader then reads the alert board with no action open to them, the forecast bands (a
+// series' chart and accuracy), and runs a drill closing the two Hunchun crossings to Russia
+// for four weeks, which then shows among the saved drills; an enterprise has no such menu
+// entry.
 //
 // Environment: KAIFANG_URL, CHROMIUM, SCREENSHOT_DIR, KAIFANG_PASSWORD (see harness.mjs).
 // Prints "ok - <step>" per step and exits 1 with "not ok - <step>: <reason>" on the first failure.
-import { BASE, check, expectPath, expectText, inputOf, login, logout, openContext, openFromMenu, run, shot, step, tableRows, textOf, tid, visible } from './harness.mjs'
+import { BASE, StepError, check, expectChartDrawn, expectPath, expectText, inputOf, login, logout, openContext, openFromMenu, run, shot, step, tableRows, textOf, tid, visible } from './harness.mjs'
 
 /** Switches the risk page to its alert board and waits for the board. */
 async function openAlertBoard(page) {
@@ -31,7 +33,7 @@ async function act(page, kind, body) {
   await page.locator(tid('alert-submit')).click()
 }
 
-run({ screenshots: 'risk-screenshots', overallTimeoutMs: 180_000 }, async () => {
+run({ screenshots: 'risk-screenshots', overallTimeoutMs: 220_000 }, async () => {
   const zh = await openContext('zh', 'zh-CN')
   const { page } = zh
 
@@ -165,6 +167,87 @@ run({ screenshots: 'risk-screenshots', overallTimeoutMs: 180_000 }, async () => 
     await shot(page, 'risk-alerts-en-1366x768.png')
     await page.locator(tid('lang-switch')).click()
     await page.locator('#tab-alerts').filter({ hasText: '预警' }).waitFor({ state: 'visible' })
+  })
+
+  await step('the forecast bands: every series against its band, labelled synthetic, with its level', async () => {
+    await page.locator('#tab-forecasts').click()
+    await visible(page, 'forecast-board', 'the forecast board')
+    await page.waitForURL((u) => u.searchParams.get('tab') === 'forecasts')
+    const rows = await tableRows(page, 'forecast-table')
+    const n = await rows.count()
+    check(n >= 3, `the forecast table has ${n} rows`)
+    const synthetic = await page.locator(`${tid('forecast-table')} ${tid('forecast-synthetic')}`).count()
+    check(synthetic >= 3, `${synthetic} rows carry the synthetic tag`)
+    // Each deviation's level follows the registry's thresholds: yellow 0.65, orange 1, red 2.
+    const expected = (d) => (d >= 2 ? '红色' : d >= 1 ? '橙色' : d >= 0.65 ? '黄色' : '正常')
+    const deadline = Date.now() + 10_000
+    let wrong = []
+    do {
+      const cells = await page.locator(`${tid('forecast-table')} .forecasts__dev`).evaluateAll((els) => els.map((e) => e.textContent ?? ''))
+      wrong = cells.filter((c) => {
+        const d = Number((c.match(/[\d.]+/) ?? ['NaN'])[0])
+        return !c.includes(expected(d))
+      })
+      if (!wrong.length) break
+      await page.waitForTimeout(250)
+    } while (Date.now() < deadline)
+    check(!wrong.length, `levels do not follow the thresholds: ${wrong.join('; ')}`)
+  })
+
+  await step("the total's chart: history, forecast and bands drawn, with its accuracy", async () => {
+    await page.locator(tid('forecast-open-total')).click()
+    await visible(page, 'forecast-drawer', 'the forecast drawer')
+    await expectChartDrawn(page, 'forecast-chart', { minSize: 200, settleMs: 300, minInked: 5000 })
+    await expectText(page, 'forecast-accuracy', 'MASE')
+    const mase = await textOf(page, 'forecast-mase')
+    check(/^\d+\.\d\d$/.test(mase), `MASE reads "${mase}"`)
+    await expectText(page, 'forecast-summary', '亿元')
+    await shot(page, 'risk-forecast-zh-1366x768.png', { settleMs: 600 })
+    await page.keyboard.press('Escape')
+    await page.locator(tid('forecast-drawer')).waitFor({ state: 'hidden' })
+  })
+
+  await step('a drill closes the two Hunchun crossings to Russia for 4 weeks: whose trade it hits', async () => {
+    await page.locator('#tab-drills').click()
+    await visible(page, 'drill-board', 'the drill board')
+    await page.waitForURL((u) => u.searchParams.get('tab') === 'drills')
+    check(await page.locator(tid('drill-run')).isDisabled(), 'run is enabled with nothing to close')
+    for (const [typed, name] of [
+      ['珲春铁路', '珲春铁路口岸'],
+      ['长岭子', '珲春公路口岸(长岭子)'],
+    ]) {
+      await page.locator(tid('drill-close')).click()
+      await page.keyboard.type(typed)
+      await page.locator('.el-select-dropdown__item:visible', { hasText: name }).first().click()
+      await page.keyboard.press('Escape')
+    }
+    await expectText(page, 'drill-close', '珲春铁路口岸')
+    await inputOf(page, 'drill-weeks').fill('4')
+    await inputOf(page, 'drill-weeks').press('Tab')
+    await page.locator(tid('drill-run')).click()
+    try {
+      await page.locator(tid('drill-result')).waitFor({ state: 'visible', timeout: 90_000 })
+    } catch {
+      throw new StepError(`no drill result: ${await textOf(page, 'drill-error').catch(() => 'no error shown')}`)
+    }
+    await expectText(page, 'drill-closed', '珲春铁路口岸')
+    await expectText(page, 'drill-closed', '4 周')
+    await visible(page, 'drill-synthetic', 'the synthetic tag')
+    const teu = await textOf(page, 'card-drill-teu-affected-value')
+    check(/^[\d,]+$/.test(teu) && Number(teu.replace(/,/g, '')) > 0, `the TEU affected card shows "${teu}"`)
+    const rows = await tableRows(page, 'drill-enterprises')
+    check((await rows.count()) >= 1, 'the enterprise table is empty')
+    await tableRows(page, 'drill-flows')
+    await expectChartDrawn(page, 'drill-map', { minSize: 200, minInked: 5000 })
+    await page.locator(tid('drill-result')).evaluate((el) => el.scrollIntoView({ block: 'start' }))
+    await shot(page, 'risk-drill-zh-1366x768.png')
+  })
+
+  await step('the saved drills list shows the drill, with its headline figures', async () => {
+    const rows = await tableRows(page, 'drill-saved')
+    const text = (await rows.first().textContent()) ?? ''
+    check(text.includes('珲春铁路口岸') && text.includes('珲春公路口岸(长岭子)'), `the newest saved drill reads "${text}"`)
+    check(text.includes('合成数据'), 'the saved drill is not labelled synthetic')
   })
 
   await step('an enterprise has no risk watch in its menu', async () => {

@@ -10,6 +10,10 @@ import type {
   AlertEventBody,
   AlertFilter,
   AlertList,
+  DrillList,
+  DrillRequest,
+  ForecastBands,
+  SeriesForecast,
   RiskEvaluation,
   RiskRaised,
   RiskRegistry,
@@ -222,6 +226,11 @@ export const api = {
   riskAlert: (id: number) => request<AlertDetail>('GET', `/api/risk/alerts/${id}`),
   actOnAlert: (id: number, event: AlertEventBody) =>
     request<AlertDetail>('POST', `/api/risk/alerts/${id}/events`, { body: event }),
+  riskForecasts: (period: string | null = null) => request<ForecastBands>('GET', `/api/risk/forecasts${queryString({ period })}`),
+  riskForecast: (series: string, period: string | null = null) =>
+    request<SeriesForecast>('GET', `/api/risk/forecasts/${encodeURIComponent(series)}${queryString({ period })}`),
+  startDrill: (body: DrillRequest) => request<Job>('POST', '/api/risk/drills', { body }),
+  riskDrills: () => request<DrillList>('GET', '/api/risk/drills'),
   appeal: (id: number) => request<AppealDetail>('GET', `/api/appeals/${id}`),
   fileAppeal: (appeal: NewAppeal) => request<AppealDetail>('POST', '/api/appeals', { body: appeal }),
   actOnAppeal: (id: number, event: AppealEventBody) =>

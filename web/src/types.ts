@@ -129,6 +129,64 @@ export interface AlertFilter {
   level?: string | null
   owner_org_id?: number | null
 }
+/** `/api/risk/forecasts`: every series' band for one month, and the series skipped. */
+export type ForecastBands = Schemas['Bands']
+/** One series' month against its forecast band. */
+export type SeriesBand = Schemas['SeriesBand']
+/** `/api/risk/forecasts/{series}`: history, the next 12 months' forecast and its accuracy. */
+export type SeriesForecast = Schemas['SeriesForecast']
+export type ForecastAccuracy = NonNullable<SeriesForecast['accuracy']>
+/** The body of `POST /api/risk/drills`. */
+export type DrillRequest = Schemas['DrillRequest']
+/** A saved drill with its headline figures (`/api/risk/drills`). */
+export type DrillSummary = Schemas['DrillSummary']
+export type DrillList = Schemas['Items_DrillSummary']
+
+/** One flow of the demand before and after a drill's closure. Hand-written, as `DrillResult`. */
+export interface DrillFlow {
+  /** `container export`, `container import`. */
+  class: string
+  /** Network node ids. */
+  origin: string
+  destination: string
+  /** Per year, TEU. */
+  amount: number
+  base_cost: number
+  base_hours: number
+  /** None when no route is left. */
+  drill_cost: number | null
+  drill_hours: number | null
+}
+
+/**
+ * A drill's result: the `result` of its job (`/api/jobs/{id}`). Hand-written: the document
+ * types a job's result as a bare object.
+ */
+export interface DrillResult {
+  name: string | null
+  close: string[]
+  weeks: number
+  year: number
+  synthetic: boolean
+  teu_affected: number
+  teu_stranded: number
+  value_affected_cny: number
+  value_stranded_cny: number
+  extra_cost_cny: number
+  bulk_not_tested_cny: number
+  by_enterprise: { uscc: string | null; name: string; cities: string[]; value_cny: number; stranded_cny: number }[]
+  by_city: { key: string; value_cny: number }[]
+  by_chapter: { key: string; value_cny: number }[]
+  report: {
+    closed: { kind: 'node' | 'link'; id: string; name: string }[]
+    base_total_cost: number
+    drill_total_cost: number
+    unserved: number
+    rerouted: number
+    flows: DrillFlow[]
+  }
+  places: Record<string, { name: string; name_zh: string }>
+}
 export type AgendaItem = Schemas['AgendaItem']
 export type Roundtable = Schemas['Roundtable']
 export type RoundtableBody = Schemas['RoundtableBody']

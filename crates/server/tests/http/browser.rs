@@ -6,7 +6,8 @@
 //! `web/e2e/zone-data.mjs`: a zone's yearly form submitted and approved; and by
 //! `web/e2e/trade.mjs`: the foreign-trade page and its drill-down; and by `web/e2e/freight.mjs`:
 //! the freight-flows map, the criticality ranking and the project appraisal; and by
-//! `web/e2e/risk.mjs`: the risk watch's readings and an alert from raised to closed.
+//! `web/e2e/risk.mjs`: the risk watch's readings, an alert from raised to closed, the forecast
+//! bands and a drill.
 //! Screenshots under `target/screenshots/`.
 //!
 //! Runs when Chromium, Node.js and the web packages are present; otherwise it is skipped with
@@ -197,8 +198,9 @@ async fn the_freight_studies_in_chromium() {
 /// A leader opens the risk watch: warning cards, the board of readings labelled synthetic,
 /// the filter to tasks and appeals, an indicator's definition and rules. The Department of
 /// Commerce evaluates now on the alert board and takes one of its alerts from raised to
-/// closed; the leader reads the alert board without actions; an enterprise has no such menu
-/// entry.
+/// closed; the leader reads the alert board without actions, opens the forecast bands and the
+/// total's chart, and runs a drill closing the two Hunchun crossings to Russia for four weeks;
+/// an enterprise has no such menu entry.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_risk_watch_in_chromium() {
     if let Some(shots) = run_script("risk.mjs").await {
@@ -209,6 +211,8 @@ async fn the_risk_watch_in_chromium() {
                 "risk-alerts-zh-1366x768.png",
                 "risk-alert-drawer-zh-1366x768.png",
                 "risk-alerts-en-1366x768.png",
+                "risk-forecast-zh-1366x768.png",
+                "risk-drill-zh-1366x768.png",
             ],
         );
     }

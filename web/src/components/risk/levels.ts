@@ -31,3 +31,16 @@ export function formatValue(value: number, unit: string, zh: boolean): string {
 
 /** Whether the indicator's risky side is at or below its thresholds (growth, satisfaction). */
 export const risksBelow = (i: RiskIndicator | undefined): boolean => i?.direction === 'below'
+
+/**
+ * The level an indicator gives a value: the most serious threshold reached from its risky
+ * side (`normal` when none is). The thresholds come from the registry, mildest first.
+ */
+export function levelOf(i: RiskIndicator | undefined, value: number): RiskLevel {
+  if (!i || !Number.isFinite(value)) return 'normal'
+  let level: RiskLevel = 'normal'
+  for (const t of i.thresholds) {
+    if (risksBelow(i) ? value <= t.at : value >= t.at) level = t.level
+  }
+  return level
+}
