@@ -138,7 +138,10 @@ pub async fn loads(trade: &TradeData, base: Arc<Inputs>) -> AppResult<Option<Gat
 
 /// The loads of one trade generation, computed once. Cheap to clone; clones share.
 #[derive(Clone, Default)]
-pub struct LoadCache(Arc<Mutex<Option<(u64, Option<Arc<GatewayLoads>>)>>>);
+pub struct LoadCache(Arc<Mutex<Option<Held>>>);
+
+/// The trade generation the loads were computed for, and the loads (none: no records).
+type Held = (u64, Option<Arc<GatewayLoads>>);
 
 impl LoadCache {
     pub async fn get(

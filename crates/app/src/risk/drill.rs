@@ -245,17 +245,18 @@ pub async fn run(
             kaifang_assign::drill::drill(&inputs, None, &drill.close, &options, &mut |f| {
                 progress(0.05 + 0.85 * f)
             })?;
-        Ok(trace(
-            &inputs,
-            drill,
-            year,
-            demand.synthetic,
-            report,
-            &cells,
-        )?)
+        trace(&inputs, drill, year, demand.synthetic, report, &cells)
     })
     .await
     .map_err(AppError::from)?
+}
+
+/// One enterprise's affected trade: in all, without a route, and by city.
+#[derive(Default)]
+struct Tally {
+    value: f64,
+    stranded: f64,
+    cities: HashMap<String, f64>,
 }
 
 /// Traces the flows the closure hits back to the records.
@@ -278,8 +279,7 @@ fn trace(
             ((regime, f.origin.as_str(), f.destination.as_str()), f)
         })
         .collect();
-    let mut enterprises: HashMap<(Option<String>, String), (f64, f64, HashMap<String, f64>)> =
-        HashMap::new();
+    let mut enterprises: HashMap<(Option<String>, String), Tally> = HashMap::new();
     let mut cities: HashMap<String, f64> = HashMap::new();
     let mut chapters: HashMap<String, f64> = HashMap::new();
     let (mut value, mut stranded, mut bulk) = (0.0, 0.0, 0.0);
@@ -306,16 +306,17 @@ fn trace(
         let e = enterprises
             .entry((c.uscc.clone(), c.enterprise.clone()))
             .or_default();
-        e.0 += v;
-        e.1 += lost;
-        *e.2.entry(c.city.clone()).or_default() += v;
+        e.value += v;
+        e.stranded += lost;
+        *e.cities.entry(c.city.clone()).or_default() += v;
         *cities.entry(c.city.clone()).or_default() += v;
         *chapters.entry(c.chapter.clone()).or_default() += v;
     }
     let mut by_enterprise: Vec<EnterpriseImpact> = enterprises
         .into_iter()
-        .map(|((uscc, name), (v, lost, cs))| {
-            let mut cs: Vec<(String, f64)> = cs.into_iter().collect();
+        .map(|((uscc, name), t)| {
+            let (v, lost) = (t.value, t.stranded);
+            let mut cs: Vec<(String, f64)> = t.cities.into_iter().collect();
             cs.sort_by(|a, b| b.1.total_cmp(&a.1));
             EnterpriseImpact {
                 uscc,

@@ -131,7 +131,7 @@ async fn specs(t: &TradeStore, p: Period) -> AppResult<Vec<Spec>> {
         (Dimension::Chapter, "chapter", Some(TOP)),
         (Dimension::City, "city", None),
     ] {
-        let f = Filter { top, ..ytd.clone() };
+        let f = Filter { top, ..ytd };
         for row in kaifang_trade::breakdown(t, dim, &f).await?.rows {
             let mut slice = Slice::default();
             if slice.add(dim, &row.key).is_err() {
@@ -322,7 +322,10 @@ pub async fn series(
 
 /// The bands of one trade generation and month, computed once. Cheap to clone; clones share.
 #[derive(Clone, Default)]
-pub struct BandCache(Arc<Mutex<Option<(u64, Option<Period>, Arc<Bands>)>>>);
+pub struct BandCache(Arc<Mutex<Option<Held>>>);
+
+/// The trade generation and month asked for, and their bands.
+type Held = (u64, Option<Period>, Arc<Bands>);
 
 impl BandCache {
     pub async fn get(&self, trade: &TradeData, period: Option<Period>) -> AppResult<Arc<Bands>> {

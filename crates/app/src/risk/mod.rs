@@ -450,7 +450,7 @@ async fn single_sources(
     }
     let imports = Filter {
         flow: Some(Flow::Import),
-        ..ytd.clone()
+        ..*ytd
     };
     let names = kaifang_trade::breakdown(t, Dimension::Chapter, &imports).await?;
     let partners = kaifang_trade::breakdown(t, Dimension::Partner, &imports).await?;
