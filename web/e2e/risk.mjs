@@ -159,6 +159,17 @@ run({ screenshots: 'risk-screenshots', overallTimeoutMs: 220_000 }, async () => 
     await page.locator(tid('alert-drawer')).waitFor({ state: 'hidden' })
   })
 
+  await step("a reading's kept history is drawn against its thresholds", async () => {
+    await page.goto(`${BASE}/risk`)
+    await tableRows(page, 'risk-table')
+    await page.locator(`${tid('risk-table')} .el-table__expand-icon`).first().click()
+    const history = page.locator(`${tid('risk-table')} ${tid('risk-history')}`).first()
+    await history.waitFor({ state: 'visible' })
+    await history.locator('canvas').first().waitFor({ state: 'visible', timeout: 10_000 })
+    await page.goto(`${BASE}/risk?tab=alerts`)
+    await tableRows(page, 'alert-table')
+  })
+
   await step('the alert board in English', async () => {
     await page.locator(tid('lang-switch')).click()
     await page.locator('#tab-alerts').filter({ hasText: 'Alerts' }).waitFor({ state: 'visible' })

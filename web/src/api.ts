@@ -16,6 +16,7 @@ import type {
   SeriesForecast,
   RiskEvaluation,
   RiskRaised,
+  RiskHistory,
   RiskRegistry,
   AssessParams,
   AssignmentReport,
@@ -222,6 +223,8 @@ export const api = {
   riskIndicators: () => request<RiskRegistry>('GET', '/api/risk/indicators'),
   riskReadings: () => request<RiskEvaluation>('GET', '/api/risk/readings'),
   riskEvaluate: () => request<RiskRaised>('POST', '/api/risk/evaluate'),
+  riskHistory: (indicator: string, subject: string) =>
+    request<RiskHistory>('GET', `/api/risk/history${queryString({ indicator, subject })}`),
   riskAlerts: (filter: AlertFilter = {}) => request<AlertList>('GET', `/api/risk/alerts${alertQuery(filter)}`),
   riskAlert: (id: number) => request<AlertDetail>('GET', `/api/risk/alerts/${id}`),
   actOnAlert: (id: number, event: AlertEventBody) =>

@@ -111,6 +111,7 @@ export type RiskLevel = Schemas['Level']
 export type RiskRule = Schemas['Rule']
 /** `POST /api/risk/evaluate`: the evaluation and what it did to the alerts. */
 export type RiskRaised = Schemas['Raised']
+export type RiskHistory = Schemas['History']
 export type AlertItem = Schemas['AlertItem']
 export type AlertList = Schemas['Items_AlertItem']
 export type AlertDetail = Schemas['AlertDetail']

@@ -183,6 +183,7 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(risk::forecast_series))
         .routes(routes!(risk::start_drill))
         .routes(routes!(risk::drills))
+        .routes(routes!(risk::history))
         .routes(routes!(uploads::content))
         .routes(routes!(notifications::set_email))
         .routes(routes!(notifications::list))

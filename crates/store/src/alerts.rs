@@ -241,6 +241,30 @@ fn title(r: &Reading) -> String {
     )
 }
 
+/// Keeps `r` as its indicator's, subject's and period's reading (the latest evaluation wins).
+async fn keep_reading(conn: &mut SqliteConnection, r: &Reading, at: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO risk_readings (indicator, subject, subject_zh, subject_en, period, value, level, \
+         threshold, synthetic, evaluated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (indicator, subject, period) DO UPDATE SET subject_zh = excluded.subject_zh, \
+         subject_en = excluded.subject_en, value = excluded.value, level = excluded.level, \
+         threshold = excluded.threshold, synthetic = excluded.synthetic, evaluated_at = excluded.evaluated_at",
+    )
+    .bind(&r.indicator)
+    .bind(&r.subject)
+    .bind(&r.subject_zh)
+    .bind(&r.subject_en)
+    .bind(&r.period)
+    .bind(r.value)
+    .bind(r.level.as_str())
+    .bind(r.threshold)
+    .bind(r.synthetic)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Tells the owner organisation, and from orange the leaders, that alert `id` reached the
 /// level of `r` (once per alert and level).
 async fn announce(
@@ -269,10 +293,45 @@ async fn announce(
     Ok(())
 }
 
+/// One kept reading of an indicator's history.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+pub struct HistoryPoint {
+    pub period: String,
+    pub value: f64,
+    /// `normal`, `blue`, `yellow`, `orange` or `red`.
+    pub level: String,
+    pub threshold: Option<f64>,
+    pub synthetic: bool,
+    pub evaluated_at: String,
+}
+
+/// At most this many periods in one indicator's history.
+const HISTORY_LIMIT: i64 = 240;
+
 impl Store {
+    /// The kept readings of one indicator and subject, oldest period first.
+    pub async fn reading_history(
+        &self,
+        indicator: &str,
+        subject: &str,
+    ) -> Result<Vec<HistoryPoint>> {
+        let mut points: Vec<HistoryPoint> = sqlx::query_as(
+            "SELECT period, value, level, threshold, synthetic, evaluated_at FROM risk_readings \
+             WHERE indicator = $1 AND subject = $2 ORDER BY period DESC LIMIT $3",
+        )
+        .bind(indicator)
+        .bind(subject)
+        .bind(HISTORY_LIMIT)
+        .fetch_all(&self.pool)
+        .await?;
+        points.reverse();
+        Ok(points)
+    }
+
     /// Raises an alert for every reading at `from` or above, and updates the open alerts the
     /// readings touch; all in one transaction with its audit entries and notifications.
     /// Readings below `from` only update an open alert of the same key (its level falls).
+    /// Every reading is kept as its indicator's history (`reading_history`).
     pub async fn raise_alerts(
         &self,
         who: &Who,
@@ -286,6 +345,7 @@ impl Store {
         let by = Acting { who, org: None };
         let at = now();
         for Raise { reading: r, owner } in raises {
+            keep_reading(&mut tx, r, &at).await?;
             let existing: Option<(i64, String, String, String, f64)> = sqlx::query_as(
                 "SELECT id, state, level, current_level, value FROM risk_alerts \
                  WHERE indicator = $1 AND subject = $2 AND period = $3",

@@ -762,6 +762,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/risk/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One indicator's kept readings for one subject, to chart against its thresholds. */
+        get: operations["get_risk_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/risk/indicators": {
         parameters: {
             query?: never;
@@ -2317,6 +2334,27 @@ export interface components {
         };
         Health: {
             status: string;
+        };
+        /**
+         * @description One indicator's history for one subject, as the evaluations that raised alerts (the daily
+         *     one, and those run on demand) read it, oldest period first.
+         */
+        History: {
+            indicator: string;
+            points: components["schemas"]["HistoryPoint"][];
+            subject: string;
+        };
+        /** @description One kept reading of an indicator's history. */
+        HistoryPoint: {
+            evaluated_at: string;
+            /** @description `normal`, `blue`, `yellow`, `orange` or `red`. */
+            level: string;
+            period: string;
+            synthetic: boolean;
+            /** Format: double */
+            threshold?: number | null;
+            /** Format: double */
+            value: number;
         };
         Impact: {
             /**
@@ -5669,6 +5707,46 @@ export interface operations {
                 };
             };
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_history: {
+        parameters: {
+            query: {
+                /** @description The indicator's id, e.g. `trade.partner_hhi`. */
+                indicator: string;
+                /** @description The subject, e.g. `province`, `partner:643`, `node:dalian`. */
+                subject: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["History"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -542,6 +542,7 @@ const en: Messages = {
     noTrade: 'no trade data yet',
     synthetic: 'Contains synthetic demo data: the trade records and the progress of tasks and appeals are generated for the demo, not real statistics.',
     cards: { red: 'Red alerts', orange: 'Orange', yellow: 'Yellow warnings', blue: 'Blue (watch)' },
+    history: { title: 'Readings of past evaluations', empty: 'No readings kept yet: each evaluation (daily, or run by hand) keeps the period\'s reading.' },
     levels: { normal: 'Normal', blue: 'Blue', yellow: 'Yellow', orange: 'Orange', red: 'Red' },
     sources: { all: 'All', trade: 'Foreign trade', channels: 'Open channels', governance: 'Tasks and appeals' },
     columns: { level: 'Level', indicator: 'Indicator', subject: 'Subject', value: 'Value', rule: 'Rule reached', period: 'Period' },

@@ -540,6 +540,7 @@ const zh = {
     noTrade: '尚无贸易数据',
     synthetic: '含合成演示数据：贸易记录和督办、诉求进度为演示用途生成，不是真实统计。',
     cards: { red: '红色预警', orange: '橙色预警', yellow: '黄色预警', blue: '蓝色关注' },
+    history: { title: '历次评估读数', empty: '尚无历史读数：每次评估（每日一次或手动）会留下当期读数。' },
     levels: { normal: '正常', blue: '蓝色', yellow: '黄色', orange: '橙色', red: '红色' },
     sources: { all: '全部', trade: '对外贸易', channels: '开放通道', governance: '督办与诉求' },
     columns: { level: '级别', indicator: '指标', subject: '对象', value: '数值', rule: '触发规则', period: '期间' },

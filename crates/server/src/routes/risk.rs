@@ -616,3 +616,50 @@ pub async fn drills(
     let lang = q.lang(&headers);
     table::respond(&q, &headers, items, |d| drills_table(d, lang))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// The indicator's id, e.g. `trade.partner_hhi`.
+    pub indicator: String,
+    /// The subject, e.g. `province`, `partner:643`, `node:dalian`.
+    pub subject: String,
+}
+
+/// One indicator's history for one subject, as the evaluations that raised alerts (the daily
+/// one, and those run on demand) read it, oldest period first.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct History {
+    pub indicator: String,
+    pub subject: String,
+    pub points: Vec<kaifang_store::alerts::HistoryPoint>,
+}
+
+/// One indicator's kept readings for one subject, to chart against its thresholds.
+#[utoipa::path(get, path = "/api/risk/history", tag = "risk", params(HistoryQuery),
+    responses((status = 200, body = History), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult<Json<History>> {
+    may_read(&caller)?;
+    if state.risk.get()?.get(&q.indicator).is_none() {
+        return Err(ApiError::field(
+            "indicator",
+            format!("{:?} is not an indicator of the registry", q.indicator),
+        ));
+    }
+    if q.subject.is_empty() || q.subject.len() > 100 {
+        return Err(ApiError::field("subject", "1 to 100 characters"));
+    }
+    let points = state
+        .store
+        .reading_history(&q.indicator, &q.subject)
+        .await?;
+    Ok(Json(History {
+        indicator: q.indicator,
+        subject: q.subject,
+        points,
+    }))
+}

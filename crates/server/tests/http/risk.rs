@@ -550,3 +550,45 @@ async fn a_drill_closing_hunchuns_crossings_names_the_enterprises_and_is_kept_fo
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn each_indicator_keeps_its_history_of_readings_to_chart() {
+    let app = spawn_app().await;
+    let s = app.login("commerce").await;
+    let mut want = Vec::new();
+    for period in ["2025-06", "2025-12"] {
+        let r: Value = s
+            .post(&format!("/api/risk/evaluate?period={period}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let hhi = r["evaluation"]["readings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["indicator"] == "trade.partner_hhi")
+            .cloned()
+            .unwrap();
+        want.push((period, hhi["value"].as_f64().unwrap(), hhi["level"].clone()));
+    }
+    let h = s
+        .json("/api/risk/history?indicator=trade.partner_hhi&subject=province")
+        .await;
+    let points = h["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2, "{h}");
+    for ((period, value, level), p) in want.iter().zip(points) {
+        assert_eq!(p["period"], *period);
+        assert!((p["value"].as_f64().unwrap() - value).abs() < 1e-9);
+        assert_eq!(&p["level"], level);
+        assert_eq!(p["synthetic"], true);
+    }
+    let r = s
+        .get("/api/risk/history?indicator=no.such&subject=province")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
