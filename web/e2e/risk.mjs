@@ -249,6 +249,8 @@ run({ screenshots: 'risk-screenshots', overallTimeoutMs: 220_000 }, async () => 
     const rows = await tableRows(page, 'drill-enterprises')
     check((await rows.count()) >= 1, 'the enterprise table is empty')
     await tableRows(page, 'drill-flows')
+    const via = (await page.locator(`${tid('drill-flows')} ${tid('drill-via')}`).first().textContent()) ?? ''
+    check(via.includes('→') && via.replace(/[—→\s]/g, '').length > 0, `the alternative reads "${via}"`)
     await expectChartDrawn(page, 'drill-map', { minSize: 200, minInked: 5000 })
     await page.locator(tid('drill-result')).evaluate((el) => el.scrollIntoView({ block: 'start' }))
     await shot(page, 'risk-drill-zh-1366x768.png')

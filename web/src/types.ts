@@ -157,6 +157,9 @@ export interface DrillFlow {
   /** None when no route is left. */
   drill_cost: number | null
   drill_hours: number | null
+  /** Gateways (node ids) the cheapest route passes, before and after: the alternative. */
+  base_via: string[]
+  drill_via: string[]
 }
 
 /**

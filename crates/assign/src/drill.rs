@@ -39,6 +39,10 @@ pub struct FlowImpact {
     /// After; none when no route is left.
     pub drill_cost: Option<f64>,
     pub drill_hours: Option<f64>,
+    /// The gateways (border crossings, seaports, airports) its cheapest route passes, in
+    /// order, before and after: the alternative the closure leaves (node ids).
+    pub base_via: Vec<String>,
+    pub drill_via: Vec<String>,
 }
 
 impl FlowImpact {
@@ -132,13 +136,21 @@ fn elements(
     Ok(out)
 }
 
+/// One flow on its cheapest route at some link times.
+struct Costed {
+    class: usize,
+    origin: u32,
+    destination: u32,
+    amount: f64,
+    cost: f64,
+    hours: f64,
+    /// Channels node indices of the gateways passed, in order.
+    via: Vec<u32>,
+}
+
 /// Per flow of the demand: generalized cost and hours per unit on the shortest path at the
-/// link times `time` (closed arcs excluded).
-fn flow_costs(
-    model: &FreightModel,
-    closed: &[bool],
-    time: &[f64],
-) -> Vec<(usize, u32, u32, f64, f64, f64)> {
+/// link times `time` (closed arcs excluded), and the gateways that path passes.
+fn flow_costs(inputs: &Inputs, model: &FreightModel, closed: &[bool], time: &[f64]) -> Vec<Costed> {
     let p = &model.problem;
     let g = &p.graph;
     let mut tree = Tree::new(g.nodes());
@@ -157,6 +169,7 @@ fn flow_costs(
             for &(d, amount) in &row.cells {
                 let c = tree.dist[d as usize];
                 let mut hours = 0.0;
+                let mut via = Vec::new();
                 if c.is_finite() {
                     let mut v = d;
                     // A tree path has at most one link per node: the bound only guards a
@@ -167,10 +180,24 @@ fn flow_costs(
                             break;
                         }
                         hours += time[a as usize];
+                        let node = model.arcs[a as usize].to;
+                        if inputs.network.node(node).kind.is_gateway() && via.last() != Some(&node)
+                        {
+                            via.push(node);
+                        }
                         v = g.from(a);
                     }
+                    via.reverse();
                 }
-                out.push((k, row.origin, d, amount, c, hours));
+                out.push(Costed {
+                    class: k,
+                    origin: row.origin,
+                    destination: d,
+                    amount,
+                    cost: c,
+                    hours,
+                    via,
+                });
             }
         }
     }
@@ -208,8 +235,8 @@ pub fn drill(
     if stop {
         return Err(Error::Invalid("the drill was stopped".into()));
     }
-    let before = flow_costs(&model, &model.problem.closed, &base.time);
-    let later = flow_costs(&model, &p.closed, &after.time);
+    let before = flow_costs(inputs, &model, &model.problem.closed, &base.time);
+    let later = flow_costs(inputs, &model, &p.closed, &after.time);
     let net = &inputs.network;
     let zone = |z: u32| net.node(model.zones[z as usize]).id.clone();
     let class_name = |k: usize| {
@@ -219,15 +246,24 @@ pub fn drill(
     let mut flows: Vec<FlowImpact> = before
         .iter()
         .zip(&later)
-        .map(|(b, a)| FlowImpact {
-            class: class_name(b.0),
-            origin: zone(b.1),
-            destination: zone(b.2),
-            amount: b.3,
-            base_cost: b.4,
-            base_hours: b.5,
-            drill_cost: a.4.is_finite().then_some(a.4),
-            drill_hours: a.4.is_finite().then_some(a.5),
+        .map(|(b, a)| {
+            let ids = |via: &[u32]| via.iter().map(|&n| net.node(n).id.clone()).collect();
+            FlowImpact {
+                class: class_name(b.class),
+                origin: zone(b.origin),
+                destination: zone(b.destination),
+                amount: b.amount,
+                base_cost: b.cost,
+                base_hours: b.hours,
+                drill_cost: a.cost.is_finite().then_some(a.cost),
+                drill_hours: a.cost.is_finite().then_some(a.hours),
+                base_via: ids(&b.via),
+                drill_via: if a.cost.is_finite() {
+                    ids(&a.via)
+                } else {
+                    Vec::new()
+                },
+            }
         })
         .collect();
     let hit = |f: &FlowImpact| match f.drill_cost {
@@ -288,6 +324,17 @@ mod tests {
         // The hardest hit first.
         let first = &r.flows[0];
         assert!(first.affected(0.005), "{first:?}");
+        // The alternative: no route after the closure passes a closed crossing, and some flow
+        // that used one before now goes another way.
+        let closed = ["cn-ru-hunchun-rail", "cn-ru-hunchun-road"];
+        assert!(
+            r.flows
+                .iter()
+                .all(|f| f.drill_via.iter().all(|v| !closed.contains(&v.as_str())))
+        );
+        assert!(r.flows.iter().any(|f| {
+            f.base_via.iter().any(|v| closed.contains(&v.as_str())) && !f.drill_via.is_empty()
+        }));
     }
 
     #[test]

@@ -633,6 +633,7 @@ const en: Messages = {
         teu: 'TEU',
         cost: 'Cost (CNY/TEU)',
         hours: 'Hours',
+        via: 'Gateways: before → after (the alternative)',
         noRoute: 'No route',
       },
       enterprises: {

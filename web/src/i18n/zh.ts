@@ -631,6 +631,7 @@ const zh = {
         teu: '标箱',
         cost: '成本（元/标箱）',
         hours: '时间（小时）',
+        via: '经由口岸：关闭前 → 关闭后（替代通道）',
         noRoute: '无路可走',
       },
       enterprises: {
