@@ -165,6 +165,7 @@ export function alertQuery(filter: AlertFilter): string {
     open: filter.open === null || filter.open === undefined ? null : String(filter.open),
     level: filter.level,
     owner_org_id: filter.owner_org_id,
+    source: filter.source,
   })
 }
 

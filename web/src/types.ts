@@ -129,6 +129,8 @@ export interface AlertFilter {
   open?: boolean | null
   level?: string | null
   owner_org_id?: number | null
+  /** `trade`, `channels` or `governance`: the module the alert's indicator measures. */
+  source?: string | null
 }
 /** `/api/risk/forecasts`: every series' band for one month, and the series skipped. */
 export type ForecastBands = Schemas['Bands']

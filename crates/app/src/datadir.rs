@@ -178,6 +178,21 @@ pub async fn demo(
     store.load_demo(&who).await?;
     let generated = trade::ensure_demo(&store, trade_rows, &who, progress).await?;
     write_config_template(dir)?;
+    // The demo's first risk evaluation: its alerts are computed from the demo data, as the
+    // server's daily one would, so the alert board is not empty on the first visit.
+    let config = Config::load(&dir.config_path(), |_| None)?;
+    let rules = kaifang_store::rules::Rules::from_config(&config.work)?;
+    let trade_data = trade::TradeData::open(dir.root())?;
+    crate::risk::evaluate_and_raise(
+        &Default::default(),
+        &store,
+        &trade_data,
+        &rules,
+        None,
+        kaifang_store::rules::today_in_china(),
+        &who,
+    )
+    .await?;
     store.close().await;
     drop(lock);
     Ok(DemoLoaded {

@@ -32,6 +32,22 @@ pub enum Source {
     Governance,
 }
 
+impl Source {
+    pub const ALL: [Source; 3] = [Source::Trade, Source::Channels, Source::Governance];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Trade => "trade",
+            Source::Channels => "channels",
+            Source::Governance => "governance",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 /// Which side of the thresholds is the risky one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema), schema(as = RiskDirection))]

@@ -21,7 +21,16 @@ use crate::state::AppState;
 pub async fn run(state: AppState) {
     let every = Duration::from_secs(state.config.work.reminder_minutes * 60);
     let mailer = state.config.smtp.clone().map(Mailer::new);
-    let mut evaluated: Option<time::Date> = None;
+    // A restart the same day does not evaluate again (nor does the first start of a demo
+    // directory, whose loading evaluated).
+    let mut evaluated: Option<time::Date> = {
+        let today = today_in_china();
+        matches!(
+            kaifang_app::risk::evaluated_on(&state.store, today).await,
+            Ok(true)
+        )
+        .then_some(today)
+    };
     loop {
         let today = today_in_china();
         if state.config.work.risk_evaluation

@@ -48,6 +48,7 @@ impl AppState {
         } else {
             Some(crate::auth::new_setup_token())
         };
+        let assign = kaifang_app::studies::InputsCell::default();
         let queue = kaifang_app::queue::WorkQueue::new(
             kaifang_app::queue::QueueLimits::from_config(&config.jobs),
         );
@@ -67,8 +68,8 @@ impl AppState {
             config: Arc::new(config),
             demo,
             channels: Default::default(),
-            assign: Default::default(),
-            risk: Default::default(),
+            assign: assign.clone(),
+            risk: kaifang_app::risk::RegistryCell::with_inputs(assign),
             zones: kaifang_app::assess::AssessmentCache::new(
                 kaifang_app::assess::CACHE_SIZE,
                 queue.clone(),

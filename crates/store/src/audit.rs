@@ -106,6 +106,16 @@ impl Store {
         Ok(found)
     }
 
+    /// When `action` was last recorded (RFC 3339 UTC), if ever.
+    pub async fn last_recorded(&self, action: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT MAX(at) FROM audit_log WHERE action = $1")
+                .bind(action)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     /// Every entry of one target, oldest first.
     pub async fn audit_of(&self, target: &str) -> Result<Vec<AuditEntry>> {
         Ok(sqlx::query_as(

@@ -5353,6 +5353,8 @@ export interface operations {
                 level?: string;
                 /** @description Only alerts owned by this organisation (id). */
                 owner_org_id?: number;
+                /** @description Only alerts of this module's indicators: `trade`, `channels` or `governance`. */
+                source?: string;
                 /** @description `json` (default) or `xlsx`. */
                 format?: components["schemas"]["OutputFormat"];
                 /** @description Spreadsheet header language: `zh` or `en` (default: from Accept-Language). */

@@ -669,6 +669,7 @@ const en: Messages = {
       cards: { red: 'Red alerts', orange: 'Orange', yellow: 'Yellow warnings', blue: 'Blue (watch)' },
       cardHint: 'in the list',
       scope: { open: 'Open', all: 'All' },
+      sourceFilter: 'Module',
       levelFilter: 'Level (at least)',
       ownerFilter: 'Owner',
       evaluate: 'Evaluate now',

@@ -667,6 +667,7 @@ const zh = {
       cards: { red: '红色预警', orange: '橙色预警', yellow: '黄色预警', blue: '蓝色关注' },
       cardHint: '当前列表中',
       scope: { open: '未办结', all: '全部' },
+      sourceFilter: '模块',
       levelFilter: '级别（不低于）',
       ownerFilter: '责任单位',
       evaluate: '立即评估',

@@ -32,6 +32,17 @@ pub struct RegistryCell(
 );
 
 impl RegistryCell {
+    /// A risk watch that assigns freight on `inputs`, the network the freight studies use
+    /// (one copy in memory, not two).
+    pub fn with_inputs(inputs: crate::studies::InputsCell) -> RegistryCell {
+        RegistryCell(
+            Default::default(),
+            Default::default(),
+            Default::default(),
+            inputs,
+        )
+    }
+
     /// The forecast bands' cache.
     pub fn bands(&self) -> &forecast::BandCache {
         &self.1
@@ -212,6 +223,20 @@ pub const ALERT_FROM: Level = Level::Yellow;
 pub struct Raised {
     pub evaluation: Evaluation,
     pub alerts: RaiseReport,
+}
+
+/// Whether an evaluation that raises alerts ran on `today` (China Standard Time): the daily
+/// one, on demand, or the demo's first. The daily loop then waits for tomorrow.
+pub async fn evaluated_on(store: &Store, today: time::Date) -> AppResult<bool> {
+    let Some(at) = store.last_recorded("risk.evaluate").await? else {
+        return Ok(false);
+    };
+    // Midnight in China is 16:00 UTC the day before; timestamps are RFC 3339 UTC text,
+    // which compares in time order.
+    let midnight = time::PrimitiveDateTime::new(today, time::Time::MIDNIGHT).assume_offset(
+        time::UtcOffset::from_hms(8, 0, 0).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    Ok(at >= kaifang_store::format_ts(midnight))
 }
 
 /// Evaluates every indicator (as [`evaluate`]) and raises an alert for each reading at

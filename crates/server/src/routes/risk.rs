@@ -181,6 +181,8 @@ pub struct AlertsQuery {
     pub level: Option<String>,
     /// Only alerts owned by this organisation (id).
     pub owner_org_id: Option<i64>,
+    /// Only alerts of this module's indicators: `trade`, `channels` or `governance`.
+    pub source: Option<String>,
     /// `json` (default) or `xlsx`.
     pub format: Option<OutputFormat>,
     /// Spreadsheet header language: `zh` or `en` (default: from Accept-Language).
@@ -270,7 +272,17 @@ pub async fn alerts(
         min_level,
         owner_org_id: q.owner_org_id,
     };
-    let items = state.store.alerts(&filter).await?;
+    let mut items = state.store.alerts(&filter).await?;
+    if let Some(src) = q.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let src = kaifang_risk::Source::parse(src).ok_or_else(|| {
+            ApiError::field(
+                "source",
+                format!("{src:?} is not one of trade, channels, governance"),
+            )
+        })?;
+        let registry = state.risk.get()?;
+        items.retain(|a| registry.get(&a.indicator).is_some_and(|i| i.source == src));
+    }
     let list = ListQuery {
         format: q.format,
         lang: q.lang,

@@ -283,6 +283,23 @@ async fn an_evaluation_raises_alerts_once_and_each_lives_from_raised_to_closed()
             .iter()
             .any(|a| a["id"] == id)
     );
+    // By module: the governance alerts alone.
+    let gov = leader
+        .json("/api/risk/alerts?open=false&source=governance")
+        .await;
+    let gov = gov["items"].as_array().unwrap();
+    assert!(
+        !gov.is_empty()
+            && gov
+                .iter()
+                .all(|a| a["indicator"].as_str().unwrap().starts_with("governance."))
+    );
+    let r = leader
+        .get("/api/risk/alerts?source=weather")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = leader
         .get("/api/risk/alerts?format=xlsx&open=false")
         .send()
