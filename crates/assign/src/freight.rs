@@ -202,6 +202,8 @@ pub struct ClassInfo {
     /// Yuan per TEU-hour, from the mean value per TEU of the class's demand.
     pub value_of_time: f64,
     pub total: f64,
+    /// Mean value of one unit (yuan per TEU) over the class's demand.
+    pub value_per_unit: f64,
 }
 
 /// The freight network as an assignment problem, with what each arc, zone and class is.
@@ -295,6 +297,7 @@ pub fn build(
                 unit: r.unit.clone(),
                 value_of_time: 0.0,
                 total: 0.0,
+                value_per_unit: 0.0,
             });
             value_sum.push(0.0);
             classes.len() - 1
@@ -304,6 +307,9 @@ pub fn build(
     }
     if classes.is_empty() {
         return Err(Error::Invalid("the demand has no rows".into()));
+    }
+    for (c, v) in classes.iter_mut().zip(&value_sum) {
+        c.value_per_unit = v / c.total.max(1e-9);
     }
 
     // Zones: every place named in the demand, resolved like a route query's places.

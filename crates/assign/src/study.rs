@@ -111,6 +111,9 @@ pub struct NodeLoad {
     /// Mean queueing delay, hours.
     pub delay_hours: f64,
     pub position: [f64; 2],
+    /// Value of the goods through it, yuan per year: each class's volume at the class's mean
+    /// value per unit.
+    pub value_cny: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -234,6 +237,12 @@ fn report(inputs: &Inputs, model: &FreightModel, sol: &Solution, scenario: &str)
                     utilisation: v / cap,
                     delay_hours: delay,
                     position: [n.position.lon, n.position.lat],
+                    value_cny: model
+                        .classes
+                        .iter()
+                        .enumerate()
+                        .map(|(k, c)| sol.class_volume[k][a] * c.value_per_unit)
+                        .sum(),
                 });
             }
         }

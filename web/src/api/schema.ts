@@ -2834,6 +2834,12 @@ export interface components {
             position: number[];
             /** Format: double */
             utilisation: number;
+            /**
+             * Format: double
+             * @description Value of the goods through it, yuan per year: each class's volume at the class's mean
+             *     value per unit.
+             */
+            value_cny: number;
             /** Format: double */
             volume: number;
         };

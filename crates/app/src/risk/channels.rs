@@ -26,6 +26,10 @@ pub struct GatewayLoad {
     pub teu: f64,
     /// Of all the demand's TEU, percent.
     pub share_pct: f64,
+    /// Value of the goods through it, yuan per year (each class at its mean value per TEU),
+    /// and its share of the demand's value, percent.
+    pub value_cny: f64,
+    pub value_share_pct: f64,
     /// Assigned TEU over the annual capacity, percent; none without a known capacity.
     pub utilisation_pct: Option<f64>,
     /// If it closed (the criticality ranking's re-solve): the demand left without a route, as
@@ -79,6 +83,11 @@ pub async fn loads(trade: &TradeData, base: Arc<Inputs>) -> AppResult<Option<Gat
             &mut |_| ControlFlow::Continue(()),
         )?;
         let total_teu: f64 = inputs.demand.iter().map(|d| d.amount).sum();
+        let total_value: f64 = inputs
+            .demand
+            .iter()
+            .map(|d| d.amount * d.value_cny_per_unit)
+            .sum();
         // Each used gateway closed in turn: the criticality ranking, on these few elements.
         let used: Vec<String> = report
             .nodes
@@ -111,6 +120,8 @@ pub async fn loads(trade: &TradeData, base: Arc<Inputs>) -> AppResult<Option<Gat
                     name_zh: n.name_zh.clone(),
                     kind: n.kind.clone(),
                     teu: n.volume,
+                    value_cny: n.value_cny,
+                    value_share_pct: pct(n.value_cny, total_value),
                     share_pct: if total_teu > 0.0 {
                         100.0 * n.volume / total_teu
                     } else {

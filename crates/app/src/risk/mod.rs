@@ -155,6 +155,15 @@ pub async fn evaluate(
             push(
                 &mut readings,
                 registry,
+                "channels.gateway_value_share",
+                names,
+                &year,
+                Some(g.value_share_pct),
+                loads.synthetic,
+            );
+            push(
+                &mut readings,
+                registry,
                 "channels.gateway_utilisation",
                 names,
                 &year,

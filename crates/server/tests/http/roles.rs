@@ -62,6 +62,8 @@ struct Fixture {
     admin_notification: i64,
     /// A freight study (assignment) the admin started.
     admin_study: String,
+    /// A risk alert the Department of Commerce owns (raised by the admin's evaluation).
+    doc_alert: i64,
 }
 
 async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
@@ -167,7 +169,20 @@ async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
         .await
         .unwrap();
     assert_eq!(cited.status(), StatusCode::CREATED);
+    let evaluated = admin.post("/api/risk/evaluate").send().await.unwrap();
+    assert_eq!(evaluated.status(), StatusCode::OK);
+    let jl_doc = app.org_id("jl-doc").await;
+    let alerts = admin.json("/api/risk/alerts").await;
+    let doc_alert = alerts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["owner"]["id"] == jl_doc)
+        .expect("an alert the Department of Commerce owns")["id"]
+        .as_i64()
+        .unwrap();
     Fixture {
+        doc_alert,
         faw_evidence: evidence["id"].as_i64().unwrap(),
         admin_study,
         hc_task,
@@ -693,6 +708,72 @@ fn cases(f: &Fixture) -> Vec<Case> {
             "/api/risk/readings".into(),
             Body::None,
             [200, 200, 200, 200, 403],
+        ),
+        // Alerts, forecasts, history, drills: read and drilled by government; enterprises none.
+        case(
+            Method::GET,
+            "/api/risk/alerts",
+            "/api/risk/alerts".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/risk/alerts/{id}",
+            format!("/api/risk/alerts/{}", f.doc_alert),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        // Acting: the owner (commerce) and admins get past access to the version check (409
+        // for this impossible version); leaders, other organisations and enterprises 403.
+        case(
+            Method::POST,
+            "/api/risk/alerts/{id}/events",
+            format!("/api/risk/alerts/{}/events", f.doc_alert),
+            Body::Json(json!({ "version": 999_999, "kind": "note", "body": "x" })),
+            [409, 403, 409, 403, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/risk/evaluate",
+            "/api/risk/evaluate".into(),
+            Body::None,
+            [200, 403, 200, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/risk/forecasts",
+            "/api/risk/forecasts".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/risk/forecasts/{series}",
+            "/api/risk/forecasts/total".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/risk/history",
+            "/api/risk/history?indicator=trade.partner_hhi&subject=province".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/risk/drills",
+            "/api/risk/drills".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/risk/drills",
+            "/api/risk/drills".into(),
+            Body::Json(json!({ "close": ["cn-ru-hunchun-rail"], "weeks": 1 })),
+            [202, 202, 202, 202, 403],
         ),
         // Open channels: every logged-in role reads the network and routes; nothing is written.
         case(
