@@ -898,8 +898,7 @@ pub mod fuzzing {
     pub fn parse_file(path: &Path, flow: Option<Flow>) -> Result<usize> {
         let mut strings = Interner::new();
         let limits = kaifang_workbook::Limits::default();
-        super::parse_file(path, 0, flow, &limits, &mut strings, &mut |_| true)
-            .map(|p| p.recs.len())
+        super::parse_file(path, 0, flow, &limits, &mut strings, &mut |_| true).map(|p| p.recs.len())
     }
 
     /// `Header::parse` of a header row.
