@@ -10,6 +10,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(text) = std::str::from_utf8(rest) {
-        let _ = tntp::parse_nodes("input_node.tntp", text, u32::from(u16::from_le_bytes(*count)));
+        let _ = tntp::parse_nodes(
+            "input_node.tntp",
+            text,
+            u32::from(u16::from_le_bytes(*count)),
+        );
     }
 });

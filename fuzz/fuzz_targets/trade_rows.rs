@@ -48,7 +48,9 @@ fuzz_target!(|r: Rows| {
         .iter()
         .map(|i| known()[usize::from(*i) % known().len()])
         .collect();
-    let flow = r.flow.map(|import| if import { Flow::Import } else { Flow::Export });
+    let flow = r
+        .flow
+        .map(|import| if import { Flow::Import } else { Flow::Export });
     let cells: Vec<Vec<String>> = r
         .rows
         .iter()
