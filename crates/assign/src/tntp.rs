@@ -98,6 +98,26 @@ fn metadata<'t>(file: &str, lines: &[&'t str]) -> Result<(Vec<Meta<'t>>, usize),
     Err(Error::file(file, "no <END OF METADATA> line"))
 }
 
+/// Most nodes (and so zones) a TNTP file may declare. The declared counts size what is
+/// allocated for the network and the demand before a link is read (a node index, a demand
+/// row per zone), so a one-line `<NUMBER OF NODES> 4000000000` would otherwise ask for tens
+/// of gigabytes. The largest public problems have under 40 000 nodes.
+pub const MAX_NODES: u32 = 1_000_000;
+
+/// A declared count of nodes or zones, at most [`MAX_NODES`].
+fn count(file: &str, key: &str, value: &str, line: u64) -> Result<u32, Error> {
+    let n = whole(file, key, value, line)?;
+    if n > MAX_NODES {
+        return Err(Error::line(
+            file,
+            line,
+            key,
+            format!("{n} is more than the {MAX_NODES} this reader accepts"),
+        ));
+    }
+    Ok(n)
+}
+
 fn whole(file: &str, key: &str, value: &str, line: u64) -> Result<u32, Error> {
     value
         .parse::<u32>()
@@ -120,8 +140,8 @@ pub fn parse_net(file: &str, text: &str) -> Result<TntpNetwork, Error> {
     let (mut toll_factor, mut distance_factor) = (None, None);
     for (key, value, line) in &meta {
         match key.as_str() {
-            "NUMBER OF ZONES" => zones = Some(whole(file, key, value, *line)?),
-            "NUMBER OF NODES" => nodes = Some(whole(file, key, value, *line)?),
+            "NUMBER OF ZONES" => zones = Some(count(file, key, value, *line)?),
+            "NUMBER OF NODES" => nodes = Some(count(file, key, value, *line)?),
             "FIRST THRU NODE" => first_thru = Some(whole(file, key, value, *line)?),
             "NUMBER OF LINKS" => declared = Some(whole(file, key, value, *line)?),
             "TOLL FACTOR" => toll_factor = Some(real(file, key, value, *line)?),
@@ -235,7 +255,7 @@ pub fn parse_trips(file: &str, text: &str) -> Result<(u32, Vec<Cell>), Error> {
     let mut declared_total = None;
     for (key, value, line) in &meta {
         match key.as_str() {
-            "NUMBER OF ZONES" => zones = Some(whole(file, key, value, *line)?),
+            "NUMBER OF ZONES" => zones = Some(count(file, key, value, *line)?),
             "TOTAL OD FLOW" => declared_total = Some((real(file, key, value, *line)?, *line)),
             _ => {}
         }
@@ -349,6 +369,13 @@ pub fn parse_flow(file: &str, text: &str) -> Result<Vec<(u32, u32, f64)>, Error>
 /// Reads a `_node.tntp` text (`node x y ;` after a header line): positions by node number − 1
 /// for a network of `nodes` nodes.
 pub fn parse_nodes(file: &str, text: &str, nodes: u32) -> Result<Vec<Option<(f64, f64)>>, Error> {
+    // `nodes` sizes the answer before a line is read; a net file's count is bounded already.
+    if nodes > MAX_NODES {
+        return Err(Error::file(
+            file,
+            format!("{nodes} nodes is more than the {MAX_NODES} this reader accepts"),
+        ));
+    }
     let mut out = vec![None; nodes as usize];
     for (i, raw) in text.lines().enumerate() {
         let line_no = i as u64 + 1;

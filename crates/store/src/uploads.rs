@@ -261,8 +261,8 @@ const UPLOAD_SELECT: &str =
     "SELECT id, sha256, filename, content_type, size, org_id, created_at FROM uploads";
 
 /// Keeps the last path component and drops control characters, so a name can never point
-/// outside the upload store or break a header.
-fn sanitize_filename(name: &str) -> String {
+/// outside the upload store or break a header. Public for the fuzz targets.
+pub fn sanitize_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     if clean.trim().is_empty() {

@@ -868,3 +868,62 @@ pub(crate) fn parse_reference(
     }
     Ok(out)
 }
+
+/// The import's readers for the fuzz targets under `fuzz/`: each runs one private reader as
+/// an import does. Not an API; hidden from the documentation.
+pub mod fuzzing {
+    use super::*;
+
+    const FILE: &str = "input.csv";
+
+    /// Every column name a header may use, for targets that build headers.
+    pub fn known_columns() -> Vec<&'static str> {
+        HEADERS.iter().map(|(h, _)| *h).collect()
+    }
+
+    /// `decode`: the decoded text's length, or why the bytes are refused.
+    pub fn decode(bytes: &[u8]) -> Result<usize> {
+        super::decode(Path::new(FILE), bytes).map(|t| t.len())
+    }
+
+    /// `parse_csv_bytes`: how many records a CSV file's bytes give.
+    pub fn parse_csv_bytes(bytes: &[u8], flow: Option<Flow>) -> Result<usize> {
+        let mut strings = Interner::new();
+        super::parse_csv_bytes(Path::new(FILE), 0, bytes, flow, &mut strings, &mut |_| true)
+            .map(|p| p.recs.len())
+    }
+
+    /// `parse_file` on a file already written: for an `.xlsx`, the workbook guard with the
+    /// import's default limits and then `parse_xlsx`, which reads only from a path.
+    pub fn parse_file(path: &Path, flow: Option<Flow>) -> Result<usize> {
+        let mut strings = Interner::new();
+        let limits = kaifang_workbook::Limits::default();
+        super::parse_file(path, 0, flow, &limits, &mut strings, &mut |_| true).map(|p| p.recs.len())
+    }
+
+    /// `Header::parse` of a header row.
+    pub fn header(fields: &[&str], flow_given: bool) -> Result<()> {
+        Header::parse(Path::new(FILE), fields, flow_given).map(|_| ())
+    }
+
+    /// `RowParser::row` on each of `rows` under the header `header`: how many records they
+    /// give, or the first error.
+    pub fn rows(header: &[&str], flow: Option<Flow>, rows: &[Vec<&str>]) -> Result<usize> {
+        let header = Header::parse(Path::new(FILE), header, flow.is_some())?;
+        let mut strings = Interner::new();
+        let mut parser = RowParser {
+            file: Path::new(FILE),
+            file_index: 0,
+            header,
+            flow,
+            strings: &mut strings,
+        };
+        let mut n = 0;
+        for (i, fields) in rows.iter().enumerate() {
+            if parser.row(i + 2, fields)?.is_some() {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}

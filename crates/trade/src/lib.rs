@@ -27,6 +27,8 @@ pub use analytics::{
 pub use codes::{Flow, Ownership, Period};
 pub use drill::{Slice, breakdown_from_records, breakdown_in, trend_from_records, trend_in};
 pub use error::{Location, Result, TradeError};
+#[doc(hidden)]
+pub use import::fuzzing;
 pub use store::{
     ImportOptions, ImportReport, Manifest, PartitionEntry, PreparedSql, SqlLimits, SqlResult,
     TradeStore, WriteLock, copy_generation, generation_bytes, lock, read_manifest,
