@@ -804,3 +804,119 @@ fn risk_evaluate_raise_list_and_drill() {
         text(&o)
     );
 }
+
+/// A workflow step is one transaction: the step, its timeline entry, its audit entry and its
+/// notifications. Killed (SIGKILL) at spread-out moments while a user comments on a task, 50
+/// times over: after the restart every comment the server acknowledged is on the timeline, and
+/// the timeline and the audit log agree entry for entry (nothing half-written).
+#[test]
+fn kill_9_during_task_steps_loses_nothing_acknowledged_and_leaves_nothing_half_written() {
+    const RUNS: u64 = 50;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let server = Server::start(&dir);
+    let (cookie, _) = login(server.addr, "hunchun", "kaifang-demo");
+    let (_, _, body) = http(server.addr, "GET", "/api/tasks", &[("cookie", &cookie)], "");
+    let tasks: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let task = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["lead"]["code"] == "hc-gov")
+        .expect("a task Hunchun leads")["id"]
+        .as_i64()
+        .unwrap();
+    server.terminate();
+
+    let mut acknowledged: Vec<String> = Vec::new();
+    for run in 0..RUNS {
+        let mut server = Server::start(&dir);
+        let addr = server.addr;
+        let (cookie, csrf) = login(addr, "hunchun", "kaifang-demo");
+        let writer = std::thread::spawn(move || {
+            let mut done = Vec::new();
+            for i in 0.. {
+                let (_, _, body) = http(
+                    addr,
+                    "GET",
+                    &format!("/api/tasks/{task}"),
+                    &[("cookie", &cookie)],
+                    "",
+                );
+                let Some(version) = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|t| t["version"].as_i64())
+                else {
+                    break;
+                };
+                let text = format!("run {run} comment {i}");
+                let (status, _, _) = http(
+                    addr,
+                    "POST",
+                    &format!("/api/tasks/{task}/events"),
+                    &[
+                        ("cookie", &cookie),
+                        ("x-csrf-token", &csrf),
+                        ("content-type", "application/json"),
+                    ],
+                    &format!(r#"{{"version":{version},"kind":"comment","body":"{text}"}}"#),
+                );
+                if status != 200 {
+                    break;
+                }
+                done.push(text);
+            }
+            done
+        });
+        // Kill points spread over the writes: 30 to 400 ms in.
+        std::thread::sleep(Duration::from_millis(30 + (run * 7919) % 370));
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+        acknowledged.extend(writer.join().unwrap());
+        drop(server);
+    }
+    assert!(
+        acknowledged.len() as u64 > RUNS,
+        "the writer got going ({} comments)",
+        acknowledged.len()
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (comments, audited) = rt.block_on(async {
+        let data = kaifang_store::DataDir::new(&dir);
+        let store = kaifang_store::Store::open(&data, false).await.unwrap();
+        let rules = kaifang_store::rules::Rules::from_config(&Default::default()).unwrap();
+        let detail = store
+            .task(task, &rules, kaifang_store::rules::today_in_china())
+            .await
+            .unwrap();
+        let comments: Vec<String> = detail
+            .events
+            .iter()
+            .filter(|e| e.kind == "comment")
+            .map(|e| e.body.clone())
+            .collect();
+        let audited = store
+            .audit_of(&format!("task:{task}"))
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "task.comment")
+            .count();
+        store.close().await;
+        (comments, audited)
+    });
+    for a in &acknowledged {
+        assert!(comments.contains(a), "acknowledged comment {a:?} lost");
+    }
+    assert_eq!(
+        comments.len(),
+        audited,
+        "the timeline and the audit log disagree"
+    );
+    let o = run(&dir, &["check"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
