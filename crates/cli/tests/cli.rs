@@ -805,44 +805,55 @@ fn risk_evaluate_raise_list_and_drill() {
     );
 }
 
-/// A workflow step is one transaction: the step, its timeline entry, its audit entry and its
-/// notifications. Killed (SIGKILL) at spread-out moments while a user comments on a task, 50
-/// times over: after the restart every comment the server acknowledged is on the timeline, and
-/// the timeline and the audit log agree entry for entry (nothing half-written).
-#[test]
-fn kill_9_during_task_steps_loses_nothing_acknowledged_and_leaves_nothing_half_written() {
+/// A workflow record's kind as the kill test drives it.
+struct Kind {
+    /// `tasks` or `appeals`: the API's collection and the audit target's prefix's plural.
+    collection: &'static str,
+    /// `task` or `appeal`.
+    kind: &'static str,
+    /// The demo user who comments, and how to pick their record from the list.
+    user: &'static str,
+    pick: fn(&serde_json::Value) -> bool,
+}
+
+/// Kills the server (SIGKILL) at spread-out moments while `k.user` comments on one record,
+/// `RUNS` times over, then checks that every comment the server acknowledged is on the
+/// record's timeline, and that the timeline and the audit log agree entry for entry.
+fn kill_9_while_commenting(k: Kind) {
     const RUNS: u64 = 50;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
     let server = Server::start(&dir);
-    let (cookie, _) = login(server.addr, "hunchun", "kaifang-demo");
-    let (_, _, body) = http(server.addr, "GET", "/api/tasks", &[("cookie", &cookie)], "");
-    let tasks: serde_json::Value = serde_json::from_str(&body).expect("JSON");
-    let task = tasks["items"]
+    let (cookie, _) = login(server.addr, k.user, "kaifang-demo");
+    let (_, _, body) = http(
+        server.addr,
+        "GET",
+        &format!("/api/{}", k.collection),
+        &[("cookie", &cookie)],
+        "",
+    );
+    let list: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let id = list["items"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["lead"]["code"] == "hc-gov")
-        .expect("a task Hunchun leads")["id"]
+        .find(|r| (k.pick)(r))
+        .unwrap_or_else(|| panic!("a {} of {}'s", k.kind, k.user))["id"]
         .as_i64()
         .unwrap();
     server.terminate();
 
+    let (collection, user) = (k.collection, k.user);
     let mut acknowledged: Vec<String> = Vec::new();
     for run in 0..RUNS {
         let mut server = Server::start(&dir);
         let addr = server.addr;
-        let (cookie, csrf) = login(addr, "hunchun", "kaifang-demo");
+        let (cookie, csrf) = login(addr, user, "kaifang-demo");
         let writer = std::thread::spawn(move || {
             let mut done = Vec::new();
             for i in 0.. {
-                let (_, _, body) = http(
-                    addr,
-                    "GET",
-                    &format!("/api/tasks/{task}"),
-                    &[("cookie", &cookie)],
-                    "",
-                );
+                let path = format!("/api/{collection}/{id}");
+                let (_, _, body) = http(addr, "GET", &path, &[("cookie", &cookie)], "");
                 let Some(version) = serde_json::from_str::<serde_json::Value>(&body)
                     .ok()
                     .and_then(|t| t["version"].as_i64())
@@ -853,7 +864,7 @@ fn kill_9_during_task_steps_loses_nothing_acknowledged_and_leaves_nothing_half_w
                 let (status, _, _) = http(
                     addr,
                     "POST",
-                    &format!("/api/tasks/{task}/events"),
+                    &format!("{path}/events"),
                     &[
                         ("cookie", &cookie),
                         ("x-csrf-token", &csrf),
@@ -889,22 +900,23 @@ fn kill_9_during_task_steps_loses_nothing_acknowledged_and_leaves_nothing_half_w
         let data = kaifang_store::DataDir::new(&dir);
         let store = kaifang_store::Store::open(&data, false).await.unwrap();
         let rules = kaifang_store::rules::Rules::from_config(&Default::default()).unwrap();
-        let detail = store
-            .task(task, &rules, kaifang_store::rules::today_in_china())
-            .await
-            .unwrap();
-        let comments: Vec<String> = detail
-            .events
+        let today = kaifang_store::rules::today_in_china();
+        let events = match k.kind {
+            "task" => store.task(id, &rules, today).await.unwrap().events,
+            _ => store.appeal(id, &rules, today).await.unwrap().events,
+        };
+        let comments: Vec<String> = events
             .iter()
             .filter(|e| e.kind == "comment")
             .map(|e| e.body.clone())
             .collect();
+        let action = format!("{}.comment", k.kind);
         let audited = store
-            .audit_of(&format!("task:{task}"))
+            .audit_of(&format!("{}:{id}", k.kind))
             .await
             .unwrap()
             .iter()
-            .filter(|e| e.action == "task.comment")
+            .filter(|e| e.action == action)
             .count();
         store.close().await;
         (comments, audited)
@@ -919,4 +931,27 @@ fn kill_9_during_task_steps_loses_nothing_acknowledged_and_leaves_nothing_half_w
     );
     let o = run(&dir, &["check"]);
     assert!(o.status.success(), "{}", text(&o));
+}
+
+/// A workflow step is one transaction: the step, its timeline entry, its audit entry and its
+/// notifications. A task's steps killed 50 times mid-stream lose nothing acknowledged.
+#[test]
+fn kill_9_during_task_steps_loses_nothing_acknowledged_and_leaves_nothing_half_written() {
+    kill_9_while_commenting(Kind {
+        collection: "tasks",
+        kind: "task",
+        user: "hunchun",
+        pick: |t| t["lead"]["code"] == "hc-gov",
+    });
+}
+
+/// The same for an enterprise's appeal, commented on by the enterprise.
+#[test]
+fn kill_9_during_appeal_steps_loses_nothing_acknowledged_and_leaves_nothing_half_written() {
+    kill_9_while_commenting(Kind {
+        collection: "appeals",
+        kind: "appeal",
+        user: "faw",
+        pick: |a| a["enterprise"]["code"] == "faw-ie",
+    });
 }
