@@ -70,7 +70,7 @@ const ROUTE_RGB = [
   [0x17, 0xa5, 0x8f],
 ]
 
-run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 90_000, failureShot: 'channels-failure.png' }, async () => {
+run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 150_000, failureShot: 'channels-failure.png' }, async () => {
   const zh = await openContext('zh', 'zh-CN')
   const { page } = zh
 
@@ -189,6 +189,9 @@ run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 90_000, failureShot: '
           return !!el && new Function('c', `return ${src}`)(el.getAttribute('data-countries').split(','))
         },
         [tid('route-item-0'), pred],
+        // A scenario's route is planned on the server after the switch; the whole test suite
+        // runs beside it, so allow more than the default wait.
+        { timeout: 30_000 },
       )
     } catch {
       const got = await page.locator(tid('route-item-0')).getAttribute('data-countries').catch(() => 'no route')

@@ -118,12 +118,26 @@ pub async fn evaluate(
     };
     if let (Some(p), Some(i)) = (period, registry.get("trade.forecast_deviation")) {
         for b in &cell.bands().get(trade, Some(p)).await?.series {
-            readings.push(i.read(
-                (&b.series, &b.name_zh, &b.name_en),
-                &b.period,
-                b.deviation,
-                b.synthetic,
-            ));
+            // The subject's names carry the figures an alert on it must show: the actual
+            // month, what its history predicted, and the 95 % band.
+            let band = &b.band;
+            let zh = format!(
+                "{}（实际 {}，预期 {}，95% 区间 {}–{}）",
+                b.name_zh,
+                yuan_zh(band.actual),
+                yuan_zh(band.expected),
+                yuan_zh(band.lower_95),
+                yuan_zh(band.upper_95)
+            );
+            let en = format!(
+                "{} (actual {}, expected {}, 95 % band {}–{})",
+                b.name_en,
+                yuan_en(band.actual),
+                yuan_en(band.expected),
+                yuan_en(band.lower_95),
+                yuan_en(band.upper_95)
+            );
+            readings.push(i.read((&b.series, &zh, &en), &b.period, b.deviation, b.synthetic));
         }
     }
     let day = format_date(today);
@@ -292,6 +306,24 @@ pub async fn evaluate_and_raise(
 }
 
 const PROVINCE: (&str, &str, &str) = ("province", "全省", "the province");
+
+/// An amount of yuan as a Chinese reader writes it: 亿元 from a hundred million, 万元 below.
+fn yuan_zh(v: f64) -> String {
+    if v.abs() >= 1e8 {
+        format!("{:.2} 亿元", v / 1e8)
+    } else {
+        format!("{:.2} 万元", v / 1e4)
+    }
+}
+
+/// An amount of yuan for an English reader: billions, millions or thousands.
+fn yuan_en(v: f64) -> String {
+    match v.abs() {
+        a if a >= 1e9 => format!("{:.2} bn yuan", v / 1e9),
+        a if a >= 1e6 => format!("{:.2} M yuan", v / 1e6),
+        _ => format!("{:.1} k yuan", v / 1e3),
+    }
+}
 
 /// Reads `id` into `out` when the registry has it (a deployment may drop indicators).
 fn push(
@@ -915,6 +947,17 @@ mod tests {
             .find(|x| x.indicator == "trade.forecast_deviation" && x.subject == "total")
             .expect("a reading of the total's deviation");
         assert_eq!(reading.level, Level::Red);
+        // The alert shows what was expected against what came: 1 800 yuan, far below.
+        assert!(
+            reading.subject_zh.contains("实际 0.18 万元") && reading.subject_zh.contains("预期"),
+            "{}",
+            reading.subject_zh
+        );
+        assert!(
+            reading.subject_en.contains("actual 1.8 k yuan"),
+            "{}",
+            reading.subject_en
+        );
         let alerts = store.alerts(&Default::default()).await.unwrap();
         assert!(
             alerts
