@@ -805,7 +805,7 @@ fn risk_evaluate_raise_list_and_drill() {
     );
 }
 
-/// A workflow record's kind as the kill test drives it.
+/// A workflow record's kind as the comment kill test drives it.
 struct Kind {
     /// `tasks` or `appeals`: the API's collection and the audit target's prefix's plural.
     collection: &'static str,
@@ -816,11 +816,62 @@ struct Kind {
     pick: fn(&serde_json::Value) -> bool,
 }
 
+/// One write a test repeats against a running server: given its address, the user's cookie
+/// and CSRF token, the run and the write's number, it writes and returns what the server
+/// acknowledged (none once the server stops answering).
+type Writer =
+    std::sync::Arc<dyn Fn(SocketAddr, &str, &str, u64, u64) -> Option<String> + Send + Sync>;
+
+/// Kills the server (SIGKILL) at spread-out moments while `user` repeats `write`, 50 times
+/// over, and returns everything the server acknowledged.
+fn kill_9_while_writing(dir: &Path, user: &'static str, write: Writer) -> Vec<String> {
+    const RUNS: u64 = 50;
+    let mut acknowledged: Vec<String> = Vec::new();
+    for run in 0..RUNS {
+        let mut server = Server::start(dir);
+        let addr = server.addr;
+        let (cookie, csrf) = login(addr, user, "kaifang-demo");
+        let write = write.clone();
+        let writer = std::thread::spawn(move || {
+            let mut done = Vec::new();
+            for i in 0.. {
+                match write(addr, &cookie, &csrf, run, i) {
+                    Some(ack) => done.push(ack),
+                    None => break,
+                }
+            }
+            done
+        });
+        // Kill points spread over the writes: 30 to 400 ms in.
+        std::thread::sleep(Duration::from_millis(30 + (run * 7919) % 370));
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+        acknowledged.extend(writer.join().unwrap());
+        drop(server);
+    }
+    assert!(
+        acknowledged.len() as u64 > RUNS,
+        "the writer got going ({} writes)",
+        acknowledged.len()
+    );
+    acknowledged
+}
+
+/// The version of the JSON record at `path`, as `pointer` finds it (0 when absent); none when
+/// the server does not answer.
+fn version_at(addr: SocketAddr, cookie: &str, path: &str, pointer: &str) -> Option<i64> {
+    let (status, _, body) = http(addr, "GET", path, &[("cookie", cookie)], "");
+    if status != 200 {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+    Some(v.pointer(pointer).and_then(|x| x.as_i64()).unwrap_or(0))
+}
+
 /// Kills the server (SIGKILL) at spread-out moments while `k.user` comments on one record,
-/// `RUNS` times over, then checks that every comment the server acknowledged is on the
+/// 50 times over, then checks that every comment the server acknowledged is on the
 /// record's timeline, and that the timeline and the audit log agree entry for entry.
 fn kill_9_while_commenting(k: Kind) {
-    const RUNS: u64 = 50;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
     let server = Server::start(&dir);
@@ -843,53 +894,27 @@ fn kill_9_while_commenting(k: Kind) {
         .unwrap();
     server.terminate();
 
-    let (collection, user) = (k.collection, k.user);
-    let mut acknowledged: Vec<String> = Vec::new();
-    for run in 0..RUNS {
-        let mut server = Server::start(&dir);
-        let addr = server.addr;
-        let (cookie, csrf) = login(addr, user, "kaifang-demo");
-        let writer = std::thread::spawn(move || {
-            let mut done = Vec::new();
-            for i in 0.. {
-                let path = format!("/api/{collection}/{id}");
-                let (_, _, body) = http(addr, "GET", &path, &[("cookie", &cookie)], "");
-                let Some(version) = serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|t| t["version"].as_i64())
-                else {
-                    break;
-                };
-                let text = format!("run {run} comment {i}");
-                let (status, _, _) = http(
-                    addr,
-                    "POST",
-                    &format!("{path}/events"),
-                    &[
-                        ("cookie", &cookie),
-                        ("x-csrf-token", &csrf),
-                        ("content-type", "application/json"),
-                    ],
-                    &format!(r#"{{"version":{version},"kind":"comment","body":"{text}"}}"#),
-                );
-                if status != 200 {
-                    break;
-                }
-                done.push(text);
-            }
-            done
-        });
-        // Kill points spread over the writes: 30 to 400 ms in.
-        std::thread::sleep(Duration::from_millis(30 + (run * 7919) % 370));
-        server.child.kill().unwrap();
-        server.child.wait().unwrap();
-        acknowledged.extend(writer.join().unwrap());
-        drop(server);
-    }
-    assert!(
-        acknowledged.len() as u64 > RUNS,
-        "the writer got going ({} comments)",
-        acknowledged.len()
+    let collection = k.collection;
+    let acknowledged = kill_9_while_writing(
+        &dir,
+        k.user,
+        std::sync::Arc::new(move |addr, cookie, csrf, run, i| {
+            let path = format!("/api/{collection}/{id}");
+            let version = version_at(addr, cookie, &path, "/version")?;
+            let text = format!("run {run} comment {i}");
+            let (status, _, _) = http(
+                addr,
+                "POST",
+                &format!("{path}/events"),
+                &[
+                    ("cookie", cookie),
+                    ("x-csrf-token", csrf),
+                    ("content-type", "application/json"),
+                ],
+                &format!(r#"{{"version":{version},"kind":"comment","body":"{text}"}}"#),
+            );
+            (status == 200).then_some(text)
+        }),
     );
 
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -954,4 +979,77 @@ fn kill_9_during_appeal_steps_loses_nothing_acknowledged_and_leaves_nothing_half
         user: "faw",
         pick: |a| a["enterprise"]["code"] == "faw-ie",
     });
+}
+
+/// A zone's yearly data saved as a draft again and again by its staff while the server is
+/// killed, 50 times over: every save acknowledged is in the submission's history, and the
+/// history and the audit log agree entry for entry.
+#[test]
+fn kill_9_during_zone_data_saves_loses_nothing_acknowledged_and_leaves_nothing_half_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    Server::start(&dir).terminate();
+    let path = "/api/zones/hc-bezc/submissions/2025";
+    let acknowledged = kill_9_while_writing(
+        &dir,
+        "hunchun",
+        std::sync::Arc::new(move |addr, cookie, csrf, _run, i| {
+            let version = version_at(addr, cookie, path, "/submission/version")?;
+            let (status, _, body) = http(
+                addr,
+                "PUT",
+                path,
+                &[
+                    ("cookie", cookie),
+                    ("x-csrf-token", csrf),
+                    ("content-type", "application/json"),
+                ],
+                &format!(
+                    r#"{{"version":{version},"values":[{{"indicator":"open_fdi","value":{}}}]}}"#,
+                    10 + i % 50
+                ),
+            );
+            if status != 200 {
+                return None;
+            }
+            let form: serde_json::Value = serde_json::from_str(&body).ok()?;
+            form.pointer("/submission/version")
+                .and_then(|v| v.as_i64())
+                .map(|v| v.to_string())
+        }),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (versions, audited) = rt.block_on(async {
+        let data = kaifang_store::DataDir::new(&dir);
+        let store = kaifang_store::Store::open(&data, false).await.unwrap();
+        let s = store.zone_submission("hc-bezc", 2025).await.unwrap();
+        let versions: Vec<String> = s
+            .history
+            .iter()
+            .filter(|e| e.kind == "save")
+            .map(|e| e.version.to_string())
+            .collect();
+        let audited = store
+            .audit_of("zone_submission:hc-bezc/2025")
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "zone_data.save")
+            .count();
+        store.close().await;
+        (versions, audited)
+    });
+    for a in &acknowledged {
+        assert!(versions.contains(a), "acknowledged save (version {a}) lost");
+    }
+    assert_eq!(
+        versions.len(),
+        audited,
+        "the history and the audit log disagree"
+    );
+    let o = run(&dir, &["check"]);
+    assert!(o.status.success(), "{}", text(&o));
 }
