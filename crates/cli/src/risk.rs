@@ -222,11 +222,13 @@ pub async fn risk(dir: &DataDir, command: RiskCommand) -> Result<()> {
             };
             match format {
                 Format::Json => match raised {
+                    // The body of `POST /api/risk/evaluate`.
                     Some(alerts) => println!(
                         "{}",
-                        serde_json::to_string_pretty(&serde_json::json!({
-                            "evaluation": e, "alerts": alerts
-                        }))?
+                        serde_json::to_string_pretty(&kaifang_app::risk::Raised {
+                            evaluation: e,
+                            alerts,
+                        })?
                     ),
                     None => println!("{}", serde_json::to_string_pretty(&e)?),
                 },

@@ -199,18 +199,24 @@ fn deviation(b: &BandCheck) -> f64 {
     }
 }
 
-/// The series of the latest month (or `period`) with their values, read under the trade
-/// store's read lock.
+/// The series of the latest month (or `period`) with their values (only the one keyed `only`,
+/// when given), read under the trade store's read lock.
 async fn read_series(
     trade: &TradeData,
     period: Option<Period>,
+    only: Option<&str>,
 ) -> AppResult<Option<(Period, bool, Vec<(Spec, Period, Vec<f64>)>)>> {
     let t = trade.read().await;
     let Some(p) = period.or_else(|| t.latest_period()) else {
         return Ok(None);
     };
     let mut out = Vec::new();
-    for s in specs(&t, p).await? {
+    // One series asked for: only its values are read, not every watched series'.
+    for s in specs(&t, p)
+        .await?
+        .into_iter()
+        .filter(|s| only.is_none_or(|k| s.key == k))
+    {
         let (first, v) = values(&t, &s, p).await?;
         out.push((s, first, v));
     }
@@ -241,7 +247,7 @@ fn band_of(
 
 /// Every watched series' latest month against its band.
 pub async fn bands(trade: &TradeData, period: Option<Period>) -> AppResult<Bands> {
-    let Some((p, synthetic, series)) = read_series(trade, period).await? else {
+    let Some((p, synthetic, series)) = read_series(trade, period, None).await? else {
         return Ok(Bands {
             period: None,
             synthetic: false,
@@ -279,7 +285,7 @@ pub async fn series(
     key: &str,
     period: Option<Period>,
 ) -> AppResult<SeriesForecast> {
-    let Some((p, synthetic, series)) = read_series(trade, period).await? else {
+    let Some((p, synthetic, series)) = read_series(trade, period, Some(key)).await? else {
         return Err(AppError::NotFound("trade data (the store is empty)".into()));
     };
     let Some((s, first, v)) = series.into_iter().find(|(s, _, _)| s.key == key) else {

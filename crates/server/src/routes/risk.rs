@@ -550,8 +550,7 @@ struct Headline {
     by_enterprise: Vec<serde::de::IgnoredAny>,
 }
 
-fn drills_table(items: &[DrillSummary], lang: Lang) -> Table {
-    let _ = lang;
+fn drills_table(items: &[DrillSummary]) -> Table {
     Table {
         name: "risk-drills",
         headers: &[
@@ -625,8 +624,7 @@ pub async fn drills(
         })
         .take(q.limit.unwrap_or(200).clamp(1, 1000) as usize)
         .collect();
-    let lang = q.lang(&headers);
-    table::respond(&q, &headers, items, |d| drills_table(d, lang))
+    table::respond(&q, &headers, items, drills_table)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
