@@ -91,7 +91,13 @@ run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 150_000, failureShot: 
 
   await step('a click on a border crossing shows its attributes and source', async () => {
     // Crossings are drawn as red diamonds (#d0342c); click the westmost red pixel found.
-    const at = await westmostPixel(page, [0xd0, 0x34, 0x2c])
+    // The network layer may draw after the base map when the machine is busy: look again
+    // for up to ten seconds.
+    let at = await westmostPixel(page, [0xd0, 0x34, 0x2c])
+    for (let i = 0; !at && i < 20; i++) {
+      await page.waitForTimeout(500)
+      at = await westmostPixel(page, [0xd0, 0x34, 0x2c])
+    }
     check(at, 'no border crossing drawn on the map')
     await page.mouse.click(at.x + 2, at.y + 1)
     const details = page.locator(tid('channels-details'))
