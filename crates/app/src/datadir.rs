@@ -80,6 +80,7 @@ pub async fn prepare(
         match FirstStart::for_address(addr, options.demo) {
             FirstStart::Demo => {
                 store.load_demo(&Who::cli("serve")).await?;
+                seed_projects(&store, dir).await?;
                 created_demo = true;
             }
             FirstStart::Setup => store.initialise_registry(&Who::cli("serve")).await?,
@@ -176,6 +177,7 @@ pub async fn demo(
     let store = Store::open(dir, true).await?;
     let who = Who::cli("demo");
     store.load_demo(&who).await?;
+    seed_projects(&store, dir).await?;
     let generated = trade::ensure_demo(&store, trade_rows, &who, progress).await?;
     write_config_template(dir)?;
     // The demo's first risk evaluation: its alerts are computed from the demo data, as the
@@ -239,4 +241,11 @@ fn remove(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(StoreError::io(path.to_path_buf())(e).into()),
     }
+}
+
+/// The demo's investment projects, checked against the negative lists the directory knows.
+async fn seed_projects(store: &Store, dir: &DataDir) -> AppResult<()> {
+    let lists = crate::invest::NegativeLists::load(Some(&dir.root().join("negative-list")))?;
+    crate::invest::seed_demo(store, &lists, kaifang_store::rules::today_in_china()).await?;
+    Ok(())
 }

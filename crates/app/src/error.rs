@@ -22,6 +22,10 @@ pub enum AppError {
     /// error names the file, row and field (`location()`).
     #[error("{0}")]
     Form(kaifang_assess::AssessError),
+    /// A sheet the caller gave has problems, each named by row, column and field; nothing
+    /// of it was saved.
+    #[error("the sheet has {} problems; nothing was saved", .0.len())]
+    Sheet(Vec<kaifang_invest::sheet::SheetProblem>),
     /// What the caller asked about does not exist (the message names it).
     #[error("{0} not found")]
     NotFound(String),

@@ -74,6 +74,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::risk::RiskCommand,
     },
+    /// Investment attraction (招商引资): the negative-list check, the pipeline's figures,
+    /// importing a project list.
+    Invest {
+        #[command(subcommand)]
+        command: crate::invest::InvestCommand,
+    },
     /// Supervision tasks, for scripts.
     Tasks {
         #[command(subcommand)]

@@ -5,6 +5,7 @@ mod assess;
 mod assign;
 mod channels;
 mod commands;
+mod invest;
 mod progress;
 mod risk;
 mod trade;

@@ -521,6 +521,58 @@ impl Actor {
     }
 }
 
+/// Investment projects (招商引资项目): a city's or zone's pipeline is its own working list, so
+/// cities and zones read and edit the projects located with them or that they lead; provincial
+/// departments and leaders read every project, and the department owning `invest` (Commerce)
+/// and administrators edit every one. Enterprises see none: the list names other investors,
+/// their amounts and the state of talks.
+impl Actor {
+    /// The project list at all (and the pipeline's statistics, scoped as the list is).
+    pub fn read_projects(&self) -> Decision {
+        Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
+    }
+
+    /// Which projects a list shows: all (`None`), or those of one organisation — located in
+    /// it (city or zone) or led by it.
+    pub fn project_scope(&self) -> Option<i64> {
+        (!self.reads_all()).then_some(self.org_id)
+    }
+
+    /// One project located in `city` (and `zone`) and led by `lead`.
+    pub fn read_project(&self, city: i64, zone: Option<i64>, lead: i64) -> Decision {
+        if self.role == Role::Enterprise {
+            return Decision::NotFound;
+        }
+        let own = [Some(city), zone, Some(lead)].contains(&Some(self.org_id));
+        Decision::from_bool(self.reads_all() || own, Decision::NotFound)
+    }
+
+    /// Entering a project, moving it through its stages, logging its problems.
+    pub fn edit_project(&self, city: i64, zone: Option<i64>, lead: i64) -> Decision {
+        let visible = self.read_project(city, zone, lead);
+        if !visible.is_allowed() {
+            return visible;
+        }
+        let own = [Some(city), zone, Some(lead)].contains(&Some(self.org_id));
+        let allowed = match self.role {
+            Role::Admin => true,
+            Role::Leader | Role::Enterprise => false,
+            Role::Department => own || self.owns(Module::Invest),
+            Role::Local => own,
+        };
+        Decision::from_bool(allowed, Decision::Forbidden)
+    }
+
+    /// Entering projects at all (before a particular project exists): everyone who may edit
+    /// some project. Which city, zone and lead a new project may name is checked per project.
+    pub fn enter_projects(&self) -> Decision {
+        Decision::from_bool(
+            matches!(self.role, Role::Admin | Role::Department | Role::Local),
+            Decision::Forbidden,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -552,6 +604,43 @@ mod tests {
                 .is_allowed()
         );
         assert_eq!(dept.alert_to_task(), Decision::Forbidden);
+    }
+
+    #[test]
+    fn projects_belong_to_their_city_zone_and_lead_and_to_commerce() {
+        let (city, zone, lead) = (4, 5, 6);
+        let local = actor(Role::Local, city, &[]);
+        assert!(local.edit_project(city, Some(zone), lead).is_allowed());
+        let other_city = actor(Role::Local, 7, &[]);
+        assert_eq!(
+            other_city.read_project(city, Some(zone), lead),
+            Decision::NotFound
+        );
+        assert_eq!(other_city.project_scope(), Some(7));
+        let zone_staff = actor(Role::Local, zone, &[]);
+        assert!(zone_staff.edit_project(city, Some(zone), lead).is_allowed());
+        let commerce = actor(Role::Department, 1, &[Module::Invest]);
+        assert!(commerce.edit_project(city, None, lead).is_allowed());
+        assert_eq!(commerce.project_scope(), None);
+        let transport = actor(Role::Department, 2, &[Module::Channels]);
+        assert!(transport.read_project(city, None, lead).is_allowed());
+        assert_eq!(
+            transport.edit_project(city, None, lead),
+            Decision::Forbidden
+        );
+        assert!(
+            actor(Role::Department, lead, &[])
+                .edit_project(city, None, lead)
+                .is_allowed()
+        );
+        let leader = actor(Role::Leader, 3, &[]);
+        assert!(leader.read_project(city, None, lead).is_allowed());
+        assert_eq!(leader.edit_project(city, None, lead), Decision::Forbidden);
+        assert_eq!(leader.enter_projects(), Decision::Forbidden);
+        let firm = actor(Role::Enterprise, lead, &[]);
+        assert_eq!(firm.read_projects(), Decision::Forbidden);
+        assert_eq!(firm.read_project(city, None, lead), Decision::NotFound);
+        assert_eq!(firm.enter_projects(), Decision::Forbidden);
     }
 
     fn actor(role: Role, org_id: i64, modules: &[Module]) -> Actor {

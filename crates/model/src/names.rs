@@ -125,6 +125,19 @@ impl RegionCode {
     pub fn province(self) -> RegionCode {
         RegionCode(self.0 / 10_000 * 10_000)
     }
+
+    /// Whether `other` lies within this division: a province (220000) holds every code of
+    /// its two digits, a prefecture-level city (220100) every code of its four, and a
+    /// county-level division (222404 Hunchun) only itself.
+    pub fn contains(self, other: RegionCode) -> bool {
+        if self.0 % 10_000 == 0 {
+            self.0 / 10_000 == other.0 / 10_000
+        } else if self.0 % 100 == 0 {
+            self.0 / 100 == other.0 / 100
+        } else {
+            self == other
+        }
+    }
 }
 
 impl fmt::Display for RegionCode {
@@ -136,6 +149,16 @@ impl fmt::Display for RegionCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn divisions_contain_their_counties() {
+        let code = |s: &str| s.parse::<RegionCode>().unwrap();
+        assert!(code("220100").contains(code("220104")));
+        assert!(!code("220100").contains(code("220200")));
+        assert!(code("220000").contains(code("222404")));
+        assert!(code("222404").contains(code("222404")));
+        assert!(!code("222404").contains(code("222401")));
+    }
 
     #[test]
     fn usernames() {

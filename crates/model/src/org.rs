@@ -115,6 +115,8 @@ string_enum!(
         Directives = "directives",
         /// Enterprise appeals and the roundtable.
         Appeals = "appeals",
+        /// Investment attraction and cooperation: the projects pipeline of every city and zone.
+        Invest = "invest",
     }
 );
 

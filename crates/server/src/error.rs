@@ -163,6 +163,7 @@ impl From<kaifang_app::AppError> for ApiError {
                     None => err,
                 }
             }
+            AppError::Sheet(problems) => crate::routes::invest::sheet_error("sheet", &problems),
             AppError::NotFound(what) => ApiError::not_found(what),
             AppError::Store(s) => s.into(),
             AppError::Trade(t) => crate::trade::api_error(t),

@@ -143,6 +143,7 @@ fn upload_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(uploads::list, uploads::create))
         .routes(routes!(zones::workbook::upload))
+        .routes(routes!(invest::import))
 }
 
 /// Every other API route, under the ordinary body limit.
@@ -184,6 +185,15 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(risk::start_drill))
         .routes(routes!(risk::drills))
         .routes(routes!(risk::history))
+        .routes(routes!(invest::editions))
+        .routes(routes!(invest::edition))
+        .routes(routes!(invest::check))
+        .routes(routes!(invest::industries))
+        .routes(routes!(invest::projects, invest::create))
+        .routes(routes!(invest::template))
+        .routes(routes!(invest::project))
+        .routes(routes!(invest::step))
+        .routes(routes!(invest::stats))
         .routes(routes!(uploads::content))
         .routes(routes!(notifications::set_email))
         .routes(routes!(notifications::list))

@@ -27,6 +27,9 @@ pub struct AppState {
     pub sql: kaifang_app::trade::AnalystSql,
     /// The default freight network of `kaifang_channels`, loaded on first use.
     pub channels: kaifang_app::channels::ChannelsCell,
+    /// The negative lists for foreign investment: the shipped editions and those in the data
+    /// directory's `negative-list/` folder, read and checked at start.
+    pub invest: Arc<kaifang_app::invest::NegativeLists>,
     /// The risk watch's registry of indicators, parsed on first use.
     pub risk: kaifang_app::risk::RegistryCell,
     /// The freight studies' default inputs (`kaifang_assign`), parsed on first use.
@@ -55,6 +58,9 @@ impl AppState {
         Ok(AppState {
             basemap: crate::routes::meta::load_basemap(&config.map, store.data_dir())?,
             trade: kaifang_app::trade::TradeData::open(store.data_dir().root())?,
+            invest: Arc::new(kaifang_app::invest::NegativeLists::load(Some(
+                &store.data_dir().root().join("negative-list"),
+            ))?),
             sql: kaifang_app::trade::AnalystSql::new(&config.trade),
             rules: Rules::from_config(&config.work)?,
             jobs: Jobs::new(store.clone(), queue.clone()),

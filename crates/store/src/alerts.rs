@@ -18,7 +18,9 @@ use sqlx::SqliteConnection;
 use crate::audit::{self, Who};
 use crate::notifications::{Notice, notify_orgs};
 use crate::step::{Acting, Outcome, Step};
-use crate::tasks::{NewTask, OrgRef, Timeline, TimelineEvent, append_event, insert_task, timeline};
+use crate::tasks::{
+    NewTask, OrgRef, Timeline, TimelineEvent, append_event, issue_task_from, timeline,
+};
 use crate::{Result, Store, StoreError, now};
 
 /// An alert as boards and lists show it.
@@ -578,27 +580,12 @@ impl Step for AlertStep<'_> {
                 data["owner_org_id"] = owner.into();
             }
             AlertAction::ToTask { task } => {
-                let t = insert_task(&mut *conn, by.who, task).await?;
-                audit::append(
+                let t = issue_task_from(
                     &mut *conn,
                     by.who,
-                    "task.create",
-                    Some(&format!("task:{t}")),
-                    serde_json::json!({ "title": task.title, "lead": task.lead_org_id, "from_alert": id }),
-                )
-                .await?;
-                let mut orgs = vec![task.lead_org_id];
-                orgs.extend(&task.co_org_ids);
-                notify_orgs(
-                    &mut *conn,
-                    &orgs,
-                    by.who.user_id,
-                    &Notice {
-                        kind: "task.issued",
-                        title: format!("新任务（风险预警）：{}", task.title),
-                        link: format!("/tasks/{t}"),
-                        dedupe: None,
-                    },
+                    task,
+                    serde_json::json!({ "from_alert": id }),
+                    "新任务（风险预警）",
                 )
                 .await?;
                 task_id = Some(t);

@@ -25,6 +25,7 @@ pub mod demo;
 mod demo_work;
 pub mod durable;
 mod error;
+pub mod invest;
 pub mod jobs;
 pub mod notifications;
 pub mod overview;

@@ -384,6 +384,7 @@ pub(crate) enum Timeline {
     Task,
     Appeal,
     Alert,
+    Project,
 }
 
 impl Timeline {
@@ -393,6 +394,7 @@ impl Timeline {
             Timeline::Task => ("task_events", "task_id"),
             Timeline::Appeal => ("appeal_events", "appeal_id"),
             Timeline::Alert => ("risk_alert_events", "alert_id"),
+            Timeline::Project => ("invest_project_events", "project_id"),
         }
     }
 }
@@ -947,6 +949,46 @@ pub(crate) async fn insert_directive(
             e.into()
         }
     })
+}
+
+/// Issues task `t` made from another record (`origin`, e.g. `{"from_alert": 3}`) inside that
+/// record's step: the task, its audit entry and the notice to its organisations, headed
+/// `title` (e.g. "新任务（风险预警）").
+pub(crate) async fn issue_task_from(
+    conn: &mut SqliteConnection,
+    who: &Who,
+    t: &NewTask,
+    origin: serde_json::Value,
+    heading: &str,
+) -> Result<i64> {
+    let id = insert_task(&mut *conn, who, t).await?;
+    let mut details = serde_json::json!({ "title": t.title, "lead": t.lead_org_id });
+    if let (Some(d), serde_json::Value::Object(o)) = (details.as_object_mut(), origin) {
+        d.extend(o);
+    }
+    audit::append(
+        &mut *conn,
+        who,
+        "task.create",
+        Some(&format!("task:{id}")),
+        details,
+    )
+    .await?;
+    let mut orgs = vec![t.lead_org_id];
+    orgs.extend(&t.co_org_ids);
+    notify_orgs(
+        &mut *conn,
+        &orgs,
+        who.user_id,
+        &Notice {
+            kind: "task.issued",
+            title: format!("{heading}：{}", t.title),
+            link: format!("/tasks/{id}"),
+            dedupe: None,
+        },
+    )
+    .await?;
+    Ok(id)
 }
 
 pub(crate) async fn insert_task(

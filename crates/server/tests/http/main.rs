@@ -10,6 +10,7 @@ mod browser;
 mod channels;
 mod first_start;
 mod heavy_work;
+mod invest;
 mod login_bounds;
 mod openapi_types;
 mod risk;

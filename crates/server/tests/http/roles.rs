@@ -64,6 +64,9 @@ struct Fixture {
     admin_study: String,
     /// A risk alert the Department of Commerce owns (raised by the admin's evaluation).
     doc_alert: i64,
+    /// Changchun's government, and a demo investment project located there.
+    cc_gov: i64,
+    cc_project: i64,
 }
 
 async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
@@ -181,7 +184,18 @@ async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
         .expect("an alert the Department of Commerce owns")["id"]
         .as_i64()
         .unwrap();
+    let projects = admin.json("/api/invest/projects").await;
+    let cc_project = projects["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["city"]["code"] == "cc-gov")
+        .expect("a demo project in Changchun")["id"]
+        .as_i64()
+        .unwrap();
     Fixture {
+        cc_gov: app.org_id("cc-gov").await,
+        cc_project,
         doc_alert,
         faw_evidence: evidence["id"].as_i64().unwrap(),
         admin_study,
@@ -774,6 +788,91 @@ fn cases(f: &Fixture) -> Vec<Case> {
             "/api/risk/drills".into(),
             Body::Json(json!({ "close": ["cn-ru-hunchun-rail"], "weeks": 1 })),
             [202, 202, 202, 202, 403],
+        ),
+        // Investment: the negative lists are public law, read by everyone signed in; projects
+        // belong to their city, zone and lead (Hunchun does not see Changchun's), Commerce
+        // (which owns `invest`) edits all, leaders read, enterprises see none.
+        case(
+            Method::GET,
+            "/api/invest/negative-lists",
+            "/api/invest/negative-lists".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/invest/negative-lists/{id}",
+            "/api/invest/negative-lists/national-2024".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/invest/negative-list/check",
+            "/api/invest/negative-list/check?industry=86".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/invest/industries",
+            "/api/invest/industries".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        case(
+            Method::GET,
+            "/api/invest/projects",
+            "/api/invest/projects".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/invest/projects",
+            "/api/invest/projects".into(),
+            Body::Json(json!({
+                "name": "矩阵项目", "investor": "矩阵投资方", "country": "DE", "foreign_funded": true,
+                "industry": "36", "amount": 1000.0, "currency": "CNY", "city_org_id": f.cc_gov,
+                "lead_org_id": f.jl_doc, "stage": "lead", "stage_on": "2025-01-02"
+            })),
+            [201, 403, 201, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/invest/projects/template",
+            "/api/invest/projects/template".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/invest/projects/{id}",
+            format!("/api/invest/projects/{}", f.cc_project),
+            Body::None,
+            [200, 200, 200, 404, 404],
+        ),
+        case(
+            Method::POST,
+            "/api/invest/projects/{id}/steps",
+            format!("/api/invest/projects/{}/steps", f.cc_project),
+            Body::Json(json!({ "version": 999_999, "action": "note", "body": "x" })),
+            [409, 403, 409, 404, 404],
+        ),
+        case(
+            Method::GET,
+            "/api/invest/stats",
+            "/api/invest/stats".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        // The file is not a workbook: those who may enter projects reach the check (422).
+        case(
+            Method::POST,
+            "/api/invest/projects/import",
+            "/api/invest/projects/import".into(),
+            Body::Csv,
+            [422, 403, 422, 422, 403],
         ),
         // Open channels: every logged-in role reads the network and routes; nothing is written.
         case(
