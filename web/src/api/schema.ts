@@ -410,6 +410,204 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/invest/industries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sections and divisions of GB/T 4754-2017, for choosing a project's industry. */
+        get: operations["get_invest_industries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invest/negative-list/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Checks an industry code (GB/T 4754-2017) or a described activity against an edition of the
+         *     negative list (default: the national list in force today): prohibited, restricted (which
+         *     item, which condition) or not on the list, with each item quoted.
+         */
+        get: operations["get_invest_negative_list_check"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invest/negative-lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The editions of the negative list for foreign investment access, the one in force first. */
+        get: operations["get_invest_negative_lists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invest/negative-lists/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One edition with every item: its text, sector, measures, industry codes, and whether an
+         *     official should review it.
+         */
+        get: operations["get_invest_negative_lists_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invest/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The projects the caller may see (cities and zones: located with them or led by them), the
+         *     latest changed first. `?format=xlsx`: the list in the import template's columns.
+         */
+        get: operations["get_invest_projects"];
+        put?: never;
+        /**
+         * Enters a project, checked at once against the national negative list in force (the answer
+         *     is kept with the project). The caller must be allowed to edit projects of its city, zone
+         *     and lead organisation.
+         */
+        post: operations["post_invest_projects"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invest/projects/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports a project list (multipart field `file`, an .xlsx in the template's columns): every
+         *     row is checked first, and any problem refuses the whole file with each problem named by
+         *     row, column and field (422, nothing saved).
+         */
+        post: operations["post_invest_projects_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invest/projects/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The import template: the project sheet's columns, and a sheet explaining each. */
+        get: operations["get_invest_projects_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invest/projects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One project with the day it reached each stage and its timeline. */
+        get: operations["get_invest_projects_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invest/projects/{id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A step on a project: `advance` to a later stage on a date (stages passed over count as
+         *     reached that day; funds arrived needs the amount), `drop` with a reason, a `note`, a
+         *     `problem`, or a logged problem made a supervision task (`to_task`) or the investor's
+         *     appeal (`to_appeal`). Needs the version last read: 409 `stale` with the project as it is.
+         */
+        post: operations["post_invest_projects_id_steps"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invest/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pipeline's figures, January to `month` of `year` against the same months of the year
+         *     before: signed and arrived by city, zone, industry, source country and month, projects at
+         *     each stage, conversion from stage to stage and time in stage; scoped as the project list.
+         */
+        get: operations["get_invest_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/jobs": {
         parameters: {
             query?: never;
@@ -1988,6 +2186,25 @@ export interface components {
         Contact: {
             contact: string;
         };
+        /** @description From one stage to the next: of the projects that reached `from`, how many reached `to`. */
+        Conversion: {
+            /**
+             * Format: int32
+             * @description Dropped while at `from`.
+             */
+            dropped: number;
+            from: components["schemas"]["Stage"];
+            /**
+             * Format: double
+             * @description `reached_to / reached_from`, percent; none when no project reached `from`.
+             */
+            rate?: number | null;
+            /** Format: int32 */
+            reached_from: number;
+            /** Format: int32 */
+            reached_to: number;
+            to: components["schemas"]["Stage"];
+        };
         CreateOrg: {
             code: string;
             kind: components["schemas"]["OrgKind"];
@@ -2151,6 +2368,21 @@ export interface components {
             /** Format: double */
             discount_rate: number;
         };
+        /** @description An edition as the list of editions shows it. */
+        EditionSummary: {
+            /** @description In force today for its scope. */
+            current: boolean;
+            decree: string;
+            effective: string;
+            id: string;
+            items: number;
+            /** @description Items an official should check by hand (wording or industry codes uncertain). */
+            items_to_review: number;
+            scope: string;
+            source: string;
+            title_en: string;
+            title_zh: string;
+        };
         /** @description An element to close: a label and the assignment arcs it stands for. */
         Element: {
             id: string;
@@ -2218,6 +2450,38 @@ export interface components {
              * @example FeatureCollection
              */
             type: string;
+        };
+        /** @description Signed and arrived figures of one group (a city, a zone, an industry, a country, a month). */
+        Figures: {
+            /**
+             * Format: double
+             * @description Funds arrived in the period, 万元.
+             */
+            arrived: number;
+            /** Format: double */
+            arrived_before: number;
+            /** Format: double */
+            arrived_yoy?: number | null;
+            /**
+             * Format: double
+             * @description Investment signed in the period, 万元.
+             */
+            signed: number;
+            /**
+             * Format: double
+             * @description The same months of the year before.
+             */
+            signed_before: number;
+            /**
+             * Format: int32
+             * @description Projects signed in the period.
+             */
+            signed_projects: number;
+            /**
+             * Format: double
+             * @description Year-on-year change of `signed`, percent; none when the year before had none.
+             */
+            signed_yoy?: number | null;
         };
         /** @description Which slice of time and which flow a breakdown covers. */
         Filter: {
@@ -2332,6 +2596,13 @@ export interface components {
              */
             weight: number;
         };
+        Group: components["schemas"]["Figures"] & {
+            /**
+             * @description The city's or zone's organisation code, the industry code, the country's ISO code, or
+             *     the month (`YYYY-MM`).
+             */
+            key: string;
+        };
         Health: {
             status: string;
         };
@@ -2377,6 +2648,12 @@ export interface components {
              */
             unserved: number;
         };
+        /** @description What an import did. */
+        ImportReport: {
+            file: string;
+            ids: number[];
+            imported: number;
+        };
         ImportRequest: {
             /** @description Flow of files without a flow column: `import` or `export`. */
             flow?: string | null;
@@ -2408,6 +2685,44 @@ export interface components {
             /** @description From the mildest level to the most serious. */
             thresholds: components["schemas"]["Threshold"][];
             unit: string;
+        };
+        /**
+         * @description A GB/T 4754 code: a section letter `A`–`T`, or a division, group or class of 2–4 digits.
+         *
+         *     Carried as a type so that a code is checked once, where it enters, and nowhere else.
+         * @example 8610
+         */
+        IndustryCode: string;
+        /** @description One row of the classification. */
+        IndustryEntry: {
+            code: components["schemas"]["IndustryCode"];
+            level: components["schemas"]["IndustryLevel"];
+            name_en: string;
+            name_zh: string;
+            /**
+             * @description The section letter the entry belongs to, so a UI can group without another look-up.
+             * @example R
+             */
+            section: string;
+        };
+        /**
+         * @description How deep in the classification an entry sits (门类, 大类, 中类, 小类).
+         * @enum {string}
+         */
+        IndustryLevel: "section" | "division" | "group" | "class";
+        /** @description The pipeline's figures, with what a reader needs to defend them. */
+        InvestStats: components["schemas"]["Stats"] & {
+            /** @description Names of the cities, zones, industries and countries the groups are keyed by. */
+            names: {
+                [key: string]: components["schemas"]["KeyName"];
+            };
+            /** @description Projects counted (in the caller's scope). */
+            projects: number;
+            /** @description Some of the projects are synthetic demo data. */
+            synthetic: boolean;
+            /** @description Amounts are in 万元 (ten thousand yuan); amounts in dollars were converted at these. */
+            unit: string;
+            usd_rates: components["schemas"]["RateUsed"][];
         };
         /** @description Items of a JSON list. */
         Items_AlertItem: {
@@ -2511,6 +2826,37 @@ export interface components {
             }[];
         };
         /** @description Items of a JSON list. */
+        Items_EditionSummary: {
+            items: {
+                /** @description In force today for its scope. */
+                current: boolean;
+                decree: string;
+                effective: string;
+                id: string;
+                items: number;
+                /** @description Items an official should check by hand (wording or industry codes uncertain). */
+                items_to_review: number;
+                scope: string;
+                source: string;
+                title_en: string;
+                title_zh: string;
+            }[];
+        };
+        /** @description Items of a JSON list. */
+        Items_IndustryEntry: {
+            items: {
+                code: components["schemas"]["IndustryCode"];
+                level: components["schemas"]["IndustryLevel"];
+                name_en: string;
+                name_zh: string;
+                /**
+                 * @description The section letter the entry belongs to, so a UI can group without another look-up.
+                 * @example R
+                 */
+                section: string;
+            }[];
+        };
+        /** @description Items of a JSON list. */
         Items_Job: {
             items: {
                 created_at: string;
@@ -2549,6 +2895,48 @@ export interface components {
                 /** @description Where the organisation's name and facts come from. */
                 source: string;
                 zone_type?: null | components["schemas"]["ZoneType"];
+            }[];
+        };
+        /** @description Items of a JSON list. */
+        Items_ProjectItem: {
+            items: {
+                /**
+                 * Format: double
+                 * @description In ten thousands of `currency` (万元 or 万美元).
+                 */
+                amount: number;
+                /**
+                 * Format: double
+                 * @description Funds arrived, in ten thousands of `currency`.
+                 */
+                arrived?: number | null;
+                city: components["schemas"]["OrgRef"];
+                /** @description ISO 3166-1 alpha-2 of the investor's country or region (`CN`: domestic). */
+                country: string;
+                created_at: string;
+                currency: string;
+                drop_reason?: string | null;
+                foreign_funded: boolean;
+                /** Format: int64 */
+                id: number;
+                /** @description GB/T 4754-2017 industry code. */
+                industry: string;
+                investor: string;
+                investor_org?: null | components["schemas"]["OrgRef"];
+                lead: components["schemas"]["OrgRef"];
+                name: string;
+                negative: components["schemas"]["NegativeCheck"];
+                note: string;
+                stage: string;
+                /** @description The day it reached its stage. */
+                stage_on: string;
+                /** @description Synthetic demo data, not a real project. */
+                synthetic: boolean;
+                updated_at: string;
+                uscc?: string | null;
+                /** Format: int64 */
+                version: number;
+                zone?: null | components["schemas"]["OrgRef"];
             }[];
         };
         /** @description Items of a JSON list. */
@@ -2663,6 +3051,11 @@ export interface components {
         };
         /** @enum {string} */
         JobStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+        /** @description The names of the keys the figures are grouped by. */
+        KeyName: {
+            en: string;
+            zh: string;
+        };
         KindCount: {
             /** Format: int64 */
             count: number;
@@ -2752,6 +3145,30 @@ export interface components {
             password: string;
             username: string;
         };
+        /**
+         * @description How an item was found.
+         * @enum {string}
+         */
+        MatchedBy: "industry" | "text";
+        /** @description One requirement of an item. */
+        Measure: {
+            /**
+             * @description Which part of the item the measure applies to, in the item's words; absent when it
+             *     applies to all of it.
+             */
+            condition?: string | null;
+            kind: components["schemas"]["MeasureKind"];
+            /**
+             * Format: int32
+             * @description The percentage of a share kind; absent otherwise.
+             */
+            pct?: number | null;
+        };
+        /**
+         * @description The kind of a special administrative measure, as the lists word them.
+         * @enum {string}
+         */
+        MeasureKind: "prohibited" | "chinese_control" | "chinese_relative_control" | "chinese_min_share" | "foreign_max_share" | "joint_venture_only" | "cooperation_only" | "chinese_led" | "chinese_national_executive" | "scope_limited";
         Meeting: {
             chair: string;
             directives: components["schemas"]["Directive"][];
@@ -2805,13 +3222,101 @@ export interface components {
          * @description The platform's modules whose data a department may own and write.
          * @enum {string}
          */
-        Module: "channels" | "trade" | "platforms" | "directives" | "appeals";
+        Module: "channels" | "trade" | "platforms" | "directives" | "appeals" | "invest";
         /** @description One month's value. */
         MonthValue: {
             period: string;
             /** Format: double */
             value_cny: number;
         };
+        /** @description The answer of the negative-list check a project was entered with. */
+        NegativeCheck: {
+            /** @description The edition's id, e.g. `national-2024`. */
+            edition: string;
+            /** @description The items that matched. */
+            items: number[];
+            /** @description `prohibited`, `restricted` or `not_listed`. */
+            verdict: string;
+        };
+        /** @description The result of [`check`]. */
+        NegativeListCheck: {
+            /** @description The edition's id. */
+            edition: string;
+            edition_title_zh: string;
+            /** @description By item number, one per item. */
+            matches: components["schemas"]["NegativeListMatch"][];
+            /** @description The answer in one sentence, in Chinese and then in English. */
+            note: string;
+            verdict: components["schemas"]["Verdict"];
+        };
+        /** @description One edition of the list, as published by decree. */
+        NegativeListEdition: {
+            /** @description The decree that issued it, e.g. 国家发展改革委 商务部令2024年第23号. */
+            decree: string;
+            /** Format: date */
+            effective: string;
+            /** @description e.g. `national-2024`. */
+            id: string;
+            /** Format: date */
+            issued: string;
+            items: components["schemas"]["NegativeListItem"][];
+            scope: components["schemas"]["NegativeListScope"];
+            /** @description Where the decree is published (a URL or a citation). */
+            source: string;
+            title_en: string;
+            title_zh: string;
+        };
+        /** @description One numbered item (条目) of an edition. */
+        NegativeListItem: {
+            /** @description Codes all of whose activities the item covers. */
+            codes: components["schemas"]["IndustryCode"][];
+            /** @description Words that, found in a description, point to this item. */
+            keywords: string[];
+            measures: components["schemas"]["Measure"][];
+            /** Format: int32 */
+            no: number;
+            /**
+             * @description Codes of which the item covers only some activities (most items: "inland water
+             *     transport" is a class, "domestic water transport companies" is part of several).
+             */
+            partly: components["schemas"]["IndustryCode"][];
+            /**
+             * @description Why an official should check this item by hand: a doubt about its wording, its codes,
+             *     or a pilot that relaxes it somewhere.
+             */
+            review?: string | null;
+            sector_en: string;
+            sector_zh: string;
+            /** @description An unofficial English rendering. */
+            text_en: string;
+            /** @description The item as the decree words it. */
+            text_zh: string;
+        };
+        /** @description One item that applies to the query. */
+        NegativeListMatch: {
+            /** Format: int32 */
+            item: number;
+            matched_by: components["schemas"]["MatchedBy"];
+            measures: components["schemas"]["Measure"][];
+            /** @description The item's code or the keyword that matched. */
+            on: string;
+            /**
+             * @description Only part of the queried industry (or only part of the item's code) is on the list: the
+             *     official has to see whether the activity is that part.
+             */
+            partial: boolean;
+            review?: string | null;
+            sector_en: string;
+            sector_zh: string;
+            text_en: string;
+            /** @description The item in full, as the decree words it. */
+            text_zh: string;
+        };
+        /**
+         * @description Where an edition applies.
+         * @enum {string}
+         */
+        NegativeListScope: "national" | "ftz";
         /** @enum {string} */
         NetworkTable: "nodes" | "links";
         NewToken: {
@@ -3037,6 +3542,84 @@ export interface components {
             role: components["schemas"]["Role"];
             username: string;
         };
+        ProjectDetail: components["schemas"]["ProjectItem"] & {
+            events: components["schemas"]["TimelineEvent"][];
+            stages: components["schemas"]["StageReached"][];
+        };
+        /** @description A project as lists show it. */
+        ProjectItem: {
+            /**
+             * Format: double
+             * @description In ten thousands of `currency` (万元 or 万美元).
+             */
+            amount: number;
+            /**
+             * Format: double
+             * @description Funds arrived, in ten thousands of `currency`.
+             */
+            arrived?: number | null;
+            city: components["schemas"]["OrgRef"];
+            /** @description ISO 3166-1 alpha-2 of the investor's country or region (`CN`: domestic). */
+            country: string;
+            created_at: string;
+            currency: string;
+            drop_reason?: string | null;
+            foreign_funded: boolean;
+            /** Format: int64 */
+            id: number;
+            /** @description GB/T 4754-2017 industry code. */
+            industry: string;
+            investor: string;
+            investor_org?: null | components["schemas"]["OrgRef"];
+            lead: components["schemas"]["OrgRef"];
+            name: string;
+            negative: components["schemas"]["NegativeCheck"];
+            note: string;
+            stage: string;
+            /** @description The day it reached its stage. */
+            stage_on: string;
+            /** @description Synthetic demo data, not a real project. */
+            synthetic: boolean;
+            updated_at: string;
+            uscc?: string | null;
+            /** Format: int64 */
+            version: number;
+            zone?: null | components["schemas"]["OrgRef"];
+        };
+        /** @description A project to enter, as the API takes it. */
+        ProjectRequest: {
+            /**
+             * Format: double
+             * @description In ten thousands of `currency`.
+             */
+            amount: number;
+            /** Format: double */
+            arrived?: number | null;
+            /** Format: int64 */
+            city_org_id: number;
+            /** @description ISO 3166-1 alpha-2 of the investor's country or region (`CN`: domestic), or its name. */
+            country: string;
+            currency: string;
+            foreign_funded: boolean;
+            /** @description GB/T 4754-2017 code. */
+            industry: string;
+            investor: string;
+            /**
+             * Format: int64
+             * @description The investor as an enterprise of the registry, when it is one.
+             */
+            investor_org_id?: number | null;
+            /** Format: int64 */
+            lead_org_id: number;
+            name: string;
+            note?: string;
+            stage: string;
+            /** @description The day it reached that stage (`YYYY-MM-DD`). */
+            stage_on: string;
+            uscc?: string | null;
+            /** Format: int64 */
+            zone_org_id?: number | null;
+        };
         ProjectResult: components["schemas"]["ProjectValue"] & {
             /**
              * Format: double
@@ -3058,6 +3641,44 @@ export interface components {
              */
             served_change: number;
             source: string;
+        };
+        /** @description A step on a project, as the API takes it. */
+        ProjectStepRequest: {
+            /** @description `advance`, `drop`, `note`, `problem`, `to_task` or `to_appeal`. */
+            action: string;
+            /**
+             * Format: double
+             * @description For `advance` to funds arrived: the funds arrived, in the project's currency (万).
+             */
+            arrived?: number | null;
+            /** @description The note, the problem, or the reason for dropping. */
+            body?: string;
+            /** @description For `to_appeal`: the appeal's category (default `other`). */
+            category?: string | null;
+            /**
+             * Format: int64
+             * @description For `to_task`: the directive the task serves, its lead, and the deadline in working
+             *     days from today (default 20).
+             */
+            directive_id?: number | null;
+            /** Format: int64 */
+            lead_org_id?: number | null;
+            /** @description For `advance` and `drop`: the day it happened (default today). */
+            on?: string | null;
+            /**
+             * Format: int64
+             * @description For `to_task` and `to_appeal`: the timeline entry that logged the problem.
+             */
+            problem?: number | null;
+            /** @description For `advance`: the stage reached. */
+            to?: string | null;
+            /**
+             * Format: int64
+             * @description The version of the project the caller last read.
+             */
+            version: number;
+            /** Format: int32 */
+            working_days?: number | null;
         };
         ProjectValue: {
             /** Format: double */
@@ -3092,6 +3713,22 @@ export interface components {
             p05: number;
             /** Format: double */
             p95: number;
+        };
+        /** @description One year's average rate of the US dollar, with its source. */
+        RateUsed: {
+            /**
+             * Format: double
+             * @description Yuan per dollar.
+             */
+            rate: number;
+            /**
+             * Format: int32
+             * @description The year whose published rate it is (the nearest published when `year` has none yet).
+             */
+            rate_of: number;
+            source: string;
+            /** Format: int32 */
+            year: number;
         };
         Rca: {
             /**
@@ -3497,6 +4134,41 @@ export interface components {
             rows: unknown[][];
             synthetic: boolean;
         };
+        /** @enum {string} */
+        Stage: "lead" | "negotiating" | "signed" | "registered" | "construction" | "funds_arrived" | "production" | "dropped";
+        StageCount: {
+            /** Format: int32 */
+            projects: number;
+            stage: components["schemas"]["Stage"];
+        };
+        /** @description The day a project reached a stage. */
+        StageReached: {
+            on: string;
+            stage: string;
+        };
+        /** @description How long projects stay in a stage. */
+        StageTime: {
+            /**
+             * Format: int32
+             * @description Projects that left the stage (moved on or were dropped) by the period's end.
+             */
+            left: number;
+            /** Format: double */
+            mean_days?: number | null;
+            /**
+             * Format: double
+             * @description Days between reaching and leaving the stage, of those that left: median and mean.
+             */
+            median_days?: number | null;
+            stage: components["schemas"]["Stage"];
+            /**
+             * Format: int32
+             * @description Projects still in the stage at the period's end, and the median of their days in it.
+             */
+            still_in: number;
+            /** Format: double */
+            still_in_median_days?: number | null;
+        };
         /** @description One indicator in a unit's strengths or weaknesses. */
         Standing: {
             code: string;
@@ -3543,6 +4215,29 @@ export interface components {
             rejected: number;
             /** Format: int32 */
             total: number;
+        };
+        /** @description The pipeline's figures for one period. */
+        Stats: {
+            /** @description Projects at each stage at the period's end (those that existed by then). */
+            at_stage: components["schemas"]["StageCount"][];
+            by_city: components["schemas"]["Group"][];
+            by_country: components["schemas"]["Group"][];
+            by_industry: components["schemas"]["Group"][];
+            /** @description Each month of the period, against the same month of the year before. */
+            by_month: components["schemas"]["Group"][];
+            by_zone: components["schemas"]["Group"][];
+            conversion: components["schemas"]["Conversion"][];
+            /** @description Foreign-funded projects alone (外资). */
+            foreign: components["schemas"]["Figures"];
+            /**
+             * Format: int32
+             * @description The last month of the period (1–12).
+             */
+            month: number;
+            time_in_stage: components["schemas"]["StageTime"][];
+            total: components["schemas"]["Figures"];
+            /** Format: int32 */
+            year: number;
         };
         StepBody: {
             /** @description For a return: what the zone should correct. */
@@ -3968,6 +4663,11 @@ export interface components {
             year: number;
             zone: string;
         };
+        /**
+         * @description The answer, from the most to the least severe.
+         * @enum {string}
+         */
+        Verdict: "prohibited" | "restricted" | "not_listed";
         /** @description One weight per framework node (indicators first, as in the framework). */
         Weights: number[];
         /**
@@ -4873,6 +5573,491 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_invest_industries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_IndustryEntry"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_invest_negative_list_check: {
+        parameters: {
+            query?: {
+                /** @description The edition's id (default: the national list in force today). */
+                edition?: string;
+                /** @description A GB/T 4754-2017 code: a section letter or 2 to 4 digits. */
+                industry?: string;
+                /** @description The activity in words (at most 2 000 characters). */
+                text?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NegativeListCheck"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_invest_negative_lists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_EditionSummary"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_invest_negative_lists_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description edition id, e.g. national-2024 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NegativeListEdition"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_invest_projects: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only projects at this stage (`lead`, `negotiating`, `signed`, `registered`,
+                 *     `construction`, `funds_arrived`, `production`, `dropped`).
+                 */
+                stage?: string;
+                /** @description Only projects in this city or zone (organisation id). */
+                city?: number;
+                zone?: number;
+                /** @description `json` (default) or `xlsx` (the columns of the import template: edit and import back). */
+                format?: components["schemas"]["OutputFormat"];
+                lang?: components["schemas"]["Lang"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The projects, or with `format=xlsx` an .xlsx file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_ProjectItem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_invest_projects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectDetail"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_invest_projects_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description a `file` field (.xlsx) */
+        requestBody?: {
+            content: {
+                "multipart/form-data": unknown;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description problems of the sheet, each with row, column and field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_invest_projects_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description an .xlsx file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_invest_projects_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectDetail"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_invest_projects_id_steps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectStepRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectDetail"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_transition`, or `stale` with the current project in details.current */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_invest_stats: {
+        parameters: {
+            query?: {
+                /** @description The year (default: this year). */
+                year?: number;
+                /** @description The period's last month, 1–12 (default: this month). */
+                month?: number;
+                /** @description `json` (default) or `xlsx` (the figures by city, zone, industry, country and month). */
+                format?: components["schemas"]["OutputFormat"];
+                lang?: components["schemas"]["Lang"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures, or with `format=xlsx` an .xlsx file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvestStats"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -217,8 +217,11 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(p)))
 }
 
+/// Project `id`, if the caller may know it exists (enterprises may not: 404).
 async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<ProjectDetail> {
-    may_read(caller)?;
+    if !caller.actor().read_projects().is_allowed() {
+        return Err(ApiError::not_found(format!("project {id}")));
+    }
     let p = state.store.project(id).await?;
     let i = &p.item;
     ApiError::check(
