@@ -198,7 +198,9 @@ pub async fn invest(dir: &DataDir, command: InvestCommand) -> Result<()> {
                             c.to.name_zh(),
                             c.reached_to,
                             c.reached_from,
-                            pct(c.rate)
+                            c.rate
+                                .map(|r| format!("{r:.1}%"))
+                                .unwrap_or_else(|| "-".into())
                         );
                     }
                 }

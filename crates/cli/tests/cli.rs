@@ -1053,3 +1053,110 @@ fn kill_9_during_zone_data_saves_loses_nothing_acknowledged_and_leaves_nothing_h
     let o = run(&dir, &["check"]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+/// Investment attraction for scripts: the negative-list check names the item that prohibits a
+/// news agency, a bad code is refused naming the flag, the pipeline's figures add up, and a
+/// project list with a bad row is refused naming its row with nothing saved.
+#[test]
+fn invest_check_stats_and_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(run(dir, &["demo"]).status.success());
+    let o = run(
+        dir,
+        &[
+            "invest",
+            "check-negative-list",
+            "--industry",
+            "8610",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(c["verdict"], "prohibited", "{c}");
+    assert_eq!(c["matches"][0]["item"], 23, "{c}");
+    let o = run(
+        dir,
+        &["invest", "check-negative-list", "--text", "设立通讯社"],
+    );
+    assert!(text(&o).contains("PROHIBITED"), "{}", text(&o));
+    let o = run(dir, &["invest", "check-negative-list", "--industry", "9x"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--industry"), "{}", text(&o));
+
+    let o = run(dir, &["invest", "stats", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(s["synthetic"], true);
+    let by_city: f64 = s["by_city"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["signed"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (by_city - s["total"]["signed"].as_f64().unwrap()).abs() < 1e-6,
+        "{s}"
+    );
+    let projects = s["projects"].as_u64().unwrap();
+    assert!(projects > 30, "{s}");
+
+    // A sheet whose second project names a stage that does not exist.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let header = [
+        "项目名称",
+        "投资方",
+        "投资方国别（地区）",
+        "是否外资",
+        "统一社会信用代码",
+        "行业代码",
+        "投资额（万元）",
+        "币种",
+        "所在市（州）",
+        "所在开发区",
+        "牵头单位",
+        "阶段",
+        "阶段日期",
+        "到位资金（万元）",
+        "备注",
+    ];
+    let good = [
+        "项目",
+        "投资方",
+        "KR",
+        "是",
+        "",
+        "39",
+        "1000",
+        "人民币",
+        "cc-gov",
+        "",
+        "jl-doc",
+        "洽谈",
+        "2025-01-05",
+        "",
+        "",
+    ];
+    let mut bad = good;
+    bad[11] = "批准";
+    for (r, row) in [&header, &good, &bad].iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    let file = dir.join("list.xlsx");
+    wb.save(&file).unwrap();
+    let o = run(dir, &["invest", "import", file.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("row 3, column L (stage)"), "{}", text(&o));
+    let o = run(dir, &["invest", "stats", "--format", "json"]);
+    let after: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(
+        after["projects"].as_u64().unwrap(),
+        projects,
+        "nothing saved"
+    );
+}

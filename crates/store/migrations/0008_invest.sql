@@ -4,16 +4,16 @@
 -- First, the registry learns the cross-border e-commerce comprehensive pilot zones
 -- (zone_type 'cbec'), which the zone assessment already knows. Widening a CHECK constraint
 -- changes no stored row, so SQLite's documented procedure for it applies: the table's
--- declaration is edited in place (PRAGMA writable_schema), and the DDL below bumps the schema
--- cookie, which makes every connection read the new declaration. PostgreSQL's migration
--- drops and re-adds the constraint instead.
+-- declaration is edited in place (PRAGMA writable_schema); RESET makes this connection read
+-- it again, and the DDL below bumps the schema cookie, which makes every other connection do
+-- the same. PostgreSQL's migration drops and re-adds the constraint instead.
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema
 SET sql = replace(sql,
     'zone_type IN (''etdz'', ''hitech'', ''bonded'', ''border'', ''newarea'', ''pilot'')',
     'zone_type IN (''etdz'', ''hitech'', ''bonded'', ''border'', ''newarea'', ''pilot'', ''cbec'')')
 WHERE type = 'table' AND name = 'organisations';
-PRAGMA writable_schema = OFF;
+PRAGMA writable_schema = RESET;
 
 CREATE TABLE invest_projects (
     id               INTEGER PRIMARY KEY,
