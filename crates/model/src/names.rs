@@ -130,9 +130,9 @@ impl RegionCode {
     /// its two digits, a prefecture-level city (220100) every code of its four, and a
     /// county-level division (222404 Hunchun) only itself.
     pub fn contains(self, other: RegionCode) -> bool {
-        if self.0 % 10_000 == 0 {
+        if self.0.is_multiple_of(10_000) {
             self.0 / 10_000 == other.0 / 10_000
-        } else if self.0 % 100 == 0 {
+        } else if self.0.is_multiple_of(100) {
             self.0 / 100 == other.0 / 100
         } else {
             self == other
