@@ -83,7 +83,10 @@ pub async fn prepare(
                 seed_projects(&store, dir).await?;
                 created_demo = true;
             }
-            FirstStart::Setup => store.initialise_registry(&Who::cli("serve")).await?,
+            FirstStart::Setup => {
+                store.initialise_registry(&Who::cli("serve")).await?;
+                crate::cooperation::seed_reference(&store, &Who::cli("serve")).await?;
+            }
         }
     }
     if created_demo {
@@ -132,6 +135,7 @@ pub async fn init(dir: &DataDir, admin: &Username, password: &Password) -> AppRe
     let lock = dir.lock()?;
     let store = Store::open(dir, true).await?;
     store.initialise(&Who::cli("init"), admin, password).await?;
+    crate::cooperation::seed_reference(&store, &Who::cli("init")).await?;
     write_config_template(dir)?;
     store.close().await;
     drop(lock);
@@ -243,9 +247,13 @@ fn remove(
     }
 }
 
-/// The demo's investment projects, checked against the negative lists the directory knows.
+/// The demo's investment projects, checked against the negative lists the directory knows, and
+/// the cooperation registry: its sourced partners, then the demo's synthetic ones, exchanges
+/// linked to those projects, and arrivals.
 async fn seed_projects(store: &Store, dir: &DataDir) -> AppResult<()> {
     let lists = crate::invest::NegativeLists::load(Some(&dir.root().join("negative-list")))?;
-    crate::invest::seed_demo(store, &lists, kaifang_store::rules::today_in_china()).await?;
+    let today = kaifang_store::rules::today_in_china();
+    crate::invest::seed_demo(store, &lists, today).await?;
+    crate::cooperation::seed_demo(store, &Who::cli("demo"), today).await?;
     Ok(())
 }

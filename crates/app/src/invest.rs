@@ -208,6 +208,18 @@ pub fn country_code(text: &str) -> Result<String, String> {
     if matches!(t, "CN" | "中国" | "China") {
         return Ok("CN".into());
     }
+    // Statistics tables use the short names people write; the customs table the formal ones.
+    let short = match t {
+        "俄罗斯" | "Russia" => Some("RU"),
+        "香港" | "Hong Kong" => Some("HK"),
+        "澳门" | "Macao" | "Macau" => Some("MO"),
+        "台湾" | "Taiwan" => Some("TW"),
+        "韩国" | "South Korea" | "Korea" => Some("KR"),
+        _ => None,
+    };
+    if let Some(code) = short {
+        return Ok(code.into());
+    }
     countries
         .values()
         .find(|c| c.iso2 == t || c.name_zh == t || c.name_en.eq_ignore_ascii_case(t))

@@ -12,11 +12,17 @@
 //!   source country and month with year-on-year change, conversion rates and time in stage.
 //! - [`sheet`]: the project list as departments keep it in Excel, read with every problem named
 //!   by row and column.
+//! - [`cooperation`]: the cooperation registry's vocabulary — partners abroad and at home,
+//!   exchanges — and the sourced reference files of partners and visa policies.
+//! - [`tourism`]: international arrivals by month and source market, read from the statistics
+//!   office's tables, and the year's figures with year-on-year change.
 //!
-//! Pure: no SQL, no HTTP. The store keeps projects; the use-case layer asks this crate.
+//! Pure: no SQL, no HTTP. The store keeps projects and the registry; the use-case layer asks this crate.
 
+pub mod cooperation;
 pub mod industry;
 pub mod negative_list;
 pub mod pipeline;
 pub mod sheet;
 pub mod stats;
+pub mod tourism;

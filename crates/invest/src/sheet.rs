@@ -259,7 +259,7 @@ impl From<&calamine::Data> for Cell {
 }
 
 impl Cell {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
@@ -344,13 +344,13 @@ pub fn read_grid(
 }
 
 #[derive(Default)]
-struct Problems {
+pub(crate) struct Problems {
     list: Vec<SheetProblem>,
     more: usize,
 }
 
 impl Problems {
-    fn push(&mut self, row: u32, column: String, field: &str, message: String) {
+    pub(crate) fn push(&mut self, row: u32, column: String, field: &str, message: String) {
         if self.list.len() < MAX_PROBLEMS {
             self.list.push(SheetProblem {
                 row,
@@ -363,16 +363,16 @@ impl Problems {
         }
     }
 
-    fn whole(mut self, message: &str) -> Vec<SheetProblem> {
+    pub(crate) fn whole(mut self, message: &str) -> Vec<SheetProblem> {
         self.push(0, String::new(), "file", message.into());
         self.into_vec()
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 
-    fn into_vec(mut self) -> Vec<SheetProblem> {
+    pub(crate) fn into_vec(mut self) -> Vec<SheetProblem> {
         if self.more > 0 {
             self.list.push(SheetProblem {
                 row: 0,

@@ -573,9 +573,59 @@ impl Actor {
     }
 }
 
+/// The cooperation registry (对外合作): partners, their contacts, exchanges and arrivals are
+/// the government's working file, so every government role reads them and enterprises do
+/// not; the department owning `invest` (Commerce) and administrators keep the registry and
+/// the tourism figures; a city or department records the exchanges it leads.
+impl Actor {
+    pub fn read_cooperation(&self) -> Decision {
+        Decision::from_bool(self.role != Role::Enterprise, Decision::Forbidden)
+    }
+
+    /// Entering and changing partners, linking projects, importing tourism figures.
+    pub fn edit_cooperation(&self) -> Decision {
+        Decision::from_bool(
+            self.role == Role::Admin || self.owns(Module::Invest),
+            Decision::Forbidden,
+        )
+    }
+
+    /// Recording an exchange led by organisation `lead`.
+    pub fn record_exchange(&self, lead: i64) -> Decision {
+        let allowed = match self.role {
+            Role::Admin => true,
+            Role::Department => self.owns(Module::Invest) || self.org_id == lead,
+            Role::Local => self.org_id == lead,
+            Role::Leader | Role::Enterprise => false,
+        };
+        Decision::from_bool(allowed, Decision::Forbidden)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cooperation_registry_is_kept_by_commerce_and_exchanges_by_their_lead() {
+        let commerce = actor(Role::Department, 1, &[Module::Invest]);
+        assert!(commerce.edit_cooperation().is_allowed());
+        assert!(commerce.record_exchange(7).is_allowed());
+        let transport = actor(Role::Department, 2, &[Module::Channels]);
+        assert!(transport.read_cooperation().is_allowed());
+        assert_eq!(transport.edit_cooperation(), Decision::Forbidden);
+        assert!(transport.record_exchange(2).is_allowed());
+        assert_eq!(transport.record_exchange(7), Decision::Forbidden);
+        let city = actor(Role::Local, 3, &[]);
+        assert!(city.record_exchange(3).is_allowed());
+        assert_eq!(city.edit_cooperation(), Decision::Forbidden);
+        let leader = actor(Role::Leader, 4, &[]);
+        assert!(leader.read_cooperation().is_allowed());
+        assert_eq!(leader.record_exchange(4), Decision::Forbidden);
+        let firm = actor(Role::Enterprise, 5, &[]);
+        assert_eq!(firm.read_cooperation(), Decision::Forbidden);
+        assert!(actor(Role::Admin, 6, &[]).edit_cooperation().is_allowed());
+    }
 
     #[test]
     fn alerts_are_acted_on_by_their_owner_and_administrators() {

@@ -144,6 +144,7 @@ fn upload_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(uploads::list, uploads::create))
         .routes(routes!(zones::workbook::upload))
         .routes(routes!(invest::import))
+        .routes(routes!(cooperation::import_tourism))
 }
 
 /// Every other API route, under the ordinary body limit.
@@ -194,6 +195,17 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invest::project))
         .routes(routes!(invest::step))
         .routes(routes!(invest::stats))
+        .routes(routes!(cooperation::partners, cooperation::create_partner))
+        .routes(routes!(cooperation::partner, cooperation::update_partner))
+        .routes(routes!(cooperation::link_project))
+        .routes(routes!(cooperation::partner_activities))
+        .routes(routes!(
+            cooperation::activities,
+            cooperation::create_activity
+        ))
+        .routes(routes!(cooperation::activities_summary))
+        .routes(routes!(cooperation::tourism))
+        .routes(routes!(cooperation::entry))
         .routes(routes!(uploads::content))
         .routes(routes!(notifications::set_email))
         .routes(routes!(notifications::list))

@@ -47,6 +47,7 @@ use crate::{auth, error, routes, table};
         (name = "channels", description = "Open channels: the multimodal freight network with its border crossings, route planning for a shipment, scenarios"),
         (name = "assign", description = "Freight studies on the channels network: loads and bottlenecks, the criticality ranking of links and nodes, and the appraisal of candidate projects (synthetic demand; capacities and costs are estimates), run as jobs with progress"),
         (name = "zones", description = "Development zones: registry, indicator framework, the yearly assessment with rank intervals, per-zone reports and sensitivity (synthetic demo data)"),
+        (name = "cooperation", description = "Cooperation (对外合作): the registry of partners abroad and at home and its map, exchanges and visits, international arrivals by month and source market, ports of entry and visa policies"),
         (name = "invest", description = "Investment attraction (招商引资): the negative lists for foreign investment and their check, the projects pipeline, its figures, the project list as Excel"),
         (name = "risk", description = "Risk watch (风险预警): indicators of dependence and governance, their thresholds and levels, readings"),
         (name = "trade", description = "Foreign-trade statistics: month and year to date, YoY, breakdowns, enterprises, concentration, RCA, price/volume, read-only SQL, customs imports"),

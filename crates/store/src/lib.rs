@@ -19,6 +19,7 @@ pub mod appeals;
 pub mod audit;
 pub mod backup;
 pub mod config;
+pub mod cooperation;
 pub mod datadir;
 pub mod db;
 pub mod demo;

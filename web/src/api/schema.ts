@@ -410,6 +410,186 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cooperation/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Exchanges and visits — delegations in and out, events hosted, fairs — with their partners,
+         *     participants, agreements and the projects that came of them, the latest first.
+         */
+        get: operations["get_cooperation_activities"];
+        put?: never;
+        /** Records an exchange or visit; the caller must lead it, or keep the registry. */
+        post: operations["post_cooperation_activities"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cooperation/activities/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The year's exchanges in figures: how many in, out and hosted, participants, agreements,
+         *     projects that came of them, by kind.
+         */
+        get: operations["get_cooperation_activities_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cooperation/entry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Entry facilitation: Jilin's ports of entry with their status (as the channels network
+         *     records it) and the visa policies in force that apply at each, every policy with its source.
+         */
+        get: operations["get_cooperation_entry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cooperation/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cooperation network: liaison offices, chambers, friendly provinces and cities,
+         *     counterparts, regional mechanisms and exchange platforms, each with its place for the map,
+         *     its source and whether it is verified. `?format=xlsx` for Excel.
+         */
+        get: operations["get_cooperation_partners"];
+        put?: never;
+        /** Enters a partner (Commerce and administrators). */
+        post: operations["post_cooperation_partners"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cooperation/partners/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One partner with its contacts, linked projects and activities. */
+        get: operations["get_cooperation_partners_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changes a partner's status, agreements, contacts, lead organisation, note or verification,
+         *     on the version last read: 409 `stale` with the partner as it is now.
+         */
+        patch: operations["patch_cooperation_partners_id"];
+        trace?: never;
+    };
+    "/api/cooperation/partners/{id}/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner's activities (the exchanges that name it). */
+        get: operations["get_cooperation_partners_id_activities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cooperation/partners/{id}/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Links an investment project to a partner (once; again changes nothing). */
+        post: operations["post_cooperation_partners_id_projects"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cooperation/tourism": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * International arrivals of a year: by month and by source market, each with year-on-year
+         *     change, the sources of the figures and whether any are synthetic.
+         */
+        get: operations["get_cooperation_tourism"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cooperation/tourism/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports the statistics office's table of arrivals (`file`: .xlsx or CSV UTF-8; columns
+         *     月份, 客源市场, 入境游客（人次）, and optionally 过夜游客（人次）, 国际旅游收入（万美元）).
+         *     Every row or none: a problem anywhere refuses the file with each problem named by row,
+         *     column and field (422). The months it covers replace what was stored.
+         */
+        post: operations["post_cooperation_tourism_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/invest/industries": {
         parameters: {
             query?: never;
@@ -2183,8 +2363,12 @@ export interface components {
             /** Format: double */
             top5_share_pct: number;
         };
+        /** @description A person to call at a partner. */
         Contact: {
-            contact: string;
+            email?: string;
+            name: string;
+            phone?: string;
+            role?: string;
         };
         /** @description From one stage to the next: of the projects that reached `from`, how many reached `to`. */
         Conversion: {
@@ -2398,6 +2582,11 @@ export interface components {
             /** @description A mail address, or null to stop mail. */
             email?: string | null;
         };
+        /** @description Entry facilitation: the ports and the policies. */
+        EntryFacilitation: {
+            policies: components["schemas"]["PolicyInForce"][];
+            ports: components["schemas"]["PortOfEntry"][];
+        };
         ErrorBody: {
             /** @description Stable, machine-readable: `unauthorized`, `forbidden`, `not_found`, `invalid`, ... */
             code: string;
@@ -2426,6 +2615,73 @@ export interface components {
             synthetic_work: boolean;
             /** @description The day the tasks and appeals were read (China Standard Time). */
             today: string;
+        };
+        /** @description An exchange, visit or event. */
+        ExchangeItem: {
+            /**
+             * Format: int64
+             * @description Agreements signed.
+             */
+            agreements: number;
+            country: string;
+            direction: string;
+            ends_on: string;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            lead: components["schemas"]["OrgRef"];
+            outcomes: string;
+            /** Format: int64 */
+            participants: number;
+            partners: components["schemas"]["PartnerRef"][];
+            place: string;
+            /** @description Projects that entered the pipeline from it. */
+            projects: components["schemas"]["LinkedProject"][];
+            starts_on: string;
+            synthetic: boolean;
+            title: string;
+        };
+        /** @description An exchange to record. */
+        ExchangeRequest: {
+            /** Format: int64 */
+            agreements?: number;
+            /** @description ISO alpha-2 of the country visited or the delegation's. */
+            country: string;
+            direction: string;
+            /** @description `YYYY-MM-DD`; the start day when omitted. */
+            ends_on?: string | null;
+            kind: string;
+            /** Format: int64 */
+            lead_org_id: number;
+            outcomes?: string;
+            /** Format: int64 */
+            participants?: number;
+            partner_ids?: number[];
+            place?: string;
+            /** @description Investment projects that came of it. */
+            project_ids?: number[];
+            /** @description `YYYY-MM-DD`. */
+            starts_on: string;
+            title: string;
+        };
+        /** @description The year's exchanges in figures. */
+        ExchangeSummary: {
+            /** Format: int64 */
+            agreements: number;
+            /** @description Counts by kind (`economic`, `technology`, …). */
+            by_kind: components["schemas"]["KindCount"][];
+            exchanges: number;
+            hosted: number;
+            inbound: number;
+            outbound: number;
+            /** Format: int64 */
+            participants: number;
+            /** @description Investment projects that came of them. */
+            projects: number;
+            /** @description Any of them synthetic demo data. */
+            synthetic: boolean;
+            /** Format: int32 */
+            year: number;
         };
         /** @description A GeoJSON Feature: a geometry (Point, LineString, Polygon, ...) and its properties. */
         Feature: {
@@ -2843,6 +3099,33 @@ export interface components {
             }[];
         };
         /** @description Items of a JSON list. */
+        Items_ExchangeItem: {
+            items: {
+                /**
+                 * Format: int64
+                 * @description Agreements signed.
+                 */
+                agreements: number;
+                country: string;
+                direction: string;
+                ends_on: string;
+                /** Format: int64 */
+                id: number;
+                kind: string;
+                lead: components["schemas"]["OrgRef"];
+                outcomes: string;
+                /** Format: int64 */
+                participants: number;
+                partners: components["schemas"]["PartnerRef"][];
+                place: string;
+                /** @description Projects that entered the pipeline from it. */
+                projects: components["schemas"]["LinkedProject"][];
+                starts_on: string;
+                synthetic: boolean;
+                title: string;
+            }[];
+        };
+        /** @description Items of a JSON list. */
         Items_IndustryEntry: {
             items: {
                 code: components["schemas"]["IndustryCode"];
@@ -2895,6 +3178,53 @@ export interface components {
                 /** @description Where the organisation's name and facts come from. */
                 source: string;
                 zone_type?: null | components["schemas"]["ZoneType"];
+            }[];
+        };
+        /** @description Items of a JSON list. */
+        Items_PartnerItem: {
+            items: {
+                agreements: string;
+                code: string;
+                contacts: components["schemas"]["Contact"][];
+                /** @description ISO 3166-1 alpha-2 (`CN`: a partner at home). */
+                country: string;
+                /**
+                 * Format: int64
+                 * @description Exchanges with it.
+                 */
+                exchanges: number;
+                /** Format: int64 */
+                id: number;
+                kind: string;
+                /** Format: double */
+                lat: number;
+                lead?: null | components["schemas"]["OrgRef"];
+                /** Format: double */
+                lon: number;
+                name_en: string;
+                name_zh: string;
+                note: string;
+                /**
+                 * Format: int64
+                 * @description Investment projects linked to it.
+                 */
+                projects: number;
+                region: string;
+                /**
+                 * Format: int32
+                 * @description The year the relationship began, when known.
+                 */
+                since?: number | null;
+                /** @description Where the entry comes from. */
+                source: string;
+                status: string;
+                /** @description Synthetic demo data, not a real partner. */
+                synthetic: boolean;
+                updated_at: string;
+                /** @description Checked against its source; `false`: still to be confirmed. */
+                verified: boolean;
+                /** Format: int64 */
+                version: number;
             }[];
         };
         /** @description Items of a JSON list. */
@@ -3057,7 +3387,6 @@ export interface components {
             zh: string;
         };
         KindCount: {
-            /** Format: int64 */
             count: number;
             kind: string;
         };
@@ -3141,9 +3470,39 @@ export interface components {
              */
             volume_forward: number;
         };
+        LinkRequest: {
+            /** Format: int64 */
+            project_id: number;
+        };
+        /** @description A project linked to a partner or an exchange. */
+        LinkedProject: {
+            /** Format: double */
+            amount: number;
+            currency: string;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            stage: string;
+        };
         LoginRequest: {
             password: string;
             username: string;
+        };
+        /** @description One market's arrivals over the year so far. */
+        MarketFigure: {
+            market: string;
+            /**
+             * Format: double
+             * @description Share of the year's arrivals, per cent.
+             */
+            share: number;
+            /** Format: int64 */
+            visitors: number;
+            /**
+             * Format: double
+             * @description Change on the same months a year before, per cent.
+             */
+            yoy?: number | null;
         };
         /**
          * @description How an item was found.
@@ -3223,6 +3582,18 @@ export interface components {
          * @enum {string}
          */
         Module: "channels" | "trade" | "platforms" | "directives" | "appeals" | "invest";
+        /** @description One month's arrivals. */
+        MonthFigure: {
+            /** @description `YYYY-MM`. */
+            month: string;
+            /** Format: int64 */
+            visitors: number;
+            /**
+             * Format: double
+             * @description Change on the same month a year before, in per cent, when that month is known.
+             */
+            yoy?: number | null;
+        };
         /** @description One month's value. */
         MonthValue: {
             period: string;
@@ -3430,6 +3801,102 @@ export interface components {
             users_by_role: components["schemas"]["RoleCount"][];
             zones_by_type: components["schemas"]["ZoneTypeCount"][];
         };
+        /** @description A change to a partner, made on the version the caller read. */
+        PartnerChangeRequest: {
+            agreements?: string | null;
+            contacts?: components["schemas"]["Contact"][] | null;
+            /** Format: int64 */
+            lead_org_id?: number | null;
+            note?: string | null;
+            status?: string | null;
+            verified?: boolean | null;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description A partner with its projects and exchanges. */
+        PartnerDetail: components["schemas"]["PartnerItem"] & {
+            activities: components["schemas"]["ExchangeItem"][];
+            linked_projects: components["schemas"]["LinkedProject"][];
+        };
+        /** @description A partner as lists and the map show it. */
+        PartnerItem: {
+            agreements: string;
+            code: string;
+            contacts: components["schemas"]["Contact"][];
+            /** @description ISO 3166-1 alpha-2 (`CN`: a partner at home). */
+            country: string;
+            /**
+             * Format: int64
+             * @description Exchanges with it.
+             */
+            exchanges: number;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            /** Format: double */
+            lat: number;
+            lead?: null | components["schemas"]["OrgRef"];
+            /** Format: double */
+            lon: number;
+            name_en: string;
+            name_zh: string;
+            note: string;
+            /**
+             * Format: int64
+             * @description Investment projects linked to it.
+             */
+            projects: number;
+            region: string;
+            /**
+             * Format: int32
+             * @description The year the relationship began, when known.
+             */
+            since?: number | null;
+            /** @description Where the entry comes from. */
+            source: string;
+            status: string;
+            /** @description Synthetic demo data, not a real partner. */
+            synthetic: boolean;
+            updated_at: string;
+            /** @description Checked against its source; `false`: still to be confirmed. */
+            verified: boolean;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description A partner named in an exchange. */
+        PartnerRef: {
+            code: string;
+            /** Format: int64 */
+            id: number;
+            name_en: string;
+            name_zh: string;
+        };
+        /** @description A partner to enter. */
+        PartnerRequest: {
+            agreements?: string;
+            /** @description A stable key: lower-case letters, digits and `-`. */
+            code: string;
+            contacts?: components["schemas"]["Contact"][];
+            /** @description ISO 3166-1 alpha-2 (`CN` for partners at home). */
+            country: string;
+            kind: string;
+            /** Format: double */
+            lat: number;
+            /** Format: int64 */
+            lead_org_id?: number | null;
+            /** Format: double */
+            lon: number;
+            name_en: string;
+            name_zh: string;
+            note?: string;
+            region?: string;
+            /** Format: int32 */
+            since?: number | null;
+            /** @description Where the entry comes from (an agreement, a letter, a published list). */
+            source: string;
+            status: string;
+            verified?: boolean;
+        };
         /** @description A calendar month, the unit of customs statistics. */
         Period: {
             /** Format: int32 */
@@ -3477,6 +3944,31 @@ export interface components {
             scale: number;
             strategy_en: string;
             strategy_zh: string;
+        };
+        PolicyInForce: components["schemas"]["VisaPolicy"] & {
+            /** @description In force on the day asked. */
+            in_force: boolean;
+        };
+        /** @description A port of entry of the province with the policies that apply there. */
+        PortOfEntry: {
+            city_zh: string;
+            /** Format: double */
+            lat: number;
+            /** Format: double */
+            lon: number;
+            /** @description `road`, `rail` or `air`. */
+            mode: string;
+            name: string;
+            name_zh: string;
+            /** @description The neighbouring country of a land crossing. */
+            neighbour?: string | null;
+            /** @description The node of the channels network. */
+            node: string;
+            /** @description Codes of the visa policies in force that apply at this port. */
+            policies: string[];
+            source: string;
+            /** @description `open`, `closed`, `planned:…` or `seasonal:5-10`, as the network records it. */
+            status: string;
         };
         Portfolio: {
             /** Format: double */
@@ -4534,6 +5026,44 @@ export interface components {
             /** Format: double */
             wait_hours: number;
         };
+        /** @description International arrivals: the year's figures, the years known, and where they come from. */
+        TourismAnswer: {
+            figures: components["schemas"]["TourismFigures"];
+            /** @description The sources of the year's rows. */
+            sources: string[];
+            /** @description Any of the year's rows synthetic demo data. */
+            synthetic: boolean;
+            years: number[];
+        };
+        /** @description The year's figures. */
+        TourismFigures: {
+            /** @description Largest first. */
+            markets: components["schemas"]["MarketFigure"][];
+            months: components["schemas"]["MonthFigure"][];
+            /**
+             * Format: double
+             * @description Receipts of the year to date, ten thousand US dollars, when every row gives them.
+             */
+            receipts?: number | null;
+            /** @description The last month of `year` with figures (`YYYY-MM`); the year-to-date runs to it. */
+            through?: string | null;
+            /** Format: int64 */
+            visitors: number;
+            /** Format: int32 */
+            year: number;
+            /**
+             * Format: double
+             * @description Year-to-date change on the same months a year before, per cent.
+             */
+            yoy?: number | null;
+        };
+        /** @description What a tourism import did. */
+        TourismImportReport: {
+            file: string;
+            /** @description The months it covered (each replaced whole). */
+            months: string[];
+            rows: number;
+        };
         TreatedIndicator: components["schemas"]["Treatment"] & {
             code: string;
         };
@@ -4668,6 +5198,38 @@ export interface components {
          * @enum {string}
          */
         Verdict: "prohibited" | "restricted" | "not_listed";
+        /**
+         * @description The kinds of entry and exit facilitation.
+         * @enum {string}
+         */
+        VisaKind: "visa_free" | "transit_visa_free" | "group_visa_free" | "port_visa";
+        /** @description An entry facilitation policy and where it applies. */
+        VisaPolicy: {
+            code: string;
+            conditions: string;
+            /**
+             * @description ISO alpha-2 codes of the countries whose citizens it serves; empty: as the policy's
+             *     text says (a long list, or every country).
+             */
+            countries: string[];
+            kind: components["schemas"]["VisaKind"];
+            name_en: string;
+            name_zh: string;
+            /**
+             * @description The ports of entry where it applies (network node ids), or empty when every port open
+             *     to foreigners applies it.
+             */
+            ports: string[];
+            since: string;
+            source: string;
+            /**
+             * Format: int32
+             * @description Days of stay allowed, when the policy fixes them.
+             */
+            stay_days?: number | null;
+            until?: string | null;
+            verified: boolean;
+        };
         /** @description One weight per framework node (indicators first, as in the framework). */
         Weights: number[];
         /**
@@ -5573,6 +6135,591 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_cooperation_activities: {
+        parameters: {
+            query?: {
+                /** @description Only those starting in this year. */
+                year?: number;
+                /** @description Only those with this partner. */
+                partner?: number;
+                /** @description Only those of this kind (`economic`, `technology`, `education`, `culture`, `tourism`, `fair`). */
+                kind?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_ExchangeItem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_cooperation_activities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExchangeRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExchangeItem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_cooperation_activities_summary: {
+        parameters: {
+            query?: {
+                /** @description The year (default: this year for exchanges, the latest with figures for arrivals). */
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExchangeSummary"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_cooperation_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryFacilitation"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_cooperation_partners: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only partners of this kind (`liaison_office`, `chamber`, `organisation`,
+                 *     `friendly_province`, `friendly_city`, `counterpart`, `regional`, `exchange_platform`).
+                 */
+                kind?: string;
+                /** @description `json` (default) or `xlsx`. */
+                format?: components["schemas"]["OutputFormat"];
+                lang?: components["schemas"]["Lang"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partners, or with `format=xlsx` an .xlsx file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_PartnerItem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_cooperation_partners: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartnerRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerDetail"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_cooperation_partners_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerDetail"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    patch_cooperation_partners_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartnerChangeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerDetail"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `stale` with the current partner in details.current */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_cooperation_partners_id_activities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_ExchangeItem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_cooperation_partners_id_projects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerDetail"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_cooperation_tourism: {
+        parameters: {
+            query?: {
+                /** @description The year (default: this year for exchanges, the latest with figures for arrivals). */
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TourismAnswer"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_cooperation_tourism_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description `file`: the table */
+        requestBody?: {
+            content: {
+                "multipart/form-data": unknown;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TourismImportReport"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,7 @@ pub mod appeals;
 pub mod assign;
 pub mod audit;
 pub mod channels;
+pub mod cooperation;
 pub mod invest;
 pub mod jobs;
 pub mod meta;

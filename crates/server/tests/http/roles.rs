@@ -67,6 +67,8 @@ struct Fixture {
     /// Changchun's government, and a demo investment project located there.
     cc_gov: i64,
     cc_project: i64,
+    /// A partner of the cooperation registry (the Zhejiang counterpart).
+    partner: i64,
 }
 
 async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
@@ -193,9 +195,19 @@ async fn fixture(app: &TestApp, sessions: &[Session]) -> Fixture {
         .expect("a demo project in Changchun")["id"]
         .as_i64()
         .unwrap();
+    let partners = admin.json("/api/cooperation/partners").await;
+    let partner = partners["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "zj-counterpart")
+        .expect("the sourced counterpart partner")["id"]
+        .as_i64()
+        .unwrap();
     Fixture {
         cc_gov: app.org_id("cc-gov").await,
         cc_project,
+        partner,
         doc_alert,
         faw_evidence: evidence["id"].as_i64().unwrap(),
         admin_study,
@@ -873,6 +885,100 @@ fn cases(f: &Fixture) -> Vec<Case> {
             "/api/invest/projects/import".into(),
             Body::Csv,
             [422, 403, 422, 422, 403],
+        ),
+        // Cooperation: the registry is the government's (enterprises see none); Commerce, which
+        // owns `invest`, and administrators keep it; an exchange is recorded by its lead
+        // (Hunchun leads this one); ports of entry and visa policies are public facts.
+        case(
+            Method::GET,
+            "/api/cooperation/partners",
+            "/api/cooperation/partners".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/cooperation/partners",
+            "/api/cooperation/partners".into(),
+            Body::Json(json!({
+                "code": "matrix-partner", "kind": "friendly_city", "name_zh": "矩阵市",
+                "name_en": "Matrix", "country": "KR", "status": "active", "lat": 95.0, "lon": 127.0,
+                "source": "test"
+            })),
+            [422, 403, 422, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/cooperation/partners/{id}",
+            format!("/api/cooperation/partners/{}", f.partner),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::PATCH,
+            "/api/cooperation/partners/{id}",
+            format!("/api/cooperation/partners/{}", f.partner),
+            Body::Json(json!({ "version": 999_999, "note": "x" })),
+            [409, 403, 409, 403, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/cooperation/partners/{id}/projects",
+            format!("/api/cooperation/partners/{}/projects", f.partner),
+            Body::Json(json!({ "project_id": 999_999 })),
+            [422, 403, 422, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/cooperation/partners/{id}/activities",
+            format!("/api/cooperation/partners/{}/activities", f.partner),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/cooperation/activities",
+            "/api/cooperation/activities".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/cooperation/activities",
+            "/api/cooperation/activities".into(),
+            Body::Json(json!({
+                "title": "", "kind": "culture", "direction": "inbound", "starts_on": "2025-05-01",
+                "country": "KR", "lead_org_id": f.hc_gov
+            })),
+            [422, 403, 422, 422, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/cooperation/activities/summary",
+            "/api/cooperation/activities/summary".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/cooperation/tourism",
+            "/api/cooperation/tourism".into(),
+            Body::None,
+            [200, 200, 200, 200, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/cooperation/tourism/import",
+            "/api/cooperation/tourism/import".into(),
+            Body::Csv,
+            [422, 403, 422, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/cooperation/entry",
+            "/api/cooperation/entry".into(),
+            Body::None,
+            [200, 200, 200, 200, 200],
         ),
         // Open channels: every logged-in role reads the network and routes; nothing is written.
         case(
