@@ -62,6 +62,18 @@ import type {
   ZoneReport,
   ZoneRow,
   ZoneSensitivity,
+  EditionList,
+  ImportReport,
+  IndustryList,
+  InvestProjectDetail,
+  InvestProjectList,
+  InvestStats,
+  NegativeCheckQuery,
+  NegativeListCheck,
+  NegativeListEdition,
+  NewInvestProject,
+  ProjectFilter,
+  ProjectStepBody,
 } from './types'
 
 /** An error answered by the server (`{ code, message, details }`) or a network failure (status 0). */
@@ -158,6 +170,14 @@ export const uploadUrl = (id: number): string => `/api/uploads/${id}/content`
 /** Where a zone's yearly form downloads as an Excel workbook. */
 export const zoneTemplateUrl = (code: string, year: number): string =>
   `/api/zones/${encodeURIComponent(code)}/submissions/${year}/template`
+
+/** Where the empty project sheet (the import template) downloads. */
+export const investTemplateUrl = '/api/invest/projects/template'
+
+/** The query string of `/api/invest/projects` (the list and its Excel export). */
+export function projectQuery(filter: ProjectFilter): string {
+  return queryString({ stage: filter.stage, city: filter.city, zone: filter.zone })
+}
 
 /** The query string of `/api/risk/alerts` (the board and its Excel export). */
 export function alertQuery(filter: AlertFilter): string {
@@ -286,6 +306,22 @@ export const api = {
     form.append('file', file)
     form.append('version', String(version))
     return request<ZoneForm>('POST', `/api/zones/${encodeURIComponent(code)}/submissions/${year}/upload`, { form })
+  },
+  investEditions: () => request<EditionList>('GET', '/api/invest/negative-lists'),
+  investEdition: (id: string) => request<NegativeListEdition>('GET', `/api/invest/negative-lists/${encodeURIComponent(id)}`),
+  investCheck: (q: NegativeCheckQuery) => request<NegativeListCheck>('GET', `/api/invest/negative-list/check${queryString({ ...q })}`),
+  investIndustries: () => request<IndustryList>('GET', '/api/invest/industries'),
+  investProjects: (filter: ProjectFilter = {}) => request<InvestProjectList>('GET', `/api/invest/projects${projectQuery(filter)}`),
+  investProject: (id: number) => request<InvestProjectDetail>('GET', `/api/invest/projects/${id}`),
+  createInvestProject: (body: NewInvestProject) => request<InvestProjectDetail>('POST', '/api/invest/projects', { body }),
+  actOnProject: (id: number, step: ProjectStepBody) =>
+    request<InvestProjectDetail>('POST', `/api/invest/projects/${id}/steps`, { body: step }),
+  investStats: (p: { year?: number | null; month?: number | null } = {}) =>
+    request<InvestStats>('GET', `/api/invest/stats${queryString({ ...p })}`),
+  importProjects: (file: File) => {
+    const form = new FormData()
+    form.append('file', file)
+    return request<ImportReport>('POST', '/api/invest/projects/import', { form })
   },
   zoneFormStep: (code: string, year: number, step: 'submit' | 'approve' | 'return', version: number, reason = '') =>
     request<ZoneForm>('POST', `/api/zones/${encodeURIComponent(code)}/submissions/${year}/${step}`, {

@@ -89,6 +89,8 @@ export function useFormat() {
     alertState: (v: string | null | undefined) => label('risk.alerts.states', v),
     alertEvent: (v: string | null | undefined) => label('risk.alerts.events', v),
     riskLevel: (v: string | null | undefined) => label('risk.levels', v),
+    projectStage: (v: string | null | undefined) => label('invest.stages', v),
+    projectEvent: (v: string | null | undefined) => label('invest.events', v),
     /** An organisation's name in the interface language (the other one when that one is empty). */
     orgName: (o: Named | null | undefined) => {
       if (!o) return ''

@@ -142,6 +142,18 @@ export const router = createRouter({
           meta: { title: 'risk.title', roles: GOVERNMENT },
         },
         {
+          path: 'invest',
+          name: 'invest',
+          component: () => import('./pages/InvestPage.vue'),
+          meta: { title: 'invest.title', roles: GOVERNMENT },
+        },
+        {
+          // The link notifications of a project carry: its drawer on the project list.
+          path: 'invest/projects/:id(\\d+)',
+          name: 'invest-project',
+          redirect: (to) => ({ name: 'invest', query: { tab: 'projects', project: String(to.params.id) } }),
+        },
+        {
           path: 'jobs',
           name: 'jobs',
           component: () => import('./pages/JobsPage.vue'),

@@ -83,3 +83,17 @@ export const isOrgStaff = (): boolean => hasRole('department', 'local')
 
 /** The caller's organisation id, or null when signed out. */
 export const myOrgId = (): number | null => state.user?.org.id ?? null
+
+/**
+ * Moves a project of this city, zone and lead organisation through its stages and logs its
+ * problems (as the server decides): administrators; the investment department, and any
+ * department, city or zone for the projects that are its own. Leaders read only.
+ */
+export function canEditProject(city: number, zone: number | null | undefined, lead: number): boolean {
+  const u = state.user
+  if (!u) return false
+  if (u.role === 'admin') return true
+  const own = [city, zone, lead].includes(u.org.id)
+  if (u.role === 'department') return own || ownsModule('invest')
+  return u.role === 'local' && own
+}

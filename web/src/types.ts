@@ -383,3 +383,64 @@ export interface FormProblem {
   field: string
   message: string
 }
+
+// ---------------------------------------------------------------- investment attraction (招商引资)
+
+export type InvestStage = Schemas['Stage']
+/** UI-only: the stages a project moves through, in order (a dropped project leaves them). */
+export const INVEST_STAGES: readonly InvestStage[] = ['lead', 'negotiating', 'signed', 'registered', 'construction', 'funds_arrived', 'production']
+/** A project as lists show it (`/api/invest/projects`). */
+export type InvestProject = Schemas['ProjectItem']
+export type InvestProjectList = Schemas['Items_ProjectItem']
+/** One project with the day it reached each stage and its timeline. */
+export type InvestProjectDetail = Schemas['ProjectDetail']
+export type StageReached = Schemas['StageReached']
+/** The negative-list answer a project was entered with. */
+export type ProjectNegativeCheck = Schemas['NegativeCheck']
+/** The body of `POST /api/invest/projects`. */
+export type NewInvestProject = Schemas['ProjectRequest']
+/** The body of `POST /api/invest/projects/{id}/steps`. */
+export type ProjectStepBody = Schemas['ProjectStepRequest']
+/** UI-only: the steps a project takes (`action` is a string in the API). */
+export type ProjectAction = 'advance' | 'drop' | 'note' | 'problem' | 'to_task' | 'to_appeal'
+export type InvestStats = Schemas['InvestStats']
+export type InvestFigures = Schemas['Figures']
+export type InvestGroup = Schemas['Group']
+export type InvestConversion = Schemas['Conversion']
+export type InvestStageTime = Schemas['StageTime']
+export type IndustryEntry = Schemas['IndustryEntry']
+export type IndustryList = Schemas['Items_IndustryEntry']
+export type EditionSummary = Schemas['EditionSummary']
+export type EditionList = Schemas['Items_EditionSummary']
+export type NegativeListEdition = Schemas['NegativeListEdition']
+export type NegativeListItem = Schemas['NegativeListItem']
+export type NegativeListCheck = Schemas['NegativeListCheck']
+export type NegativeListMatch = Schemas['NegativeListMatch']
+export type Measure = Schemas['Measure']
+export type Verdict = Schemas['Verdict']
+export type ImportReport = Schemas['ImportReport']
+
+/** UI-only: the query parameters of `/api/invest/projects` (the list and its Excel export). */
+export interface ProjectFilter {
+  stage?: string | null
+  city?: number | null
+  zone?: number | null
+}
+
+/** UI-only: the query parameters of `/api/invest/negative-list/check`. */
+export interface NegativeCheckQuery {
+  edition?: string | null
+  industry?: string | null
+  text?: string | null
+}
+
+/** A gap in the document (error details are untyped there): one problem of an imported
+ * project sheet, in the 422 answer's `details.problems`. */
+export interface SheetProblem {
+  /** 1 is the header row; 0 for the workbook as a whole. */
+  row: number
+  /** The column's letter; empty for the workbook or a whole row. */
+  column: string
+  field: string
+  message: string
+}

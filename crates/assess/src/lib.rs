@@ -51,6 +51,7 @@ pub mod sensitivity;
 pub mod stats;
 pub mod uncertainty;
 pub mod weights;
+pub mod zone_form;
 pub mod zones;
 
 pub use data::Data;

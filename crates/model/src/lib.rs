@@ -4,6 +4,7 @@
 //! as types afterwards, so a `Username` or a `RegionCode` deeper in the code is known to be valid.
 
 pub mod access;
+pub mod credentials;
 pub mod names;
 pub mod org;
 pub mod role;

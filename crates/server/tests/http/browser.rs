@@ -7,7 +7,8 @@
 //! `web/e2e/trade.mjs`: the foreign-trade page and its drill-down; and by `web/e2e/freight.mjs`:
 //! the freight-flows map, the criticality ranking and the project appraisal; and by
 //! `web/e2e/risk.mjs`: the risk watch's readings, an alert from raised to closed, the forecast
-//! bands and a drill.
+//! bands and a drill; and by `web/e2e/invest.mjs`: the investment pipeline, a project advanced
+//! to funds arrived, and a negative-list check.
 //! Screenshots under `target/screenshots/`.
 //!
 //! Runs when Chromium, Node.js and the web packages are present; otherwise it is skipped with
@@ -213,6 +214,29 @@ async fn the_risk_watch_in_chromium() {
                 "risk-alerts-en-1366x768.png",
                 "risk-forecast-zh-1366x768.png",
                 "risk-drill-zh-1366x768.png",
+            ],
+        );
+    }
+}
+
+/// The Department of Commerce opens the investment page: the pipeline's figures labelled
+/// synthetic with the stage funnel and the charts by city and country; the project list
+/// filtered to signed projects, one of which it advances step by step to funds arrived and logs
+/// a problem on; a described activity checked against the national negative list (prohibited,
+/// the item quoted); and the page in English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_investment_pipeline_in_chromium() {
+    if let Some(shots) = run_script("invest.mjs").await {
+        assert_screenshots(
+            &shots,
+            &[
+                "invest-pipeline-zh-1366x768.png",
+                "invest-projects-zh-1366x768.png",
+                "invest-project-drawer-zh-1366x768.png",
+                "invest-negative-zh-1366x768.png",
+                "invest-negative-en-1366x768.png",
+                "invest-pipeline-en-1366x768.png",
+                "invest-projects-en-1366x768.png",
             ],
         );
     }

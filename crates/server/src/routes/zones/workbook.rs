@@ -2,14 +2,13 @@
 //! workbook, and reading that workbook back (every problem named by sheet, row, column and
 //! field, nothing saved unless all rows are right).
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use kaifang_app::assess::{Engine, ZoneForm};
-use kaifang_assess::zones::{self, Zone};
+use kaifang_app::assess::ZoneForm;
+use kaifang_assess::zone_form::{COLUMNS, FormProblem, SHEET, read_form};
+use kaifang_assess::zones;
 use kaifang_store::zone_data::{self, ValueInput};
 use serde::{Deserialize, Serialize};
 
@@ -17,9 +16,6 @@ use super::{allowed_zone, form_year, may_read_assessment};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
-
-/// Most problems listed for one uploaded form.
-const MAX_PROBLEMS: usize = 50;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct TemplateQuery {
@@ -59,34 +55,6 @@ pub async fn template(
         format!("\u{feff}{csv}"),
     )
         .into_response())
-}
-
-// The spreadsheet form: one sheet, one header row of "中文 code" cells, one row per indicator.
-const SHEET: &str = "数据";
-const COLUMNS: [(&str, &str); 10] = [
-    ("uCode", "开发区代码"),
-    ("uName", "开发区"),
-    ("Time", "年份"),
-    ("iCode", "指标代码"),
-    ("iName", "指标"),
-    ("Unit", "单位"),
-    ("Previous", "上年值"),
-    ("PreviousSource", "上年值来源"),
-    ("Value", "本年值"),
-    ("Note", "备注"),
-];
-
-fn column_letter(mut c: u32) -> String {
-    let mut out = Vec::new();
-    loop {
-        out.push(b'A' + (c % 26) as u8);
-        if c < 26 {
-            break;
-        }
-        c = c / 26 - 1;
-    }
-    out.reverse();
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn template_xlsx(f: &ZoneForm) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
@@ -166,19 +134,6 @@ pub async fn form_template(
         .into_response())
 }
 
-/// One thing wrong in an uploaded form, where a spreadsheet shows it.
-#[derive(Debug, Serialize)]
-pub struct FormProblem {
-    pub sheet: String,
-    /// 1-based, as the spreadsheet numbers rows.
-    pub row: u32,
-    /// `A`, `B`, ...
-    pub column: String,
-    /// The column's code (`Value`, `Unit`, `iCode`, `uCode`, `Time`).
-    pub field: String,
-    pub message: String,
-}
-
 /// `details` of the 422 of an upload: the first problem's place, and every problem.
 #[derive(Debug, Serialize)]
 struct ProblemDetails<'a> {
@@ -187,166 +142,6 @@ struct ProblemDetails<'a> {
     column: &'a str,
     field: &'a str,
     problems: &'a [FormProblem],
-}
-
-fn cell_text(c: &calamine::Data) -> String {
-    use calamine::Data;
-    match c {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_string(),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// Reads the uploaded workbook into values for `zone` and `year`, or every problem found.
-fn read_form(
-    e: &Engine,
-    zone: &Zone,
-    year: i32,
-    bytes: &[u8],
-) -> Result<Vec<ValueInput>, Vec<FormProblem>> {
-    use calamine::Reader;
-    let whole = |field: &str, message: String| {
-        vec![FormProblem {
-            sheet: String::new(),
-            row: 0,
-            column: String::new(),
-            field: field.into(),
-            message,
-        }]
-    };
-    // A grid's size is checked before the reader allocates for it.
-    kaifang_workbook::check(std::io::Cursor::new(bytes), &kaifang_workbook::Limits::FORM)
-        .map_err(|err| whole("file", err.to_string()))?;
-    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|err| {
-        whole(
-            "file",
-            format!("not an Excel workbook (.xlsx) that can be read: {err}"),
-        )
-    })?;
-    let sheets = wb.sheet_names();
-    let sheet = sheets
-        .iter()
-        .find(|n| n.as_str() == SHEET)
-        .or_else(|| sheets.first())
-        .cloned()
-        .ok_or_else(|| whole("file", "the workbook has no sheet".into()))?;
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|err| whole("file", format!("sheet {sheet}: {err}")))?;
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .map(|r| r.iter().map(cell_text).collect())
-        .unwrap_or_default();
-    let find = |code: &str, zh: &str| {
-        header.iter().position(|h| {
-            let last = h.split_whitespace().last().unwrap_or("");
-            last.eq_ignore_ascii_case(code) || h == zh
-        })
-    };
-    let col = |code: &str| {
-        COLUMNS
-            .iter()
-            .find(|(c, _)| *c == code)
-            .and_then(|(c, zh)| find(c, zh))
-    };
-    let mut problems = Vec::new();
-    let (Some(c_ind), Some(c_val)) = (col("iCode"), col("Value")) else {
-        return Err(vec![FormProblem {
-            sheet: sheet.clone(),
-            row: row0 + 1,
-            column: String::new(),
-            field: "header".into(),
-            message: "the first row must name the columns iCode (指标代码) and Value (本年值); download the form again".into(),
-        }]);
-    };
-    let (c_zone, c_time, c_unit, c_note) = (col("uCode"), col("Time"), col("Unit"), col("Note"));
-    let mut values = Vec::new();
-    let mut seen: HashMap<String, u32> = HashMap::new();
-    for (k, r) in rows.enumerate() {
-        let row = row0 + k as u32 + 2;
-        let get = |c: Option<usize>| c.and_then(|c| r.get(c)).map(cell_text).unwrap_or_default();
-        let mut problem = |c: usize, field: &str, message: String| {
-            problems.push(FormProblem {
-                sheet: sheet.clone(),
-                row,
-                column: column_letter(col0 + c as u32),
-                field: field.into(),
-                message,
-            })
-        };
-        let indicator = get(Some(c_ind));
-        let value = get(Some(c_val));
-        if indicator.is_empty() && value.is_empty() {
-            continue;
-        }
-        if let Some(c) = c_zone {
-            let z = get(Some(c));
-            if !z.is_empty() && z != zone.code {
-                problem(
-                    c,
-                    "uCode",
-                    format!("this is the form of {}, not of {z}", zone.code),
-                );
-                continue;
-            }
-        }
-        if let Some(c) = c_time {
-            let t = get(Some(c));
-            if !t.is_empty() && t.parse::<f64>().ok() != Some(f64::from(year)) {
-                problem(
-                    c,
-                    "Time",
-                    format!("this is the form for {year}, not for {t}"),
-                );
-                continue;
-            }
-        }
-        let unit = c_unit.map(|c| get(Some(c)));
-        let at = kaifang_assess::Location::row(sheet.as_str(), row as usize);
-        match zones::check_entry(&e.framework, &indicator, &value, unit.as_deref(), &at) {
-            Ok((_, v)) => {
-                if let Some(first) = seen.insert(indicator.clone(), row) {
-                    problem(
-                        c_ind,
-                        "iCode",
-                        format!("{indicator} is given twice (rows {first} and {row})"),
-                    );
-                } else if v.is_finite() {
-                    values.push(ValueInput {
-                        indicator,
-                        value: v,
-                        note: get(c_note),
-                    });
-                }
-            }
-            Err(err) => {
-                let field = err
-                    .location()
-                    .and_then(|l| l.field.clone())
-                    .unwrap_or_else(|| "Value".into());
-                let c = match field.as_str() {
-                    "iCode" => c_ind,
-                    "Unit" => c_unit.unwrap_or(c_val),
-                    _ => c_val,
-                };
-                problem(c, &field, err.to_string());
-            }
-        }
-        if problems.len() >= MAX_PROBLEMS {
-            break;
-        }
-    }
-    if problems.is_empty() {
-        Ok(values)
-    } else {
-        Err(problems)
-    }
 }
 
 /// The 422 for an upload with problems: the first in the message, all in `details`.
@@ -432,10 +227,17 @@ pub async fn upload(
     // Reading a workbook is CPU work: off the async workers.
     let values = {
         let (e, zone) = (e.clone(), zone.clone());
-        tokio::task::spawn_blocking(move || read_form(&e, &zone, year, &file))
+        tokio::task::spawn_blocking(move || read_form(&e.framework, &zone.code, year, &file))
             .await
             .map_err(ApiError::internal)?
             .map_err(|p| problems_error(&p))?
+            .into_iter()
+            .map(|v| ValueInput {
+                indicator: v.indicator,
+                value: v.value,
+                note: v.note,
+            })
+            .collect::<Vec<_>>()
     };
     state
         .store
