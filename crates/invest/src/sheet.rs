@@ -201,16 +201,15 @@ pub fn read_xlsx(
     today: Date,
     resolve: &dyn Resolve,
 ) -> Result<Vec<SheetRow>, Vec<SheetProblem>> {
+    let (grid, first_row, col0) = first_sheet(bytes)?;
+    read_grid(&grid, first_row, col0, today, resolve)
+}
+
+/// The first sheet of an .xlsx workbook as cells, with the sheet row (1-based) and column
+/// (zero-based) of its first cell; the grid's size is checked before the reader allocates.
+pub(crate) fn first_sheet(bytes: &[u8]) -> Result<(Vec<Vec<Cell>>, u32, u32), Vec<SheetProblem>> {
     use calamine::Reader;
-    let whole = |message: String| {
-        vec![SheetProblem {
-            row: 0,
-            column: String::new(),
-            field: "file".into(),
-            message,
-        }]
-    };
-    // The grid's size is checked before the reader allocates for it.
+    let whole = |message: String| Problems::default().whole(&message);
     kaifang_workbook::check(Cursor::new(bytes), &kaifang_workbook::Limits::FORM)
         .map_err(|e| whole(e.to_string()))?;
     let mut wb = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| {
@@ -227,11 +226,11 @@ pub fn read_xlsx(
         .worksheet_range(&sheet)
         .map_err(|e| whole(format!("sheet {sheet}: {e}")))?;
     let (row0, col0) = range.start().unwrap_or((0, 0));
-    let grid: Vec<Vec<Cell>> = range
+    let grid = range
         .rows()
         .map(|r| r.iter().map(Cell::from).collect())
         .collect();
-    read_grid(&grid, row0 + 1, col0, today, resolve)
+    Ok((grid, row0 + 1, col0))
 }
 
 /// A cell as the reader needs it: text, or a number (Excel stores dates as numbers).

@@ -6,7 +6,6 @@
 //! the project sheet.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
 use serde::Serialize;
 
@@ -112,29 +111,8 @@ pub fn read_xlsx(
     bytes: &[u8],
     country: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<Vec<TourismRow>, Vec<SheetProblem>> {
-    use calamine::Reader;
-    let whole = |m: String| Problems::default().whole(&m);
-    kaifang_workbook::check(Cursor::new(bytes), &kaifang_workbook::Limits::FORM)
-        .map_err(|e| whole(e.to_string()))?;
-    let mut wb = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| {
-        whole(format!(
-            "not an Excel workbook (.xlsx) that can be read: {e}"
-        ))
-    })?;
-    let sheet = wb
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| whole("the workbook has no sheet".into()))?;
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| whole(format!("sheet {sheet}: {e}")))?;
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    let grid: Vec<Vec<Cell>> = range
-        .rows()
-        .map(|r| r.iter().map(Cell::from).collect())
-        .collect();
-    read_grid(&grid, row0 + 1, col0, country)
+    let (grid, first_row, col0) = crate::sheet::first_sheet(bytes)?;
+    read_grid(&grid, first_row, col0, country)
 }
 
 /// Reads rows of cells whose first row is the header, at sheet row `first_row`, column `col0`.

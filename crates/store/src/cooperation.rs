@@ -491,6 +491,32 @@ async fn exchange_items(
         .collect()
 }
 
+/// Links exchange `id` to each of `ids`, every one of which must exist (`exists` finds it).
+async fn link_all(
+    conn: &mut SqliteConnection,
+    id: i64,
+    ids: &[i64],
+    (field, what): (&str, &str),
+    exists: &'static str,
+    insert: &'static str,
+) -> Result<()> {
+    for other in ids {
+        let found: Option<i64> = sqlx::query_scalar(exists)
+            .bind(other)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::invalid(field, format!("no {what} {other}")));
+        }
+        sqlx::query(insert)
+            .bind(id)
+            .bind(other)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn insert_exchange(conn: &mut SqliteConnection, who: &Who, x: &NewExchange) -> Result<i64> {
     let title = text("title", &x.title, TEXT_LIMIT, true)?;
     if x.ends_on < x.starts_on {
@@ -536,44 +562,24 @@ async fn insert_exchange(conn: &mut SqliteConnection, who: &Who, x: &NewExchange
     .bind(now())
     .fetch_one(&mut *conn)
     .await?;
-    for p in &x.partner_ids {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM coop_partners WHERE id = $1")
-            .bind(p)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if found.is_none() {
-            return Err(StoreError::invalid(
-                "partner_ids",
-                format!("no partner {p}"),
-            ));
-        }
-        sqlx::query(
-            "INSERT OR IGNORE INTO coop_exchange_partners (exchange_id, partner_id) VALUES ($1, $2)",
-        )
-        .bind(id)
-        .bind(p)
-        .execute(&mut *conn)
-        .await?;
-    }
-    for p in &x.project_ids {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM invest_projects WHERE id = $1")
-            .bind(p)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if found.is_none() {
-            return Err(StoreError::invalid(
-                "project_ids",
-                format!("no project {p}"),
-            ));
-        }
-        sqlx::query(
-            "INSERT OR IGNORE INTO coop_exchange_projects (exchange_id, project_id) VALUES ($1, $2)",
-        )
-        .bind(id)
-        .bind(p)
-        .execute(&mut *conn)
-        .await?;
-    }
+    link_all(
+        conn,
+        id,
+        &x.partner_ids,
+        ("partner_ids", "partner"),
+        "SELECT id FROM coop_partners WHERE id = $1",
+        "INSERT OR IGNORE INTO coop_exchange_partners (exchange_id, partner_id) VALUES ($1, $2)",
+    )
+    .await?;
+    link_all(
+        conn,
+        id,
+        &x.project_ids,
+        ("project_ids", "project"),
+        "SELECT id FROM invest_projects WHERE id = $1",
+        "INSERT OR IGNORE INTO coop_exchange_projects (exchange_id, project_id) VALUES ($1, $2)",
+    )
+    .await?;
     audit::append(
         conn,
         who,
