@@ -154,6 +154,12 @@ export const router = createRouter({
           redirect: (to) => ({ name: 'invest', query: { tab: 'projects', project: String(to.params.id) } }),
         },
         {
+          path: 'cooperation',
+          name: 'cooperation',
+          component: () => import('./pages/CooperationPage.vue'),
+          meta: { title: 'coop.title', roles: GOVERNMENT },
+        },
+        {
           path: 'jobs',
           name: 'jobs',
           component: () => import('./pages/JobsPage.vue'),

@@ -434,13 +434,34 @@ pub struct VisaPolicy {
     /// The ports of entry where it applies (network node ids), or empty when every port open
     /// to foreigners applies it.
     pub ports: Vec<String>,
+    /// `YYYY-MM-DD`.
     #[cfg_attr(feature = "schema", schema(value_type = String))]
+    #[serde(serialize_with = "ymd")]
     pub since: Date,
+    /// `YYYY-MM-DD`, when the policy has an end.
     #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
+    #[serde(serialize_with = "ymd_opt")]
     pub until: Option<Date>,
     pub conditions: String,
     pub source: String,
     pub verified: bool,
+}
+
+// A date as people read it; `time`'s own form is a [year, ordinal] pair.
+fn ymd<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_args!(
+        "{:04}-{:02}-{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day()
+    ))
+}
+
+fn ymd_opt<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => ymd(d, s),
+        None => s.serialize_none(),
+    }
 }
 
 impl VisaPolicy {

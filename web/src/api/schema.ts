@@ -5220,6 +5220,7 @@ export interface components {
              *     to foreigners applies it.
              */
             ports: string[];
+            /** @description `YYYY-MM-DD`. */
             since: string;
             source: string;
             /**
@@ -5227,6 +5228,7 @@ export interface components {
              * @description Days of stay allowed, when the policy fixes them.
              */
             stay_days?: number | null;
+            /** @description `YYYY-MM-DD`, when the policy has an end. */
             until?: string | null;
             verified: boolean;
         };

@@ -1,5 +1,6 @@
 // English interface text. Must have exactly the keys of zh.ts (checked by the type).
 import type { Messages } from './zh'
+import { coopEn } from './coop'
 
 const en: Messages = {
   app: {
@@ -1463,6 +1464,7 @@ const en: Messages = {
       columns: { no: 'No.', sector: 'Sector', text: 'Measure', measures: 'Kind', codes: 'Codes', review: 'Review' },
     },
   },
+  coop: coopEn,
 }
 
 export default en

@@ -1,3 +1,4 @@
+import { coopZh } from './coop'
 // 中文界面文字。en.ts 必须包含完全相同的键（类型检查保证）。
 const zh = {
   app: {
@@ -1461,6 +1462,7 @@ const zh = {
       columns: { no: '序号', sector: '领域', text: '特别管理措施', measures: '措施类型', codes: '行业代码', review: '复核' },
     },
   },
+  coop: coopZh,
 }
 
 export type Messages = typeof zh

@@ -241,3 +241,22 @@ async fn the_investment_pipeline_in_chromium() {
         );
     }
 }
+
+/// A commerce official opens the cooperation network: the map of partners, the exchanges, the
+/// arrivals labelled synthetic, the ports of entry; a contact added to the Zhejiang counterpart
+/// is there after a reload; the page in English.
+#[tokio::test]
+async fn the_cooperation_network_in_chromium() {
+    if let Some(shots) = run_script("cooperation.mjs").await {
+        assert_screenshots(
+            &shots,
+            &[
+                "coop-network-zh-1366x768.png",
+                "coop-exchanges-zh-1366x768.png",
+                "coop-tourism-zh-1366x768.png",
+                "coop-entry-zh-1366x768.png",
+                "coop-network-en-1366x768.png",
+            ],
+        );
+    }
+}
