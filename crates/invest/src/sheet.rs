@@ -201,13 +201,26 @@ pub fn read_xlsx(
     today: Date,
     resolve: &dyn Resolve,
 ) -> Result<Vec<SheetRow>, Vec<SheetProblem>> {
-    let (grid, first_row, col0) = first_sheet(bytes)?;
-    read_grid(&grid, first_row, col0, today, resolve)
+    let sheet = first_sheet(bytes)?;
+    read_grid(
+        &sheet.cells,
+        sheet.first_row,
+        sheet.first_col,
+        today,
+        resolve,
+    )
 }
 
-/// The first sheet of an .xlsx workbook as cells, with the sheet row (1-based) and column
-/// (zero-based) of its first cell; the grid's size is checked before the reader allocates.
-pub(crate) fn first_sheet(bytes: &[u8]) -> Result<(Vec<Vec<Cell>>, u32, u32), Vec<SheetProblem>> {
+/// A sheet's cells, with the sheet row (1-based) and column (zero-based) of its first cell,
+/// so problems can be named by the cell a person sees in Excel.
+pub(crate) struct Sheet {
+    pub cells: Vec<Vec<Cell>>,
+    pub first_row: u32,
+    pub first_col: u32,
+}
+
+/// The first sheet of an .xlsx workbook; the grid's size is checked before the reader allocates.
+pub(crate) fn first_sheet(bytes: &[u8]) -> Result<Sheet, Vec<SheetProblem>> {
     use calamine::Reader;
     let whole = |message: String| Problems::default().whole(&message);
     kaifang_workbook::check(Cursor::new(bytes), &kaifang_workbook::Limits::FORM)
@@ -230,7 +243,11 @@ pub(crate) fn first_sheet(bytes: &[u8]) -> Result<(Vec<Vec<Cell>>, u32, u32), Ve
         .rows()
         .map(|r| r.iter().map(Cell::from).collect())
         .collect();
-    Ok((grid, row0 + 1, col0))
+    Ok(Sheet {
+        cells: grid,
+        first_row: row0 + 1,
+        first_col: col0,
+    })
 }
 
 /// A cell as the reader needs it: text, or a number (Excel stores dates as numbers).

@@ -111,8 +111,8 @@ pub fn read_xlsx(
     bytes: &[u8],
     country: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<Vec<TourismRow>, Vec<SheetProblem>> {
-    let (grid, first_row, col0) = crate::sheet::first_sheet(bytes)?;
-    read_grid(&grid, first_row, col0, country)
+    let sheet = crate::sheet::first_sheet(bytes)?;
+    read_grid(&sheet.cells, sheet.first_row, sheet.first_col, country)
 }
 
 /// Reads rows of cells whose first row is the header, at sheet row `first_row`, column `col0`.
