@@ -154,6 +154,7 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meta::healthz))
         .routes(routes!(meta::meta))
         .routes(routes!(meta::overview))
+        .routes(routes!(meta::registry_counts))
         .routes(routes!(meta::basemap))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))

@@ -137,8 +137,9 @@ pub struct JobCounts {
     pub cancelled: i64,
 }
 
+/// The registry's counts, for the administration pages.
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Overview {
+pub struct RegistryCounts {
     /// True when the figures come from the synthetic demo data.
     pub demo: bool,
     pub organisations_by_kind: Vec<KindCount>,
@@ -149,9 +150,42 @@ pub struct Overview {
     pub jobs: JobCounts,
 }
 
-/// Headline figures of the modules that exist.
-#[utoipa::path(get, path = "/api/overview", tag = "meta", responses((status = 200, body = Overview), (status = 401, body = ErrorBody)))]
-pub async fn overview(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Overview>> {
+/// The cockpit: every module's headline card, scoped to the caller (a city sees its city, a
+/// zone its zone, an enterprise its own appeals), with what changed since last month and
+/// the cards left out with the reason.
+#[utoipa::path(get, path = "/api/overview", tag = "meta", responses((status = 200, body = kaifang_app::cockpit::Cockpit), (status = 401, body = ErrorBody)))]
+pub async fn overview(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<kaifang_app::cockpit::Cockpit>> {
+    use kaifang_app::cockpit::{Scope, Sources, cockpit};
+    let actor = caller.actor();
+    let scope = Scope::of(&state.store, &state.zones, &actor).await?;
+    let sources = Sources {
+        store: &state.store,
+        trade: &state.trade,
+        risk: &state.risk,
+        zones: &state.zones,
+        rules: &state.rules,
+        demo: state.demo,
+    };
+    let today = kaifang_store::rules::today_in_china();
+    Ok(Json(cockpit(&sources, &actor, &scope, today).await))
+}
+
+/// Counts of the registry — organisations by kind, zones by type, accounts by role, jobs by
+/// status — and the audit log's entries per day: the administration pages' figures, for
+/// those who read the whole registry.
+#[utoipa::path(get, path = "/api/registry/counts", tag = "meta", responses((status = 200, body = RegistryCounts), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn registry_counts(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<RegistryCounts>> {
+    if !caller.actor().reads_all() {
+        return Err(crate::error::ApiError::forbidden(
+            "read the registry's counts",
+        ));
+    }
     let s = &state.store;
     let map = |v: Vec<Count>| v.into_iter().map(|c| (c.key, c.count));
     let mut jobs = JobCounts::default();
@@ -164,7 +198,7 @@ pub async fn overview(State(state): State<AppState>, _caller: Caller) -> ApiResu
             _ => jobs.cancelled = n,
         }
     }
-    Ok(Json(Overview {
+    Ok(Json(RegistryCounts {
         demo: state.demo,
         organisations_by_kind: map(s.orgs_by_kind().await?)
             .map(|(kind, count)| KindCount { kind, count })

@@ -517,7 +517,7 @@ async fn every_write_lands_in_the_audit_log_with_its_request_id() {
 async fn overview_counts_the_registry() {
     let app = spawn_app().await;
     let s = app.login("leader").await;
-    let o = s.json("/api/overview").await;
+    let o = s.json("/api/registry/counts").await;
     assert_eq!(o["demo"], true);
     let zones = o["organisations_by_kind"]
         .as_array()

@@ -8,6 +8,7 @@ mod assign;
 mod basics;
 mod browser;
 mod channels;
+mod cockpit;
 mod cooperation;
 mod first_start;
 mod heavy_work;

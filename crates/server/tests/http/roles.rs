@@ -515,6 +515,13 @@ fn cases(f: &Fixture) -> Vec<Case> {
         ),
         case(
             Method::GET,
+            "/api/registry/counts",
+            "/api/registry/counts".into(),
+            Body::None,
+            [200, 200, 200, 403, 403],
+        ),
+        case(
+            Method::GET,
             "/api/auth/me",
             "/api/auth/me".into(),
             Body::None,
