@@ -253,7 +253,8 @@ pub fn sentences(c: &Cockpit, lang: Lang) -> Vec<String> {
                 a.total, a.open, a.past_limit, a.answered
             );
             if let Some(score) = &score {
-                s += &format!(", rated {score} of 5 on average ({} ratings)", a.rated);
+                let ratings = if a.rated == 1 { "rating" } else { "ratings" };
+                s += &format!(", rated {score} of 5 on average ({} {ratings})", a.rated);
             }
             s + "."
         });
@@ -279,7 +280,7 @@ pub fn sentences(c: &Cockpit, lang: Lang) -> Vec<String> {
         });
         out.push(if zh {
             let mut s = format!(
-                "按{}年贸易记录测算，集装箱运输需求{}万标箱，其中经海港{}万标箱、经陆路口岸{}万标箱",
+                "按{}年贸易记录测算，集装箱运输需求{}万标箱，经海港{}万标箱、经陆路口岸{}万标箱（经陆路口岸出境后转港口海运的货物两项均计）",
                 ch.year,
                 wan(ch.total_teu),
                 wan(ch.sea_teu),
@@ -291,7 +292,7 @@ pub fn sentences(c: &Cockpit, lang: Lang) -> Vec<String> {
             s + "。"
         } else {
             let mut s = format!(
-                "Modelled from the {} trade records, container demand was {} ten-thousand TEU: {} through seaports and {} through land crossings",
+                "Modelled from the {} trade records, container demand was {} ten-thousand TEU: {} through seaports and {} through land crossings (freight crossing a land border to a port abroad counts in both)",
                 ch.year,
                 wan(ch.total_teu),
                 wan(ch.sea_teu),
