@@ -13,7 +13,8 @@ import { BASE, PASSWORD, StepError, chartSizes, check, expectPath, expectText,
 const USER = process.env.KAIFANG_USER || 'admin'
 const ENTERPRISE_USER = process.env.KAIFANG_ENTERPRISE_USER || 'faw'
 
-const CHARTS = ['chart-orgs-by-kind', 'chart-zones-by-type', 'chart-users-by-role', 'chart-audit-by-day']
+/** The cockpit's chart: the trade card's 13-month sparkline. */
+const CHARTS = ['cockpit-trade-trend']
 
 run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 60_000 }, async ({ meta }) => {
   const zh = await openContext('zh', 'zh-CN')
@@ -39,7 +40,7 @@ run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 60_000 }, async ({ met
     await expectPath(page, '/login')
   })
 
-  await step('sign in: overview with banner, title, four charts and figures', async () => {
+  await step('sign in: the cockpit with banner, title, its cards, the trade chart and figures', async () => {
     await login(zh, USER)
     zh.state.expectLoginFailure = false
     await expectPath(page, '/')
@@ -51,12 +52,12 @@ run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 60_000 }, async ({ met
     } else {
       check((await banner.count()) === 0, 'demo-banner should be absent (meta.demo is false)')
     }
-    await page.locator(tid('overview-cards')).waitFor({ state: 'visible' })
+    await page.locator(tid('cockpit-cards')).waitFor({ state: 'visible' })
     sizes1366 = await chartSizes(page, CHARTS)
-    const value = page.locator(tid('card-organisations-value'))
+    const value = page.locator(tid('cockpit-trade-ytd'))
     await value.waitFor({ state: 'visible' })
-    const n = Number(((await value.textContent()) ?? '').replace(/[^\d]/g, ''))
-    check(n > 0, `organisations card should show a number > 0, shows "${await value.textContent()}"`)
+    const n = Number(((await value.textContent()) ?? '').replace(/[^\d.]/g, ''))
+    check(n > 0, `the trade card's year to date should be a number > 0, shows "${await value.textContent()}"`)
   })
 
   await step('screenshot overview-zh-1366x768.png', async () => {
@@ -78,7 +79,7 @@ run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 60_000 }, async ({ met
     await shot(page, 'overview-en-1366x768.png')
   })
 
-  await step('wall display 1920x1080: charts grow; screenshot', async () => {
+  await step('wall display 1920x1080: the chart grows; screenshot', async () => {
     await page.setViewportSize({ width: 1920, height: 1080 })
     await page.waitForTimeout(400)
     const wide = await chartSizes(page, CHARTS)
@@ -88,11 +89,16 @@ run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 60_000 }, async ({ met
     await shot(page, 'overview-en-1920x1080.png')
   })
 
-  await step('organisations page lists organisations', async () => {
+  await step("organisations page: the registry's counts above the list of organisations", async () => {
     await page.setViewportSize({ width: 1366, height: 768 })
     await openFromMenu(page, 'nav-organisations', '/organisations', 'Organisations')
     const rows = await tableRows(page, 'orgs-table')
     check((await rows.count()) > 0, 'orgs-table has no rows')
+    const value = page.locator(tid('registry-organisations-value'))
+    await value.waitFor({ state: 'visible' })
+    const n = Number(((await value.textContent()) ?? '').replace(/[^\d]/g, ''))
+    check(n > 0, `the organisations count should be a number > 0, shows "${await value.textContent()}"`)
+    await expectText(page, 'registry-counts', 'Audit entries')
     await shot(page, 'organisations-en-1366x768.png')
   })
 
@@ -108,6 +114,9 @@ run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 60_000 }, async ({ met
     await en.page.locator(tid('nav-jobs')).waitFor({ state: 'visible' })
     check((await en.page.locator(tid('nav-users')).count()) === 0, 'enterprise user should not see nav-users')
     check((await en.page.locator(tid('nav-audit')).count()) === 0, 'enterprise user should not see nav-audit')
+    await openFromMenu(en.page, 'nav-organisations', '/organisations', 'Organisations')
+    await tableRows(en.page, 'orgs-table')
+    check((await en.page.locator(tid('registry-counts')).count()) === 0, "enterprise user should not see the registry's counts")
   })
 
   await step('sign out returns to /login and the session is gone', async () => {

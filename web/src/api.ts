@@ -38,7 +38,8 @@ import type {
   NetworkCollection,
   NewUser,
   OrgList,
-  Overview,
+  Cockpit,
+  RegistryCounts,
   PlaceList,
   Roundtable,
   RoundtableBody,
@@ -207,7 +208,8 @@ export const api = {
   logout: () => request<void>('POST', '/api/auth/logout', { sessionExpected: false }),
   setup: (body: SetupRequest) => request<UserRow>('POST', '/api/setup', { body, sessionExpected: false }),
 
-  overview: () => request<Overview>('GET', '/api/overview'),
+  overview: () => request<Cockpit>('GET', '/api/overview'),
+  registryCounts: () => request<RegistryCounts>('GET', '/api/registry/counts'),
   orgs: () => request<OrgList>('GET', '/api/orgs'),
 
   users: () => request<UserList>('GET', '/api/users'),

@@ -987,8 +987,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Headline figures of the modules that exist. */
+        /**
+         * The cockpit: every module's headline card, scoped to the caller (a city sees its city, a
+         *     zone its zone, an enterprise its own appeals), with what changed since last month and
+         *     the cards left out with the reason.
+         */
         get: operations["get_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/registry/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts of the registry — organisations by kind, zones by type, accounts by role, jobs by
+         *     status — and the audit log's entries per day: the administration pages' figures, for
+         *     those who read the whole registry.
+         */
+        get: operations["get_registry_counts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2004,6 +2029,16 @@ export interface components {
             appeal_id?: number | null;
             title: string;
         };
+        AlertBrief: {
+            /** Format: int64 */
+            id: number;
+            indicator: string;
+            /** @description `red`, `orange`, `yellow` or `blue`. */
+            level: string;
+            raised_at: string;
+            subject_en: string;
+            subject_zh: string;
+        };
         AlertDetail: components["schemas"]["AlertItem"] & {
             events: components["schemas"]["TimelineEvent"][];
         };
@@ -2158,6 +2193,33 @@ export interface components {
             today: string;
             total: components["schemas"]["StatRow"];
         };
+        AppealsCard: {
+            /** Format: int32 */
+            answered: number;
+            /** Format: double */
+            mean_days_to_answer?: number | null;
+            /**
+             * Format: double
+             * @description Mean satisfaction, 1 to 5, over `rated` appeals.
+             */
+            mean_satisfaction?: number | null;
+            /**
+             * Format: int32
+             * @description Not yet answered (or rejected).
+             */
+            open: number;
+            /**
+             * Format: int32
+             * @description Open and past the time limit.
+             */
+            past_limit: number;
+            /** Format: int32 */
+            rated: number;
+            source: string;
+            synthetic: boolean;
+            /** Format: int32 */
+            total: number;
+        };
         Appraisal: {
             /** Format: double */
             base_total_cost: number;
@@ -2282,9 +2344,59 @@ export interface components {
             name_en: string;
             name_zh: string;
         };
+        /** @description One thing that moved since last month. */
+        Change: {
+            detail?: string | null;
+            /** @description The alert's or task's id, the partner's or zone's code. */
+            id: string;
+            /**
+             * @description `alert` (raised in the last 30 days), `overdue` (a task that fell overdue in the last
+             *     30 days), `partner` (a trade partner's contribution to growth), `zone` (a move in the
+             *     ranking).
+             */
+            kind: string;
+            /**
+             * @description The alert's level; the task's deadline; the partner's contribution (percentage
+             *     points) and change; the zone's places moved and rank.
+             */
+            level?: string | null;
+            subject_en: string;
+            subject_zh: string;
+            /** Format: double */
+            value?: number | null;
+        };
         ChangePassword: {
             current_password: string;
             new_password: string;
+        };
+        /** @description The gateways of the freight network under the year's container demand. */
+        ChannelsCard: {
+            /**
+             * Format: double
+             * @description TEU through the land border crossings.
+             */
+            border_teu: number;
+            busiest?: null | components["schemas"]["Gateway"];
+            /** @description Figures the data directory does not hold (China–Europe train counts). */
+            missing: string[];
+            most_critical?: null | components["schemas"]["Gateway"];
+            /**
+             * Format: double
+             * @description TEU through seaports (the sea routes, including the borrowed ports abroad).
+             */
+            sea_teu: number;
+            /** @description What the volumes are: modelled, not counted. */
+            source: string;
+            synthetic: boolean;
+            /** @description The five busiest by TEU. */
+            top: components["schemas"]["Gateway"][];
+            /** Format: double */
+            total_teu: number;
+            /**
+             * Format: int32
+             * @description The year of trade records the demand is derived from.
+             */
+            year: number;
         };
         CheckBody: {
             /** @description The filled-in form (the CSV of /api/zones/template, or wide iData with a Time column). */
@@ -2321,6 +2433,32 @@ export interface components {
             unit: string;
             /** Format: double */
             value_of_time: number;
+        };
+        /** @description The whole cockpit. */
+        Cockpit: {
+            appeals?: null | components["schemas"]["AppealsCard"];
+            /**
+             * @description What changed since last month: the largest moves, new alerts, newly overdue tasks;
+             *     the most pressing first.
+             */
+            changes: components["schemas"]["Change"][];
+            channels?: null | components["schemas"]["ChannelsCard"];
+            directives?: null | components["schemas"]["DirectivesCard"];
+            invest?: null | components["schemas"]["InvestCard"];
+            risk?: null | components["schemas"]["RiskCard"];
+            scope: components["schemas"]["ScopeName"];
+            summary_en: string[];
+            /**
+             * @description The figures in sentences, as the monthly report states them (generated from the
+             *     cards, one per card present).
+             */
+            summary_zh: string[];
+            /** @description The day the figures were read for (China Standard Time), `YYYY-MM-DD`. */
+            today: string;
+            trade?: null | components["schemas"]["TradeCard"];
+            /** @description Cards left out, and why. */
+            unavailable: components["schemas"]["Unavailable"][];
+            zones?: null | components["schemas"]["ZonesCard"];
         };
         /** @description A score column of the report: the index, then sub-indices, then pillars. */
         Column: {
@@ -2489,6 +2627,14 @@ export interface components {
             /** @description The words of the meeting it comes from. */
             quote: string;
             title: string;
+        };
+        /** @description Supervision tasks by light. */
+        DirectivesCard: {
+            /** @description The lead organisations with the most overdue tasks first (at most eight). */
+            by_org: components["schemas"]["OrgTaskSummary"][];
+            source: string;
+            synthetic: boolean;
+            total: components["schemas"]["OrgTaskSummary"];
         };
         DraftBody: {
             values: components["schemas"]["FormValue"][];
@@ -2707,6 +2853,13 @@ export interface components {
              */
             type: string;
         };
+        /** @description A value and its change on the same period a year earlier, percent (none when that was zero). */
+        Figure: {
+            /** Format: double */
+            value: number;
+            /** Format: double */
+            yoy_pct?: number | null;
+        };
         /** @description Signed and arrived figures of one group (a city, a zone, an industry, a country, a month). */
         Figures: {
             /**
@@ -2852,6 +3005,23 @@ export interface components {
              */
             weight: number;
         };
+        Gateway: {
+            /** Format: double */
+            closed_cost_rise_pct: number;
+            /** Format: double */
+            closed_stranded_pct: number;
+            id: string;
+            /** @description `border_crossing` or `seaport`. */
+            kind: string;
+            name_en: string;
+            name_zh: string;
+            /** Format: double */
+            share_pct: number;
+            /** Format: double */
+            teu: number;
+            /** Format: double */
+            utilisation_pct?: number | null;
+        };
         Group: components["schemas"]["Figures"] & {
             /**
              * @description The city's or zone's organisation code, the industry code, the country's ISO code, or
@@ -2966,6 +3136,30 @@ export interface components {
          * @enum {string}
          */
         IndustryLevel: "section" | "division" | "group" | "class";
+        /** @description The investment pipeline, January to this month against the same months a year earlier. */
+        InvestCard: {
+            /** Format: double */
+            arrived: number;
+            /** Format: double */
+            arrived_yoy?: number | null;
+            at_stage: components["schemas"]["StageCount"][];
+            /** Format: int32 */
+            month: number;
+            projects: number;
+            /**
+             * Format: double
+             * @description 万元 (ten thousand yuan).
+             */
+            signed: number;
+            /** Format: int32 */
+            signed_projects: number;
+            /** Format: double */
+            signed_yoy?: number | null;
+            source: string;
+            synthetic: boolean;
+            /** Format: int32 */
+            year: number;
+        };
         /** @description The pipeline's figures, with what a reader needs to defend them. */
         InvestStats: components["schemas"]["Stats"] & {
             /** @description Names of the cities, zones, industries and countries the groups are keyed by. */
@@ -3791,16 +3985,6 @@ export interface components {
         };
         /** @enum {string} */
         OutputFormat: "json" | "xlsx";
-        Overview: {
-            /** @description Audit entries per day over the last 30 days, oldest first. */
-            audit_by_day: components["schemas"]["DayCount"][];
-            /** @description True when the figures come from the synthetic demo data. */
-            demo: boolean;
-            jobs: components["schemas"]["JobCounts"];
-            organisations_by_kind: components["schemas"]["KindCount"][];
-            users_by_role: components["schemas"]["RoleCount"][];
-            zones_by_type: components["schemas"]["ZoneTypeCount"][];
-        };
         /** @description A change to a partner, made on the version the caller read. */
         PartnerChangeRequest: {
             agreements?: string | null;
@@ -3817,6 +4001,23 @@ export interface components {
         PartnerDetail: components["schemas"]["PartnerItem"] & {
             activities: components["schemas"]["ExchangeItem"][];
             linked_projects: components["schemas"]["LinkedProject"][];
+        };
+        PartnerFigure: {
+            /** @description Customs partner code. */
+            code: string;
+            /**
+             * Format: double
+             * @description Percentage points of last year's total.
+             */
+            contribution_pp?: number | null;
+            name_en: string;
+            name_zh: string;
+            /** Format: double */
+            share_pct: number;
+            /** Format: double */
+            yoy_pct?: number | null;
+            /** Format: double */
+            ytd: number;
         };
         /** @description A partner as lists and the map show it. */
         PartnerItem: {
@@ -4278,6 +4479,17 @@ export interface components {
         Registry: {
             indicators: components["schemas"]["Indicator"][];
         };
+        /** @description The registry's counts, for the administration pages. */
+        RegistryCounts: {
+            /** @description Audit entries per day over the last 30 days, oldest first. */
+            audit_by_day: components["schemas"]["DayCount"][];
+            /** @description True when the figures come from the synthetic demo data. */
+            demo: boolean;
+            jobs: components["schemas"]["JobCounts"];
+            organisations_by_kind: components["schemas"]["KindCount"][];
+            users_by_role: components["schemas"]["RoleCount"][];
+            zones_by_type: components["schemas"]["ZoneTypeCount"][];
+        };
         Report: {
             classes: components["schemas"]["ClassTotal"][];
             demand: string;
@@ -4298,6 +4510,23 @@ export interface components {
         };
         ResetPassword: {
             password: string;
+        };
+        RiskCard: {
+            /** @description The most serious open alerts, newest first among equals (at most five). */
+            alerts: components["schemas"]["AlertBrief"][];
+            /** Format: int32 */
+            blue: number;
+            /** Format: int32 */
+            orange: number;
+            /**
+             * Format: int32
+             * @description Open alerts by the highest level they reached.
+             */
+            red: number;
+            source: string;
+            synthetic: boolean;
+            /** Format: int32 */
+            yellow: number;
         };
         /**
          * @description Which side of the thresholds is the risky one.
@@ -4471,6 +4700,15 @@ export interface components {
         };
         ScenarioList: {
             items: components["schemas"]["ScenarioItem"][];
+        };
+        /** @description The scope as the answer names it. */
+        ScopeName: {
+            /** @description The region code of a city, the registry code of a zone. */
+            code?: string | null;
+            /** @description `province`, `city`, `zone` or `enterprise`. */
+            kind: string;
+            name_en: string;
+            name_zh: string;
         };
         /** @description Which method choice the ranking depends on most. */
         SensitivityDoc: {
@@ -5064,6 +5302,28 @@ export interface components {
             months: string[];
             rows: number;
         };
+        /** @description Foreign trade of the latest month with data, in yuan. */
+        TradeCard: {
+            /** @description The city (GB/T 2260, prefecture level) the figures are of; none for the province. */
+            city?: string | null;
+            exports_month: components["schemas"]["Figure"];
+            exports_ytd: components["schemas"]["Figure"];
+            imports_month: components["schemas"]["Figure"];
+            imports_ytd: components["schemas"]["Figure"];
+            month: components["schemas"]["Figure"];
+            /**
+             * @description The five largest partners of the year to date with their change and their
+             *     contribution to the total's growth.
+             */
+            partners: components["schemas"]["PartnerFigure"][];
+            /** @description `YYYY-MM`. */
+            period: string;
+            source: string;
+            synthetic: boolean;
+            /** @description The last 13 months' totals, oldest first, with their change on a year earlier. */
+            trend: components["schemas"]["TrendMonth"][];
+            ytd: components["schemas"]["Figure"];
+        };
         TreatedIndicator: components["schemas"]["Treatment"] & {
             code: string;
         };
@@ -5084,6 +5344,14 @@ export interface components {
             low: number;
             /** @enum {string} */
             treatment: "still_flagged";
+        };
+        TrendMonth: {
+            /** @description `YYYY-MM`. */
+            period: string;
+            /** Format: double */
+            value: number;
+            /** Format: double */
+            yoy_pct?: number | null;
         };
         TrendOut: {
             items: components["schemas"]["TrendPoint"][];
@@ -5106,6 +5374,11 @@ export interface components {
             scale: string;
             /** Format: double */
             scale_threshold: number;
+        };
+        Unavailable: {
+            /** @description `trade`, `channels`, `zones`, `directives`, `appeals`, `risk` or `invest`. */
+            card: string;
+            reason: string;
         };
         UncertaintySummary: {
             /**
@@ -5282,6 +5555,27 @@ export interface components {
         };
         /** @enum {string} */
         ZoneLevel: "national" | "provincial";
+        ZoneRank: {
+            code: string;
+            /**
+             * Format: int64
+             * @description Previous rank minus this rank: +2 is up two places.
+             */
+            movement?: number | null;
+            name_en: string;
+            name_zh: string;
+            /** Format: int32 */
+            previous_rank?: number | null;
+            /** Format: int32 */
+            rank?: number | null;
+            /**
+             * Format: double
+             * @description The rank's 5–95 % interval under the uncertainty analysis.
+             */
+            rank_p05?: number | null;
+            /** Format: double */
+            rank_p95?: number | null;
+        };
         /** @description One zone's profile for the printable report. */
         ZoneReport: {
             columns: components["schemas"]["Column"][];
@@ -5318,6 +5612,22 @@ export interface components {
             /** Format: int64 */
             count: number;
             zone_type: string;
+        };
+        /** @description The development zones' ranking of the latest year. */
+        ZonesCard: {
+            bottom: components["schemas"]["ZoneRank"][];
+            /** @description The largest rises and falls since the previous year. */
+            movers: components["schemas"]["ZoneRank"][];
+            /** @description The caller's own zones (a city's, or the zone itself); empty for the province. */
+            own: components["schemas"]["ZoneRank"][];
+            /** Format: int32 */
+            previous_year?: number | null;
+            ranked: number;
+            source: string;
+            synthetic: boolean;
+            top: components["schemas"]["ZoneRank"][];
+            /** Format: int32 */
+            year?: number | null;
         };
     };
     responses: never;
@@ -7671,10 +7981,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Overview"];
+                    "application/json": components["schemas"]["Cockpit"];
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_registry_counts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryCounts"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

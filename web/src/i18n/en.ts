@@ -1,5 +1,6 @@
 // English interface text. Must have exactly the keys of zh.ts (checked by the type).
 import type { Messages } from './zh'
+import { cockpitEn } from './cockpit'
 import { coopEn } from './coop'
 
 const en: Messages = {
@@ -140,33 +141,6 @@ const en: Messages = {
   },
   overview: {
     title: 'Overview',
-    subtitle: 'Key figures of the provincial opening-up platform',
-    cards: {
-      organisations: 'Organisations',
-      zones: 'Development zones',
-      users: 'Users',
-      audit30: 'Audit entries (30 days)',
-      jobsRunning: 'Jobs running',
-    },
-    cardHints: {
-      organisations: 'incl. {cities} cities / prefectures',
-      zones: '{types} types of zone',
-      users: '{roles} roles',
-      audit30: '{today} today',
-      jobsRunning: '{succeeded} done · {failed} failed',
-    },
-    charts: {
-      orgsByKind: 'Organisations by kind',
-      zonesByType: 'Development zones by type',
-      usersByRole: 'Users by role',
-      auditByDay: 'Audit activity, last 30 days',
-    },
-    series: {
-      organisations: 'Organisations',
-      zones: 'Zones',
-      users: 'Users',
-      audit: 'Audit entries',
-    },
   },
   orgs: {
     title: 'Organisations',
@@ -1465,6 +1439,7 @@ const en: Messages = {
     },
   },
   coop: coopEn,
+  cockpit: cockpitEn,
 }
 
 export default en

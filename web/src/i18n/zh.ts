@@ -1,3 +1,4 @@
+import { cockpitZh } from './cockpit'
 import { coopZh } from './coop'
 // 中文界面文字。en.ts 必须包含完全相同的键（类型检查保证）。
 const zh = {
@@ -138,33 +139,6 @@ const zh = {
   },
   overview: {
     title: '概览',
-    subtitle: '全省开放平台主要数据一览',
-    cards: {
-      organisations: '组织机构',
-      zones: '开发区',
-      users: '用户',
-      audit30: '审计记录（30 天）',
-      jobsRunning: '运行中的任务',
-    },
-    cardHints: {
-      organisations: '其中市（州） {cities} 个',
-      zones: '共 {types} 类',
-      users: '{roles} 种角色',
-      audit30: '今日 {today} 条',
-      jobsRunning: '已完成 {succeeded} · 失败 {failed}',
-    },
-    charts: {
-      orgsByKind: '组织机构类型分布',
-      zonesByType: '开发区类型分布',
-      usersByRole: '用户角色分布',
-      auditByDay: '近 30 天审计活动',
-    },
-    series: {
-      organisations: '组织机构',
-      zones: '开发区',
-      users: '用户',
-      audit: '审计记录',
-    },
   },
   orgs: {
     title: '组织机构',
@@ -1463,6 +1437,7 @@ const zh = {
     },
   },
   coop: coopZh,
+  cockpit: cockpitZh,
 }
 
 export type Messages = typeof zh

@@ -1,6 +1,9 @@
 //! The web UI in a real headless Chromium, driven by `web/e2e/smoke.mjs` (playwright-core):
-//! log in, switch language, the overview draws its charts; and by `web/e2e/appeal.mjs`: an
-//! appeal from filing to rating, the task board and the leaders' summary; and by
+//! log in, switch language, the cockpit draws its chart, the registry's counts on the
+//! organisations page; and by `web/e2e/overview.mjs`: the leaders' cockpit for the province, a
+//! city and an enterprise, in both languages and as a wall display; and by
+//! `web/e2e/appeal.mjs`: an appeal from filing to rating, the task board and the leaders'
+//! summary; and by
 //! `web/e2e/channels.mjs`: a route planned on the open-channels map; and by
 //! `web/e2e/zones.mjs`: the development-zone ranking, weights and a printable report; and by
 //! `web/e2e/zone-data.mjs`: a zone's yearly form submitted and approved; and by
@@ -256,6 +259,25 @@ async fn the_cooperation_network_in_chromium() {
                 "coop-tourism-zh-1366x768.png",
                 "coop-entry-zh-1366x768.png",
                 "coop-network-en-1366x768.png",
+            ],
+        );
+    }
+}
+
+/// A leader reads the cockpit: every module's card, the trade card's year to date as the API
+/// gives it, what changed since last month, the trade card opening its page; in English and as
+/// a wall display; a city sees its own trade and zones, an enterprise its appeals alone.
+#[tokio::test]
+async fn the_cockpit_in_chromium() {
+    if let Some(shots) = run_script("overview.mjs").await {
+        assert_screenshots(
+            &shots,
+            &[
+                "cockpit-zh-1366x768.png",
+                "cockpit-en-1366x768.png",
+                "cockpit-wall-zh-1920x1080.png",
+                "cockpit-city-zh-1366x768.png",
+                "cockpit-enterprise-zh-1366x768.png",
             ],
         );
     }

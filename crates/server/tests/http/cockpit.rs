@@ -205,6 +205,13 @@ async fn a_city_sees_its_city_trade_zones_and_tasks() {
         assert_eq!(zone["city"], "222404", "{zone}");
     }
 
+    // Its changes name only its own zones (regression: a city was told of Changchun's moves).
+    for c in o["changes"].as_array().unwrap() {
+        if c["kind"] == "zone" {
+            assert!(own.iter().any(|u| u["code"] == c["id"]), "{c}");
+        }
+    }
+
     // Appeals assigned to it, as its statistics count them.
     let a = card(&o, "appeals");
     let st = s.json("/api/appeals/stats").await;
