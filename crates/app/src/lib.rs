@@ -14,6 +14,7 @@
 //! | [`risk`] | risk watch: the registry's indicators measured on the trade records, tasks and appeals, each at its level |
 //! | [`invest`] | investment attraction: the negative-list check, the projects pipeline, its figures with year-on-year change, the project list imported from Excel |
 //! | [`cooperation`] | the cooperation registry (partners abroad and at home) with its map, exchanges and visits, international arrivals by month and market, ports of entry and the visa policies that apply |
+//! | [`bulletin`] | the monthly bulletin: the cockpit in sentences and a section per module with charts and tables, as DOCX or PDF, archived with its figures |
 //! | [`cockpit`] | the leaders' cockpit: every module's headline card, scoped to the caller, with what changed since last month |
 //! | [`queue`] | the one queue of heavy work: slots in all, places per user, requests that wait a bounded time and stop when abandoned |
 //! | [`assess`] | the development zones' assessment on the demo panel overlaid with approved values: ranking, one zone's report, sensitivity, bounded cache of results; checking a yearly form, a zone's form against last year |
@@ -24,6 +25,7 @@
 
 pub mod assess;
 pub mod backup;
+pub mod bulletin;
 pub mod channels;
 pub mod cockpit;
 pub mod cooperation;

@@ -74,6 +74,9 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::risk::RiskCommand,
     },
+    /// The monthly bulletin (月度通报) as DOCX or PDF: the figures in sentences, then a
+    /// section per module with charts and tables; archived in the data directory.
+    Bulletin(crate::bulletin::BulletinArgs),
     /// Investment attraction (招商引资): the negative-list check, the pipeline's figures,
     /// importing a project list.
     Invest {

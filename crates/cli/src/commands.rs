@@ -45,6 +45,7 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Appraise(a) => crate::assign::appraise(a),
             Command::Tasks { command } => crate::work::tasks(&dir, command).await,
             Command::Risk { command } => crate::risk::risk(&dir, command).await,
+            Command::Bulletin(a) => crate::bulletin::bulletin(&dir, a).await,
             Command::Invest { command } => crate::invest::invest(&dir, command).await,
             Command::Appeals { command } => crate::work::appeals(&dir, command).await,
             Command::Import { command } => crate::trade::import(&dir, command).await,

@@ -3,6 +3,7 @@
 mod args;
 mod assess;
 mod assign;
+mod bulletin;
 mod channels;
 mod commands;
 mod invest;

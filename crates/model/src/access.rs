@@ -573,6 +573,22 @@ impl Actor {
     }
 }
 
+/// The monthly bulletin (月度通报) reports on the whole province, other enterprises' trade and
+/// every department's tasks included: those who read everything read it; administrators and
+/// provincial departments issue one (leaders read; the schedule issues by itself).
+impl Actor {
+    pub fn read_bulletins(&self) -> Decision {
+        Decision::from_bool(self.reads_all(), Decision::Forbidden)
+    }
+
+    pub fn issue_bulletin(&self) -> Decision {
+        Decision::from_bool(
+            matches!(self.role, Role::Admin | Role::Department),
+            Decision::Forbidden,
+        )
+    }
+}
+
 /// The cooperation registry (对外合作): partners, their contacts, exchanges and arrivals are
 /// the government's working file, so every government role reads them and enterprises do
 /// not; the department owning `invest` (Commerce) and administrators keep the registry and

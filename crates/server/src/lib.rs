@@ -155,6 +155,8 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meta::meta))
         .routes(routes!(meta::overview))
         .routes(routes!(meta::registry_counts))
+        .routes(routes!(bulletins::list, bulletins::start))
+        .routes(routes!(bulletins::file))
         .routes(routes!(meta::basemap))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))

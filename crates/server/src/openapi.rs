@@ -49,6 +49,7 @@ use crate::{auth, error, routes, table};
         (name = "zones", description = "Development zones: registry, indicator framework, the yearly assessment with rank intervals, per-zone reports and sensitivity (synthetic demo data)"),
         (name = "cooperation", description = "Cooperation (对外合作): the registry of partners abroad and at home and its map, exchanges and visits, international arrivals by month and source market, ports of entry and visa policies"),
         (name = "invest", description = "Investment attraction (招商引资): the negative lists for foreign investment and their check, the projects pipeline, its figures, the project list as Excel"),
+        (name = "bulletins", description = "The monthly bulletin (月度通报): issued as DOCX or PDF from every module's figures, archived, downloaded"),
         (name = "risk", description = "Risk watch (风险预警): indicators of dependence and governance, their thresholds and levels, readings"),
         (name = "trade", description = "Foreign-trade statistics: month and year to date, YoY, breakdowns, enterprises, concentration, RCA, price/volume, read-only SQL, customs imports"),
     )

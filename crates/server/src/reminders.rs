@@ -1,6 +1,7 @@
 //! The background loop of the work modules: every few minutes, notify what is due soon or
-//! overdue, once a day evaluate the risk indicators and raise alerts, then mail the
-//! notifications not yet mailed (when an SMTP relay is configured).
+//! overdue, once a day evaluate the risk indicators and raise alerts, issue the monthly
+//! bulletin when its day has come (`[bulletin] day`), then mail the notifications not yet
+//! mailed (when an SMTP relay is configured).
 //!
 //! Each mail is claimed in the store before the relay is asked, so a restart never sends one
 //! twice; a crash between claim and send loses that mail (at most once: the notification
@@ -39,6 +40,7 @@ pub async fn run(state: AppState) {
         {
             evaluated = Some(today);
         }
+        bulletin_round(&state, today).await;
         round(&state, mailer.as_ref()).await;
         tokio::time::sleep(every).await;
     }
@@ -71,6 +73,20 @@ pub async fn risk_round(state: &AppState, today: time::Date) -> bool {
             tracing::warn!(error = %e, "the daily risk evaluation failed");
             false
         }
+    }
+}
+
+/// The monthly bulletin, when the schedule owes one (each is issued once; a failure is tried
+/// again next round). Public so tests can drive it.
+pub async fn bulletin_round(state: &AppState, today: time::Date) {
+    let sources = crate::routes::bulletins::sources(state);
+    match kaifang_app::bulletin::scheduled(&sources, state.config.bulletin.day, today).await {
+        Ok(issued) => {
+            for b in issued {
+                tracing::info!(month = %b.month, format = %b.format, file = %b.file, "monthly bulletin issued");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "the monthly bulletin could not be issued"),
     }
 }
 

@@ -20,6 +20,22 @@ pub struct Config {
     /// Outgoing mail for notifications; none configured means in-app notifications only.
     pub smtp: Option<SmtpConfig>,
     pub map: MapConfig,
+    pub bulletin: BulletinConfig,
+}
+
+/// The monthly bulletin's schedule: on this day of each month (China time) the server issues
+/// the previous month's bulletin in Chinese, as DOCX and as PDF, once, and tells the leaders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BulletinConfig {
+    /// 1 to 28; 0 turns the schedule off.
+    pub day: u8,
+}
+
+impl Default for BulletinConfig {
+    fn default() -> Self {
+        BulletinConfig { day: 5 }
+    }
 }
 
 /// The base layer of the maps. Without a file the UI draws Natural Earth's countries and marks
@@ -405,6 +421,15 @@ impl Config {
             key: key.to_string(),
             message,
         };
+        if self.bulletin.day > 28 {
+            return Err(bad(
+                "bulletin.day",
+                format!(
+                    "{} is not a day every month has: 1 to 28, or 0 for no schedule",
+                    self.bulletin.day
+                ),
+            ));
+        }
         self.server.addr.parse::<SocketAddr>().map_err(|_| {
             bad(
                 "server.addr",
@@ -490,6 +515,7 @@ impl Config {
              [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n# risk_evaluation = {}   # evaluate the risk indicators daily and raise alerts\n\n\
              [trade]\n# sql_memory_mb = {}\n# sql_timeout_secs = {}\n# sql_max_rows = {}\n# sql_concurrency = {}\n# xlsx_max_cells = {}   # an uploaded workbook declaring more is refused unread\n# xlsx_max_inflated_mb = {}\n\n\
              [jobs]\n# concurrency = {}   # heavy work at once; 0: cores - 1\n# per_user = {}\n# max_queued = {}\n# wait_secs = {}   # a request waits this long for a slot, then 429\n\n\
+             [bulletin]\n# day = {}   # the previous month's bulletin is issued on this day of the month; 0: never\n\n\
              [map]\n# base_geojson = \"basemap.geojson\"   # an approved base map; Natural Earth (illustrative) otherwise\n# base_label = \"审图号：...\"\n\n\
              # Mail notifications (off unless this section is present):\n\
              # [smtp]\n# host = \"smtp.example.gov.cn\"\n# port = 25\n# from = \"Kaifang <kaifang@example.gov.cn>\"\n# base_url = \"https://kaifang.example.gov.cn\"\n",
@@ -522,6 +548,7 @@ impl Config {
             d.jobs.per_user,
             d.jobs.max_queued,
             d.jobs.wait_secs,
+            d.bulletin.day,
         )
     }
 }

@@ -18,6 +18,7 @@ pub mod alerts;
 pub mod appeals;
 pub mod audit;
 pub mod backup;
+pub mod bulletins;
 pub mod config;
 pub mod cooperation;
 pub mod datadir;

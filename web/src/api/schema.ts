@@ -308,6 +308,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/bulletins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The archive of issued bulletins, newest first. */
+        get: operations["get_bulletins"];
+        put?: never;
+        /**
+         * Issue a bulletin as a background job: `month` (default the latest with trade data),
+         *     `lang` `zh`/`en`, `format` `docx`/`pdf`. Answers 202 with the job; its result is the
+         *     archived `Bulletin`. Administrators and provincial departments.
+         */
+        post: operations["post_bulletins"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bulletins/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An issued bulletin's file, as it was issued (its SHA-256 is in the list). */
+        get: operations["get_bulletins_id_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/channels/compare": {
         parameters: {
             query?: never;
@@ -2339,6 +2378,40 @@ export interface components {
         BreakdownOut: components["schemas"]["Breakdown"] & {
             slice: components["schemas"]["Slice"];
         };
+        /** @description An issued bulletin. */
+        Bulletin: {
+            /** Format: int64 */
+            bytes: number;
+            created_at: string;
+            created_by: string;
+            /** @description The file's name in the archive. */
+            file: string;
+            /** @description `docx` or `pdf`. */
+            format: string;
+            /** Format: int64 */
+            id: number;
+            /** @description `zh` or `en`. */
+            lang: string;
+            /** @description `YYYY-MM`. */
+            month: string;
+            /**
+             * Format: int64
+             * @description Pages of a PDF.
+             */
+            pages?: number | null;
+            sha256: string;
+            /** @description Some figures in it are synthetic demo data. */
+            synthetic: boolean;
+        };
+        /**
+         * @description What to issue: `month` `YYYY-MM` (default: the latest month with trade data), `lang`
+         *     `zh` (default) or `en`, `format` `docx` (default) or `pdf`.
+         */
+        BulletinRequest: {
+            format?: string | null;
+            lang?: string | null;
+            month?: string | null;
+        };
         Category: {
             key: string;
             name_en: string;
@@ -3249,6 +3322,33 @@ export interface components {
                 id: number;
                 request_id?: string | null;
                 target?: string | null;
+            }[];
+        };
+        /** @description Items of a JSON list. */
+        Items_Bulletin: {
+            items: {
+                /** Format: int64 */
+                bytes: number;
+                created_at: string;
+                created_by: string;
+                /** @description The file's name in the archive. */
+                file: string;
+                /** @description `docx` or `pdf`. */
+                format: string;
+                /** Format: int64 */
+                id: number;
+                /** @description `zh` or `en`. */
+                lang: string;
+                /** @description `YYYY-MM`. */
+                month: string;
+                /**
+                 * Format: int64
+                 * @description Pages of a PDF.
+                 */
+                pages?: number | null;
+                sha256: string;
+                /** @description Some figures in it are synthetic demo data. */
+                synthetic: boolean;
             }[];
         };
         /** @description Items of a JSON list. */
@@ -6270,6 +6370,127 @@ export interface operations {
                 };
                 content: {
                     "application/geo+json": components["schemas"]["FeatureCollection"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_bulletins: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_Bulletin"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_bulletins: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulletinRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_bulletins_id_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The bulletin's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The DOCX or PDF file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {

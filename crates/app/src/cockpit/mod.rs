@@ -553,7 +553,7 @@ async fn trade_card(
     let Some(latest) = period.or_else(|| t.latest_period()) else {
         return Ok(None);
     };
-    let city = scope.trade_city().map(|c| city_of(c));
+    let city = scope.trade_city().map(city_of);
     let card = match &city {
         None => province_trade(&t, latest).await?,
         Some(code) => city_trade(&t, latest, code).await?,

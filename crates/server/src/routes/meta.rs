@@ -158,18 +158,11 @@ pub async fn overview(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<kaifang_app::cockpit::Cockpit>> {
-    use kaifang_app::cockpit::{Scope, Sources, cockpit};
+    use kaifang_app::cockpit::{Scope, cockpit};
     let actor = caller.actor();
     let scope = Scope::of(&state.store, &state.zones, &actor).await?;
-    let sources = Sources {
-        store: &state.store,
-        trade: &state.trade,
-        risk: &state.risk,
-        zones: &state.zones,
-        rules: &state.rules,
-        demo: state.demo,
-    };
     let today = kaifang_store::rules::today_in_china();
+    let sources = crate::routes::bulletins::sources(&state);
     Ok(Json(cockpit(&sources, &actor, &scope, today).await))
 }
 

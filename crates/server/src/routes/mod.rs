@@ -4,6 +4,7 @@
 pub mod appeals;
 pub mod assign;
 pub mod audit;
+pub mod bulletins;
 pub mod channels;
 pub mod cooperation;
 pub mod invest;

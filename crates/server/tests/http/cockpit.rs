@@ -122,7 +122,7 @@ async fn the_province_cockpit_shows_each_modules_own_figures() {
         assert_eq!(k[level], n, "{level}: {k}");
     }
     assert!(
-        open.len() > 0,
+        !open.is_empty(),
         "the demo's evaluation raises alerts, or this test shows nothing"
     );
 

@@ -7,6 +7,7 @@ mod common;
 mod assign;
 mod basics;
 mod browser;
+mod bulletins;
 mod channels;
 mod cockpit;
 mod cooperation;

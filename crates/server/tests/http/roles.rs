@@ -520,6 +520,29 @@ fn cases(f: &Fixture) -> Vec<Case> {
             Body::None,
             [200, 200, 200, 403, 403],
         ),
+        // The monthly bulletin: the provincial level reads it, administrators and
+        // departments issue it.
+        case(
+            Method::GET,
+            "/api/bulletins",
+            "/api/bulletins".into(),
+            Body::None,
+            [200, 200, 200, 403, 403],
+        ),
+        case(
+            Method::POST,
+            "/api/bulletins",
+            "/api/bulletins".into(),
+            Body::Json(json!({ "format": "docx" })),
+            [202, 403, 202, 403, 403],
+        ),
+        case(
+            Method::GET,
+            "/api/bulletins/{id}/file",
+            "/api/bulletins/999999/file".into(),
+            Body::None,
+            [404, 404, 404, 403, 403],
+        ),
         case(
             Method::GET,
             "/api/auth/me",

@@ -34,6 +34,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     config.server.addr = "127.0.0.1:0".into();
     // Tests that count notifications or alerts run the evaluation themselves.
     config.work.risk_evaluation = false;
+    // Tests that count bulletins issue them themselves.
+    config.bulletin.day = 0;
     configure(&mut config);
     let app = Application::build(prepared.store.clone(), config, prepared.demo)
         .await
