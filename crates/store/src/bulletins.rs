@@ -58,15 +58,25 @@ impl Store {
         self.bulletins_dir().join(&b.file)
     }
 
-    /// Writes the file and records it; on any failure nothing is left under its name.
+    /// Writes the file and records it; on any failure nothing is left under its name. A file
+    /// identical to one issued before is that one (its record is returned, nothing is written).
     pub async fn archive_bulletin(&self, who: &Who, b: &NewBulletin<'_>) -> Result<Bulletin> {
         let sha256 = hex::encode(Sha256::digest(b.bytes));
         // The hash makes the name unique: two issues of a month differ at least in their date.
         let file = format!("{}-{}-{}.{}", b.month, b.lang, &sha256[..12], b.format);
         let path = self.bulletins_dir().join(&file);
+        // The same figures typeset the same day give the same bytes: that bulletin is
+        // already issued, and is the answer.
+        let issued: Option<Bulletin> = sqlx::query_as(&format!("{SELECT} WHERE file = $1"))
+            .bind(&file)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(b) = issued {
+            return Ok(b);
+        }
         if path.exists() {
             return Err(StoreError::Conflict(format!(
-                "an identical bulletin is already archived as {file}"
+                "{file} is in the archive folder but not on record: run `kaifang check`"
             )));
         }
         write_atomically(&path, b.bytes)?;

@@ -89,6 +89,13 @@ async fn a_bulletin_states_the_cockpits_figures_and_is_kept_as_issued() {
         _ => eprintln!("pdftotext not installed: the PDF's text is not checked"),
     }
 
+    // The same PDF issued again the same day is the same bulletin, not a second one.
+    let again = issue(&s, json!({ "format": "pdf", "month": period })).await;
+    assert_eq!(
+        again["id"], pdf["id"],
+        "typesetting is reproducible: {again}"
+    );
+
     // Both are listed, newest first, and audited.
     let list = s.json("/api/bulletins").await;
     let items = list["items"].as_array().unwrap();
