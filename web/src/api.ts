@@ -21,6 +21,8 @@ import type {
   AssessParams,
   AssignmentReport,
   AuditList,
+  BulletinList,
+  BulletinRequest,
   CompareBody,
   EmailBody,
   FrameworkDoc,
@@ -172,6 +174,9 @@ export const uploadUrl = (id: number): string => `/api/uploads/${id}/content`
 export const zoneTemplateUrl = (code: string, year: number): string =>
   `/api/zones/${encodeURIComponent(code)}/submissions/${year}/template`
 
+/** Where an issued bulletin's file downloads, as it was issued. */
+export const bulletinFileUrl = (id: number): string => `/api/bulletins/${id}/file`
+
 /** Where the empty project sheet (the import template) downloads. */
 export const investTemplateUrl = '/api/invest/projects/template'
 
@@ -208,7 +213,9 @@ export const api = {
   logout: () => request<void>('POST', '/api/auth/logout', { sessionExpected: false }),
   setup: (body: SetupRequest) => request<UserRow>('POST', '/api/setup', { body, sessionExpected: false }),
 
-  overview: () => request<Cockpit>('GET', '/api/overview'),
+  /** The cockpit; with `month` (YYYY-MM), trade and investment of that month. */
+  overview: (month?: string) =>
+    request<Cockpit>('GET', month ? `/api/overview?month=${encodeURIComponent(month)}` : '/api/overview'),
   registryCounts: () => request<RegistryCounts>('GET', '/api/registry/counts'),
   orgs: () => request<OrgList>('GET', '/api/orgs'),
 
@@ -255,6 +262,8 @@ export const api = {
   riskForecasts: (period: string | null = null) => request<ForecastBands>('GET', `/api/risk/forecasts${queryString({ period })}`),
   riskForecast: (series: string, period: string | null = null) =>
     request<SeriesForecast>('GET', `/api/risk/forecasts/${encodeURIComponent(series)}${queryString({ period })}`),
+  startBulletin: (body: BulletinRequest) => request<Job>('POST', '/api/bulletins', { body }),
+  bulletins: () => request<BulletinList>('GET', '/api/bulletins'),
   startDrill: (body: DrillRequest) => request<Job>('POST', '/api/risk/drills', { body }),
   riskDrills: () => request<DrillList>('GET', '/api/risk/drills'),
   appeal: (id: number) => request<AppealDetail>('GET', `/api/appeals/${id}`),

@@ -16,6 +16,8 @@ declare module 'vue-router' {
 
 /** Everyone in government; enterprises see only their own appeals. */
 const GOVERNMENT: readonly Role[] = ['admin', 'leader', 'department', 'local']
+/** The provincial level: those who read the whole province. */
+const PROVINCIAL: readonly Role[] = ['admin', 'leader', 'department']
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -35,6 +37,12 @@ export const router = createRouter({
           name: 'overview',
           component: () => import('./pages/OverviewPage.vue'),
           meta: { title: 'overview.title' },
+        },
+        {
+          path: 'bulletins',
+          name: 'bulletins',
+          component: () => import('./pages/BulletinsPage.vue'),
+          meta: { title: 'bulletin.title', roles: PROVINCIAL },
         },
         {
           path: 'organisations',

@@ -465,3 +465,13 @@ export interface SheetProblem {
   field: string
   message: string
 }
+
+// ---------------------------------------------------------------- the monthly bulletin (月度通报)
+
+/** An issued bulletin: a row of `/api/bulletins` and the `result` of the job that issued it. */
+export type Bulletin = Schemas['Bulletin']
+export type BulletinList = Schemas['Items_Bulletin']
+export type BulletinRequest = Schemas['BulletinRequest']
+/** UI-only: the languages and formats a bulletin is issued in (plain strings in the API). */
+export type BulletinLang = 'zh' | 'en'
+export type BulletinFormat = 'docx' | 'pdf'

@@ -57,12 +57,7 @@ impl Params {
                     "no trade data is imported yet: name the month (YYYY-MM)",
                 )
             })?,
-            Some(m) => m
-                .split_once('-')
-                .and_then(|(y, mo)| Period::new(y.parse().ok()?, mo.parse().ok()?))
-                .ok_or_else(|| {
-                    AppError::field("month", format!("\"{m}\" is not a month (YYYY-MM)"))
-                })?,
+            Some(m) => parse_month(m)?,
         };
         let lang = match req.lang.as_deref().unwrap_or("zh") {
             "zh" => kaifang_report::Lang::Zh,
@@ -85,6 +80,14 @@ impl Params {
             format,
         })
     }
+}
+
+/// A month as `YYYY-MM`; the error names the field `month`.
+pub fn parse_month(m: &str) -> AppResult<Period> {
+    m.trim()
+        .split_once('-')
+        .and_then(|(y, mo)| Period::new(y.parse().ok()?, mo.parse().ok()?))
+        .ok_or_else(|| AppError::field("month", format!("\"{m}\" is not a month (YYYY-MM)")))
 }
 
 impl Format {

@@ -8190,7 +8190,13 @@ export interface operations {
     };
     get_overview: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Trade and investment of this month, `YYYY-MM` (default: the latest trade month and
+                 *     this year): what the month's bulletin will say.
+                 */
+                month?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8206,6 +8212,14 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

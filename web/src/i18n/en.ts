@@ -2,6 +2,7 @@
 import type { Messages } from './zh'
 import { cockpitEn } from './cockpit'
 import { coopEn } from './coop'
+import { bulletinEn } from './bulletin'
 
 const en: Messages = {
   app: {
@@ -107,6 +108,7 @@ const en: Messages = {
     'assign-assignment': 'Freight assignment',
     'assign-critical': 'Criticality analysis',
     'assign-appraisal': 'Project appraisal',
+    bulletin: 'Monthly bulletin',
   },
   common: {
     refresh: 'Refresh',
@@ -1439,6 +1441,7 @@ const en: Messages = {
     },
   },
   coop: coopEn,
+  bulletin: bulletinEn,
   cockpit: cockpitEn,
 }
 

@@ -1,5 +1,6 @@
 import { cockpitZh } from './cockpit'
 import { coopZh } from './coop'
+import { bulletinZh } from './bulletin'
 // 中文界面文字。en.ts 必须包含完全相同的键（类型检查保证）。
 const zh = {
   app: {
@@ -105,6 +106,7 @@ const zh = {
     'assign-assignment': '货运分配',
     'assign-critical': '关键要素分析',
     'assign-appraisal': '项目评估',
+    bulletin: '月度通报',
   },
   common: {
     refresh: '刷新',
@@ -1437,6 +1439,7 @@ const zh = {
     },
   },
   coop: coopZh,
+  bulletin: bulletinZh,
   cockpit: cockpitZh,
 }
 

@@ -150,20 +150,35 @@ pub struct RegistryCounts {
     pub jobs: JobCounts,
 }
 
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct OverviewQuery {
+    /// Trade and investment of this month, `YYYY-MM` (default: the latest trade month and
+    /// this year): what the month's bulletin will say.
+    pub month: Option<String>,
+}
+
 /// The cockpit: every module's headline card, scoped to the caller (a city sees its city, a
 /// zone its zone, an enterprise its own appeals), with what changed since last month and
 /// the cards left out with the reason.
-#[utoipa::path(get, path = "/api/overview", tag = "meta", responses((status = 200, body = kaifang_app::cockpit::Cockpit), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/overview", tag = "meta", params(OverviewQuery),
+    responses((status = 200, body = kaifang_app::cockpit::Cockpit), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn overview(
     State(state): State<AppState>,
     caller: Caller,
+    axum::extract::Query(q): axum::extract::Query<OverviewQuery>,
 ) -> ApiResult<Json<kaifang_app::cockpit::Cockpit>> {
-    use kaifang_app::cockpit::{Scope, cockpit};
+    use kaifang_app::cockpit::{Scope, cockpit_at};
+    let period = match q.month.as_deref() {
+        None | Some("") => None,
+        Some(m) => Some(kaifang_app::bulletin::parse_month(m)?),
+    };
     let actor = caller.actor();
     let scope = Scope::of(&state.store, &state.zones, &actor).await?;
     let today = kaifang_store::rules::today_in_china();
     let sources = crate::routes::bulletins::sources(&state);
-    Ok(Json(cockpit(&sources, &actor, &scope, today).await))
+    Ok(Json(
+        cockpit_at(&sources, &actor, &scope, today, period).await,
+    ))
 }
 
 /// Counts of the registry — organisations by kind, zones by type, accounts by role, jobs by

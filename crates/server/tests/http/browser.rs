@@ -11,7 +11,8 @@
 //! the freight-flows map, the criticality ranking and the project appraisal; and by
 //! `web/e2e/risk.mjs`: the risk watch's readings, an alert from raised to closed, the forecast
 //! bands and a drill; and by `web/e2e/invest.mjs`: the investment pipeline, a project advanced
-//! to funds arrived, and a negative-list check.
+//! to funds arrived, and a negative-list check; and by `web/e2e/bulletins.mjs`: the monthly
+//! bulletin issued as DOCX and PDF, archived and downloaded.
 //! Screenshots under `target/screenshots/`.
 //!
 //! Runs when Chromium, Node.js and the web packages are present; otherwise it is skipped with
@@ -279,6 +280,21 @@ async fn the_cockpit_in_chromium() {
                 "cockpit-city-zh-1366x768.png",
                 "cockpit-enterprise-zh-1366x768.png",
             ],
+        );
+    }
+}
+
+/// The Department of Commerce opens the monthly bulletin: the latest trade month offered, the
+/// cockpit's sentences as the summary preview; it issues a DOCX and a PDF bulletin, each
+/// followed by its progress bar and then heading the archive (the PDF with its pages), and
+/// downloads the PDF through its link (`%PDF-`, the SHA-256 the archive states); the page in
+/// English. A leader reads the archive without the form; a city government has no menu entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bulletins_in_chromium() {
+    if let Some(shots) = run_script("bulletins.mjs").await {
+        assert_screenshots(
+            &shots,
+            &["bulletins-zh-1366x768.png", "bulletins-en-1366x768.png"],
         );
     }
 }

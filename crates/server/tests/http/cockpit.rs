@@ -255,3 +255,18 @@ async fn the_registry_counts_are_for_the_provincial_level() {
     let o = app.login("admin").await.json("/api/registry/counts").await;
     assert!(o["organisations_by_kind"].as_array().unwrap().len() >= 4);
 }
+
+#[tokio::test]
+async fn the_cockpit_of_a_month_is_what_its_bulletin_says() {
+    let app = spawn_app().await;
+    let s = app.login("leader").await;
+    let latest = s.json("/api/overview").await;
+    let period = latest["trade"]["period"].as_str().unwrap().to_string();
+    let o = s.json(&format!("/api/overview?month={period}")).await;
+    assert_eq!(o["trade"]["period"], period.as_str());
+    // Investment of that month's year, not this year's.
+    assert_eq!(o["invest"]["year"].to_string(), period[..4]);
+    let r = s.get("/api/overview?month=2025-13").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_body(r).await["details"]["field"], "month");
+}
