@@ -534,6 +534,15 @@ pub async fn document(
         )));
     }
 
+    blocks.push(Block::Note(format!(
+        "{}{}",
+        w.t("来源：", "Source: "),
+        w.t(
+            "开放平台督查督办记录，状态截至签发当日",
+            "the supervision records kept in Kaifang, as they stand on the day of issue"
+        )
+    )));
+
     // Appeals.
     blocks.push(Block::Heading(
         1,
@@ -571,6 +580,15 @@ pub async fn document(
         ],
         &[false, true, true, true, true, true],
         rows,
+    )));
+
+    blocks.push(Block::Note(format!(
+        "{}{}",
+        w.t("来源：", "Source: "),
+        w.t(
+            "开放平台受理的企业诉求，时限按工作日计算",
+            "the enterprise appeals kept in Kaifang; time limits in working days"
+        )
     )));
 
     // Risk.
@@ -618,6 +636,15 @@ pub async fn document(
             rows,
         )));
     }
+
+    blocks.push(Block::Note(format!(
+        "{}{}",
+        w.t("来源：", "Source: "),
+        w.t(
+            "开放平台风险监测预警（指标及阈值见风险预警页）",
+            "the risk watch's alerts (indicators and thresholds on the risk page)"
+        )
+    )));
 
     // Investment.
     if let Some(i) = &c.invest {
