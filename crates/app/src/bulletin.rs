@@ -20,7 +20,7 @@ use kaifang_trade::{Dimension, Filter, Flow, Period};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::cockpit::sentences::{Lang as SentenceLang, sentences};
+use crate::cockpit::sentences::{Lang as SentenceLang, month_en, sentences};
 use crate::cockpit::{Cockpit, Scope, Sources, cockpit_at};
 use crate::{AppError, AppResult};
 
@@ -712,25 +712,6 @@ fn level_name(level: &str, zh: bool) -> String {
         (other, _) => other,
     };
     name.to_string()
-}
-
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-fn month_en(m: u32) -> &'static str {
-    MONTHS_EN[(m.clamp(1, 12) - 1) as usize]
 }
 
 /// Makes the bulletin, writes it in its format off the async workers, and archives it with

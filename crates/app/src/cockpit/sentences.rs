@@ -57,7 +57,8 @@ const MONTHS_EN: [&str; 12] = [
     "December",
 ];
 
-fn month_en(month: u32) -> &'static str {
+/// The month's English name.
+pub(crate) fn month_en(month: u32) -> &'static str {
     MONTHS_EN[(month.clamp(1, 12) - 1) as usize]
 }
 
