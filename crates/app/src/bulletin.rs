@@ -391,6 +391,23 @@ pub async fn document(
                 &[false, true, true, true, true, true],
                 rows,
             )));
+            if let Some(link) = c.channels.as_ref().and_then(|ch| ch.critical_link.as_ref()) {
+                blocks.push(Block::Paragraph(if zh {
+                    format!(
+                        "最近一次关键性分析（{}）中，关闭后影响最大的线路是{}：{:.0}标箱/年无法运达。",
+                        link.finished_at.as_deref().and_then(|t| t.get(..10)).unwrap_or(""),
+                        link.name,
+                        link.unserved
+                    )
+                } else {
+                    format!(
+                        "In the latest criticality study ({}), closing {} hurts most: {:.0} TEU a year left without a route.",
+                        link.finished_at.as_deref().and_then(|t| t.get(..10)).unwrap_or(""),
+                        link.name,
+                        link.unserved
+                    )
+                }));
+            }
             if let Some(ch) = &c.channels {
                 blocks.push(Block::Note(ch.source.clone()));
                 for m in &ch.missing {

@@ -74,6 +74,11 @@ pub enum Study {
 }
 
 impl Study {
+    /// The kind of the job that runs it: [`JOB_KIND_PREFIX`] and [`Study::kind`].
+    pub fn job_kind(&self) -> String {
+        format!("{JOB_KIND_PREFIX}{}", self.kind())
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Study::Assignment { .. } => "assignment",
@@ -235,6 +240,9 @@ pub enum Findings {
     Critical(CriticalRanking),
     Appraisal(Appraisal),
 }
+
+/// Freight studies run as jobs of kind `assign-<study>`.
+pub const JOB_KIND_PREFIX: &str = "assign-";
 
 /// A study's result: the job's result in the API and the command's `--format json`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

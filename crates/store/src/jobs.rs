@@ -141,6 +141,17 @@ impl Store {
         .await?)
     }
 
+    /// The newest job of `kind` that succeeded, if any: the latest figures of a study.
+    pub async fn latest_succeeded(&self, kind: &str) -> Result<Option<Job>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE kind = $1 AND status = 'succeeded' \
+             ORDER BY finished_at DESC LIMIT 1"
+        ))
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// Jobs left queued or running: at start, those a previous process was running.
     pub async fn unfinished_jobs(&self) -> Result<Vec<Job>> {
         Ok(sqlx::query_as(&format!(

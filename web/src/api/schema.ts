@@ -2450,6 +2450,7 @@ export interface components {
              */
             border_teu: number;
             busiest?: null | components["schemas"]["Gateway"];
+            critical_link?: null | components["schemas"]["CriticalLink"];
             /** @description Figures the data directory does not hold (China–Europe train counts). */
             missing: string[];
             most_critical?: null | components["schemas"]["Gateway"];
@@ -2628,6 +2629,24 @@ export interface components {
             password: string;
             role: components["schemas"]["Role"];
             username: string;
+        };
+        /** @description The top link of a criticality study's ranking. */
+        CriticalLink: {
+            /**
+             * Format: double
+             * @description Change of the total generalized cost of the freight still served.
+             */
+            cost_change: number;
+            finished_at?: string | null;
+            id: string;
+            name: string;
+            /** @description The study's job, and when it finished. */
+            study: string;
+            /**
+             * Format: double
+             * @description TEU a year left without a route when it is closed.
+             */
+            unserved: number;
         };
         /** @description The ranking of a criticality run. */
         CriticalRanking: {

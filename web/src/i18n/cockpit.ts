@@ -63,6 +63,8 @@ export const cockpitZh = {
     utilisation: '利用率 {pct}',
     critical: '最关键口岸',
     closing: '关闭后滞留 {stranded}，运输成本上升 {cost}',
+    criticalLink: '最关键线路（最近一次关键性分析）',
+    criticalLinkDetail: '关闭后无法运达 {teu}',
     teu: '{n} 标箱',
   },
   zones: {
@@ -199,6 +201,8 @@ export const cockpitEn: typeof cockpitZh = {
     utilisation: '{pct} utilised',
     critical: 'Most critical gateway',
     closing: 'Closing it strands {stranded} and raises freight cost {cost}',
+    criticalLink: 'Most critical link (latest criticality study)',
+    criticalLinkDetail: 'Closing it leaves {teu} without a route',
     teu: '{n} TEU',
   },
   zones: {

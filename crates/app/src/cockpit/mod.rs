@@ -179,11 +179,28 @@ pub struct ChannelsCard {
     pub most_critical: Option<Gateway>,
     /// The five busiest by TEU.
     pub top: Vec<Gateway>,
+    /// The link whose closure hurts most in the latest criticality study (freight studies);
+    /// none until one has run.
+    pub critical_link: Option<CriticalLink>,
     /// What the volumes are: modelled, not counted.
     pub source: String,
     pub synthetic: bool,
     /// Figures the data directory does not hold (China–Europe train counts).
     pub missing: Vec<String>,
+}
+
+/// The top link of a criticality study's ranking.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CriticalLink {
+    pub id: String,
+    pub name: String,
+    /// TEU a year left without a route when it is closed.
+    pub unserved: f64,
+    /// Change of the total generalized cost of the freight still served.
+    pub cost_change: f64,
+    /// The study's job, and when it finished.
+    pub study: String,
+    pub finished_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -714,6 +731,7 @@ async fn channels_card(src: &Sources<'_>) -> AppResult<Option<ChannelsCard>> {
         busiest: busiest.map(gateway),
         most_critical: most_critical.map(gateway),
         top: g.iter().take(5).map(gateway).collect(),
+        critical_link: critical_link(src.store).await?,
         source: format!(
             "modelled: the container demand of {} ({}) assigned on the default freight network; not counted traffic",
             loads.year, loads.demand
@@ -722,6 +740,33 @@ async fn channels_card(src: &Sources<'_>) -> AppResult<Option<ChannelsCard>> {
         missing: vec![
             "China–Europe train counts and sea-route sailings: no counted traffic is kept in the data directory".into(),
         ],
+    }))
+}
+
+/// The first link of the latest criticality study's ranking.
+async fn critical_link(store: &Store) -> AppResult<Option<CriticalLink>> {
+    let kind = format!("{}critical", crate::studies::JOB_KIND_PREFIX);
+    let Some(job) = store.latest_succeeded(&kind).await? else {
+        return Ok(None);
+    };
+    let Some(result) = &job.result else {
+        return Ok(None);
+    };
+    let top = result["ranking"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["element"]["kind"] == "link");
+    Ok(top.map(|r| {
+        let id = r["element"]["id"].as_str().unwrap_or_default().to_string();
+        CriticalLink {
+            name: r["element"]["name"].as_str().unwrap_or(&id).to_string(),
+            id,
+            unserved: r["unserved"].as_f64().unwrap_or(0.0),
+            cost_change: r["cost_change"].as_f64().unwrap_or(0.0),
+            study: job.id.clone(),
+            finished_at: job.finished_at.clone(),
+        }
     }))
 }
 

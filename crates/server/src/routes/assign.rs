@@ -29,7 +29,7 @@ use crate::state::AppState;
 use crate::table::{self, Lang, ListQuery, OutputFormat, Table};
 
 /// Job kinds are prefixed so that `/api/assign/runs/{id}` shows only freight studies.
-const KIND_PREFIX: &str = "assign-";
+const KIND_PREFIX: &str = kaifang_app::studies::JOB_KIND_PREFIX;
 
 fn inputs(state: &AppState) -> ApiResult<Arc<Inputs>> {
     Ok(state.assign.get()?)
@@ -305,7 +305,7 @@ pub async fn start(
     may_read(&caller)?;
     let inputs = inputs(&state)?;
     let study = Study::parse(&inputs, body)?;
-    let kind = format!("{KIND_PREFIX}{}", study.kind());
+    let kind = study.job_kind();
     let starter = Starter {
         user_id: Some(caller.principal.id),
         org_id: Some(caller.principal.org.id),

@@ -270,3 +270,52 @@ async fn the_cockpit_of_a_month_is_what_its_bulletin_says() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_body(r).await["details"]["field"], "month");
 }
+
+#[tokio::test]
+async fn the_latest_criticality_study_names_the_most_critical_link() {
+    let app = spawn_app().await;
+    let s = app.login("leader").await;
+    let before = s.json("/api/overview").await;
+    assert_eq!(
+        before["channels"]["critical_link"],
+        Value::Null,
+        "no study yet"
+    );
+    // A small study: three links of the network closed in turn.
+    let network = s.json("/api/channels/network").await;
+    let links: Vec<Value> = network["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["feature"] == "link")
+        .take(3)
+        .map(|f| f["properties"]["link_id"].clone())
+        .collect();
+    let r = s
+        .post("/api/assign/runs")
+        .json(&serde_json::json!({ "kind": "critical", "which": "links", "only": links }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::ACCEPTED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let job: Value = r.json().await.unwrap();
+    let done = finished(&s, job["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let top = done["result"]["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["element"]["kind"] == "link")
+        .unwrap()
+        .clone();
+    let o = s.json("/api/overview").await;
+    let c = &o["channels"]["critical_link"];
+    assert_eq!(c["id"], top["element"]["id"], "{c}");
+    assert_eq!(c["study"], job["id"]);
+    assert!(close(&c["unserved"], &top["unserved"]));
+}
