@@ -385,14 +385,17 @@ fn serve_starts_fast_on_an_existing_directory_and_idles_small() {
     std::thread::sleep(Duration::from_millis(300));
     let status =
         std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap_or_default();
+    // The process's own memory (anonymous pages). The file-backed part is mostly the pages of
+    // the unoptimised binary itself (700 MB on disk, a hundred MB of it touched at start by
+    // its relocations), shared and reclaimable, and it grows with every linked library.
     if let Some(kb) = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix("RssAnon:"))
         .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
     {
         // The demo directory holds synthetic trade records, whose aggregate tables the server
-        // keeps in memory: 105 MB idle here with 5 000 records (unoptimised build).
-        assert!(kb < 150 * 1024, "idle RSS {kb} kB");
+        // keeps in memory: about 75 MB of its own idle here (unoptimised build).
+        assert!(kb < 150 * 1024, "idle anonymous RSS {kb} kB");
     }
     assert_eq!(
         http(
