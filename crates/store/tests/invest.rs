@@ -442,11 +442,18 @@ async fn projects_are_never_deleted_and_their_history_never_rewritten() {
 #[tokio::test]
 async fn the_registry_takes_cross_border_e_commerce_zones() {
     let (_tmp, store) = demo().await;
+    // The registry's own (regression: this test once created the code the registry now holds).
+    let held = store.orgs(None).await.unwrap();
+    let changchun = held
+        .iter()
+        .find(|o| o.code == "cc-cbec")
+        .expect("cc-cbec in the registry");
+    assert_eq!(changchun.zone_type, Some(ZoneType::Cbec));
     let zone = store
         .create_org(
             &who(),
             &NewOrg {
-                code: "cc-cbec".into(),
+                code: "test-cbec".into(),
                 kind: OrgKind::Zone,
                 name_zh: "中国（长春）跨境电子商务综合试验区".into(),
                 name_en: "China (Changchun) Cross-border E-commerce Comprehensive Pilot Zone"
