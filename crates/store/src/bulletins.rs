@@ -45,8 +45,8 @@ pub struct NewBulletin<'a> {
     pub notify_leaders: bool,
 }
 
-const SELECT: &str = "SELECT id, month, lang, format, file, bytes, sha256, pages, synthetic, \
-    created_at, created_by FROM bulletins";
+const COLUMNS: &str =
+    "id, month, lang, format, file, bytes, sha256, pages, synthetic, created_at, created_by";
 
 impl Store {
     fn bulletins_dir(&self) -> std::path::PathBuf {
@@ -67,16 +67,17 @@ impl Store {
         let path = self.bulletins_dir().join(&file);
         // The same figures typeset the same day give the same bytes: that bulletin is
         // already issued, and is the answer.
-        let issued: Option<Bulletin> = sqlx::query_as(&format!("{SELECT} WHERE file = $1"))
-            .bind(&file)
-            .fetch_optional(&self.pool)
-            .await?;
+        let issued: Option<Bulletin> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM bulletins WHERE file = $1"))
+                .bind(&file)
+                .fetch_optional(&self.pool)
+                .await?;
         if let Some(b) = issued {
             return Ok(b);
         }
         if path.exists() {
             return Err(StoreError::Conflict(format!(
-                "{file} is in the archive folder but not on record: run `kaifang check`"
+                "{file} is in the archive folder but not on record (left by a restored database?): move it aside and issue again"
             )));
         }
         write_atomically(&path, b.bytes)?;
@@ -85,8 +86,7 @@ impl Store {
             let row: Bulletin = sqlx::query_as(&format!(
                 "INSERT INTO bulletins (month, lang, format, file, bytes, sha256, pages, synthetic, \
                  figures, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                 RETURNING {}",
-                SELECT.trim_start_matches("SELECT ").trim_end_matches(" FROM bulletins")
+                 RETURNING {COLUMNS}"
             ))
             .bind(b.month)
             .bind(b.lang)
@@ -111,11 +111,7 @@ impl Store {
             )
             .await?;
             if b.notify_leaders {
-                let leaders: Vec<i64> = sqlx::query_scalar(
-                    "SELECT DISTINCT org_id FROM users WHERE role = 'leader' AND NOT disabled",
-                )
-                .fetch_all(&mut *tx)
-                .await?;
+                let leaders = crate::notifications::orgs_with_role(&mut tx, "leader").await?;
                 let (year, month) = b.month.split_once('-').unwrap_or((b.month, ""));
                 crate::notifications::notify_orgs(
                     &mut tx,
@@ -146,15 +142,15 @@ impl Store {
 
     /// The archive, newest first.
     pub async fn bulletins(&self) -> Result<Vec<Bulletin>> {
-        Ok(
-            sqlx::query_as(&format!("{SELECT} ORDER BY created_at DESC, id DESC"))
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM bulletins ORDER BY created_at DESC, id DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     pub async fn bulletin(&self, id: i64) -> Result<Bulletin> {
-        sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM bulletins WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?

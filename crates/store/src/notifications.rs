@@ -73,7 +73,7 @@ pub(crate) async fn notify_orgs(
 }
 
 /// Users of every organisation whose staff have `role` (leaders, for escalations).
-async fn orgs_with_role(conn: &mut SqliteConnection, role: &str) -> Result<Vec<i64>> {
+pub(crate) async fn orgs_with_role(conn: &mut SqliteConnection, role: &str) -> Result<Vec<i64>> {
     Ok(
         sqlx::query_scalar("SELECT DISTINCT org_id FROM users WHERE role = $1 AND NOT disabled")
             .bind(role)
