@@ -5,7 +5,8 @@
 // /api/overview gives, and what changed since last month; the trade card opens the trade page.
 // The cockpit in English, then as a wall display at 1920×1080 in full screen. Hunchun's city
 // government sees its city named in the header, Yanbian's customs figures and its own zones;
-// an enterprise (FAW) sees its appeals alone.
+// an enterprise (FAW) sees its appeals and its own trade (the records carrying its credit code)
+// alone, with no link into the trade module it may not open.
 //
 // Environment: KAIFANG_URL, CHROMIUM, SCREENSHOT_DIR, KAIFANG_PASSWORD (see harness.mjs).
 // Prints "ok - <step>" per step and exits 1 with "not ok - <step>: <reason>" on the first failure.
@@ -171,19 +172,25 @@ run({ screenshots: 'overview-screenshots', overallTimeoutMs: 200_000, stepTimeou
     await shot(page, 'cockpit-city-zh-1366x768.png')
   })
 
-  await step('an enterprise sees its own appeals and nothing else', async () => {
+  await step('an enterprise sees its own appeals and its own trade, nothing else', async () => {
     await logout(zh)
     await login(zh, 'faw')
     await expectPath(page, '/')
     await cardsLoaded(page)
     await expectText(page, 'page-subtitle', '企业视图')
     const shown = await cardsShown(page)
-    check(shown.length === 1 && shown[0] === 'appeals', `the cards shown are ${shown.join(', ')}`)
+    check(shown.length === 2 && shown.includes('appeals') && shown.includes('trade'), `the cards shown are ${shown.join(', ')}`)
     check((await page.locator('[data-testid^="cockpit-placeholder-"]').count()) === 0, 'a placeholder is shown')
-    check((await page.locator(tid('cockpit-changes')).count()) === 0, 'the changes are shown to an enterprise')
     const c = await cockpit(page)
+    check(c.changes.every((x) => x.kind === 'partner'), 'an enterprise is told of changes other than its partners')
+    check((await page.locator(tid('cockpit-changes')).count()) === (c.changes.length > 0 ? 1 : 0), 'the changes list does not follow the API')
     const open = await textOf(page, 'cockpit-appeals-open')
     check(open.includes(String(c.appeals.open)), `the open appeals read "${open}", the API gives ${c.appeals.open}`)
+    check(Boolean(c.trade?.enterprise), 'the API gives no enterprise trade')
+    const want = await tradeAmount(page, c.trade.ytd.value, 'zh')
+    check((await textOf(page, 'cockpit-trade-ytd')) === want, `the enterprise's year to date should read ${want}`)
+    await expectText(page, 'cockpit-trade-enterprise', c.trade.enterprise)
+    check((await page.locator(tid('cockpit-link-trade')).count()) === 0, 'the trade card links to a page the enterprise may not open')
     await page.mouse.move(600, 110)
     await shot(page, 'cockpit-enterprise-zh-1366x768.png')
   })

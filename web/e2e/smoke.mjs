@@ -102,6 +102,22 @@ run({ screenshots: 'smoke-screenshots', overallTimeoutMs: 60_000 }, async ({ met
     await shot(page, 'organisations-en-1366x768.png')
   })
 
+  await step('organisations page: an administrator sees and may change an enterprise\'s credit code', async () => {
+    const search = page.locator(`input${tid('orgs-search')}, ${tid('orgs-search')} input`).first()
+    await search.fill('faw-ie')
+    await expectText(page, 'orgs-uscc', '91220101MA00FAW01E')
+    await page.locator(tid('orgs-uscc-edit-faw-ie')).click()
+    const box = page.locator('.el-message-box')
+    await box.waitFor({ state: 'visible' })
+    await box.locator('input').fill('not-a-code')
+    await box.locator('.el-message-box__btns .el-button--primary').click()
+    await box.locator('.el-message-box__errormsg').waitFor({ state: 'visible' })
+    await box.locator('.el-message-box__btns .el-button:not(.el-button--primary)').click()
+    await box.waitFor({ state: 'hidden' })
+    await expectText(page, 'orgs-uscc', '91220101MA00FAW01E')
+    await search.fill('')
+  })
+
   const en = await openContext('en', 'en-US')
   await step(`en-US visitor sees English; ${ENTERPRISE_USER} (enterprise) sees no Users or Audit`, async () => {
     await en.page.goto(`${BASE}/login`)

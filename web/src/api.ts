@@ -39,6 +39,7 @@ import type {
   NewTask,
   NetworkCollection,
   NewUser,
+  Org,
   OrgList,
   Cockpit,
   RegistryCounts,
@@ -218,6 +219,8 @@ export const api = {
     request<Cockpit>('GET', month ? `/api/overview?month=${encodeURIComponent(month)}` : '/api/overview'),
   registryCounts: () => request<RegistryCounts>('GET', '/api/registry/counts'),
   orgs: () => request<OrgList>('GET', '/api/orgs'),
+  /** Records (or, with null, clears) an organisation's unified social credit code (administrators). */
+  setOrgUscc: (id: number, uscc: string | null) => request<Org>('PUT', `/api/orgs/${id}/uscc`, { body: { uscc } }),
 
   users: () => request<UserList>('GET', '/api/users'),
   createUser: (user: NewUser) => request<UserRow>('POST', '/api/users', { body: user }),

@@ -8,8 +8,10 @@ pub mod credentials;
 pub mod names;
 pub mod org;
 pub mod role;
+pub mod uscc;
 
 pub use access::{Actor, AppealScope, Decision};
 pub use names::{ParseError, Password, RegionCode, Username};
 pub use org::{Module, OrgKind, ZoneType};
 pub use role::Role;
+pub use uscc::Uscc;

@@ -166,6 +166,7 @@ fn json_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orgs::list, orgs::create))
         .routes(routes!(orgs::get))
         .routes(routes!(orgs::set_contact))
+        .routes(routes!(orgs::set_uscc))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::disable))
         .routes(routes!(users::enable))

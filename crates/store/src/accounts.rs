@@ -3,7 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use base64::Engine;
-use kaifang_model::{Actor, Module, OrgKind, Password, RegionCode, Role, Username, ZoneType};
+use kaifang_model::{Actor, Module, OrgKind, Password, RegionCode, Role, Uscc, Username, ZoneType};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -27,6 +27,8 @@ pub struct Org {
     pub contact: String,
     /// Where the organisation's name and facts come from.
     pub source: String,
+    /// Unified social credit code: the key of an enterprise's customs records.
+    pub uscc: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +41,7 @@ pub struct NewOrg {
     pub zone_type: Option<ZoneType>,
     pub modules: Vec<Module>,
     pub source: String,
+    pub uscc: Option<Uscc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
@@ -311,7 +314,7 @@ fn sha256_hex(s: &str) -> String {
 // organisations
 
 const ORG_COLUMNS: &str =
-    "id, code, kind, name_zh, name_en, region_code, zone_type, modules, contact, source";
+    "id, code, kind, name_zh, name_en, region_code, zone_type, modules, contact, source, uscc";
 
 /// An `organisations` row; the kind is parsed as it is read, the zone type and the list of
 /// modules when it becomes an [`Org`].
@@ -328,6 +331,7 @@ struct OrgRow {
     modules: String,
     contact: String,
     source: String,
+    uscc: Option<String>,
 }
 
 impl TryFrom<OrgRow> for Org {
@@ -344,6 +348,7 @@ impl TryFrom<OrgRow> for Org {
             modules: Module::parse_list(&r.modules)?,
             contact: r.contact,
             source: r.source,
+            uscc: r.uscc,
         })
     }
 }
@@ -351,8 +356,8 @@ impl TryFrom<OrgRow> for Org {
 pub(crate) async fn insert_org(conn: &mut SqliteConnection, o: &NewOrg) -> Result<i64> {
     let t = now();
     let id = sqlx::query_scalar(
-        "INSERT INTO organisations (code, kind, name_zh, name_en, region_code, zone_type, modules, source, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        "INSERT INTO organisations (code, kind, name_zh, name_en, region_code, zone_type, modules, source, uscc, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
     )
     .bind(&o.code)
     .bind(o.kind.as_str())
@@ -362,12 +367,17 @@ pub(crate) async fn insert_org(conn: &mut SqliteConnection, o: &NewOrg) -> Resul
     .bind(o.zone_type.map(|z| z.as_str()))
     .bind(Module::format_list(&o.modules))
     .bind(&o.source)
+    .bind(o.uscc.as_ref().map(Uscc::as_str))
     .bind(&t)
     .fetch_one(conn)
     .await
     .map_err(|e| {
         if StoreError::is_unique_violation(&e) {
-            StoreError::Conflict(format!("an organisation with code {:?} already exists", o.code))
+            StoreError::Conflict(format!(
+                "an organisation with code {:?} or credit code {:?} already exists",
+                o.code,
+                o.uscc.as_ref().map(Uscc::as_str).unwrap_or_default()
+            ))
         } else {
             e.into()
         }
@@ -448,6 +458,43 @@ impl Store {
             "org.update_contact",
             Some(&format!("org:{id}")),
             serde_json::json!({ "contact": contact }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.org(id).await
+    }
+
+    /// Records (or clears) an organisation's unified social credit code; an enterprise then
+    /// sees the customs records that carry it as its own trade.
+    pub async fn set_org_uscc(&self, who: &Who, id: i64, uscc: Option<&Uscc>) -> Result<Org> {
+        let code = uscc.map(Uscc::as_str);
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query("UPDATE organisations SET uscc = $1, updated_at = $2 WHERE id = $3")
+            .bind(code)
+            .bind(now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                if StoreError::is_unique_violation(&e) {
+                    StoreError::Conflict(format!(
+                        "another organisation has the credit code {:?}",
+                        code.unwrap_or_default()
+                    ))
+                } else {
+                    e.into()
+                }
+            })?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("organisation {id}")));
+        }
+        audit::append(
+            &mut tx,
+            who,
+            "org.set_uscc",
+            Some(&format!("org:{id}")),
+            serde_json::json!({ "uscc": code }),
         )
         .await?;
         tx.commit().await?;

@@ -1,7 +1,7 @@
 //! First contents of a data directory: the organisation registry (facts, from
 //! `data/organisations.csv`, each row with its source) and, for the demo, one account per role.
 
-use kaifang_model::{Module, OrgKind, Password, RegionCode, Role, Username, ZoneType};
+use kaifang_model::{Module, OrgKind, Password, RegionCode, Role, Uscc, Username, ZoneType};
 
 use crate::accounts::{NewOrg, NewUser, hash_password, insert_org, insert_user};
 use crate::audit::{self, Who};
@@ -33,6 +33,10 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
     ),
 ];
 
+/// The demo enterprise whose account sees the synthetic trade records carrying
+/// [`kaifang_model::uscc::DEMO_ENTERPRISE`] as its own.
+pub const DEMO_TRADING_ORG: &str = "faw-ie";
+
 /// Parses an organisation registry in the layout of `data/organisations.csv`; errors name the
 /// file, the row (1 = header) and the field.
 pub fn parse_organisations(file: &str, text: &str) -> Result<Vec<NewOrg>> {
@@ -61,6 +65,8 @@ pub fn parse_organisations(file: &str, text: &str) -> Result<Vec<NewOrg>> {
     let (code, kind, name_zh, name_en, region, zone, modules, source) = (
         code?, kind?, name_zh?, name_en?, region?, zone?, modules?, source?,
     );
+    // The credit code is optional: the shipped registry has none it could source.
+    let uscc = headers.iter().position(|h| h == "uscc");
     let mut out: Vec<NewOrg> = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let row = i + 2;
@@ -94,6 +100,12 @@ pub fn parse_organisations(file: &str, text: &str) -> Result<Vec<NewOrg>> {
             modules: Module::parse_list(get(modules))
                 .map_err(|e| data_err(file, row, "modules", e.to_string()))?,
             source: field("source", source)?.to_string(),
+            uscc: uscc
+                .map(get)
+                .filter(|s| !s.is_empty())
+                .map(str::parse::<Uscc>)
+                .transpose()
+                .map_err(|e| data_err(file, row, "uscc", e.to_string()))?,
         };
         if (org.kind == OrgKind::Zone) != org.zone_type.is_some() {
             return Err(data_err(
@@ -122,6 +134,20 @@ pub fn parse_organisations(file: &str, text: &str) -> Result<Vec<NewOrg>> {
         out.push(org);
     }
     Ok(out)
+}
+
+/// The demo's trading enterprise, linked to the synthetic records by a made-up credit code;
+/// its source says so.
+fn with_demo_uscc(o: &NewOrg) -> Result<NewOrg> {
+    Ok(NewOrg {
+        uscc: Some(kaifang_model::uscc::DEMO_ENTERPRISE.parse()?),
+        source: format!(
+            "{}; credit code {} is the synthetic trade demo's, not the company's",
+            o.source,
+            kaifang_model::uscc::DEMO_ENTERPRISE
+        ),
+        ..o.clone()
+    })
 }
 
 fn data_err(file: &str, row: usize, field: &str, message: String) -> StoreError {
@@ -249,7 +275,12 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut ids = std::collections::HashMap::new();
         for o in &orgs {
-            ids.insert(o.code.as_str(), insert_org(&mut tx, o).await?);
+            let id = if o.code == DEMO_TRADING_ORG && o.uscc.is_none() {
+                insert_org(&mut tx, &with_demo_uscc(o)?).await?
+            } else {
+                insert_org(&mut tx, o).await?
+            };
+            ids.insert(o.code.as_str(), id);
         }
         for (username, display, role, org) in DEMO_ACCOUNTS {
             let org_id = *ids.get(org).ok_or_else(|| {
@@ -302,6 +333,25 @@ mod tests {
             let kind = orgs.iter().find(|o| o.code == *org).unwrap().kind;
             assert!(role.fits(kind), "{role} in {org}");
         }
+    }
+
+    #[test]
+    fn a_registry_may_carry_credit_codes_and_a_wrong_one_is_named() {
+        let head = "code,kind,name_zh,name_en,region_code,zone_type,modules,source,uscc\n";
+        let good = format!(
+            "{head}e,enterprise,甲,A,220100,,,s,{}\n",
+            kaifang_model::uscc::DEMO_ENTERPRISE
+        );
+        let orgs = parse_organisations("orgs.csv", &good).unwrap();
+        assert_eq!(
+            orgs[0].uscc.as_ref().map(Uscc::as_str),
+            Some(kaifang_model::uscc::DEMO_ENTERPRISE)
+        );
+        let bad = format!("{head}e,enterprise,甲,A,220100,,,s,91220101MA00FAW010\n");
+        let e = parse_organisations("orgs.csv", &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("orgs.csv, row 2, field uscc"), "{e}");
     }
 
     #[test]

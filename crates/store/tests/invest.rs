@@ -462,6 +462,7 @@ async fn the_registry_takes_cross_border_e_commerce_zones() {
                 zone_type: Some(ZoneType::Cbec),
                 modules: vec![],
                 source: "test".into(),
+                uscc: None,
             },
         )
         .await

@@ -210,10 +210,10 @@ pub(crate) async fn query(store: &TradeStore, sql: &str) -> Result<Vec<RecordBat
     Ok(store.context().sql(sql).await?.collect().await?)
 }
 
-/// key id → (current, previous) summed over the filter's window, from one aggregate table.
-/// Built as a DataFusion plan over just the months asked about. Keys and labels are looked up
-/// afterwards, and only for the rows shown.
-pub(crate) async fn cur_prev(
+/// key id → (current, previous) summed over the filter's window, from one aggregate table's
+/// rows of just the months asked about. Keys and labels are looked up afterwards, and only for
+/// the rows shown.
+pub(crate) fn cur_prev(
     store: &TradeStore,
     table: &str,
     f: &Filter,
@@ -221,55 +221,12 @@ pub(crate) async fn cur_prev(
     let dim = table.trim_start_matches("agg_");
     let from = if f.cumulative { 1 } else { f.month };
     let years = [f.year - 1, f.year];
-    let t = if dim == "enterprise" && f.cumulative {
-        store.enterprise_ytd_table(&years, f.month)?
+    let batches = if dim == "enterprise" && f.cumulative {
+        store.enterprise_ytd_rows(&years, f.month)
     } else {
-        store.agg_table(dim, &years, from, f.month)?
+        store.agg_rows(dim, &years, from, f.month)?
     };
-    sum_by(store, t, "key_id", None, f).await
-}
-
-/// (group id, current, previous) from an in-memory table of the filter's months, optionally
-/// only the rows whose `only.0` column holds one of the ids `only.1`.
-pub(crate) async fn sum_by(
-    store: &TradeStore,
-    t: datafusion::catalog::MemTable,
-    group: &str,
-    only: Option<(&str, &[i32])>,
-    f: &Filter,
-) -> Result<Vec<(i32, f64, f64)>> {
-    use datafusion::functions_aggregate::expr_fn::sum;
-    use datafusion::prelude::{col, lit, when};
-    let mut df = store.context().read_table(std::sync::Arc::new(t))?;
-    if let Some(flow) = f.flow {
-        df = df.filter(col("flow").eq(lit(flow.as_str())))?;
-    }
-    if let Some((column, ids)) = only {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        df = df.filter(col(column).in_list(ids.iter().map(|i| lit(*i)).collect(), false))?;
-    }
-    let year_sum = |y: i32| -> Result<datafusion::prelude::Expr> {
-        Ok(sum(
-            when(col("year").eq(lit(y)), col("value_cny")).otherwise(lit(0.0))?
-        ))
-    };
-    let df = df.aggregate(
-        vec![col(group)],
-        vec![
-            year_sum(f.year)?.alias("cur"),
-            year_sum(f.year - 1)?.alias("prev"),
-        ],
-    )?;
-    let mut out = Vec::new();
-    for b in df.collect().await? {
-        let (k, c, p) = (b.column(0), b.column(1), b.column(2));
-        for i in 0..b.num_rows() {
-            out.push((f64_at(k, i) as i32, f64_at(c, i), f64_at(p, i)));
-        }
-    }
-    Ok(out)
+    crate::sums::cur_prev_by(&batches, "key_id", None, f.year, f.flow)
 }
 
 /// (key, Chinese name, English name, current, previous)
@@ -305,7 +262,7 @@ fn named_top(
 }
 
 async fn total(store: &TradeStore, f: &Filter) -> Result<(f64, f64)> {
-    let rows = cur_prev(store, "agg_total", f).await?;
+    let rows = cur_prev(store, "agg_total", f)?;
     Ok(rows.iter().fold((0.0, 0.0), |(c, p), r| (c + r.1, p + r.2)))
 }
 
@@ -374,7 +331,7 @@ fn names(dim: Dimension, key: &str, label: &str) -> (String, String) {
 pub async fn breakdown(store: &TradeStore, dim: Dimension, f: &Filter) -> Result<Breakdown> {
     let (tc, tp) = total(store, f).await?;
     let table = format!("agg_{}", dim.base());
-    let raw = cur_prev(store, &table, f).await?;
+    let raw = cur_prev(store, &table, f)?;
     finish(store, dim, f, (tc, tp), raw)
 }
 
@@ -500,45 +457,30 @@ pub(crate) fn finish(
 /// The month's headline figures. Errors when the store has nothing for that month.
 pub async fn summary(store: &TradeStore, year: i32, month: u32) -> Result<Summary> {
     let f = Filter::new(year, month)?;
-    let sql = format!(
-        "SELECT flow, \
-         SUM(CASE WHEN year = {y} AND month = {m} THEN value_cny ELSE 0 END), \
-         SUM(CASE WHEN year = {p} AND month = {m} THEN value_cny ELSE 0 END), \
-         SUM(CASE WHEN year = {y} THEN value_cny ELSE 0 END), \
-         SUM(CASE WHEN year = {p} THEN value_cny ELSE 0 END), \
-         SUM(CASE WHEN year = {y} AND month = {m} THEN rows ELSE 0 END) \
-         FROM agg_total WHERE {w} GROUP BY flow ORDER BY flow",
-        y = year,
-        p = year - 1,
-        m = month,
-        w = f.window()
-    );
+    let batches = store.agg_rows("total", &[year - 1, year], 1, month)?;
     let mut by_flow = Vec::new();
     let mut rows_in_month = 0.0;
     let (mut mc, mut mp, mut yc, mut yp) = (0.0, 0.0, 0.0, 0.0);
-    for b in query(store, &sql).await? {
-        for i in 0..b.num_rows() {
-            let Some(flow) = Flow::parse(&str_at(b.column(0), i)) else {
-                continue;
-            };
-            let v: Vec<f64> = (1..=5).map(|c| f64_at(b.column(c), i)).collect();
-            mc += v[0];
-            mp += v[1];
-            yc += v[2];
-            yp += v[3];
-            rows_in_month += v[4];
-            by_flow.push(FlowKpi {
-                flow,
-                month: Kpi {
-                    value_cny: v[0],
-                    yoy_pct: yoy(v[0], v[1]),
-                },
-                ytd: Kpi {
-                    value_cny: v[2],
-                    yoy_pct: yoy(v[2], v[3]),
-                },
-            });
-        }
+    for (flow, v) in crate::sums::totals_by_flow(&batches, year, month)? {
+        let Some(flow) = Flow::parse(&flow) else {
+            continue;
+        };
+        mc += v[0];
+        mp += v[1];
+        yc += v[2];
+        yp += v[3];
+        rows_in_month += v[4];
+        by_flow.push(FlowKpi {
+            flow,
+            month: Kpi {
+                value_cny: v[0],
+                yoy_pct: yoy(v[0], v[1]),
+            },
+            ytd: Kpi {
+                value_cny: v[2],
+                yoy_pct: yoy(v[2], v[3]),
+            },
+        });
     }
     if rows_in_month == 0.0 {
         return Err(TradeError::Argument(format!(
@@ -573,13 +515,8 @@ pub struct TrendPoint {
 
 /// Monthly series with YoY of the month and of the year to date; `flow` None = total.
 pub async fn trend(store: &TradeStore, flow: Option<Flow>) -> Result<Vec<TrendPoint>> {
-    let cond = flow
-        .map(|f| format!("WHERE flow = '{}'", f.as_str()))
-        .unwrap_or_default();
-    let sql = format!(
-        "SELECT year, month, SUM(value_cny) FROM agg_total {cond} GROUP BY year, month ORDER BY year, month"
-    );
-    series(query(store, &sql).await?, flow)
+    let batches = store.agg_rows("total", &store.years(), 1, 12)?;
+    Ok(points(crate::sums::by_period(&batches, None, flow)?, flow))
 }
 
 /// Trend points from batches of (year, month, value).
@@ -593,12 +530,18 @@ pub(crate) fn series(batches: Vec<RecordBatch>, flow: Option<Flow>) -> Result<Ve
             );
         }
     }
+    Ok(points(v, flow))
+}
+
+/// Trend points from the value of each (year, month), with the year to date and the changes on
+/// a year earlier.
+pub(crate) fn points(v: BTreeMap<(i32, u32), f64>, flow: Option<Flow>) -> Vec<TrendPoint> {
     let ytd = |y: i32, m: u32| -> f64 {
         (1..=m)
             .map(|k| v.get(&(y, k)).copied().unwrap_or(0.0))
             .sum()
     };
-    Ok(v.iter()
+    v.iter()
         .map(|(&(y, m), &val)| {
             let prev = v.get(&(y - 1, m)).copied().unwrap_or(0.0);
             let (yc, yp) = (ytd(y, m), ytd(y - 1, m));
@@ -615,7 +558,7 @@ pub(crate) fn series(batches: Vec<RecordBatch>, flow: Option<Flow>) -> Result<Ve
                 },
             }
         })
-        .collect())
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -653,7 +596,7 @@ pub async fn enterprise_dynamics(store: &TradeStore, f: &Filter, top_n: usize) -
             flow: Some(flow),
             ..*f
         };
-        let raw = cur_prev(store, "agg_enterprise", &ff).await?;
+        let raw = cur_prev(store, "agg_enterprise", &ff)?;
         let (tc, tp) = total(store, &ff).await?;
         let active = raw.iter().filter(|r| r.1 > 0.0).count();
         let active_prev = raw.iter().filter(|r| r.2 > 0.0).count();

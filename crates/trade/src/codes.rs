@@ -183,29 +183,7 @@ impl Ownership {
     }
 }
 
-/// The 31 characters of the unified social credit code (GB 32100-2015): digits and capital
-/// letters without I, O, Z, S, V, which are too easily misread.
-const USCC_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-
-fn uscc_value(c: u8) -> Option<u32> {
-    USCC_CHARS.iter().position(|&x| x == c).map(|p| p as u32)
-}
-
-/// The check character for the first 17 characters of a unified social credit code:
-/// weights are 3^i mod 31, and the check is 31 − (Σ mod 31), with 31 written as 0.
-pub fn uscc_check_char(first17: &[u8]) -> Option<u8> {
-    if first17.len() != 17 {
-        return None;
-    }
-    let mut weight = 1u32;
-    let mut sum = 0u32;
-    for &c in first17 {
-        sum += uscc_value(c)? * weight;
-        weight = weight * 3 % 31;
-    }
-    let check = (31 - sum % 31) % 31;
-    Some(USCC_CHARS[check as usize])
-}
+pub use kaifang_model::uscc::check_char as uscc_check_char;
 
 /// Validates an 18-character unified social credit code, check character included.
 pub fn parse_uscc(s: &str) -> Result<&str, String> {
@@ -217,10 +195,10 @@ pub fn parse_uscc(s: &str) -> Result<&str, String> {
             s.chars().count()
         ));
     }
-    if let Some(bad) = b.iter().find(|&&c| uscc_value(c).is_none()) {
+    if let Some(bad) = kaifang_model::uscc::first_foreign_char(b) {
         return Err(format!(
             "unified social credit code {s:?} contains {:?}, which GB 32100 does not use",
-            *bad as char
+            bad as char
         ));
     }
     let expected = uscc_check_char(&b[..17]).ok_or_else(|| format!("bad code {s:?}"))?;

@@ -316,6 +316,29 @@ fn make_enterprises(rng: &mut Rng, n: usize, strings: &mut Interner) -> Vec<Ente
         .collect()
 }
 
+/// Gives [`DEMO_ENTERPRISE`](kaifang_model::uscc::DEMO_ENTERPRISE), the code the demo registry
+/// gives an enterprise account, to the largest Changchun trader that trades both ways in every
+/// year, so that account has trade of its own to look at. Only the code changes: the random
+/// draws, and so every figure of the demo, stay as they were.
+fn link_demo_enterprise(ents: &mut [Enterprise]) {
+    let rank = |e: &Enterprise| {
+        (
+            e.region / 100 == 2201,
+            e.exports && e.imports && e.from_year <= 2019 && e.to_year >= 2025,
+            e.weight,
+        )
+    };
+    let best = ents.iter_mut().max_by(|a, b| {
+        rank(a)
+            .partial_cmp(&rank(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    if let Some(e) = best {
+        e.uscc
+            .copy_from_slice(kaifang_model::uscc::DEMO_ENTERPRISE.as_bytes());
+    }
+}
+
 /// Generates the demo into the store, replacing everything it held.
 pub fn generate(
     store: &mut TradeStore,
@@ -325,7 +348,8 @@ pub fn generate(
     let start = std::time::Instant::now();
     let mut rng = Rng(options.seed ^ 0x004B_4149_4641_4E47);
     let mut strings = Interner::new();
-    let ents = make_enterprises(&mut rng, options.enterprises.max(10), &mut strings);
+    let mut ents = make_enterprises(&mut rng, options.enterprises.max(10), &mut strings);
+    link_demo_enterprise(&mut ents);
     let units: Vec<u32> = PRODUCTS.iter().map(|p| strings.intern(p.1)).collect();
     let partners: HashMap<Flow, Picker> = Flow::ALL
         .iter()

@@ -10,13 +10,14 @@
 //! are tested against.
 
 use crate::analytics::{
-    Breakdown, Dimension, Filter, TrendPoint, breakdown, finish, query, series, sum_by, trend,
+    Breakdown, Dimension, Filter, TrendPoint, breakdown, finish, points, query, series, trend,
 };
 use crate::cell::{f64_at, str_at};
 use crate::codes::Flow;
 use crate::error::{Result, TradeError};
 use crate::lookup::Lookups;
 use crate::store::TradeStore;
+use crate::sums::{by_period, cur_prev_by};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -47,9 +48,11 @@ impl Slice {
             Dimension::City => digits(6),
             Dimension::TradeMode => digits(4),
             Dimension::Section => key.parse::<u32>().is_ok_and(|s| (1..=22).contains(&s)),
+            // Its 31 characters are letters and digits: safe in SQL as a literal.
+            Dimension::Enterprise => crate::codes::parse_uscc(key).is_ok(),
             _ => {
                 return Err(TradeError::Argument(format!(
-                    "{}: no drill-down by this dimension (partner, section, chapter, city, trade_mode)",
+                    "{}: no drill-down by this dimension (partner, section, chapter, city, trade_mode, enterprise)",
                     dim.as_str()
                 )));
             }
@@ -60,6 +63,7 @@ impl Slice {
                 Dimension::Chapter => "a 2-digit HS chapter",
                 Dimension::City => "a 6-digit GB/T 2260 code",
                 Dimension::TradeMode => "a 4-digit trade mode",
+                Dimension::Enterprise => "a unified social credit code",
                 _ => "an HS section (1-22)",
             };
             return Err(TradeError::Argument(format!(
@@ -85,7 +89,7 @@ impl Slice {
             .iter()
             .map(|(d, v)| match d {
                 Dimension::Section => col("section").eq(lit(v.parse::<i32>().unwrap_or(0))),
-                _ => col(d.as_str()).eq(lit(v.as_str())),
+                _ => col(d.records_column()).eq(lit(v.as_str())),
             })
             .reduce(|a, b| a.and(b))
             .unwrap_or(lit(true))
@@ -98,7 +102,7 @@ impl Slice {
             .map(|(d, v)| match d {
                 // An integer column; `add` checked the number.
                 Dimension::Section => format!(" AND section = {v}"),
-                _ => format!(" AND {} = '{v}'", d.as_str()),
+                _ => format!(" AND {} = '{v}'", d.records_column()),
             })
             .collect()
     }
@@ -134,21 +138,27 @@ pub async fn breakdown_in(
     let ids = slice_ids(store, *sdim, skey);
     let from = if f.cumulative { 1 } else { f.month };
     let years = [f.year - 1, f.year];
-    let own = store.agg_table(sdim.base(), &years, from, f.month)?;
-    let in_slice = sum_by(store, own, "key_id", Some(("key_id", &ids)), f).await?;
+    let own = store.agg_rows(sdim.base(), &years, from, f.month)?;
+    let in_slice = cur_prev_by(&own, "key_id", Some(("key_id", &ids)), f.year, f.flow)?;
     let total = in_slice
         .iter()
         .fold((0.0, 0.0), |(c, p), r| (c + r.1, p + r.2));
-    let raw = if dim == Dimension::Enterprise {
+    let raw = if dim.base() == sdim.base() {
+        in_slice
+    } else if dim == Dimension::Enterprise {
         match enterprises_in(store, f, *sdim, skey).await? {
             Some(raw) => raw,
             None => records_values(store, dim, f, slice).await?,
         }
-    } else if dim.base() == sdim.base() {
-        in_slice
+    } else if *sdim == Dimension::Enterprise {
+        // One enterprise's partners, chapters, trade modes or cities: its rows of the
+        // enterprise slice files; the records answer for what those do not hold.
+        match within_enterprise(store, dim, f, skey).await? {
+            Some(raw) => raw,
+            None => records_values(store, dim, f, slice).await?,
+        }
     } else {
-        let Some((t, forward)) =
-            store.pair_table(sdim.base(), dim.base(), &years, from, f.month)?
+        let Some((t, forward)) = store.pair_rows(sdim.base(), dim.base(), &years, from, f.month)?
         else {
             return breakdown_from_records(store, dim, f, slice).await;
         };
@@ -157,7 +167,7 @@ pub async fn breakdown_in(
         } else {
             ("b_id", "a_id")
         };
-        sum_by(store, t, other, Some((mine, &ids)), f).await?
+        cur_prev_by(&t, other, Some((mine, &ids)), f.year, f.flow)?
     };
     finish(store, dim, f, total, raw)
 }
@@ -251,6 +261,62 @@ async fn enterprises_in(
     Ok(Some(values))
 }
 
+/// (key id, current, previous) of one enterprise's breakdown by `dim`, from the enterprise
+/// slice files of the window's periods; None when a period lacks them or they do not hold the
+/// dimension (then the records answer).
+async fn within_enterprise(
+    store: &TradeStore,
+    dim: Dimension,
+    f: &Filter,
+    uscc: &str,
+) -> Result<Option<Vec<(i32, f64, f64)>>> {
+    use datafusion::functions_aggregate::expr_fn::sum;
+    use datafusion::prelude::{col, lit, when};
+    let base = dim.base();
+    let held = crate::agg::ENTERPRISE_SLICE_DIMS
+        .iter()
+        .any(|&d| crate::agg::DIMS[d] == base);
+    if !held {
+        return Ok(None);
+    }
+    let from = if f.cumulative { 1 } else { f.month };
+    let Some(t) = store.enterprise_slices_window(&[f.year - 1, f.year], from, f.month, f.flow)?
+    else {
+        return Ok(None);
+    };
+    let year_sum = |y: i32| -> Result<datafusion::prelude::Expr> {
+        Ok(sum(
+            when(col("year").eq(lit(y)), col("value_cny")).otherwise(lit(0.0))?
+        ))
+    };
+    let batches = store
+        .context()
+        .read_table(std::sync::Arc::new(t))?
+        .filter(col("dim").eq(lit(base)).and(col("uscc").eq(lit(uscc))))?
+        .aggregate(
+            vec![col("code")],
+            vec![
+                year_sum(f.year)?.alias("cur"),
+                year_sum(f.year - 1)?.alias("prev"),
+            ],
+        )?
+        .collect()
+        .await?;
+    let mut values = Vec::new();
+    for b in batches {
+        for i in 0..b.num_rows() {
+            let key = str_at(b.column(0), i);
+            let id = store.agg_key_id(base, &key).ok_or_else(|| {
+                TradeError::Corrupt(format!(
+                    "{base} {key} is in the enterprise slice files but not in agg_{base}"
+                ))
+            })?;
+            values.push((id, f64_at(b.column(1), i), f64_at(b.column(2), i)));
+        }
+    }
+    Ok(Some(values))
+}
+
 /// (key id, current, previous) of a breakdown in a slice, summed from the records.
 async fn records_values(
     store: &TradeStore,
@@ -317,8 +383,6 @@ pub async fn trend_in(
     flow: Option<Flow>,
     slice: &Slice,
 ) -> Result<Vec<TrendPoint>> {
-    use datafusion::functions_aggregate::expr_fn::sum;
-    use datafusion::prelude::{col, lit};
     let [(sdim, skey)] = slice.conds.as_slice() else {
         return if slice.is_empty() {
             trend(store, flow).await
@@ -330,18 +394,8 @@ pub async fn trend_in(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let t = store.agg_table(sdim.base(), &store.years(), 1, 12)?;
-    let mut df = store.context().read_table(std::sync::Arc::new(t))?;
-    if let Some(flow) = flow {
-        df = df.filter(col("flow").eq(lit(flow.as_str())))?;
-    }
-    let df = df
-        .filter(col("key_id").in_list(ids.iter().map(|i| lit(*i)).collect(), false))?
-        .aggregate(
-            vec![col("year"), col("month")],
-            vec![sum(col("value_cny")).alias("v")],
-        )?;
-    series(df.collect().await?, flow)
+    let t = store.agg_rows(sdim.base(), &store.years(), 1, 12)?;
+    Ok(points(by_period(&t, Some(("key_id", &ids)), flow)?, flow))
 }
 
 /// The same series summed from the records.

@@ -18,6 +18,7 @@ mod import;
 pub mod lookup;
 mod record;
 mod store;
+mod sums;
 
 pub use analytics::{
     Breakdown, Concentration, ConcentrationOf, Dimension, Dynamics, Filter, FlowDynamics, FlowKpi,

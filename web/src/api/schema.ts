@@ -1019,6 +1019,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orgs/{id}/uscc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record an organisation's unified social credit code (administrators): an enterprise then
+         *     sees the customs records that carry it as its own trade on the overview.
+         */
+        put: operations["put_orgs_id_uscc"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/overview": {
         parameters: {
             query?: never;
@@ -2609,6 +2629,8 @@ export interface components {
             name_zh: string;
             region_code?: string | null;
             source: string;
+            /** @description Unified social credit code (18 characters, check character verified). */
+            uscc?: string | null;
             zone_type?: null | components["schemas"]["ZoneType"];
         };
         CreateToken: {
@@ -3490,6 +3512,8 @@ export interface components {
                 region_code?: string | null;
                 /** @description Where the organisation's name and facts come from. */
                 source: string;
+                /** @description Unified social credit code: the key of an enterprise's customs records. */
+                uscc?: string | null;
                 zone_type?: null | components["schemas"]["ZoneType"];
             }[];
         };
@@ -4060,6 +4084,8 @@ export interface components {
             region_code?: string | null;
             /** @description Where the organisation's name and facts come from. */
             source: string;
+            /** @description Unified social credit code: the key of an enterprise's customs records. */
+            uscc?: string | null;
             zone_type?: null | components["schemas"]["ZoneType"];
         };
         /**
@@ -4933,6 +4959,10 @@ export interface components {
             csrf_token?: string | null;
             user: components["schemas"]["Principal"];
         };
+        SetUscc: {
+            /** @description The code, or none (or blank) to clear it. */
+            uscc?: string | null;
+        };
         SetupRequest: {
             password: string;
             /** @description The token `kaifang serve` printed to its log. */
@@ -5425,6 +5455,8 @@ export interface components {
         TradeCard: {
             /** @description The city (GB/T 2260, prefecture level) the figures are of; none for the province. */
             city?: string | null;
+            /** @description The enterprise (unified social credit code) whose own records the figures are of. */
+            enterprise?: string | null;
             exports_month: components["schemas"]["Figure"];
             exports_ytd: components["schemas"]["Figure"];
             imports_month: components["schemas"]["Figure"];
@@ -8207,6 +8239,63 @@ export interface operations {
             };
         };
     };
+    put_orgs_id_uscc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetUscc"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Org"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_overview: {
         parameters: {
             query?: {
@@ -9371,6 +9460,8 @@ export interface operations {
                 city?: string;
                 /** @description Drill-down: customs trade mode (4 digits). */
                 trade_mode?: string;
+                /** @description Drill-down: enterprise (unified social credit code, 18 characters). */
+                enterprise?: string;
                 /** @description Search in keys and names (enterprise table). */
                 q?: string;
                 /** @description `json` (default) or `xlsx` (breakdowns). */
@@ -9448,6 +9539,8 @@ export interface operations {
                 city?: string;
                 /** @description Drill-down: customs trade mode (4 digits). */
                 trade_mode?: string;
+                /** @description Drill-down: enterprise (unified social credit code, 18 characters). */
+                enterprise?: string;
                 /** @description Search in keys and names (enterprise table). */
                 q?: string;
                 /** @description `json` (default) or `xlsx` (breakdowns). */
@@ -9524,6 +9617,8 @@ export interface operations {
                 city?: string;
                 /** @description Drill-down: customs trade mode (4 digits). */
                 trade_mode?: string;
+                /** @description Drill-down: enterprise (unified social credit code, 18 characters). */
+                enterprise?: string;
                 /** @description Search in keys and names (enterprise table). */
                 q?: string;
                 /** @description `json` (default) or `xlsx` (breakdowns). */
@@ -9647,6 +9742,8 @@ export interface operations {
                 city?: string;
                 /** @description Drill-down: customs trade mode (4 digits). */
                 trade_mode?: string;
+                /** @description Drill-down: enterprise (unified social credit code, 18 characters). */
+                enterprise?: string;
                 /** @description Search in keys and names (enterprise table). */
                 q?: string;
                 /** @description `json` (default) or `xlsx` (breakdowns). */
@@ -9723,6 +9820,8 @@ export interface operations {
                 city?: string;
                 /** @description Drill-down: customs trade mode (4 digits). */
                 trade_mode?: string;
+                /** @description Drill-down: enterprise (unified social credit code, 18 characters). */
+                enterprise?: string;
                 /** @description Search in keys and names (enterprise table). */
                 q?: string;
                 /** @description `json` (default) or `xlsx` (breakdowns). */
@@ -9846,6 +9945,8 @@ export interface operations {
                 city?: string;
                 /** @description Drill-down: customs trade mode (4 digits). */
                 trade_mode?: string;
+                /** @description Drill-down: enterprise (unified social credit code, 18 characters). */
+                enterprise?: string;
                 /** @description Search in keys and names (enterprise table). */
                 q?: string;
                 /** @description `json` (default) or `xlsx` (breakdowns). */
@@ -9922,6 +10023,8 @@ export interface operations {
                 city?: string;
                 /** @description Drill-down: customs trade mode (4 digits). */
                 trade_mode?: string;
+                /** @description Drill-down: enterprise (unified social credit code, 18 characters). */
+                enterprise?: string;
                 /** @description Search in keys and names (enterprise table). */
                 q?: string;
                 /** @description `json` (default) or `xlsx` (breakdowns). */

@@ -53,6 +53,7 @@ export const cockpitZh = {
     partners: '前五大贸易伙伴（累计）',
     partnerTip: '累计 {value} {unit}，占 {share}，同比 {yoy}，拉动 {pp} 个百分点',
     prefecture: '海关数据按市（州）统计，此处为{city}数据',
+    enterprise: '本企业的进出口：海关记录中统一社会信用代码为 {uscc} 的记录',
   },
   channels: {
     total: '{year} 年集装箱运量（标箱）',
@@ -191,6 +192,7 @@ export const cockpitEn: typeof cockpitZh = {
     partners: 'Top 5 partners (YTD)',
     partnerTip: 'YTD {value} {unit}, {share} of the total, YoY {yoy}, {pp} points of growth',
     prefecture: 'Customs figures are kept by prefecture: these are {city}',
+    enterprise: 'Your own trade: the customs records that carry the credit code {uscc}',
   },
   channels: {
     total: 'Container freight {year} (TEU)',

@@ -157,7 +157,12 @@ const en: Messages = {
       zoneType: 'Zone type',
       region: 'Region code',
       source: 'Source',
+      uscc: 'Credit code (USCC)',
     },
+    usccPrompt: 'Unified social credit code of {name} (18 characters; empty clears it). An enterprise account sees its own trade on the overview through it.',
+    usccInvalid: '18 digits or capital letters (no I, O, S, V or Z)',
+    usccEdit: 'Change the credit code',
+    usccSaved: 'Credit code saved',
     sources: {
       demo: 'Demo data',
       seed: 'Initial data',

@@ -155,7 +155,12 @@ const zh = {
       zoneType: '开发区类型',
       region: '行政区划代码',
       source: '数据来源',
+      uscc: '统一社会信用代码',
     },
+    usccPrompt: '{name}的统一社会信用代码（18位；留空即清除）。企业账号据此在概览中看到本企业的进出口。',
+    usccInvalid: '应为18位数字或大写字母（不含 I、O、S、V、Z）',
+    usccEdit: '修改统一社会信用代码',
+    usccSaved: '统一社会信用代码已保存',
     sources: {
       demo: '演示数据',
       seed: '初始数据',

@@ -8,7 +8,8 @@
 //!
 //! Scope: leaders, departments and administrators see the province; a city its city (its
 //! trade, its zones, its tasks and appeals, the alerts it owns); a zone its own ranking and its
-//! city's trade; an enterprise its own appeals.
+//! city's trade; an enterprise its own appeals and its own trade (the customs records that carry
+//! its unified social credit code).
 
 use std::collections::BTreeMap;
 
@@ -44,8 +45,10 @@ pub enum Scope {
         code: String,
         city: RegionCode,
     },
+    /// An enterprise: `uscc` is its credit code when the registry records one.
     Enterprise {
         org: i64,
+        uscc: Option<String>,
     },
 }
 
@@ -127,6 +130,8 @@ pub struct TradeCard {
     pub period: String,
     /// The city (GB/T 2260, prefecture level) the figures are of; none for the province.
     pub city: Option<String>,
+    /// The enterprise (unified social credit code) whose own records the figures are of.
+    pub enterprise: Option<String>,
     pub month: Figure,
     pub ytd: Figure,
     pub exports_month: Figure,
@@ -353,7 +358,10 @@ impl Scope {
             .as_deref()
             .and_then(|r| r.parse::<RegionCode>().ok());
         match (actor.role, org.kind) {
-            (Role::Enterprise, _) => Ok(Scope::Enterprise { org: org.id }),
+            (Role::Enterprise, _) => Ok(Scope::Enterprise {
+                org: org.id,
+                uscc: org.uscc,
+            }),
             (_, OrgKind::Zone) => {
                 let registered = zones
                     .engine()?
@@ -386,18 +394,23 @@ impl Scope {
     fn org(&self) -> Option<i64> {
         match self {
             Scope::Province => None,
-            Scope::City { org, .. } | Scope::Zone { org, .. } | Scope::Enterprise { org } => {
+            Scope::City { org, .. } | Scope::Zone { org, .. } | Scope::Enterprise { org, .. } => {
                 Some(*org)
             }
         }
     }
 
-    /// The city whose trade is shown; none for the whole province.
-    fn trade_city(&self) -> Option<RegionCode> {
+    /// Whose trade is shown: the province's, a city's or an enterprise's own.
+    fn trade_slice(&self) -> AppResult<TradeScope> {
         match self {
-            Scope::City { region, .. } => Some(*region),
-            Scope::Zone { city, .. } => Some(*city),
-            _ => None,
+            Scope::Province => Ok(TradeScope::Province),
+            Scope::City { region, .. } | Scope::Zone { city: region, .. } => {
+                Ok(TradeScope::City(city_of(*region)))
+            }
+            Scope::Enterprise { uscc: Some(u), .. } => Ok(TradeScope::Enterprise(u.clone())),
+            Scope::Enterprise { uscc: None, .. } => Err(AppError::NotFound(
+                "this enterprise's unified social credit code (an administrator records it on the Organisations page)".into(),
+            )),
         }
     }
 
@@ -429,7 +442,8 @@ pub async fn cockpit_at(
 ) -> Cockpit {
     let government = actor.role != Role::Enterprise;
     let (trade, channels, zones, directives, appeals, risk, invest, name) = tokio::join!(
-        gated(government, trade_card(src, scope, period)),
+        // Everyone sees trade, narrowed by the scope: an enterprise its own records.
+        gated(true, trade_card(src, scope, period)),
         gated(government, channels_card(src)),
         gated(
             actor.read_zone_assessment().is_allowed(),
@@ -561,22 +575,39 @@ pub(crate) fn trade_source(t: &TradeStore) -> String {
     }
 }
 
+/// Whose trade a card shows.
+enum TradeScope {
+    Province,
+    /// The prefecture-level code the records are kept by.
+    City(String),
+    /// The unified social credit code the records carry.
+    Enterprise(String),
+}
+
 async fn trade_card(
     src: &Sources<'_>,
     scope: &Scope,
     period: Option<Period>,
 ) -> AppResult<Option<TradeCard>> {
+    let whose = scope.trade_slice()?;
     let t = src.trade.read().await;
     let Some(latest) = period.or_else(|| t.latest_period()) else {
         return Ok(None);
     };
-    let city = scope.trade_city().map(city_of);
-    let card = match &city {
-        None => province_trade(&t, latest).await?,
-        Some(code) => city_trade(&t, latest, code).await?,
+    let (card, city, enterprise) = match whose {
+        TradeScope::Province => (province_trade(&t, latest).await?, None, None),
+        TradeScope::City(code) => {
+            let card = sliced_trade(&t, latest, Dimension::City, &code).await?;
+            (card, Some(code), None)
+        }
+        TradeScope::Enterprise(uscc) => {
+            let card = sliced_trade(&t, latest, Dimension::Enterprise, &uscc).await?;
+            (card, None, Some(uscc))
+        }
     };
     Ok(Some(TradeCard {
         city,
+        enterprise,
         source: trade_source(&t),
         synthetic: t.synthetic(),
         ..card
@@ -623,6 +654,7 @@ fn blank_trade(p: Period) -> TradeCard {
     TradeCard {
         period: p.to_string(),
         city: None,
+        enterprise: None,
         month: zero,
         ytd: zero,
         exports_month: zero,
@@ -655,9 +687,15 @@ async fn province_trade(t: &TradeStore, p: Period) -> AppResult<TradeCard> {
     Ok(card)
 }
 
-async fn city_trade(t: &TradeStore, p: Period, city: &str) -> AppResult<TradeCard> {
+/// The trade of one city or one enterprise: the province's figures narrowed to `key` of `dim`.
+async fn sliced_trade(
+    t: &TradeStore,
+    p: Period,
+    dim: Dimension,
+    key: &str,
+) -> AppResult<TradeCard> {
     let mut slice = Slice::default();
-    slice.add(Dimension::City, city)?;
+    slice.add(dim, key)?;
     let at = |points: &[kaifang_trade::TrendPoint]| {
         points
             .iter()

@@ -91,12 +91,15 @@ pub fn sentences(c: &Cockpit, lang: Lang) -> Vec<String> {
         let year = t.period.get(0..4).unwrap_or_default();
         let (f, x, m, now): (Figure, Figure, Figure, Figure) =
             (t.ytd, t.exports_ytd, t.imports_ytd, t.month);
+        let own = t.enterprise.is_some();
         let area_zh = match &t.city {
+            None if own => c.scope.name_zh.clone(),
             None => "全省".to_string(),
             Some(code) if c.scope.code.as_deref() == Some(code) => c.scope.name_zh.clone(),
             Some(code) => format!("所在州（市，{code}）"),
         };
         let area_en = match &t.city {
+            None if own => c.scope.name_en.clone(),
             None => "the province".to_string(),
             Some(code) if c.scope.code.as_deref() == Some(code) => c.scope.name_en.clone(),
             Some(code) => format!("the prefecture ({code})"),
@@ -332,6 +335,7 @@ mod tests {
             trade: Some(TradeCard {
                 period: "2025-12".into(),
                 city: None,
+                enterprise: None,
                 month: fig(1.5e10, -3.24),
                 ytd: fig(1.73e11, 2.1),
                 exports_month: fig(5e9, 1.0),

@@ -2,7 +2,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use kaifang_model::{Module, OrgKind, RegionCode, ZoneType};
+use kaifang_model::{Module, OrgKind, RegionCode, Uscc, ZoneType};
 use kaifang_store::accounts::{NewOrg, Org};
 use serde::Deserialize;
 
@@ -23,6 +23,7 @@ fn org_table(items: &[Org]) -> Table {
             ("园区类型", "Zone type"),
             ("负责模块", "Modules"),
             ("联系方式", "Contact"),
+            ("统一社会信用代码", "Credit code"),
             ("来源", "Source"),
         ],
         rows: items
@@ -37,6 +38,7 @@ fn org_table(items: &[Org]) -> Table {
                     o.zone_type.map(|z| z.as_str()).into(),
                     Cell::Text(Module::format_list(&o.modules)),
                     o.contact.as_str().into(),
+                    o.uscc.clone().into(),
                     o.source.as_str().into(),
                 ]
             })
@@ -84,6 +86,9 @@ pub struct CreateOrg {
     #[serde(default)]
     pub modules: Vec<Module>,
     pub source: String,
+    /// Unified social credit code (18 characters, check character verified).
+    #[serde(default)]
+    pub uscc: Option<String>,
 }
 
 /// Register an organisation (administrators).
@@ -133,6 +138,7 @@ pub async fn create(
         .map(str::parse::<RegionCode>)
         .transpose()
         .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let uscc = parse_uscc(b.uscc.as_deref())?;
     let new = NewOrg {
         code: b.code,
         kind: b.kind,
@@ -142,6 +148,7 @@ pub async fn create(
         zone_type: b.zone_type,
         modules: b.modules,
         source: b.source.trim().to_string(),
+        uscc,
     };
     let org = state.store.create_org(&caller.who(), &new).await?;
     Ok((StatusCode::CREATED, Json(org)))
@@ -170,6 +177,43 @@ pub async fn set_contact(
         state
             .store
             .set_org_contact(&caller.who(), id, b.contact.trim())
+            .await?,
+    ))
+}
+
+/// An optional credit code as typed: blank is none.
+fn parse_uscc(s: Option<&str>) -> ApiResult<Option<Uscc>> {
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<Uscc>)
+        .transpose()
+        .map_err(|e| ApiError::invalid(format!("uscc: {e}")))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SetUscc {
+    /// The code, or none (or blank) to clear it.
+    pub uscc: Option<String>,
+}
+
+/// Record an organisation's unified social credit code (administrators): an enterprise then
+/// sees the customs records that carry it as its own trade on the overview.
+#[utoipa::path(put, path = "/api/orgs/{id}/uscc", tag = "organisations", request_body = SetUscc,
+    responses((status = 200, body = Org), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_uscc(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<SetUscc>,
+) -> ApiResult<Json<Org>> {
+    ApiError::check(caller.actor().administer(), "record credit codes", || {
+        format!("organisation {id}")
+    })?;
+    let uscc = parse_uscc(b.uscc.as_deref())?;
+    Ok(Json(
+        state
+            .store
+            .set_org_uscc(&caller.who(), id, uscc.as_ref())
             .await?,
     ))
 }

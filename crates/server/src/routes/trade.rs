@@ -2,7 +2,7 @@
 //! (true while the store holds the generated demo).
 //!
 //! Breakdowns and the trend take an optional drill-down slice (`partner`, `section`,
-//! `chapter`, `city`, `trade_mode`), answered by `kaifang_trade::breakdown_in` and
+//! `chapter`, `city`, `trade_mode`, `enterprise`), answered by `kaifang_trade::breakdown_in` and
 //! `trend_in`: from the pair aggregates for one condition, from the records otherwise.
 
 use axum::Json;
@@ -53,6 +53,8 @@ pub struct TradeQuery {
     pub city: Option<String>,
     /// Drill-down: customs trade mode (4 digits).
     pub trade_mode: Option<String>,
+    /// Drill-down: enterprise (unified social credit code, 18 characters).
+    pub enterprise: Option<String>,
     /// Search in keys and names (enterprise table).
     pub q: Option<String>,
     /// `json` (default) or `xlsx` (breakdowns).
@@ -160,6 +162,16 @@ impl TradeQuery {
             }
             add("section", Dimension::Section, Some(v.to_string()))?;
         }
+        let enterprise = parse::<kaifang_model::Uscc>(
+            "enterprise",
+            &self.enterprise,
+            "a unified social credit code",
+        )?;
+        add(
+            "enterprise",
+            Dimension::Enterprise,
+            enterprise.map(String::from),
+        )?;
         let xlsx = match parse::<String>("format", &self.format, "json or xlsx")?.as_deref() {
             None | Some("json") => false,
             Some("xlsx") => true,

@@ -219,7 +219,7 @@ async fn a_city_sees_its_city_trade_zones_and_tasks() {
 }
 
 #[tokio::test]
-async fn an_enterprise_sees_its_own_appeals_and_nothing_of_others() {
+async fn an_enterprise_sees_its_own_appeals_and_trade_and_nothing_of_others() {
     let app = spawn_app().await;
     let s = app.login("faw").await;
     let o = s.json("/api/overview").await;
@@ -227,7 +227,60 @@ async fn an_enterprise_sees_its_own_appeals_and_nothing_of_others() {
     let a = card(&o, "appeals");
     let st = s.json("/api/appeals/stats").await;
     assert_eq!(a["total"], st["total"]["total"]);
-    for hidden in ["trade", "channels", "zones", "directives", "risk", "invest"] {
+
+    // Its own trade: the records carrying the credit code the demo registry gives it, as the
+    // trade module's own sliced trend states them to a leader.
+    let code = kaifang_model::uscc::DEMO_ENTERPRISE;
+    let t = card(&o, "trade");
+    assert_eq!(t["enterprise"], code);
+    assert_eq!(t["city"], Value::Null);
+    assert_eq!(t["synthetic"], true);
+    let (year, month) = t["period"].as_str().unwrap().split_once('-').unwrap();
+    let leader = app.login("leader").await;
+    let trend = leader
+        .json(&format!("/api/trade/trend?enterprise={code}"))
+        .await;
+    let at = trend["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["period"]["year"].as_i64() == year.parse().ok()
+                && p["period"]["month"].as_i64() == month.parse().ok()
+        })
+        .expect("the card's month in the enterprise's trend")
+        .clone();
+    assert!(
+        close(&t["ytd"]["value"], &at["ytd"]["value_cny"]),
+        "{t} vs {at}"
+    );
+    assert!(close(&t["month"]["value"], &at["month"]["value_cny"]));
+    let ytd = t["ytd"]["value"].as_f64().unwrap();
+    assert!(ytd > 0.0, "the demo enterprise trades: {t}");
+    let province = leader.json("/api/overview").await;
+    assert!(
+        ytd < card(&province, "trade")["ytd"]["value"].as_f64().unwrap(),
+        "one enterprise is not the province"
+    );
+    // Its partners are its own: their sum is at most its total.
+    let partners: f64 = t["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["ytd"].as_f64().unwrap())
+        .sum();
+    assert!(partners <= ytd * (1.0 + 1e-9), "{partners} > {ytd}");
+    assert!(
+        o["summary_zh"][0]
+            .as_str()
+            .unwrap()
+            .contains("中国一汽进出口公司")
+    );
+    // The enterprise still cannot open the trade module itself.
+    let r = s.get("/api/trade/summary").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    for hidden in ["channels", "zones", "directives", "risk", "invest"] {
         assert_eq!(o[hidden], Value::Null, "{hidden} shown to an enterprise");
         assert!(
             o["unavailable"]
@@ -238,7 +291,55 @@ async fn an_enterprise_sees_its_own_appeals_and_nothing_of_others() {
             "{hidden}"
         );
     }
-    assert_eq!(o["changes"], Value::Array(vec![]));
+    // What changed is its own partners' moves, nothing of the province's.
+    for c in o["changes"].as_array().unwrap() {
+        assert_eq!(c["kind"], "partner", "{c}");
+        assert!(
+            t["partners"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["code"] == c["id"]),
+            "{c} is not one of its partners"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_enterprise_without_a_credit_code_is_told_why_it_sees_no_trade() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    let faw = app.login("faw").await;
+    let id = app.org_id("faw-ie").await;
+    let r = admin
+        .request(reqwest::Method::PUT, &format!("/api/orgs/{id}/uscc"))
+        .json(&serde_json::json!({ "uscc": null }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let o = faw.json("/api/overview").await;
+    assert_eq!(o["trade"], Value::Null);
+    let why = o["unavailable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["card"] == "trade")
+        .expect("the trade card is listed as unavailable")
+        .clone();
+    assert!(
+        why["reason"].as_str().unwrap().contains("credit code"),
+        "{why}"
+    );
+    // A code that fails its check character is refused, naming the field.
+    let r = admin
+        .request(reqwest::Method::PUT, &format!("/api/orgs/{id}/uscc"))
+        .json(&serde_json::json!({ "uscc": "91220101MA00FAW010" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("uscc"));
 }
 
 #[tokio::test]

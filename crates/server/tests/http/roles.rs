@@ -609,6 +609,13 @@ fn cases(f: &Fixture) -> Vec<Case> {
             [200, 403, 403, 403, 200],
         ),
         case(
+            Method::PUT,
+            "/api/orgs/{id}/uscc",
+            format!("/api/orgs/{}/uscc", f.faw_org),
+            Body::Json(json!({ "uscc": kaifang_model::uscc::DEMO_ENTERPRISE })),
+            [200, 403, 403, 403, 403],
+        ),
+        case(
             Method::GET,
             "/api/users",
             "/api/users".into(),

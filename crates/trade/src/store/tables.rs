@@ -239,25 +239,14 @@ impl TradeStore {
         Ok(())
     }
 
-    /// Enterprises' year-to-date values at `month` of `years`, spread over the engine's
-    /// partitions (columns year, month, flow, key_id, value_cny).
-    pub(crate) fn enterprise_ytd_table(&self, years: &[i32], month: u32) -> Result<MemTable> {
-        let threads = self.ctx.state().config().target_partitions().max(1);
-        let mut partitions = vec![Vec::new(); threads];
-        let mut k = 0;
-        for &y in years {
-            if let Some(&(_, lo, hi)) = self.ytd_index.iter().find(|e| e.0 == (y, month)) {
-                let step = ((hi - lo) / threads).max(8 * 1024);
-                let mut offset = lo;
-                while offset < hi {
-                    let len = step.min(hi - offset);
-                    partitions[k % threads].push(self.ent_ytd.slice(offset, len));
-                    offset += len;
-                    k += 1;
-                }
-            }
-        }
-        Ok(MemTable::try_new(ytd_schema(), partitions)?)
+    /// Enterprises' year-to-date values at `month` of `years` (columns year, month, flow,
+    /// key_id, value_cny), as zero-copy slices of the in-memory batch.
+    pub(crate) fn enterprise_ytd_rows(&self, years: &[i32], month: u32) -> Vec<RecordBatch> {
+        years
+            .iter()
+            .filter_map(|&y| self.ytd_index.iter().find(|e| e.0 == (y, month)))
+            .map(|&(_, lo, hi)| self.ent_ytd.slice(lo, hi - lo))
+            .collect()
     }
 
     /// The key and label behind a `key_id` of a dimension's aggregate.
@@ -266,38 +255,28 @@ impl TradeStore {
         self.agg_keys.get(i)?.get(usize::try_from(id).ok()?)
     }
 
-    /// An aggregate table restricted to January–`to_month` (or `month` alone) of `years`, as
-    /// zero-copy slices of the sorted in-memory batch, spread over the engine's partitions:
-    /// a dashboard query reads only the months it asks about.
-    pub(crate) fn agg_table(
+    /// An aggregate's rows of January–`to_month` (or `month` alone) of `years`, as zero-copy
+    /// slices of the sorted in-memory batch, one per year: a dashboard question reads only the
+    /// months it asks about.
+    pub(crate) fn agg_rows(
         &self,
         dim: &str,
         years: &[i32],
         from_month: u32,
         to_month: u32,
-    ) -> Result<MemTable> {
+    ) -> Result<Vec<RecordBatch>> {
         let i = DIMS
             .iter()
             .position(|d| *d == dim)
             .ok_or_else(|| TradeError::Argument(format!("no aggregate {dim}")))?;
         let rows = &self.aggs[i];
-        let batch = &self.agg_batches[i];
-        let threads = self.ctx.state().config().target_partitions().max(1);
-        let mut partitions = vec![Vec::new(); threads];
-        let mut k = 0;
-        for &y in years {
-            let lo = rows.partition_point(|r| (r.year, r.month) < (y, from_month));
-            let hi = rows.partition_point(|r| (r.year, r.month) <= (y, to_month));
-            let step = ((hi.saturating_sub(lo)) / threads).max(16 * 1024);
-            let mut offset = lo;
-            while offset < hi {
-                let len = step.min(hi - offset);
-                partitions[k % threads].push(batch.slice(offset, len));
-                offset += len;
-                k += 1;
-            }
-        }
-        Ok(MemTable::try_new(batch.schema(), partitions)?)
+        Ok(window(
+            &self.agg_batches[i],
+            years,
+            from_month,
+            to_month,
+            |k| (rows[k].year, rows[k].month),
+        ))
     }
 
     /// The records of just the periods and flow asked about: a query over a window of months
@@ -388,18 +367,18 @@ impl TradeStore {
             .map(|id| id as i32)
     }
 
-    /// The pair table of two dimensions restricted to months, as [`agg_table`] does, with
+    /// The pair table of two dimensions restricted to months, as [`agg_rows`] does, with
     /// whether `first` is its `a` side; None when no pair table holds them.
     ///
-    /// [`agg_table`]: TradeStore::agg_table
-    pub(crate) fn pair_table(
+    /// [`agg_rows`]: TradeStore::agg_rows
+    pub(crate) fn pair_rows(
         &self,
         first: &str,
         second: &str,
         years: &[i32],
         from_month: u32,
         to_month: u32,
-    ) -> Result<Option<(MemTable, bool)>> {
+    ) -> Result<Option<(Vec<RecordBatch>, bool)>> {
         let pos = |d: &str| DIMS.iter().position(|x| *x == d);
         let (Some(x), Some(y)) = (pos(first), pos(second)) else {
             return Ok(None);
@@ -416,26 +395,10 @@ impl TradeStore {
             return Ok(None);
         };
         let rows = &self.pairs[p];
-        let batch = &self.pair_batches[p];
-        let threads = self.ctx.state().config().target_partitions().max(1);
-        let mut partitions = vec![Vec::new(); threads];
-        let mut k = 0;
-        for &y in years {
-            let lo = rows.partition_point(|r| (r.year, r.month) < (y, from_month));
-            let hi = rows.partition_point(|r| (r.year, r.month) <= (y, to_month));
-            let step = ((hi.saturating_sub(lo)) / threads).max(16 * 1024);
-            let mut offset = lo;
-            while offset < hi {
-                let len = step.min(hi - offset);
-                partitions[k % threads].push(batch.slice(offset, len));
-                offset += len;
-                k += 1;
-            }
-        }
-        Ok(Some((
-            MemTable::try_new(pair_mem_schema(), partitions)?,
-            forward,
-        )))
+        let batches = window(&self.pair_batches[p], years, from_month, to_month, |k| {
+            (rows[k].year, rows[k].month)
+        });
+        Ok(Some((batches, forward)))
     }
 
     fn build_context(&self) -> Result<SessionContext> {
@@ -524,4 +487,37 @@ impl TradeStore {
             }
         }
     }
+}
+
+/// The rows of `batch` (sorted by year and month; `period(k)` is row k's) from `from_month` to
+/// `to_month` of each of `years`, one zero-copy slice per year.
+fn window(
+    batch: &RecordBatch,
+    years: &[i32],
+    from_month: u32,
+    to_month: u32,
+    period: impl Fn(usize) -> (i32, u32),
+) -> Vec<RecordBatch> {
+    let n = batch.num_rows();
+    let first = |p: &dyn Fn((i32, u32)) -> bool| {
+        // partition_point over row indices: the first row whose period fails `p`.
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if p(period(mid)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    };
+    years
+        .iter()
+        .filter_map(|&y| {
+            let lo = first(&|x| x < (y, from_month));
+            let hi = first(&|x| x <= (y, to_month));
+            (hi > lo).then(|| batch.slice(lo, hi - lo))
+        })
+        .collect()
 }

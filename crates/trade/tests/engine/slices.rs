@@ -132,6 +132,8 @@ async fn demo_slices_from_aggregates_equal_the_records() {
         slice(Dimension::Chapter, "12"),
         slice(Dimension::City, "222400"),
         slice(Dimension::TradeMode, "9710"),
+        // One enterprise: the demo's linked one, answered from the enterprise slice files.
+        slice(Dimension::Enterprise, kaifang_model::uscc::DEMO_ENTERPRISE),
     ];
     let wins = windows(2024, 12);
     let compared = check_all(&store, &slices, &wins).await;
