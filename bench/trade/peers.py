@@ -208,6 +208,7 @@ def compare(kf, df, imp, demo):
         )
     print(
         f"SUMMARY import rows={imp['rows']} seconds={imp['seconds']:.2f} rows_per_s={imp['rows_per_second']:.0f} "
+        f"mb_per_s={imp.get('mb_per_second', 0):.1f} file_mb={imp.get('file_mb', 0):.0f} "
         f"parse_seconds={imp['parse_seconds']:.2f} peak_rss_mb={imp['peak_rss_mb']:.0f}"
     )
     print(

@@ -122,9 +122,11 @@ async fn open_for_writing(
 pub async fn import(dir: &DataDir, command: ImportCommand) -> Result<()> {
     let ImportCommand::Trade { files, flow } = command;
     let (lock, store, trade) = open_for_writing(dir).await?;
+    let config = kaifang_store::Config::load(&dir.config_path(), crate::commands::env)?;
     let bar = progress::bar("import");
     let options = ImportOptions {
         flow,
+        memory_mb: Some(u32::try_from(config.trade.import_memory_mb).unwrap_or(u32::MAX)),
         ..Default::default()
     };
     let result = kaifang_app::trade::import(

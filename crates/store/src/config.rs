@@ -228,6 +228,9 @@ pub struct TradeConfig {
     pub xlsx_max_cells: u64,
     /// MiB an uploaded customs workbook may inflate to.
     pub xlsx_max_inflated_mb: u64,
+    /// MiB an import of customs files may hold, whatever their size: records past their
+    /// share wait on disk, and a CSV file is read a block at a time.
+    pub import_memory_mb: u64,
 }
 
 impl Default for TradeConfig {
@@ -239,6 +242,7 @@ impl Default for TradeConfig {
             sql_concurrency: 2,
             xlsx_max_cells: 12_000_000,
             xlsx_max_inflated_mb: 2048,
+            import_memory_mb: 300,
         }
     }
 }
@@ -478,6 +482,7 @@ impl Config {
                 "trade.xlsx_max_inflated_mb",
                 self.trade.xlsx_max_inflated_mb,
             ),
+            ("trade.import_memory_mb", self.trade.import_memory_mb),
             ("jobs.per_user", self.jobs.per_user),
             ("jobs.max_queued", self.jobs.max_queued),
             ("jobs.wait_secs", self.jobs.wait_secs),
@@ -513,7 +518,7 @@ impl Config {
              [auth]\n# session_hours = {}\n# session_idle_minutes = {}   # a session unused this long is refused\n# max_tokens_per_user = {}   # live API tokens per account\n# login_max_failures = {}\n# login_window_minutes = {}\n# login_concurrency = {}\n\n\
              [uploads]\n# max_mb = {}\n# org_quota_mb = {}   # all of one organisation's uploads\n# enterprise_quota_mb = {}   # an enterprise's (its appeals' evidence)\n# disk_reserve_mb = {}   # free space kept on the disk; writes past it answer 507\n\n\
              [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n# risk_evaluation = {}   # evaluate the risk indicators daily and raise alerts\n\n\
-             [trade]\n# sql_memory_mb = {}\n# sql_timeout_secs = {}\n# sql_max_rows = {}\n# sql_concurrency = {}\n# xlsx_max_cells = {}   # an uploaded workbook declaring more is refused unread\n# xlsx_max_inflated_mb = {}\n\n\
+             [trade]\n# sql_memory_mb = {}\n# sql_timeout_secs = {}\n# sql_max_rows = {}\n# sql_concurrency = {}\n# xlsx_max_cells = {}   # an uploaded workbook declaring more is refused unread\n# xlsx_max_inflated_mb = {}\n# import_memory_mb = {}   # an import holds at most this much, whatever the files' size\n\n\
              [jobs]\n# concurrency = {}   # heavy work at once; 0: cores - 1\n# per_user = {}\n# max_queued = {}\n# wait_secs = {}   # a request waits this long for a slot, then 429\n\n\
              [bulletin]\n# day = {}   # the previous month's bulletin is issued on this day of the month; 0: never\n\n\
              [map]\n# base_geojson = \"basemap.geojson\"   # an approved base map; Natural Earth (illustrative) otherwise\n# base_label = \"审图号：...\"\n\n\
@@ -544,6 +549,7 @@ impl Config {
             d.trade.sql_concurrency,
             d.trade.xlsx_max_cells,
             d.trade.xlsx_max_inflated_mb,
+            d.trade.import_memory_mb,
             d.jobs.concurrency,
             d.jobs.per_user,
             d.jobs.max_queued,

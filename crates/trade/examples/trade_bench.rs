@@ -135,10 +135,12 @@ async fn main() {
                 )
                 .expect("import");
             let s = t.elapsed().as_secs_f64();
+            let mb = std::fs::metadata(arg(3)).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
             println!(
                 "{}",
                 serde_json::json!({"rows": r.rows, "seconds": s, "parse_seconds": r.parse_seconds,
-                    "rows_per_second": r.rows as f64 / s, "peak_rss_mb": peak_rss_mb()})
+                    "rows_per_second": r.rows as f64 / s, "file_mb": mb, "mb_per_second": mb / s,
+                    "peak_rss_mb": peak_rss_mb()})
             );
         }
         "demo" => {

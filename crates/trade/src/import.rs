@@ -424,15 +424,20 @@ pub(crate) struct Parsed {
 }
 
 /// Parses one CSV or XLSX file (chosen by extension; `.xlsx`/`.xlsm` are spreadsheets,
-/// checked against `xlsx_limits` before they are read).
+/// checked against `xlsx_limits` before they are read), handing its records to `sink` in file
+/// order: a CSV file block by block (about `block_bytes` of the file at a time), a spreadsheet
+/// at once (its size is bounded by the limits). The number of records.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn parse_file(
     file: &Path,
     file_index: u16,
     flow: Option<Flow>,
     xlsx_limits: &kaifang_workbook::Limits,
+    block_bytes: usize,
     strings: &mut Interner,
     tick: Tick<'_>,
-) -> Result<Parsed> {
+    sink: &mut dyn FnMut(Vec<Rec>) -> Result<()>,
+) -> Result<u64> {
     let ext = file
         .extension()
         .and_then(|e| e.to_str())
@@ -455,13 +460,28 @@ pub(crate) fn parse_file(
                 message: e.to_string(),
             }
         })?;
-        parse_xlsx(file, file_index, flow, strings, tick)
+        let recs = parse_xlsx(file, file_index, flow, strings, tick)?.recs;
+        let n = recs.len() as u64;
+        sink(recs)?;
+        Ok(n)
     } else {
-        let bytes = std::fs::read(file).map_err(io(file))?;
-        parse_csv_bytes(file, file_index, &bytes, flow, strings, tick)
+        let f = std::fs::File::open(file).map_err(io(file))?;
+        let size = f.metadata().map_err(io(file))?.len();
+        read_csv(
+            file,
+            file_index,
+            f,
+            size,
+            flow,
+            block_bytes,
+            strings,
+            tick,
+            sink,
+        )
     }
 }
 
+/// Parses a whole CSV file held in memory (the fuzz targets' entry, and small inputs).
 pub(crate) fn parse_csv_bytes(
     file: &Path,
     file_index: u16,
@@ -470,33 +490,270 @@ pub(crate) fn parse_csv_bytes(
     strings: &mut Interner,
     tick: Tick<'_>,
 ) -> Result<Parsed> {
-    let text = decode(file, bytes)?;
-    let text: &str = &text;
-    // Header: the first non-empty line.
+    let mut recs = Vec::new();
+    read_csv(
+        file,
+        file_index,
+        bytes,
+        bytes.len() as u64,
+        flow,
+        bytes.len().max(1),
+        strings,
+        tick,
+        &mut |mut r| {
+            recs.append(&mut r);
+            Ok(())
+        },
+    )?;
+    Ok(Parsed { recs })
+}
+
+/// The longest row a CSV file may have: a row with no line end in sight is refused, not read
+/// on without bound.
+pub(crate) const MAX_ROW_BYTES: usize = 1 << 20;
+
+/// The encoding of a CSV file, as far as its blocks have told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    /// Only ASCII so far: UTF-8 and GB18030 read it alike.
+    Ascii,
+    Utf8,
+    Gb18030,
+}
+
+impl Encoding {
+    /// Decodes one block (whole lines); `lines_before` numbers its lines in the file.
+    fn decode<'b>(
+        &mut self,
+        file: &Path,
+        bytes: &'b [u8],
+        lines_before: usize,
+    ) -> Result<Cow<'b, str>> {
+        if *self != Encoding::Gb18030 {
+            match std::str::from_utf8(bytes) {
+                Ok(s) => {
+                    if *self == Encoding::Ascii && !s.is_ascii() {
+                        *self = Encoding::Utf8;
+                    }
+                    return Ok(Cow::Borrowed(s));
+                }
+                Err(e) if *self == Encoding::Utf8 => {
+                    let line = lines_before + 1 + line_count_bytes(&bytes[..e.valid_up_to()]);
+                    return Err(TradeError::File {
+                        file: file.to_path_buf(),
+                        message: format!(
+                            "the file is UTF-8 up to line {line}, where it is not; save it in one encoding (UTF-8 or GBK)"
+                        ),
+                    });
+                }
+                Err(_) => *self = Encoding::Gb18030,
+            }
+        }
+        let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+        if had_errors {
+            // Find the first undecodable line for the message.
+            let line = bytes
+                .split(|&b| b == b'\n')
+                .position(|l| {
+                    std::str::from_utf8(l).is_err()
+                        && encoding_rs::GB18030.decode_without_bom_handling(l).1
+                })
+                .map(|p| lines_before + p + 1)
+                .unwrap_or(0);
+            return Err(TradeError::File {
+                file: file.to_path_buf(),
+                message: format!(
+                    "the file is neither UTF-8 nor GBK/GB18030 (first undecodable bytes on line {line}); save it as UTF-8 or GBK"
+                ),
+            });
+        }
+        Ok(Cow::Owned(text.into_owned()))
+    }
+}
+
+/// Reads CSV rows from `input` (`size` bytes, for progress) in blocks of about `block_bytes`
+/// cut at line ends outside quotes, so that memory holds a block or two whatever the file's
+/// size. Each block is decoded as the file has shown itself so far (UTF-8, or GB18030, a
+/// superset of GBK: a line end or a quote is never part of a character in either), and its
+/// rows are parsed on all cores; their records go to `sink` in file order, their line numbers
+/// those of the whole file. The number of records.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read_csv(
+    file: &Path,
+    file_index: u16,
+    mut input: impl std::io::Read,
+    size: u64,
+    flow: Option<Flow>,
+    block_bytes: usize,
+    strings: &mut Interner,
+    tick: Tick<'_>,
+    sink: &mut dyn FnMut(Vec<Rec>) -> Result<()>,
+) -> Result<u64> {
+    use std::io::Read;
+    let block_bytes = block_bytes.max(1);
+    let mut buf: Vec<u8> = Vec::new();
+    let (mut eof, mut started) = (false, false);
+    let mut encoding = Encoding::Ascii;
+    let mut header: Option<Header> = None;
+    let (mut lines_before, mut read, mut rows) = (0usize, 0u64, 0u64);
+    let mut want = block_bytes;
+    loop {
+        if buf.len() < want && !eof {
+            let need = want - buf.len();
+            let got = (&mut input)
+                .take(need as u64)
+                .read_to_end(&mut buf)
+                .map_err(io(file))?;
+            read += got as u64;
+            eof = got < need;
+        }
+        if !started {
+            started = true;
+            if buf.starts_with(&[0xFF, 0xFE]) || buf.starts_with(&[0xFE, 0xFF]) {
+                return Err(TradeError::File {
+                    file: file.to_path_buf(),
+                    message: "the file is UTF-16; save it as UTF-8 or GBK (CSV) and import again"
+                        .into(),
+                });
+            }
+            if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                buf.drain(..3);
+            }
+        }
+        if buf.is_empty() {
+            break;
+        }
+        let cut = match (eof, last_row_end(&buf)) {
+            (true, _) => buf.len(),
+            (false, Some(c)) => c,
+            (false, None) if buf.len() >= MAX_ROW_BYTES.max(block_bytes) => {
+                return Err(TradeError::Input {
+                    at: Location {
+                        file: file.to_path_buf(),
+                        row: lines_before + 1,
+                        column: String::new(),
+                    },
+                    message: format!(
+                        "a row longer than {} bytes (no line end, or a quote never closed)",
+                        MAX_ROW_BYTES
+                    ),
+                });
+            }
+            (false, None) => {
+                want = buf.len() + block_bytes;
+                continue;
+            }
+        };
+        want = block_bytes;
+        let (n, lines) = {
+            let text = encoding.decode(file, &buf[..cut], lines_before)?;
+            let body = match &header {
+                Some(_) => Some(0),
+                None => match find_header(file, &text, flow, lines_before)? {
+                    Some((h, body)) => {
+                        header = Some(h);
+                        Some(body)
+                    }
+                    None => None,
+                },
+            };
+            let mut n = 0;
+            if let (Some(body), Some(h)) = (body, &header) {
+                let recs = parse_text(
+                    file,
+                    file_index,
+                    &text,
+                    body,
+                    lines_before,
+                    h,
+                    flow,
+                    strings,
+                )?;
+                n = recs.len() as u64;
+                if n > 0 {
+                    sink(recs)?;
+                }
+            }
+            (n, line_count(&text))
+        };
+        rows += n;
+        lines_before += lines;
+        buf.drain(..cut);
+        if !tick(read as f64 / size.max(1) as f64) {
+            return Err(TradeError::Cancelled);
+        }
+    }
+    if header.is_none() {
+        return Err(TradeError::File {
+            file: file.to_path_buf(),
+            message: "the file is empty".into(),
+        });
+    }
+    if rows == 0 {
+        return Err(TradeError::File {
+            file: file.to_path_buf(),
+            message: "no data rows".into(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Just past the last line end of `b` outside quotes (blocks start outside quotes); None when
+/// there is none.
+fn last_row_end(b: &[u8]) -> Option<usize> {
+    let mut quoted = false;
+    let mut last = None;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => last = Some(i + 1),
+            _ => {}
+        }
+    }
+    last
+}
+
+/// The header (the first non-empty line) of a block and where its body starts; None when the
+/// block has only empty lines.
+fn find_header(
+    file: &Path,
+    text: &str,
+    flow: Option<Flow>,
+    lines_before: usize,
+) -> Result<Option<(Header, usize)>> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
-    let header = loop {
-        if !rdr
-            .read_record(&mut record)
-            .map_err(|e| csv_error(file, 0, e))?
-        {
-            return Err(TradeError::File {
-                file: file.to_path_buf(),
-                message: "the file is empty".into(),
-            });
-        }
+    while rdr
+        .read_record(&mut record)
+        .map_err(|e| csv_error(file, lines_before, e))?
+    {
         if record.iter().any(|f| !f.trim().is_empty()) {
             let fields: Vec<&str> = record.iter().collect();
-            break Header::parse(file, &fields, flow.is_some())?;
+            let header = Header::parse(file, &fields, flow.is_some())?;
+            return Ok(Some((header, rdr.position().byte() as usize)));
         }
-    };
-    let body_start = rdr.position().byte() as usize;
-    // Large files are cut at line ends (outside quotes) and the pieces parsed on all cores;
-    // rows keep their line numbers in the whole file.
-    let threads = if text.len() - body_start > (8 << 20) {
+    }
+    Ok(None)
+}
+
+/// The records of `text[body_start..]` (whole lines; `lines_before` lines of the file come
+/// before `text`). A large block is cut at line ends outside quotes and the pieces parsed on
+/// all cores.
+#[allow(clippy::too_many_arguments)]
+fn parse_text(
+    file: &Path,
+    file_index: u16,
+    text: &str,
+    body_start: usize,
+    lines_before: usize,
+    header: &Header,
+    flow: Option<Flow>,
+    strings: &mut Interner,
+) -> Result<Vec<Rec>> {
+    let threads = if text.len() - body_start > (4 << 20) {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -507,12 +764,11 @@ pub(crate) fn parse_csv_bytes(
     let cuts = split_points(text, body_start, threads);
     let pieces: Vec<(usize, &str)> = cuts
         .windows(2)
-        .map(|w| (line_count(&text[..w[0]]), &text[w[0]..w[1]]))
+        .map(|w| (lines_before + line_count(&text[..w[0]]), &text[w[0]..w[1]]))
         .collect();
-    let (first, rest) = pieces.split_first().ok_or_else(|| TradeError::File {
-        file: file.to_path_buf(),
-        message: "no data rows".into(),
-    })?;
+    let Some((first, rest)) = pieces.split_first() else {
+        return Ok(Vec::new());
+    };
     let results: Vec<Result<(Vec<Rec>, Interner)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = rest
             .iter()
@@ -543,7 +799,7 @@ pub(crate) fn parse_csv_bytes(
                 header.clone(),
                 flow,
                 strings,
-                tick,
+                &mut |_| true,
             )
             .map(|r| (r, Interner::new())),
         ];
@@ -578,13 +834,7 @@ pub(crate) fn parse_csv_bytes(
             recs.append(&mut part);
         }
     }
-    if recs.is_empty() {
-        return Err(TradeError::File {
-            file: file.to_path_buf(),
-            message: "no data rows".into(),
-        });
-    }
-    Ok(Parsed { recs })
+    Ok(recs)
 }
 
 fn csv_error(file: &Path, lines_before: usize, e: csv::Error) -> TradeError {
@@ -600,7 +850,11 @@ fn csv_error(file: &Path, lines_before: usize, e: csv::Error) -> TradeError {
 }
 
 fn line_count(s: &str) -> usize {
-    s.bytes().filter(|&b| b == b'\n').count()
+    line_count_bytes(s.as_bytes())
+}
+
+fn line_count_bytes(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| c == b'\n').count()
 }
 
 /// Byte offsets cutting `text[start..]` into about `n` pieces at line ends outside quotes.
@@ -898,7 +1152,17 @@ pub mod fuzzing {
     pub fn parse_file(path: &Path, flow: Option<Flow>) -> Result<usize> {
         let mut strings = Interner::new();
         let limits = kaifang_workbook::Limits::default();
-        super::parse_file(path, 0, flow, &limits, &mut strings, &mut |_| true).map(|p| p.recs.len())
+        let n = super::parse_file(
+            path,
+            0,
+            flow,
+            &limits,
+            1 << 20,
+            &mut strings,
+            &mut |_| true,
+            &mut |_| Ok(()),
+        )?;
+        Ok(n as usize)
     }
 
     /// `Header::parse` of a header row.
@@ -925,5 +1189,132 @@ pub mod fuzzing {
             }
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str =
+        "period,flow,commodity,partner,trade_mode,region,uscc,enterprise,value_cny";
+
+    /// Rows whose enterprise names hold commas, quotes and line ends, a blank line and a
+    /// repeated header in the middle, as pasted pages of the platform's downloads have.
+    fn csv(rows: usize, bad_at: Option<usize>) -> String {
+        let uscc = kaifang_model::uscc::DEMO_ENTERPRISE;
+        let mut s = format!("\u{feff}{HEADER}\n");
+        let mut line = 1;
+        for i in 0..rows {
+            if i == rows / 2 {
+                s.push('\n');
+                s.push_str(HEADER);
+                s.push('\n');
+                line += 2;
+            }
+            line += 1;
+            let partner = if Some(line) == bad_at { "1" } else { "344" };
+            let name = match i % 3 {
+                0 => format!("\"长春示例, 汽车\"\"{i}\"\"\n有限公司\""),
+                1 => format!("吉林示例{i}"),
+                _ => format!("\"Jilin Example {i}, Ltd.\""),
+            };
+            if i % 3 == 0 {
+                // The quoted line end starts a new line of the file.
+                line += 1;
+            }
+            s.push_str(&format!(
+                "2025-{:02},export,8703{:04},{partner},0110,220104,{uscc},{name},\"{},000\"\n",
+                i % 12 + 1,
+                i,
+                i + 1
+            ));
+        }
+        s
+    }
+
+    /// (key, row, name) of each record of `bytes` read in blocks of `block` bytes.
+    fn read(bytes: &[u8], block: usize) -> Result<Vec<(String, u32, String)>> {
+        let mut strings = Interner::new();
+        let mut recs = Vec::new();
+        read_csv(
+            Path::new("t.csv"),
+            0,
+            bytes,
+            bytes.len() as u64,
+            None,
+            block,
+            &mut strings,
+            &mut |_| true,
+            &mut |mut r| {
+                recs.append(&mut r);
+                Ok(())
+            },
+        )?;
+        Ok(recs
+            .iter()
+            .map(|r| {
+                (
+                    format!("{:?}", r.key()),
+                    r.row,
+                    strings.get(r.name).unwrap_or("").to_string(),
+                )
+            })
+            .collect())
+    }
+
+    #[test]
+    fn blocks_of_any_size_read_the_same_records_with_the_same_rows() {
+        let text = csv(300, None);
+        let whole = read(text.as_bytes(), text.len()).unwrap();
+        assert_eq!(whole.len(), 300);
+        assert!(
+            whole
+                .iter()
+                .any(|r| r.2.contains('\n') && r.2.contains('"'))
+        );
+        let gbk = encoding_rs::GB18030.encode(&text[3..]).0.into_owned();
+        assert!(
+            std::str::from_utf8(&gbk).is_err(),
+            "the GBK copy is not UTF-8"
+        );
+        for block in [1, 7, 64, 1000, 4096] {
+            assert_eq!(
+                read(text.as_bytes(), block).unwrap(),
+                whole,
+                "UTF-8, {block}"
+            );
+            assert_eq!(read(&gbk, block).unwrap(), whole, "GBK, {block}");
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_late_block_names_its_row_in_the_file() {
+        let text = csv(300, Some(250));
+        let whole = read(text.as_bytes(), text.len()).unwrap_err().to_string();
+        assert!(whole.contains("row 250"), "{whole}");
+        for block in [7, 512] {
+            assert_eq!(read(text.as_bytes(), block).unwrap_err().to_string(), whole);
+        }
+    }
+
+    #[test]
+    fn a_file_changing_encoding_midway_is_refused_with_its_line() {
+        let text = csv(40, None);
+        let mut bytes = text.as_bytes().to_vec();
+        // A GBK row after UTF-8 ones.
+        let row = "2025-01,export,87030001,344,0110,220104,91220101MA00FAW01E,吉林,5\n";
+        bytes.extend_from_slice(&encoding_rs::GB18030.encode(row).0);
+        let e = read(&bytes, 256).unwrap_err().to_string();
+        assert!(e.contains("UTF-8 up to line"), "{e}");
+    }
+
+    #[test]
+    fn a_row_with_no_end_in_sight_is_refused_not_read_on() {
+        let mut text = format!("{HEADER}\n2025-01,export,87030001,344,0110,220104,x,\"");
+        text.push_str(&"长".repeat(MAX_ROW_BYTES / 3 + 10));
+        text.push_str("\n2025-01,export,87030001,344,0110,220104,x,y,5\n");
+        let e = read(text.as_bytes(), 4096).unwrap_err().to_string();
+        assert!(e.contains("row 2") && e.contains("longer than"), "{e}");
     }
 }

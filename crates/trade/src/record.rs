@@ -81,6 +81,94 @@ pub struct Rec {
 
 pub const NO_MODE: u16 = u16::MAX;
 
+/// Bytes of a record written to a spill file ([`Rec::encode`]).
+pub(crate) const ENCODED_LEN: usize = 95;
+
+impl Rec {
+    /// The record as [`ENCODED_LEN`] bytes, for an import's spill files; read back by
+    /// [`Rec::decode`]. Little-endian, fields in declaration order.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.period.year.to_le_bytes());
+        out.push(self.period.month as u8);
+        out.push(Flow::ALL.iter().position(|f| *f == self.flow).unwrap_or(0) as u8);
+        out.push(self.code_len);
+        out.extend_from_slice(&self.code);
+        out.extend_from_slice(&self.partner.to_le_bytes());
+        out.extend_from_slice(&self.mode.to_le_bytes());
+        out.extend_from_slice(&self.region.to_le_bytes());
+        out.push(self.uscc.is_some() as u8);
+        out.extend_from_slice(&self.uscc.unwrap_or([0; 18]));
+        out.extend_from_slice(&self.name.to_le_bytes());
+        out.push(
+            self.ownership
+                .and_then(|o| Ownership::ALL.iter().position(|x| *x == o))
+                .map_or(0, |i| i as u8 + 1),
+        );
+        out.extend_from_slice(&self.qty1.to_le_bytes());
+        out.extend_from_slice(&self.unit1.to_le_bytes());
+        out.extend_from_slice(&self.qty2.to_le_bytes());
+        out.extend_from_slice(&self.unit2.to_le_bytes());
+        out.extend_from_slice(&self.cny.to_le_bytes());
+        out.extend_from_slice(&self.usd.to_le_bytes());
+        out.extend_from_slice(&self.file.to_le_bytes());
+        out.extend_from_slice(&self.row.to_le_bytes());
+    }
+
+    /// A record from [`ENCODED_LEN`] bytes written by [`Rec::encode`].
+    pub(crate) fn decode(b: &[u8; ENCODED_LEN]) -> Rec {
+        let mut at = 0;
+        let mut take = move |n: usize| {
+            let s = &b[at..at + n];
+            at += n;
+            s
+        };
+        let arr = |s: &[u8]| -> [u8; 8] { s.try_into().unwrap_or([0; 8]) };
+        let year = i32::from_le_bytes(take(4).try_into().unwrap_or([0; 4]));
+        let month = take(1)[0] as u32;
+        let flow = Flow::ALL[(take(1)[0] as usize).min(1)];
+        let code_len = take(1)[0];
+        let code: [u8; 10] = take(10).try_into().unwrap_or([0; 10]);
+        let partner = u16::from_le_bytes(take(2).try_into().unwrap_or([0; 2]));
+        let mode = u16::from_le_bytes(take(2).try_into().unwrap_or([0; 2]));
+        let region = u32::from_le_bytes(take(4).try_into().unwrap_or([0; 4]));
+        let has_uscc = take(1)[0] == 1;
+        let uscc: [u8; 18] = take(18).try_into().unwrap_or([0; 18]);
+        let name = u32::from_le_bytes(take(4).try_into().unwrap_or([0; 4]));
+        let ownership = match take(1)[0] {
+            0 => None,
+            i => Ownership::ALL.get(i as usize - 1).copied(),
+        };
+        let qty1 = f64::from_le_bytes(arr(take(8)));
+        let unit1 = u32::from_le_bytes(take(4).try_into().unwrap_or([0; 4]));
+        let qty2 = f64::from_le_bytes(arr(take(8)));
+        let unit2 = u32::from_le_bytes(take(4).try_into().unwrap_or([0; 4]));
+        let cny = f64::from_le_bytes(arr(take(8)));
+        let usd = f64::from_le_bytes(arr(take(8)));
+        let file = u16::from_le_bytes(take(2).try_into().unwrap_or([0; 2]));
+        let row = u32::from_le_bytes(take(4).try_into().unwrap_or([0; 4]));
+        Rec {
+            period: Period { year, month },
+            flow,
+            code_len,
+            code,
+            partner,
+            mode,
+            region,
+            uscc: has_uscc.then_some(uscc),
+            name,
+            ownership,
+            qty1,
+            unit1,
+            qty2,
+            unit2,
+            cny,
+            usd,
+            file,
+            row,
+        }
+    }
+}
+
 impl Rec {
     pub fn code(&self) -> Option<&str> {
         (self.code_len > 0)

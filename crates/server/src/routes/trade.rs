@@ -596,6 +596,7 @@ pub async fn import(
             .saturating_mul(1 << 20),
         ..kaifang_workbook::Limits::RECORDS
     };
+    let memory_mb = u32::try_from(state.config.trade.import_memory_mb).unwrap_or(u32::MAX);
     let store = state.store.clone();
     let trade = state.trade.clone();
     let who = caller.who();
@@ -612,6 +613,7 @@ pub async fn import(
             let options = ImportOptions {
                 flow,
                 xlsx_limits,
+                memory_mb: Some(memory_mb),
                 ..Default::default()
             };
             let summary = kaifang_app::trade::import_uploads(

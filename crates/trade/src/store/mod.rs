@@ -13,6 +13,7 @@
 
 mod durable;
 mod manifest;
+mod spill;
 mod sql;
 mod tables;
 mod write;

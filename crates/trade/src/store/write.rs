@@ -3,6 +3,7 @@
 //! before committing it by the manifest.
 
 use super::manifest::{Manifest, PartitionEntry};
+use super::spill::Buckets;
 use super::{TradeStore, pair_order};
 use crate::agg::{self, AggRow, DIMS, PAIRS, PairRow};
 use crate::codes::{Flow, Period};
@@ -14,9 +15,63 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// Where an import's records wait, past its memory budget, to be written by period and flow.
+const SPILL_DIR: &str = "spill";
+
+/// An import's memory bound when none is given, in MB.
+pub const DEFAULT_IMPORT_MEMORY_MB: u32 = 300;
+
+/// Codes not in the lookup tables, gathered over an import for one warning each.
+#[derive(Default)]
+struct UnknownCodes {
+    partners: std::collections::BTreeSet<String>,
+    modes: std::collections::BTreeSet<String>,
+}
+
+impl UnknownCodes {
+    fn note(&mut self, recs: &[Rec]) {
+        let l = crate::lookup::Lookups::get();
+        for r in recs {
+            if let Some(p) = record::partner_str(r.partner)
+                && !l.countries.contains_key(&p)
+            {
+                self.partners.insert(p);
+            }
+            if let Some(m) = record::mode_str(r.mode)
+                && !l.modes.contains_key(&m)
+            {
+                self.modes.insert(m);
+            }
+        }
+    }
+
+    fn warn(self, warnings: &mut Vec<String>) {
+        if !self.partners.is_empty() {
+            warnings.push(format!(
+                "partner codes not in the country table (kept, shown by code): {}",
+                self.partners.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if !self.modes.is_empty() {
+            warnings.push(format!(
+                "trade mode codes not in the trade-mode table (kept, shown by code): {}",
+                self.modes.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+}
+
+/// How an import spends its memory bound.
+struct Budget {
+    /// Records held before they are spilled to disk.
+    records: usize,
+    /// Bytes of a CSV file read, decoded and parsed at a time.
+    block_bytes: usize,
+}
 
 /// Options of an import.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +85,22 @@ pub struct ImportOptions {
     /// would.
     #[doc(hidden)]
     pub fail_after_files: Option<usize>,
+    /// The import's memory bound in MB ([`DEFAULT_IMPORT_MEMORY_MB`] when none): records past
+    /// it wait on disk, and a CSV file is read a block at a time.
+    pub memory_mb: Option<u32>,
+}
+
+impl ImportOptions {
+    fn budget(&self) -> Budget {
+        let bytes = self.memory_mb.unwrap_or(DEFAULT_IMPORT_MEMORY_MB).max(8) as usize * (1 << 20);
+        // A third for the records waiting, a sixteenth per block (its bytes, its text and its
+        // records, twice over while the next is read); the rest for the parts being written
+        // and the aggregates.
+        Budget {
+            records: bytes / 3 / std::mem::size_of::<Rec>(),
+            block_bytes: bytes / 16,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,9 +184,16 @@ impl TradeStore {
         progress: &mut dyn FnMut(f64) -> bool,
     ) -> Result<ImportReport> {
         let start = Instant::now();
+        let budget = options.budget();
         let mut strings = Interner::new();
         let mut warnings = Vec::new();
-        let mut recs: Vec<Rec> = Vec::new();
+        let mut unknown = UnknownCodes::default();
+        let mut valued = false;
+        let spill_dir = self.dir.join(SPILL_DIR);
+        // What an import cut short left; writers hold the data directory's lock, so no other
+        // import is using it.
+        super::spill::clear(&spill_dir);
+        let mut buckets = Buckets::new(spill_dir, budget.records);
         let sizes: Vec<u64> = files
             .iter()
             .map(|f| std::fs::metadata(f).map(|m| m.len().max(1)).map_err(io(f)))
@@ -126,112 +204,33 @@ impl TradeStore {
             let base = done as f64 / total;
             let share = sizes[i] as f64 / total;
             let mut tick = |f: f64| progress(0.8 * (base + share * f));
-            let parsed = import::parse_file(
+            import::parse_file(
                 file,
                 i as u16,
                 options.flow,
                 &options.xlsx_limits,
+                budget.block_bytes,
                 &mut strings,
                 &mut tick,
+                &mut |recs| {
+                    unknown.note(&recs);
+                    valued |= recs.iter().any(|r| !r.cny.is_nan());
+                    buckets.push(recs)
+                },
             )?;
-            recs.extend(parsed.recs);
             done += sizes[i];
         }
         let parse_seconds = start.elapsed().as_secs_f64();
-        let rows = recs.len() as u64;
-        self.warn_unknown_codes(&recs, &mut warnings);
-        if !recs.is_empty() && recs.iter().all(|r| r.cny.is_nan()) {
+        let counts = buckets.counts();
+        let rows: u64 = counts.values().sum();
+        unknown.warn(&mut warnings);
+        if rows > 0 && !valued {
             warnings.push(
                 "no values in CNY (人民币): the figures and growth rates are computed in CNY, so these rows count as zero there; they are kept with their USD values".into(),
             );
         }
-        // Bucket by period and flow (one pass), then sort each bucket and look for duplicates
-        // on all cores: the buckets are independent.
-        let mut buckets: BTreeMap<(Period, Flow), Vec<Rec>> = BTreeMap::new();
-        for r in recs.drain(..) {
-            buckets.entry((r.period, r.flow)).or_default().push(r);
-        }
-        drop(recs);
-        let mut buckets: Vec<Vec<Rec>> = buckets.into_values().collect();
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 4);
-        let per = buckets.len().div_ceil(threads).max(1);
-        let dups: Vec<(Rec, Rec)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = buckets
-                .chunks_mut(per)
-                .map(|chunk| {
-                    scope.spawn(move || {
-                        let mut found = Vec::new();
-                        for b in chunk.iter_mut() {
-                            b.sort_unstable_by_key(Rec::key);
-                            // The same dimensions twice in one period and flow would be
-                            // counted twice.
-                            found.extend(b.windows(2).filter(|w| w[0].key() == w[1].key()).map(
-                                |w| {
-                                    if (w[0].file, w[0].row) < (w[1].file, w[1].row) {
-                                        (w[0], w[1])
-                                    } else {
-                                        (w[1], w[0])
-                                    }
-                                },
-                            ));
-                        }
-                        found
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        // Report the duplicate that comes first in the files, whatever thread found it.
-        if let Some((a, b)) = dups.into_iter().min_by_key(|(_, b)| (b.file, b.row)) {
-            return Err(TradeError::Input {
-                at: crate::error::Location {
-                    file: file_name(files, b.file),
-                    row: b.row as usize,
-                    column: String::new(),
-                },
-                message: format!(
-                    "duplicated row: same period, flow and codes as {}, row {}",
-                    file_name(files, a.file).display(),
-                    a.row
-                ),
-            });
-        }
-        let parts: Vec<(Part, Vec<String>)> = buckets
-            .into_iter()
-            .map(|recs| {
-                let mut sources: Vec<String> = recs
-                    .iter()
-                    .map(|r| r.file)
-                    .collect::<HashSet<_>>()
-                    .into_iter()
-                    .map(|i| {
-                        file_name(files, i)
-                            .file_name()
-                            .map(|s| s.to_string_lossy().into_owned())
-                            .unwrap_or_default()
-                    })
-                    .collect();
-                sources.sort();
-                (
-                    Part {
-                        period: recs[0].period,
-                        flow: recs[0].flow,
-                        recs,
-                    },
-                    sources,
-                )
-            })
-            .collect();
-        let written: Vec<(Period, Flow, u64)> = parts
-            .iter()
-            .map(|(p, _)| (p.period, p.flow, p.recs.len() as u64))
-            .collect();
+        let written: Vec<(Period, Flow, u64)> =
+            counts.iter().map(|(&(p, f), &n)| (p, f, n)).collect();
         let before: HashSet<(Period, Flow)> = self
             .manifest
             .partitions
@@ -242,9 +241,39 @@ impl TradeStore {
             .iter()
             .filter(|(p, f, _)| before.contains(&(*p, *f)))
             .count();
-        let n_parts = parts.len().max(1) as f64;
+        let n_parts = written.len().max(1) as f64;
         let mut k = 0usize;
-        let mut iter = parts.into_iter().map(|(p, s)| Ok((p, s)));
+        // Each period and flow is taken back whole, sorted and checked for rows twice as the
+        // writers ask for it: one or two parts in memory at a time, not the whole import.
+        let mut iter = counts.keys().map(|key| {
+            let part = buckets.part(key)?.map_err(|(a, b)| TradeError::Input {
+                at: crate::error::Location {
+                    file: file_name(files, b.file),
+                    row: b.row as usize,
+                    column: String::new(),
+                },
+                message: format!(
+                    "duplicated row: same period, flow and codes as {}, row {}",
+                    file_name(files, a.file).display(),
+                    a.row
+                ),
+            })?;
+            let mut sources: Vec<String> = part
+                .recs
+                .iter()
+                .map(|r| r.file)
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .map(|i| {
+                    file_name(files, i)
+                        .file_name()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
+                .collect();
+            sources.sort();
+            Ok((part, sources))
+        });
         self.commit(
             &mut iter,
             &strings,
@@ -266,36 +295,6 @@ impl TradeStore {
             total_seconds,
             rows_per_second: rows as f64 / total_seconds.max(1e-9),
         })
-    }
-
-    fn warn_unknown_codes(&self, recs: &[Rec], warnings: &mut Vec<String>) {
-        let l = crate::lookup::Lookups::get();
-        let mut partners = std::collections::BTreeSet::new();
-        let mut modes = std::collections::BTreeSet::new();
-        for r in recs {
-            if let Some(p) = record::partner_str(r.partner)
-                && !l.countries.contains_key(&p)
-            {
-                partners.insert(p);
-            }
-            if let Some(m) = record::mode_str(r.mode)
-                && !l.modes.contains_key(&m)
-            {
-                modes.insert(m);
-            }
-        }
-        if !partners.is_empty() {
-            warnings.push(format!(
-                "partner codes not in the country table (kept, shown by code): {}",
-                partners.into_iter().collect::<Vec<_>>().join(", ")
-            ));
-        }
-        if !modes.is_empty() {
-            warnings.push(format!(
-                "trade mode codes not in the trade-mode table (kept, shown by code): {}",
-                modes.into_iter().collect::<Vec<_>>().join(", ")
-            ));
-        }
     }
 
     /// Writes parts (each one period and flow, records sorted), merges the aggregates and

@@ -1,0 +1,134 @@
+//! An import's memory bound holds for a file larger than the bound: the records wait on disk
+//! past their share of it and the file is read a block at a time. Measured by counting every
+//! allocation of this test binary (its only test, so nothing else allocates meanwhile).
+
+use kaifang_trade::codes::uscc_check_char;
+use kaifang_trade::{ImportOptions, TradeStore};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(by: usize) {
+    let now = CURRENT.fetch_add(by, Ordering::Relaxed) + by;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged; the counters only
+// observe sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's layout contract is the system allocator's.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `alloc` above with this layout.
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as for `alloc` and `dealloc`.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                grew(new_size - layout.size());
+            } else {
+                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// A customs file of `rows` rows over two years, both flows, a thousand enterprises.
+fn write_csv(path: &std::path::Path, rows: u64) {
+    let ents: Vec<String> = (0..1000)
+        .map(|i| {
+            let body = format!("91220101MA{i:07}");
+            let c = uscc_check_char(body.as_bytes()).expect("valid body") as char;
+            format!("{body}{c}")
+        })
+        .collect();
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    writeln!(
+        w,
+        "period,flow,commodity,partner,trade_mode,region,uscc,enterprise,qty1,unit1,value_cny"
+    )
+    .expect("write");
+    for i in 0..rows {
+        let month = i % 12 + 1;
+        let year = 2024 + (i / 12) % 2;
+        let flow = if (i / 24) % 2 == 0 {
+            "export"
+        } else {
+            "import"
+        };
+        // Distinct within a period and flow: the row number does it.
+        let code = format!("87{:06}", (i / 48) % 1_000_000);
+        let ent = &ents[(i % 1000) as usize];
+        writeln!(
+            w,
+            "{year}-{month:02},{flow},{code},344,0110,220104,{ent},吉林示例汽车零部件有限公司{},{},千克,\"{},{:03}\"",
+            i % 1000,
+            i % 97 + 1,
+            i % 900 + 1,
+            i % 1000
+        )
+        .expect("write");
+    }
+    w.flush().expect("flush");
+}
+
+#[test]
+fn a_file_larger_than_the_memory_bound_is_imported_within_it() {
+    const BOUND_MB: u32 = 24;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("big.csv");
+    let rows = 500_000;
+    write_csv(&csv, rows);
+    let size = std::fs::metadata(&csv).expect("size").len();
+    let bound = BOUND_MB as usize * (1 << 20);
+    assert!(
+        size as usize > 2 * bound,
+        "the file ({size} bytes) is not larger than the bound"
+    );
+
+    let mut store = TradeStore::open(&dir.path().join("trade")).expect("store");
+    let options = ImportOptions {
+        memory_mb: Some(BOUND_MB),
+        ..Default::default()
+    };
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let report = store
+        .import_files(&[csv], &options, &mut |_| true)
+        .expect("import");
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    assert_eq!(report.rows, rows);
+    assert_eq!(report.partitions.len(), 48);
+    assert!(
+        peak < bound,
+        "the import's heap peaked at {:.1} MB, over the bound of {BOUND_MB} MB",
+        peak as f64 / (1 << 20) as f64
+    );
+    eprintln!(
+        "{rows} rows, {:.1} MB of CSV, heap peak {:.1} MB (bound {BOUND_MB} MB)",
+        size as f64 / (1 << 20) as f64,
+        peak as f64 / (1 << 20) as f64
+    );
+    // Nothing of the import is left waiting.
+    assert!(!dir.path().join("trade").join("spill").exists());
+}
