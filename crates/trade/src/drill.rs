@@ -17,7 +17,9 @@ use crate::codes::Flow;
 use crate::error::{Result, TradeError};
 use crate::lookup::Lookups;
 use crate::store::TradeStore;
+use crate::store::slices::{Window, texts, values};
 use crate::sums::{by_period, cur_prev_by};
+use datafusion::arrow::array::Array;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -202,13 +204,6 @@ async fn enterprises_in(
     sdim: Dimension,
     skey: &str,
 ) -> Result<Option<Vec<(i32, f64, f64)>>> {
-    use datafusion::functions_aggregate::expr_fn::sum;
-    use datafusion::prelude::{col, lit, when};
-    let from = if f.cumulative { 1 } else { f.month };
-    let Some(t) = store.enterprise_slices_window(&[f.year - 1, f.year], from, f.month, f.flow)?
-    else {
-        return Ok(None);
-    };
     let codes: Vec<String> = match sdim {
         Dimension::Section => {
             let section: u32 = skey.parse().unwrap_or(0);
@@ -224,41 +219,49 @@ async fn enterprises_in(
     if codes.is_empty() {
         return Ok(Some(Vec::new()));
     }
-    let year_sum = |y: i32| -> Result<datafusion::prelude::Expr> {
-        Ok(sum(
-            when(col("year").eq(lit(y)), col("value_cny")).otherwise(lit(0.0))?
-        ))
+    let from = if f.cumulative { 1 } else { f.month };
+    let window = Window {
+        years: &[f.year - 1, f.year],
+        from_month: from,
+        to_month: f.month,
+        flow: f.flow,
     };
-    let batches = store
-        .context()
-        .read_table(std::sync::Arc::new(t))?
-        .filter(
-            col("dim")
-                .eq(lit(sdim.base()))
-                .and(col("code").in_list(codes.iter().map(|c| lit(c.as_str())).collect(), false)),
-        )?
-        .aggregate(
-            vec![col("uscc")],
-            vec![
-                year_sum(f.year)?.alias("cur"),
-                year_sum(f.year - 1)?.alias("prev"),
-            ],
-        )?
-        .collect()
-        .await?;
-    let mut values = Vec::new();
-    for b in batches {
-        for i in 0..b.num_rows() {
-            let key = str_at(b.column(0), i);
+    let Some(files) =
+        store.slice_rows(&window, sdim.base(), Some(&codes), &["uscc", "value_cny"])?
+    else {
+        return Ok(None);
+    };
+    let mut by_uscc: HashMap<String, (f64, f64)> = HashMap::new();
+    for (year, batches) in files {
+        for b in batches {
+            let (usccs, values) = (texts(&b, "uscc")?, values(&b)?);
+            for i in 0..b.num_rows() {
+                let v = if values.is_null(i) {
+                    0.0
+                } else {
+                    values.value(i)
+                };
+                let e = by_uscc.entry(usccs.value(i).to_string()).or_default();
+                if year == f.year {
+                    e.0 += v;
+                } else {
+                    e.1 += v;
+                }
+            }
+        }
+    }
+    by_uscc
+        .into_iter()
+        .map(|(key, (c, p))| {
             let id = store.agg_key_id("enterprise", &key).ok_or_else(|| {
                 TradeError::Corrupt(format!(
                     "{key} is in the enterprise slice files but not in agg_enterprise"
                 ))
             })?;
-            values.push((id, f64_at(b.column(1), i), f64_at(b.column(2), i)));
-        }
-    }
-    Ok(Some(values))
+            Ok((id, c, p))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
 }
 
 /// (key id, current, previous) of one enterprise's breakdown by `dim`, from the enterprise
@@ -270,8 +273,6 @@ async fn within_enterprise(
     f: &Filter,
     uscc: &str,
 ) -> Result<Option<Vec<(i32, f64, f64)>>> {
-    use datafusion::functions_aggregate::expr_fn::sum;
-    use datafusion::prelude::{col, lit, when};
     let base = dim.base();
     let held = crate::agg::ENTERPRISE_SLICE_DIMS
         .iter()
@@ -280,41 +281,49 @@ async fn within_enterprise(
         return Ok(None);
     }
     let from = if f.cumulative { 1 } else { f.month };
-    let Some(t) = store.enterprise_slices_window(&[f.year - 1, f.year], from, f.month, f.flow)?
-    else {
+    let window = Window {
+        years: &[f.year - 1, f.year],
+        from_month: from,
+        to_month: f.month,
+        flow: f.flow,
+    };
+    let Some(files) = store.slice_rows(&window, base, None, &["code", "uscc", "value_cny"])? else {
         return Ok(None);
     };
-    let year_sum = |y: i32| -> Result<datafusion::prelude::Expr> {
-        Ok(sum(
-            when(col("year").eq(lit(y)), col("value_cny")).otherwise(lit(0.0))?
-        ))
-    };
-    let batches = store
-        .context()
-        .read_table(std::sync::Arc::new(t))?
-        .filter(col("dim").eq(lit(base)).and(col("uscc").eq(lit(uscc))))?
-        .aggregate(
-            vec![col("code")],
-            vec![
-                year_sum(f.year)?.alias("cur"),
-                year_sum(f.year - 1)?.alias("prev"),
-            ],
-        )?
-        .collect()
-        .await?;
-    let mut values = Vec::new();
-    for b in batches {
-        for i in 0..b.num_rows() {
-            let key = str_at(b.column(0), i);
+    let mut by_code: HashMap<String, (f64, f64)> = HashMap::new();
+    for (year, batches) in files {
+        for b in batches {
+            let (codes, usccs, values) = (texts(&b, "code")?, texts(&b, "uscc")?, values(&b)?);
+            for i in 0..b.num_rows() {
+                if usccs.value(i) != uscc {
+                    continue;
+                }
+                let v = if values.is_null(i) {
+                    0.0
+                } else {
+                    values.value(i)
+                };
+                let e = by_code.entry(codes.value(i).to_string()).or_default();
+                if year == f.year {
+                    e.0 += v;
+                } else {
+                    e.1 += v;
+                }
+            }
+        }
+    }
+    by_code
+        .into_iter()
+        .map(|(key, (c, p))| {
             let id = store.agg_key_id(base, &key).ok_or_else(|| {
                 TradeError::Corrupt(format!(
                     "{base} {key} is in the enterprise slice files but not in agg_{base}"
                 ))
             })?;
-            values.push((id, f64_at(b.column(1), i), f64_at(b.column(2), i)));
-        }
-    }
-    Ok(Some(values))
+            Ok((id, c, p))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
 }
 
 /// (key id, current, previous) of a breakdown in a slice, summed from the records.

@@ -13,6 +13,7 @@
 
 mod durable;
 mod manifest;
+pub(crate) mod slices;
 mod spill;
 mod sql;
 mod tables;
@@ -55,6 +56,8 @@ pub struct TradeStore {
     /// ids are the key ids of the two dimensions' one-dimension tables.
     pair_batches: Vec<RecordBatch>,
     ctx: SessionContext,
+    /// The enterprise slice files read so far, with where each code's rows are.
+    slice_files: slices::SliceCache,
     /// Written into the manifest of the next commit ([`TradeStore::set_intent`]).
     intent: Option<String>,
 }
@@ -134,6 +137,7 @@ impl TradeStore {
             pairs,
             pair_batches: Vec::new(),
             ctx: SessionContext::new(),
+            slice_files: Default::default(),
             intent: None,
         };
         store.rebuild()?;

@@ -150,6 +150,10 @@ fn csv_table(text: &str) -> Result<MemTable> {
 
 impl TradeStore {
     pub(super) fn rebuild(&mut self) -> Result<()> {
+        // Slice files of an earlier generation are no longer listed.
+        if let Ok(mut c) = self.slice_files.lock() {
+            c.clear();
+        }
         self.agg_batches.clear();
         self.agg_keys.clear();
         for (dim, rows) in self.aggs.iter().enumerate() {
@@ -303,34 +307,6 @@ impl TradeStore {
         }
         let files: Vec<&str> = files.iter().map(|p| p.file.as_str()).collect();
         listing(&self.dir, &files, record::records_schema()).map(Some)
-    }
-
-    /// The enterprise slice files of the periods and flow asked about; None when some period
-    /// has none (a store written before they existed) or there is no period.
-    pub(crate) fn enterprise_slices_window(
-        &self,
-        years: &[i32],
-        from_month: u32,
-        to_month: u32,
-        flow: Option<Flow>,
-    ) -> Result<Option<ListingTable>> {
-        let files: Option<Vec<&str>> = self
-            .manifest
-            .partitions
-            .iter()
-            .filter(|p| {
-                years.contains(&p.period.year)
-                    && (from_month..=to_month).contains(&p.period.month)
-                    && flow.is_none_or(|f| f == p.flow)
-            })
-            .map(|p| p.enterprise_slices.as_deref())
-            .collect();
-        match files {
-            Some(files) if !files.is_empty() => {
-                listing(&self.dir, &files, agg::enterprise_slices_schema()).map(Some)
-            }
-            _ => Ok(None),
-        }
     }
 
     /// Years that have data, oldest first.

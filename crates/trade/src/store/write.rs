@@ -93,12 +93,12 @@ pub struct ImportOptions {
 impl ImportOptions {
     fn budget(&self) -> Budget {
         let bytes = self.memory_mb.unwrap_or(DEFAULT_IMPORT_MEMORY_MB).max(8) as usize * (1 << 20);
-        // A third for the records waiting, a sixteenth per block (its bytes, its text and its
-        // records, twice over while the next is read); the rest for the parts being written
-        // and the aggregates.
+        // A quarter for the records waiting, a twenty-fourth per block (its bytes, its text
+        // and its records); the rest for the parts being written, the aggregates, and what
+        // the allocator keeps.
         Budget {
-            records: bytes / 3 / std::mem::size_of::<Rec>(),
-            block_bytes: bytes / 16,
+            records: bytes / 4 / std::mem::size_of::<Rec>(),
+            block_bytes: bytes / 24,
         }
     }
 }
