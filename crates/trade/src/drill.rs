@@ -17,9 +17,8 @@ use crate::codes::Flow;
 use crate::error::{Result, TradeError};
 use crate::lookup::Lookups;
 use crate::store::TradeStore;
-use crate::store::slices::{Window, texts, values};
+use crate::store::slices::Window;
 use crate::sums::{by_period, cur_prev_by};
-use datafusion::arrow::array::Array;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -219,49 +218,46 @@ async fn enterprises_in(
     if codes.is_empty() {
         return Ok(Some(Vec::new()));
     }
-    let from = if f.cumulative { 1 } else { f.month };
-    let window = Window {
-        years: &[f.year - 1, f.year],
-        from_month: from,
+    // Dense by enterprise key id.
+    let mut sums: Vec<Option<(f64, f64)>> = Vec::new();
+    let read = store.slice_rows(
+        &window(f),
+        sdim.base(),
+        Some(&codes),
+        None,
+        &mut |y, e, _, v| {
+            let e = e as usize;
+            if e >= sums.len() {
+                sums.resize(e + 1, None);
+            }
+            add(sums[e].get_or_insert((0.0, 0.0)), y == f.year, v);
+        },
+    )?;
+    Ok(read.then(|| {
+        sums.into_iter()
+            .enumerate()
+            .filter_map(|(e, s)| s.map(|(c, p)| (e as i32, c, p)))
+            .collect()
+    }))
+}
+
+/// The window of `f` in the slice files.
+fn window(f: &Filter) -> Window {
+    Window {
+        years: [f.year - 1, f.year],
+        from_month: if f.cumulative { 1 } else { f.month },
         to_month: f.month,
         flow: f.flow,
-    };
-    let Some(files) =
-        store.slice_rows(&window, sdim.base(), Some(&codes), &["uscc", "value_cny"])?
-    else {
-        return Ok(None);
-    };
-    let mut by_uscc: HashMap<String, (f64, f64)> = HashMap::new();
-    for (year, batches) in files {
-        for b in batches {
-            let (usccs, values) = (texts(&b, "uscc")?, values(&b)?);
-            for i in 0..b.num_rows() {
-                let v = if values.is_null(i) {
-                    0.0
-                } else {
-                    values.value(i)
-                };
-                let e = by_uscc.entry(usccs.value(i).to_string()).or_default();
-                if year == f.year {
-                    e.0 += v;
-                } else {
-                    e.1 += v;
-                }
-            }
-        }
     }
-    by_uscc
-        .into_iter()
-        .map(|(key, (c, p))| {
-            let id = store.agg_key_id("enterprise", &key).ok_or_else(|| {
-                TradeError::Corrupt(format!(
-                    "{key} is in the enterprise slice files but not in agg_enterprise"
-                ))
-            })?;
-            Ok((id, c, p))
-        })
-        .collect::<Result<Vec<_>>>()
-        .map(Some)
+}
+
+/// Adds `v` to this year's or last year's sum.
+fn add(s: &mut (f64, f64), this_year: bool, v: f64) {
+    if this_year {
+        s.0 += v;
+    } else {
+        s.1 += v;
+    }
 }
 
 /// (key id, current, previous) of one enterprise's breakdown by `dim`, from the enterprise
@@ -280,37 +276,18 @@ async fn within_enterprise(
     if !held {
         return Ok(None);
     }
-    let from = if f.cumulative { 1 } else { f.month };
-    let window = Window {
-        years: &[f.year - 1, f.year],
-        from_month: from,
-        to_month: f.month,
-        flow: f.flow,
-    };
-    let Some(files) = store.slice_rows(&window, base, None, &["code", "uscc", "value_cny"])? else {
-        return Ok(None);
+    let Some(id) = store
+        .agg_key_id("enterprise", uscc)
+        .and_then(|id| u32::try_from(id).ok())
+    else {
+        return Ok(Some(Vec::new()));
     };
     let mut by_code: HashMap<String, (f64, f64)> = HashMap::new();
-    for (year, batches) in files {
-        for b in batches {
-            let (codes, usccs, values) = (texts(&b, "code")?, texts(&b, "uscc")?, values(&b)?);
-            for i in 0..b.num_rows() {
-                if usccs.value(i) != uscc {
-                    continue;
-                }
-                let v = if values.is_null(i) {
-                    0.0
-                } else {
-                    values.value(i)
-                };
-                let e = by_code.entry(codes.value(i).to_string()).or_default();
-                if year == f.year {
-                    e.0 += v;
-                } else {
-                    e.1 += v;
-                }
-            }
-        }
+    let read = store.slice_rows(&window(f), base, None, Some(id), &mut |y, _, code, v| {
+        add(by_code.entry(code.to_string()).or_default(), y == f.year, v);
+    })?;
+    if !read {
+        return Ok(None);
     }
     by_code
         .into_iter()
