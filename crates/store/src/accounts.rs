@@ -441,60 +441,58 @@ impl Store {
         if contact.chars().count() > 200 {
             return Err(StoreError::invalid("contact", "at most 200 characters"));
         }
-        let mut tx = self.pool.begin().await?;
-        let n = sqlx::query("UPDATE organisations SET contact = $1, updated_at = $2 WHERE id = $3")
-            .bind(contact)
-            .bind(now())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("organisation {id}")));
-        }
-        audit::append(
-            &mut tx,
-            who,
-            "org.update_contact",
-            Some(&format!("org:{id}")),
-            serde_json::json!({ "contact": contact }),
-        )
-        .await?;
-        tx.commit().await?;
-        self.org(id).await
+        self.set_org_column(who, id, "contact", Some(contact), "org.update_contact")
+            .await
     }
 
     /// Records (or clears) an organisation's unified social credit code; an enterprise then
     /// sees the customs records that carry it as its own trade.
     pub async fn set_org_uscc(&self, who: &Who, id: i64, uscc: Option<&Uscc>) -> Result<Org> {
-        let code = uscc.map(Uscc::as_str);
-        let mut tx = self.pool.begin().await?;
-        let n = sqlx::query("UPDATE organisations SET uscc = $1, updated_at = $2 WHERE id = $3")
-            .bind(code)
-            .bind(now())
-            .bind(id)
-            .execute(&mut *tx)
+        self.set_org_column(who, id, "uscc", uscc.map(Uscc::as_str), "org.set_uscc")
             .await
-            .map_err(|e| {
-                if StoreError::is_unique_violation(&e) {
-                    StoreError::Conflict(format!(
-                        "another organisation has the credit code {:?}",
-                        code.unwrap_or_default()
-                    ))
-                } else {
-                    e.into()
-                }
-            })?
-            .rows_affected();
+    }
+
+    /// Sets one column of an organisation (`column` is ours, never the caller's) and audits it
+    /// as `action`, in one transaction.
+    async fn set_org_column(
+        &self,
+        who: &Who,
+        id: i64,
+        column: &'static str,
+        value: Option<&str>,
+        action: &str,
+    ) -> Result<Org> {
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query(&format!(
+            "UPDATE organisations SET {column} = $1, updated_at = $2 WHERE id = $3"
+        ))
+        .bind(value)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if StoreError::is_unique_violation(&e) {
+                StoreError::Conflict(format!(
+                    "another organisation has the {column} {:?}",
+                    value.unwrap_or_default()
+                ))
+            } else {
+                e.into()
+            }
+        })?
+        .rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound(format!("organisation {id}")));
         }
+        let mut details = serde_json::Map::new();
+        details.insert(column.into(), value.into());
         audit::append(
             &mut tx,
             who,
-            "org.set_uscc",
+            action,
             Some(&format!("org:{id}")),
-            serde_json::json!({ "uscc": code }),
+            serde_json::Value::Object(details),
         )
         .await?;
         tx.commit().await?;

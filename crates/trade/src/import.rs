@@ -398,22 +398,29 @@ pub(crate) fn decode<'b>(file: &Path, bytes: &'b [u8]) -> Result<Cow<'b, str>> {
     if let Ok(s) = std::str::from_utf8(body) {
         return Ok(Cow::Borrowed(s));
     }
-    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(body);
-    if had_errors {
-        // Find the first undecodable line for the message.
-        let line = body
-            .split(|&b| b == b'\n')
-            .position(|l| {
-                std::str::from_utf8(l).is_err()
-                    && encoding_rs::GB18030.decode_without_bom_handling(l).1
-            })
-            .map(|p| p + 1)
-            .unwrap_or(0);
-        return Err(bad(format!(
-            "the file is neither UTF-8 nor GBK/GB18030 (first undecodable bytes on line {line}); save it as UTF-8 or GBK"
-        )));
+    gb18030(file, body, 0).map(Cow::Owned)
+}
+
+/// Decodes GB18030 (a superset of GBK) text whose lines are numbered from `lines_before + 1`;
+/// the error names the first line that is neither UTF-8 nor GB18030.
+fn gb18030(file: &Path, bytes: &[u8], lines_before: usize) -> Result<String> {
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    if !had_errors {
+        return Ok(text.into_owned());
     }
-    Ok(Cow::Owned(text.into_owned()))
+    let line = bytes
+        .split(|&b| b == b'\n')
+        .position(|l| {
+            std::str::from_utf8(l).is_err() && encoding_rs::GB18030.decode_without_bom_handling(l).1
+        })
+        .map(|p| lines_before + p + 1)
+        .unwrap_or(0);
+    Err(TradeError::File {
+        file: file.to_path_buf(),
+        message: format!(
+            "the file is neither UTF-8 nor GBK/GB18030 (first undecodable bytes on line {line}); save it as UTF-8 or GBK"
+        ),
+    })
 }
 
 /// Progress in a phase: called with a fraction of the file done; false cancels.
@@ -549,25 +556,7 @@ impl Encoding {
                 Err(_) => *self = Encoding::Gb18030,
             }
         }
-        let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
-        if had_errors {
-            // Find the first undecodable line for the message.
-            let line = bytes
-                .split(|&b| b == b'\n')
-                .position(|l| {
-                    std::str::from_utf8(l).is_err()
-                        && encoding_rs::GB18030.decode_without_bom_handling(l).1
-                })
-                .map(|p| lines_before + p + 1)
-                .unwrap_or(0);
-            return Err(TradeError::File {
-                file: file.to_path_buf(),
-                message: format!(
-                    "the file is neither UTF-8 nor GBK/GB18030 (first undecodable bytes on line {line}); save it as UTF-8 or GBK"
-                ),
-            });
-        }
-        Ok(Cow::Owned(text.into_owned()))
+        gb18030(file, bytes, lines_before).map(Cow::Owned)
     }
 }
 
