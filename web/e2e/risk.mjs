@@ -136,6 +136,11 @@ run({ screenshots: 'risk-screenshots', overallTimeoutMs: 220_000 }, async () => 
     await page.locator(tid('alert-drawer')).waitFor({ state: 'hidden' })
     await page.locator(tid(`alert-open-${alertId}`)).waitFor({ state: 'detached' })
     await shot(page, 'risk-alerts-zh-1366x768.png')
+    // Where the alert's notification leads: the board with its drawer open.
+    await page.goto(`${BASE}/risk/alerts/${alertId}`)
+    await visible(page, 'alert-drawer', 'the alert drawer opened by its link')
+    await page.keyboard.press('Escape')
+    await page.locator(tid('alert-drawer')).waitFor({ state: 'hidden' })
     await page.locator(`${tid('alert-scope')} label`).filter({ hasText: '全部' }).click()
     await expectText(page, `alert-state-${alertId}`, '已办结')
   })

@@ -150,6 +150,11 @@ export const router = createRouter({
           meta: { title: 'risk.title', roles: GOVERNMENT },
         },
         {
+          // Where an alert's notification leads: the alert board with that alert's drawer open.
+          path: 'risk/alerts/:id(\\d+)',
+          redirect: (to) => ({ name: 'risk', query: { tab: 'alerts', alert: String(to.params.id) } }),
+        },
+        {
           path: 'invest',
           name: 'invest',
           component: () => import('./pages/InvestPage.vue'),
