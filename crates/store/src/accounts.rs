@@ -387,7 +387,7 @@ pub(crate) async fn insert_org(conn: &mut SqliteConnection, o: &NewOrg) -> Resul
 
 impl Store {
     pub async fn create_org(&self, who: &Who, o: &NewOrg) -> Result<Org> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_org(&mut tx, o).await?;
         audit::append(
             &mut tx,
@@ -462,7 +462,7 @@ impl Store {
         value: Option<&str>,
         action: &str,
     ) -> Result<Org> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(&format!(
             "UPDATE organisations SET {column} = $1, updated_at = $2 WHERE id = $3"
         ))
@@ -517,7 +517,7 @@ impl Store {
             return Err(StoreError::invalid("display_name", "1 to 100 characters"));
         }
         let hash = hash_password(&u.password)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_user(&mut tx, u, &hash).await?;
         audit::append(
             &mut tx,
@@ -564,7 +564,7 @@ impl Store {
         change: PasswordChange,
     ) -> Result<()> {
         let hash = hash_password(password)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
         )
@@ -599,7 +599,7 @@ impl Store {
 
     /// Disables (or re-enables) an account; disabling ends its sessions and revokes its tokens.
     pub async fn set_disabled(&self, who: &Who, user_id: i64, disabled: bool) -> Result<User> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(disabled)
             .bind(user_id)
@@ -693,7 +693,7 @@ impl Store {
         let csrf_token = random_secret(24);
         let created = time::OffsetDateTime::now_utc();
         let expires = created + limits.lifetime;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Sessions past either limit are refused anyway; a login is a good moment to forget them.
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2")
             .bind(crate::format_ts(created))
@@ -761,7 +761,7 @@ impl Store {
     }
 
     pub async fn end_session(&self, who: &Who, secret: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(sha256_hex(secret))
             .execute(&mut *tx)
@@ -791,7 +791,7 @@ impl Store {
         let prefix: String = token.chars().take(10).collect();
         let created = time::OffsetDateTime::now_utc();
         let expires = created + time::Duration::days(i64::from(new.lifetime.get()));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Inserted before counting: the insert takes the database's write lock, so two
         // requests at once cannot both count one below the limit and both add a token.
         let id: i64 = sqlx::query_scalar(
@@ -856,7 +856,7 @@ impl Store {
 
     /// Revokes one of `user_id`'s tokens; another user's token is "not found".
     pub async fn revoke_token(&self, who: &Who, user_id: i64, token_id: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
             .bind(now())
             .bind(token_id)

@@ -340,7 +340,7 @@ impl Store {
         raises: &[Raise<'_>],
         from: Level,
     ) -> Result<RaiseReport> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut report = RaiseReport::default();
         let mut owners: HashMap<&str, Option<i64>> = HashMap::new();
         let leaders = leader_orgs(&mut tx).await?;

@@ -316,7 +316,7 @@ impl Store {
         attachments: &[i64],
         rules: &Rules,
     ) -> Result<AppealDetail> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_appeal(&mut tx, who, a, attachments).await?;
         let intake = orgs_owning(&mut tx, "appeals").await?;
         notify_orgs(
@@ -553,7 +553,7 @@ impl Store {
     }
 
     pub async fn create_roundtable(&self, who: &Who, r: &NewRoundtable) -> Result<Roundtable> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_roundtable(&mut tx, r).await?;
         audit::append(
             &mut tx,
@@ -576,7 +576,7 @@ impl Store {
         r: &NewRoundtable,
     ) -> Result<Roundtable> {
         validate_roundtable(r)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE roundtables SET title = $1, held_on = $2, minutes = $3, version = version + 1, updated_at = $4 \
              WHERE id = $5 AND version = $6",

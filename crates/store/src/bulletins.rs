@@ -82,7 +82,7 @@ impl Store {
         }
         write_atomically(&path, b.bytes)?;
         let recorded = async {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let row: Bulletin = sqlx::query_as(&format!(
                 "INSERT INTO bulletins (month, lang, format, file, bytes, sha256, pages, synthetic, \
                  figures, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \

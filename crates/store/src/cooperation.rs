@@ -643,7 +643,7 @@ impl Store {
     }
 
     pub async fn create_partner(&self, who: &Who, p: &NewPartner) -> Result<PartnerDetail> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_partner(&mut tx, who, p).await?;
         tx.commit().await?;
         self.partner(id).await
@@ -651,7 +651,7 @@ impl Store {
 
     /// Enters the partners whose codes the registry does not hold yet; answers how many.
     pub async fn seed_partners(&self, who: &Who, partners: &[NewPartner]) -> Result<usize> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut added = 0;
         for p in partners {
             let known: Option<i64> =
@@ -676,7 +676,7 @@ impl Store {
         version: i64,
         change: &PartnerChange,
     ) -> Result<PartnerDetail> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(before) = load_partner(&mut tx, id).await? else {
             return Err(StoreError::NotFound(format!("partner {id}")));
         };
@@ -758,7 +758,7 @@ impl Store {
         id: i64,
         project: i64,
     ) -> Result<PartnerDetail> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if load_partner(&mut tx, id).await?.is_none() {
             return Err(StoreError::NotFound(format!("partner {id}")));
         }
@@ -814,7 +814,7 @@ impl Store {
 
     /// Records exchange `x`; answers it as lists show it.
     pub async fn create_exchange(&self, who: &Who, x: &NewExchange) -> Result<ExchangeItem> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_exchange(&mut tx, who, x).await?;
         tx.commit().await?;
         let mut conn = self.pool.acquire().await?;
@@ -830,7 +830,7 @@ impl Store {
 
     /// Records the demo's exchanges in one transaction, unless the registry has exchanges.
     pub async fn seed_exchanges(&self, who: &Who, exchanges: &[NewExchange]) -> Result<usize> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let any: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM coop_exchanges")
             .fetch_one(&mut *tx)
             .await?;
@@ -867,7 +867,7 @@ impl Store {
         let mut months: Vec<String> = rows.iter().map(|r| r.month.key()).collect();
         months.sort();
         months.dedup();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for m in &months {
             sqlx::query("DELETE FROM coop_tourism WHERE month = $1")
                 .bind(m)

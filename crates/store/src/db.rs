@@ -22,6 +22,13 @@ pub fn known_schema_version() -> i64 {
 }
 
 impl Store {
+    /// A transaction that writes. It takes the write lock at its start (`BEGIN IMMEDIATE`), so
+    /// that it waits for another writer within the busy timeout; a deferred one that read
+    /// first would fail at once on its first write if another had written meanwhile.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Opens (creating if `create`) the database of `dir`, refuses a corrupt database or one
     /// written by a newer binary without touching it, and applies pending migrations.
     pub async fn open(dir: &DataDir, create: bool) -> Result<Store> {

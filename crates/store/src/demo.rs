@@ -186,7 +186,7 @@ impl Store {
             ));
         }
         let orgs = parse_organisations(ORGANISATIONS_FILE, ORGANISATIONS_CSV)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for o in &orgs {
             insert_org(&mut tx, o).await?;
         }
@@ -220,7 +220,7 @@ impl Store {
         password: &Password,
     ) -> Result<i64> {
         let hash = hash_password(password)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&mut *tx)
             .await?;
@@ -272,7 +272,7 @@ impl Store {
         let password: Password = DEMO_PASSWORD.parse()?;
         // One hash for all demo accounts: hashing is the slow part of the first start.
         let hash = hash_password(&password)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut ids = std::collections::HashMap::new();
         for o in &orgs {
             let id = if o.code == DEMO_TRADING_ORG && o.uscc.is_none() {

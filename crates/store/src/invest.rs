@@ -493,7 +493,7 @@ impl Store {
         p: &NewProject,
         today: Date,
     ) -> Result<ProjectDetail> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let org = crate::step::actor_org(&mut tx, who).await?;
         let by = Acting { who, org };
         let id = insert_project(&mut tx, &by, p, today, &serde_json::json!("entered")).await?;
@@ -510,7 +510,7 @@ impl Store {
         file: &str,
         today: Date,
     ) -> Result<Vec<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let org = crate::step::actor_org(&mut tx, who).await?;
         let by = Acting { who, org };
         let mut ids = Vec::with_capacity(rows.len());
@@ -635,7 +635,7 @@ impl Store {
         projects: &[(NewProject, Vec<ProjectAction>)],
         today: Date,
     ) -> Result<usize> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let by = Acting { who, org: None };
         for (p, steps) in projects {
             let id = insert_project(&mut tx, &by, p, today, &serde_json::json!("demo")).await?;

@@ -224,7 +224,7 @@ impl Store {
                 ));
             }
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
             .bind(email)
             .bind(user_id)
@@ -254,7 +254,7 @@ impl Store {
             .tasks(&TaskFilter::default(), None, rules, today)
             .await?;
         let appeals = self.appeals(None, rules, today).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let supervisors = orgs_owning(&mut tx, "directives").await?;
         let intake = orgs_owning(&mut tx, "appeals").await?;
         let leaders = orgs_with_role(&mut tx, "leader").await?;

@@ -79,7 +79,7 @@ pub(crate) trait Step: Sync {
 impl Store {
     /// Takes step `s` on a record the caller read at `version`, and returns the record after it.
     pub(crate) async fn step<S: Step>(&self, s: &S, who: &Who, version: i64) -> Result<S::View> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let org = actor_org(&mut tx, who).await?;
         check_attachments(&mut tx, org, s.attachments()).await?;
         let row = s

@@ -487,7 +487,7 @@ impl Store {
         m: &NewMeeting,
         directives: &[NewDirective],
     ) -> Result<Meeting> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_meeting(&mut tx, m, directives).await?;
         audit::append(
             &mut tx,
@@ -531,7 +531,7 @@ impl Store {
     }
 
     pub async fn create_task(&self, who: &Who, t: &NewTask, rules: &Rules) -> Result<TaskDetail> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_task(&mut tx, who, t).await?;
         audit::append(
             &mut tx,

@@ -122,7 +122,7 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::Sqlite(e.to_string()))??;
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // The quota is checked again in the insert itself, so that two uploads at once cannot
         // both fit in the room that is left for one.
         let id: Option<i64> = sqlx::query_scalar(
@@ -189,7 +189,7 @@ impl Store {
     /// Refused (409) while a task's or an appeal's timeline names it: the record of a
     /// decision keeps its evidence.
     pub async fn delete_upload(&self, who: &Who, upload: &Upload) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let cited: Option<String> = sqlx::query_scalar(
             "SELECT 'task ' || task_id FROM task_events, json_each(task_events.attachments) \
                WHERE json_each.value = $1 \
