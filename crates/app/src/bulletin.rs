@@ -15,7 +15,6 @@ use kaifang_store::alerts::AlertFilter;
 use kaifang_store::audit::Who;
 use kaifang_store::bulletins::{Bulletin, NewBulletin};
 use kaifang_store::rules::format_date;
-use kaifang_store::tasks::TaskFilter;
 use kaifang_trade::{Dimension, Filter, Flow, Period};
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -510,18 +509,7 @@ pub async fn document(
         &[false, true, true, true, true, true],
         rows,
     )));
-    let overdue = src
-        .store
-        .tasks(
-            &TaskFilter {
-                light: Some(kaifang_work::Light::Red),
-                ..TaskFilter::default()
-            },
-            None,
-            src.rules,
-            today,
-        )
-        .await?;
+    let overdue = crate::cockpit::overdue_tasks(src, None, today).await?;
     if !overdue.is_empty() {
         blocks.push(Block::Heading(2, w.t("逾期任务", "Overdue tasks").into()));
         let rows = overdue

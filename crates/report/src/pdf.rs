@@ -231,26 +231,24 @@ pub fn pdf(doc: &Document) -> Result<Pdf> {
         today: Datetime::from_ymd(y, m, d)
             .ok_or_else(|| ReportError::Pdf(format!("no such day: {y}-{m}-{d}")))?,
     };
-    let typeset: typst_layout::PagedDocument = typst::compile(&world).output.map_err(|diags| {
-        ReportError::Pdf(
-            diags
-                .iter()
-                .map(|d| d.message.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })?;
+    let typeset: typst_layout::PagedDocument = typst::compile(&world)
+        .output
+        .map_err(|diags| typst_error(&diags))?;
     let pages = typeset.pages().len();
-    let bytes = typst_pdf::pdf(&typeset, &typst_pdf::PdfOptions::default()).map_err(|diags| {
-        ReportError::Pdf(
-            diags
-                .iter()
-                .map(|d| d.message.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })?;
+    let bytes = typst_pdf::pdf(&typeset, &typst_pdf::PdfOptions::default())
+        .map_err(|diags| typst_error(&diags))?;
     Ok(Pdf { bytes, pages })
+}
+
+/// Typst's diagnostics as one error.
+fn typst_error(diags: &[typst::diag::SourceDiagnostic]) -> ReportError {
+    ReportError::Pdf(
+        diags
+            .iter()
+            .map(|d| d.message.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
 }
 
 #[cfg(test)]

@@ -879,6 +879,19 @@ fn recent(today: Date) -> String {
     format_date(today - time::Duration::days(RECENT_DAYS))
 }
 
+/// The overdue tasks (red light) `visible` leads, or all of them.
+pub(crate) async fn overdue_tasks(
+    src: &Sources<'_>,
+    visible: Option<i64>,
+    today: Date,
+) -> AppResult<Vec<kaifang_store::tasks::TaskItem>> {
+    let filter = TaskFilter {
+        light: Some(kaifang_work::Light::Red),
+        ..TaskFilter::default()
+    };
+    Ok(src.store.tasks(&filter, visible, src.rules, today).await?)
+}
+
 async fn directives_card(
     src: &Sources<'_>,
     scope: &Scope,
@@ -886,18 +899,7 @@ async fn directives_card(
 ) -> AppResult<Option<(DirectivesCard, Vec<Change>)>> {
     let visible = scope.org();
     let summary = src.store.task_summary(visible, src.rules, today).await?;
-    let overdue = src
-        .store
-        .tasks(
-            &TaskFilter {
-                light: Some(kaifang_work::Light::Red),
-                ..TaskFilter::default()
-            },
-            visible,
-            src.rules,
-            today,
-        )
-        .await?;
+    let overdue = overdue_tasks(src, visible, today).await?;
     let since = recent(today);
     // A task fell overdue in the window when its deadline in force passed within it.
     let mut fell: Vec<_> = overdue

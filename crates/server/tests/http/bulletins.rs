@@ -8,16 +8,7 @@ use sha2::{Digest, Sha256};
 
 async fn issue(s: &Session, body: Value) -> Value {
     let r = s.post("/api/bulletins").json(&body).send().await.unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::ACCEPTED,
-        "{}",
-        r.text().await.unwrap()
-    );
-    let job: Value = r.json().await.unwrap();
-    let done = finished(s, job["id"].as_str().unwrap()).await;
-    assert_eq!(done["status"], "succeeded", "{done}");
-    done["result"].clone()
+    job_result(s, r).await
 }
 
 async fn download(s: &Session, b: &Value) -> Vec<u8> {

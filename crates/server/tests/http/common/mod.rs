@@ -234,6 +234,20 @@ pub async fn upload_id(s: &Session, name: &str, bytes: impl Into<Vec<u8>>) -> i6
         .expect("an id")
 }
 
+/// The result of the job a request started: the answer must be 202, and the job must succeed.
+pub async fn job_result(s: &Session, r: reqwest::Response) -> Value {
+    assert_eq!(
+        r.status(),
+        StatusCode::ACCEPTED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let job: Value = r.json().await.unwrap();
+    let done = finished(s, job["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    done["result"].clone()
+}
+
 /// Polls a job until it has finished (neither queued nor running) and returns its record.
 pub async fn finished(s: &Session, id: &str) -> Value {
     for _ in 0..1200 {
