@@ -1,7 +1,7 @@
 """DuckDB on the same Parquet files for bench/trade.
 
   peers.py duckdb DIR RUNS       time each dashboard query; one JSON line per case and table set
-  peers.py compare KAIFANG.jsonl DUCKDB.jsonl IMPORT.json DEMO.json
+  peers.py compare KAIFANG.jsonl DUCKDB.jsonl IMPORT.jsonl DEMO.json [INCREMENT.jsonl]
                                  print CASE lines and the summary
 
 Two versions of each query: on the aggregate tables Kaifang maintains at import
@@ -157,7 +157,7 @@ def run_duckdb(d, runs):
             print(json.dumps({"peer": peer, "case": case, "ms": statistics.median(ms), "check": check_of(case, res)}), flush=True)
 
 
-def compare(kf, df, imp, demo):
+def compare(kf, df, imp, demo, inc=None):
     k = {}
     for line in open(kf):
         r = json.loads(line)
@@ -199,28 +199,31 @@ def compare(kf, df, imp, demo):
             f"kaifang_open_ms={k['open']['ms']:.0f} peer_load_ms={loads.get(peer, float('nan')):.0f}"
         )
     print(f"SUMMARY answers_checked={sum(len(r) for r in ratios.values())} disagree={','.join(disagree) or 'none'}")
-    imp = json.load(open(imp))
     demo = json.load(open(demo))
-    for peer, rs in ratios.items():
+    for line in open(imp):
+        i = json.loads(line)
         print(
-            f"SUMMARY peer={peer} cases={len(rs)} median_ratio={statistics.median(rs):.2f} "
-            f"min_ratio={min(rs):.2f} kaifang_slowest_p50_ms={worst:.2f} open_ms={k['open']['ms']:.0f}"
+            f"SUMMARY import rows={i['rows']} seconds={i['seconds']:.2f} rows_per_s={i['rows_per_second']:.0f} "
+            f"mb_per_s={i.get('mb_per_second', 0):.1f} file_mb={i.get('file_mb', 0):.0f} "
+            f"parse_seconds={i['parse_seconds']:.2f} peak_rss_mb={i['peak_rss_mb']:.0f}"
         )
-    print(
-        f"SUMMARY import rows={imp['rows']} seconds={imp['seconds']:.2f} rows_per_s={imp['rows_per_second']:.0f} "
-        f"mb_per_s={imp.get('mb_per_second', 0):.1f} file_mb={imp.get('file_mb', 0):.0f} "
-        f"parse_seconds={imp['parse_seconds']:.2f} peak_rss_mb={imp['peak_rss_mb']:.0f}"
-    )
     print(
         f"SUMMARY demo rows={demo['rows']} seconds={demo['seconds']:.1f} "
         f"rows_per_s={demo['rows'] / demo['seconds']:.0f} peak_rss_mb={demo['peak_rss_mb']:.0f}"
     )
+    for line in open(inc) if inc else []:
+        i = json.loads(line)
+        print(
+            f"SUMMARY increment month={i.get('label', '')} store_rows={demo['rows']} month_rows={i['rows']} "
+            f"seconds={i['seconds']:.2f} "
+            f"parse_seconds={i['parse_seconds']:.2f} peak_rss_mb={i['peak_rss_mb']:.0f}"
+        )
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "duckdb":
         run_duckdb(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "compare":
-        compare(*sys.argv[2:6])
+        compare(*sys.argv[2:7])
     else:
         sys.exit(__doc__)

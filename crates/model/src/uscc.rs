@@ -10,8 +10,22 @@ use crate::ParseError;
 /// too easily misread.
 const CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
+/// Each byte's value in [`CHARS`], or `NONE`: a table, since customs imports check millions
+/// of codes.
+const VALUES: [u8; 256] = {
+    let mut t = [NONE; 256];
+    let mut i = 0;
+    while i < CHARS.len() {
+        t[CHARS[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+const NONE: u8 = u8::MAX;
+
 fn value(c: u8) -> Option<u32> {
-    CHARS.iter().position(|&x| x == c).map(|p| p as u32)
+    let v = VALUES[c as usize];
+    (v != NONE).then_some(v as u32)
 }
 
 /// The check character for the first 17 characters of a code: weights are 3^i mod 31, and the

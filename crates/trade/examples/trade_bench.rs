@@ -1,7 +1,9 @@
 //! Benchmark driver for `bench/trade/run` (not part of the library).
 //!
-//! trade_bench csv N FILE        write N synthetic canonical-layout rows
+//! trade_bench csv N FILE [YYYY-MM]  write N synthetic canonical-layout rows (of 2024, or all
+//!                               of one month)
 //! trade_bench import DIR FILE   import FILE into DIR/trade; prints one JSON line
+//! trade_bench increment DIR FILE LABEL  import FILE into the existing store DIR; one JSON line
 //! trade_bench demo DIR ROWS     generate the synthetic demo of ROWS rows; one JSON line
 //! trade_bench queries DIR RUNS  time each dashboard query (median of RUNS after a warm-up)
 //! trade_bench sql DIR QUERY RUNS time one read-only query
@@ -26,7 +28,7 @@ fn peak_rss_mb() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-fn write_csv(n: u64, path: &Path) -> std::io::Result<()> {
+fn write_csv(n: u64, path: &Path, month_only: Option<&str>) -> std::io::Result<()> {
     const CODES: [&str; 10] = [
         "87032300", "87089900", "87084000", "12112000", "44071000", "39021000", "85076000",
         "30049090", "26011100", "10059000",
@@ -54,13 +56,12 @@ fn write_csv(n: u64, path: &Path) -> std::io::Result<()> {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        let month = i % 12 + 1;
-        let flow = if (i / 12) % 2 == 0 {
-            "export"
-        } else {
-            "import"
+        // Twelve months and two flows of 2024, or two flows of one month.
+        let (period, exports, mut k) = match month_only {
+            Some(p) => (p.to_string(), i % 2 == 0, i / 2),
+            None => (format!("2024-{:02}", i % 12 + 1), (i / 12) % 2 == 0, i / 24),
         };
-        let mut k = i / 24;
+        let flow = if exports { "export" } else { "import" };
         let code = CODES[(k % 10) as usize];
         k /= 10;
         let partner = PARTNERS[(k % 20) as usize];
@@ -73,7 +74,7 @@ fn write_csv(n: u64, path: &Path) -> std::io::Result<()> {
         let v = x % 10_000_000 + 1;
         writeln!(
             w,
-            "2024-{month:02},{flow},{code},{partner},{mode},{region},{ent},{},千克,\"{}\",{}",
+            "{period},{flow},{code},{partner},{mode},{region},{ent},{},千克,\"{}\",{}",
             v / 37 + 1,
             group(v),
             v / 7
@@ -122,9 +123,10 @@ async fn main() {
     match arg(1).as_str() {
         "csv" => {
             let n: u64 = arg(2).parse().expect("N");
-            write_csv(n, Path::new(&arg(3))).expect("write csv");
+            let month = args.get(4).map(String::as_str);
+            write_csv(n, Path::new(&arg(3)), month).expect("write csv");
         }
-        "import" => {
+        "import" | "increment" => {
             let mut store = TradeStore::open(Path::new(&arg(2))).expect("open");
             let t = Instant::now();
             let r = store
@@ -138,7 +140,7 @@ async fn main() {
             let mb = std::fs::metadata(arg(3)).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
             println!(
                 "{}",
-                serde_json::json!({"rows": r.rows, "seconds": s, "parse_seconds": r.parse_seconds,
+                serde_json::json!({"label": arg(4), "rows": r.rows, "seconds": s, "parse_seconds": r.parse_seconds,
                     "rows_per_second": r.rows as f64 / s, "file_mb": mb, "mb_per_second": mb / s,
                     "peak_rss_mb": peak_rss_mb()})
             );

@@ -13,7 +13,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{
     DataType, Field, Float64Type, Int32Type, Int64Type, Schema, SchemaRef,
 };
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::{Arc, OnceLock};
 
 /// The dimensions kept pre-aggregated. `hs6` carries the first quantity and its unit for
@@ -85,7 +85,7 @@ pub fn aggregate(recs: &[Rec], strings: &Interner) -> Vec<Vec<AggRow>> {
         return vec![Vec::new(); DIMS.len()];
     };
     let (period, flow) = (first.period, first.flow);
-    let mut maps: Vec<HashMap<K, Acc>> = (0..DIMS.len()).map(|_| HashMap::new()).collect();
+    let mut maps: Vec<HashMap<K, Acc>> = (0..DIMS.len()).map(|_| HashMap::default()).collect();
     fn add(m: &mut HashMap<K, Acc>, k: K, r: &Rec) {
         let e = m.entry(k).or_default();
         if !r.cny.is_nan() {
@@ -329,7 +329,7 @@ pub fn aggregate_pairs(recs: &[Rec]) -> Vec<Vec<PairRow>> {
     };
     let (period, flow) = (first.period, first.flow);
     let mut maps: Vec<HashMap<(u32, u32), Acc>> =
-        (0..PAIRS.len()).map(|_| HashMap::new()).collect();
+        (0..PAIRS.len()).map(|_| HashMap::default()).collect();
     for r in recs {
         let nums: [Option<u32>; 6] = std::array::from_fn(|d| dim_num(r, d));
         for (p, &(a, b)) in PAIRS.iter().enumerate() {
@@ -471,7 +471,7 @@ pub fn pairs_from_records(
 ) -> std::result::Result<Vec<Vec<PairRow>>, String> {
     /// (year, month, flow, a, b)
     type Key = (i32, u32, Flow, u32, u32);
-    let mut maps: Vec<HashMap<Key, Acc>> = (0..PAIRS.len()).map(|_| HashMap::new()).collect();
+    let mut maps: Vec<HashMap<Key, Acc>> = (0..PAIRS.len()).map(|_| HashMap::default()).collect();
     let mut first_row = 1;
     for b in batches {
         let text = |name: &str| {
@@ -576,8 +576,7 @@ pub fn enterprise_slices_schema() -> SchemaRef {
 /// contiguous and a reader skips the row groups of every other code. These grow with the
 /// enterprises, not with the code lists, so they stay on disk, one file per period and flow.
 pub fn enterprise_slices(recs: &[Rec]) -> crate::Result<RecordBatch> {
-    let mut m: std::collections::BTreeMap<(usize, u32, [u8; 18]), f64> =
-        std::collections::BTreeMap::new();
+    let mut m: HashMap<(usize, u32, [u8; 18]), f64> = HashMap::default();
     for r in recs {
         let Some(u) = r.uscc else { continue };
         for d in ENTERPRISE_SLICE_DIMS {
@@ -600,15 +599,11 @@ pub fn enterprise_slices(recs: &[Rec]) -> crate::Result<RecordBatch> {
     let mut codes = StringBuilder::new();
     let mut usccs = StringBuilder::new();
     let mut values = Float64Builder::with_capacity(n);
-    // Sorted by the dimension's name, as a reader's statistics compare text.
+    // Sorted by the dimension's name and the code's text, as a reader's statistics compare
+    // text; the codes of these dimensions have a fixed width, so their numbers sort as their
+    // text does.
     let mut rows: Vec<_> = m.into_iter().collect();
-    rows.sort_by(|a, b| {
-        (DIMS[a.0.0], key_str(a.0.0, a.0.1), a.0.2).cmp(&(
-            DIMS[b.0.0],
-            key_str(b.0.0, b.0.1),
-            b.0.2,
-        ))
-    });
+    rows.sort_unstable_by(|a, b| (DIMS[a.0.0], a.0.1, a.0.2).cmp(&(DIMS[b.0.0], b.0.1, b.0.2)));
     for ((d, code, u), v) in rows {
         years.append_value(first.period.year);
         months.append_value(first.period.month as i32);

@@ -505,8 +505,8 @@ pub fn generate(
                 }
             })
             .collect();
-        recs.sort_unstable_by_key(Rec::key);
         // Two enterprises can share no key (the credit code is in it), so no duplicates.
+        let _ = crate::record::sort_part(&mut recs);
         rows_total += recs.len() as u64;
         Ok((
             Part {

@@ -9,7 +9,7 @@ use datafusion::arrow::array::{
     ArrayRef, Float64Builder, Int32Builder, RecordBatch, StringBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::{Arc, OnceLock};
 
 /// Interned strings (enterprise names, units). Id 0 means "none".
@@ -22,7 +22,7 @@ pub struct Interner {
 impl Interner {
     pub fn new() -> Interner {
         Interner {
-            ids: HashMap::new(),
+            ids: HashMap::default(),
             names: vec!["".into()],
         }
     }
@@ -177,7 +177,8 @@ impl Rec {
     }
 
     /// The key that must be unique within a period and flow.
-    pub fn key(&self) -> (Period, Flow, u8, [u8; 10], u16, u16, u32, [u8; 18], u32) {
+    #[cfg(test)]
+    pub(crate) fn key(&self) -> (Period, Flow, u8, [u8; 10], u16, u16, u32, [u8; 18], u32) {
         (
             self.period,
             self.flow,
@@ -189,6 +190,73 @@ impl Rec {
             self.uscc.unwrap_or([0; 18]),
             self.unit1,
         )
+    }
+
+    /// [`Rec::key`] within one period and flow, as bytes that compare as the key does: an
+    /// import sorts millions of records by it.
+    pub(crate) fn part_key(&self) -> [u8; PART_KEY_LEN] {
+        let mut k = [0u8; PART_KEY_LEN];
+        k[0] = self.code_len;
+        k[1..11].copy_from_slice(&self.code);
+        k[11..13].copy_from_slice(&self.partner.to_be_bytes());
+        k[13..15].copy_from_slice(&self.mode.to_be_bytes());
+        k[15..19].copy_from_slice(&self.region.to_be_bytes());
+        k[19..37].copy_from_slice(&self.uscc.unwrap_or([0; 18]));
+        k[37..41].copy_from_slice(&self.unit1.to_be_bytes());
+        k
+    }
+}
+
+pub(crate) const PART_KEY_LEN: usize = 41;
+
+/// Sorts one period and flow's records by their key; the first pair (in file order) with the
+/// same key, if any. Sorting the keys with the records' positions, then moving each record
+/// once, is several times faster than sorting the records (a hundred bytes each) themselves.
+pub(crate) fn sort_part(recs: &mut [Rec]) -> Option<(Rec, Rec)> {
+    let mut keys: Vec<([u8; PART_KEY_LEN], u32)> = recs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.part_key(), i as u32))
+        .collect();
+    keys.sort_unstable();
+    let dup = keys
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| {
+            let (a, b) = (recs[w[0].1 as usize], recs[w[1].1 as usize]);
+            if (a.file, a.row) < (b.file, b.row) {
+                (a, b)
+            } else {
+                (b, a)
+            }
+        })
+        .min_by_key(|(_, b)| (b.file, b.row));
+    let mut order: Vec<u32> = keys.into_iter().map(|(_, i)| i).collect();
+    permute(recs, &mut order);
+    dup
+}
+
+/// Puts `items[order[k]]` at position k, for every k, in place; `order` (a permutation) is
+/// used up as the record of what has moved.
+fn permute<T: Copy>(items: &mut [T], order: &mut [u32]) {
+    for start in 0..items.len() {
+        if order[start] as usize == start {
+            continue;
+        }
+        // Follow the cycle through `start`: each position takes the item it wants, and the
+        // last takes the item `start` held.
+        let held = items[start];
+        let mut at = start;
+        loop {
+            let from = order[at] as usize;
+            order[at] = at as u32;
+            if from == start {
+                items[at] = held;
+                break;
+            }
+            items[at] = items[from];
+            at = from;
+        }
     }
 }
 
@@ -375,4 +443,29 @@ pub(crate) fn digits<const N: usize>(mut v: u32) -> Digits<N> {
         v /= 10;
     }
     Digits(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permute_puts_each_item_where_the_order_says() {
+        for n in [0usize, 1, 2, 7, 100] {
+            let items: Vec<u64> = (0..n as u64).map(|i| i * 1000 + 7).collect();
+            // A shuffled order, with fixed points and cycles of several lengths.
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            let mut x = 2463534242u32;
+            for i in (1..n).rev() {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                order.swap(i, x as usize % (i + 1));
+            }
+            let want: Vec<u64> = order.iter().map(|&i| items[i as usize]).collect();
+            let mut got = items.clone();
+            permute(&mut got, &mut order);
+            assert_eq!(got, want, "n = {n}");
+        }
+    }
 }

@@ -37,7 +37,9 @@ pub struct Manifest {
     /// True when the data are the synthetic demo; every result repeats it.
     pub synthetic: bool,
     pub partitions: Vec<PartitionEntry>,
-    /// dimension → file
+    /// `table/year` → that year's file of an aggregate table (a dimension or a pair of
+    /// them), so that an import rewrites only the years it touches. Stores written before
+    /// files were per year have one file per table, under the table's name.
     pub aggregates: BTreeMap<String, String>,
     /// National reference table for RCA (CSV copy), if one was imported.
     pub reference: Option<String>,
@@ -45,6 +47,22 @@ pub struct Manifest {
     /// tells whether an interrupted write committed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<String>,
+}
+
+/// The manifest key of a table's file of one year.
+pub(super) fn table_key(table: &str, year: i32) -> String {
+    format!("{table}/{year}")
+}
+
+/// The files of an aggregate table, oldest year first (years are four digits, so the keys'
+/// order is theirs).
+pub(super) fn table_files<'m>(m: &'m Manifest, table: &str) -> Vec<&'m str> {
+    let prefix = format!("{table}/");
+    m.aggregates
+        .iter()
+        .filter(|(k, _)| *k == table || k.starts_with(&prefix))
+        .map(|(_, f)| f.as_str())
+        .collect()
 }
 
 /// The files a manifest lists, relative to the store's directory.

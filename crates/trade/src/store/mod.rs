@@ -89,18 +89,18 @@ impl TradeStore {
         let manifest = manifest::read_manifest(&dir)?;
         let mut aggs = vec![Vec::new(); DIMS.len()];
         for (i, dim) in DIMS.iter().enumerate() {
-            if let Some(f) = manifest.aggregates.get(*dim) {
+            for f in manifest::table_files(&manifest, dim) {
                 for b in read_parquet(&dir.join(f))? {
                     agg::from_batch(&b, &mut aggs[i])?;
                 }
             }
         }
         let mut pairs = vec![Vec::new(); PAIRS.len()];
-        let complete =
-            (0..PAIRS.len()).all(|p| manifest.aggregates.contains_key(&agg::pair_name(p)));
+        let complete = (0..PAIRS.len())
+            .all(|p| !manifest::table_files(&manifest, &agg::pair_name(p)).is_empty());
         if complete {
             for (p, rows) in pairs.iter_mut().enumerate() {
-                if let Some(f) = manifest.aggregates.get(&agg::pair_name(p)) {
+                for f in manifest::table_files(&manifest, &agg::pair_name(p)) {
                     for b in read_parquet(&dir.join(f))? {
                         agg::pair_from_batch(p, &b, rows).map_err(|e| match e {
                             TradeError::Corrupt(m) => {

@@ -5,7 +5,7 @@
 use super::write::Part;
 use crate::codes::{Flow, Period};
 use crate::error::{Result, io};
-use crate::record::{ENCODED_LEN, Rec};
+use crate::record::{self, ENCODED_LEN, Rec};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -107,19 +107,7 @@ impl Buckets {
     /// order first, when there are).
     pub(crate) fn part(&mut self, key: &Key) -> Result<std::result::Result<Part, (Rec, Rec)>> {
         let mut recs = self.take(key)?;
-        recs.sort_unstable_by_key(Rec::key);
-        // The same dimensions twice in one period and flow would be counted twice.
-        let dup = recs
-            .windows(2)
-            .filter(|w| w[0].key() == w[1].key())
-            .map(|w| {
-                if (w[0].file, w[0].row) < (w[1].file, w[1].row) {
-                    (w[0], w[1])
-                } else {
-                    (w[1], w[0])
-                }
-            })
-            .min_by_key(|(_, b)| (b.file, b.row));
+        let dup = record::sort_part(&mut recs);
         Ok(match dup {
             Some(d) => Err(d),
             None => Ok(Part {
@@ -170,6 +158,34 @@ mod tests {
             file: 1,
             row,
         }
+    }
+
+    #[test]
+    fn a_part_comes_sorted_by_its_records_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = Buckets::new(dir.path().join("spill"), 4);
+        let mut row = 0;
+        for partner in [344u16, 110, 502, 133, 101, 799, 116] {
+            for unit1 in [3u32, 1, 2] {
+                let mut r = rec(1, Flow::Export, partner, row);
+                r.unit1 = unit1;
+                r.code[7] = b'0' + (row % 10) as u8;
+                b.push(vec![r]).unwrap();
+                row += 1;
+            }
+        }
+        let key = (
+            Period {
+                year: 2025,
+                month: 1,
+            },
+            Flow::Export,
+        );
+        let Ok(part) = b.part(&key).unwrap() else {
+            panic!("no duplicates here")
+        };
+        assert_eq!(part.recs.len(), 21);
+        assert!(part.recs.windows(2).all(|w| w[0].key() < w[1].key()));
     }
 
     #[test]

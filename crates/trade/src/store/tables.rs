@@ -386,19 +386,13 @@ impl TradeStore {
             let empty = MemTable::try_new(schema.clone(), vec![vec![]])?;
             ctx.register_table("records", Arc::new(empty))?;
         } else {
-            let root = std::fs::canonicalize(&self.dir).map_err(io(&self.dir))?;
-            let urls = self
+            let files: Vec<&str> = self
                 .manifest
                 .partitions
                 .iter()
-                .map(|p| ListingTableUrl::parse(root.join(&p.file).to_string_lossy()))
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-                .with_file_extension(".parquet");
-            let config = ListingTableConfig::new_with_multi_paths(urls)
-                .with_listing_options(options)
-                .with_schema(schema);
-            ctx.register_table("records", Arc::new(ListingTable::try_new(config)?))?;
+                .map(|p| p.file.as_str())
+                .collect();
+            ctx.register_table("records", Arc::new(listing(&self.dir, &files, schema)?))?;
         }
         // Aggregates in memory, cut into batches spread over as many partitions as the
         // engine runs threads, so that a scan uses every core.
@@ -424,24 +418,15 @@ impl TradeStore {
         // copies, and keeping a second, text-keyed copy in memory would double their memory.
         for p in 0..PAIRS.len() {
             let name = agg::pair_name(p);
-            let table: Arc<dyn datafusion::catalog::TableProvider> =
-                match self.manifest.aggregates.get(&name) {
-                    Some(f) => {
-                        let path = std::fs::canonicalize(self.dir.join(f))
-                            .map_err(io(self.dir.join(f)))?;
-                        let url = ListingTableUrl::parse(path.to_string_lossy())?;
-                        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-                            .with_file_extension(".parquet");
-                        let config = ListingTableConfig::new(url)
-                            .with_listing_options(options)
-                            .with_schema(agg::pair_schema(p));
-                        Arc::new(ListingTable::try_new(config)?)
-                    }
-                    None => Arc::new(MemTable::try_new(
-                        agg::pair_schema(p),
-                        vec![vec![agg::pair_to_batch(p, &self.pairs[p])?]],
-                    )?),
-                };
+            let files = super::manifest::table_files(&self.manifest, &name);
+            let table: Arc<dyn datafusion::catalog::TableProvider> = if files.is_empty() {
+                Arc::new(MemTable::try_new(
+                    agg::pair_schema(p),
+                    vec![vec![agg::pair_to_batch(p, &self.pairs[p])?]],
+                )?)
+            } else {
+                Arc::new(listing(&self.dir, &files, agg::pair_schema(p))?)
+            };
             ctx.register_table(format!("agg_{name}"), table)?;
         }
         for (name, text) in crate::lookup::TABLES {

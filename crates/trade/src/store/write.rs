@@ -2,7 +2,7 @@
 //! generation (records, enterprise slice files, one-dimension and pair aggregates as Parquet)
 //! before committing it by the manifest.
 
-use super::manifest::{Manifest, PartitionEntry};
+use super::manifest::{Manifest, PartitionEntry, table_key};
 use super::spill::Buckets;
 use super::{TradeStore, pair_order};
 use crate::agg::{self, AggRow, DIMS, PAIRS, PairRow};
@@ -15,7 +15,8 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -155,6 +156,75 @@ fn write_parquet_pages(path: &Path, batch: &RecordBatch, page_rows: Option<usize
     file.sync_all().map_err(io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io(path))?;
     Ok(())
+}
+
+/// `old` less the rows of the periods and flows `replaced`, merged with `new`, in `order` (which
+/// `old` is in already): an import sorts its own rows, not the whole table again.
+fn merge_replacing<T: Clone>(
+    old: &[T],
+    mut new: Vec<T>,
+    replaced: &HashSet<(Period, Flow)>,
+    at: impl Fn(&T) -> (Period, Flow),
+    order: impl Fn(&T, &T) -> Ordering,
+) -> Vec<T> {
+    new.sort_by(&order);
+    let mut out = Vec::with_capacity(old.len() + new.len());
+    let mut new = new.into_iter().peekable();
+    for r in old.iter().filter(|r| !replaced.contains(&at(r))) {
+        while let Some(n) = new.next_if(|n| order(n, r) == Ordering::Less) {
+            out.push(n);
+        }
+        out.push(r.clone());
+    }
+    out.extend(new);
+    out
+}
+
+/// Writes an aggregate table's files of the years an import touched, one file per year.
+struct YearFiles<'a> {
+    dir: &'a Path,
+    generation: u64,
+    table: &'a str,
+    touched: &'a BTreeSet<i32>,
+    /// The manifest's aggregate files, updated as files are written.
+    files: &'a mut BTreeMap<String, String>,
+    created: &'a mut Vec<PathBuf>,
+}
+
+impl YearFiles<'_> {
+    /// `rows` are the whole table, sorted by year first.
+    fn write<T>(
+        &mut self,
+        rows: &[T],
+        year: impl Fn(&T) -> i32,
+        to_batch: impl Fn(&[T]) -> Result<RecordBatch>,
+    ) -> Result<()> {
+        // Besides the years touched, every year of the table that has no file of its own: all
+        // of them in a store written before the files were per year (one file held every
+        // year), or when the table had no file at all (pair tables derived from the records).
+        self.files.remove(self.table);
+        let mut years = self.touched.clone();
+        let mut at = 0;
+        while let Some(r) = rows.get(at) {
+            let y = year(r);
+            if !self.files.contains_key(&table_key(self.table, y)) {
+                years.insert(y);
+            }
+            at = rows.partition_point(|r| year(r) <= y);
+        }
+        for y in years {
+            // Rows are sorted by year first. A touched year without rows of this table gets an
+            // empty file, which replaces what the year had.
+            let lo = rows.partition_point(|r| year(r) < y);
+            let hi = rows.partition_point(|r| year(r) <= y);
+            let rel = format!("aggregates/{}-{y}-g{}.parquet", self.table, self.generation);
+            let path = self.dir.join(&rel);
+            self.created.push(path.clone());
+            write_parquet(&path, &to_batch(&rows[lo..hi])?)?;
+            self.files.insert(table_key(self.table, y), rel);
+        }
+        Ok(())
+    }
 }
 
 fn slices_file(part: &Part, generation: u64) -> String {
@@ -496,57 +566,52 @@ impl TradeStore {
         manifest.partitions = kept;
         manifest.partitions.extend(new_entries);
         manifest.partitions.sort_by_key(|p| (p.period, p.flow));
+        // Only the years of the periods written get new aggregate files; the others' files
+        // stay as they are.
+        let touched: BTreeSet<i32> = replaced.iter().map(|(p, _)| p.year).collect();
+        let period_of = |year: i32, month: u32, flow: Flow| (Period { year, month }, flow);
         let mut aggs = Vec::with_capacity(DIMS.len());
-        manifest.aggregates.clear();
         for (i, dim) in DIMS.iter().enumerate() {
-            let mut rows: Vec<AggRow> = self.aggs[i]
-                .iter()
-                .filter(|r| {
-                    !replaced.contains(&(
-                        Period {
-                            year: r.year,
-                            month: r.month,
-                        },
-                        r.flow,
-                    ))
-                })
-                .cloned()
-                .collect();
-            rows.append(&mut new_aggs[i]);
-            rows.sort_by(|a, b| {
-                (a.year, a.month, a.flow, &a.key, &a.unit)
-                    .cmp(&(b.year, b.month, b.flow, &b.key, &b.unit))
-            });
-            let rel = format!("aggregates/{dim}-g{generation}.parquet");
-            let path = self.dir.join(&rel);
-            created.push(path.clone());
-            write_parquet(&path, &agg::to_batch(&rows)?)?;
-            manifest.aggregates.insert(dim.to_string(), rel);
+            let rows = merge_replacing(
+                &self.aggs[i],
+                std::mem::take(&mut new_aggs[i]),
+                &replaced,
+                |r| period_of(r.year, r.month, r.flow),
+                |a, b| {
+                    (a.year, a.month, a.flow, &a.key, &a.unit)
+                        .cmp(&(b.year, b.month, b.flow, &b.key, &b.unit))
+                },
+            );
+            let mut years = YearFiles {
+                dir: &self.dir,
+                generation,
+                table: dim,
+                touched: &touched,
+                files: &mut manifest.aggregates,
+                created,
+            };
+            years.write(&rows, |r| r.year, agg::to_batch)?;
             aggs.push(rows);
         }
         let mut pairs = Vec::with_capacity(PAIRS.len());
         for (p, new) in new_pairs.iter_mut().enumerate() {
-            let mut rows: Vec<PairRow> = self.pairs[p]
-                .iter()
-                .filter(|r| {
-                    !replaced.contains(&(
-                        Period {
-                            year: r.year,
-                            month: r.month,
-                        },
-                        r.flow,
-                    ))
-                })
-                .cloned()
-                .collect();
-            rows.append(new);
-            rows.sort_by_key(pair_order);
+            let rows = merge_replacing(
+                &self.pairs[p],
+                std::mem::take(new),
+                &replaced,
+                |r| period_of(r.year, r.month, r.flow),
+                |a, b| pair_order(a).cmp(&pair_order(b)),
+            );
             let name = agg::pair_name(p);
-            let rel = format!("aggregates/{name}-g{generation}.parquet");
-            let path = self.dir.join(&rel);
-            created.push(path.clone());
-            write_parquet(&path, &agg::pair_to_batch(p, &rows)?)?;
-            manifest.aggregates.insert(name, rel);
+            let mut years = YearFiles {
+                dir: &self.dir,
+                generation,
+                table: &name,
+                touched: &touched,
+                files: &mut manifest.aggregates,
+                created,
+            };
+            years.write(&rows, |r| r.year, |rows| agg::pair_to_batch(p, rows))?;
             pairs.push(rows);
         }
         self.write_manifest(&manifest)?;

@@ -298,6 +298,107 @@ async fn reimport_and_failed_import_keep_slices_equal_to_the_records() {
     check_all(&store, &fixture_slices(), &windows(2023, 2)).await;
 }
 
+fn march_2023() -> String {
+    format!(
+        "{HEADER}\n2023-03,export,87032300,344,0110,220104,{},示例汽车甲,foreign,1,辆,10\n",
+        a()
+    )
+}
+
+/// A month's import writes the aggregate files of its year and no others: the other years'
+/// files stay as they were, and every answer still equals the records'.
+#[tokio::test]
+async fn an_import_rewrites_only_the_aggregate_files_of_its_year() {
+    let (dir, mut store) = fixture_store().await;
+    let before = store.manifest().aggregates.clone();
+    for table in ["total", "partner", "enterprise", "hs6", "partner_chapter"] {
+        for year in [2022, 2023] {
+            assert!(
+                before.contains_key(&format!("{table}/{year}")),
+                "{before:?}"
+            );
+        }
+    }
+    assert!(before.keys().all(|k| k.contains('/')), "{before:?}");
+    let file = write(dir.path(), "march.csv", march_2023());
+    store
+        .import_files(&[file], &ImportOptions::default(), &mut no_progress())
+        .unwrap();
+    let after = store.manifest().aggregates.clone();
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    let trade = dir.path().join("trade");
+    for (k, f) in &before {
+        if k.ends_with("/2022") {
+            assert_eq!(&after[k], f, "{k} was rewritten");
+            assert!(trade.join(f).exists(), "{f}");
+        } else {
+            assert_ne!(&after[k], f, "{k} was not rewritten");
+            assert!(!trade.join(f).exists(), "{f} was left behind");
+        }
+    }
+    let store = TradeStore::open(dir.path()).unwrap();
+    check_all(&store, &fixture_slices(), &windows(2023, 3)).await;
+    check_all(&store, &fixture_slices(), &windows(2022, 2)).await;
+}
+
+/// Stores written before the aggregate files were per year have one file per table; they
+/// are read as they are, and their next import writes every year's file.
+#[tokio::test]
+async fn a_store_with_one_aggregate_file_per_table_is_read_and_then_written_per_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let only_2023: String = fixture_csv()
+        .lines()
+        .filter(|l| !l.starts_with("2022"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let f = write(dir.path(), "fixture.csv", only_2023);
+    let mut store = TradeStore::open(dir.path()).unwrap();
+    store
+        .import_files(&[f], &ImportOptions::default(), &mut no_progress())
+        .unwrap();
+    let want = summary(&store, 2023, 2).await.unwrap();
+    drop(store);
+    // One year only, so that its files hold every year: the older layout exactly.
+    let path = dir.path().join("trade/manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let aggs = m["aggregates"].as_object_mut().unwrap();
+    let whole: serde_json::Map<String, serde_json::Value> = aggs
+        .iter()
+        .map(|(k, v)| (k.trim_end_matches("/2023").to_string(), v.clone()))
+        .collect();
+    assert!(whole.keys().all(|k| !k.contains('/')), "{whole:?}");
+    let tables: Vec<String> = whole.keys().cloned().collect();
+    *aggs = whole;
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    let mut store = TradeStore::open(dir.path()).unwrap();
+    assert_eq!(summary(&store, 2023, 2).await.unwrap(), want);
+    check_all(&store, &fixture_slices(), &windows(2023, 2)).await;
+    // A month of another year: both years' files are written, the old ones go.
+    let file = write(
+        dir.path(),
+        "2022.csv",
+        format!(
+            "{HEADER}\n2022-02,export,87032300,344,0110,220104,{},示例汽车甲,foreign,1,辆,10\n",
+            a()
+        ),
+    );
+    store
+        .import_files(&[file], &ImportOptions::default(), &mut no_progress())
+        .unwrap();
+    let aggs = &store.manifest().aggregates;
+    let mut want: Vec<String> = tables
+        .iter()
+        .flat_map(|t| [format!("{t}/2022"), format!("{t}/2023")])
+        .collect();
+    want.sort();
+    assert_eq!(aggs.keys().cloned().collect::<Vec<_>>(), want);
+    let store = TradeStore::open(dir.path()).unwrap();
+    check_all(&store, &fixture_slices(), &windows(2023, 2)).await;
+}
+
 #[tokio::test]
 async fn a_store_without_pair_tables_derives_them_from_its_records() {
     let (dir, store) = fixture_store().await;
@@ -327,7 +428,7 @@ async fn a_store_without_pair_tables_derives_them_from_its_records() {
             "enterprise",
             "hs6",
         ]
-        .contains(&k.as_str())
+        .contains(&k.split('/').next().unwrap_or_default())
     });
     for p in m["partitions"].as_array_mut().unwrap() {
         p.as_object_mut().unwrap().remove("enterprise_slices");
@@ -356,7 +457,12 @@ async fn a_store_without_pair_tables_derives_them_from_its_records() {
     store
         .import_files(&[file], &ImportOptions::default(), &mut no_progress())
         .unwrap();
-    assert!(store.manifest().aggregates.contains_key("partner_chapter"));
+    assert!(
+        store
+            .manifest()
+            .aggregates
+            .contains_key("partner_chapter/2023")
+    );
     let store = TradeStore::open(dir.path()).unwrap();
     let got = breakdown_in(
         &store,
