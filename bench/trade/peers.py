@@ -5,7 +5,7 @@
                                  print CASE lines and the summary
 
 Two versions of each query: on the aggregate tables Kaifang maintains at import
-(`aggregates/*.parquet`; the headline peer, `duckdb-agg`) and on the raw records
+(`aggregates/*.parquet`, one file per table and year; the headline peer, `duckdb-agg`) and on the raw records
 (`records/*.parquet`, what an analyst would point DuckDB at; `duckdb`). DuckDB loads each set into
 its own in-memory tables once, timed as `load` beside Kaifang's `open_ms`, since Kaifang loads its
 aggregates into memory when it opens the store. Every case's answer is checked against
@@ -137,9 +137,9 @@ def run_duckdb(d, runs):
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet('{d}/trade/{glob}')")
         return (time.perf_counter() - t) * 1e3
 
-    aggregates = [(f"agg_{dim}", f"aggregates/{dim}-g*.parquet")
+    aggregates = [(f"agg_{dim}", f"aggregates/{dim}-????-g*.parquet")
                   for dim in ["total", "partner", "chapter", "trade_mode", "city", "ownership", "enterprise", "hs6"]]
-    aggregates += [(table, f"aggregates/{table[len('agg_'):]}-g*.parquet") for table in PAIR_TABLE.values()]
+    aggregates += [(table, f"aggregates/{table[len('agg_'):]}-????-g*.parquet") for table in PAIR_TABLE.values()]
     aggregates.append(("enterprise_slices", "slices/*.parquet"))
     loads = {"duckdb-agg": load(aggregates), "duckdb": load([("records", "records/*.parquet")])}
     for raw, peer in [(False, "duckdb-agg"), (True, "duckdb")]:

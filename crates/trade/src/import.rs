@@ -7,6 +7,7 @@
 //! table) or the first error, naming file, row and column. Writing is the store's business.
 
 use crate::codes::{self, Flow, Ownership, Period};
+use crate::csv_rows::{Rows, count_byte};
 use crate::error::{Location, Result, TradeError, io};
 use crate::lookup::Lookups;
 use crate::record::{Interner, NO_MODE, Rec};
@@ -159,6 +160,14 @@ impl Header {
     }
 }
 
+/// `s.trim()`, quicker for the usual cell that starts and ends with a visible ASCII character.
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 /// Leading zeros lost when a spreadsheet stored a code as a number.
 fn pad<'a>(s: &'a str, width: usize) -> Cow<'a, str> {
     if s.len() < width && !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) {
@@ -239,7 +248,7 @@ impl<'a> RowParser<'a> {
         };
         let mut name_given = false;
         for (i, (&col, raw)) in self.header.cols.iter().zip(fields).enumerate() {
-            let v = raw.trim();
+            let v = trim(raw);
             let amount = |s: &str| codes::parse_amount(s).map_err(|m| self.err(row, i, m));
             match col {
                 Col::Ignored => {}
@@ -586,6 +595,7 @@ pub(crate) fn read_csv(
     let mut header: Option<Header> = None;
     let (mut lines_before, mut read, mut rows) = (0usize, 0u64, 0u64);
     let mut want = block_bytes;
+    let mut pending: Vec<Rec> = Vec::new();
     loop {
         if buf.len() < want && !eof {
             let need = want - buf.len();
@@ -638,7 +648,7 @@ pub(crate) fn read_csv(
             let text = encoding.decode(file, &buf[..cut], lines_before)?;
             let body = match &header {
                 Some(_) => Some(0),
-                None => match find_header(file, &text, flow, lines_before)? {
+                None => match find_header(file, &text, flow)? {
                     Some((h, body)) => {
                         header = Some(h);
                         Some(body)
@@ -648,6 +658,7 @@ pub(crate) fn read_csv(
             };
             let mut n = 0;
             if let (Some(body), Some(h)) = (body, &header) {
+                // The previous block's records go to the sink while this block is parsed.
                 let recs = parse_text(
                     file,
                     file_index,
@@ -657,11 +668,13 @@ pub(crate) fn read_csv(
                     h,
                     flow,
                     strings,
+                    &mut || match std::mem::take(&mut pending) {
+                        done if done.is_empty() => Ok(()),
+                        done => sink(done),
+                    },
                 )?;
                 n = recs.len() as u64;
-                if n > 0 {
-                    sink(recs)?;
-                }
+                pending = recs;
             }
             (n, line_count(&text))
         };
@@ -671,6 +684,9 @@ pub(crate) fn read_csv(
         if !tick(read as f64 / size.max(1) as f64) {
             return Err(TradeError::Cancelled);
         }
+    }
+    if !pending.is_empty() {
+        sink(pending)?;
     }
     if header.is_none() {
         return Err(TradeError::File {
@@ -688,41 +704,32 @@ pub(crate) fn read_csv(
 }
 
 /// Just past the last line end of `b` outside quotes (blocks start outside quotes); None when
-/// there is none.
+/// there is none. A line end is outside quotes when an even number of quotes comes before
+/// it; counting them is a loop the compiler vectorises, unlike following the quotes' state.
 fn last_row_end(b: &[u8]) -> Option<usize> {
-    let mut quoted = false;
-    let mut last = None;
-    for (i, &c) in b.iter().enumerate() {
-        match c {
-            b'"' => quoted = !quoted,
-            b'\n' if !quoted => last = Some(i + 1),
-            _ => {}
+    let quotes = |b: &[u8]| count_byte(b, b'"');
+    let mut end = b.len();
+    let mut before = quotes(b);
+    while let Some(nl) = b[..end].iter().rposition(|&c| c == b'\n') {
+        before -= quotes(&b[nl..end]);
+        if before.is_multiple_of(2) {
+            return Some(nl + 1);
         }
+        end = nl;
     }
-    last
+    None
 }
 
 /// The header (the first non-empty line) of a block and where its body starts; None when the
 /// block has only empty lines.
-fn find_header(
-    file: &Path,
-    text: &str,
-    flow: Option<Flow>,
-    lines_before: usize,
-) -> Result<Option<(Header, usize)>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
-    while rdr
-        .read_record(&mut record)
-        .map_err(|e| csv_error(file, lines_before, e))?
-    {
-        if record.iter().any(|f| !f.trim().is_empty()) {
-            let fields: Vec<&str> = record.iter().collect();
+fn find_header(file: &Path, text: &str, flow: Option<Flow>) -> Result<Option<(Header, usize)>> {
+    let mut rows = Rows::new(text, 0);
+    let mut cells = Vec::new();
+    while rows.next_into(&mut cells).is_some() {
+        if cells.iter().any(|f| !f.trim().is_empty()) {
+            let fields: Vec<&str> = cells.iter().map(|c| &**c).collect();
             let header = Header::parse(file, &fields, flow.is_some())?;
-            return Ok(Some((header, rdr.position().byte() as usize)));
+            return Ok(Some((header, rows.position())));
         }
     }
     Ok(None)
@@ -730,7 +737,8 @@ fn find_header(
 
 /// The records of `text[body_start..]` (whole lines; `lines_before` lines of the file come
 /// before `text`). A large block is cut at line ends outside quotes and the pieces parsed on
-/// all cores.
+/// all cores, while this thread runs `meanwhile`; a small one is parsed here, then
+/// `meanwhile` runs. An error of `meanwhile` comes first (it is about earlier rows).
 #[allow(clippy::too_many_arguments)]
 fn parse_text(
     file: &Path,
@@ -741,6 +749,7 @@ fn parse_text(
     header: &Header,
     flow: Option<Flow>,
     strings: &mut Interner,
+    meanwhile: &mut dyn FnMut() -> Result<()>,
 ) -> Result<Vec<Rec>> {
     let threads = if text.len() - body_start > (4 << 20) {
         std::thread::available_parallelism()
@@ -750,16 +759,29 @@ fn parse_text(
     } else {
         1
     };
+    if threads == 1 {
+        let body = &text[body_start..];
+        let lines = lines_before + line_count(&text[..body_start]);
+        let recs = parse_piece(
+            file,
+            file_index,
+            body,
+            lines,
+            header.clone(),
+            flow,
+            strings,
+            &mut |_| true,
+        );
+        meanwhile()?;
+        return recs;
+    }
     let cuts = split_points(text, body_start, threads);
     let pieces: Vec<(usize, &str)> = cuts
         .windows(2)
         .map(|w| (lines_before + line_count(&text[..w[0]]), &text[w[0]..w[1]]))
         .collect();
-    let Some((first, rest)) = pieces.split_first() else {
-        return Ok(Vec::new());
-    };
-    let results: Vec<Result<(Vec<Rec>, Interner)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = rest
+    let (earlier, results) = std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
             .iter()
             .map(|&(lines, piece)| {
                 let header = header.clone();
@@ -779,43 +801,33 @@ fn parse_text(
                 })
             })
             .collect();
-        let mut out = vec![
-            parse_piece(
-                file,
-                file_index,
-                first.1,
-                first.0,
-                header.clone(),
-                flow,
-                strings,
-                &mut |_| true,
-            )
-            .map(|r| (r, Interner::new())),
-        ];
-        for h in handles {
-            out.push(h.join().unwrap_or_else(|_| {
-                Err(TradeError::File {
-                    file: file.to_path_buf(),
-                    message: "the reader failed".into(),
+        let earlier = meanwhile();
+        let results: Vec<Result<(Vec<Rec>, Interner)>> = handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(TradeError::File {
+                        file: file.to_path_buf(),
+                        message: "the reader failed".into(),
+                    })
                 })
-            }));
-        }
-        out
+            })
+            .collect();
+        (earlier, results)
     });
+    earlier?;
     // The first error in file order wins.
     let mut recs = Vec::new();
-    for (i, r) in results.into_iter().enumerate() {
+    for r in results {
         let (mut part, own) = r?;
-        if i > 0 {
-            // Names and units interned by another thread: renumber into the shared table.
-            let map: Vec<u32> = (0..own.len() as u32)
-                .map(|id| own.get(id).map(|s| strings.intern(s)).unwrap_or(0))
-                .collect();
-            for r in &mut part {
-                r.name = map[r.name as usize];
-                r.unit1 = map[r.unit1 as usize];
-                r.unit2 = map[r.unit2 as usize];
-            }
+        // Names and units interned by each thread: renumber into the shared table.
+        let map: Vec<u32> = (0..own.len() as u32)
+            .map(|id| own.get(id).map(|s| strings.intern(s)).unwrap_or(0))
+            .collect();
+        for r in &mut part {
+            r.name = map[r.name as usize];
+            r.unit1 = map[r.unit1 as usize];
+            r.unit2 = map[r.unit2 as usize];
         }
         if recs.is_empty() {
             recs = part;
@@ -826,24 +838,12 @@ fn parse_text(
     Ok(recs)
 }
 
-fn csv_error(file: &Path, lines_before: usize, e: csv::Error) -> TradeError {
-    let row = e.position().map(|p| p.line() as usize).unwrap_or(0) + lines_before;
-    TradeError::Input {
-        at: Location {
-            file: file.to_path_buf(),
-            row,
-            column: String::new(),
-        },
-        message: format!("not readable as CSV: {e}"),
-    }
-}
-
 fn line_count(s: &str) -> usize {
     line_count_bytes(s.as_bytes())
 }
 
 fn line_count_bytes(b: &[u8]) -> usize {
-    b.iter().filter(|&&c| c == b'\n').count()
+    count_byte(b, b'\n')
 }
 
 /// Byte offsets cutting `text[start..]` into about `n` pieces at line ends outside quotes.
@@ -865,7 +865,7 @@ fn split_points(text: &str, start: usize, n: usize) -> Vec<usize> {
                 }
                 Some(off) => pos += off + 1,
             }
-            quotes += b[scanned..pos].iter().filter(|&&c| c == b'"').count();
+            quotes += count_byte(&b[scanned..pos], b'"');
             scanned = pos;
             // An even number of quotes so far: this line end is not inside a quoted field.
             if quotes.is_multiple_of(2) {
@@ -892,11 +892,6 @@ fn parse_piece(
     tick: Tick<'_>,
 ) -> Result<Vec<Rec>> {
     let total = piece.len().max(1) as f64;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(piece.as_bytes());
-    let mut record = csv::StringRecord::new();
     let mut parser = RowParser {
         file,
         file_index,
@@ -905,33 +900,28 @@ fn parse_piece(
         strings,
     };
     let mut recs = Vec::with_capacity(piece.len() / 60);
+    let mut rows = Rows::new(piece, lines_before);
+    let mut cells = Vec::with_capacity(32);
     let mut n = 0usize;
-    while rdr
-        .read_record(&mut record)
-        .map_err(|e| csv_error(file, lines_before, e))?
-    {
-        let row = record.position().map(|p| p.line() as usize).unwrap_or(0) + lines_before;
+    while let Some(row) = rows.next_into(&mut cells) {
         // A stack buffer: no allocation per row for the usual widths.
         let mut buf = [""; 32];
         let heap: Vec<&str>;
-        let fields: &[&str] = if record.len() <= buf.len() {
-            for (b, f) in buf.iter_mut().zip(record.iter()) {
+        let fields: &[&str] = if cells.len() <= buf.len() {
+            for (b, f) in buf.iter_mut().zip(&cells) {
                 *b = f;
             }
-            &buf[..record.len()]
+            &buf[..cells.len()]
         } else {
-            heap = record.iter().collect();
+            heap = cells.iter().map(|c| &**c).collect();
             &heap
         };
         if let Some(r) = parser.row(row, fields)? {
             recs.push(r);
         }
         n += 1;
-        if n.is_multiple_of(65536) {
-            let done = record.position().map(|p| p.byte()).unwrap_or(0) as f64 / total;
-            if !tick(done) {
-                return Err(TradeError::Cancelled);
-            }
+        if n.is_multiple_of(65536) && !tick(rows.position() as f64 / total) {
+            return Err(TradeError::Cancelled);
         }
     }
     Ok(recs)

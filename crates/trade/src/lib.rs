@@ -11,6 +11,7 @@ mod agg;
 pub mod analytics;
 mod cell;
 pub mod codes;
+mod csv_rows;
 pub mod demo;
 mod drill;
 mod error;

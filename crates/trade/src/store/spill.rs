@@ -49,24 +49,26 @@ impl Buckets {
     /// Every key with its number of records, in order.
     pub(crate) fn counts(&self) -> BTreeMap<Key, u64> {
         let mut c = self.spilled.clone();
-        for (k, v) in &self.mem {
+        for (k, v) in self.mem.iter().filter(|(_, v)| !v.is_empty()) {
             *c.entry(*k).or_default() += v.len() as u64;
         }
         c
     }
 
-    fn file(&self, (period, flow): &Key) -> PathBuf {
-        self.dir.join(format!("{period}-{}.bin", flow.as_str()))
-    }
-
     fn spill(&mut self) -> Result<()> {
         std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
         let mut bytes = Vec::new();
-        for (k, recs) in std::mem::take(&mut self.mem) {
-            let path = self.file(&k);
+        // What each key may keep of its memory: together no more than the budget, whatever
+        // order the file's periods come in.
+        let keep = self.budget / self.mem.len().max(1);
+        for (k, recs) in &mut self.mem {
+            if recs.is_empty() {
+                continue;
+            }
+            let path = spill_file(&self.dir, k);
             bytes.clear();
             bytes.reserve(recs.len() * ENCODED_LEN);
-            for r in &recs {
+            for r in recs.iter() {
                 r.encode(&mut bytes);
             }
             let mut f = std::fs::OpenOptions::new()
@@ -75,7 +77,11 @@ impl Buckets {
                 .open(&path)
                 .map_err(io(&path))?;
             f.write_all(&bytes).map_err(io(&path))?;
-            *self.spilled.entry(k).or_default() += recs.len() as u64;
+            *self.spilled.entry(*k).or_default() += recs.len() as u64;
+            // Emptied, and only partly freed: the next records of the key fill that memory
+            // instead of growing a new vector from nothing.
+            recs.clear();
+            recs.shrink_to(keep);
         }
         self.held = 0;
         Ok(())
@@ -89,7 +95,7 @@ impl Buckets {
         let Some(n) = self.spilled.remove(key) else {
             return Ok(held);
         };
-        let path = self.file(key);
+        let path = spill_file(&self.dir, key);
         let mut recs = Vec::with_capacity(n as usize + held.len());
         let mut f = std::io::BufReader::new(std::fs::File::open(&path).map_err(io(&path))?);
         let mut buf = [0u8; ENCODED_LEN];
@@ -125,6 +131,10 @@ impl Drop for Buckets {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+fn spill_file(dir: &Path, (period, flow): &Key) -> PathBuf {
+    dir.join(format!("{period}-{}.bin", flow.as_str()))
 }
 
 /// Removes what an import cut short left in `dir`.

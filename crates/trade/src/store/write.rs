@@ -27,25 +27,50 @@ const SPILL_DIR: &str = "spill";
 pub const DEFAULT_IMPORT_MEMORY_MB: u32 = 300;
 
 /// Codes not in the lookup tables, gathered over an import for one warning each.
-#[derive(Default)]
 struct UnknownCodes {
-    partners: std::collections::BTreeSet<String>,
-    modes: std::collections::BTreeSet<String>,
+    /// By code number: whether the country or trade-mode table has it (looked up once, not
+    /// per record).
+    known_partner: Vec<bool>,
+    known_mode: Vec<bool>,
+    partners: std::collections::BTreeSet<u16>,
+    modes: std::collections::BTreeSet<u16>,
 }
 
 impl UnknownCodes {
-    fn note(&mut self, recs: &[Rec]) {
+    fn new() -> UnknownCodes {
         let l = crate::lookup::Lookups::get();
+        let known = |n: usize, has: &dyn Fn(u16) -> bool| (0..n as u16).map(has).collect();
+        UnknownCodes {
+            known_partner: known(1000, &|p| {
+                record::partner_str(p).is_some_and(|s| l.countries.contains_key(&s))
+            }),
+            known_mode: known(10_000, &|m| {
+                record::mode_str(m).is_some_and(|s| l.modes.contains_key(&s))
+            }),
+            partners: Default::default(),
+            modes: Default::default(),
+        }
+    }
+
+    fn note(&mut self, recs: &[Rec]) {
         for r in recs {
-            if let Some(p) = record::partner_str(r.partner)
-                && !l.countries.contains_key(&p)
+            if r.partner != 0
+                && !self
+                    .known_partner
+                    .get(r.partner as usize)
+                    .copied()
+                    .unwrap_or(false)
             {
-                self.partners.insert(p);
+                self.partners.insert(r.partner);
             }
-            if let Some(m) = record::mode_str(r.mode)
-                && !l.modes.contains_key(&m)
+            if r.mode != record::NO_MODE
+                && !self
+                    .known_mode
+                    .get(r.mode as usize)
+                    .copied()
+                    .unwrap_or(false)
             {
-                self.modes.insert(m);
+                self.modes.insert(r.mode);
             }
         }
     }
@@ -54,13 +79,21 @@ impl UnknownCodes {
         if !self.partners.is_empty() {
             warnings.push(format!(
                 "partner codes not in the country table (kept, shown by code): {}",
-                self.partners.into_iter().collect::<Vec<_>>().join(", ")
+                self.partners
+                    .into_iter()
+                    .filter_map(record::partner_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         if !self.modes.is_empty() {
             warnings.push(format!(
                 "trade mode codes not in the trade-mode table (kept, shown by code): {}",
-                self.modes.into_iter().collect::<Vec<_>>().join(", ")
+                self.modes
+                    .into_iter()
+                    .filter_map(record::mode_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }
@@ -257,7 +290,7 @@ impl TradeStore {
         let budget = options.budget();
         let mut strings = Interner::new();
         let mut warnings = Vec::new();
-        let mut unknown = UnknownCodes::default();
+        let mut unknown = UnknownCodes::new();
         let mut valued = false;
         let spill_dir = self.dir.join(SPILL_DIR);
         // What an import cut short left; writers hold the data directory's lock, so no other
