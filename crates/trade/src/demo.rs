@@ -519,7 +519,12 @@ pub fn generate(
     });
     let _ = NO_MODE;
     let mut k = 0usize;
-    store.commit(&mut iter, strings_ref, true, None, &mut |_| {
+    let writing = crate::store::Writing {
+        synthetic: true,
+        fail_after_files: None,
+        max_rows_in_flight: crate::store::ImportOptions::default().rows_in_flight(),
+    };
+    store.commit(&mut iter, strings_ref, writing, &mut |_| {
         k += 1;
         progress(k as f64 / total_parts as f64)
     })?;

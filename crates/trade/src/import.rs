@@ -1126,6 +1126,23 @@ pub mod fuzzing {
             .map(|p| p.recs.len())
     }
 
+    /// `read_csv` in blocks of about `block` bytes (the streaming import's cutting, decoding
+    /// and parsing of a block at a time): how many records the file gives.
+    pub fn read_csv_blocks(bytes: &[u8], flow: Option<Flow>, block: usize) -> Result<u64> {
+        let mut strings = Interner::new();
+        super::read_csv(
+            Path::new(FILE),
+            0,
+            bytes,
+            bytes.len() as u64,
+            flow,
+            block,
+            &mut strings,
+            &mut |_| true,
+            &mut |_| Ok(()),
+        )
+    }
+
     /// `parse_file` on a file already written: for an `.xlsx`, the workbook guard with the
     /// import's default limits and then `parse_xlsx`, which reads only from a path.
     pub fn parse_file(path: &Path, flow: Option<Flow>) -> Result<usize> {

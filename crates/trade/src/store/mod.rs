@@ -22,8 +22,8 @@ mod write;
 pub use durable::{WriteLock, copy_generation, generation_bytes, lock, read_manifest};
 pub use manifest::{Manifest, PartitionEntry};
 pub use sql::{PreparedSql, SqlLimits, SqlResult};
-pub(crate) use write::Part;
 pub use write::{ImportOptions, ImportReport};
+pub(crate) use write::{Part, Writing};
 
 use crate::agg::{self, AggRow, DIMS, PAIRS, PairRow};
 use crate::codes::{Flow, Period};

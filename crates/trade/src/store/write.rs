@@ -125,6 +125,11 @@ pub struct ImportOptions {
 }
 
 impl ImportOptions {
+    /// Records the writers may hold at once.
+    pub(crate) fn rows_in_flight(&self) -> u64 {
+        self.budget().records as u64
+    }
+
     fn budget(&self) -> Budget {
         let bytes = self.memory_mb.unwrap_or(DEFAULT_IMPORT_MEMORY_MB).max(8) as usize * (1 << 20);
         // A quarter for the records waiting, a twenty-fourth per block (its bytes, its text
@@ -157,6 +162,16 @@ pub(crate) struct Part {
     pub recs: Vec<Rec>,
 }
 
+/// How a generation is written.
+pub(crate) struct Writing {
+    /// The records are the synthetic demo.
+    pub synthetic: bool,
+    /// Testing aid: fail after writing this many record files, before the commit.
+    pub fail_after_files: Option<usize>,
+    /// Records the writers may hold at once (a larger part is written alone).
+    pub max_rows_in_flight: u64,
+}
+
 /// A written generation: its manifest, one-dimension tables and pair tables.
 type Generation = (Manifest, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>);
 
@@ -174,6 +189,30 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
 /// One period and flow per file: one row group. `page_rows` caps the rows of a data page,
 /// so that a reader can skip pages by the page index.
 fn write_parquet_pages(path: &Path, batch: &RecordBatch, page_rows: Option<usize>) -> Result<()> {
+    write_batches(
+        path,
+        batch.schema(),
+        page_rows,
+        std::iter::once(Ok(batch.clone())),
+    )
+}
+
+/// A part's records as one Parquet file of one row group, turned into Arrow a slice at a
+/// time: the whole part's columns are never in memory at once, only its encoded pages.
+fn write_records(path: &Path, recs: &[Rec], strings: &Interner) -> Result<()> {
+    let batches = recs
+        .chunks(64 * 1024)
+        .map(|chunk| record::to_batch(chunk, strings));
+    write_batches(path, record::records_schema(), None, batches)
+}
+
+/// Writes `batches` as one row group to a temporary file, syncs it and renames it to `path`.
+fn write_batches(
+    path: &Path,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+    page_rows: Option<usize>,
+    batches: impl Iterator<Item = Result<RecordBatch>>,
+) -> Result<()> {
     let tmp = path.with_extension("parquet.tmp");
     let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
     let mut props = WriterProperties::builder()
@@ -182,9 +221,10 @@ fn write_parquet_pages(path: &Path, batch: &RecordBatch, page_rows: Option<usize
     if let Some(n) = page_rows {
         props = props.set_data_page_row_count_limit(n);
     }
-    let props = props.build();
-    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
-    w.write(batch)?;
+    let mut w = ArrowWriter::try_new(file, schema, Some(props.build()))?;
+    for batch in batches {
+        w.write(&batch?)?;
+    }
     let file = w.into_inner()?;
     file.sync_all().map_err(io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io(path))?;
@@ -377,16 +417,15 @@ impl TradeStore {
             sources.sort();
             Ok((part, sources))
         });
-        self.commit(
-            &mut iter,
-            &strings,
-            false,
-            options.fail_after_files,
-            &mut |_| {
-                k += 1;
-                progress(0.8 + 0.2 * k as f64 / n_parts)
-            },
-        )?;
+        let writing = Writing {
+            synthetic: false,
+            fail_after_files: options.fail_after_files,
+            max_rows_in_flight: budget.records as u64,
+        };
+        self.commit(&mut iter, &strings, writing, &mut |_| {
+            k += 1;
+            progress(0.8 + 0.2 * k as f64 / n_parts)
+        })?;
         let total_seconds = start.elapsed().as_secs_f64();
         Ok(ImportReport {
             files: files.len(),
@@ -406,8 +445,7 @@ impl TradeStore {
         &mut self,
         parts: &mut dyn Iterator<Item = Result<(Part, Vec<String>)>>,
         strings: &Interner,
-        synthetic: bool,
-        fail_after_files: Option<usize>,
+        writing: Writing,
         progress: &mut dyn FnMut(usize) -> bool,
     ) -> Result<()> {
         let generation = self.manifest.generation + 1;
@@ -417,15 +455,9 @@ impl TradeStore {
         }
         self.remove_unlisted();
         let mut created: Vec<PathBuf> = Vec::new();
-        let result = self.write_generation(
-            generation,
-            parts,
-            strings,
-            synthetic,
-            fail_after_files,
-            progress,
-            &mut created,
-        );
+        let fail_after_files = writing.fail_after_files;
+        let result =
+            self.write_generation(generation, parts, strings, writing, progress, &mut created);
         match result {
             Ok((manifest, aggs, pairs)) => {
                 let old = std::mem::replace(&mut self.manifest, manifest);
@@ -463,17 +495,20 @@ impl TradeStore {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn write_generation(
         &self,
         generation: u64,
         parts: &mut dyn Iterator<Item = Result<(Part, Vec<String>)>>,
         strings: &Interner,
-        synthetic: bool,
-        fail_after_files: Option<usize>,
+        writing: Writing,
         progress: &mut dyn FnMut(usize) -> bool,
         created: &mut Vec<PathBuf>,
     ) -> Result<Generation> {
+        let Writing {
+            synthetic,
+            fail_after_files,
+            max_rows_in_flight,
+        } = writing;
         let mut new_entries: Vec<PartitionEntry> = Vec::new();
         let mut new_aggs: Vec<Vec<AggRow>> = vec![Vec::new(); DIMS.len()];
         let mut new_pairs: Vec<Vec<PairRow>> = vec![Vec::new(); PAIRS.len()];
@@ -488,11 +523,41 @@ impl TradeStore {
         let dir = &self.dir;
         type Done = Result<(PartitionEntry, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>)>;
         let write_one = |part: Part, sources: Vec<String>| -> Done {
-            let batch = record::to_batch(&part.recs, strings)?;
             let rel = part_file(&part, generation);
             let path = dir.join(&rel);
-            write_parquet(&path, &batch)?;
-            drop(batch);
+            let slices_rel = slices_file(&part, generation);
+            let sums = || -> Result<(Vec<Vec<AggRow>>, Vec<Vec<PairRow>>)> {
+                let aggs = agg::aggregate(&part.recs, strings);
+                let pairs = agg::aggregate_pairs(&part.recs);
+                // Small pages: a reader skips those of every code but the one asked about,
+                // while one row group keeps one dictionary of credit codes per file.
+                write_parquet_pages(
+                    &dir.join(&slices_rel),
+                    &agg::enterprise_slices(&part.recs)?,
+                    Some(4 * 1024),
+                )?;
+                Ok((aggs, pairs))
+            };
+            // A large part is written alone: its record file on one thread, its sums and slice
+            // file on another, so that it still has both cores. Smaller parts are written
+            // side by side, each on one.
+            let (records, sums) = if part.recs.len() as u64 * 2 > max_rows_in_flight {
+                std::thread::scope(|scope| {
+                    let records = scope.spawn(|| write_records(&path, &part.recs, strings));
+                    let sums = sums();
+                    let records = records.join().unwrap_or_else(|_| {
+                        Err(TradeError::Io {
+                            path: path.clone(),
+                            source: std::io::Error::other("the record writer failed"),
+                        })
+                    });
+                    (records, sums)
+                })
+            } else {
+                (write_records(&path, &part.recs, strings), sums())
+            };
+            records?;
+            let (aggs, pairs) = sums?;
             let n = written.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             if fail_after_files.is_some_and(|k| n >= k) {
                 return Err(TradeError::Io {
@@ -500,16 +565,6 @@ impl TradeStore {
                     source: std::io::Error::other("simulated failure after writing part"),
                 });
             }
-            let aggs = agg::aggregate(&part.recs, strings);
-            let pairs = agg::aggregate_pairs(&part.recs);
-            let slices_rel = slices_file(&part, generation);
-            // Small pages: a reader skips those of every code but the one asked about, while
-            // one row group keeps one dictionary of credit codes per file.
-            write_parquet_pages(
-                &dir.join(&slices_rel),
-                &agg::enterprise_slices(&part.recs)?,
-                Some(4 * 1024),
-            )?;
             let entry = PartitionEntry {
                 period: part.period,
                 flow: part.flow,
@@ -552,8 +607,11 @@ impl TradeStore {
             }
             drop(done_tx);
             let mut n = 0usize;
-            let mut take = |d: Done, n: &mut usize| -> Result<()> {
+            // Records of the parts sent to the writers and not yet written.
+            let mut in_flight = 0u64;
+            let mut take = |d: Done, n: &mut usize, in_flight: &mut u64| -> Result<()> {
                 let (entry, aggs, pairs) = d?;
+                *in_flight = in_flight.saturating_sub(entry.rows);
                 for (i, rows) in aggs.into_iter().enumerate() {
                     new_aggs[i].extend(rows);
                 }
@@ -567,20 +625,42 @@ impl TradeStore {
                 }
                 Ok(())
             };
-            for part in parts {
+            // Records of the last part: the next one's size, as far as can be told before
+            // it is taken out of the buckets.
+            let mut last = 0u64;
+            loop {
+                // Large parts wait for those being written, so that the records in memory stay
+                // within the budget: before the next part is made (it is likely the size of
+                // the last), and once it is; a part alone always goes.
+                while in_flight > 0 && in_flight + last > max_rows_in_flight {
+                    match done_rx.recv() {
+                        Ok(d) => take(d, &mut n, &mut in_flight)?,
+                        Err(_) => break,
+                    }
+                }
+                let Some(part) = parts.next() else { break };
                 let (part, sources) = part?;
+                let rows = part.recs.len() as u64;
+                last = rows;
+                while in_flight > 0 && in_flight + rows > max_rows_in_flight {
+                    match done_rx.recv() {
+                        Ok(d) => take(d, &mut n, &mut in_flight)?,
+                        Err(_) => break,
+                    }
+                }
+                in_flight += rows;
                 created.push(dir.join(part_file(&part, generation)));
                 created.push(dir.join(slices_file(&part, generation)));
                 if job_tx.send((part, sources)).is_err() {
                     break;
                 }
                 while let Ok(d) = done_rx.try_recv() {
-                    take(d, &mut n)?;
+                    take(d, &mut n, &mut in_flight)?;
                 }
             }
             drop(job_tx);
             for d in done_rx {
-                take(d, &mut n)?;
+                take(d, &mut n, &mut in_flight)?;
             }
             Ok(())
         })?;
