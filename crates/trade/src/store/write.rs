@@ -172,6 +172,9 @@ pub(crate) struct Writing {
     pub max_rows_in_flight: u64,
 }
 
+/// A part's one-dimension and pair aggregates.
+type Sums = (Vec<Vec<AggRow>>, Vec<Vec<PairRow>>);
+
 /// A written generation: its manifest, one-dimension tables and pair tables.
 type Generation = (Manifest, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>);
 
@@ -526,7 +529,7 @@ impl TradeStore {
             let rel = part_file(&part, generation);
             let path = dir.join(&rel);
             let slices_rel = slices_file(&part, generation);
-            let sums = || -> Result<(Vec<Vec<AggRow>>, Vec<Vec<PairRow>>)> {
+            let sums = || -> Result<Sums> {
                 let aggs = agg::aggregate(&part.recs, strings);
                 let pairs = agg::aggregate_pairs(&part.recs);
                 // Small pages: a reader skips those of every code but the one asked about,
