@@ -53,23 +53,12 @@ impl UnknownCodes {
     }
 
     fn note(&mut self, recs: &[Rec]) {
+        let known = |table: &[bool], n: u16| table.get(n as usize).copied().unwrap_or(false);
         for r in recs {
-            if r.partner != 0
-                && !self
-                    .known_partner
-                    .get(r.partner as usize)
-                    .copied()
-                    .unwrap_or(false)
-            {
+            if r.partner != 0 && !known(&self.known_partner, r.partner) {
                 self.partners.insert(r.partner);
             }
-            if r.mode != record::NO_MODE
-                && !self
-                    .known_mode
-                    .get(r.mode as usize)
-                    .copied()
-                    .unwrap_or(false)
-            {
+            if r.mode != record::NO_MODE && !known(&self.known_mode, r.mode) {
                 self.modes.insert(r.mode);
             }
         }

@@ -160,11 +160,7 @@ async fn demo_slices_from_aggregates_equal_the_records() {
 
 async fn fixture_store() -> (tempfile::TempDir, TradeStore) {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "fixture.csv", fixture_csv());
-    let mut store = TradeStore::open(dir.path()).unwrap();
-    store
-        .import_files(&[f], &ImportOptions::default(), &mut no_progress())
-        .unwrap();
+    let store = store_with(dir.path(), "fixture.csv", fixture_csv());
     (dir, store)
 }
 
@@ -298,9 +294,10 @@ async fn reimport_and_failed_import_keep_slices_equal_to_the_records() {
     check_all(&store, &fixture_slices(), &windows(2023, 2)).await;
 }
 
-fn march_2023() -> String {
+/// One export row of a month, in a file of its own.
+fn one_row(period: &str) -> String {
     format!(
-        "{HEADER}\n2023-03,export,87032300,344,0110,220104,{},示例汽车甲,foreign,1,辆,10\n",
+        "{HEADER}\n{period},export,87032300,344,0110,220104,{},示例汽车甲,foreign,1,辆,10\n",
         a()
     )
 }
@@ -320,7 +317,7 @@ async fn an_import_rewrites_only_the_aggregate_files_of_its_year() {
         }
     }
     assert!(before.keys().all(|k| k.contains('/')), "{before:?}");
-    let file = write(dir.path(), "march.csv", march_2023());
+    let file = write(dir.path(), "march.csv", one_row("2023-03"));
     store
         .import_files(&[file], &ImportOptions::default(), &mut no_progress())
         .unwrap();
@@ -354,11 +351,7 @@ async fn a_store_with_one_aggregate_file_per_table_is_read_and_then_written_per_
         .filter(|l| !l.starts_with("2022"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let f = write(dir.path(), "fixture.csv", only_2023);
-    let mut store = TradeStore::open(dir.path()).unwrap();
-    store
-        .import_files(&[f], &ImportOptions::default(), &mut no_progress())
-        .unwrap();
+    let store = store_with(dir.path(), "fixture.csv", only_2023);
     let want = summary(&store, 2023, 2).await.unwrap();
     drop(store);
     // One year only, so that its files hold every year: the older layout exactly.
@@ -377,14 +370,7 @@ async fn a_store_with_one_aggregate_file_per_table_is_read_and_then_written_per_
     assert_eq!(summary(&store, 2023, 2).await.unwrap(), want);
     check_all(&store, &fixture_slices(), &windows(2023, 2)).await;
     // A month of another year: both years' files are written, the old ones go.
-    let file = write(
-        dir.path(),
-        "2022.csv",
-        format!(
-            "{HEADER}\n2022-02,export,87032300,344,0110,220104,{},示例汽车甲,foreign,1,辆,10\n",
-            a()
-        ),
-    );
+    let file = write(dir.path(), "2022.csv", one_row("2022-02"));
     store
         .import_files(&[file], &ImportOptions::default(), &mut no_progress())
         .unwrap();
@@ -446,14 +432,7 @@ async fn a_store_without_pair_tables_derives_them_from_its_records() {
     assert_eq!(got, want);
     check_all(&store, &fixture_slices(), &windows(2023, 2)).await;
     // The next import writes them, with the periods it did not touch.
-    let file = write(
-        dir.path(),
-        "more.csv",
-        format!(
-            "{HEADER}\n2023-03,export,87032300,344,0110,220104,{},示例汽车甲,foreign,1,辆,10\n",
-            a()
-        ),
-    );
+    let file = write(dir.path(), "more.csv", one_row("2023-03"));
     store
         .import_files(&[file], &ImportOptions::default(), &mut no_progress())
         .unwrap();

@@ -47,6 +47,16 @@ pub fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     p
 }
 
+/// The trade store of `dir` after importing one file `name` holding `bytes`.
+pub fn store_with(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> kaifang_trade::TradeStore {
+    let f = write(dir, name, bytes);
+    let mut store = kaifang_trade::TradeStore::open(dir).expect("open the store");
+    store
+        .import_files(&[f], &Default::default(), &mut no_progress())
+        .expect("import");
+    store
+}
+
 pub fn no_progress() -> impl FnMut(f64) -> bool {
     |_| true
 }
