@@ -214,11 +214,50 @@ impl TradeStore {
         let Some(files) = files else {
             return Ok(false);
         };
-        for (year, name) in files {
-            let path = self.dir.join(name);
-            let file = self.slice_file(name, &path)?;
-            for (e, code, v) in file.rows(&path, dim, codes, only)? {
-                each(year, e, code, v);
+        let opened: Vec<(i32, std::path::PathBuf, Arc<SliceFile>)> = files
+            .into_iter()
+            .map(|(year, name)| {
+                let path = self.dir.join(name);
+                let file = self.slice_file(name, &path)?;
+                Ok((year, path, file))
+            })
+            .collect::<Result<_>>()?;
+        // The files' values are decoded on all cores, then handed over in the files' order.
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4)
+            .min(opened.len().max(1));
+        let per_thread = opened.len().div_ceil(threads).max(1);
+        type Read<'f> = Result<Vec<(i32, Vec<SliceRow<'f>>)>>;
+        let read: Vec<Read<'_>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = opened
+                .chunks(per_thread)
+                .map(|chunk| {
+                    scope.spawn(move || -> Read<'_> {
+                        chunk
+                            .iter()
+                            .map(|(year, path, file)| {
+                                Ok((*year, file.rows(path, dim, codes, only)?))
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(TradeError::Corrupt("a slice file reader failed".into()))
+                    })
+                })
+                .collect()
+        });
+        for chunk in read {
+            for (year, rows) in chunk? {
+                for (e, code, v) in rows {
+                    each(year, e, code, v);
+                }
             }
         }
         Ok(true)
