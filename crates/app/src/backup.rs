@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use kaifang_store::audit::Who;
-use kaifang_store::backup::{self as store_backup, BackupManifest, Restored};
+use kaifang_store::backup::{self as store_backup, BackupManifest, PG_DUMP, Restored};
 use kaifang_store::durable::{step, sync_dir};
 use kaifang_store::{DataDir, Store, StoreError};
 use serde::Serialize;
@@ -85,10 +85,19 @@ pub async fn create(
         dest.to_path_buf(),
         partial.clone(),
     );
-    let written = tokio::task::spawn_blocking(move || write(&dir, &p, &d, disk_reserve, progress))
-        .await
-        .map_err(AppError::from)
-        .and_then(|r| r);
+    let source = match kaifang_store::Location::of(store.data_dir())? {
+        kaifang_store::Location::Sqlite(_) => Source::Sqlite,
+        kaifang_store::Location::Postgres(url) => Source::Postgres {
+            url,
+            schema: store.current_schema().await?,
+            store: store.clone(),
+        },
+    };
+    let written =
+        tokio::task::spawn_blocking(move || write(&dir, &source, &p, &d, disk_reserve, progress))
+            .await
+            .map_err(AppError::from)
+            .and_then(|r| r);
     match written {
         Ok(manifest) => {
             let info = BackupInfo {
@@ -178,6 +187,7 @@ fn held(dir: &Path) -> bool {
 /// Copies the parts into `partial`, seals it, and renames it to `dest`.
 fn write(
     dir: &DataDir,
+    source: &Source,
     partial: &Path,
     dest: &Path,
     disk_reserve: u64,
@@ -195,14 +205,28 @@ fn write(
         // The database and the trade store at one moment: no trade write runs between the two
         // copies, so the copied audit log and the copied generation agree.
         let _lock = kaifang_trade::lock(dir.root(), false)?;
-        store_backup::copy_database(&dir.db_path(), &db, |f| progress(0.6 * f))?;
-        store_backup::self_contained(&db)?;
+        match source {
+            Source::Sqlite => {
+                store_backup::copy_database(&dir.db_path(), &db, |f| progress(0.6 * f))?;
+                store_backup::self_contained(&db)?;
+            }
+            Source::Postgres { url, schema, .. } => {
+                pg_dump(url, schema, &partial.join(PG_DUMP))?;
+            }
+        }
         kaifang_trade::copy_generation(dir.root(), &partial.join("trade"))?.map(|m| m.generation)
     };
     if !progress(0.7) {
         return Err(AppError::Cancelled);
     }
-    let hashes = store_backup::upload_hashes(&db)?;
+    // Listed after the dump: an upload's file is written before its row, so every upload the
+    // dump holds has its file by now.
+    let hashes = match source {
+        Source::Sqlite => store_backup::upload_hashes(&db)?,
+        Source::Postgres { store, .. } => {
+            tokio::runtime::Handle::current().block_on(store.upload_hashes())?
+        }
+    };
     store_backup::copy_uploads(dir, &hashes, &partial.join("uploads"), |f| {
         progress(0.7 + 0.2 * f)
     })?;
@@ -218,6 +242,47 @@ fn write(
     }
     progress(1.0);
     Ok(manifest)
+}
+
+/// Where a backup's database comes from.
+enum Source {
+    /// The data directory's SQLite file, copied with SQLite's online backup.
+    Sqlite,
+    /// A PostgreSQL schema, dumped with `pg_dump` (a consistent snapshot while others write).
+    Postgres {
+        url: String,
+        schema: String,
+        store: Store,
+    },
+}
+
+/// Dumps `schema` of the database at `url` into `file` with the server's own tool. Without
+/// `pg_dump` on the path the backup is refused, naming what to install: a backup of the files
+/// alone would look complete and restore nothing of the database.
+fn pg_dump(url: &str, schema: &str, file: &Path) -> AppResult<()> {
+    let out = std::process::Command::new("pg_dump")
+        .arg("--format=custom")
+        .arg("--no-owner")
+        .arg(format!("--schema={schema}"))
+        .arg(format!("--file={}", file.display()))
+        .arg(format!("--dbname={url}"))
+        .output()
+        .map_err(|e| {
+            StoreError::Conflict(format!(
+                "the database is on PostgreSQL and pg_dump could not be run ({e}); install the \
+                 PostgreSQL client tools of the server's version, or back up the database with \
+                 the server's own tools and the data directory's files with `--files-only`"
+            ))
+        })?;
+    if !out.status.success() {
+        return Err(StoreError::Sqlite(format!(
+            "pg_dump of {} failed: {}",
+            kaifang_store::db::redact(url),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// How a backup announced in the audit log ended, judged from the disk.

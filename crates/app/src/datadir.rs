@@ -62,7 +62,7 @@ pub async fn prepare(
     env: impl Fn(&str) -> Option<String>,
     options: &ServeOptions,
 ) -> AppResult<Prepared> {
-    let fresh = !dir.is_initialised();
+    let fresh = !Store::exists(dir).await?;
     let lock = dir.lock()?;
     let mut config = Config::load(&dir.config_path(), &env)?;
     if let Some(addr) = options.addr {
@@ -123,7 +123,7 @@ pub async fn prepare(
 
 /// A new, empty installation: the organisation registry and one administrator.
 pub async fn init(dir: &DataDir, admin: &Username, password: &Password) -> AppResult<()> {
-    if dir.is_initialised() {
+    if Store::exists(dir).await? {
         return Err(AppError::field(
             "data-dir",
             format!(
@@ -161,15 +161,9 @@ pub async fn demo(
 ) -> AppResult<DemoLoaded> {
     let lock = dir.lock()?;
     if reset {
-        for p in [
-            dir.db_path(),
-            dir.db_path().with_extension("db-wal"),
-            dir.db_path().with_extension("db-shm"),
-        ] {
-            remove(&p, |p| std::fs::remove_file(p))?;
-        }
+        Store::erase(dir).await?;
         remove(&dir.uploads_dir(), |p| std::fs::remove_dir_all(p))?;
-    } else if dir.is_initialised() {
+    } else if Store::exists(dir).await? {
         return Err(AppError::field(
             "data-dir",
             format!(

@@ -69,6 +69,19 @@ pub enum Command {
     Restore { backup: PathBuf },
     /// Check a data directory: configuration, database integrity, foreign keys, uploads.
     Check,
+    /// Apply the database migrations this binary knows (SQLite or PostgreSQL, as configured)
+    /// and print the schema version.
+    Migrate,
+    /// Copy the whole operational database into an empty one, SQLite to PostgreSQL or back,
+    /// with every table's rows counted on both sides; a failed copy leaves the target empty.
+    CopyDb {
+        /// The source: a PostgreSQL URL or an SQLite file [default: the data directory's].
+        #[arg(long)]
+        from: Option<String>,
+        /// The target: `postgres://user@host/db` (an empty database or schema) or a new SQLite file.
+        #[arg(long)]
+        to: String,
+    },
     /// Risk watch (风险预警): every indicator measured now, with its level.
     Risk {
         #[command(subcommand)]

@@ -37,6 +37,8 @@ pub fn run(args: Cli) -> Result<()> {
             Command::Backup { dir: dest } => backup(&dir, dest).await,
             Command::Restore { backup } => restore(&dir, &backup).await,
             Command::Check => check(&dir).await,
+            Command::Migrate => migrate(&dir).await,
+            Command::CopyDb { from, to } => copy_db(&dir, from.as_deref(), &to).await,
             Command::Route(a) => crate::channels::route(*a),
             Command::Network { command } => crate::channels::network(command),
             Command::Assess(a) => crate::assess::run(a),
@@ -332,6 +334,61 @@ async fn restore(dir: &DataDir, backup: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
+/// Applies the migrations this binary knows to the database of `dir` (SQLite or PostgreSQL).
+async fn migrate(dir: &DataDir) -> Result<()> {
+    let (lock, store) = kaifang_app::datadir::open_locked(dir, env).await?;
+    println!(
+        "database {}: schema version {} ({:?})",
+        kaifang_store::Location::of(dir)?.display().display(),
+        kaifang_store::db::known_schema_version(),
+        store.backend()
+    );
+    store.close().await;
+    drop(lock);
+    Ok(())
+}
+
+/// Where a database is, as the command line names it: a PostgreSQL URL or an SQLite file.
+fn location(text: &str) -> kaifang_store::Location {
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        kaifang_store::Location::Postgres(text.to_string())
+    } else {
+        kaifang_store::Location::Sqlite(std::path::PathBuf::from(
+            text.trim_start_matches("sqlite://"),
+        ))
+    }
+}
+
+/// Copies the whole operational database from `from` (the data directory's own by default)
+/// into the empty database `to`, holding the directory's lock so that nothing writes meanwhile.
+async fn copy_db(dir: &DataDir, from: Option<&str>, to: &str) -> Result<()> {
+    let lock = dir.lock()?;
+    let from = match from {
+        Some(f) => location(f),
+        None => kaifang_store::Location::of(dir)?,
+    };
+    let to = location(to);
+    let copied = kaifang_store::copy::copy_database(&from, &to, |table, rows| {
+        eprintln!("  {table}: {rows} rows");
+    })
+    .await?;
+    drop(lock);
+    let rows: i64 = copied.iter().map(|c| c.rows).sum();
+    println!(
+        "copied {} tables, {rows} rows, from {} to {}; every table's rows counted on both sides",
+        copied.len(),
+        from.display().display(),
+        to.display().display()
+    );
+    if let kaifang_store::Location::Postgres(_) = to {
+        println!(
+            "to use it, set [database] url in {} (or KAIFANG_DATABASE_URL)",
+            dir.config_path().display()
+        );
+    }
+    Ok(())
+}
+
 async fn check(dir: &DataDir) -> Result<()> {
     let mut problems = Vec::new();
     println!("data directory: {}", dir.root().display());
@@ -346,6 +403,10 @@ async fn check(dir: &DataDir) -> Result<()> {
         );
     }
     let store = Store::open(dir, false).await?;
+    println!(
+        "  database: {}",
+        kaifang_store::Location::of(dir)?.display().display()
+    );
     let found = store.check().await?;
     println!(
         "  schema version: {}",

@@ -220,7 +220,6 @@ impl Jobs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kaifang_store::DataDir;
     use std::time::Duration;
 
     async fn wait_finished(jobs: &Jobs, id: &str) -> Job {
@@ -236,7 +235,7 @@ mod tests {
 
     async fn jobs() -> (tempfile::TempDir, Jobs) {
         let tmp = tempfile::tempdir().unwrap();
-        let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+        let store = kaifang_store::testing::open(tmp.path()).await;
         (tmp, Jobs::new(store, WorkQueue::default()))
     }
 
@@ -297,7 +296,7 @@ mod tests {
     #[tokio::test]
     async fn the_queue_never_runs_more_jobs_than_its_limit() {
         let tmp = tempfile::tempdir().unwrap();
-        let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+        let store = kaifang_store::testing::open(tmp.path()).await;
         let jobs = Jobs::new(store, limited(2, 100));
         let now = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let peak = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -332,7 +331,7 @@ mod tests {
     #[tokio::test]
     async fn a_user_past_the_per_user_limit_is_refused_and_a_queued_job_cancelled_never_runs() {
         let tmp = tempfile::tempdir().unwrap();
-        let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+        let store = kaifang_store::testing::open(tmp.path()).await;
         store
             .load_demo(&kaifang_store::audit::Who::cli("test"))
             .await

@@ -7,7 +7,7 @@ use kaifang_model::{Actor, Module, OrgKind, Password, RegionCode, Role, Uscc, Us
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::audit::{self, Who};
 use crate::{Result, Store, StoreError, now};
@@ -54,6 +54,7 @@ pub struct User {
     pub org_id: i64,
     pub org_name_zh: String,
     pub org_name_en: String,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub disabled: bool,
     pub created_at: String,
 }
@@ -106,6 +107,7 @@ pub struct ApiToken {
     /// RFC 3339 UTC; from then on the token authenticates nobody.
     pub expires_at: String,
     /// A read-only token may only make GET and HEAD requests.
+    #[sqlx(try_from = "crate::db::Flag")]
     pub read_only: bool,
     /// Written at most once a minute, so it may lag the latest use by that much.
     pub last_used_at: Option<String>,
@@ -353,7 +355,7 @@ impl TryFrom<OrgRow> for Org {
     }
 }
 
-pub(crate) async fn insert_org(conn: &mut SqliteConnection, o: &NewOrg) -> Result<i64> {
+pub(crate) async fn insert_org(conn: &mut AnyConnection, o: &NewOrg) -> Result<i64> {
     let t = now();
     let id = sqlx::query_scalar(
         "INSERT INTO organisations (code, kind, name_zh, name_en, region_code, zone_type, modules, source, uscc, created_at, updated_at) \
@@ -655,13 +657,14 @@ impl Store {
     /// What `username`'s password is checked against: the account's hash, or a decoy hash
     /// that takes as long to refuse when there is no such account.
     pub async fn password_check(&self, username: &str) -> Result<PasswordCheck> {
-        let row: Option<(i64, String, bool)> =
-            sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE username = $1")
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(i64, String, crate::db::Flag)> = sqlx::query_as(
+            "SELECT id, password_hash, CAST(disabled AS INTEGER) FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
         let (user_id, hash, disabled) = match row {
-            Some(r) => r,
+            Some((id, hash, disabled)) => (id, hash, disabled.0),
             None => (0, decoy_hash().to_string(), true),
         };
         Ok(PasswordCheck {
@@ -846,7 +849,7 @@ impl Store {
     /// All of `user_id`'s tokens, revoked and expired ones included (never the secrets).
     pub async fn tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
         Ok(sqlx::query_as(
-            "SELECT id, name, prefix, created_at, expires_at, read_only, last_used_at, revoked_at \
+            "SELECT id, name, prefix, created_at, expires_at, CAST(read_only AS INTEGER) AS read_only, last_used_at, revoked_at \
              FROM api_tokens WHERE user_id = $1 ORDER BY id",
         )
         .bind(user_id)
@@ -884,15 +887,15 @@ impl Store {
     /// per request.
     pub async fn token_principal(&self, token: &str) -> Result<Option<TokenHolder>> {
         let at = time::OffsetDateTime::now_utc();
-        let row: Option<(i64, i64, bool, Option<String>)> = sqlx::query_as(
-            "SELECT t.id, t.user_id, t.read_only, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+        let row: Option<(i64, i64, crate::db::Flag, Option<String>)> = sqlx::query_as(
+            "SELECT t.id, t.user_id, CAST(t.read_only AS INTEGER), t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.disabled = FALSE",
         )
         .bind(sha256_hex(token))
         .bind(crate::format_ts(at))
         .fetch_optional(&self.pool)
         .await?;
-        let Some((token_id, user_id, read_only, last_used)) = row else {
+        let Some((token_id, user_id, crate::db::Flag(read_only), last_used)) = row else {
             return Ok(None);
         };
         let stale = crate::format_ts(at - LAST_USE_GRANULARITY);
@@ -912,7 +915,7 @@ impl Store {
 }
 
 /// Revokes every live token of `user_id`; returns how many.
-async fn revoke_all_tokens(conn: &mut SqliteConnection, user_id: i64) -> Result<u64> {
+async fn revoke_all_tokens(conn: &mut AnyConnection, user_id: i64) -> Result<u64> {
     Ok(sqlx::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
     )
@@ -923,14 +926,10 @@ async fn revoke_all_tokens(conn: &mut SqliteConnection, user_id: i64) -> Result<
     .rows_affected())
 }
 
-const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.org_id, u.disabled, u.created_at, \
+const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.org_id, CAST(u.disabled AS INTEGER) AS disabled, u.created_at, \
      o.name_zh AS org_name_zh, o.name_en AS org_name_en FROM users u JOIN organisations o ON o.id = u.org_id";
 
-pub(crate) async fn insert_user(
-    conn: &mut SqliteConnection,
-    u: &NewUser,
-    hash: &str,
-) -> Result<i64> {
+pub(crate) async fn insert_user(conn: &mut AnyConnection, u: &NewUser, hash: &str) -> Result<i64> {
     let t = now();
     sqlx::query_scalar(
         "INSERT INTO users (username, display_name, password_hash, role, org_id, created_at, password_changed_at) \
@@ -956,13 +955,12 @@ pub(crate) async fn insert_user(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::DataDir;
     use argon2::password_hash::PasswordVerifier;
 
     /// A store with the registry and one administrator, `admin`.
     async fn store_with_admin() -> (tempfile::TempDir, Store, Principal) {
         let tmp = tempfile::tempdir().unwrap();
-        let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+        let store = crate::testing::open(tmp.path()).await;
         let who = Who::cli("test");
         let admin: Username = "admin".parse().unwrap();
         let password: Password = "kaifang-demo".parse().unwrap();

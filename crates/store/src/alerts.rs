@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use kaifang_risk::alert::{AlertEvent, AlertState, apply};
 use kaifang_risk::{Level, Reading};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::audit::{self, Who};
 use crate::notifications::{Notice, notify_orgs};
@@ -150,6 +150,7 @@ struct AlertRow {
     current_level: String,
     value: f64,
     threshold: Option<f64>,
+    #[sqlx(try_from = "crate::db::Flag")]
     synthetic: bool,
     state: String,
     owner_org_id: Option<i64>,
@@ -200,7 +201,7 @@ impl AlertRow {
 }
 
 const SELECT: &str = "SELECT a.id, a.indicator, a.subject, a.subject_zh, a.subject_en, a.period, \
-     a.level, a.current_level, a.value, a.threshold, a.synthetic, a.state, a.owner_org_id, \
+     a.level, a.current_level, a.value, a.threshold, CAST(a.synthetic AS INTEGER) AS synthetic, a.state, a.owner_org_id, \
      a.task_id, a.version, a.raised_at, a.updated_at, \
      o.code AS o_code, o.name_zh AS o_name_zh, o.name_en AS o_name_en \
      FROM risk_alerts a LEFT JOIN organisations o ON o.id = a.owner_org_id";
@@ -208,14 +209,14 @@ const SELECT: &str = "SELECT a.id, a.indicator, a.subject, a.subject_zh, a.subje
 /// At most this many alerts in one list: the board pages by filter, not by scrolling.
 const LIST_LIMIT: i64 = 2000;
 
-async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Option<AlertRow>> {
+async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<AlertRow>> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?)
 }
 
-async fn org_id(conn: &mut SqliteConnection, code: &str) -> Result<Option<i64>> {
+async fn org_id(conn: &mut AnyConnection, code: &str) -> Result<Option<i64>> {
     Ok(
         sqlx::query_scalar("SELECT id FROM organisations WHERE code = $1")
             .bind(code)
@@ -225,7 +226,7 @@ async fn org_id(conn: &mut SqliteConnection, code: &str) -> Result<Option<i64>> 
 }
 
 /// Leaders' organisations: they hear of orange and red alerts besides the owner.
-async fn leader_orgs(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
+async fn leader_orgs(conn: &mut AnyConnection) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT org_id FROM users WHERE role = 'leader' AND NOT disabled",
     )
@@ -244,7 +245,7 @@ fn title(r: &Reading) -> String {
 }
 
 /// Keeps `r` as its indicator's, subject's and period's reading (the latest evaluation wins).
-async fn keep_reading(conn: &mut SqliteConnection, r: &Reading, at: &str) -> Result<()> {
+async fn keep_reading(conn: &mut AnyConnection, r: &Reading, at: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO risk_readings (indicator, subject, subject_zh, subject_en, period, value, level, \
          threshold, synthetic, evaluated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -270,7 +271,7 @@ async fn keep_reading(conn: &mut SqliteConnection, r: &Reading, at: &str) -> Res
 /// Tells the owner organisation, and from orange the leaders, that alert `id` reached the
 /// level of `r` (once per alert and level).
 async fn announce(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     r: &Reading,
     owner: Option<i64>,
@@ -303,6 +304,7 @@ pub struct HistoryPoint {
     /// `normal`, `blue`, `yellow`, `orange` or `red`.
     pub level: String,
     pub threshold: Option<f64>,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub synthetic: bool,
     pub evaluated_at: String,
 }
@@ -318,7 +320,7 @@ impl Store {
         subject: &str,
     ) -> Result<Vec<HistoryPoint>> {
         let mut points: Vec<HistoryPoint> = sqlx::query_as(
-            "SELECT period, value, level, threshold, synthetic, evaluated_at FROM risk_readings \
+            "SELECT period, value, level, threshold, CAST(synthetic AS INTEGER) AS synthetic, evaluated_at FROM risk_readings \
              WHERE indicator = $1 AND subject = $2 ORDER BY period DESC LIMIT $3",
         )
         .bind(indicator)
@@ -524,7 +526,7 @@ impl Step for AlertStep<'_> {
         format!("risk_alert:{}", self.id)
     }
 
-    async fn load(&self, conn: &mut SqliteConnection) -> Result<Option<AlertRow>> {
+    async fn load(&self, conn: &mut AnyConnection) -> Result<Option<AlertRow>> {
         load(conn, self.id).await
     }
 
@@ -534,7 +536,7 @@ impl Step for AlertStep<'_> {
 
     async fn apply(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         by: &Acting<'_>,
         row: AlertRow,
         version: i64,

@@ -7,7 +7,7 @@
 pub use kaifang_model::AppealScope;
 use kaifang_work::appeal::{Appeal, AppealEvent, AppealState, Party};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use std::collections::BTreeMap;
 use time::Date;
 
@@ -297,7 +297,7 @@ impl AppealRow {
     }
 }
 
-async fn load_appeal(conn: &mut SqliteConnection, id: i64) -> Result<Option<AppealRow>> {
+async fn load_appeal(conn: &mut AnyConnection, id: i64) -> Result<Option<AppealRow>> {
     Ok(sqlx::query_as(&format!("{APPEAL_SELECT} WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(conn)
@@ -657,7 +657,7 @@ impl Step for AppealStep<'_> {
         self.attachments
     }
 
-    async fn load(&self, conn: &mut SqliteConnection) -> Result<Option<AppealRow>> {
+    async fn load(&self, conn: &mut AnyConnection) -> Result<Option<AppealRow>> {
         load_appeal(conn, self.id).await
     }
 
@@ -667,7 +667,7 @@ impl Step for AppealStep<'_> {
 
     async fn apply(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         by: &Acting<'_>,
         row: AppealRow,
         version: i64,
@@ -813,7 +813,7 @@ impl Step for AppealStep<'_> {
 }
 
 /// Appeals go to government organisations, never to another enterprise.
-async fn check_handler(conn: &mut SqliteConnection, org: i64) -> Result<()> {
+async fn check_handler(conn: &mut AnyConnection, org: i64) -> Result<()> {
     let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM organisations WHERE id = $1")
         .bind(org)
         .fetch_optional(conn)
@@ -832,7 +832,7 @@ async fn check_handler(conn: &mut SqliteConnection, org: i64) -> Result<()> {
 }
 
 pub(crate) async fn insert_appeal(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     who: &Who,
     a: &NewAppeal,
     attachments: &[i64],
@@ -926,7 +926,7 @@ fn validate_roundtable(r: &NewRoundtable) -> Result<()> {
 }
 
 async fn insert_items(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     roundtable: i64,
     items: &[(String, Option<i64>)],
 ) -> Result<()> {
@@ -956,10 +956,7 @@ async fn insert_items(
     Ok(())
 }
 
-pub(crate) async fn insert_roundtable(
-    conn: &mut SqliteConnection,
-    r: &NewRoundtable,
-) -> Result<i64> {
+pub(crate) async fn insert_roundtable(conn: &mut AnyConnection, r: &NewRoundtable) -> Result<i64> {
     validate_roundtable(r)?;
     let at = now();
     let id: i64 = sqlx::query_scalar(

@@ -5,7 +5,7 @@
 //! deliberately no function that updates or deletes an entry.
 
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::{Result, Store, now};
 
@@ -46,13 +46,13 @@ pub struct AuditEntry {
     pub action: String,
     pub target: Option<String>,
     #[schema(value_type = Object)]
-    #[sqlx(json)]
+    #[sqlx(try_from = "crate::db::JsonText")]
     pub details: serde_json::Value,
     pub request_id: Option<String>,
 }
 
 pub(crate) async fn append(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     who: &Who,
     action: &str,
     target: Option<&str>,
@@ -141,12 +141,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::DataDir;
 
     #[tokio::test]
     async fn the_database_refuses_to_change_or_remove_an_entry() {
         let tmp = tempfile::tempdir().unwrap();
-        let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+        let store = crate::testing::open(tmp.path()).await;
         let who = Who::cli("test");
         store
             .record(&who, "test.event", None, serde_json::json!({}))

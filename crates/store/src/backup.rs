@@ -257,6 +257,9 @@ pub fn estimate(dir: &DataDir) -> u64 {
         + tree(&dir.uploads_dir())
 }
 
+/// The name of a PostgreSQL database's dump in a backup (`pg_dump`'s custom format).
+pub const PG_DUMP: &str = "kaifang.pgdump";
+
 /// The SHA-256 of every upload the database `db` lists (a backup's copy): the files a
 /// backup must hold with it.
 pub fn upload_hashes(db: &Path) -> Result<Vec<String>> {
@@ -451,10 +454,14 @@ pub fn verify(dir: &Path) -> Result<BackupManifest> {
             ),
         });
     }
-    if !manifest.files.iter().any(|f| f.path == "kaifang.db") {
+    if !manifest
+        .files
+        .iter()
+        .any(|f| f.path == "kaifang.db" || f.path == PG_DUMP)
+    {
         return Err(StoreError::Corrupt {
             path: mpath,
-            detail: "the backup lists no kaifang.db".into(),
+            detail: format!("the backup lists no kaifang.db (nor a {PG_DUMP})"),
         });
     }
     for f in &manifest.files {
@@ -523,6 +530,26 @@ pub async fn restore(
     let database_only = src.is_file();
     if !database_only && !src.is_dir() {
         return Err(StoreError::NotFound(format!("backup {}", src.display())));
+    }
+    // Restoring into PostgreSQL is the database server's own tool's work; the swap below
+    // knows SQLite files only. Refused before anything is touched, saying what to run.
+    let postgres = matches!(
+        crate::db::Location::of(dir)?,
+        crate::db::Location::Postgres(_)
+    );
+    let dump = src.join(PG_DUMP);
+    if postgres || dump.is_file() {
+        return Err(StoreError::Conflict(format!(
+            "{} a PostgreSQL database: restore its database with \
+             `pg_restore --clean --if-exists --no-owner --dbname=URL {}`, \
+             then copy its uploads/ and trade/ folders into the data directory",
+            if postgres {
+                "this data directory keeps its database on PostgreSQL, not in"
+            } else {
+                "this backup holds the dump of"
+            },
+            dump.display()
+        )));
     }
     if !database_only {
         let s = src.clone();

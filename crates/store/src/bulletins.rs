@@ -27,6 +27,7 @@ pub struct Bulletin {
     /// Pages of a PDF.
     pub pages: Option<i64>,
     /// Some figures in it are synthetic demo data.
+    #[sqlx(try_from = "crate::db::Flag")]
     pub synthetic: bool,
     pub created_at: String,
     pub created_by: String,
@@ -45,8 +46,8 @@ pub struct NewBulletin<'a> {
     pub notify_leaders: bool,
 }
 
-const COLUMNS: &str =
-    "id, month, lang, format, file, bytes, sha256, pages, synthetic, created_at, created_by";
+const COLUMNS: &str = "id, month, lang, format, file, bytes, sha256, pages, CAST(synthetic AS INTEGER) AS synthetic, \
+     created_at, created_by";
 
 impl Store {
     fn bulletins_dir(&self) -> std::path::PathBuf {

@@ -21,6 +21,18 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     pub map: MapConfig,
     pub bulletin: BulletinConfig,
+    pub database: DatabaseConfig,
+}
+
+/// Where the operational database lives. Without a URL it is SQLite, `kaifang.db` in the data
+/// directory; with `postgres://user@host/db` it is that PostgreSQL database (or one of the
+/// PostgreSQL-compatible servers), and the data directory keeps the files only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `postgres://user:password@host:port/database`; `?options=-c search_path=name` selects a
+    /// schema other than `public`.
+    pub url: Option<String>,
 }
 
 /// The monthly bulletin's schedule: on this day of each month (China time) the server issues
@@ -372,6 +384,10 @@ const ENV_OVERRIDES: &[(&str, &str, Setter)] = &[
             Ok(())
         },
     ),
+    ("KAIFANG_DATABASE_URL", "database.url", |c, v| {
+        c.database.url = Some(v.to_string());
+        Ok(())
+    }),
     ("KAIFANG_UPLOAD_MAX_MB", "uploads.max_mb", |c, v| {
         c.uploads.max_mb = parse_num(v)?;
         Ok(())
@@ -425,6 +441,16 @@ impl Config {
             key: key.to_string(),
             message,
         };
+        if let Some(url) = &self.database.url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(bad(
+                "database.url",
+                "expected a PostgreSQL URL such as postgres://kaifang@127.0.0.1/kaifang \
+                 (leave it out for SQLite in the data directory)"
+                    .into(),
+            ));
+        }
         if self.bulletin.day > 28 {
             return Err(bad(
                 "bulletin.day",
@@ -513,7 +539,9 @@ impl Config {
             "# Kaifang configuration. Every key is optional; the values shown are the defaults.\n\
              # Environment variables override them: KAIFANG_ADDR, KAIFANG_BODY_LIMIT_MB,\n\
              # KAIFANG_REQUEST_TIMEOUT_SECS, KAIFANG_SECURE_COOKIES, KAIFANG_SESSION_HOURS,\n\
-             # KAIFANG_SESSION_IDLE_MINUTES, KAIFANG_LOGIN_MAX_FAILURES, KAIFANG_UPLOAD_MAX_MB.\n\n\
+             # KAIFANG_SESSION_IDLE_MINUTES, KAIFANG_LOGIN_MAX_FAILURES, KAIFANG_UPLOAD_MAX_MB,\n\
+             # KAIFANG_DATABASE_URL.\n\n\
+             [database]\n# url = \"postgres://kaifang@127.0.0.1/kaifang\"   # PostgreSQL; SQLite in this directory when absent\n\n\
              [server]\n# addr = \"{}\"\n# body_limit_mb = {}\n# request_timeout_secs = {}\n# secure_cookies = {}   # true behind HTTPS: the cookie is Secure and named __Host-kaifang_session\n# trusted_proxies = []   # e.g. [\"10.0.0.5\"]: only these may say who the client is (X-Forwarded-For)\n\n\
              [auth]\n# session_hours = {}\n# session_idle_minutes = {}   # a session unused this long is refused\n# max_tokens_per_user = {}   # live API tokens per account\n# login_max_failures = {}\n# login_window_minutes = {}\n# login_concurrency = {}\n\n\
              [uploads]\n# max_mb = {}\n# org_quota_mb = {}   # all of one organisation's uploads\n# enterprise_quota_mb = {}   # an enterprise's (its appeals' evidence)\n# disk_reserve_mb = {}   # free space kept on the disk; writes past it answer 507\n\n\

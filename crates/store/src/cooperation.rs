@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use kaifang_invest::cooperation::{Direction, ExchangeKind, PartnerKind, PartnerStatus};
 use kaifang_invest::tourism::TourismRow;
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use time::Date;
 
 use crate::audit::{self, Who};
@@ -183,6 +183,7 @@ pub struct TourismRecord {
     pub overnight: Option<i64>,
     pub receipts: Option<f64>,
     pub source: String,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub synthetic: bool,
 }
 
@@ -238,7 +239,7 @@ fn checked_contacts(contacts: &[Contact]) -> Result<String> {
     Ok(serde_json::to_string(&cleaned).unwrap_or_else(|_| "[]".into()))
 }
 
-async fn org_exists(conn: &mut SqliteConnection, field: &str, id: i64) -> Result<()> {
+async fn org_exists(conn: &mut AnyConnection, field: &str, id: i64) -> Result<()> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
@@ -269,7 +270,9 @@ struct PartnerRow {
     lead_en: Option<String>,
     note: String,
     source: String,
+    #[sqlx(try_from = "crate::db::Flag")]
     verified: bool,
+    #[sqlx(try_from = "crate::db::Flag")]
     synthetic: bool,
     projects: i64,
     exchanges: i64,
@@ -280,7 +283,7 @@ struct PartnerRow {
 const PARTNER_SELECT: &str = "SELECT p.id, p.code, p.kind, p.name_zh, p.name_en, p.country, p.region, \
      p.since, p.status, p.lat, p.lon, p.agreements, p.contacts, p.lead_org_id, \
      o.code AS lead_code, o.name_zh AS lead_zh, o.name_en AS lead_en, p.note, p.source, \
-     p.verified, p.synthetic, \
+     CAST(p.verified AS INTEGER) AS verified, CAST(p.synthetic AS INTEGER) AS synthetic, \
      (SELECT COUNT(*) FROM coop_partner_projects l WHERE l.partner_id = p.id) AS projects, \
      (SELECT COUNT(*) FROM coop_exchange_partners e WHERE e.partner_id = p.id) AS exchanges, \
      p.version, p.updated_at \
@@ -316,7 +319,7 @@ impl PartnerRow {
     }
 }
 
-async fn load_partner(conn: &mut SqliteConnection, id: i64) -> Result<Option<PartnerItem>> {
+async fn load_partner(conn: &mut AnyConnection, id: i64) -> Result<Option<PartnerItem>> {
     let row: Option<PartnerRow> = sqlx::query_as(&format!("{PARTNER_SELECT} WHERE p.id = $1"))
         .bind(id)
         .fetch_optional(conn)
@@ -324,7 +327,7 @@ async fn load_partner(conn: &mut SqliteConnection, id: i64) -> Result<Option<Par
     row.map(PartnerRow::item).transpose()
 }
 
-async fn insert_partner(conn: &mut SqliteConnection, who: &Who, p: &NewPartner) -> Result<i64> {
+async fn insert_partner(conn: &mut AnyConnection, who: &Who, p: &NewPartner) -> Result<i64> {
     let code = text("code", &p.code, 60, true)?;
     if !code
         .chars()
@@ -418,17 +421,19 @@ struct ExchangeRow {
     lead_code: String,
     lead_zh: String,
     lead_en: String,
+    #[sqlx(try_from = "crate::db::Flag")]
     synthetic: bool,
 }
 
 const EXCHANGE_SELECT: &str = "SELECT x.id, x.title, x.kind, x.direction, x.starts_on, x.ends_on, \
      x.place, x.country, x.participants, x.agreements, x.outcomes, x.lead_org_id, \
-     o.code AS lead_code, o.name_zh AS lead_zh, o.name_en AS lead_en, x.synthetic \
+     o.code AS lead_code, o.name_zh AS lead_zh, o.name_en AS lead_en, \
+     CAST(x.synthetic AS INTEGER) AS synthetic \
      FROM coop_exchanges x JOIN organisations o ON o.id = x.lead_org_id";
 
 /// The exchanges `rows` with their partners and projects, in the order given.
 async fn exchange_items(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     rows: Vec<ExchangeRow>,
 ) -> Result<Vec<ExchangeItem>> {
     let partners: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
@@ -493,7 +498,7 @@ async fn exchange_items(
 
 /// Links exchange `id` to each of `ids`, every one of which must exist (`exists` finds it).
 async fn link_all(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     ids: &[i64],
     (field, what): (&str, &str),
@@ -517,7 +522,7 @@ async fn link_all(
     Ok(())
 }
 
-async fn insert_exchange(conn: &mut SqliteConnection, who: &Who, x: &NewExchange) -> Result<i64> {
+async fn insert_exchange(conn: &mut AnyConnection, who: &Who, x: &NewExchange) -> Result<i64> {
     let title = text("title", &x.title, TEXT_LIMIT, true)?;
     if x.ends_on < x.starts_on {
         return Err(StoreError::invalid("ends_on", "ends before it starts"));
@@ -568,7 +573,7 @@ async fn insert_exchange(conn: &mut SqliteConnection, who: &Who, x: &NewExchange
         &x.partner_ids,
         ("partner_ids", "partner"),
         "SELECT id FROM coop_partners WHERE id = $1",
-        "INSERT OR IGNORE INTO coop_exchange_partners (exchange_id, partner_id) VALUES ($1, $2)",
+        "INSERT INTO coop_exchange_partners (exchange_id, partner_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .await?;
     link_all(
@@ -577,7 +582,7 @@ async fn insert_exchange(conn: &mut SqliteConnection, who: &Who, x: &NewExchange
         &x.project_ids,
         ("project_ids", "project"),
         "SELECT id FROM invest_projects WHERE id = $1",
-        "INSERT OR IGNORE INTO coop_exchange_projects (exchange_id, project_id) VALUES ($1, $2)",
+        "INSERT INTO coop_exchange_projects (exchange_id, project_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .await?;
     audit::append(
@@ -773,7 +778,7 @@ impl Store {
             ));
         }
         let done = sqlx::query(
-            "INSERT OR IGNORE INTO coop_partner_projects (partner_id, project_id, linked_at) VALUES ($1, $2, $3)",
+            "INSERT INTO coop_partner_projects (partner_id, project_id, linked_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(project)
@@ -847,7 +852,8 @@ impl Store {
     /// Every month's arrivals by market, in month order.
     pub async fn tourism(&self) -> Result<Vec<TourismRecord>> {
         Ok(sqlx::query_as(
-            "SELECT month, market, visitors, overnight, receipts, source, synthetic FROM coop_tourism \
+            "SELECT month, market, visitors, overnight, receipts, source, \
+             CAST(synthetic AS INTEGER) AS synthetic FROM coop_tourism \
              ORDER BY month, market",
         )
         .fetch_all(&self.pool)

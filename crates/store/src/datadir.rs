@@ -83,9 +83,14 @@ impl DataDir {
         self.root.join("kaifang.lock")
     }
 
-    /// Whether a database exists here (an initialised data directory).
+    /// Whether this is an initialised data directory: its SQLite database exists, or its
+    /// configuration puts the database on PostgreSQL (whose schema `Store::open` checks).
     pub fn is_initialised(&self) -> bool {
         self.db_path().is_file()
+            || matches!(
+                crate::db::Location::of(self),
+                Ok(crate::db::Location::Postgres(_))
+            )
     }
 
     /// Creates the directory and its sub-directories if missing.

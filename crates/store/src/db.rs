@@ -1,19 +1,38 @@
 //! Opening the operational database: refuse what we cannot trust, then migrate.
+//!
+//! Two engines run the same SQL through sqlx's `Any` driver: SQLite, a file in the data
+//! directory (the default), and PostgreSQL, when `[database] url` names one. The business SQL
+//! is written once, in the subset both speak ($N placeholders, RETURNING, ON CONFLICT, text
+//! timestamps); only opening, checking and the write lock differ, and they live here.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
-use std::path::Path;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyTypeInfo, AnyValueRef};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Row};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Once;
 use std::time::Duration;
 
-use crate::{DataDir, Result, StoreError};
+use crate::{Config, DataDir, Result, StoreError};
 
-pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The same migrations, same names and versions, in PostgreSQL's dialect.
+pub(crate) static PG_MIGRATOR: Migrator = sqlx::migrate!("./migrations-postgres");
+
+/// Which engine holds the operational database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
 
 /// The open operational database of one data directory.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pub(crate) pool: SqlitePool,
+    pub(crate) pool: AnyPool,
     pub(crate) dir: DataDir,
+    pub(crate) backend: Backend,
 }
 
 /// The newest schema version this binary knows.
@@ -21,44 +40,298 @@ pub fn known_schema_version() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
+/// Every writer takes this one advisory lock on PostgreSQL, so that writes are serialised as
+/// they are on SQLite: the store's read-check-write transactions rely on no other writer
+/// slipping in between, and the operational write rate of a province is far below what one
+/// lock can carry. (The value is arbitrary but fixed: "KAIFANG" in ASCII, truncated.)
+const WRITE_LOCK: i64 = 0x004b_4149_4641_4e47;
+
+/// A boolean column as either engine hands it back. Queries select boolean columns as
+/// `CAST(col AS INTEGER)`: the `Any` driver refuses a SQLite column declared BOOLEAN outright,
+/// and the cast, which both engines know, leaves an integer on both; this reads it (or a
+/// PostgreSQL BOOLEAN, should one be selected plainly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> bool {
+        f.0
+    }
+}
+
+impl sqlx::Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <bool as sqlx::Type<Any>>::type_info()
+    }
+    fn compatible(_: &AnyTypeInfo) -> bool {
+        // Decoding below says what was wrong if it is neither a boolean nor an integer.
+        true
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Any> for Flag {
+    fn decode(value: AnyValueRef<'r>) -> std::result::Result<Self, sqlx::error::BoxDynError> {
+        match <bool as sqlx::Decode<Any>>::decode(value.clone()) {
+            Ok(b) => Ok(Flag(b)),
+            Err(_) => Ok(Flag(<i64 as sqlx::Decode<Any>>::decode(value)? != 0)),
+        }
+    }
+}
+
+/// A JSON text column, decoded by serde rather than by the driver (the `Any` driver has no
+/// JSON type; both engines keep these columns as TEXT). NULL is `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JsonText(Option<String>);
+
+impl sqlx::Type<Any> for JsonText {
+    fn type_info() -> AnyTypeInfo {
+        <String as sqlx::Type<Any>>::type_info()
+    }
+    fn compatible(_: &AnyTypeInfo) -> bool {
+        true
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Any> for JsonText {
+    fn decode(value: AnyValueRef<'r>) -> std::result::Result<Self, sqlx::error::BoxDynError> {
+        Ok(JsonText(<Option<String> as sqlx::Decode<Any>>::decode(
+            value,
+        )?))
+    }
+}
+
+impl JsonText {
+    fn parse<T: serde::de::DeserializeOwned>(self) -> std::result::Result<T, serde_json::Error> {
+        serde_json::from_str(self.0.as_deref().unwrap_or("null"))
+    }
+}
+
+impl TryFrom<JsonText> for serde_json::Value {
+    type Error = serde_json::Error;
+    fn try_from(j: JsonText) -> std::result::Result<Self, Self::Error> {
+        j.parse()
+    }
+}
+
+impl TryFrom<JsonText> for Option<serde_json::Value> {
+    type Error = serde_json::Error;
+    fn try_from(j: JsonText) -> std::result::Result<Self, Self::Error> {
+        j.parse()
+    }
+}
+
+impl TryFrom<JsonText> for Vec<i64> {
+    type Error = serde_json::Error;
+    fn try_from(j: JsonText) -> std::result::Result<Self, Self::Error> {
+        j.parse()
+    }
+}
+
+impl TryFrom<JsonText> for Vec<u32> {
+    type Error = serde_json::Error;
+    fn try_from(j: JsonText) -> std::result::Result<Self, Self::Error> {
+        j.parse()
+    }
+}
+
+/// Where the database is: the SQLite file of the data directory, or a PostgreSQL URL.
+#[derive(Debug, Clone)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    /// The database of `dir`: the URL in its configuration (or `KAIFANG_DATABASE_URL`), or its
+    /// SQLite file.
+    pub fn of(dir: &DataDir) -> Result<Location> {
+        let config = Config::load(&dir.config_path(), |k| std::env::var(k).ok())?;
+        Ok(match config.database.url {
+            Some(url) => Location::Postgres(url),
+            None => Location::Sqlite(dir.db_path()),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Location::Sqlite(_) => Backend::Sqlite,
+            Location::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// How to name it in a message: the file, or the URL without its password.
+    pub fn display(&self) -> PathBuf {
+        match self {
+            Location::Sqlite(p) => p.clone(),
+            Location::Postgres(url) => PathBuf::from(redact(url)),
+        }
+    }
+}
+
+/// The URL with any password replaced, fit for messages and logs.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "(a database URL that does not parse)".into(),
+    }
+}
+
+fn install_drivers() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(sqlx::any::install_default_drivers);
+}
+
 impl Store {
-    /// A transaction that writes. It takes the write lock at its start (`BEGIN IMMEDIATE`), so
-    /// that it waits for another writer within the busy timeout; a deferred one that read
-    /// first would fail at once on its first write if another had written meanwhile.
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// A transaction that writes. It takes the write lock at its start, so that it waits for
+    /// another writer (within the busy timeout on SQLite): on SQLite with `BEGIN IMMEDIATE`,
+    /// since a deferred transaction that read first would fail at once on its first write if
+    /// another had written meanwhile; on PostgreSQL with the advisory lock `WRITE_LOCK`.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Opens (creating if `create`) the database of `dir`, refuses a corrupt database or one
     /// written by a newer binary without touching it, and applies pending migrations.
     pub async fn open(dir: &DataDir, create: bool) -> Result<Store> {
-        let path = dir.db_path();
-        if !create && !path.is_file() {
-            return Err(StoreError::NotFound(format!(
-                "database {} (run `kaifang init` or `kaifang serve` first)",
-                path.display()
-            )));
-        }
+        let location = Location::of(dir)?;
         dir.create()?;
-        check_header(&path)?;
-        let pool = connect(&path, create, false).await?;
-        inspect(&pool, &path).await?;
-        MIGRATOR.run(&pool).await?;
+        let (pool, backend) = match &location {
+            Location::Sqlite(path) => {
+                if !create && !path.is_file() {
+                    return Err(StoreError::NotFound(format!(
+                        "database {} (run `kaifang init` or `kaifang serve` first)",
+                        path.display()
+                    )));
+                }
+                check_header(path)?;
+                let pool = connect(path, create, false).await?;
+                inspect(&pool, path).await?;
+                MIGRATOR.run(&pool).await?;
+                (pool, Backend::Sqlite)
+            }
+            Location::Postgres(url) => {
+                let pool = connect_postgres(url).await?;
+                let shown = location.display();
+                let fresh = inspect_postgres(&pool, &shown).await?;
+                if fresh && !create {
+                    return Err(StoreError::NotFound(format!(
+                        "a Kaifang schema in {} (run `kaifang init` or `kaifang serve` first)",
+                        shown.display()
+                    )));
+                }
+                PG_MIGRATOR.run(&pool).await?;
+                (pool, Backend::Postgres)
+            }
+        };
         Ok(Store {
             pool,
             dir: dir.clone(),
+            backend,
         })
+    }
+
+    /// Whether `dir`'s database holds a Kaifang schema already: its SQLite file exists, or its
+    /// PostgreSQL schema has tables. `init` and `demo` refuse to write over one.
+    pub async fn exists(dir: &DataDir) -> Result<bool> {
+        match Location::of(dir)? {
+            Location::Sqlite(path) => Ok(path.is_file()),
+            Location::Postgres(url) => {
+                let pool = connect_postgres(&url).await?;
+                let tables: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM information_schema.tables \
+                     WHERE table_schema = current_schema()",
+                )
+                .fetch_one(&pool)
+                .await?;
+                pool.close().await;
+                Ok(tables > 0)
+            }
+        }
+    }
+
+    /// Removes `dir`'s database, for `demo --reset`: the SQLite files, or every table, and the
+    /// schema's one function, in its PostgreSQL schema. Nothing else in the schema is touched.
+    pub async fn erase(dir: &DataDir) -> Result<()> {
+        match Location::of(dir)? {
+            Location::Sqlite(path) => {
+                for p in [
+                    path.clone(),
+                    path.with_extension("db-wal"),
+                    path.with_extension("db-shm"),
+                ] {
+                    match std::fs::remove_file(&p) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            return Err(StoreError::io(&p)(e));
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(())
+            }
+            Location::Postgres(url) => {
+                let pool = connect_postgres(&url).await?;
+                let mut tx = pool.begin().await?;
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+                     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+                )
+                .fetch_all(&mut *tx)
+                .await?;
+                for t in tables {
+                    let sql = format!(
+                        "DROP TABLE IF EXISTS \"{}\" CASCADE",
+                        t.replace('"', "\"\"")
+                    );
+                    tx.execute(sql.as_str()).await?;
+                }
+                tx.execute("DROP FUNCTION IF EXISTS kaifang_refuse() CASCADE")
+                    .await?;
+                tx.commit().await?;
+                pool.close().await;
+                Ok(())
+            }
+        }
+    }
+
+    /// The PostgreSQL schema the store's tables live in (`main` on SQLite).
+    pub async fn current_schema(&self) -> Result<String> {
+        match self.backend {
+            Backend::Sqlite => Ok("main".into()),
+            Backend::Postgres => Ok(sqlx::query_scalar("SELECT CAST(current_schema() AS TEXT)")
+                .fetch_one(&self.pool)
+                .await?),
+        }
     }
 
     pub fn data_dir(&self) -> &DataDir {
         &self.dir
     }
 
-    /// Checkpoints the WAL and closes all connections.
+    /// Checkpoints the WAL (on SQLite) and closes all connections.
     pub async fn close(self) {
-        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await;
+        if self.backend == Backend::Sqlite {
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await;
+        }
         self.pool.close().await;
     }
 
@@ -78,7 +351,7 @@ impl Store {
     }
 
     pub(crate) async fn set_meta(
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut sqlx::AnyConnection,
         key: &str,
         value: &str,
     ) -> Result<()> {
@@ -101,6 +374,20 @@ impl Store {
     /// Full consistency check for `kaifang check`: integrity, foreign keys, and the schema.
     pub async fn check(&self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
+        if self.backend == Backend::Postgres {
+            // PostgreSQL checks its pages and enforces foreign keys itself; what is left to
+            // check is that every migration is applied and the files match the database.
+            let applied: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(&self.pool)
+                    .await?;
+            let known = PG_MIGRATOR.iter().count() as i64;
+            if applied != known {
+                problems.push(format!("schema: {applied} of {known} migrations applied"));
+            }
+            problems.extend(crate::uploads::verify(self).await?);
+            return Ok(problems);
+        }
         let rows = sqlx::query("PRAGMA integrity_check")
             .fetch_all(&self.pool)
             .await?;
@@ -126,22 +413,63 @@ impl Store {
     }
 }
 
-pub(crate) async fn connect(path: &Path, create: bool, read_only: bool) -> Result<SqlitePool> {
-    let options = SqliteConnectOptions::new()
+pub(crate) async fn connect(path: &Path, create: bool, read_only: bool) -> Result<AnyPool> {
+    install_drivers();
+    let url = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(create)
         .read_only(read_only)
-        .journal_mode(SqliteJournalMode::Wal)
-        // FULL: a committed transaction survives power loss, not only a killed process.
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
-    SqlitePoolOptions::new()
+        .to_url_lossy();
+    let options = AnyConnectOptions::from_url(&url).map_err(|e| corrupt_or_db(path, e))?;
+    AnyPoolOptions::new()
         .max_connections(4)
         .min_connections(0)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // WAL: readers never wait for the writer. FULL: a committed transaction
+                // survives power loss, not only a killed process.
+                conn.execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
         .connect_with(options)
         .await
         .map_err(|e| corrupt_or_db(path, e))
+}
+
+pub(crate) async fn connect_postgres(url: &str) -> Result<AnyPool> {
+    install_drivers();
+    // No prepared statements kept across executions: the `Any` driver declares a NULL's type
+    // by the Rust type bound (and a NULL f64 as float4), so a statement kept from a call that
+    // bound a value would meet a later call's NULL with a different declared type, which the
+    // server refuses. Each statement is prepared with the types of its own call instead.
+    let url = if url.contains("statement-cache-capacity=") {
+        url.to_string()
+    } else {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}statement-cache-capacity=0")
+    };
+    let url = url.as_str();
+    let options = AnyConnectOptions::from_str(url).map_err(|e| StoreError::Config {
+        origin: "database.url".into(),
+        key: "database.url".into(),
+        message: format!("{}: {e}", redact(url)),
+    })?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| StoreError::Sqlite(format!("cannot reach {}: {e}", redact(url))))?;
+    // A plain check that the connection works end to end before migrating anything.
+    let mut conn = pool.acquire().await?;
+    conn.ping().await?;
+    Ok(pool)
 }
 
 fn corrupt_or_db(path: &Path, e: sqlx::Error) -> StoreError {
@@ -183,7 +511,7 @@ fn check_header(path: &Path) -> Result<()> {
 
 /// Refuses a database that SQLite finds damaged or that carries migrations this binary does
 /// not know (written by a newer version). Touches nothing.
-pub(crate) async fn inspect(pool: &SqlitePool, path: &Path) -> Result<()> {
+pub(crate) async fn inspect(pool: &AnyPool, path: &Path) -> Result<()> {
     let quick: String = sqlx::query_scalar("PRAGMA quick_check")
         .fetch_one(pool)
         .await
@@ -226,6 +554,40 @@ pub(crate) async fn inspect(pool: &SqlitePool, path: &Path) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The PostgreSQL form of `inspect`: refuses a schema that holds tables but no Kaifang
+/// history, or migrations this binary does not know. Returns whether the schema is empty.
+async fn inspect_postgres(pool: &AnyPool, shown: &Path) -> Result<bool> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+         WHERE table_schema = current_schema()",
+    )
+    .fetch_all(pool)
+    .await?;
+    if !tables.iter().any(|t| t == "_sqlx_migrations") {
+        if !tables.is_empty() {
+            return Err(StoreError::Corrupt {
+                path: shown.to_path_buf(),
+                detail: "its schema holds tables but no Kaifang schema history".into(),
+            });
+        }
+        return Ok(true);
+    }
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
+        .fetch_all(pool)
+        .await?;
+    if let Some(&unknown) = applied
+        .iter()
+        .find(|v| PG_MIGRATOR.iter().all(|m| m.version != **v))
+    {
+        return Err(StoreError::TooNew {
+            path: shown.to_path_buf(),
+            found: applied.iter().copied().max().unwrap_or(unknown),
+            known: known_schema_version(),
+        });
+    }
+    Ok(false)
 }
 
 #[cfg(test)]

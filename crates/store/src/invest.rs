@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use kaifang_invest::pipeline::{self, Stage};
 use kaifang_invest::sheet::Currency;
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use time::Date;
 
 use crate::appeals::{NewAppeal, insert_appeal};
@@ -195,6 +195,7 @@ struct ProjectRow {
     name: String,
     investor: String,
     country: String,
+    #[sqlx(try_from = "crate::db::Flag")]
     foreign_funded: bool,
     uscc: Option<String>,
     investor_org_id: Option<i64>,
@@ -212,18 +213,19 @@ struct ProjectRow {
     drop_reason: Option<String>,
     negative_list: String,
     negative_verdict: String,
-    #[sqlx(json)]
+    #[sqlx(try_from = "crate::db::JsonText")]
     negative_items: Vec<u32>,
     note: String,
+    #[sqlx(try_from = "crate::db::Flag")]
     synthetic: bool,
     version: i64,
     created_at: String,
     updated_at: String,
 }
 
-const SELECT: &str = "SELECT id, name, investor, country, foreign_funded, uscc, investor_org_id, \
+const SELECT: &str = "SELECT id, name, investor, country, CAST(foreign_funded AS INTEGER) AS foreign_funded, uscc, investor_org_id, \
      industry, amount, currency, arrived, city_org_id, zone_org_id, lead_org_id, stage, stage_on, \
-     drop_reason, negative_list, negative_verdict, negative_items, note, synthetic, version, \
+     drop_reason, negative_list, negative_verdict, negative_items, note, CAST(synthetic AS INTEGER) AS synthetic, version, \
      created_at, updated_at FROM invest_projects";
 
 impl ProjectRow {
@@ -265,14 +267,14 @@ impl ProjectRow {
     }
 }
 
-async fn all_orgs(conn: &mut SqliteConnection) -> Result<HashMap<i64, OrgRef>> {
+async fn all_orgs(conn: &mut AnyConnection) -> Result<HashMap<i64, OrgRef>> {
     let rows: Vec<OrgRef> = sqlx::query_as("SELECT id, code, name_zh, name_en FROM organisations")
         .fetch_all(conn)
         .await?;
     Ok(rows.into_iter().map(|o| (o.id, o)).collect())
 }
 
-async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Option<ProjectRow>> {
+async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<ProjectRow>> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)
@@ -309,7 +311,7 @@ fn amount(field: &str, v: f64) -> Result<f64> {
 
 /// An organisation's kind and region code, or why it cannot be used as `field`.
 async fn org_of(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     field: &str,
     id: i64,
 ) -> Result<(String, Option<String>)> {
@@ -334,7 +336,7 @@ pub fn in_city(city: Option<&str>, zone: Option<&str>) -> bool {
 
 /// Checks a new project and writes it with its stages and first timeline entry.
 async fn insert_project(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     by: &Acting<'_>,
     p: &NewProject,
     today: Date,
@@ -466,7 +468,7 @@ async fn insert_project(
 }
 
 async fn insert_stages(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     stages: &[Stage],
     on: &str,
@@ -694,7 +696,7 @@ struct ProjectStep<'a> {
 }
 
 /// The problem a timeline entry logged on project `id`, or why it cannot be followed up.
-async fn problem_text(conn: &mut SqliteConnection, id: i64, event: i64) -> Result<String> {
+async fn problem_text(conn: &mut AnyConnection, id: i64, event: i64) -> Result<String> {
     let row: Option<(String, String, String)> = sqlx::query_as(
         "SELECT kind, body, data FROM invest_project_events WHERE id = $1 AND project_id = $2",
     )
@@ -738,7 +740,7 @@ impl Step for ProjectStep<'_> {
         format!("invest_project:{}", self.id)
     }
 
-    async fn load(&self, conn: &mut SqliteConnection) -> Result<Option<ProjectRow>> {
+    async fn load(&self, conn: &mut AnyConnection) -> Result<Option<ProjectRow>> {
         load(conn, self.id).await
     }
 
@@ -748,7 +750,7 @@ impl Step for ProjectStep<'_> {
 
     async fn apply(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         by: &Acting<'_>,
         row: ProjectRow,
         version: i64,

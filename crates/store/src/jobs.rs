@@ -64,7 +64,7 @@ pub struct Job {
     pub progress: f64,
     pub message: Option<String>,
     #[schema(value_type = Option<Object>)]
-    #[sqlx(json(nullable))]
+    #[sqlx(try_from = "crate::db::JsonText")]
     pub result: Option<serde_json::Value>,
     pub user_id: Option<i64>,
     pub org_id: Option<i64>,

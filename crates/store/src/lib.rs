@@ -6,7 +6,8 @@
 //! Layout of a data directory:
 //! ```text
 //! kaifang.toml      configuration (optional; defaults apply)
-//! kaifang.db        SQLite database in WAL mode (+ -wal and -shm while open)
+//! kaifang.db        SQLite database in WAL mode (+ -wal and -shm while open); absent when
+//!                   `[database] url` puts the database on PostgreSQL
 //! kaifang.lock      held by the process that serves or changes the directory
 //! uploads/ab/abcd…  uploaded files, named by SHA-256
 //! trade/            the trade store (`kaifang-trade` writes it)
@@ -21,6 +22,7 @@ pub mod backup;
 pub mod bulletins;
 pub mod config;
 pub mod cooperation;
+pub mod copy;
 pub mod datadir;
 pub mod db;
 pub mod demo;
@@ -34,12 +36,13 @@ pub mod overview;
 pub mod rules;
 mod step;
 pub mod tasks;
+pub mod testing;
 pub mod uploads;
 pub mod zone_data;
 
 pub use config::Config;
 pub use datadir::{DataDir, DirLock};
-pub use db::Store;
+pub use db::{Backend, Location, Store};
 pub use error::{Result, StoreError};
 
 /// Current time as RFC 3339 UTC text with microseconds, the one timestamp format in the

@@ -6,7 +6,7 @@
 
 use kaifang_work::Light;
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use time::Date;
 
 use crate::rules::{Rules, format_date};
@@ -43,7 +43,7 @@ pub(crate) struct Notice {
 /// Notifies every active user of `orgs` except `except` (the one who acted). Returns how many
 /// notifications were new.
 pub(crate) async fn notify_orgs(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     orgs: &[i64],
     except: Option<i64>,
     n: &Notice,
@@ -73,7 +73,7 @@ pub(crate) async fn notify_orgs(
 }
 
 /// Users of every organisation whose staff have `role` (leaders, for escalations).
-pub(crate) async fn orgs_with_role(conn: &mut SqliteConnection, role: &str) -> Result<Vec<i64>> {
+pub(crate) async fn orgs_with_role(conn: &mut AnyConnection, role: &str) -> Result<Vec<i64>> {
     Ok(
         sqlx::query_scalar("SELECT DISTINCT org_id FROM users WHERE role = $1 AND NOT disabled")
             .bind(role)
@@ -82,7 +82,7 @@ pub(crate) async fn orgs_with_role(conn: &mut SqliteConnection, role: &str) -> R
     )
 }
 
-pub(crate) async fn orgs_owning(conn: &mut SqliteConnection, module: &str) -> Result<Vec<i64>> {
+pub(crate) async fn orgs_owning(conn: &mut AnyConnection, module: &str) -> Result<Vec<i64>> {
     let rows: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, modules FROM organisations WHERE kind = 'department'")
             .fetch_all(conn)
@@ -322,7 +322,7 @@ mod tests {
     /// A store with one administrator who has a mail address and `n` notifications.
     async fn store_with_notifications(n: usize) -> (tempfile::TempDir, Store, Vec<i64>) {
         let tmp = tempfile::tempdir().unwrap();
-        let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+        let store = crate::testing::open(tmp.path()).await;
         let who = Who::cli("test");
         let admin = "admin".parse().unwrap();
         let password = "kaifang-demo".parse().unwrap();

@@ -10,7 +10,7 @@
 use std::future::Future;
 
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::audit::{self, Who};
 use crate::notifications::{Notice, notify_orgs};
@@ -53,7 +53,7 @@ pub(crate) trait Step: Sync {
 
     fn load(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
     ) -> impl Future<Output = Result<Option<Self::Row>>> + Send;
 
     /// The version of the record as loaded.
@@ -64,7 +64,7 @@ pub(crate) trait Step: Sync {
     /// changed the record in between.
     fn apply(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         by: &Acting<'_>,
         row: Self::Row,
         version: i64,
@@ -128,7 +128,7 @@ impl Store {
 }
 
 /// Where actors act from: the organisation of a logged-in user (none for the command line).
-pub(crate) async fn actor_org(conn: &mut SqliteConnection, who: &Who) -> Result<Option<i64>> {
+pub(crate) async fn actor_org(conn: &mut AnyConnection, who: &Who) -> Result<Option<i64>> {
     match who.user_id {
         Some(u) => Ok(sqlx::query_scalar("SELECT org_id FROM users WHERE id = $1")
             .bind(u)
@@ -141,7 +141,7 @@ pub(crate) async fn actor_org(conn: &mut SqliteConnection, who: &Who) -> Result<
 /// The uploads named as attachments must exist and belong to the acting organisation (or be
 /// readable by it): nobody attaches another organisation's file by guessing its id.
 pub(crate) async fn check_attachments(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     org_id: Option<i64>,
     ids: &[i64],
 ) -> Result<()> {

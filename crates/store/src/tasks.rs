@@ -8,7 +8,7 @@
 use kaifang_work::Light;
 use kaifang_work::task::{Party, Task, TaskEvent, TaskState};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use std::collections::BTreeMap;
 use time::Date;
 
@@ -128,10 +128,10 @@ pub struct TimelineEvent {
     pub kind: String,
     pub body: String,
     #[schema(value_type = Object)]
-    #[sqlx(json)]
+    #[sqlx(try_from = "crate::db::JsonText")]
     pub data: serde_json::Value,
     /// Upload ids.
-    #[sqlx(json)]
+    #[sqlx(try_from = "crate::db::JsonText")]
     pub attachments: Vec<i64>,
 }
 
@@ -368,7 +368,7 @@ impl TaskRow {
     }
 }
 
-async fn co_orgs(conn: &mut SqliteConnection, task: i64) -> Result<Vec<OrgRef>> {
+async fn co_orgs(conn: &mut AnyConnection, task: i64) -> Result<Vec<OrgRef>> {
     Ok(sqlx::query_as(
         "SELECT o.id, o.code, o.name_zh, o.name_en FROM task_co_orgs c \
          JOIN organisations o ON o.id = c.org_id WHERE c.task_id = $1 ORDER BY o.code",
@@ -412,7 +412,7 @@ struct EventRow {
 
 /// The timeline of one task or appeal, oldest first.
 pub(crate) async fn timeline(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     of: Timeline,
     id: i64,
 ) -> Result<Vec<TimelineEvent>> {
@@ -438,7 +438,7 @@ pub(crate) async fn timeline(
 /// Appends an entry to the timeline of one task or appeal.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn append_event(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     of: Timeline,
     id: i64,
     by: &Acting<'_>,
@@ -721,7 +721,7 @@ fn action_zh(a: &TaskAction) -> &'static str {
     }
 }
 
-async fn load_task(conn: &mut SqliteConnection, id: i64) -> Result<Option<TaskRow>> {
+async fn load_task(conn: &mut AnyConnection, id: i64) -> Result<Option<TaskRow>> {
     Ok(sqlx::query_as(&format!("{TASK_SELECT} WHERE t.id = $1"))
         .bind(id)
         .fetch_optional(conn)
@@ -753,7 +753,7 @@ impl Step for TaskStep<'_> {
         self.attachments
     }
 
-    async fn load(&self, conn: &mut SqliteConnection) -> Result<Option<TaskRow>> {
+    async fn load(&self, conn: &mut AnyConnection) -> Result<Option<TaskRow>> {
         load_task(conn, self.id).await
     }
 
@@ -763,7 +763,7 @@ impl Step for TaskStep<'_> {
 
     async fn apply(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         by: &Acting<'_>,
         row: TaskRow,
         version: i64,
@@ -902,7 +902,7 @@ impl Step for TaskStep<'_> {
 }
 
 pub(crate) async fn insert_meeting(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     m: &NewMeeting,
     directives: &[NewDirective],
 ) -> Result<i64> {
@@ -925,7 +925,7 @@ pub(crate) async fn insert_meeting(
 }
 
 pub(crate) async fn insert_directive(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     meeting: i64,
     d: &NewDirective,
 ) -> Result<i64> {
@@ -955,7 +955,7 @@ pub(crate) async fn insert_directive(
 /// record's step: the task, its audit entry and the notice to its organisations, headed
 /// `title` (e.g. "新任务（风险预警）").
 pub(crate) async fn issue_task_from(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     who: &Who,
     t: &NewTask,
     origin: serde_json::Value,
@@ -991,11 +991,7 @@ pub(crate) async fn issue_task_from(
     Ok(id)
 }
 
-pub(crate) async fn insert_task(
-    conn: &mut SqliteConnection,
-    who: &Who,
-    t: &NewTask,
-) -> Result<i64> {
+pub(crate) async fn insert_task(conn: &mut AnyConnection, who: &Who, t: &NewTask) -> Result<i64> {
     let title = non_empty("title", &t.title, 200)?;
     if t.description.chars().count() > 4000 {
         return Err(StoreError::invalid(

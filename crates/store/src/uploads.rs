@@ -175,13 +175,23 @@ impl Store {
         .await?)
     }
 
+    /// The SHA-256 of every upload the database lists: the files a backup must hold.
+    pub async fn upload_hashes(&self) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT sha256 FROM uploads ORDER BY sha256")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     /// Bytes the organisation's uploads take.
     pub async fn upload_usage(&self, org_id: i64) -> Result<u64> {
-        let used: i64 =
-            sqlx::query_scalar("SELECT COALESCE(SUM(size), 0) FROM uploads WHERE org_id = $1")
-                .bind(org_id)
-                .fetch_one(&self.pool)
-                .await?;
+        let used: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM uploads WHERE org_id = $1",
+        )
+        .bind(org_id)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(u64::try_from(used).unwrap_or(0))
     }
 
@@ -190,17 +200,29 @@ impl Store {
     /// decision keeps its evidence.
     pub async fn delete_upload(&self, who: &Who, upload: &Upload) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let cited: Option<String> = sqlx::query_scalar(
-            "SELECT 'task ' || task_id FROM task_events, json_each(task_events.attachments) \
-               WHERE json_each.value = $1 \
-             UNION ALL \
-             SELECT 'appeal ' || appeal_id FROM appeal_events, json_each(appeal_events.attachments) \
-               WHERE json_each.value = $1 \
-             LIMIT 1",
-        )
-        .bind(upload.id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        // The one query whose SQL differs by engine: each has its own way into a JSON array.
+        let cited_sql = match self.backend {
+            crate::db::Backend::Sqlite => {
+                "SELECT 'task ' || task_id FROM task_events, json_each(task_events.attachments) \
+                   WHERE json_each.value = $1 \
+                 UNION ALL \
+                 SELECT 'appeal ' || appeal_id FROM appeal_events, json_each(appeal_events.attachments) \
+                   WHERE json_each.value = $1 \
+                 LIMIT 1"
+            }
+            crate::db::Backend::Postgres => {
+                "SELECT 'task ' || task_id FROM task_events \
+                   WHERE CAST(attachments AS jsonb) @> to_jsonb(CAST($1 AS BIGINT)) \
+                 UNION ALL \
+                 SELECT 'appeal ' || appeal_id FROM appeal_events \
+                   WHERE CAST(attachments AS jsonb) @> to_jsonb(CAST($1 AS BIGINT)) \
+                 LIMIT 1"
+            }
+        };
+        let cited: Option<String> = sqlx::query_scalar(cited_sql)
+            .bind(upload.id)
+            .fetch_optional(&mut *tx)
+            .await?;
         if let Some(record) = cited {
             return Err(StoreError::Conflict(format!(
                 "upload {} is an attachment of {record}, whose record keeps it",

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use kaifang_assess::{Framework, Location, Panel};
 use kaifang_work::submission::{SubmissionEvent, SubmissionState, apply};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::audit::Who;
 use crate::notifications::{Notice, orgs_owning};
@@ -186,7 +186,7 @@ pub fn check_values(framework: &Framework, values: &[ValueInput]) -> Result<()> 
 }
 
 async fn load_item(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     zone: &str,
     year: i32,
 ) -> Result<Option<SubmissionItem>> {
@@ -199,7 +199,7 @@ async fn load_item(
     .await?)
 }
 
-async fn load(conn: &mut SqliteConnection, zone: &str, year: i32) -> Result<Option<Submission>> {
+async fn load(conn: &mut AnyConnection, zone: &str, year: i32) -> Result<Option<Submission>> {
     let Some(item) = load_item(conn, zone, year).await? else {
         return Ok(None);
     };
@@ -421,7 +421,7 @@ impl Step for ZoneStep<'_> {
         target(self.zone, self.year)
     }
 
-    async fn load(&self, conn: &mut SqliteConnection) -> Result<Option<Self::Row>> {
+    async fn load(&self, conn: &mut AnyConnection) -> Result<Option<Self::Row>> {
         let item = load_item(conn, self.zone, self.year).await?;
         Ok(if item.is_none() && self.event != SubmissionEvent::Save {
             None
@@ -436,7 +436,7 @@ impl Step for ZoneStep<'_> {
 
     async fn apply(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         by: &Acting<'_>,
         row: Self::Row,
         version: i64,

@@ -11,7 +11,7 @@ use time::macros::date;
 
 async fn demo() -> (tempfile::TempDir, Store) {
     let tmp = tempfile::tempdir().unwrap();
-    let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+    let store = kaifang_store::testing::open(tmp.path()).await;
     store.load_demo(&Who::cli("test")).await.unwrap();
     (tmp, store)
 }
@@ -161,15 +161,9 @@ async fn partners_are_kept_by_the_database_itself() {
         .await
         .unwrap();
     // The store offers no delete; the trigger refuses one made behind its back.
-    use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(&format!(
-        "sqlite://{}",
-        DataDir::new(tmp.path()).db_path().display()
-    ))
-    .await
-    .unwrap();
+    let conn = kaifang_store::testing::raw_pool(&DataDir::new(tmp.path())).await;
     for sql in ["DELETE FROM coop_partners"] {
-        assert!(sqlx::query(sql).execute(&mut conn).await.is_err(), "{sql}");
+        assert!(sqlx::query(sql).execute(&conn).await.is_err(), "{sql}");
     }
     assert_eq!(store.partners(None).await.unwrap().len(), 1);
 }

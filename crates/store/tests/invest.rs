@@ -18,7 +18,7 @@ const TODAY: Date = date!(2025 - 06 - 30);
 
 async fn demo() -> (tempfile::TempDir, Store) {
     let tmp = tempfile::tempdir().unwrap();
-    let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+    let store = kaifang_store::testing::open(tmp.path()).await;
     store.load_demo(&Who::cli("test")).await.unwrap();
     (tmp, store)
 }
@@ -421,20 +421,14 @@ async fn projects_are_never_deleted_and_their_history_never_rewritten() {
         .create_project(&who(), &project(&store).await, TODAY)
         .await
         .unwrap();
-    use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(&format!(
-        "sqlite://{}",
-        DataDir::new(tmp.path()).db_path().display()
-    ))
-    .await
-    .unwrap();
+    let conn = kaifang_store::testing::raw_pool(&DataDir::new(tmp.path())).await;
     for sql in [
         "DELETE FROM invest_projects",
         "UPDATE invest_project_stages SET reached_on = '2000-01-01'",
         "UPDATE invest_project_events SET body = 'x'",
         "DELETE FROM invest_project_events",
     ] {
-        assert!(sqlx::query(sql).execute(&mut conn).await.is_err(), "{sql}");
+        assert!(sqlx::query(sql).execute(&conn).await.is_err(), "{sql}");
     }
     assert_eq!(store.project(p.item.id).await.unwrap().events.len(), 1);
 }

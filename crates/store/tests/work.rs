@@ -7,13 +7,13 @@ use kaifang_store::audit::Who;
 use kaifang_store::config::WorkConfig;
 use kaifang_store::rules::Rules;
 use kaifang_store::tasks::{TaskAction, TaskFilter};
-use kaifang_store::{DataDir, Store, StoreError};
+use kaifang_store::{Store, StoreError};
 use kaifang_work::Light;
 use time::macros::date;
 
 async fn demo() -> (tempfile::TempDir, Store, Rules) {
     let tmp = tempfile::tempdir().unwrap();
-    let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+    let store = kaifang_store::testing::open(tmp.path()).await;
     store.load_demo(&Who::cli("test")).await.unwrap();
     let rules = Rules::from_config(&WorkConfig::default()).unwrap();
     (tmp, store, rules)

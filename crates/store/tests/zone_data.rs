@@ -6,12 +6,12 @@ use kaifang_assess::zones;
 use kaifang_assess::{Framework, Panel};
 use kaifang_store::audit::Who;
 use kaifang_store::zone_data::{SOURCE_APPROVED, SOURCE_SYNTHETIC, SubmissionFilter, ValueInput};
-use kaifang_store::{DataDir, Store, StoreError};
+use kaifang_store::{Store, StoreError};
 use kaifang_work::submission::SubmissionState;
 
 async fn store() -> (tempfile::TempDir, Store) {
     let tmp = tempfile::tempdir().unwrap();
-    let store = Store::open(&DataDir::new(tmp.path()), true).await.unwrap();
+    let store = kaifang_store::testing::open(tmp.path()).await;
     store.load_demo(&Who::cli("test")).await.unwrap();
     (tmp, store)
 }

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use kaifang_server::Application;
-use kaifang_store::{Config, DataDir, Store};
+use kaifang_store::{Config, Store};
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -29,7 +29,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         .with_test_writer()
         .try_init();
     let dir = tempfile::tempdir().expect("temp dir");
-    let data = DataDir::new(dir.path().join("data"));
+    let data = kaifang_store::testing::data_dir(&dir.path().join("data")).await;
     copy_dir(&trade_demo().join("trade"), &data.root().join("trade"));
     let prepared = kaifang_server::prepare(&data, |_| None, &Default::default())
         .await
@@ -169,13 +169,8 @@ impl TestApp {
     /// A connection of the test's own to the app's database, to set up what the API cannot
     /// (a token past its expiry, a session left idle). The store's connections are not
     /// offered outside it; SQLite in WAL mode lets both write in turn.
-    pub async fn raw_db(&self) -> sqlx::SqlitePool {
-        let options = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(self.store.data_dir().db_path())
-            .busy_timeout(std::time::Duration::from_secs(5));
-        sqlx::SqlitePool::connect_with(options)
-            .await
-            .expect("open the database")
+    pub async fn raw_db(&self) -> sqlx::AnyPool {
+        kaifang_store::testing::raw_pool(self.store.data_dir()).await
     }
 }
 
