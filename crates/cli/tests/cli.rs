@@ -1176,3 +1176,45 @@ fn invest_check_stats_and_import() {
         "nothing saved"
     );
 }
+
+/// `copy-db` moves the demo's database out of its directory into the test run's engine
+/// (PostgreSQL when `KAIFANG_TEST_POSTGRES` names one, a new SQLite file otherwise), and the
+/// directory configured for it is checked, migrated, listed and reset from there.
+#[test]
+fn copy_db_moves_the_database_and_the_commands_work_on_the_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let from = tmp.path().join("a");
+    let to = tmp.path().join("b");
+    assert!(run(&from, &["demo"]).status.success());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let target = runtime.block_on(kaifang_store::testing::data_dir(&to));
+    let url = match kaifang_store::Location::of(&target).unwrap() {
+        kaifang_store::Location::Postgres(url) => url,
+        kaifang_store::Location::Sqlite(path) => path.display().to_string(),
+    };
+    let o = run(&from, &["copy-db", "--to", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("rows counted on both sides"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("audit_log"), "{}", text(&o));
+    // A second copy into the same database is refused: it holds tables now.
+    let o = run(&from, &["copy-db", "--to", &url]);
+    assert!(!o.status.success(), "{}", text(&o));
+
+    let o = run(&to, &["check"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("organisations:"), "{}", text(&o));
+    let o = run(&to, &["migrate"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("schema version"), "{}", text(&o));
+    assert_eq!(
+        text(&run(&to, &["user", "list"])),
+        text(&run(&from, &["user", "list"]))
+    );
+    let o = run(&to, &["demo", "--reset"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&run(&to, &["user", "list"])).contains("leader"));
+}

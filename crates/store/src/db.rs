@@ -463,6 +463,14 @@ pub(crate) async fn connect_postgres(url: &str) -> Result<AnyPool> {
         .max_connections(8)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // The server's notices ("relation ... already exists, skipping" at every
+                // start) are not news to the person running a command.
+                conn.execute("SET client_min_messages = warning").await?;
+                Ok(())
+            })
+        })
         .connect_with(options)
         .await
         .map_err(|e| StoreError::Sqlite(format!("cannot reach {}: {e}", redact(url))))?;
