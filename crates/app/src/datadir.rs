@@ -63,7 +63,12 @@ pub async fn prepare(
     options: &ServeOptions,
 ) -> AppResult<Prepared> {
     let fresh = !Store::exists(dir).await?;
-    let lock = dir.lock()?;
+    // On PostgreSQL several instances serve one directory (shared on a network file system
+    // or a volume they all mount); on SQLite one process has it to itself.
+    let lock = match kaifang_store::Location::of(dir)? {
+        kaifang_store::Location::Postgres(_) => dir.lock_shared()?,
+        kaifang_store::Location::Sqlite(_) => dir.lock()?,
+    };
     let mut config = Config::load(&dir.config_path(), &env)?;
     if let Some(addr) = options.addr {
         config.server.addr = addr.to_string();

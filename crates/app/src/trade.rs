@@ -44,6 +44,10 @@ pub fn demo_rows(env: impl Fn(&str) -> Option<String>) -> u64 {
 pub struct TradeData {
     data_dir: PathBuf,
     store: Arc<RwLock<TradeStore>>,
+    /// The manifest's size and time when the store in memory was read. Another instance
+    /// sharing the data directory commits its trade writes by renaming a new manifest into
+    /// place, which changes them; a read that sees the change reads the store again.
+    seen: Arc<std::sync::Mutex<Option<Stamp>>>,
     /// Uploads in an import queued or running, so that a second click does not queue the same
     /// files again.
     importing: Arc<std::sync::Mutex<HashSet<i64>>>,
@@ -66,11 +70,17 @@ impl Drop for UploadClaim {
 
 impl TradeData {
     pub fn open(data_dir: &Path) -> AppResult<TradeData> {
+        let seen = stamp(data_dir);
         Ok(TradeData {
             data_dir: data_dir.to_path_buf(),
             store: Arc::new(RwLock::new(TradeStore::open(data_dir)?)),
+            seen: Arc::new(std::sync::Mutex::new(seen)),
             importing: Arc::default(),
         })
+    }
+
+    fn seen(&self) -> std::sync::MutexGuard<'_, Option<Stamp>> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Holds `ids` for one import: refused when one is given twice or is already in an import
@@ -101,8 +111,28 @@ impl TradeData {
         })
     }
 
-    /// The store for reading; an import waits until the readers are done.
+    /// The store for reading; an import waits until the readers are done. When another
+    /// instance has committed a trade write since the store was read, it is read again first
+    /// (one `stat` of the manifest per call tells).
     pub async fn read(&self) -> RwLockReadGuard<'_, TradeStore> {
+        if stamp(&self.data_dir) != *self.seen() {
+            let mut guard = self.store.write().await;
+            let now = stamp(&self.data_dir);
+            if now != *self.seen() {
+                let dir = self.data_dir.clone();
+                match tokio::task::spawn_blocking(move || TradeStore::open(&dir)).await {
+                    Ok(Ok(fresh)) => {
+                        *guard = fresh;
+                        *self.seen() = now;
+                        tracing::info!("the trade data changed on disk and was read again");
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "cannot read the trade data again; serving what was read before");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "reading the trade data again failed"),
+                }
+            }
+        }
         self.store.read().await
     }
 
@@ -152,7 +182,7 @@ impl TradeData {
         kaifang_store::durable::step();
         let data_dir = self.data_dir.clone();
         let intent = id.clone();
-        let (result, manifest) = tokio::task::spawn_blocking(move || {
+        let (result, manifest, seen) = tokio::task::spawn_blocking(move || {
             guard.set_intent(Some(intent));
             let result = work(&mut guard);
             match TradeStore::open(&data_dir) {
@@ -165,9 +195,10 @@ impl TradeData {
             // The manifest on disk, not the one in memory: a reopen that failed leaves the
             // old store in memory while the new generation may be committed.
             let manifest = kaifang_trade::read_manifest(&data_dir);
-            (result, manifest)
+            (result, manifest, stamp(&data_dir))
         })
         .await?;
+        *self.seen() = seen;
         let manifest = manifest?;
         let committed = manifest.intent.as_deref() == Some(id.as_str());
         let (action, mut details) = match (&result, committed) {
@@ -199,6 +230,14 @@ impl TradeData {
             other => AppError::Trade(other),
         })
     }
+}
+
+/// The trade manifest's size and modification time, if it exists.
+type Stamp = (u64, std::time::SystemTime);
+
+fn stamp(data_dir: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(data_dir.join("trade").join("manifest.json")).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
 }
 
 /// Who writes the trade store and how the audit log names it: `action` is the concluding
@@ -691,4 +730,33 @@ fn display_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two instances serving one data directory: what one writes, the other reads next.
+    #[tokio::test]
+    async fn a_trade_write_by_one_instance_is_read_by_the_other() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = kaifang_store::testing::open(tmp.path()).await;
+        let a = TradeData::open(tmp.path()).unwrap();
+        let b = TradeData::open(tmp.path()).unwrap();
+        assert_eq!(b.read().await.manifest().generation, 0);
+        let options = DemoOptions {
+            rows: 2_000,
+            ..Default::default()
+        };
+        generate_demo(&store, &a, &Who::cli("test"), options, |_| true)
+            .await
+            .unwrap();
+        let written = a.read().await.manifest().generation;
+        assert!(written > 0);
+        assert_eq!(b.read().await.manifest().generation, written);
+        assert_eq!(
+            b.read().await.manifest().partitions.len(),
+            a.read().await.manifest().partitions.len()
+        );
+    }
 }

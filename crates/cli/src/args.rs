@@ -20,8 +20,24 @@ pub struct Cli {
     #[arg(long, global = true, env = "KAIFANG_LOG", default_value = "info")]
     pub log: String,
 
+    /// Log lines as text for people, or as one JSON object per line for a log collector.
+    #[arg(
+        long,
+        global = true,
+        env = "KAIFANG_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,10 +12,12 @@ use crate::progress;
 pub fn init_logging(args: &Cli) {
     let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .init();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match args.log_format {
+        crate::args::LogFormat::Text => logs.with_target(false).init(),
+        // One object per line, with the request's span (its id, method and path) on each.
+        crate::args::LogFormat::Json => logs.json().with_current_span(true).init(),
+    }
 }
 
 pub fn run(args: Cli) -> Result<()> {

@@ -156,6 +156,11 @@ impl Actor {
         )
     }
 
+    /// The server's operational figures (`/metrics`): admins, with a session or a token.
+    pub fn read_metrics(&self) -> Decision {
+        Decision::from_bool(matches!(self.role, Role::Admin), Decision::Forbidden)
+    }
+
     /// The audit log: admins and leaders.
     pub fn read_audit(&self) -> Decision {
         Decision::from_bool(

@@ -178,6 +178,19 @@ impl Jobs {
         Ok(job)
     }
 
+    /// The jobs this instance runs (or has queued), with how far each has got.
+    fn live_progress(&self) -> Vec<(String, f64)> {
+        self.lock()
+            .iter()
+            .map(|(id, l)| {
+                (
+                    id.clone(),
+                    f64::from_bits(l.progress_bits.load(Ordering::Relaxed)),
+                )
+            })
+            .collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Live>>> {
         self.live.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -213,6 +226,26 @@ impl Jobs {
                 true
             }
             None => false,
+        }
+    }
+}
+
+/// Runs until the process ends: renews the leases of this instance's jobs (with their
+/// progress, which other instances then show) four times a lease, and on a database several
+/// instances share, concludes as failed the jobs whose instance stopped renewing theirs.
+pub async fn keep_leases(jobs: Jobs) {
+    let every = kaifang_store::jobs::JOB_LEASE.unsigned_abs() / 4;
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = jobs.store.renew_job_leases(&jobs.live_progress()).await {
+            tracing::warn!(error = %e, "cannot renew the leases of this instance's jobs");
+        }
+        if jobs.store.backend() == kaifang_store::Backend::Postgres {
+            match jobs.store.fail_interrupted_jobs().await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(jobs = n, "jobs whose instance stopped were marked failed"),
+                Err(e) => tracing::warn!(error = %e, "cannot look for jobs whose instance stopped"),
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod guards;
 pub mod jobs;
+pub mod metrics;
 pub mod openapi;
 pub mod reminders;
 pub mod routes;
@@ -105,6 +106,7 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let background = tokio::spawn(reminders::run(self.state.clone()));
+        let leases = tokio::spawn(jobs::keep_leases(self.state.jobs.clone()));
         let served = axum::serve(
             self.listener,
             self.router
@@ -113,6 +115,7 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         background.abort();
+        leases.abort();
         served
     }
 }
@@ -152,6 +155,7 @@ fn json_routes() -> OpenApiRouter<AppState> {
     use routes::*;
     OpenApiRouter::new()
         .routes(routes!(meta::healthz))
+        .routes(routes!(crate::metrics::metrics))
         .routes(routes!(meta::meta))
         .routes(routes!(meta::overview))
         .routes(routes!(meta::registry_counts))
@@ -305,6 +309,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guards::disk_reserve,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
         ))
         .with_state(state);
 

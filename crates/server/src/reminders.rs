@@ -1,7 +1,8 @@
 //! The background loop of the work modules: every few minutes, notify what is due soon or
 //! overdue, once a day evaluate the risk indicators and raise alerts, issue the monthly
 //! bulletin when its day has come (`[bulletin] day`), then mail the notifications not yet
-//! mailed (when an SMTP relay is configured).
+//! mailed (when an SMTP relay is configured). Instances sharing a PostgreSQL database take
+//! turns (`Store::background_turn`): one round at a time, cluster-wide.
 //!
 //! Each mail is claimed in the store before the relay is asked, so a restart never sends one
 //! twice; a crash between claim and send loses that mail (at most once: the notification
@@ -33,15 +34,23 @@ pub async fn run(state: AppState) {
         .then_some(today)
     };
     loop {
-        let today = today_in_china();
-        if state.config.work.risk_evaluation
-            && evaluated != Some(today)
-            && risk_round(&state, today).await
-        {
-            evaluated = Some(today);
+        // Several instances on one database take turns: one does the round, the others skip it.
+        match state.store.background_turn().await {
+            Ok(Some(turn)) => {
+                let today = today_in_china();
+                if state.config.work.risk_evaluation
+                    && evaluated != Some(today)
+                    && risk_round(&state, today).await
+                {
+                    evaluated = Some(today);
+                }
+                bulletin_round(&state, today).await;
+                round(&state, mailer.as_ref()).await;
+                turn.end().await;
+            }
+            Ok(None) => tracing::debug!("another instance does this background round"),
+            Err(e) => tracing::warn!(error = %e, "cannot take the background round's turn"),
         }
-        bulletin_round(&state, today).await;
-        round(&state, mailer.as_ref()).await;
         tokio::time::sleep(every).await;
     }
 }

@@ -17,6 +17,8 @@ pub struct AppState {
     /// The one-time token that makes the first administrator, while no account exists.
     pub setup_token: Arc<std::sync::Mutex<Option<String>>>,
     pub demo: bool,
+    /// Requests counted for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Working-day calendar and time limits of directives and appeals.
     pub rules: Rules,
     /// The configured base map (`[map]` in kaifang.toml), read and checked at start.
@@ -73,6 +75,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             demo,
+            metrics: Arc::default(),
             channels: Default::default(),
             assign: assign.clone(),
             risk: kaifang_app::risk::RegistryCell::with_inputs(assign),

@@ -101,17 +101,44 @@ impl DataDir {
         Ok(())
     }
 
-    /// Takes the directory's exclusive lock, or says who holds it.
-    pub fn lock(&self) -> Result<DirLock> {
+    fn lock_file(&self) -> Result<File> {
         // Only the root before the lock: the sub-directories may be mid-restore.
         std::fs::create_dir_all(&self.root).map_err(StoreError::io(&self.root))?;
         let path = self.lock_path();
-        let file = File::options()
+        File::options()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(StoreError::io(&path))?;
+            .map_err(StoreError::io(&path))
+    }
+
+    /// The lock of one of several `serve` processes sharing the directory, as they may when
+    /// the database is on PostgreSQL: any number hold it together, and a command that
+    /// replaces the data (`restore`, `demo --reset`, `init`, `copy-db`) waits for none of them
+    /// but is refused while one runs. The first to come undoes a restore a crash cut short.
+    pub fn lock_shared(&self) -> Result<DirLock> {
+        if let Ok(first) = self.lock() {
+            drop(first);
+        }
+        let file = self.lock_file()?;
+        match file.try_lock_shared() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked(self.root.clone()));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(StoreError::io(self.lock_path())(e));
+            }
+        }
+        self.create()?;
+        Ok(DirLock { _file: file })
+    }
+
+    /// Takes the directory's exclusive lock, or says who holds it.
+    pub fn lock(&self) -> Result<DirLock> {
+        let path = self.lock_path();
+        let file = self.lock_file()?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {

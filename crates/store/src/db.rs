@@ -46,6 +46,37 @@ pub fn known_schema_version() -> i64 {
 /// lock can carry. (The value is arbitrary but fixed: "KAIFANG" in ASCII, truncated.)
 const WRITE_LOCK: i64 = 0x004b_4149_4641_4e47;
 
+/// Held by the one instance doing the background round (reminders, the daily risk
+/// evaluation, the bulletin schedule, the mail) on a database several instances share.
+const ROUND_LOCK: i64 = WRITE_LOCK + 1;
+
+/// The background round's turn, while held (see [`Store::background_turn`]).
+pub struct Turn {
+    conn: Option<sqlx::pool::PoolConnection<Any>>,
+}
+
+impl Turn {
+    /// Gives the turn back for the next round, whichever instance takes it.
+    pub async fn end(mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(ROUND_LOCK)
+                .execute(&mut *conn)
+                .await;
+        }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        // Not ended (a panic, a cancelled task): the connection is closed rather than
+        // returned to the pool, and the server releases a session's locks when it ends.
+        if let Some(conn) = self.conn.take() {
+            drop(conn.detach());
+        }
+    }
+}
+
 /// A boolean column as either engine hands it back. Queries select boolean columns as
 /// `CAST(col AS INTEGER)`: the `Any` driver refuses a SQLite column declared BOOLEAN outright,
 /// and the cast, which both engines know, leaves an integer on both; this reads it (or a
@@ -208,6 +239,23 @@ impl Store {
         self.backend
     }
 
+    /// The turn to do the background round, or `None` while another instance on the same
+    /// PostgreSQL database does it. On SQLite the directory lock already keeps every other
+    /// process out, so the turn is always this one's. The round's work is idempotent (one
+    /// reminder per dedupe key, one bulletin per month, one alert per reading); the turn keeps
+    /// two instances from doing it at the same moment.
+    pub async fn background_turn(&self) -> Result<Option<Turn>> {
+        if self.backend == Backend::Sqlite {
+            return Ok(Some(Turn { conn: None }));
+        }
+        let mut conn = self.pool.acquire().await?;
+        let got: Flag = sqlx::query_scalar("SELECT CAST(pg_try_advisory_lock($1) AS INTEGER)")
+            .bind(ROUND_LOCK)
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(got.0.then_some(Turn { conn: Some(conn) }))
+    }
+
     /// Opens (creating if `create`) the database of `dir`, refuses a corrupt database or one
     /// written by a newer binary without touching it, and applies pending migrations.
     pub async fn open(dir: &DataDir, create: bool) -> Result<Store> {
@@ -319,6 +367,15 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?),
         }
+    }
+
+    /// The connection pool now: connections open, of them idle, and the most it opens.
+    pub fn pool_figures(&self) -> (u32, usize, u32) {
+        (
+            self.pool.size(),
+            self.pool.num_idle(),
+            self.pool.options().get_max_connections(),
+        )
     }
 
     pub fn data_dir(&self) -> &DataDir {

@@ -75,6 +75,14 @@ pub struct Job {
 
 const JOB_COLUMNS: &str = "id, kind, status, progress, message, result, user_id, org_id, created_at, started_at, finished_at";
 
+/// How long a job's lease lasts: its instance renews it well within this
+/// ([`Store::renew_job_leases`]); one that has not for this long has stopped.
+pub const JOB_LEASE: time::Duration = time::Duration::seconds(60);
+
+fn lease_from_now() -> String {
+    crate::format_ts(time::OffsetDateTime::now_utc() + JOB_LEASE)
+}
+
 impl Store {
     pub async fn insert_job(
         &self,
@@ -83,12 +91,13 @@ impl Store {
         user_id: Option<i64>,
         org_id: Option<i64>,
     ) -> Result<Job> {
-        sqlx::query("INSERT INTO jobs (id, kind, status, progress, user_id, org_id, created_at) VALUES ($1, $2, 'queued', 0, $3, $4, $5)")
+        sqlx::query("INSERT INTO jobs (id, kind, status, progress, user_id, org_id, created_at, lease_until) VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6)")
             .bind(id)
             .bind(kind)
             .bind(user_id)
             .bind(org_id)
             .bind(now())
+            .bind(lease_from_now())
             .execute(&self.pool)
             .await?;
         self.job(id).await
@@ -161,15 +170,50 @@ impl Store {
         .await?)
     }
 
-    /// Marks jobs left queued or running by a previous process as failed; returns how many.
-    pub async fn fail_interrupted_jobs(&self) -> Result<u64> {
-        Ok(sqlx::query(
-            "UPDATE jobs SET status = 'failed', message = 'interrupted: the server stopped while the job ran', finished_at = $1 \
-             WHERE status IN ('queued', 'running')",
+    /// How many jobs the database holds in each status (every instance's).
+    pub async fn job_counts(&self) -> Result<Vec<(String, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status")
+                .fetch_all(&self.pool)
+                .await?,
         )
-        .bind(now())
-        .execute(&self.pool)
-        .await?
-        .rows_affected())
+    }
+
+    /// Renews the leases of the jobs this instance runs and records how far each has got, so
+    /// that every instance shows the same progress.
+    pub async fn renew_job_leases(&self, live: &[(String, f64)]) -> Result<()> {
+        let until = lease_from_now();
+        for (id, progress) in live {
+            sqlx::query(
+                "UPDATE jobs SET lease_until = $1, progress = $2 \
+                 WHERE id = $3 AND status IN ('queued', 'running')",
+            )
+            .bind(&until)
+            .bind(progress)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Marks jobs left queued or running by a stopped process as failed; returns how many.
+    /// On SQLite, called at the start of the one process the directory admits, that is every
+    /// unfinished job. On PostgreSQL, where other instances may be running theirs, it is
+    /// those whose lease has run out.
+    pub async fn fail_interrupted_jobs(&self) -> Result<u64> {
+        let query = match self.backend {
+            crate::Backend::Sqlite => sqlx::query(
+                "UPDATE jobs SET status = 'failed', message = 'interrupted: the server stopped while the job ran', finished_at = $1 \
+                 WHERE status IN ('queued', 'running')",
+            )
+            .bind(now()),
+            crate::Backend::Postgres => sqlx::query(
+                "UPDATE jobs SET status = 'failed', message = 'interrupted: the instance running it stopped', finished_at = $1 \
+                 WHERE status IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < $1)",
+            )
+            .bind(now()),
+        };
+        Ok(query.execute(&self.pool).await?.rows_affected())
     }
 }

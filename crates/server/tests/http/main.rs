@@ -13,6 +13,7 @@ mod cockpit;
 mod cooperation;
 mod first_start;
 mod heavy_work;
+mod instances;
 mod invest;
 mod login_bounds;
 mod openapi_types;

@@ -681,6 +681,13 @@ fn cases(f: &Fixture) -> Vec<Case> {
         ),
         case(
             Method::GET,
+            "/metrics",
+            "/metrics".into(),
+            Body::None,
+            [200, 403, 403, 403, 403],
+        ),
+        case(
+            Method::GET,
             "/api/jobs",
             "/api/jobs".into(),
             Body::None,

@@ -34,6 +34,17 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let prepared = kaifang_server::prepare(&data, |_| None, &Default::default())
         .await
         .expect("prepare data dir");
+    let store = prepared.store.clone();
+    let addr = serve(prepared, configure).await;
+    TestApp { addr, store, dir }
+}
+
+/// Builds the application on `prepared` with the tests' configuration (changed by
+/// `configure`) and serves it in the background until the test ends; its address.
+async fn serve(
+    prepared: kaifang_server::Prepared,
+    configure: impl FnOnce(&mut Config),
+) -> SocketAddr {
     let mut config = prepared.config.clone();
     config.server.addr = "127.0.0.1:0".into();
     // Tests that count notifications or alerts run the evaluation themselves.
@@ -50,11 +61,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let _lock = lock;
         let _ = app.run_until_stopped(std::future::pending()).await;
     });
-    TestApp {
-        addr,
-        store: prepared.store,
-        dir,
-    }
+    addr
 }
 
 /// Rows of the tests' trade demo: the totals are calibrated whatever the count.
@@ -162,6 +169,24 @@ impl TestApp {
         })
     }
 
+    /// A second instance serving this app's data directory, as a second `serve` process
+    /// behind a load balancer would; its base URL. `None` on SQLite, after checking that the
+    /// directory refuses it there (one process has an SQLite directory to itself).
+    pub async fn second_instance(&self) -> Option<String> {
+        let data = self.store.data_dir().clone();
+        let prepared = kaifang_server::prepare(&data, |_| None, &Default::default()).await;
+        if !kaifang_store::testing::on_postgres(&data) {
+            let e = prepared
+                .err()
+                .expect("a second process on an SQLite directory");
+            assert!(e.to_string().contains("in use"), "{e}");
+            return None;
+        }
+        let prepared = prepared.expect("prepare the second instance");
+        let addr = serve(prepared, |_| {}).await;
+        Some(format!("http://{addr}"))
+    }
+
     pub async fn org_id(&self, code: &str) -> i64 {
         self.store.org_by_code(code).await.expect("org").id
     }
@@ -189,6 +214,15 @@ pub struct Session {
 }
 
 impl Session {
+    /// The same client (its cookie, its CSRF token) talking to another instance at `app_url`.
+    pub fn at(&self, app_url: &str) -> Session {
+        Session {
+            app_url: app_url.to_string(),
+            client: self.client.clone(),
+            csrf: self.csrf.clone(),
+        }
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let mut r = self
             .client

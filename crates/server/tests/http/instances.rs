@@ -1,0 +1,94 @@
+//! Two instances serving one data directory and one PostgreSQL database behave as one: a
+//! session opened on one is good on the other, CSRF included, what one writes the other
+//! answers, and a logout on one ends the session everywhere. On SQLite the second instance is
+//! refused: one process has the directory to itself.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::common::spawn_app;
+
+#[tokio::test]
+async fn two_instances_on_one_database_act_as_one() {
+    let a = spawn_app().await;
+    let Some(b) = a.second_instance().await else {
+        return;
+    };
+    let on_a = a.login("admin").await;
+    let on_b = on_a.at(&b);
+    let me = on_b.json("/api/auth/me").await;
+    assert_eq!(me["user"]["username"], "admin", "{me}");
+
+    // A write on b with the CSRF token a gave out; a lists it.
+    let r = on_b
+        .post("/api/tokens")
+        .json(&json!({ "name": "made-on-b" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let listed = on_a.json("/api/tokens").await.to_string();
+    assert!(listed.contains("made-on-b"), "{listed}");
+
+    // The same write without the token is refused on b as on a.
+    let bare = on_b
+        .client
+        .post(format!("{b}/api/tokens"))
+        .json(&json!({ "name": "x" }));
+    assert_eq!(bare.send().await.unwrap().status(), StatusCode::FORBIDDEN);
+
+    // A logout on b ends the session on a too.
+    let r = on_b.post("/api/auth/logout").send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let r = on_a.get("/api/auth/me").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// `/metrics` gives Prometheus the requests answered, their durations, the jobs and the
+/// database pool, to administrators only.
+#[tokio::test]
+async fn metrics_count_requests_jobs_and_connections_for_administrators_only() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    for _ in 0..3 {
+        admin.get("/api/meta").send().await.unwrap();
+    }
+    let r = admin.get("/metrics").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = r.text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in\n{text}"))
+    };
+    assert!(value("kaifang_http_requests_total{class=\"2xx\"}") >= 4.0);
+    let count = value("kaifang_http_request_duration_seconds_count");
+    assert_eq!(
+        value("kaifang_http_request_duration_seconds_bucket{le=\"+Inf\"}"),
+        count
+    );
+    assert!(value("kaifang_http_request_duration_seconds_bucket{le=\"10\"}") <= count);
+    assert!(text.contains("kaifang_db_connections{backend=\""), "{text}");
+    assert!(text.contains("kaifang_work_running 0"), "{text}");
+
+    let leader = app.login("leader").await;
+    assert_eq!(
+        leader.get("/metrics").send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.anonymous()
+            .get("/metrics")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
