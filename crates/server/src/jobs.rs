@@ -230,22 +230,32 @@ impl Jobs {
     }
 }
 
-/// Runs until the process ends: renews the leases of this instance's jobs (with their
-/// progress, which other instances then show) four times a lease, and on a database several
-/// instances share, concludes as failed the jobs whose instance stopped renewing theirs.
+/// Runs until the process ends: [`renew_leases`] four times a lease.
 pub async fn keep_leases(jobs: Jobs) {
     let every = kaifang_store::jobs::JOB_LEASE.unsigned_abs() / 4;
     loop {
         tokio::time::sleep(every).await;
-        if let Err(e) = jobs.store.renew_job_leases(&jobs.live_progress()).await {
-            tracing::warn!(error = %e, "cannot renew the leases of this instance's jobs");
-        }
-        if jobs.store.backend() == kaifang_store::Backend::Postgres {
-            match jobs.store.fail_interrupted_jobs().await {
-                Ok(0) => {}
-                Ok(n) => tracing::warn!(jobs = n, "jobs whose instance stopped were marked failed"),
-                Err(e) => tracing::warn!(error = %e, "cannot look for jobs whose instance stopped"),
+        renew_leases(&jobs).await;
+    }
+}
+
+/// Renews the leases of this instance's jobs (with their progress, which other instances then
+/// show), cancels those whose cancellation was asked of another instance, and on a database
+/// several instances share, concludes as failed the jobs whose instance stopped renewing theirs.
+pub async fn renew_leases(jobs: &Jobs) {
+    match jobs.store.renew_job_leases(&jobs.live_progress()).await {
+        Ok(asked) => {
+            for id in asked {
+                jobs.cancel(&id);
             }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot renew the leases of this instance's jobs"),
+    }
+    if jobs.store.backend() == kaifang_store::Backend::Postgres {
+        match jobs.store.fail_interrupted_jobs().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(jobs = n, "jobs whose instance stopped were marked failed"),
+            Err(e) => tracing::warn!(error = %e, "cannot look for jobs whose instance stopped"),
         }
     }
 }
@@ -315,6 +325,37 @@ mod tests {
         let done = wait_finished(&jobs, &job.id).await;
         assert_eq!(done.status, JobStatus::Cancelled);
         assert!(!jobs.cancel(&job.id));
+    }
+
+    /// Asked on another instance (another `Jobs` on the same database), the cancellation
+    /// reaches the running job at its next lease renewal, with its progress shared meanwhile.
+    #[tokio::test]
+    async fn a_job_is_cancelled_from_another_instance_at_its_next_lease_renewal() {
+        let (_tmp, a) = jobs().await;
+        let b_store = Store::open(a.store.data_dir(), false).await.unwrap();
+        let b = Jobs::new(b_store, WorkQueue::default());
+        let job = a
+            .spawn("test", NOBODY, |ctx| async move {
+                ctx.progress(0.4);
+                while !ctx.cancelled() {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                Err(JobError::Cancelled)
+            })
+            .await
+            .unwrap();
+        for _ in 0..200 {
+            if b.get(&job.id).await.unwrap().status == JobStatus::Running {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(!b.cancel(&job.id), "b does not run it");
+        assert!(b.store.request_job_cancel(&job.id).await.unwrap());
+        renew_leases(&a).await;
+        let done = wait_finished(&b, &job.id).await;
+        assert_eq!(done.status, JobStatus::Cancelled);
+        assert_eq!(done.progress, 0.4);
     }
 
     fn limited(concurrency: usize, per_user: usize) -> WorkQueue {

@@ -180,21 +180,39 @@ impl Store {
     }
 
     /// Renews the leases of the jobs this instance runs and records how far each has got, so
-    /// that every instance shows the same progress.
-    pub async fn renew_job_leases(&self, live: &[(String, f64)]) -> Result<()> {
+    /// that every instance shows the same progress. Returns the jobs among them whose
+    /// cancellation another instance was asked for ([`Store::request_job_cancel`]).
+    pub async fn renew_job_leases(&self, live: &[(String, f64)]) -> Result<Vec<String>> {
         let until = lease_from_now();
+        let mut cancel = Vec::new();
         for (id, progress) in live {
-            sqlx::query(
+            let asked: Option<crate::db::Flag> = sqlx::query_scalar(
                 "UPDATE jobs SET lease_until = $1, progress = $2 \
-                 WHERE id = $3 AND status IN ('queued', 'running')",
+                 WHERE id = $3 AND status IN ('queued', 'running') \
+                 RETURNING CAST(cancel_requested AS INTEGER)",
             )
             .bind(&until)
             .bind(progress)
             .bind(id)
-            .execute(&self.pool)
+            .fetch_optional(&self.pool)
             .await?;
+            if asked.is_some_and(|a| a.0) {
+                cancel.push(id.clone());
+            }
         }
-        Ok(())
+        Ok(cancel)
+    }
+
+    /// Asks the instance running job `id` to cancel it; false when the job has finished.
+    pub async fn request_job_cancel(&self, id: &str) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE jobs SET cancel_requested = TRUE WHERE id = $1 AND status IN ('queued', 'running')",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            > 0)
     }
 
     /// Marks jobs left queued or running by a stopped process as failed; returns how many.

@@ -50,7 +50,12 @@ async fn a_job_is_concluded_by_another_instance_only_once_its_lease_has_run_out(
     a.job_started("live").await.unwrap();
     a.insert_job("orphan", "test", None, None).await.unwrap();
     a.job_started("orphan").await.unwrap();
-    a.renew_job_leases(&[("live".into(), 0.5)]).await.unwrap();
+    assert!(
+        a.renew_job_leases(&[("live".into(), 0.5)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // "orphan"'s instance stopped a while ago: its lease ran out.
     let pool = kaifang_store::testing::raw_pool(a.data_dir()).await;
     sqlx::query("UPDATE jobs SET lease_until = '2000-01-01T00:00:00.000000Z' WHERE id = 'orphan'")
@@ -76,4 +81,21 @@ async fn a_job_is_concluded_by_another_instance_only_once_its_lease_has_run_out(
         assert_eq!(concluded, 2);
         assert_eq!(live.status, JobStatus::Failed);
     }
+}
+
+#[tokio::test]
+async fn a_cancellation_asked_of_another_instance_reaches_the_one_running_the_job() {
+    let (_tmp, a, b) = two_instances().await;
+    a.insert_job("j", "test", None, None).await.unwrap();
+    a.job_started("j").await.unwrap();
+    assert!(b.request_job_cancel("j").await.unwrap());
+    let asked = a.renew_job_leases(&[("j".into(), 0.25)]).await.unwrap();
+    assert_eq!(asked, ["j"]);
+    a.job_finished("j", JobStatus::Cancelled, 0.25, Some("cancelled"), None)
+        .await
+        .unwrap();
+    assert!(
+        !b.request_job_cancel("j").await.unwrap(),
+        "a finished job is not cancelled"
+    );
 }

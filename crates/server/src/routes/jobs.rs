@@ -97,7 +97,11 @@ pub async fn cancel(
     ApiError::check(decision, "cancel another user's job", || {
         format!("job {id}")
     })?;
-    if job.status.is_finished() || !state.jobs.cancel(&id) {
+    // Running here, it is cancelled now; running on another instance, that instance sees
+    // the request when it next renews the job's lease.
+    let cancelled = !job.status.is_finished()
+        && (state.jobs.cancel(&id) || state.store.request_job_cancel(&id).await?);
+    if !cancelled {
         return Err(ApiError::conflict(format!(
             "job {id} has already finished ({})",
             job.status.as_str()
