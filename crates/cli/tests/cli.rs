@@ -1218,3 +1218,83 @@ fn copy_db_moves_the_database_and_the_commands_work_on_the_copy() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&run(&to, &["user", "list"])).contains("leader"));
 }
+
+/// Two `kaifang serve` processes on one PostgreSQL database and one data directory (run when
+/// `KAIFANG_TEST_POSTGRES` names a server; skipped with a message otherwise). One dies in the
+/// middle of a backup job (a debug build's abort point, as `kill -9`); the other, which served
+/// all along, concludes the job as failed once its lease has run out, still answers the
+/// session the dead one opened, and the next start leaves no partial backup behind.
+#[test]
+fn an_instance_killed_mid_job_has_its_job_concluded_by_the_other() {
+    if !cfg!(debug_assertions) {
+        return; // the abort points exist in debug builds only
+    }
+    if kaifang_store::testing::postgres().is_none() {
+        eprintln!("SKIPPED: several instances need PostgreSQL; set KAIFANG_TEST_POSTGRES");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(kaifang_store::testing::data_dir(&dir));
+    let mut config = std::fs::read_to_string(dir.join("kaifang.toml")).unwrap();
+    config.push_str("\n[jobs]\nlease_secs = 2\n");
+    std::fs::write(dir.join("kaifang.toml"), config).unwrap();
+    Server::start(&dir).terminate();
+
+    let mut a = Server::start_with(&dir, &[("KAIFANG_TEST_ABORT_AT", "store:2")]);
+    let b = Server::start(&dir);
+    let (cookie, csrf) = login(a.addr, "admin", "kaifang-demo");
+    http(
+        a.addr,
+        "POST",
+        "/api/backups",
+        &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+        "",
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !matches!(a.child.try_wait(), Ok(Some(_))) {
+        assert!(Instant::now() < deadline, "instance a did not die mid-job");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // The session opened on a is good on b, which concludes a's job within its lease.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let job = loop {
+        let jobs = backup_jobs(b.addr, &cookie).expect("b lists the jobs to a's session");
+        let job = jobs.first().cloned().expect("the backup job started on a");
+        if job["status"] != "running" && job["status"] != "queued" {
+            break job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "b never concluded a's job: {job}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(
+        job["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("instance running it stopped"),
+        "{job}"
+    );
+    assert!(
+        b.log.lock().unwrap().contains("marked failed"),
+        "b's log says so"
+    );
+    assert_eq!(http(b.addr, "GET", "/healthz", &[], "").0, 200);
+    b.terminate();
+
+    // The next start concludes the backup the dead instance announced and removes its part.
+    Server::start(&dir).terminate();
+    let left: Vec<_> = std::fs::read_dir(dir.join("backups"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.iter()
+            .all(|p| p.extension().is_none_or(|x| x != "partial")),
+        "a partial backup is left: {left:?}"
+    );
+}

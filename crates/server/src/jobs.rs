@@ -232,7 +232,7 @@ impl Jobs {
 
 /// Runs until the process ends: [`renew_leases`] four times a lease.
 pub async fn keep_leases(jobs: Jobs) {
-    let every = kaifang_store::jobs::JOB_LEASE.unsigned_abs() / 4;
+    let every = jobs.store.job_lease() / 4;
     loop {
         tokio::time::sleep(every).await;
         renew_leases(&jobs).await;

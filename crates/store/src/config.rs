@@ -272,6 +272,10 @@ pub struct JobsConfig {
     pub max_queued: u64,
     /// Seconds a request waits for a free slot before it is refused (429).
     pub wait_secs: u64,
+    /// Seconds a job's lease lasts: its instance renews it four times as often, and where
+    /// several instances share a PostgreSQL database, a job whose lease ran out (its instance
+    /// stopped) is marked failed by another.
+    pub lease_secs: u64,
 }
 
 impl Default for JobsConfig {
@@ -281,6 +285,7 @@ impl Default for JobsConfig {
             per_user: 2,
             max_queued: 64,
             wait_secs: 10,
+            lease_secs: 60,
         }
     }
 }
@@ -512,6 +517,7 @@ impl Config {
             ("jobs.per_user", self.jobs.per_user),
             ("jobs.max_queued", self.jobs.max_queued),
             ("jobs.wait_secs", self.jobs.wait_secs),
+            ("jobs.lease_secs", self.jobs.lease_secs),
         ];
         for (key, v) in positive {
             if v == 0 {
@@ -547,7 +553,7 @@ impl Config {
              [uploads]\n# max_mb = {}\n# org_quota_mb = {}   # all of one organisation's uploads\n# enterprise_quota_mb = {}   # an enterprise's (its appeals' evidence)\n# disk_reserve_mb = {}   # free space kept on the disk; writes past it answer 507\n\n\
              [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n# risk_evaluation = {}   # evaluate the risk indicators daily and raise alerts\n\n\
              [trade]\n# sql_memory_mb = {}\n# sql_timeout_secs = {}\n# sql_max_rows = {}\n# sql_concurrency = {}\n# xlsx_max_cells = {}   # an uploaded workbook declaring more is refused unread\n# xlsx_max_inflated_mb = {}\n# import_memory_mb = {}   # an import holds at most this much, whatever the files' size\n\n\
-             [jobs]\n# concurrency = {}   # heavy work at once; 0: cores - 1\n# per_user = {}\n# max_queued = {}\n# wait_secs = {}   # a request waits this long for a slot, then 429\n\n\
+             [jobs]\n# concurrency = {}   # heavy work at once; 0: cores - 1\n# per_user = {}\n# max_queued = {}\n# wait_secs = {}   # a request waits this long for a slot, then 429\n# lease_secs = {}   # a job whose instance stopped renewing it this long is failed by another\n\n\
              [bulletin]\n# day = {}   # the previous month's bulletin is issued on this day of the month; 0: never\n\n\
              [map]\n# base_geojson = \"basemap.geojson\"   # an approved base map; Natural Earth (illustrative) otherwise\n# base_label = \"审图号：...\"\n\n\
              # Mail notifications (off unless this section is present):\n\
@@ -582,6 +588,7 @@ impl Config {
             d.jobs.per_user,
             d.jobs.max_queued,
             d.jobs.wait_secs,
+            d.jobs.lease_secs,
             d.bulletin.day,
         )
     }

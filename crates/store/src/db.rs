@@ -33,6 +33,8 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) dir: DataDir,
     pub(crate) backend: Backend,
+    /// How long a job's lease lasts (`jobs.lease_secs`).
+    pub(crate) job_lease: time::Duration,
 }
 
 /// The newest schema version this binary knows.
@@ -177,10 +179,14 @@ impl Location {
     /// SQLite file.
     pub fn of(dir: &DataDir) -> Result<Location> {
         let config = Config::load(&dir.config_path(), |k| std::env::var(k).ok())?;
-        Ok(match config.database.url {
-            Some(url) => Location::Postgres(url),
+        Ok(Location::configured(dir, &config))
+    }
+
+    fn configured(dir: &DataDir, config: &Config) -> Location {
+        match &config.database.url {
+            Some(url) => Location::Postgres(url.clone()),
             None => Location::Sqlite(dir.db_path()),
-        })
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -259,7 +265,8 @@ impl Store {
     /// Opens (creating if `create`) the database of `dir`, refuses a corrupt database or one
     /// written by a newer binary without touching it, and applies pending migrations.
     pub async fn open(dir: &DataDir, create: bool) -> Result<Store> {
-        let location = Location::of(dir)?;
+        let config = Config::load(&dir.config_path(), |k| std::env::var(k).ok())?;
+        let location = Location::configured(dir, &config);
         dir.create()?;
         let (pool, backend) = match &location {
             Location::Sqlite(path) => {
@@ -293,6 +300,9 @@ impl Store {
             pool,
             dir: dir.clone(),
             backend,
+            job_lease: time::Duration::seconds(
+                i64::try_from(config.jobs.lease_secs).unwrap_or(i64::MAX),
+            ),
         })
     }
 
@@ -376,6 +386,11 @@ impl Store {
             self.pool.num_idle(),
             self.pool.options().get_max_connections(),
         )
+    }
+
+    /// How long a job's lease lasts (`jobs.lease_secs`).
+    pub fn job_lease(&self) -> std::time::Duration {
+        self.job_lease.unsigned_abs()
     }
 
     pub fn data_dir(&self) -> &DataDir {

@@ -75,12 +75,12 @@ pub struct Job {
 
 const JOB_COLUMNS: &str = "id, kind, status, progress, message, result, user_id, org_id, created_at, started_at, finished_at";
 
-/// How long a job's lease lasts: its instance renews it well within this
-/// ([`Store::renew_job_leases`]); one that has not for this long has stopped.
-pub const JOB_LEASE: time::Duration = time::Duration::seconds(60);
-
-fn lease_from_now() -> String {
-    crate::format_ts(time::OffsetDateTime::now_utc() + JOB_LEASE)
+impl Store {
+    /// The end of a lease taken now: its instance renews it well within this
+    /// ([`Store::renew_job_leases`]); one that has not for this long has stopped.
+    fn lease_from_now(&self) -> String {
+        crate::format_ts(time::OffsetDateTime::now_utc() + self.job_lease)
+    }
 }
 
 impl Store {
@@ -97,7 +97,7 @@ impl Store {
             .bind(user_id)
             .bind(org_id)
             .bind(now())
-            .bind(lease_from_now())
+            .bind(self.lease_from_now())
             .execute(&self.pool)
             .await?;
         self.job(id).await
@@ -183,7 +183,7 @@ impl Store {
     /// that every instance shows the same progress. Returns the jobs among them whose
     /// cancellation another instance was asked for ([`Store::request_job_cancel`]).
     pub async fn renew_job_leases(&self, live: &[(String, f64)]) -> Result<Vec<String>> {
-        let until = lease_from_now();
+        let until = self.lease_from_now();
         let mut cancel = Vec::new();
         for (id, progress) in live {
             let asked: Option<crate::db::Flag> = sqlx::query_scalar(
