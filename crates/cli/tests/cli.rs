@@ -524,10 +524,19 @@ fn a_backup_that_would_eat_into_the_disk_reserve_is_refused_and_leaves_nothing()
     );
 }
 
+/// A new data directory `d` in `tmp` for a test that serves it: SQLite, or its own schema on
+/// PostgreSQL when `KAIFANG_TEST_POSTGRES` names a server (the durability tests run on both).
+fn fresh_dir(tmp: &Path) -> std::path::PathBuf {
+    let dir = tmp.join("d");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(kaifang_store::testing::data_dir(&dir));
+    dir
+}
+
 #[test]
 fn kill_9_during_writes_loses_no_committed_data() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("d");
+    let dir = fresh_dir(tmp.path());
     let mut server = Server::start(&dir);
     let (cookie, csrf) = login(server.addr, "admin", "kaifang-demo");
     let addr = server.addr;
@@ -889,7 +898,7 @@ fn version_at(addr: SocketAddr, cookie: &str, path: &str, pointer: &str) -> Opti
 /// record's timeline, and that the timeline and the audit log agree entry for entry.
 fn kill_9_while_commenting(k: Kind) {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("d");
+    let dir = fresh_dir(tmp.path());
     let server = Server::start(&dir);
     let (cookie, _) = login(server.addr, k.user, "kaifang-demo");
     let (_, _, body) = http(
@@ -1003,7 +1012,7 @@ fn kill_9_during_appeal_steps_loses_nothing_acknowledged_and_leaves_nothing_half
 #[test]
 fn kill_9_during_zone_data_saves_loses_nothing_acknowledged_and_leaves_nothing_half_written() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("d");
+    let dir = fresh_dir(tmp.path());
     Server::start(&dir).terminate();
     let path = "/api/zones/hc-bezc/submissions/2025";
     let acknowledged = kill_9_while_writing(
