@@ -85,10 +85,10 @@ pub async fn create(
         dest.to_path_buf(),
         partial.clone(),
     );
-    let source = match kaifang_store::Location::of(store.data_dir())? {
+    let source = match store.location() {
         kaifang_store::Location::Sqlite(_) => Source::Sqlite,
         kaifang_store::Location::Postgres(url) => Source::Postgres {
-            url,
+            url: url.clone(),
             schema: store.current_schema().await?,
             store: store.clone(),
         },
@@ -270,8 +270,7 @@ fn pg_dump(url: &str, schema: &str, file: &Path) -> AppResult<()> {
         .map_err(|e| {
             StoreError::Conflict(format!(
                 "the database is on PostgreSQL and pg_dump could not be run ({e}); install the \
-                 PostgreSQL client tools of the server's version, or back up the database with \
-                 the server's own tools and the data directory's files with `--files-only`"
+                 PostgreSQL client tools of the server's major version"
             ))
         })?;
     if !out.status.success() {

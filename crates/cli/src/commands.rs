@@ -341,7 +341,7 @@ async fn migrate(dir: &DataDir) -> Result<()> {
     let (lock, store) = kaifang_app::datadir::open_locked(dir, env).await?;
     println!(
         "database {}: schema version {} ({:?})",
-        kaifang_store::Location::of(dir)?.display().display(),
+        store.location().display().display(),
         kaifang_store::db::known_schema_version(),
         store.backend()
     );
@@ -352,7 +352,7 @@ async fn migrate(dir: &DataDir) -> Result<()> {
 
 /// Where a database is, as the command line names it: a PostgreSQL URL or an SQLite file.
 fn location(text: &str) -> kaifang_store::Location {
-    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+    if kaifang_store::db::is_postgres_url(text) {
         kaifang_store::Location::Postgres(text.to_string())
     } else {
         kaifang_store::Location::Sqlite(std::path::PathBuf::from(
@@ -405,10 +405,7 @@ async fn check(dir: &DataDir) -> Result<()> {
         );
     }
     let store = Store::open(dir, false).await?;
-    println!(
-        "  database: {}",
-        kaifang_store::Location::of(dir)?.display().display()
-    );
+    println!("  database: {}", store.location().display().display());
     let found = store.check().await?;
     // PostgreSQL checks its own pages and always enforces foreign keys; what `check` looks at
     // there is the migrations applied and the uploads.

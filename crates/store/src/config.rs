@@ -447,7 +447,7 @@ impl Config {
             message,
         };
         if let Some(url) = &self.database.url
-            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            && !crate::db::is_postgres_url(url)
         {
             return Err(bad(
                 "database.url",

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{AnyConnection, AnyPool, Executor, Row};
 
-use crate::db::{Backend, Flag, Location, MIGRATOR, PG_MIGRATOR, connect, connect_postgres};
+use crate::db::{
+    Backend, Flag, Location, MIGRATOR, PG_MIGRATOR, connect, connect_postgres, tables,
+};
 use crate::{Result, StoreError};
 
 /// Rows of one table in the source and, after the copy, in the target.
@@ -40,22 +42,8 @@ pub async fn copy_database(
 ) -> Result<Vec<Copied>> {
     let source = open(from, false).await?;
     let target = open(to, true).await?;
-    let tables: i64 = match to.backend() {
-        Backend::Sqlite => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")
-                .fetch_one(&target)
-                .await?
-        }
-        Backend::Postgres => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM information_schema.tables \
-                 WHERE table_schema = current_schema()",
-            )
-            .fetch_one(&target)
-            .await?
-        }
-    };
-    if tables > 0 {
+    let present = tables(&target, to.backend()).await?;
+    if !present.is_empty() {
         return Err(StoreError::Conflict(format!(
             "{} holds tables already; copy into an empty database (or schema)",
             to.display().display()
@@ -142,24 +130,20 @@ async fn open(at: &Location, create: bool) -> Result<AnyPool> {
 /// The operational tables (the migration history is each engine's own), referenced tables
 /// first, then by name.
 async fn table_order(pool: &AnyPool, backend: Backend) -> Result<Vec<String>> {
-    let (tables_sql, refs_sql) = match backend {
-        Backend::Sqlite => (
-            "SELECT name FROM sqlite_master WHERE type = 'table' \
-             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> '_sqlx_migrations'",
+    let refs_sql = match backend {
+        Backend::Sqlite => {
             "SELECT m.name, p.\"table\" FROM sqlite_master m, pragma_foreign_key_list(m.name) p \
-             WHERE m.type = 'table'",
-        ),
-        Backend::Postgres => (
-            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
-             AND table_name <> '_sqlx_migrations'",
+             WHERE m.type = 'table'"
+        }
+        Backend::Postgres => {
             "SELECT CAST(cl.relname AS TEXT), CAST(ft.relname AS TEXT) FROM pg_constraint c \
              JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_class ft ON ft.oid = c.confrelid \
              JOIN pg_namespace n ON n.oid = cl.relnamespace \
-             WHERE c.contype = 'f' AND n.nspname = current_schema()",
-        ),
+             WHERE c.contype = 'f' AND n.nspname = current_schema()"
+        }
     };
-    let tables: Vec<String> = sqlx::query_scalar(tables_sql).fetch_all(pool).await?;
+    let mut tables = tables(pool, backend).await?;
+    tables.retain(|t| t != "_sqlx_migrations");
     let refs: Vec<(String, String)> = sqlx::query_as(refs_sql).fetch_all(pool).await?;
     let mut needs: BTreeMap<String, BTreeSet<String>> = tables
         .iter()

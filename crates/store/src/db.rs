@@ -32,7 +32,7 @@ pub enum Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) dir: DataDir,
-    pub(crate) backend: Backend,
+    location: Location,
     /// How long a job's lease lasts (`jobs.lease_secs`).
     pub(crate) job_lease: time::Duration,
 }
@@ -139,33 +139,23 @@ impl JsonText {
     }
 }
 
-impl TryFrom<JsonText> for serde_json::Value {
-    type Error = serde_json::Error;
-    fn try_from(j: JsonText) -> std::result::Result<Self, Self::Error> {
-        j.parse()
-    }
+/// The column types read through `JsonText`.
+macro_rules! json_columns {
+    ($($t:ty),*) => {$(
+        impl TryFrom<JsonText> for $t {
+            type Error = serde_json::Error;
+            fn try_from(j: JsonText) -> std::result::Result<Self, Self::Error> {
+                j.parse()
+            }
+        }
+    )*};
 }
-
-impl TryFrom<JsonText> for Option<serde_json::Value> {
-    type Error = serde_json::Error;
-    fn try_from(j: JsonText) -> std::result::Result<Self, Self::Error> {
-        j.parse()
-    }
-}
-
-impl TryFrom<JsonText> for Vec<i64> {
-    type Error = serde_json::Error;
-    fn try_from(j: JsonText) -> std::result::Result<Self, Self::Error> {
-        j.parse()
-    }
-}
-
-impl TryFrom<JsonText> for Vec<u32> {
-    type Error = serde_json::Error;
-    fn try_from(j: JsonText) -> std::result::Result<Self, Self::Error> {
-        j.parse()
-    }
-}
+json_columns!(
+    serde_json::Value,
+    Option<serde_json::Value>,
+    Vec<i64>,
+    Vec<u32>
+);
 
 /// Where the database is: the SQLite file of the data directory, or a PostgreSQL URL.
 #[derive(Debug, Clone)]
@@ -205,6 +195,11 @@ impl Location {
     }
 }
 
+/// Whether `text` names a PostgreSQL database (the only URL `[database] url` takes).
+pub fn is_postgres_url(text: &str) -> bool {
+    text.starts_with("postgres://") || text.starts_with("postgresql://")
+}
+
 /// The URL with any password replaced, fit for messages and logs.
 pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
@@ -228,7 +223,7 @@ impl Store {
     /// since a deferred transaction that read first would fail at once on its first write if
     /// another had written meanwhile; on PostgreSQL with the advisory lock `WRITE_LOCK`.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Any>> {
-        match self.backend {
+        match self.backend() {
             Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await?;
@@ -242,7 +237,12 @@ impl Store {
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.location.backend()
+    }
+
+    /// Where the database is (as the configuration said when the store was opened).
+    pub fn location(&self) -> &Location {
+        &self.location
     }
 
     /// The turn to do the background round, or `None` while another instance on the same
@@ -251,7 +251,7 @@ impl Store {
     /// reminder per dedupe key, one bulletin per month, one alert per reading); the turn keeps
     /// two instances from doing it at the same moment.
     pub async fn background_turn(&self) -> Result<Option<Turn>> {
-        if self.backend == Backend::Sqlite {
+        if self.backend() == Backend::Sqlite {
             return Ok(Some(Turn { conn: None }));
         }
         let mut conn = self.pool.acquire().await?;
@@ -268,7 +268,7 @@ impl Store {
         let config = Config::load(&dir.config_path(), |k| std::env::var(k).ok())?;
         let location = Location::configured(dir, &config);
         dir.create()?;
-        let (pool, backend) = match &location {
+        let pool = match &location {
             Location::Sqlite(path) => {
                 if !create && !path.is_file() {
                     return Err(StoreError::NotFound(format!(
@@ -280,7 +280,7 @@ impl Store {
                 let pool = connect(path, create, false).await?;
                 inspect(&pool, path).await?;
                 MIGRATOR.run(&pool).await?;
-                (pool, Backend::Sqlite)
+                pool
             }
             Location::Postgres(url) => {
                 let pool = connect_postgres(url).await?;
@@ -293,13 +293,13 @@ impl Store {
                     )));
                 }
                 PG_MIGRATOR.run(&pool).await?;
-                (pool, Backend::Postgres)
+                pool
             }
         };
         Ok(Store {
             pool,
             dir: dir.clone(),
-            backend,
+            location,
             job_lease: time::Duration::seconds(
                 i64::try_from(config.jobs.lease_secs).unwrap_or(i64::MAX),
             ),
@@ -313,14 +313,9 @@ impl Store {
             Location::Sqlite(path) => Ok(path.is_file()),
             Location::Postgres(url) => {
                 let pool = connect_postgres(&url).await?;
-                let tables: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM information_schema.tables \
-                     WHERE table_schema = current_schema()",
-                )
-                .fetch_one(&pool)
-                .await?;
+                let tables = tables(&pool, Backend::Postgres).await?;
                 pool.close().await;
-                Ok(tables > 0)
+                Ok(!tables.is_empty())
             }
         }
     }
@@ -347,13 +342,7 @@ impl Store {
             Location::Postgres(url) => {
                 let pool = connect_postgres(&url).await?;
                 let mut tx = pool.begin().await?;
-                let tables: Vec<String> = sqlx::query_scalar(
-                    "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
-                     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-                )
-                .fetch_all(&mut *tx)
-                .await?;
-                for t in tables {
+                for t in tables(&mut *tx, Backend::Postgres).await? {
                     let sql = format!(
                         "DROP TABLE IF EXISTS \"{}\" CASCADE",
                         t.replace('"', "\"\"")
@@ -371,7 +360,7 @@ impl Store {
 
     /// The PostgreSQL schema the store's tables live in (`main` on SQLite).
     pub async fn current_schema(&self) -> Result<String> {
-        match self.backend {
+        match self.backend() {
             Backend::Sqlite => Ok("main".into()),
             Backend::Postgres => Ok(sqlx::query_scalar("SELECT CAST(current_schema() AS TEXT)")
                 .fetch_one(&self.pool)
@@ -399,7 +388,7 @@ impl Store {
 
     /// Checkpoints the WAL (on SQLite) and closes all connections.
     pub async fn close(self) {
-        if self.backend == Backend::Sqlite {
+        if self.backend() == Backend::Sqlite {
             let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&self.pool)
                 .await;
@@ -446,7 +435,7 @@ impl Store {
     /// Full consistency check for `kaifang check`: integrity, foreign keys, and the schema.
     pub async fn check(&self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
-        if self.backend == Backend::Postgres {
+        if self.backend() == Backend::Postgres {
             // PostgreSQL checks its pages and enforces foreign keys itself; what is left to
             // check is that every migration is applied and the files match the database.
             let applied: i64 =
@@ -636,15 +625,29 @@ pub(crate) async fn inspect(pool: &AnyPool, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The tables of the database's schema (PostgreSQL: the current schema), the migration
+/// history included.
+pub(crate) async fn tables<'e>(
+    on: impl sqlx::Executor<'e, Database = Any>,
+    backend: Backend,
+) -> Result<Vec<String>> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        }
+        Backend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        }
+    };
+    Ok(sqlx::query_scalar(sql).fetch_all(on).await?)
+}
+
 /// The PostgreSQL form of `inspect`: refuses a schema that holds tables but no Kaifang
 /// history, or migrations this binary does not know. Returns whether the schema is empty.
 async fn inspect_postgres(pool: &AnyPool, shown: &Path) -> Result<bool> {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
-         WHERE table_schema = current_schema()",
-    )
-    .fetch_all(pool)
-    .await?;
+    let tables = tables(pool, Backend::Postgres).await?;
     if !tables.iter().any(|t| t == "_sqlx_migrations") {
         if !tables.is_empty() {
             return Err(StoreError::Corrupt {

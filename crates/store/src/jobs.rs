@@ -220,7 +220,7 @@ impl Store {
     /// unfinished job. On PostgreSQL, where other instances may be running theirs, it is
     /// those whose lease has run out.
     pub async fn fail_interrupted_jobs(&self) -> Result<u64> {
-        let query = match self.backend {
+        let query = match self.backend() {
             crate::Backend::Sqlite => sqlx::query(
                 "UPDATE jobs SET status = 'failed', message = 'interrupted: the server stopped while the job ran', finished_at = $1 \
                  WHERE status IN ('queued', 'running')",

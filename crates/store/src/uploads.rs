@@ -201,7 +201,7 @@ impl Store {
     pub async fn delete_upload(&self, who: &Who, upload: &Upload) -> Result<()> {
         let mut tx = self.begin_write().await?;
         // The one query whose SQL differs by engine: each has its own way into a JSON array.
-        let cited_sql = match self.backend {
+        let cited_sql = match self.backend() {
             crate::db::Backend::Sqlite => {
                 "SELECT 'task ' || task_id FROM task_events, json_each(task_events.attachments) \
                    WHERE json_each.value = $1 \
