@@ -80,6 +80,9 @@ pub async fn prepare(
         )
     })?;
     let store = Store::open(dir, fresh).await?;
+    // Another instance starting at the same moment on an empty PostgreSQL database waits here
+    // until this one has filled it, then finds it filled.
+    let turn = store.first_start_turn().await?;
     let mut created_demo = false;
     if store.is_empty().await? {
         match FirstStart::for_address(addr, options.demo) {
@@ -97,6 +100,7 @@ pub async fn prepare(
     if created_demo {
         trade::ensure_demo(&store, trade::demo_rows(&env), &Who::cli("serve"), |_| true).await?;
     }
+    turn.end().await;
     write_config_template(dir)?;
     let reconciled = crate::recover::reconcile(&store).await?;
     if reconciled != crate::recover::Reconciled::default() {

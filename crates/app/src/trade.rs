@@ -14,7 +14,9 @@ use kaifang_store::audit::Who;
 use kaifang_store::config::TradeConfig;
 use kaifang_store::uploads::Upload;
 use kaifang_trade::demo::{DemoOptions, DemoReport};
-use kaifang_trade::{ImportOptions, ImportReport, SqlLimits, SqlResult, TradeError, TradeStore};
+use kaifang_trade::{
+    Engine, ImportOptions, ImportReport, SqlLimits, SqlResult, TradeError, TradeStore,
+};
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::{RwLock, RwLockReadGuard, Semaphore};
@@ -51,6 +53,30 @@ pub struct TradeData {
     /// Uploads in an import queued or running, so that a second click does not queue the same
     /// files again.
     importing: Arc<std::sync::Mutex<HashSet<i64>>>,
+    /// Where the store's file queries run (`[trade] ballista`).
+    engine: Engine,
+}
+
+/// Where the trade store of `data_dir` runs its file queries: the Ballista cluster of
+/// `[trade] ballista` (or `KAIFANG_TRADE_BALLISTA`), else this process.
+pub fn engine_of(data_dir: &Path) -> AppResult<Engine> {
+    let path = kaifang_store::DataDir::new(data_dir).config_path();
+    let config = kaifang_store::Config::load(&path, |k| std::env::var(k).ok())?;
+    let Some(url) = config.trade.ballista else {
+        return Ok(Engine::Local);
+    };
+    url.parse().map(Engine::Cluster).map_err(|e: TradeError| {
+        AppError::Store(kaifang_store::StoreError::Config {
+            origin: path.display().to_string(),
+            key: "trade.ballista".into(),
+            message: e.to_string(),
+        })
+    })
+}
+
+/// Opens the trade store of `data_dir` on the engine its configuration names.
+pub fn open_store(data_dir: &Path) -> AppResult<TradeStore> {
+    Ok(TradeStore::open_on(data_dir, engine_of(data_dir)?)?)
 }
 
 /// Uploads held for one import; released when dropped.
@@ -71,11 +97,13 @@ impl Drop for UploadClaim {
 impl TradeData {
     pub fn open(data_dir: &Path) -> AppResult<TradeData> {
         let seen = stamp(data_dir);
+        let engine = engine_of(data_dir)?;
         Ok(TradeData {
             data_dir: data_dir.to_path_buf(),
-            store: Arc::new(RwLock::new(TradeStore::open(data_dir)?)),
+            store: Arc::new(RwLock::new(TradeStore::open_on(data_dir, engine.clone())?)),
             seen: Arc::new(std::sync::Mutex::new(seen)),
             importing: Arc::default(),
+            engine,
         })
     }
 
@@ -120,7 +148,8 @@ impl TradeData {
             let now = stamp(&self.data_dir);
             if now != *self.seen() {
                 let dir = self.data_dir.clone();
-                match tokio::task::spawn_blocking(move || TradeStore::open(&dir)).await {
+                let engine = self.engine.clone();
+                match tokio::task::spawn_blocking(move || TradeStore::open_on(&dir, engine)).await {
                     Ok(Ok(fresh)) => {
                         *guard = fresh;
                         *self.seen() = now;
@@ -182,10 +211,11 @@ impl TradeData {
         kaifang_store::durable::step();
         let data_dir = self.data_dir.clone();
         let intent = id.clone();
+        let engine = self.engine.clone();
         let (result, manifest, seen) = tokio::task::spawn_blocking(move || {
             guard.set_intent(Some(intent));
             let result = work(&mut guard);
-            match TradeStore::open(&data_dir) {
+            match TradeStore::open_on(&data_dir, engine) {
                 Ok(fresh) => *guard = fresh,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot reopen the trade store after writing")

@@ -105,7 +105,7 @@ pub enum Analysis {
 }
 
 pub fn open(dir: &DataDir) -> Result<TradeStore> {
-    TradeStore::open(dir.root())
+    kaifang_app::trade::open_store(dir.root())
         .with_context(|| format!("opening the trade data in {}", dir.root().display()))
 }
 

@@ -18,6 +18,12 @@ pub fn api_error(e: TradeError) -> ApiError {
             ApiError::invalid(e.to_string())
         }
         TradeError::Cancelled => ApiError::conflict("cancelled"),
+        // The cluster is down or unreachable: the service, not the question, is at fault.
+        TradeError::Cluster(m) => ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "cluster_unavailable",
+            m,
+        ),
         other => ApiError::internal(other),
     }
 }

@@ -243,6 +243,10 @@ pub struct TradeConfig {
     /// MiB an import of customs files may hold, whatever their size: records past their
     /// share wait on disk, and a CSV file is read a block at a time.
     pub import_memory_mb: u64,
+    /// A Ballista scheduler (`df://host:port`) to run the queries that scan the trade files
+    /// on; its executors must see the data directory at the same path. In this process when
+    /// absent.
+    pub ballista: Option<String>,
 }
 
 impl Default for TradeConfig {
@@ -255,6 +259,7 @@ impl Default for TradeConfig {
             xlsx_max_cells: 12_000_000,
             xlsx_max_inflated_mb: 2048,
             import_memory_mb: 300,
+            ballista: None,
         }
     }
 }
@@ -391,6 +396,10 @@ const ENV_OVERRIDES: &[(&str, &str, Setter)] = &[
     ),
     ("KAIFANG_DATABASE_URL", "database.url", |c, v| {
         c.database.url = Some(v.to_string());
+        Ok(())
+    }),
+    ("KAIFANG_TRADE_BALLISTA", "trade.ballista", |c, v| {
+        c.trade.ballista = Some(v.to_string());
         Ok(())
     }),
     ("KAIFANG_UPLOAD_MAX_MB", "uploads.max_mb", |c, v| {
@@ -546,13 +555,13 @@ impl Config {
              # Environment variables override them: KAIFANG_ADDR, KAIFANG_BODY_LIMIT_MB,\n\
              # KAIFANG_REQUEST_TIMEOUT_SECS, KAIFANG_SECURE_COOKIES, KAIFANG_SESSION_HOURS,\n\
              # KAIFANG_SESSION_IDLE_MINUTES, KAIFANG_LOGIN_MAX_FAILURES, KAIFANG_UPLOAD_MAX_MB,\n\
-             # KAIFANG_DATABASE_URL.\n\n\
+             # KAIFANG_DATABASE_URL, KAIFANG_TRADE_BALLISTA.\n\n\
              [database]\n# url = \"postgres://kaifang@127.0.0.1/kaifang\"   # PostgreSQL; SQLite in this directory when absent\n\n\
              [server]\n# addr = \"{}\"\n# body_limit_mb = {}\n# request_timeout_secs = {}\n# secure_cookies = {}   # true behind HTTPS: the cookie is Secure and named __Host-kaifang_session\n# trusted_proxies = []   # e.g. [\"10.0.0.5\"]: only these may say who the client is (X-Forwarded-For)\n\n\
              [auth]\n# session_hours = {}\n# session_idle_minutes = {}   # a session unused this long is refused\n# max_tokens_per_user = {}   # live API tokens per account\n# login_max_failures = {}\n# login_window_minutes = {}\n# login_concurrency = {}\n\n\
              [uploads]\n# max_mb = {}\n# org_quota_mb = {}   # all of one organisation's uploads\n# enterprise_quota_mb = {}   # an enterprise's (its appeals' evidence)\n# disk_reserve_mb = {}   # free space kept on the disk; writes past it answer 507\n\n\
              [work]\n# warn_working_days = {}\n# accept_working_days = {}\n# resolve_working_days = {}\n# reminder_minutes = {}\n# risk_evaluation = {}   # evaluate the risk indicators daily and raise alerts\n\n\
-             [trade]\n# sql_memory_mb = {}\n# sql_timeout_secs = {}\n# sql_max_rows = {}\n# sql_concurrency = {}\n# xlsx_max_cells = {}   # an uploaded workbook declaring more is refused unread\n# xlsx_max_inflated_mb = {}\n# import_memory_mb = {}   # an import holds at most this much, whatever the files' size\n\n\
+             [trade]\n# sql_memory_mb = {}\n# sql_timeout_secs = {}\n# sql_max_rows = {}\n# sql_concurrency = {}\n# xlsx_max_cells = {}   # an uploaded workbook declaring more is refused unread\n# xlsx_max_inflated_mb = {}\n# import_memory_mb = {}   # an import holds at most this much, whatever the files' size\n# ballista = \"df://10.0.0.7:50050\"   # run the queries over the trade files on a Ballista cluster\n\n\
              [jobs]\n# concurrency = {}   # heavy work at once; 0: cores - 1\n# per_user = {}\n# max_queued = {}\n# wait_secs = {}   # a request waits this long for a slot, then 429\n# lease_secs = {}   # a job whose instance stopped renewing it this long is failed by another\n\n\
              [bulletin]\n# day = {}   # the previous month's bulletin is issued on this day of the month; 0: never\n\n\
              [map]\n# base_geojson = \"basemap.geojson\"   # an approved base map; Natural Earth (illustrative) otherwise\n# base_label = \"审图号：...\"\n\n\

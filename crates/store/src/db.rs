@@ -52,17 +52,24 @@ const WRITE_LOCK: i64 = 0x004b_4149_4641_4e47;
 /// evaluation, the bulletin schedule, the mail) on a database several instances share.
 const ROUND_LOCK: i64 = WRITE_LOCK + 1;
 
-/// The background round's turn, while held (see [`Store::background_turn`]).
+/// Held by an instance while it looks whether the database is empty and, if so, fills it (the
+/// registry or the demo): two instances started at the same moment on an empty database would
+/// otherwise both fill it.
+const FIRST_START_LOCK: i64 = WRITE_LOCK + 2;
+
+/// A turn that one instance at a time holds, while held (see [`Store::background_turn`] and
+/// [`Store::first_start_turn`]).
 pub struct Turn {
     conn: Option<sqlx::pool::PoolConnection<Any>>,
+    lock: i64,
 }
 
 impl Turn {
-    /// Gives the turn back for the next round, whichever instance takes it.
+    /// Gives the turn back, to whichever instance takes it next.
     pub async fn end(mut self) {
         if let Some(mut conn) = self.conn.take() {
             let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(ROUND_LOCK)
+                .bind(self.lock)
                 .execute(&mut *conn)
                 .await;
         }
@@ -252,14 +259,41 @@ impl Store {
     /// two instances from doing it at the same moment.
     pub async fn background_turn(&self) -> Result<Option<Turn>> {
         if self.backend() == Backend::Sqlite {
-            return Ok(Some(Turn { conn: None }));
+            return Ok(Some(Turn {
+                conn: None,
+                lock: ROUND_LOCK,
+            }));
         }
         let mut conn = self.pool.acquire().await?;
         let got: Flag = sqlx::query_scalar("SELECT CAST(pg_try_advisory_lock($1) AS INTEGER)")
             .bind(ROUND_LOCK)
             .fetch_one(&mut *conn)
             .await?;
-        Ok(got.0.then_some(Turn { conn: Some(conn) }))
+        Ok(got.0.then_some(Turn {
+            conn: Some(conn),
+            lock: ROUND_LOCK,
+        }))
+    }
+
+    /// The turn to look whether the database is empty and fill it, waiting while another
+    /// instance on the same PostgreSQL database has it; on SQLite the directory lock already
+    /// keeps every other process out.
+    pub async fn first_start_turn(&self) -> Result<Turn> {
+        if self.backend() == Backend::Sqlite {
+            return Ok(Turn {
+                conn: None,
+                lock: FIRST_START_LOCK,
+            });
+        }
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("SELECT 1 FROM (SELECT pg_advisory_lock($1)) AS taken")
+            .bind(FIRST_START_LOCK)
+            .execute(&mut *conn)
+            .await?;
+        Ok(Turn {
+            conn: Some(conn),
+            lock: FIRST_START_LOCK,
+        })
     }
 
     /// Opens (creating if `create`) the database of `dir`, refuses a corrupt database or one

@@ -205,9 +205,10 @@ pub(crate) fn yoy(cur: f64, prev: f64) -> Option<f64> {
     (prev > 0.0).then(|| (cur / prev - 1.0) * 100.0)
 }
 
-/// Runs a query on the store's engine and returns its batches.
+/// Runs a query on the store's engine (the cluster when it has one and the query reads only
+/// files) and returns its batches.
 pub(crate) async fn query(store: &TradeStore, sql: &str) -> Result<Vec<RecordBatch>> {
-    Ok(store.context().sql(sql).await?.collect().await?)
+    store.run_sql(sql).await
 }
 
 /// key id → (current, previous) summed over the filter's window, from one aggregate table's
@@ -798,7 +799,9 @@ pub struct PriceVolume {
     pub synthetic: bool,
 }
 
-/// Splits the year-on-year change of value into price and volume by HS6 unit values.
+/// Splits the year-on-year change of value into price and volume by HS6 unit values. The
+/// products are summed in key order: the effects are sums of fractions, which would otherwise
+/// differ in their last digits with the order the engine's partitions return rows in.
 pub async fn price_volume(store: &TradeStore, f: &Filter, top_n: usize) -> Result<PriceVolume> {
     let sql = format!(
         "SELECT key, unit, \
@@ -807,7 +810,7 @@ pub async fn price_volume(store: &TradeStore, f: &Filter, top_n: usize) -> Resul
          SUM(CASE WHEN year = {y} THEN qty ELSE 0 END), \
          SUM(CASE WHEN year = {p} THEN qty ELSE 0 END), \
          COUNT(*) - COUNT(qty) \
-         FROM agg_hs6 WHERE {w} GROUP BY key, unit",
+         FROM agg_hs6 WHERE {w} GROUP BY key, unit ORDER BY key, unit",
         y = f.year,
         p = f.year - 1,
         w = f.window()
@@ -851,7 +854,9 @@ pub async fn price_volume(store: &TradeStore, f: &Filter, top_n: usize) -> Resul
     rows.sort_by(|a, b| {
         let ca = (a.value_cny - a.prev_value_cny).abs();
         let cb = (b.value_cny - b.prev_value_cny).abs();
-        cb.total_cmp(&ca).then_with(|| a.hs6.cmp(&b.hs6))
+        cb.total_cmp(&ca)
+            .then_with(|| a.hs6.cmp(&b.hs6))
+            .then_with(|| a.unit.cmp(&b.unit))
     });
     rows.truncate(top_n);
     Ok(PriceVolume {

@@ -348,8 +348,8 @@ async fn records_sums(
     let Some(t) = store.records_window(&[f.year - 1, f.year], from, f.month, f.flow)? else {
         return Ok(Vec::new());
     };
-    let mut df = store
-        .context()
+    let (session, cluster) = store.files_session();
+    let mut df = session
         .read_table(std::sync::Arc::new(t))?
         .filter(slice.expr())?;
     let mut group = vec![col("year")];
@@ -357,10 +357,11 @@ async fn records_sums(
         df = df.filter(col(c).is_not_null())?;
         group.insert(0, col(c));
     }
-    Ok(df
-        .aggregate(group, vec![sum(col("value_cny")).alias("v")])?
-        .collect()
-        .await?)
+    let df = df.aggregate(group, vec![sum(col("value_cny")).alias("v")])?;
+    match cluster {
+        Some(c) => df.collect().await.map_err(|e| c.failed(e)),
+        None => Ok(df.collect().await?),
+    }
 }
 
 /// The monthly series of a slice (`flow` None: total trade).

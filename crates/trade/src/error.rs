@@ -43,6 +43,9 @@ pub enum TradeError {
     Argument(String),
     #[error("import cancelled; the store is unchanged")]
     Cancelled,
+    /// The Ballista cluster did not answer or failed the query; the message names it.
+    #[error("{0}")]
+    Cluster(String),
     #[error("query engine: {0}")]
     Engine(#[from] datafusion::error::DataFusionError),
     #[error("parquet: {0}")]

@@ -32,6 +32,7 @@ pub use error::{Location, Result, TradeError};
 #[doc(hidden)]
 pub use import::fuzzing;
 pub use store::{
-    ImportOptions, ImportReport, Manifest, PartitionEntry, PreparedSql, SqlLimits, SqlResult,
-    TradeStore, WriteLock, copy_generation, generation_bytes, lock, read_manifest,
+    ClusterUrl, Engine, ImportOptions, ImportReport, Manifest, PartitionEntry, PreparedSql,
+    SqlLimits, SqlResult, TradeStore, WriteLock, copy_generation, generation_bytes, lock,
+    read_manifest,
 };

@@ -92,3 +92,35 @@ async fn metrics_count_requests_jobs_and_connections_for_administrators_only() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// Two instances started at the same moment on an empty PostgreSQL database: one fills it
+/// with the demo while the other waits, then finds it filled. (They used to both load the
+/// demo, and one failed on the other's unique keys.)
+#[tokio::test]
+async fn two_instances_started_at_once_on_an_empty_database_both_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = kaifang_store::testing::data_dir(&dir.path().join("data")).await;
+    if !kaifang_store::testing::on_postgres(&data) {
+        eprintln!("SKIPPED: two instances need PostgreSQL (KAIFANG_TEST_POSTGRES)");
+        return;
+    }
+    crate::common::copy_dir(
+        &crate::common::trade_demo().join("trade"),
+        &data.root().join("trade"),
+    );
+    let options = Default::default();
+    let (a, b) = tokio::join!(
+        kaifang_server::prepare(&data, |_| None, &options),
+        kaifang_server::prepare(&data, |_| None, &options),
+    );
+    let (a, b) = (a.expect("first instance"), b.expect("second instance"));
+    assert!(
+        a.created_demo != b.created_demo,
+        "exactly one of them loaded the demo"
+    );
+    assert!(a.demo && b.demo);
+    let users = a.store.users().await.unwrap();
+    let admins = users.iter().filter(|u| u.username == "admin").count();
+    assert_eq!(admins, 1);
+    assert_eq!(users.len(), b.store.users().await.unwrap().len());
+}

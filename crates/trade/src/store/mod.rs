@@ -11,6 +11,7 @@
 //! accessors in `tables`. Every write takes `&mut self`, so a query cannot write; and the store
 //! uses nothing of the analytics, so the dependency runs one way.
 
+mod cluster;
 mod durable;
 mod manifest;
 pub(crate) mod slices;
@@ -19,6 +20,8 @@ mod sql;
 mod tables;
 mod write;
 
+pub(crate) use cluster::ClusterSession;
+pub use cluster::{ClusterUrl, Engine};
 pub use durable::{WriteLock, copy_generation, generation_bytes, lock, read_manifest};
 pub use manifest::{Manifest, PartitionEntry};
 pub use sql::{PreparedSql, SqlLimits, SqlResult};
@@ -56,6 +59,9 @@ pub struct TradeStore {
     /// ids are the key ids of the two dimensions' one-dimension tables.
     pair_batches: Vec<RecordBatch>,
     ctx: SessionContext,
+    /// Where the file queries run, and the cluster's session when that is a cluster.
+    engine: Engine,
+    cluster: Option<ClusterSession>,
     /// The enterprise slice files read so far, with where each code's rows are.
     slice_files: slices::SliceCache,
     /// Written into the manifest of the next commit ([`TradeStore::set_intent`]).
@@ -85,6 +91,11 @@ fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
 impl TradeStore {
     /// Opens (or creates, empty) the trade store of a data directory.
     pub fn open(data_dir: &Path) -> Result<TradeStore> {
+        TradeStore::open_on(data_dir, Engine::Local)
+    }
+
+    /// Opens the store with its file queries on `engine`.
+    pub fn open_on(data_dir: &Path, engine: Engine) -> Result<TradeStore> {
         let dir = data_dir.join("trade");
         let manifest = manifest::read_manifest(&dir)?;
         let mut aggs = vec![Vec::new(); DIMS.len()];
@@ -137,6 +148,8 @@ impl TradeStore {
             pairs,
             pair_batches: Vec::new(),
             ctx: SessionContext::new(),
+            engine,
+            cluster: None,
             slice_files: Default::default(),
             intent: None,
         };

@@ -6,12 +6,15 @@
 //! for (`repeat`, `lpad`, `rpad`), a time limit, and a cap on the rows returned. The prepared
 //! query owns what it reads, so it runs without holding the store: an import can commit
 //! meanwhile, and the query sees the tables as they were when it was prepared.
+//!
+//! On a store with a cluster, a query reading only file tables runs there with the same
+//! functions, time limit and row cap; its memory is then the executors' to bound.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::TradeStore;
+use super::{ClusterSession, TradeStore};
 use crate::error::{Result, TradeError};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SQLOptions;
@@ -45,6 +48,7 @@ const UNBOUNDED_FUNCTIONS: [&str; 3] = ["repeat", "lpad", "rpad"];
 /// An analyst's query with its own bounded session, ready to run.
 pub struct PreparedSql {
     ctx: SessionContext,
+    cluster: Option<ClusterSession>,
     query: String,
     limits: SqlLimits,
     synthetic: bool,
@@ -54,7 +58,8 @@ impl TradeStore {
     /// Runs a query of Kaifang's own (not an analyst's) on the store's session. Only reading
     /// is allowed; at most `max_rows` rows return.
     pub async fn sql(&self, query: &str, max_rows: usize) -> Result<SqlResult> {
-        execute(&self.ctx, query, max_rows, self.synthetic()).await
+        let cluster = self.cluster.as_ref();
+        execute(&self.ctx, cluster, query, max_rows, self.synthetic()).await
     }
 
     /// Prepares an analyst's query on a session of its own with the bounds of `limits`.
@@ -62,20 +67,14 @@ impl TradeStore {
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::new(GreedyMemoryPool::new(limits.memory_bytes)))
             .build_arc()?;
-        let state = self.ctx.state();
-        let scalars = state
-            .scalar_functions()
-            .iter()
-            .filter(|(name, _)| !UNBOUNDED_FUNCTIONS.contains(&name.as_str()))
-            .map(|(_, f)| f.clone())
-            .collect();
-        let state = SessionStateBuilder::new_from_existing(state)
-            .with_runtime_env(runtime)
-            .with_table_functions(HashMap::new())
-            .with_scalar_functions(scalars)
-            .build();
+        let state = bounded(self.ctx.state()).with_runtime_env(runtime).build();
+        let cluster = self
+            .cluster
+            .as_ref()
+            .map(|c| c.with_state(bounded(c.ctx.state()).build()));
         Ok(PreparedSql {
             ctx: SessionContext::new_with_state(state),
+            cluster,
             query: query.to_string(),
             limits,
             synthetic: self.synthetic(),
@@ -92,6 +91,7 @@ impl PreparedSql {
             limit,
             execute(
                 &self.ctx,
+                self.cluster.as_ref(),
                 &self.query,
                 self.limits.max_rows,
                 self.synthetic,
@@ -116,8 +116,24 @@ impl PreparedSql {
     }
 }
 
+/// A session's state without the table functions and the unbounded scalar functions.
+fn bounded(state: datafusion::execution::SessionState) -> SessionStateBuilder {
+    let scalars = state
+        .scalar_functions()
+        .iter()
+        .filter(|(name, _)| !UNBOUNDED_FUNCTIONS.contains(&name.as_str()))
+        .map(|(_, f)| f.clone())
+        .collect();
+    SessionStateBuilder::new_from_existing(state)
+        .with_table_functions(HashMap::new())
+        .with_scalar_functions(scalars)
+}
+
+/// Plans `query` here, then runs it on the cluster when there is one and the query reads only
+/// the file tables it holds, else here.
 async fn execute(
     ctx: &SessionContext,
+    cluster: Option<&ClusterSession>,
     query: &str,
     max_rows: usize,
     synthetic: bool,
@@ -126,20 +142,31 @@ async fn execute(
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(false);
+    let refused = |e| match e {
+        datafusion::error::DataFusionError::Plan(m)
+            if m.contains("not supported") || m.contains("not allowed") =>
+        {
+            TradeError::Refused(m)
+        }
+        other => TradeError::Refused(other.to_string()),
+    };
     let df = ctx
         .sql_with_options(query, options)
         .await
-        .map_err(|e| match e {
-            datafusion::error::DataFusionError::Plan(m)
-                if m.contains("not supported") || m.contains("not allowed") =>
-            {
-                TradeError::Refused(m)
-            }
-            other => TradeError::Refused(other.to_string()),
-        })?;
+        .map_err(refused)?;
+    let (df, remote) = match cluster {
+        Some(c) if c.can_run(df.logical_plan())? => {
+            let df = c.sent().sql_with_options(query, options).await;
+            (df.map_err(|e| c.failed(e))?, Some(c))
+        }
+        _ => (df, None),
+    };
     let df = df.limit(0, Some(max_rows))?;
     let schema = df.schema().as_arrow().clone();
-    let batches = df.collect().await?;
+    let batches = match remote {
+        Some(c) => df.collect().await.map_err(|e| c.failed(e))?,
+        None => df.collect().await?,
+    };
     let columns = schema.fields().iter().map(|f| f.name().clone()).collect();
     let mut rows = Vec::new();
     for b in &batches {

@@ -102,7 +102,7 @@ fn pair_mem_schema() -> Arc<Schema> {
 }
 
 /// A table over some of the store's Parquet files (names relative to the store).
-fn listing(
+pub(super) fn listing(
     dir: &Path,
     files: &[&str],
     schema: datafusion::arrow::datatypes::SchemaRef,
@@ -240,6 +240,10 @@ impl TradeStore {
                 .push(RecordBatch::try_new(pair_mem_schema(), cols)?);
         }
         self.ctx = self.build_context()?;
+        self.cluster = match &self.engine {
+            super::Engine::Local => None,
+            super::Engine::Cluster(url) => Some(super::ClusterSession::new(url, self)?),
+        };
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod cluster;
 mod fixture;
 mod malformed;
 mod platform;

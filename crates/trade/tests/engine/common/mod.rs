@@ -1,5 +1,8 @@
 #![allow(dead_code)]
-//! A small fixture whose figures are worked out by hand in `fixture.rs`.
+//! A small fixture whose figures are worked out by hand in `fixture.rs`, and a Ballista
+//! cluster on loopback.
+
+pub mod ballista;
 
 use kaifang_trade::codes::uscc_check_char;
 use std::path::{Path, PathBuf};
