@@ -49,7 +49,7 @@ async fn every_trade_query_answers_on_the_cluster_as_in_one_process() {
 
     // The dashboard: from the aggregates in memory on both.
     let f = Filter::new(2024, 9).unwrap();
-    let mut month = f.clone();
+    let mut month = f;
     month.cumulative = false;
     month.flow = Some(Flow::Export);
     assert_eq!(
