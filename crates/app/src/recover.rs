@@ -122,7 +122,7 @@ pub(crate) async fn trade(store: &Store, data_dir: &Path) -> AppResult<usize> {
 }
 
 /// Concludes interrupted backups from what is on disk; leaves alone those still running.
-pub(crate) async fn backups(store: &Store) -> AppResult<usize> {
+pub async fn backups(store: &Store) -> AppResult<usize> {
     let open = store.open_intents(&[BACKUP_ACTION]).await?;
     let dir = store.data_dir().clone();
     tokio::task::spawn_blocking(move || crate::backup::sweep_partials(&dir)).await?;

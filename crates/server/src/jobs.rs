@@ -5,15 +5,19 @@
 //! Every job goes through the shared [`WorkQueue`]: it takes a place when started (refused at
 //! once past the per-user or total limit), stays `queued` until a slot is free, and only then
 //! runs. A job cancelled while queued ends without running.
+//!
+//! A job started with a description of how to start it over ([`Jobs::spawn_resumable`]) is,
+//! where instances share a PostgreSQL database, taken over by another instance when its own
+//! stops renewing its lease, and run again there from the beginning ([`Jobs::take_over`]).
 
 use kaifang_app::AppError;
-use kaifang_app::queue::WorkQueue;
-use kaifang_store::jobs::{Job, JobStatus};
+use kaifang_app::queue::{Ticket, WorkQueue};
+use kaifang_store::jobs::{Job, JobStatus, TakenOver};
 use kaifang_store::{Store, StoreError};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// What a running job sees of itself.
 #[derive(Clone)]
@@ -82,11 +86,23 @@ impl From<StoreError> for JobError {
     }
 }
 
+/// A job's work, boxed: what a [`Resumer`] gives back.
+pub type Work = Box<dyn FnOnce(JobContext) -> WorkFuture + Send>;
+
+/// What a job's work comes to.
+pub type WorkFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<serde_json::Value, JobError>> + Send>>;
+
+/// How this instance starts over a job another instance left: the work for the job's kind and
+/// description, or `None` for a kind it cannot start over.
+pub type Resumer = Arc<dyn Fn(&TakenOver) -> Option<Work> + Send + Sync>;
+
 #[derive(Clone)]
 pub struct Jobs {
     store: Store,
     queue: WorkQueue,
     live: Arc<Mutex<HashMap<String, Arc<Live>>>>,
+    resumer: Arc<OnceLock<Resumer>>,
 }
 
 /// Who started a job.
@@ -102,7 +118,14 @@ impl Jobs {
             store,
             queue,
             live: Arc::default(),
+            resumer: Arc::default(),
         }
+    }
+
+    /// Says how this instance starts over the jobs of instances that stopped; set once, when
+    /// the application is built (the work needs the application's state, which holds this).
+    pub fn set_resumer(&self, resumer: Resumer) {
+        let _ = self.resumer.set(resumer);
     }
 
     /// Queues `work` and returns its record at once; refused ([`AppError::Busy`]) when the
@@ -117,12 +140,88 @@ impl Jobs {
         F: FnOnce(JobContext) -> Fut + Send + 'static,
         Fut: Future<Output = Result<serde_json::Value, JobError>> + Send + 'static,
     {
+        self.start(kind, starter, None, work).await
+    }
+
+    /// As [`Jobs::spawn`], for work that can start over from the beginning: `resume` is what
+    /// the [`Resumer`] needs to build it again on another instance.
+    pub async fn spawn_resumable<F, Fut>(
+        &self,
+        kind: &str,
+        starter: Starter,
+        resume: serde_json::Value,
+        work: F,
+    ) -> Result<Job, AppError>
+    where
+        F: FnOnce(JobContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<serde_json::Value, JobError>> + Send + 'static,
+    {
+        self.start(kind, starter, Some(resume), work).await
+    }
+
+    async fn start<F, Fut>(
+        &self,
+        kind: &str,
+        starter: Starter,
+        resume: Option<serde_json::Value>,
+        work: F,
+    ) -> Result<Job, AppError>
+    where
+        F: FnOnce(JobContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<serde_json::Value, JobError>> + Send + 'static,
+    {
         let ticket = self.queue.enter(starter.user_id)?;
         let id = uuid::Uuid::new_v4().to_string();
         let job = self
             .store
-            .insert_job(&id, kind, starter.user_id, starter.org_id)
+            .insert_job(&id, kind, starter.user_id, starter.org_id, resume.as_ref())
             .await?;
+        self.run(id, ticket, work);
+        Ok(job)
+    }
+
+    /// Starts over here the jobs of instances that stopped (on PostgreSQL; see
+    /// [`Store::take_over_jobs`]). A job of a kind this instance cannot start over, or that
+    /// finds the queue full, is concluded as failed.
+    pub async fn take_over(&self) {
+        let Some(resumer) = self.resumer.get() else {
+            return;
+        };
+        let taken = match self.store.take_over_jobs().await {
+            Ok(taken) => taken,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot look for jobs to take over");
+                return;
+            }
+        };
+        for job in taken {
+            let failed = match resumer(&job) {
+                None => format!("interrupted: a {} job cannot be started over", job.kind),
+                Some(work) => match self.queue.enter(job.user_id) {
+                    Ok(ticket) => {
+                        tracing::warn!(job = %job.id, kind = %job.kind, "taken over from an instance that stopped: starting it over");
+                        self.run(job.id, ticket, work);
+                        continue;
+                    }
+                    Err(e) => format!("interrupted, and not started over: {e}"),
+                },
+            };
+            if let Err(e) = self
+                .store
+                .job_finished(&job.id, JobStatus::Failed, 0.0, Some(&failed), None)
+                .await
+            {
+                tracing::error!(job = %job.id, error = %e, "cannot record the end of a job");
+            }
+        }
+    }
+
+    /// Runs `work` as job `id` once `ticket` gets a slot, and records how it ended.
+    fn run<F, Fut>(&self, id: String, ticket: Ticket, work: F)
+    where
+        F: FnOnce(JobContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<serde_json::Value, JobError>> + Send + 'static,
+    {
         let live = Arc::new(Live {
             progress_bits: AtomicU64::new(0f64.to_bits()),
             cancel: AtomicBool::new(false),
@@ -175,7 +274,6 @@ impl Jobs {
             this.lock().remove(&id);
             tracing::info!(job = %id, status = status.as_str(), "job finished");
         });
-        Ok(job)
     }
 
     /// The jobs this instance runs (or has queued), with how far each has got.
@@ -241,7 +339,8 @@ pub async fn keep_leases(jobs: Jobs) {
 
 /// Renews the leases of this instance's jobs (with their progress, which other instances then
 /// show), cancels those whose cancellation was asked of another instance, and on a database
-/// several instances share, concludes as failed the jobs whose instance stopped renewing theirs.
+/// several instances share, starts over here the jobs whose instance stopped renewing theirs
+/// and can start over, and concludes the others as failed.
 pub async fn renew_leases(jobs: &Jobs) {
     match jobs.store.renew_job_leases(&jobs.live_progress()).await {
         Ok(asked) => {
@@ -252,6 +351,7 @@ pub async fn renew_leases(jobs: &Jobs) {
         Err(e) => tracing::warn!(error = %e, "cannot renew the leases of this instance's jobs"),
     }
     if jobs.store.backend() == kaifang_store::Backend::Postgres {
+        jobs.take_over().await;
         match jobs.store.fail_interrupted_jobs().await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(jobs = n, "jobs whose instance stopped were marked failed"),

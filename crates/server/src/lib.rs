@@ -79,6 +79,10 @@ impl Application {
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
         let state = AppState::new(store, config, demo).await?;
+        state.jobs.set_resumer(routes::jobs::resumer(
+            state.store.clone(),
+            state.config.clone(),
+        ));
         Ok(Application {
             listener,
             router: router(state.clone()),

@@ -73,6 +73,22 @@ pub struct Job {
     pub finished_at: Option<String>,
 }
 
+/// Times a job is started in all, the first included, before a stopped instance's job is
+/// concluded as failed instead of taken over: a job that takes its instance down each time
+/// must not take every instance down in turn.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+/// A job claimed from an instance that stopped, to run again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TakenOver {
+    pub id: String,
+    pub kind: String,
+    pub user_id: Option<i64>,
+    pub org_id: Option<i64>,
+    /// What the job was started with ([`Store::insert_job`]).
+    pub resume: serde_json::Value,
+}
+
 const JOB_COLUMNS: &str = "id, kind, status, progress, message, result, user_id, org_id, created_at, started_at, finished_at";
 
 impl Store {
@@ -84,23 +100,63 @@ impl Store {
 }
 
 impl Store {
+    /// Records a new job, queued. `resume` says how to run it again from the beginning, for a
+    /// job another instance may take over ([`Store::take_over_jobs`]).
     pub async fn insert_job(
         &self,
         id: &str,
         kind: &str,
         user_id: Option<i64>,
         org_id: Option<i64>,
+        resume: Option<&serde_json::Value>,
     ) -> Result<Job> {
-        sqlx::query("INSERT INTO jobs (id, kind, status, progress, user_id, org_id, created_at, lease_until) VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6)")
+        sqlx::query("INSERT INTO jobs (id, kind, status, progress, user_id, org_id, created_at, lease_until, resume) VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $7)")
             .bind(id)
             .bind(kind)
             .bind(user_id)
             .bind(org_id)
             .bind(now())
             .bind(self.lease_from_now())
+            .bind(resume.map(|r| r.to_string()))
             .execute(&self.pool)
             .await?;
         self.job(id).await
+    }
+
+    /// Claims, for this instance, the jobs another instance left queued or running and stopped
+    /// renewing, that can be run again and have not been tried [`MAX_ATTEMPTS`] times: each is
+    /// queued again under a new lease, and only one instance gets it. PostgreSQL only (on
+    /// SQLite there is no other instance).
+    pub async fn take_over_jobs(&self) -> Result<Vec<TakenOver>> {
+        if self.backend() == crate::Backend::Sqlite {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(String, String, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
+            "UPDATE jobs SET status = 'queued', lease_until = $1, attempts = attempts + 1, \
+                 started_at = NULL, message = 'taken over: the instance running it stopped' \
+                 WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'running') \
+                 AND lease_until IS NOT NULL AND lease_until < $2 AND resume IS NOT NULL \
+                 AND attempts < $3 AND NOT cancel_requested FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, kind, user_id, org_id, resume",
+        )
+        .bind(self.lease_from_now())
+        .bind(now())
+        .bind(MAX_ATTEMPTS)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, kind, user_id, org_id, resume)| {
+                let resume = serde_json::from_str(resume.as_deref().unwrap_or("null"))
+                    .map_err(|e| StoreError::invalid("resume", format!("job {id}: {e}")))?;
+                Ok(TakenOver {
+                    id,
+                    kind,
+                    user_id,
+                    org_id,
+                    resume,
+                })
+            })
+            .collect()
     }
 
     pub async fn job_started(&self, id: &str) -> Result<()> {

@@ -2,12 +2,14 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use kaifang_store::jobs::Job;
+use kaifang_store::audit::Who;
+use kaifang_store::jobs::{Job, TakenOver};
+use kaifang_store::{Config, Store};
 use std::sync::Arc;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::jobs::{JobError, Starter};
+use crate::jobs::{JobContext, JobError, Resumer, Starter, Work};
 use crate::state::AppState;
 use crate::table::{self, ListQuery, Table};
 
@@ -120,32 +122,19 @@ pub async fn cancel(
     Ok((StatusCode::ACCEPTED, Json(state.jobs.get(&id).await?)))
 }
 
-/// Start a backup of the data directory — database, uploads and the trade store's current
-/// generation — into its `backups/` folder as `kaifang-<time>/`, as a job (administrators).
-/// The copy is consistent even while the server keeps writing; the job's result names the
-/// backup directory (`file`), its size and the trade generation it holds.
-#[utoipa::path(post, path = "/api/backups", tag = "jobs",
-    responses((status = 201, body = Job), (status = 403, body = ErrorBody)))]
-pub async fn start_backup(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<(StatusCode, Json<Job>)> {
-    ApiError::check(caller.actor().administer(), "start backups", String::new)?;
-    let store = state.store.clone();
-    let who = caller.who();
-    let dest = kaifang_app::backup::default_path(store.data_dir());
-    let reserve = state
-        .config
-        .uploads
-        .disk_reserve_mb
-        .saturating_mul(1024 * 1024);
-    let starter = Starter {
-        user_id: Some(caller.principal.id),
-        org_id: Some(caller.principal.org.id),
-    };
-    let job = state
-        .jobs
-        .spawn("backup", starter, move |ctx| async move {
+const BACKUP_KIND: &str = "backup";
+
+/// A backup as a job's work, into a new directory of `backups/`. Started over on another
+/// instance, it first concludes what the stopped one left (its partial copy is removed and its
+/// write recorded as abandoned), then copies anew.
+fn backup_work(store: Store, config: Arc<Config>, who: Who) -> Work {
+    let reserve = config.uploads.disk_reserve_mb.saturating_mul(1024 * 1024);
+    Box::new(move |ctx: JobContext| {
+        Box::pin(async move {
+            kaifang_app::recover::backups(&store)
+                .await
+                .map_err(JobError::from)?;
+            let dest = kaifang_app::backup::default_path(store.data_dir());
             let ctx = Arc::new(ctx);
             let c = ctx.clone();
             let info = kaifang_app::backup::create(
@@ -168,6 +157,47 @@ pub async fn start_backup(
                 "trade_generation": info.trade_generation,
             }))
         })
+    })
+}
+
+/// How this instance starts over the jobs an instance that stopped left, by kind: backups.
+/// It holds the store and the configuration, not the jobs, so the jobs can hold it.
+pub fn resumer(store: Store, config: Arc<Config>) -> Resumer {
+    Arc::new(move |job: &TakenOver| match job.kind.as_str() {
+        BACKUP_KIND => {
+            let who = Who {
+                user_id: job.resume.get("user_id").and_then(|u| u.as_i64()),
+                actor: job.resume.get("actor")?.as_str()?.to_string(),
+                request_id: None,
+            };
+            Some(backup_work(store.clone(), config.clone(), who))
+        }
+        _ => None,
+    })
+}
+
+/// Start a backup of the data directory — database, uploads and the trade store's current
+/// generation — into its `backups/` folder as `kaifang-<time>/`, as a job (administrators).
+/// The copy is consistent even while the server keeps writing; the job's result names the
+/// backup directory (`file`), its size and the trade generation it holds.
+#[utoipa::path(post, path = "/api/backups", tag = "jobs",
+    responses((status = 201, body = Job), (status = 403, body = ErrorBody)))]
+pub async fn start_backup(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<(StatusCode, Json<Job>)> {
+    ApiError::check(caller.actor().administer(), "start backups", String::new)?;
+    let who = caller.who();
+    let starter = Starter {
+        user_id: Some(caller.principal.id),
+        org_id: Some(caller.principal.org.id),
+    };
+    // Another instance starting it over acts as the same user.
+    let resume = serde_json::json!({ "user_id": who.user_id, "actor": who.actor });
+    let work = backup_work(state.store.clone(), state.config.clone(), who);
+    let job = state
+        .jobs
+        .spawn_resumable(BACKUP_KIND, starter, resume, work)
         .await?;
     Ok((StatusCode::CREATED, Json(job)))
 }
