@@ -89,6 +89,15 @@ pub struct TakenOver {
     pub resume: serde_json::Value,
 }
 
+#[derive(sqlx::FromRow)]
+struct TakenRow {
+    id: String,
+    kind: String,
+    user_id: Option<i64>,
+    org_id: Option<i64>,
+    resume: Option<String>,
+}
+
 const JOB_COLUMNS: &str = "id, kind, status, progress, message, result, user_id, org_id, created_at, started_at, finished_at";
 
 impl Store {
@@ -131,7 +140,7 @@ impl Store {
         if self.backend() == crate::Backend::Sqlite {
             return Ok(Vec::new());
         }
-        let rows: Vec<(String, String, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
+        let rows: Vec<TakenRow> = sqlx::query_as(
             "UPDATE jobs SET status = 'queued', lease_until = $1, attempts = attempts + 1, \
                  started_at = NULL, message = 'taken over: the instance running it stopped' \
                  WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'running') \
@@ -145,14 +154,14 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(id, kind, user_id, org_id, resume)| {
-                let resume = serde_json::from_str(resume.as_deref().unwrap_or("null"))
-                    .map_err(|e| StoreError::invalid("resume", format!("job {id}: {e}")))?;
+            .map(|r| {
+                let resume = serde_json::from_str(r.resume.as_deref().unwrap_or("null"))
+                    .map_err(|e| StoreError::invalid("resume", format!("job {}: {e}", r.id)))?;
                 Ok(TakenOver {
-                    id,
-                    kind,
-                    user_id,
-                    org_id,
+                    id: r.id,
+                    kind: r.kind,
+                    user_id: r.user_id,
+                    org_id: r.org_id,
                     resume,
                 })
             })
