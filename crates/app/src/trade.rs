@@ -62,12 +62,17 @@ pub struct TradeData {
 pub fn engine_of(data_dir: &Path) -> AppResult<Engine> {
     let path = kaifang_store::DataDir::new(data_dir).config_path();
     let config = kaifang_store::Config::load(&path, |k| std::env::var(k).ok())?;
-    let Some(url) = config.trade.ballista else {
+    engine(&config.trade, &path.display().to_string())
+}
+
+/// The engine `[trade] ballista` names; `origin` says where the setting came from.
+pub fn engine(config: &TradeConfig, origin: &str) -> AppResult<Engine> {
+    let Some(url) = &config.ballista else {
         return Ok(Engine::Local);
     };
     url.parse().map(Engine::Cluster).map_err(|e: TradeError| {
         AppError::Store(kaifang_store::StoreError::Config {
-            origin: path.display().to_string(),
+            origin: origin.to_string(),
             key: "trade.ballista".into(),
             message: e.to_string(),
         })
@@ -95,9 +100,14 @@ impl Drop for UploadClaim {
 }
 
 impl TradeData {
+    /// The trade data of `data_dir`, on the engine its configuration names.
     pub fn open(data_dir: &Path) -> AppResult<TradeData> {
+        TradeData::open_on(data_dir, engine_of(data_dir)?)
+    }
+
+    /// The trade data of `data_dir`, with the file queries on `engine`.
+    pub fn open_on(data_dir: &Path, engine: Engine) -> AppResult<TradeData> {
         let seen = stamp(data_dir);
-        let engine = engine_of(data_dir)?;
         Ok(TradeData {
             data_dir: data_dir.to_path_buf(),
             store: Arc::new(RwLock::new(TradeStore::open_on(data_dir, engine.clone())?)),

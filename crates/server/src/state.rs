@@ -59,7 +59,10 @@ impl AppState {
         );
         Ok(AppState {
             basemap: crate::routes::meta::load_basemap(&config.map, store.data_dir())?,
-            trade: kaifang_app::trade::TradeData::open(store.data_dir().root())?,
+            trade: kaifang_app::trade::TradeData::open_on(
+                store.data_dir().root(),
+                kaifang_app::trade::engine(&config.trade, "the configuration")?,
+            )?,
             invest: Arc::new(kaifang_app::invest::NegativeLists::load(Some(
                 &store.data_dir().root().join("negative-list"),
             ))?),

@@ -313,7 +313,8 @@ pub struct BreakdownOut {
 /// `partner`, `section`, `chapter`, `city`, `trade_mode`. By enterprise: provincial level only.
 #[utoipa::path(get, path = "/api/trade/breakdown", tag = "trade", params(TradeQuery),
     responses((status = 200, body = BreakdownOut, description = "The breakdown, or with `format=xlsx` its table as an .xlsx file"),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "The trade cluster (`[trade] ballista`) did not answer")))]
 pub async fn breakdown(
     State(state): State<AppState>,
     caller: Caller,
@@ -387,7 +388,8 @@ pub struct TrendOut {
 /// drill-down slice, optional).
 #[utoipa::path(get, path = "/api/trade/trend", tag = "trade", params(TradeQuery),
     responses((status = 200, body = TrendOut),
-        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "The trade cluster (`[trade] ballista`) did not answer")))]
 pub async fn trend(
     State(state): State<AppState>,
     caller: Caller,
@@ -454,7 +456,8 @@ pub async fn concentration(
 /// reference table.
 #[utoipa::path(get, path = "/api/trade/rca", tag = "trade", params(TradeQuery),
     responses((status = 200, body = kaifang_trade::Rca),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "The trade cluster (`[trade] ballista`) did not answer")))]
 pub async fn rca(
     State(state): State<AppState>,
     caller: Caller,
@@ -473,7 +476,8 @@ pub async fn rca(
 /// Year-on-year change split into price and volume effects by HS6 unit values.
 #[utoipa::path(get, path = "/api/trade/price-volume", tag = "trade", params(TradeQuery),
     responses((status = 200, body = kaifang_trade::PriceVolume),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "The trade cluster (`[trade] ballista`) did not answer")))]
 pub async fn price_volume(
     State(state): State<AppState>,
     caller: Caller,
@@ -505,7 +509,8 @@ pub struct SqlRequest {
 /// all slots stay busy for 2 s); no `generate_series`/`range`. Every query is audited.
 #[utoipa::path(post, path = "/api/trade/sql", tag = "trade", request_body = SqlRequest,
     responses((status = 200, body = kaifang_trade::SqlResult), (status = 429, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "The trade cluster (`[trade] ballista`) did not answer")))]
 pub async fn sql(
     State(state): State<AppState>,
     caller: Caller,

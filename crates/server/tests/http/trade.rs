@@ -378,3 +378,33 @@ async fn end_use_breakdown_cites_its_source_and_adds_up() {
     assert_eq!(b["slice"]["conds"][0], json!(["partner", "344"]));
     assert!(b["source"].is_string());
 }
+
+/// With `[trade] ballista` naming a scheduler that does not answer, the queries that would go
+/// to the cluster answer 503 naming it, and the dashboard, read from memory, still answers.
+#[tokio::test]
+async fn a_trade_cluster_that_does_not_answer_is_a_503_and_the_dashboard_still_answers() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("df://127.0.0.1:{port}");
+    let cluster = url.clone();
+    let app = crate::common::spawn_app_with(move |c| c.trade.ballista = Some(cluster)).await;
+    let s = app.login("leader").await;
+    let r = s
+        .get("/api/trade/rca?year=2024&month=12")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = error_body(r).await;
+    assert_eq!(body["code"], "cluster_unavailable", "{body}");
+    assert!(body.to_string().contains(&url), "{body}");
+    let summary = s
+        .get("/api/trade/summary?year=2024&month=12")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(summary.status(), StatusCode::OK);
+}
