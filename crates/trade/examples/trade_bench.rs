@@ -8,11 +8,15 @@
 //! trade_bench queries DIR RUNS  time each dashboard query (median of RUNS after a warm-up)
 //! trade_bench sql DIR QUERY RUNS time one read-only query
 
+#[path = "common/timing.rs"]
+mod timing;
+
 use kaifang_trade::codes::uscc_check_char;
 use kaifang_trade::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use timing::time;
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -94,26 +98,6 @@ fn group(v: u64) -> String {
         out.push(c);
     }
     out
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-async fn time<F, Fut, T>(runs: usize, mut f: F) -> (f64, T)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T>>,
-{
-    let mut last = f().await.expect("warm-up");
-    let mut ms = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let t = Instant::now();
-        last = f().await.expect("query");
-        ms.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    (median(ms), last)
 }
 
 #[tokio::main]

@@ -9,31 +9,14 @@
 #[path = "../tests/engine/common/ballista.rs"]
 #[allow(dead_code)]
 mod ballista;
+#[path = "common/timing.rs"]
+mod timing;
 
 use kaifang_trade::analytics::Dimension;
 use kaifang_trade::*;
 use std::path::Path;
-use std::time::{Duration, Instant};
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-async fn time<F, Fut>(runs: usize, mut f: F) -> (f64, String)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<String>>,
-{
-    let mut last = f().await.expect("warm-up");
-    let mut ms = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let t = Instant::now();
-        last = f().await.expect("query");
-        ms.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    (median(ms), last)
-}
+use std::time::Duration;
+use timing::time;
 
 /// The analysts' queries of the bench: whole-table scans and a distinct count.
 const SQL: [(&str, &str); 3] = [
