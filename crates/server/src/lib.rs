@@ -81,6 +81,7 @@ impl Application {
         let state = AppState::new(store, config, demo).await?;
         state.jobs.set_resumer(routes::jobs::resumer(
             state.store.clone(),
+            state.trade.clone(),
             state.config.clone(),
         ));
         Ok(Application {

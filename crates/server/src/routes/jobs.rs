@@ -160,19 +160,36 @@ fn backup_work(store: Store, config: Arc<Config>, who: Who) -> Work {
     })
 }
 
-/// How this instance starts over the jobs an instance that stopped left, by kind: backups.
-/// It holds the store and the configuration, not the jobs, so the jobs can hold it.
-pub fn resumer(store: Store, config: Arc<Config>) -> Resumer {
-    Arc::new(move |job: &TakenOver| match job.kind.as_str() {
-        BACKUP_KIND => {
-            let who = Who {
-                user_id: job.resume.get("user_id").and_then(|u| u.as_i64()),
-                actor: job.resume.get("actor")?.as_str()?.to_string(),
-                request_id: None,
-            };
-            Some(backup_work(store.clone(), config.clone(), who))
+/// How this instance starts over the jobs an instance that stopped left, by kind: backups and
+/// trade imports. It holds the store, the trade data and the configuration, not the jobs, so
+/// the jobs can hold it.
+pub fn resumer(store: Store, trade: kaifang_app::trade::TradeData, config: Arc<Config>) -> Resumer {
+    Arc::new(move |job: &TakenOver| {
+        let r = &job.resume;
+        let who = Who {
+            user_id: r.get("user_id").and_then(|u| u.as_i64()),
+            actor: r.get("actor")?.as_str()?.to_string(),
+            request_id: None,
+        };
+        match job.kind.as_str() {
+            BACKUP_KIND => Some(backup_work(store.clone(), config.clone(), who)),
+            crate::routes::trade::IMPORT_KIND => {
+                let ids: Vec<i64> = serde_json::from_value(r.get("upload_ids")?.clone()).ok()?;
+                let flow = match r.get("flow").and_then(|f| f.as_str()) {
+                    Some(f) => Some(f.parse().ok()?),
+                    None => None,
+                };
+                let with = crate::routes::trade::Importing {
+                    store: store.clone(),
+                    trade: trade.clone(),
+                    config: config.clone(),
+                };
+                Some(crate::routes::trade::import_work(
+                    with, who, ids, flow, None,
+                ))
+            }
+            _ => None,
         }
-        _ => None,
     })
 }
 

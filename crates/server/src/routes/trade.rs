@@ -542,6 +542,72 @@ pub async fn sql(
     }
 }
 
+/// The kind of the import jobs.
+pub(crate) const IMPORT_KIND: &str = "trade-import";
+
+/// What an import needs of the application.
+#[derive(Clone)]
+pub(crate) struct Importing {
+    pub store: kaifang_store::Store,
+    pub trade: kaifang_app::trade::TradeData,
+    pub config: Arc<kaifang_store::Config>,
+}
+
+/// An import of uploads as a job's work: the uploads read by id, held against a second import
+/// of them on this instance (`claim`, or taken here), and imported together. Started over on
+/// another instance, the write the stopped one announced is concluded first, from the trade
+/// store's manifest; each period and flow of the files replaces what the store had, so
+/// importing them again leaves the store as one import would.
+pub(crate) fn import_work(
+    with: Importing,
+    who: kaifang_store::audit::Who,
+    upload_ids: Vec<i64>,
+    flow: Option<Flow>,
+    claim: Option<kaifang_app::trade::UploadClaim>,
+) -> crate::jobs::Work {
+    let trade_config = &with.config.trade;
+    let xlsx_limits = kaifang_workbook::Limits {
+        max_cells: trade_config.xlsx_max_cells,
+        max_inflated_bytes: trade_config.xlsx_max_inflated_mb.saturating_mul(1 << 20),
+        ..kaifang_workbook::Limits::RECORDS
+    };
+    let memory_mb = u32::try_from(trade_config.import_memory_mb).unwrap_or(u32::MAX);
+    Box::new(move |ctx: crate::jobs::JobContext| {
+        Box::pin(async move {
+            let _claim = match claim {
+                Some(held) => held,
+                None => with.trade.claim_uploads(&upload_ids)?,
+            };
+            let mut uploads = Vec::with_capacity(upload_ids.len());
+            for id in &upload_ids {
+                uploads.push(with.store.upload(*id).await?);
+            }
+            let ctx = Arc::new(ctx);
+            let c = ctx.clone();
+            let options = ImportOptions {
+                flow,
+                xlsx_limits,
+                memory_mb: Some(memory_mb),
+                ..Default::default()
+            };
+            let summary = kaifang_app::trade::import_uploads(
+                &with.store,
+                &with.trade,
+                &who,
+                &uploads,
+                options,
+                Some(ctx.id()),
+                move |f| {
+                    c.progress(f);
+                    !c.cancelled()
+                },
+            )
+            .await?;
+            serde_json::to_value(summary).map_err(|e| JobError::Failed(e.to_string()))
+        })
+    })
+}
+
 /// Most files one import takes.
 const MAX_IMPORT_FILES: usize = 100;
 
@@ -579,7 +645,6 @@ pub async fn import(
             format!("at most {MAX_IMPORT_FILES} files import together"),
         ));
     }
-    let mut uploads = Vec::new();
     for id in &req.upload_ids {
         let u = state.store.upload(*id).await?;
         ApiError::check(
@@ -587,55 +652,36 @@ pub async fn import(
             "import this upload",
             || format!("upload {id}"),
         )?;
-        uploads.push(u);
     }
     // The same file twice, or a second click while the first import is queued, would
     // import its rows twice.
     let claim = state.trade.claim_uploads(&req.upload_ids)?;
-    let xlsx_limits = kaifang_workbook::Limits {
-        max_cells: state.config.trade.xlsx_max_cells,
-        max_inflated_bytes: state
-            .config
-            .trade
-            .xlsx_max_inflated_mb
-            .saturating_mul(1 << 20),
-        ..kaifang_workbook::Limits::RECORDS
-    };
-    let memory_mb = u32::try_from(state.config.trade.import_memory_mb).unwrap_or(u32::MAX);
-    let store = state.store.clone();
-    let trade = state.trade.clone();
     let who = caller.who();
     let starter = Starter {
         user_id: Some(caller.principal.id),
         org_id: Some(caller.principal.org.id),
     };
+    // Another instance starting it over acts as the same user on the same uploads.
+    let resume = serde_json::json!({
+        "user_id": who.user_id,
+        "actor": who.actor,
+        "upload_ids": req.upload_ids,
+        "flow": flow.map(Flow::as_str),
+    });
+    let work = import_work(
+        Importing {
+            store: state.store.clone(),
+            trade: state.trade.clone(),
+            config: state.config.clone(),
+        },
+        who,
+        req.upload_ids,
+        flow,
+        Some(claim),
+    );
     let job = state
         .jobs
-        .spawn("trade-import", starter, move |ctx| async move {
-            let _claim = claim;
-            let ctx = Arc::new(ctx);
-            let c = ctx.clone();
-            let options = ImportOptions {
-                flow,
-                xlsx_limits,
-                memory_mb: Some(memory_mb),
-                ..Default::default()
-            };
-            let summary = kaifang_app::trade::import_uploads(
-                &store,
-                &trade,
-                &who,
-                &uploads,
-                options,
-                Some(ctx.id()),
-                move |f| {
-                    c.progress(f);
-                    !c.cancelled()
-                },
-            )
-            .await?;
-            serde_json::to_value(summary).map_err(|e| JobError::Failed(e.to_string()))
-        })
+        .spawn_resumable(IMPORT_KIND, starter, resume, work)
         .await?;
     Ok((StatusCode::CREATED, Json(job)))
 }

@@ -124,3 +124,50 @@ async fn two_instances_started_at_once_on_an_empty_database_both_start() {
     assert_eq!(admins, 1);
     assert_eq!(users.len(), b.store.users().await.unwrap().len());
 }
+
+/// An import job whose instance stopped (its lease ran out) is started over by an instance
+/// still running: the files import once, as one import would, and the job succeeds.
+#[tokio::test]
+async fn an_import_left_by_a_stopped_instance_is_started_over_and_imports_once() {
+    let app = spawn_app().await;
+    if !kaifang_store::testing::on_postgres(app.store.data_dir()) {
+        eprintln!("SKIPPED: taking jobs over needs PostgreSQL (KAIFANG_TEST_POSTGRES)");
+        return;
+    }
+    let commerce = app.login("commerce").await;
+    let upload = crate::common::upload_id(
+        &commerce,
+        "jan.csv",
+        "period,flow,commodity,partner,trade_mode,region,value_cny\n\
+         2026-01,export,87032300,344,0110,220104,1000\n\
+         2026-01,export,87089900,304,0110,220106,234\n",
+    )
+    .await;
+    // As an instance leaves it when it stops mid-import: running, its lease run out.
+    let resume = json!({
+        "user_id": null,
+        "actor": "commerce",
+        "upload_ids": [upload],
+        "flow": null,
+    });
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, status, progress, created_at, started_at, lease_until, resume) \
+         VALUES ('left-behind', 'trade-import', 'running', 0.3, '2026-01-01T00:00:00.000000Z', \
+         '2026-01-01T00:00:01.000000Z', '2000-01-01T00:00:00.000000Z', $1)",
+    )
+    .bind(resume.to_string())
+    .execute(&app.raw_db().await)
+    .await
+    .unwrap();
+
+    // The lease round (a quarter of the lease, 15 s) takes it over.
+    let admin = app.login("admin").await;
+    let job = crate::common::finished(&admin, "left-behind").await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["result"]["rows"], 2, "{job}");
+    let summary = admin.json("/api/trade/summary?year=2026&month=1").await;
+    assert!(
+        summary.to_string().contains("1234"),
+        "the month holds the two rows once: {summary}"
+    );
+}
