@@ -79,6 +79,22 @@ impl Params {
             format,
         })
     }
+
+    /// The request that parses back to these parameters whatever the latest month is then:
+    /// what a job keeps to issue the same bulletin again.
+    pub fn request(&self) -> BulletinRequest {
+        BulletinRequest {
+            month: Some(self.period.to_string()),
+            lang: Some(
+                match self.lang {
+                    kaifang_report::Lang::Zh => "zh",
+                    kaifang_report::Lang::En => "en",
+                }
+                .to_string(),
+            ),
+            format: Some(self.format.as_str().to_string()),
+        }
+    }
 }
 
 /// A month as `YYYY-MM`; the error names the field `month`.
@@ -833,4 +849,23 @@ async fn issue_as(
         .await?;
     progress(100);
     Ok(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_kept_by_a_job_parses_back_to_its_parameters_whatever_the_latest_month() {
+        for (lang, format) in [("zh", "docx"), ("en", "pdf")] {
+            let asked = BulletinRequest {
+                month: None,
+                lang: Some(lang.into()),
+                format: Some(format.into()),
+            };
+            let p = Params::parse(&asked, Period::new(2025, 11)).unwrap();
+            let again = Params::parse(&p.request(), Period::new(2026, 3)).unwrap();
+            assert_eq!(p, again);
+        }
+    }
 }

@@ -37,7 +37,7 @@ impl InputsCell {
 
 /// A study as asked for, before its parameters are checked: the body of
 /// `POST /api/assign/runs`, and what the commands `assign`, `critical` and `appraise` build.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StudyRequest {
     /// `assignment`, `critical` or `appraisal`.

@@ -94,8 +94,8 @@ pub type WorkFuture =
     std::pin::Pin<Box<dyn Future<Output = Result<serde_json::Value, JobError>> + Send>>;
 
 /// How this instance starts over a job another instance left: the work for the job's kind and
-/// description, or `None` for a kind it cannot start over.
-pub type Resumer = Arc<dyn Fn(&TakenOver) -> Option<Work> + Send + Sync>;
+/// description, or why it cannot be started over.
+pub type Resumer = Arc<dyn Fn(&TakenOver) -> Result<Work, String> + Send + Sync>;
 
 #[derive(Clone)]
 pub struct Jobs {
@@ -196,8 +196,8 @@ impl Jobs {
         };
         for job in taken {
             let failed = match resumer(&job) {
-                None => format!("interrupted: a {} job cannot be started over", job.kind),
-                Some(work) => match self.queue.enter(job.user_id) {
+                Err(why) => format!("interrupted, and cannot be started over: {why}"),
+                Ok(work) => match self.queue.enter(job.user_id) {
                     Ok(ticket) => {
                         tracing::warn!(job = %job.id, kind = %job.kind, "taken over from an instance that stopped: starting it over");
                         self.run(job.id, ticket, work);

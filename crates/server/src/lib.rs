@@ -79,11 +79,9 @@ impl Application {
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
         let state = AppState::new(store, config, demo).await?;
-        state.jobs.set_resumer(routes::jobs::resumer(
-            state.store.clone(),
-            state.trade.clone(),
-            state.config.clone(),
-        ));
+        state
+            .jobs
+            .set_resumer(routes::jobs::resumer(routes::jobs::Resources::of(&state)));
         Ok(Application {
             listener,
             router: router(state.clone()),

@@ -76,12 +76,19 @@ impl Store {
         if let Some(b) = issued {
             return Ok(b);
         }
-        if path.exists() {
-            return Err(StoreError::Conflict(format!(
-                "{file} is in the archive folder but not on record (left by a restored database?): move it aside and issue again"
-            )));
+        // A file of these very bytes but no record was left by an issue that stopped between
+        // the two (its instance killed): it is this bulletin, and only the record is missing.
+        // Other bytes under the name (a restored database?) are not ours to replace.
+        match std::fs::read(&path) {
+            Ok(there) if there == b.bytes => {}
+            Ok(_) => {
+                return Err(StoreError::Conflict(format!(
+                    "{file} is in the archive folder but not on record, with other contents (left by a restored database?): move it aside and issue again"
+                )));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => write_atomically(&path, b.bytes)?,
+            Err(e) => return Err(StoreError::io(&path)(e)),
         }
-        write_atomically(&path, b.bytes)?;
         let recorded = async {
             let mut tx = self.begin_write().await?;
             let row: Bulletin = sqlx::query_as(&format!(

@@ -107,6 +107,22 @@ impl From<IpAddr> for ClientKey {
     }
 }
 
+impl std::fmt::Display for ClientKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientKey::V4(a) => write!(f, "{}", std::net::Ipv4Addr::from(*a)),
+            ClientKey::V6Net(net) => {
+                write!(f, "{}/64", std::net::Ipv6Addr::from(u128::from(*net) << 64))
+            }
+        }
+    }
+}
+
+/// A client as the limiter counts it, as text: an IPv4 address, or an IPv6 client's /64.
+pub fn client_key(ip: IpAddr) -> String {
+    ClientKey::from(ip).to_string()
+}
+
 struct Tables {
     pairs: Table<(String, ClientKey)>,
     clients: Table<ClientKey>,
@@ -213,6 +229,15 @@ impl LoginLimiter {
             }),
             checkers: Checkers::new(concurrency.max(1)),
         }
+    }
+
+    /// Failures of an account from a client before it must wait out the window.
+    pub fn max_failures(&self) -> u32 {
+        self.max_failures
+    }
+
+    pub fn window(&self) -> Duration {
+        self.window
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Tables> {

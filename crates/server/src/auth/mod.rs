@@ -14,6 +14,7 @@ use kaifang_model::{Actor, Password};
 use kaifang_store::accounts::{Principal, SessionLimits};
 use kaifang_store::audit::Who;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 
 use crate::error::{ApiError, ApiResult, ErrorBody, JsonBody};
 use crate::state::AppState;
@@ -231,7 +232,7 @@ pub async fn login(
         .limiter
         .attempt(&req.username, client)
         .map_err(refused)?;
-    let principal = checked(&state, attempt, &req.username, &req.password).await?;
+    let principal = checked(&state, attempt, client, &req.username, &req.password).await?;
     let Some(principal) = principal else {
         state
             .store
@@ -284,17 +285,29 @@ fn bounded_credentials(username: &str, password: &str) -> ApiResult<()> {
 }
 
 /// Checks a password once the attempt is counted, on one of the few password checkers: the
-/// attempt stays a failure unless the password was right, and is withdrawn when no checker
-/// came free (nothing was tried).
+/// attempt stays a failure unless the password was right, and is withdrawn when nothing was
+/// tried (no checker came free, or the failures that other instances counted already lock
+/// this account for this client).
 async fn checked(
     state: &AppState,
     attempt: limiter::Attempt<'_>,
+    client: IpAddr,
     username: &str,
     password: &str,
 ) -> ApiResult<Option<Principal>> {
+    let (user, client) = (username.to_lowercase(), limiter::client_key(client));
+    let limiter = &state.limiter;
+    let shared = state
+        .store
+        .login_wait(&user, &client, limiter.max_failures(), limiter.window())
+        .await?;
+    if let Some(wait) = shared {
+        attempt.withdraw();
+        return Err(refused(Refusal::Wait(wait.as_secs() + 1)));
+    }
     let check = state.store.password_check(username).await?;
     let password = password.to_string();
-    let user_id = match state.limiter.check(move || check.verify(&password)).await {
+    let user_id = match limiter.check(move || check.verify(&password)).await {
         Ok(id) => id,
         Err(busy) => {
             attempt.withdraw();
@@ -302,9 +315,14 @@ async fn checked(
         }
     };
     let Some(user_id) = user_id else {
+        state
+            .store
+            .login_failed(&user, &client, limiter.window())
+            .await?;
         return Ok(None);
     };
     attempt.succeeded();
+    state.store.login_succeeded(&user, &client).await?;
     Ok(Some(state.store.principal(user_id).await?))
 }
 
@@ -370,7 +388,7 @@ pub async fn change_password(
     bounded_credentials(&username, &req.current_password)?;
     let new: Password = req.new_password.parse()?;
     let attempt = state.limiter.attempt(&username, client).map_err(refused)?;
-    if checked(&state, attempt, &username, &req.current_password)
+    if checked(&state, attempt, client, &username, &req.current_password)
         .await?
         .is_none()
     {

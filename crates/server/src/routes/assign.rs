@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody, JsonBody};
-use crate::jobs::{JobContext, JobError, Starter};
+use crate::jobs::{JobContext, JobError, Starter, Work};
 use crate::state::AppState;
 use crate::table::{self, Lang, ListQuery, OutputFormat, Table};
 
@@ -304,6 +304,8 @@ pub async fn start(
 ) -> ApiResult<(StatusCode, Json<Job>)> {
     may_read(&caller)?;
     let inputs = inputs(&state)?;
+    // Another instance starting it over parses the same request again.
+    let resume = serde_json::json!({ "request": body });
     let study = Study::parse(&inputs, body)?;
     let kind = study.job_kind();
     let starter = Starter {
@@ -312,26 +314,31 @@ pub async fn start(
     };
     let job = state
         .jobs
-        .spawn(&kind, starter, move |ctx| async move {
+        .spawn_resumable(&kind, starter, resume, study_work(inputs, study))
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+/// A freight study as a job's work: CPU-bound, so off the async workers; it stops between
+/// steps when cancelled.
+pub(crate) fn study_work(inputs: Arc<Inputs>, study: Study) -> Work {
+    Box::new(move |ctx: JobContext| {
+        Box::pin(async move {
             tokio::task::spawn_blocking(move || {
-                let stop = |ctx: &JobContext| {
+                let result = studies::run(&inputs, &study, &study::default_options(), &mut |f| {
+                    ctx.progress(f);
                     if ctx.cancelled() {
                         ControlFlow::Break(())
                     } else {
                         ControlFlow::Continue(())
                     }
-                };
-                let result = studies::run(&inputs, &study, &study::default_options(), &mut |f| {
-                    ctx.progress(f);
-                    stop(&ctx)
                 })?;
                 serde_json::to_value(result).map_err(|e| JobError::Failed(e.to_string()))
             })
             .await
             .unwrap_or_else(|e| Err(JobError::Failed(format!("the study crashed: {e}"))))
         })
-        .await?;
-    Ok((StatusCode::ACCEPTED, Json(job)))
+    })
 }
 
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]

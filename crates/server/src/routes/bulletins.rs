@@ -55,16 +55,34 @@ pub async fn start(
         user_id: Some(caller.principal.id),
         org_id: Some(caller.principal.org.id),
     };
-    let st = state.clone();
+    // Another instance starting it over issues the same month, as the same person.
+    let resume = serde_json::json!({
+        "user_id": who.user_id,
+        "actor": who.actor,
+        "request": params.request(),
+    });
+    let work = bulletin_work(crate::routes::jobs::Resources::of(&state), who, params);
     let job = state
         .jobs
-        .spawn(BULLETIN_KIND, starter, move |ctx| async move {
-            let progress = |p: u8| ctx.progress(f64::from(p) / 100.0);
-            let b = issue(&sources(&st), &who, &params, today_in_china(), &progress).await?;
-            serde_json::to_value(b).map_err(|e| crate::jobs::JobError::Failed(e.to_string()))
-        })
+        .spawn_resumable(BULLETIN_KIND, starter, resume, work)
         .await?;
     Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+/// Issuing a bulletin as a job's work. Started over after its instance stopped, it finds the
+/// file that instance may have written and only records it (see `archive_bulletin`).
+pub(crate) fn bulletin_work(
+    with: crate::routes::jobs::Resources,
+    who: kaifang_store::audit::Who,
+    params: Params,
+) -> crate::jobs::Work {
+    Box::new(move |ctx: crate::jobs::JobContext| {
+        Box::pin(async move {
+            let progress = |p: u8| ctx.progress(f64::from(p) / 100.0);
+            let b = issue(&with.sources(), &who, &params, today_in_china(), &progress).await?;
+            serde_json::to_value(b).map_err(|e| crate::jobs::JobError::Failed(e.to_string()))
+        })
+    })
 }
 
 /// The archive of issued bulletins, newest first.

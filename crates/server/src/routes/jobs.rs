@@ -160,35 +160,135 @@ fn backup_work(store: Store, config: Arc<Config>, who: Who) -> Work {
     })
 }
 
-/// How this instance starts over the jobs an instance that stopped left, by kind: backups and
-/// trade imports. It holds the store, the trade data and the configuration, not the jobs, so
-/// the jobs can hold it.
-pub fn resumer(store: Store, trade: kaifang_app::trade::TradeData, config: Arc<Config>) -> Resumer {
+/// What the work of a job started over needs: the application's state but its jobs, which
+/// hold the [`Resumer`] (so that the resumer does not hold them in turn).
+#[derive(Clone)]
+pub struct Resources {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub trade: kaifang_app::trade::TradeData,
+    pub assign: kaifang_app::studies::InputsCell,
+    pub risk: kaifang_app::risk::RegistryCell,
+    pub zones: kaifang_app::assess::AssessmentCache,
+    pub rules: kaifang_store::rules::Rules,
+    pub demo: bool,
+}
+
+impl Resources {
+    pub fn of(state: &AppState) -> Resources {
+        Resources {
+            store: state.store.clone(),
+            config: state.config.clone(),
+            trade: state.trade.clone(),
+            assign: state.assign.clone(),
+            risk: state.risk.clone(),
+            zones: state.zones.clone(),
+            rules: state.rules.clone(),
+            demo: state.demo,
+        }
+    }
+
+    /// The sources every module's figures are read from.
+    pub fn sources(&self) -> kaifang_app::cockpit::Sources<'_> {
+        kaifang_app::cockpit::Sources {
+            store: &self.store,
+            trade: &self.trade,
+            risk: &self.risk,
+            zones: &self.zones,
+            rules: &self.rules,
+            demo: self.demo,
+        }
+    }
+}
+
+/// Who started a job, as its description keeps them: the job started over acts as they did.
+fn who_of(resume: &serde_json::Value) -> Result<Who, String> {
+    let actor = resume
+        .get("actor")
+        .and_then(|a| a.as_str())
+        .ok_or("its description names nobody")?;
+    Ok(Who {
+        user_id: resume.get("user_id").and_then(|u| u.as_i64()),
+        actor: actor.to_string(),
+        request_id: None,
+    })
+}
+
+/// The request a job was started with, as its description keeps it.
+fn request_of<T: serde::de::DeserializeOwned>(resume: &serde_json::Value) -> Result<T, String> {
+    let request = resume
+        .get("request")
+        .ok_or("its description has no request")?;
+    serde_json::from_value(request.clone()).map_err(|e| format!("its request does not read: {e}"))
+}
+
+/// How this instance starts over the jobs an instance that stopped left, by kind: backups,
+/// trade imports, freight studies, drills and bulletins. Each is started from the beginning
+/// with what it was asked; one whose request no longer holds (a scenario since removed) is
+/// refused with the reason, and concluded as failed.
+pub fn resumer(with: Resources) -> Resumer {
     Arc::new(move |job: &TakenOver| {
         let r = &job.resume;
-        let who = Who {
-            user_id: r.get("user_id").and_then(|u| u.as_i64()),
-            actor: r.get("actor")?.as_str()?.to_string(),
-            request_id: None,
-        };
-        match job.kind.as_str() {
-            BACKUP_KIND => Some(backup_work(store.clone(), config.clone(), who)),
+        let kind = job.kind.as_str();
+        if kind.starts_with(kaifang_app::studies::JOB_KIND_PREFIX) {
+            let inputs = with.assign.get().map_err(|e| e.to_string())?;
+            let study = kaifang_app::studies::Study::parse(&inputs, request_of(r)?)
+                .map_err(|e| e.to_string())?;
+            if study.job_kind() != kind {
+                return Err(format!("its request is a {} study", study.kind()));
+            }
+            return Ok(crate::routes::assign::study_work(inputs, study));
+        }
+        match kind {
+            BACKUP_KIND => Ok(backup_work(
+                with.store.clone(),
+                with.config.clone(),
+                who_of(r)?,
+            )),
             crate::routes::trade::IMPORT_KIND => {
-                let ids: Vec<i64> = serde_json::from_value(r.get("upload_ids")?.clone()).ok()?;
+                let ids: Vec<i64> = r
+                    .get("upload_ids")
+                    .and_then(|ids| serde_json::from_value(ids.clone()).ok())
+                    .ok_or("its description names no uploads")?;
                 let flow = match r.get("flow").and_then(|f| f.as_str()) {
-                    Some(f) => Some(f.parse().ok()?),
+                    Some(f) => Some(f.parse()?),
                     None => None,
                 };
-                let with = crate::routes::trade::Importing {
-                    store: store.clone(),
-                    trade: trade.clone(),
-                    config: config.clone(),
+                let importing = crate::routes::trade::Importing {
+                    store: with.store.clone(),
+                    trade: with.trade.clone(),
+                    config: with.config.clone(),
                 };
-                Some(crate::routes::trade::import_work(
-                    with, who, ids, flow, None,
+                Ok(crate::routes::trade::import_work(
+                    importing,
+                    who_of(r)?,
+                    ids,
+                    flow,
+                    None,
                 ))
             }
-            _ => None,
+            crate::routes::risk::DRILL_KIND => {
+                let drill = kaifang_app::risk::drill::Drill::parse(request_of(r)?)
+                    .map_err(|e| e.to_string())?;
+                let inputs = with.assign.get().map_err(|e| e.to_string())?;
+                drill.check_places(&inputs).map_err(|e| e.to_string())?;
+                Ok(crate::routes::risk::drill_work(
+                    with.trade.clone(),
+                    inputs,
+                    drill,
+                ))
+            }
+            crate::routes::bulletins::BULLETIN_KIND => {
+                // The month was resolved when it was asked, so this is the same bulletin.
+                let params = kaifang_app::bulletin::Params::parse(&request_of(r)?, None)
+                    .map_err(|e| e.to_string())?;
+                Ok(crate::routes::bulletins::bulletin_work(
+                    with.clone(),
+                    who_of(r)?,
+                    params,
+                ))
+            }
+            _ => Err(format!("a {kind} job cannot be started over")),
         }
     })
 }

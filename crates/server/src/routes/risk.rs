@@ -473,7 +473,7 @@ pub async fn forecast_series(
 }
 
 /// The job kind of a drill.
-const DRILL_KIND: &str = "risk_drill";
+pub(crate) const DRILL_KIND: &str = "risk_drill";
 
 /// Start a drill as a background job: close crossings, ports or links for some weeks and see
 /// whose trade it hits — by enterprise, city and HS chapter — how many TEU, and what the
@@ -488,17 +488,31 @@ pub async fn start_drill(
     JsonBody(body): JsonBody<DrillRequest>,
 ) -> ApiResult<(axum::http::StatusCode, Json<kaifang_store::jobs::Job>)> {
     may_read(&caller)?;
+    // Another instance starting it over parses the same request again.
+    let resume = serde_json::json!({ "request": body });
     let drill = Drill::parse(body)?;
     let inputs = state.assign.get()?;
     drill.check_places(&inputs)?;
-    let trade = state.trade.clone();
     let starter = crate::jobs::Starter {
         user_id: Some(caller.principal.id),
         org_id: Some(caller.principal.org.id),
     };
+    let work = drill_work(state.trade.clone(), inputs, drill);
     let job = state
         .jobs
-        .spawn(DRILL_KIND, starter, move |ctx| async move {
+        .spawn_resumable(DRILL_KIND, starter, resume, work)
+        .await?;
+    Ok((axum::http::StatusCode::ACCEPTED, Json(job)))
+}
+
+/// A drill as a job's work, cancelled between its steps.
+pub(crate) fn drill_work(
+    trade: kaifang_app::trade::TradeData,
+    inputs: std::sync::Arc<kaifang_assign::study::Inputs>,
+    drill: Drill,
+) -> crate::jobs::Work {
+    Box::new(move |ctx: crate::jobs::JobContext| {
+        Box::pin(async move {
             let ctx = std::sync::Arc::new(ctx);
             let c = ctx.clone();
             let result = kaifang_app::risk::drill::run(&trade, inputs, &drill, move |f| {
@@ -512,8 +526,7 @@ pub async fn start_drill(
             .await?;
             serde_json::to_value(result).map_err(|e| crate::jobs::JobError::Failed(e.to_string()))
         })
-        .await?;
-    Ok((axum::http::StatusCode::ACCEPTED, Json(job)))
+    })
 }
 
 /// A drill as the list of saved drills shows it: what was closed, for how long, and the

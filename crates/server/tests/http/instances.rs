@@ -44,6 +44,47 @@ async fn two_instances_on_one_database_act_as_one() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
+/// A guesser spread over two instances (as a load balancer spreads it) is refused once the
+/// failures on both reach the limit, though neither instance saw that many itself; the right
+/// password then waits out the window too, on either instance.
+#[tokio::test]
+async fn failed_logins_on_two_instances_count_together() {
+    let a = spawn_app().await;
+    let Some(b) = a.second_instance().await else {
+        return;
+    };
+    let urls = [format!("http://{}", a.addr), b];
+    let client = reqwest::Client::new();
+    let try_login = |url: &str, password: &str| {
+        client
+            .post(format!("{url}/api/auth/login"))
+            .json(&json!({ "username": "leader", "password": password }))
+            .send()
+    };
+    // The limit is five failures in the window: three on a and two on b.
+    for n in 0..5 {
+        let r = try_login(&urls[n % 2], "not-the-password").await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "failure {n}");
+    }
+    for url in &urls {
+        let r = try_login(url, crate::common::DEMO_PASSWORD).await.unwrap();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "{url}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            body["details"]["retry_after_secs"].as_u64().unwrap() > 60,
+            "{body}"
+        );
+    }
+    // Another account from the same client is not locked by it.
+    let r = client
+        .post(format!("{}/api/auth/login", urls[1]))
+        .json(&json!({ "username": "commerce", "password": crate::common::DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
 /// `/metrics` gives Prometheus the requests answered, their durations, the jobs and the
 /// database pool, to administrators only.
 #[tokio::test]
@@ -169,5 +210,81 @@ async fn an_import_left_by_a_stopped_instance_is_started_over_and_imports_once()
     assert!(
         summary.to_string().contains("1234"),
         "the month holds the two rows once: {summary}"
+    );
+}
+
+/// A freight study, a drill and a bulletin whose instance stopped are started over by an
+/// instance still running, each with what it was asked; one whose request no longer holds is
+/// concluded as failed, saying so.
+#[tokio::test]
+async fn studies_drills_and_bulletins_left_by_a_stopped_instance_are_started_over() {
+    let app = spawn_app().await;
+    if !kaifang_store::testing::on_postgres(app.store.data_dir()) {
+        eprintln!("SKIPPED: taking jobs over needs PostgreSQL (KAIFANG_TEST_POSTGRES)");
+        return;
+    }
+    let admin = app.login("admin").await;
+    let month = admin.json("/api/overview").await["trade"]["period"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let left = [
+        (
+            "study",
+            "assign-assignment",
+            json!({ "request": { "kind": "assignment", "scenario": "base" } }),
+        ),
+        (
+            "drill",
+            "risk_drill",
+            json!({ "request": { "close": ["cn-ru-hunchun-road"], "weeks": 2 } }),
+        ),
+        (
+            "bulletin",
+            "bulletin",
+            json!({ "user_id": null, "actor": "commerce",
+                    "request": { "month": month, "lang": "en", "format": "docx" } }),
+        ),
+        (
+            "gone",
+            "assign-assignment",
+            json!({ "request": { "kind": "assignment", "scenario": "no-such-scenario" } }),
+        ),
+    ];
+    let db = app.raw_db().await;
+    for (id, kind, resume) in &left {
+        // As an instance leaves it when it stops mid-job: running, its lease run out.
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, status, progress, created_at, started_at, lease_until, resume) \
+             VALUES ($1, $2, 'running', 0.3, '2026-01-01T00:00:00.000000Z', \
+             '2026-01-01T00:00:01.000000Z', '2000-01-01T00:00:00.000000Z', $3)",
+        )
+        .bind(id)
+        .bind(kind)
+        .bind(resume.to_string())
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+
+    let study = crate::common::finished(&admin, "study").await;
+    assert_eq!(study["status"], "succeeded", "{study}");
+    assert_eq!(study["result"]["kind"], "assignment", "{study}");
+    let drill = crate::common::finished(&admin, "drill").await;
+    assert_eq!(drill["status"], "succeeded", "{drill}");
+    assert_eq!(drill["result"]["weeks"], 2, "{drill}");
+    let bulletin = crate::common::finished(&admin, "bulletin").await;
+    assert_eq!(bulletin["status"], "succeeded", "{bulletin}");
+    assert_eq!(bulletin["result"]["month"], month.as_str(), "{bulletin}");
+    assert_eq!(bulletin["result"]["format"], "docx", "{bulletin}");
+    assert_eq!(bulletin["result"]["created_by"], "commerce", "{bulletin}");
+    let listed = admin.json("/api/bulletins").await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+    let gone = crate::common::finished(&admin, "gone").await;
+    assert_eq!(gone["status"], "failed", "{gone}");
+    let why = gone["message"].as_str().unwrap();
+    assert!(
+        why.contains("cannot be started over") && why.contains("no-such-scenario"),
+        "{gone}"
     );
 }
