@@ -4,7 +4,7 @@
 //! refused: one process has the directory to itself.
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::common::spawn_app;
 
@@ -166,6 +166,22 @@ async fn two_instances_started_at_once_on_an_empty_database_both_start() {
     assert_eq!(users.len(), b.store.users().await.unwrap().len());
 }
 
+/// A job as an instance leaves it when it stops mid-job: running, its lease run out, with the
+/// description of how to start it over.
+async fn left_behind(app: &crate::common::TestApp, id: &str, kind: &str, resume: &Value) {
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, status, progress, created_at, started_at, lease_until, resume) \
+         VALUES ($1, $2, 'running', 0.3, '2026-01-01T00:00:00.000000Z', \
+         '2026-01-01T00:00:01.000000Z', '2000-01-01T00:00:00.000000Z', $3)",
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(resume.to_string())
+    .execute(&app.raw_db().await)
+    .await
+    .unwrap();
+}
+
 /// An import job whose instance stopped (its lease ran out) is started over by an instance
 /// still running: the files import once, as one import would, and the job succeeds.
 #[tokio::test]
@@ -184,22 +200,13 @@ async fn an_import_left_by_a_stopped_instance_is_started_over_and_imports_once()
          2026-01,export,87089900,304,0110,220106,234\n",
     )
     .await;
-    // As an instance leaves it when it stops mid-import: running, its lease run out.
     let resume = json!({
         "user_id": null,
         "actor": "commerce",
         "upload_ids": [upload],
         "flow": null,
     });
-    sqlx::query(
-        "INSERT INTO jobs (id, kind, status, progress, created_at, started_at, lease_until, resume) \
-         VALUES ('left-behind', 'trade-import', 'running', 0.3, '2026-01-01T00:00:00.000000Z', \
-         '2026-01-01T00:00:01.000000Z', '2000-01-01T00:00:00.000000Z', $1)",
-    )
-    .bind(resume.to_string())
-    .execute(&app.raw_db().await)
-    .await
-    .unwrap();
+    left_behind(&app, "left-behind", "trade-import", &resume).await;
 
     // The lease round (a quarter of the lease, 15 s) takes it over.
     let admin = app.login("admin").await;
@@ -251,20 +258,8 @@ async fn studies_drills_and_bulletins_left_by_a_stopped_instance_are_started_ove
             json!({ "request": { "kind": "assignment", "scenario": "no-such-scenario" } }),
         ),
     ];
-    let db = app.raw_db().await;
     for (id, kind, resume) in &left {
-        // As an instance leaves it when it stops mid-job: running, its lease run out.
-        sqlx::query(
-            "INSERT INTO jobs (id, kind, status, progress, created_at, started_at, lease_until, resume) \
-             VALUES ($1, $2, 'running', 0.3, '2026-01-01T00:00:00.000000Z', \
-             '2026-01-01T00:00:01.000000Z', '2000-01-01T00:00:00.000000Z', $3)",
-        )
-        .bind(id)
-        .bind(kind)
-        .bind(resume.to_string())
-        .execute(&db)
-        .await
-        .unwrap();
+        left_behind(&app, id, kind, resume).await;
     }
 
     let study = crate::common::finished(&admin, "study").await;

@@ -56,17 +56,7 @@ async fn every_trade_query_answers_on_the_cluster_as_in_one_process() {
         summary(&local, 2024, 9).await.unwrap(),
         summary(&remote, 2024, 9).await.unwrap()
     );
-    for dim in [
-        Dimension::Partner,
-        Dimension::PartnerGroup,
-        Dimension::Section,
-        Dimension::Chapter,
-        Dimension::TradeMode,
-        Dimension::City,
-        Dimension::Ownership,
-        Dimension::Enterprise,
-        Dimension::Bec,
-    ] {
+    for dim in crate::slices::DIMS.into_iter().chain([Dimension::Bec]) {
         for f in [&f, &month] {
             assert_eq!(
                 breakdown(&local, dim, f).await.unwrap(),

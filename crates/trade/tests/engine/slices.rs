@@ -59,7 +59,8 @@ fn same_trend(agg: &[TrendPoint], raw: &[TrendPoint], what: &str) {
     }
 }
 
-const DIMS: [Dimension; 8] = [
+/// Every dimension a slice file holds (end use is derived from the commodity when read).
+pub(crate) const DIMS: [Dimension; 8] = [
     Dimension::Partner,
     Dimension::PartnerGroup,
     Dimension::Section,
