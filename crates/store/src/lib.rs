@@ -31,7 +31,7 @@ pub mod durable;
 mod error;
 pub mod invest;
 pub mod jobs;
-mod logins;
+pub mod logins;
 pub mod notifications;
 pub mod overview;
 pub mod rules;

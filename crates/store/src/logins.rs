@@ -9,16 +9,27 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::{Result, Store, format_ts};
 
+/// What the database holds of an account's failed logins from one client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginLedger {
+    /// No failure in an open window.
+    Clear,
+    /// Failures, fewer than the limit.
+    Counting,
+    /// As many failures as the limit: this long still to wait.
+    Locked(Duration),
+}
+
 impl Store {
-    /// How long `user` from `client` must still wait: `Some` once it failed `max` times in a
-    /// window of `window` that has not yet passed.
-    pub async fn login_wait(
+    /// The failures of `user` from `client` in a window of `window` that has not yet passed,
+    /// against the limit of `max`.
+    pub async fn login_ledger(
         &self,
         user: &str,
         client: &str,
         max: u32,
         window: Duration,
-    ) -> Result<Option<Duration>> {
+    ) -> Result<LoginLedger> {
         let row: Option<(i64, String)> = sqlx::query_as(
             "SELECT failures, first_at FROM login_failures WHERE username = $1 AND client = $2",
         )
@@ -27,17 +38,20 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some((failures, first_at)) = row else {
-            return Ok(None);
+            return Ok(LoginLedger::Clear);
         };
         // An unreadable time (written by hand?) counts as a window that has passed.
         let Ok(first) = OffsetDateTime::parse(&first_at, &Rfc3339) else {
-            return Ok(None);
+            return Ok(LoginLedger::Clear);
         };
         let left = (first + window) - OffsetDateTime::now_utc();
-        if failures < i64::from(max) || !left.is_positive() {
-            return Ok(None);
+        if !left.is_positive() {
+            return Ok(LoginLedger::Clear);
         }
-        Ok(Some(left.try_into().unwrap_or(window)))
+        if failures < i64::from(max) {
+            return Ok(LoginLedger::Counting);
+        }
+        Ok(LoginLedger::Locked(left.try_into().unwrap_or(window)))
     }
 
     /// Counts a failure of `user` from `client`; windows that have passed are forgotten first,

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use kaifang_model::{Actor, Password};
 use kaifang_store::accounts::{Principal, SessionLimits};
 use kaifang_store::audit::Who;
+use kaifang_store::logins::LoginLedger;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -297,11 +298,11 @@ async fn checked(
 ) -> ApiResult<Option<Principal>> {
     let (user, client) = (username.to_lowercase(), limiter::client_key(client));
     let limiter = &state.limiter;
-    let shared = state
+    let ledger = state
         .store
-        .login_wait(&user, &client, limiter.max_failures(), limiter.window())
+        .login_ledger(&user, &client, limiter.max_failures(), limiter.window())
         .await?;
-    if let Some(wait) = shared {
+    if let LoginLedger::Locked(wait) = ledger {
         attempt.withdraw();
         return Err(refused(Refusal::Wait(wait.as_secs() + 1)));
     }
@@ -322,7 +323,10 @@ async fn checked(
         return Ok(None);
     };
     attempt.succeeded();
-    state.store.login_succeeded(&user, &client).await?;
+    // Only a ledger with failures in it is written: a plain login takes no write lock for it.
+    if ledger != LoginLedger::Clear {
+        state.store.login_succeeded(&user, &client).await?;
+    }
     Ok(Some(state.store.principal(user_id).await?))
 }
 

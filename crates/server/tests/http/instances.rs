@@ -69,7 +69,7 @@ async fn failed_logins_on_two_instances_count_together() {
     for url in &urls {
         let r = try_login(url, crate::common::DEMO_PASSWORD).await.unwrap();
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "{url}");
-        let body: serde_json::Value = r.json().await.unwrap();
+        let body: Value = r.json().await.unwrap();
         assert!(
             body["details"]["retry_after_secs"].as_u64().unwrap() > 60,
             "{body}"
