@@ -4,7 +4,7 @@
 //! that lacks a dimension (the file was downloaded without it) is left out of that
 //! dimension's table but counted in `total`.
 
-use crate::codes::Flow;
+use crate::codes::{Flow, Period};
 use crate::record::{Interner, Rec};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Float64Builder, Int32Builder, Int64Builder, RecordBatch,
@@ -81,76 +81,100 @@ struct Acc {
 
 /// Aggregates of one period and flow, per dimension (indexed like [`DIMS`]).
 pub fn aggregate(recs: &[Rec], strings: &Interner) -> Vec<Vec<AggRow>> {
-    let Some(first) = recs.first() else {
-        return vec![Vec::new(); DIMS.len()];
-    };
-    let (period, flow) = (first.period, first.flow);
-    let mut maps: Vec<HashMap<K, Acc>> = (0..DIMS.len()).map(|_| HashMap::default()).collect();
-    fn add(m: &mut HashMap<K, Acc>, k: K, r: &Rec) {
-        let e = m.entry(k).or_default();
-        if !r.cny.is_nan() {
-            e.cny += r.cny;
+    let mut sums = DimSums::default();
+    sums.add(recs);
+    sums.finish(strings)
+}
+
+/// One period and flow's one-dimension sums, added to a slice of its records at a time, so
+/// that a part too large for memory is summed as it streams past.
+#[derive(Default)]
+pub struct DimSums {
+    at: Option<(Period, Flow)>,
+    maps: Vec<HashMap<K, Acc>>,
+}
+
+impl DimSums {
+    pub fn add(&mut self, recs: &[Rec]) {
+        let Some(first) = recs.first() else { return };
+        self.at.get_or_insert((first.period, first.flow));
+        if self.maps.is_empty() {
+            self.maps = (0..DIMS.len()).map(|_| HashMap::default()).collect();
         }
-        if !r.usd.is_nan() {
-            e.usd += r.usd;
+        fn add(m: &mut HashMap<K, Acc>, k: K, r: &Rec) {
+            let e = m.entry(k).or_default();
+            if !r.cny.is_nan() {
+                e.cny += r.cny;
+            }
+            if !r.usd.is_nan() {
+                e.usd += r.usd;
+            }
+            e.qty += r.qty1;
+            e.rows += 1;
+            e.label = r.name;
         }
-        e.qty += r.qty1;
-        e.rows += 1;
-        e.label = r.name;
-    }
-    let num = |b: &[u8]| b.iter().fold(0u32, |a, d| a * 10 + (d - b'0') as u32);
-    for r in recs {
-        add(&mut maps[0], K::Num(0, 0), r);
-        // The same codes as the pair tables take, so a slice adds up to its dimension's row.
-        for (dim, m) in maps.iter_mut().enumerate().take(6).skip(1) {
-            if let Some(n) = dim_num(r, dim) {
-                add(m, K::Num(n, 0), r);
+        let num = |b: &[u8]| b.iter().fold(0u32, |a, d| a * 10 + (d - b'0') as u32);
+        let maps = &mut self.maps;
+        for r in recs {
+            add(&mut maps[0], K::Num(0, 0), r);
+            // The same codes as the pair tables take, so a slice adds up to its dimension's row.
+            for (dim, m) in maps.iter_mut().enumerate().take(6).skip(1) {
+                if let Some(n) = dim_num(r, dim) {
+                    add(m, K::Num(n, 0), r);
+                }
+            }
+            if r.code_len >= 6 {
+                add(&mut maps[7], K::Num(num(&r.code[..6]), r.unit1), r);
+            }
+            if let Some(u) = r.uscc {
+                add(&mut maps[6], K::Id(u), r);
             }
         }
-        if r.code_len >= 6 {
-            add(&mut maps[7], K::Num(num(&r.code[..6]), r.unit1), r);
-        }
-        if let Some(u) = r.uscc {
-            add(&mut maps[6], K::Id(u), r);
-        }
     }
-    maps.into_iter()
-        .enumerate()
-        .map(|(dim, m)| {
-            let mut v: Vec<AggRow> = m
-                .into_iter()
-                .map(|(k, a)| {
-                    let (key, unit) = match (dim, k) {
-                        (0, _) => (String::new(), None),
-                        (1..=5, K::Num(n, _)) => (key_str(dim, n), None),
-                        (7, K::Num(n, u)) => {
-                            (format!("{n:06}"), strings.get(u).map(str::to_string))
+
+    pub fn finish(self, strings: &Interner) -> Vec<Vec<AggRow>> {
+        let Some((period, flow)) = self.at else {
+            return vec![Vec::new(); DIMS.len()];
+        };
+        self.maps
+            .into_iter()
+            .enumerate()
+            .map(|(dim, m)| {
+                let mut v: Vec<AggRow> = m
+                    .into_iter()
+                    .map(|(k, a)| {
+                        let (key, unit) = match (dim, k) {
+                            (0, _) => (String::new(), None),
+                            (1..=5, K::Num(n, _)) => (key_str(dim, n), None),
+                            (7, K::Num(n, u)) => {
+                                (format!("{n:06}"), strings.get(u).map(str::to_string))
+                            }
+                            (_, K::Id(b)) => (String::from_utf8_lossy(&b).into_owned(), None),
+                            (_, K::Num(n, _)) => (n.to_string(), None),
+                        };
+                        AggRow {
+                            year: period.year,
+                            month: period.month,
+                            flow,
+                            key,
+                            unit,
+                            label: if dim == 6 {
+                                strings.get(a.label).map(str::to_string)
+                            } else {
+                                None
+                            },
+                            cny: a.cny,
+                            usd: a.usd,
+                            qty: a.qty,
+                            rows: a.rows,
                         }
-                        (_, K::Id(b)) => (String::from_utf8_lossy(&b).into_owned(), None),
-                        (_, K::Num(n, _)) => (n.to_string(), None),
-                    };
-                    AggRow {
-                        year: period.year,
-                        month: period.month,
-                        flow,
-                        key,
-                        unit,
-                        label: if dim == 6 {
-                            strings.get(a.label).map(str::to_string)
-                        } else {
-                            None
-                        },
-                        cny: a.cny,
-                        usd: a.usd,
-                        qty: a.qty,
-                        rows: a.rows,
-                    }
-                })
-                .collect();
-            v.sort_by(|a, b| (&a.key, &a.unit).cmp(&(&b.key, &b.unit)));
-            v
-        })
-        .collect()
+                    })
+                    .collect();
+                v.sort_by(|a, b| (&a.key, &a.unit).cmp(&(&b.key, &b.unit)));
+                v
+            })
+            .collect()
+    }
 }
 
 pub fn to_batch(rows: &[AggRow]) -> crate::Result<RecordBatch> {
@@ -324,46 +348,67 @@ pub fn key_num(dim: usize, s: &str) -> Option<u32> {
 /// Pair tables of one period and flow (indexed like [`PAIRS`]), sorted by (a, b). A record
 /// lacking either code is left out of that pair, as it is left out of that dimension.
 pub fn aggregate_pairs(recs: &[Rec]) -> Vec<Vec<PairRow>> {
-    let Some(first) = recs.first() else {
-        return vec![Vec::new(); PAIRS.len()];
-    };
-    let (period, flow) = (first.period, first.flow);
-    let mut maps: Vec<HashMap<(u32, u32), Acc>> =
-        (0..PAIRS.len()).map(|_| HashMap::default()).collect();
-    for r in recs {
-        let nums: [Option<u32>; 6] = std::array::from_fn(|d| dim_num(r, d));
-        for (p, &(a, b)) in PAIRS.iter().enumerate() {
-            if let (Some(x), Some(y)) = (nums[a], nums[b]) {
-                let e = maps[p].entry((x, y)).or_default();
-                if !r.cny.is_nan() {
-                    e.cny += r.cny;
+    let mut sums = PairSums::default();
+    sums.add(recs);
+    sums.finish()
+}
+
+/// One period and flow's pair tables, added to a slice of its records at a time.
+#[derive(Default)]
+pub struct PairSums {
+    at: Option<(Period, Flow)>,
+    maps: Vec<HashMap<(u32, u32), Acc>>,
+}
+
+impl PairSums {
+    pub fn add(&mut self, recs: &[Rec]) {
+        let Some(first) = recs.first() else { return };
+        self.at.get_or_insert((first.period, first.flow));
+        if self.maps.is_empty() {
+            self.maps = (0..PAIRS.len()).map(|_| HashMap::default()).collect();
+        }
+        for r in recs {
+            let nums: [Option<u32>; 6] = std::array::from_fn(|d| dim_num(r, d));
+            for (p, &(a, b)) in PAIRS.iter().enumerate() {
+                if let (Some(x), Some(y)) = (nums[a], nums[b]) {
+                    let e = self.maps[p].entry((x, y)).or_default();
+                    if !r.cny.is_nan() {
+                        e.cny += r.cny;
+                    }
+                    if !r.usd.is_nan() {
+                        e.usd += r.usd;
+                    }
+                    e.rows += 1;
                 }
-                if !r.usd.is_nan() {
-                    e.usd += r.usd;
-                }
-                e.rows += 1;
             }
         }
     }
-    maps.into_iter()
-        .map(|m| {
-            let mut v: Vec<PairRow> = m
-                .into_iter()
-                .map(|((a, b), acc)| PairRow {
-                    year: period.year,
-                    month: period.month,
-                    flow,
-                    a,
-                    b,
-                    cny: acc.cny,
-                    usd: acc.usd,
-                    rows: acc.rows,
-                })
-                .collect();
-            v.sort_unstable_by_key(|r| (r.a, r.b));
-            v
-        })
-        .collect()
+
+    pub fn finish(self) -> Vec<Vec<PairRow>> {
+        let Some((period, flow)) = self.at else {
+            return vec![Vec::new(); PAIRS.len()];
+        };
+        self.maps
+            .into_iter()
+            .map(|m| {
+                let mut v: Vec<PairRow> = m
+                    .into_iter()
+                    .map(|((a, b), acc)| PairRow {
+                        year: period.year,
+                        month: period.month,
+                        flow,
+                        a,
+                        b,
+                        cny: acc.cny,
+                        usd: acc.usd,
+                        rows: acc.rows,
+                    })
+                    .collect();
+                v.sort_unstable_by_key(|r| (r.a, r.b));
+                v
+            })
+            .collect()
+    }
 }
 
 /// The schema of a pair table: the two dimensions' columns are named like the records'.
@@ -576,51 +621,71 @@ pub fn enterprise_slices_schema() -> SchemaRef {
 /// contiguous and a reader skips the row groups of every other code. These grow with the
 /// enterprises, not with the code lists, so they stay on disk, one file per period and flow.
 pub fn enterprise_slices(recs: &[Rec]) -> crate::Result<RecordBatch> {
-    let mut m: HashMap<(usize, u32, [u8; 18]), f64> = HashMap::default();
-    for r in recs {
-        let Some(u) = r.uscc else { continue };
-        for d in ENTERPRISE_SLICE_DIMS {
-            if let Some(n) = dim_num(r, d) {
-                let e = m.entry((d, n, u)).or_default();
-                if !r.cny.is_nan() {
-                    *e += r.cny;
+    let mut sums = SliceSums::default();
+    sums.add(recs);
+    sums.finish()
+}
+
+/// One period and flow's enterprise slices ([`enterprise_slices`]), added to a slice of its
+/// records at a time.
+#[derive(Default)]
+pub struct SliceSums {
+    at: Option<(Period, Flow)>,
+    m: HashMap<(usize, u32, [u8; 18]), f64>,
+}
+
+impl SliceSums {
+    pub fn add(&mut self, recs: &[Rec]) {
+        let Some(first) = recs.first() else { return };
+        self.at.get_or_insert((first.period, first.flow));
+        for r in recs {
+            let Some(u) = r.uscc else { continue };
+            for d in ENTERPRISE_SLICE_DIMS {
+                if let Some(n) = dim_num(r, d) {
+                    let e = self.m.entry((d, n, u)).or_default();
+                    if !r.cny.is_nan() {
+                        *e += r.cny;
+                    }
                 }
             }
         }
     }
-    let Some(first) = recs.first() else {
-        return Ok(RecordBatch::new_empty(enterprise_slices_schema()));
-    };
-    let n = m.len();
-    let mut years = Int32Builder::with_capacity(n);
-    let mut months = Int32Builder::with_capacity(n);
-    let mut flows = StringBuilder::new();
-    let mut dims = StringBuilder::new();
-    let mut codes = StringBuilder::new();
-    let mut usccs = StringBuilder::new();
-    let mut values = Float64Builder::with_capacity(n);
-    // Sorted by the dimension's name and the code's text, as a reader's statistics compare
-    // text; the codes of these dimensions have a fixed width, so their numbers sort as their
-    // text does.
-    let mut rows: Vec<_> = m.into_iter().collect();
-    rows.sort_unstable_by(|a, b| (DIMS[a.0.0], a.0.1, a.0.2).cmp(&(DIMS[b.0.0], b.0.1, b.0.2)));
-    for ((d, code, u), v) in rows {
-        years.append_value(first.period.year);
-        months.append_value(first.period.month as i32);
-        flows.append_value(first.flow.as_str());
-        dims.append_value(DIMS[d]);
-        codes.append_value(key_str(d, code));
-        usccs.append_value(String::from_utf8_lossy(&u));
-        values.append_value(v);
+
+    pub fn finish(self) -> crate::Result<RecordBatch> {
+        let Some((period, flow)) = self.at else {
+            return Ok(RecordBatch::new_empty(enterprise_slices_schema()));
+        };
+        let n = self.m.len();
+        let mut years = Int32Builder::with_capacity(n);
+        let mut months = Int32Builder::with_capacity(n);
+        let mut flows = StringBuilder::new();
+        let mut dims = StringBuilder::new();
+        let mut codes = StringBuilder::new();
+        let mut usccs = StringBuilder::new();
+        let mut values = Float64Builder::with_capacity(n);
+        // Sorted by the dimension's name and the code's text, as a reader's statistics compare
+        // text; the codes of these dimensions have a fixed width, so their numbers sort as their
+        // text does.
+        let mut rows: Vec<_> = self.m.into_iter().collect();
+        rows.sort_unstable_by(|a, b| (DIMS[a.0.0], a.0.1, a.0.2).cmp(&(DIMS[b.0.0], b.0.1, b.0.2)));
+        for ((d, code, u), v) in rows {
+            years.append_value(period.year);
+            months.append_value(period.month as i32);
+            flows.append_value(flow.as_str());
+            dims.append_value(DIMS[d]);
+            codes.append_value(key_str(d, code));
+            usccs.append_value(String::from_utf8_lossy(&u));
+            values.append_value(v);
+        }
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(years.finish()),
+            Arc::new(months.finish()),
+            Arc::new(flows.finish()),
+            Arc::new(dims.finish()),
+            Arc::new(codes.finish()),
+            Arc::new(usccs.finish()),
+            Arc::new(values.finish()),
+        ];
+        Ok(RecordBatch::try_new(enterprise_slices_schema(), cols)?)
     }
-    let cols: Vec<ArrayRef> = vec![
-        Arc::new(years.finish()),
-        Arc::new(months.finish()),
-        Arc::new(flows.finish()),
-        Arc::new(dims.finish()),
-        Arc::new(codes.finish()),
-        Arc::new(usccs.finish()),
-        Arc::new(values.finish()),
-    ];
-    Ok(RecordBatch::try_new(enterprise_slices_schema(), cols)?)
 }

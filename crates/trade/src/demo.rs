@@ -512,7 +512,8 @@ pub fn generate(
             Part {
                 period: Period { year, month },
                 flow,
-                recs,
+                files: vec![0],
+                recs: crate::store::Records::Held(recs),
             },
             vec!["synthetic demo".to_string()],
         ))

@@ -1,6 +1,7 @@
 //! An import's memory bound holds for a file larger than the bound: the records wait on disk
-//! past their share of it and the file is read a block at a time. Measured by counting every
-//! allocation of this test binary (its only test, so nothing else allocates meanwhile).
+//! past their share of it, the file is read a block at a time, and a month too large to sort
+//! in memory is sorted on disk. Measured by counting every allocation of this test binary;
+//! its tests take turns, so that nothing else allocates meanwhile.
 
 use kaifang_trade::codes::uscc_check_char;
 use kaifang_trade::{ImportOptions, TradeStore};
@@ -53,8 +54,12 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// A customs file of `rows` rows over two years, both flows, a thousand enterprises.
-fn write_csv(path: &std::path::Path, rows: u64) {
+/// The tests' turns: one measures at a time.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A customs file of `rows` rows over two years and both flows, or all of one month and flow
+/// when `one_month`, from a thousand enterprises.
+fn write_csv(path: &std::path::Path, rows: u64, one_month: bool) {
     let ents: Vec<String> = (0..1000)
         .map(|i| {
             let body = format!("91220101MA{i:07}");
@@ -69,9 +74,12 @@ fn write_csv(path: &std::path::Path, rows: u64) {
     )
     .expect("write");
     for i in 0..rows {
-        let month = i % 12 + 1;
-        let year = 2024 + (i / 12) % 2;
-        let flow = if (i / 24) % 2 == 0 {
+        let (month, year) = if one_month {
+            (3, 2025)
+        } else {
+            (i % 12 + 1, 2024 + (i / 12) % 2)
+        };
+        let flow = if one_month || (i / 24) % 2 == 0 {
             "export"
         } else {
             "import"
@@ -92,15 +100,18 @@ fn write_csv(path: &std::path::Path, rows: u64) {
     w.flush().expect("flush");
 }
 
-#[test]
-fn a_file_larger_than_the_memory_bound_is_imported_within_it() {
-    const BOUND_MB: u32 = 24;
+/// Imports `rows` generated rows under a bound of `bound_mb`: the report and the heap's peak
+/// above what was allocated before.
+fn import_within(
+    rows: u64,
+    one_month: bool,
+    bound_mb: u32,
+) -> (kaifang_trade::ImportReport, usize, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let csv = dir.path().join("big.csv");
-    let rows = 500_000;
-    write_csv(&csv, rows);
+    write_csv(&csv, rows, one_month);
     let size = std::fs::metadata(&csv).expect("size").len();
-    let bound = BOUND_MB as usize * (1 << 20);
+    let bound = bound_mb as usize * (1 << 20);
     assert!(
         size as usize > 2 * bound,
         "the file ({size} bytes) is not larger than the bound"
@@ -108,7 +119,7 @@ fn a_file_larger_than_the_memory_bound_is_imported_within_it() {
 
     let mut store = TradeStore::open(&dir.path().join("trade")).expect("store");
     let options = ImportOptions {
-        memory_mb: Some(BOUND_MB),
+        memory_mb: Some(bound_mb),
         ..Default::default()
     };
     let base = CURRENT.load(Ordering::Relaxed);
@@ -118,17 +129,34 @@ fn a_file_larger_than_the_memory_bound_is_imported_within_it() {
         .expect("import");
     let peak = PEAK.load(Ordering::Relaxed) - base;
     assert_eq!(report.rows, rows);
-    assert_eq!(report.partitions.len(), 48);
     assert!(
         peak < bound,
-        "the import's heap peaked at {:.1} MB, over the bound of {BOUND_MB} MB",
+        "the import's heap peaked at {:.1} MB, over the bound of {bound_mb} MB",
         peak as f64 / (1 << 20) as f64
     );
     eprintln!(
-        "{rows} rows, {:.1} MB of CSV, heap peak {:.1} MB (bound {BOUND_MB} MB)",
+        "{rows} rows, {:.1} MB of CSV, heap peak {:.1} MB (bound {bound_mb} MB)",
         size as f64 / (1 << 20) as f64,
         peak as f64 / (1 << 20) as f64
     );
     // Nothing of the import is left waiting.
     assert!(!dir.path().join("trade").join("spill").exists());
+    (report, peak, dir)
+}
+
+#[test]
+fn a_file_larger_than_the_memory_bound_is_imported_within_it() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let (report, _, _dir) = import_within(500_000, false, 24);
+    assert_eq!(report.partitions.len(), 48);
+}
+
+/// Before months were sorted on disk, a month was taken back whole to be sorted: this one,
+/// three times the bound as records, took the import over it.
+#[test]
+fn one_month_larger_than_the_memory_bound_is_imported_within_it() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let (report, _, _dir) = import_within(500_000, true, 24);
+    assert_eq!(report.partitions.len(), 1);
+    assert_eq!(report.partitions[0].2, 500_000);
 }

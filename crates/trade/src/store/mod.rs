@@ -26,7 +26,7 @@ pub use durable::{WriteLock, copy_generation, generation_bytes, lock, read_manif
 pub use manifest::{Manifest, PartitionEntry};
 pub use sql::{PreparedSql, SqlLimits, SqlResult};
 pub use write::{ImportOptions, ImportReport};
-pub(crate) use write::{Part, Writing};
+pub(crate) use write::{Part, Records, Writing};
 
 use crate::agg::{self, AggRow, DIMS, PAIRS, PairRow};
 use crate::codes::{Flow, Period};

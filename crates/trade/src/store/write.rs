@@ -3,7 +3,7 @@
 //! before committing it by the manifest.
 
 use super::manifest::{Manifest, PartitionEntry, table_key};
-use super::spill::Buckets;
+use super::spill::{Buckets, Limits, Merge};
 use super::{TradeStore, pair_order};
 use crate::agg::{self, AggRow, DIMS, PAIRS, PairRow};
 use crate::codes::{Flow, Period};
@@ -92,6 +92,8 @@ impl UnknownCodes {
 struct Budget {
     /// Records held before they are spilled to disk.
     records: usize,
+    /// What the buckets hold, and the part sizes they hand out.
+    limits: Limits,
     /// Bytes of a CSV file read, decoded and parsed at a time.
     block_bytes: usize,
 }
@@ -124,8 +126,17 @@ impl ImportOptions {
         // A quarter for the records waiting, a twenty-fourth per block (its bytes, its text
         // and its records); the rest for the parts being written, the aggregates, and what
         // the allocator keeps.
+        let records = bytes / 4 / std::mem::size_of::<Rec>();
         Budget {
-            records: bytes / 4 / std::mem::size_of::<Rec>(),
+            records,
+            // A part takes at most half the records' share whole (it is sorted with a key
+            // per record beside it); a larger one is sorted on disk and handed to its writers
+            // in chunks of an eighth.
+            limits: Limits {
+                held: records,
+                part: records / 2,
+                chunk: (records / 8).clamp(1, 64 * 1024),
+            },
             block_bytes: bytes / 24,
         }
     }
@@ -148,7 +159,27 @@ pub struct ImportReport {
 pub(crate) struct Part {
     pub period: Period,
     pub flow: Flow,
-    pub recs: Vec<Rec>,
+    /// The files its records came from (indices into the import's list).
+    pub files: Vec<u16>,
+    pub recs: Records,
+}
+
+/// A part's records, sorted by their key and without rows twice.
+pub(crate) enum Records {
+    /// In memory, whole.
+    Held(Vec<Rec>),
+    /// Sorted on disk, larger than the memory bound lets a part be; handed out a chunk at a
+    /// time (the check for rows twice ends with the last chunk).
+    Merged(Box<Merge>),
+}
+
+impl Part {
+    pub(crate) fn rows(&self) -> u64 {
+        match &self.recs {
+            Records::Held(recs) => recs.len() as u64,
+            Records::Merged(m) => m.rows(),
+        }
+    }
 }
 
 /// How a generation is written.
@@ -185,6 +216,7 @@ fn write_parquet_pages(path: &Path, batch: &RecordBatch, page_rows: Option<usize
         path,
         batch.schema(),
         page_rows,
+        None,
         std::iter::once(Ok(batch.clone())),
     )
 }
@@ -195,21 +227,82 @@ fn write_records(path: &Path, recs: &[Rec], strings: &Interner) -> Result<()> {
     let batches = recs
         .chunks(64 * 1024)
         .map(|chunk| record::to_batch(chunk, strings));
-    write_batches(path, record::records_schema(), None, batches)
+    write_batches(path, record::records_schema(), None, None, batches)
 }
 
-/// Writes `batches` as one row group to a temporary file, syncs it and renames it to `path`.
+/// A part sorted on disk: its records file written from the merge's chunks as they come, in
+/// row groups of `group_rows` (the writer holds one encoded), and its sums taken meanwhile.
+fn write_merged(
+    path: &Path,
+    slices_path: &Path,
+    mut merge: Merge,
+    strings: &Interner,
+) -> Result<(Sums, f64)> {
+    let group_rows = merge.group_rows;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::sync::Arc<Vec<Rec>>>(1);
+    let mut dims = agg::DimSums::default();
+    let mut pairs = agg::PairSums::default();
+    let mut slices = agg::SliceSums::default();
+    let mut value = 0.0;
+    std::thread::scope(|scope| {
+        // The records file on one thread, the sums on this one: a chunk is shared, not copied.
+        let writer = scope.spawn(move || {
+            let batches = rx.into_iter().map(|c| record::to_batch(&c, strings));
+            write_batches(
+                path,
+                record::records_schema(),
+                None,
+                Some(group_rows),
+                batches,
+            )
+        });
+        let fed = (|| -> Result<()> {
+            while let Some(chunk) = merge.next_chunk()? {
+                dims.add(&chunk);
+                pairs.add(&chunk);
+                slices.add(&chunk);
+                value += chunk
+                    .iter()
+                    .filter(|r| !r.cny.is_nan())
+                    .map(|r| r.cny)
+                    .sum::<f64>();
+                if tx.send(std::sync::Arc::new(chunk)).is_err() {
+                    // The writer stopped: its error is the one to tell.
+                    break;
+                }
+            }
+            Ok(())
+        })();
+        drop(tx);
+        let written = writer.join().unwrap_or_else(|_| {
+            Err(TradeError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other("the record writer failed"),
+            })
+        });
+        // A merge that failed (rows twice, a read error) leaves the writer a file cut short,
+        // which the caller removes with the rest of the generation.
+        fed?;
+        written
+    })?;
+    write_parquet_pages(slices_path, &slices.finish()?, Some(4 * 1024))?;
+    Ok(((dims.finish(strings), pairs.finish()), value))
+}
+
+/// Writes `batches` to a temporary file, syncs it and renames it to `path`: one row group,
+/// or row groups of `group_rows`.
 fn write_batches(
     path: &Path,
     schema: datafusion::arrow::datatypes::SchemaRef,
     page_rows: Option<usize>,
+    group_rows: Option<usize>,
     batches: impl Iterator<Item = Result<RecordBatch>>,
 ) -> Result<()> {
     let tmp = path.with_extension("parquet.tmp");
     let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
     let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(usize::MAX));
+        .set_max_row_group_row_count(Some(group_rows.unwrap_or(usize::MAX).max(1)));
     if let Some(n) = page_rows {
         props = props.set_data_page_row_count_limit(n);
     }
@@ -328,7 +421,8 @@ impl TradeStore {
         // What an import cut short left; writers hold the data directory's lock, so no other
         // import is using it.
         super::spill::clear(&spill_dir);
-        let mut buckets = Buckets::new(spill_dir, budget.records);
+        let names: std::sync::Arc<[PathBuf]> = files.into();
+        let mut buckets = Buckets::new(spill_dir, budget.limits, names);
         let sizes: Vec<u64> = files
             .iter()
             .map(|f| std::fs::metadata(f).map(|m| m.len().max(1)).map_err(io(f)))
@@ -381,25 +475,11 @@ impl TradeStore {
         // Each period and flow is taken back whole, sorted and checked for rows twice as the
         // writers ask for it: one or two parts in memory at a time, not the whole import.
         let mut iter = counts.keys().map(|key| {
-            let part = buckets.part(key)?.map_err(|(a, b)| TradeError::Input {
-                at: crate::error::Location {
-                    file: file_name(files, b.file),
-                    row: b.row as usize,
-                    column: String::new(),
-                },
-                message: format!(
-                    "duplicated row: same period, flow and codes as {}, row {}",
-                    file_name(files, a.file).display(),
-                    a.row
-                ),
-            })?;
+            let part = buckets.part(key)?;
             let mut sources: Vec<String> = part
-                .recs
+                .files
                 .iter()
-                .map(|r| r.file)
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .map(|i| {
+                .map(|&i| {
                     file_name(files, i)
                         .file_name()
                         .map(|s| s.to_string_lossy().into_owned())
@@ -513,43 +593,60 @@ impl TradeStore {
             .clamp(1, 4);
         let written = std::sync::atomic::AtomicUsize::new(0);
         let dir = &self.dir;
-        type Done = Result<(PartitionEntry, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>)>;
+        // A part's entry and sums, and the records it held in memory meanwhile.
+        type Done = Result<(PartitionEntry, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>, u64)>;
+        // What a part holds in memory while it is written: a part sorted on disk counts as
+        // the whole allowance, so that it is written alone.
+        let weight = |part: &Part| match &part.recs {
+            Records::Held(recs) => recs.len() as u64,
+            Records::Merged(_) => max_rows_in_flight,
+        };
         let write_one = |part: Part, sources: Vec<String>| -> Done {
             let rel = part_file(&part, generation);
             let path = dir.join(&rel);
             let slices_rel = slices_file(&part, generation);
-            let sums = || -> Result<Sums> {
-                let aggs = agg::aggregate(&part.recs, strings);
-                let pairs = agg::aggregate_pairs(&part.recs);
-                // Small pages: a reader skips those of every code but the one asked about,
-                // while one row group keeps one dictionary of credit codes per file.
-                write_parquet_pages(
-                    &dir.join(&slices_rel),
-                    &agg::enterprise_slices(&part.recs)?,
-                    Some(4 * 1024),
-                )?;
-                Ok((aggs, pairs))
-            };
-            // A large part is written alone: its record file on one thread, its sums and slice
-            // file on another, so that it still has both cores. Smaller parts are written
-            // side by side, each on one.
-            let (records, sums) = if part.recs.len() as u64 * 2 > max_rows_in_flight {
-                std::thread::scope(|scope| {
-                    let records = scope.spawn(|| write_records(&path, &part.recs, strings));
-                    let sums = sums();
-                    let records = records.join().unwrap_or_else(|_| {
-                        Err(TradeError::Io {
-                            path: path.clone(),
-                            source: std::io::Error::other("the record writer failed"),
+            let (period, flow, rows, held) = (part.period, part.flow, part.rows(), weight(&part));
+            let ((aggs, pairs), value_cny) = match part.recs {
+                Records::Held(recs) => {
+                    let sums = || -> Result<Sums> {
+                        let aggs = agg::aggregate(&recs, strings);
+                        let pairs = agg::aggregate_pairs(&recs);
+                        // Small pages: a reader skips those of every code but the one asked
+                        // about, while one row group keeps one dictionary of credit codes per
+                        // file.
+                        write_parquet_pages(
+                            &dir.join(&slices_rel),
+                            &agg::enterprise_slices(&recs)?,
+                            Some(4 * 1024),
+                        )?;
+                        Ok((aggs, pairs))
+                    };
+                    // A large part is written alone: its record file on one thread, its sums
+                    // and slice file on another, so that it still has both cores. Smaller
+                    // parts are written side by side, each on one.
+                    let (records, sums) = if recs.len() as u64 * 2 > max_rows_in_flight {
+                        std::thread::scope(|scope| {
+                            let records = scope.spawn(|| write_records(&path, &recs, strings));
+                            let sums = sums();
+                            let records = records.join().unwrap_or_else(|_| {
+                                Err(TradeError::Io {
+                                    path: path.clone(),
+                                    source: std::io::Error::other("the record writer failed"),
+                                })
+                            });
+                            (records, sums)
                         })
-                    });
-                    (records, sums)
-                })
-            } else {
-                (write_records(&path, &part.recs, strings), sums())
+                    } else {
+                        (write_records(&path, &recs, strings), sums())
+                    };
+                    records?;
+                    let value = recs.iter().filter(|r| !r.cny.is_nan()).map(|r| r.cny).sum();
+                    (sums?, value)
+                }
+                Records::Merged(merge) => {
+                    write_merged(&path, &dir.join(&slices_rel), *merge, strings)?
+                }
             };
-            records?;
-            let (aggs, pairs) = sums?;
             let n = written.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             if fail_after_files.is_some_and(|k| n >= k) {
                 return Err(TradeError::Io {
@@ -558,21 +655,16 @@ impl TradeStore {
                 });
             }
             let entry = PartitionEntry {
-                period: part.period,
-                flow: part.flow,
+                period,
+                flow,
                 file: rel,
-                rows: part.recs.len() as u64,
-                value_cny: part
-                    .recs
-                    .iter()
-                    .filter(|r| !r.cny.is_nan())
-                    .map(|r| r.cny)
-                    .sum(),
+                rows,
+                value_cny,
                 sources,
                 imported_at: now_secs(),
                 enterprise_slices: Some(slices_rel),
             };
-            Ok((entry, aggs, pairs))
+            Ok((entry, aggs, pairs, held))
         };
         let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(Part, Vec<String>)>(workers);
         let job_rx = std::sync::Mutex::new(job_rx);
@@ -602,8 +694,8 @@ impl TradeStore {
             // Records of the parts sent to the writers and not yet written.
             let mut in_flight = 0u64;
             let mut take = |d: Done, n: &mut usize, in_flight: &mut u64| -> Result<()> {
-                let (entry, aggs, pairs) = d?;
-                *in_flight = in_flight.saturating_sub(entry.rows);
+                let (entry, aggs, pairs, held) = d?;
+                *in_flight = in_flight.saturating_sub(held);
                 for (i, rows) in aggs.into_iter().enumerate() {
                     new_aggs[i].extend(rows);
                 }
@@ -632,7 +724,7 @@ impl TradeStore {
                 }
                 let Some(part) = parts.next() else { break };
                 let (part, sources) = part?;
-                let rows = part.recs.len() as u64;
+                let rows = weight(&part);
                 last = rows;
                 while in_flight > 0 && in_flight + rows > max_rows_in_flight {
                     match done_rx.recv() {
@@ -758,5 +850,117 @@ impl TradeStore {
         }
         self.rebuild()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::uscc_check_char;
+    use datafusion::arrow::compute::concat_batches;
+    use std::io::Write;
+
+    /// `rows` rows of one month and flow, in an order unlike their keys', from 300 enterprises.
+    fn one_month(path: &Path, rows: u64) {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+        writeln!(
+            w,
+            "period,flow,commodity,partner,trade_mode,region,uscc,enterprise,qty1,unit1,value_cny"
+        )
+        .unwrap();
+        for i in 0..rows {
+            let k = (i * 7919) % rows;
+            let body = format!("91220101MA{:07}", k % 300);
+            let c = uscc_check_char(body.as_bytes()).unwrap() as char;
+            writeln!(
+                w,
+                "2025-03,export,{:08},{},0110,2201{:02},{body}{c},企业{},{},千克,{}.{:02}",
+                87_000_000 + k / 300,
+                [344, 110, 502, 133][(k % 4) as usize],
+                k % 7,
+                k % 300,
+                k % 97 + 1,
+                k % 9000 + 1,
+                k % 100
+            )
+            .unwrap();
+        }
+        w.flush().unwrap();
+    }
+
+    fn import(dir: &Path, csv: &Path, memory_mb: u32) -> Result<TradeStore> {
+        let mut store = TradeStore::open(dir)?;
+        let options = ImportOptions {
+            memory_mb: Some(memory_mb),
+            ..Default::default()
+        };
+        store.import_files(&[csv.to_path_buf()], &options, &mut |_| true)?;
+        Ok(store)
+    }
+
+    fn file_of(store: &TradeStore, rel: &str) -> RecordBatch {
+        let batches = super::super::read_parquet(&store.dir.join(rel)).unwrap();
+        concat_batches(&batches[0].schema(), &batches).unwrap()
+    }
+
+    #[test]
+    fn a_month_sorted_on_disk_is_stored_as_one_sorted_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("month.csv");
+        let rows = 60_000;
+        one_month(&csv, rows);
+        // At 8 MB a part may hold some 8 thousand records whole: this month is sorted on disk
+        // in runs. At 1000 MB it is sorted in memory.
+        let small = ImportOptions {
+            memory_mb: Some(8),
+            ..Default::default()
+        };
+        assert!((small.budget().limits.part as u64) < rows / 4);
+        let on_disk = import(&dir.path().join("a"), &csv, 8).unwrap();
+        let in_memory = import(&dir.path().join("b"), &csv, 1000).unwrap();
+        let (a, b) = (&on_disk.manifest.partitions, &in_memory.manifest.partitions);
+        assert_eq!(a.len(), 1);
+        assert_eq!((a[0].rows, a[0].value_cny), (rows, b[0].value_cny));
+        assert_eq!(a[0].sources, b[0].sources);
+        assert_eq!(on_disk.aggs, in_memory.aggs);
+        assert_eq!(on_disk.pairs, in_memory.pairs);
+        assert_eq!(
+            file_of(&on_disk, &a[0].file),
+            file_of(&in_memory, &b[0].file)
+        );
+        let slices = |s: &TradeStore, p: &PartitionEntry| {
+            file_of(s, p.enterprise_slices.as_deref().unwrap())
+        };
+        assert_eq!(slices(&on_disk, &a[0]), slices(&in_memory, &b[0]));
+        assert!(!dir.path().join("a").join(SPILL_DIR).exists());
+    }
+
+    #[test]
+    fn rows_twice_in_a_month_sorted_on_disk_leave_the_store_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("month.csv");
+        one_month(&csv, 30_000);
+        let mut text = std::fs::read_to_string(&csv).unwrap();
+        // The file's third data row again, at its end (row 30 002).
+        let third = text.lines().nth(3).unwrap().to_string();
+        text.push_str(&third);
+        text.push('\n');
+        std::fs::write(&csv, text).unwrap();
+        let store_dir = dir.path().join("a");
+        let Err(e) = import(&store_dir, &csv, 8) else {
+            panic!("rows twice are refused")
+        };
+        let e = e.to_string();
+        assert!(
+            e.contains("row 30002: duplicated row: same period, flow and codes as"),
+            "{e}"
+        );
+        assert!(e.ends_with("row 4"), "{e}");
+        let store = TradeStore::open(&store_dir).unwrap();
+        assert!(store.is_empty());
+        let left: Vec<_> = std::fs::read_dir(store_dir.join("records"))
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "nothing half-written is left: {left:?}");
     }
 }
