@@ -63,14 +63,7 @@ pub fn schema() -> SchemaRef {
     .clone()
 }
 
-/// A group key without allocation: a number (code) and a unit id, or a credit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum K {
-    Num(u32, u32),
-    Id([u8; 18]),
-}
-
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Acc {
     cny: f64,
     usd: f64,
@@ -79,101 +72,215 @@ struct Acc {
     label: u32,
 }
 
-/// Aggregates of one period and flow, per dimension (indexed like [`DIMS`]).
-pub fn aggregate(recs: &[Rec], strings: &Interner) -> Vec<Vec<AggRow>> {
-    let mut sums = DimSums::default();
-    sums.add(recs);
-    sums.finish(strings)
+impl Acc {
+    fn add(&mut self, r: &Rec) {
+        if !r.cny.is_nan() {
+            self.cny += r.cny;
+        }
+        if !r.usd.is_nan() {
+            self.usd += r.usd;
+        }
+        self.qty += r.qty1;
+        self.rows += 1;
+        self.label = r.name;
+    }
 }
 
-/// One period and flow's one-dimension sums, added to a slice of its records at a time, so
-/// that a part too large for memory is summed as it streams past.
+/// How many code numbers each of dimensions 0 to 5 of [`DIMS`] has (a city is indexed by its
+/// code over 100): few enough to index them, not hash them.
+const SMALL_DIMS: [usize; 6] = [1, 1000, 100, 10_000, 10_000, 8];
+
+/// Where a code number of dimensions 0 to 5 is kept, and back.
+fn small_index(dim: usize, n: u32) -> usize {
+    (if dim == 4 { n / 100 } else { n }) as usize
+}
+
+fn small_code(dim: usize, i: usize) -> u32 {
+    (if dim == 4 { i * 100 } else { i })
+        .try_into()
+        .unwrap_or(u32::MAX)
+}
+
+/// Every sum of one period and flow kept at import: the one-dimension tables, the pair tables
+/// and the enterprise slices, taken in one pass over its records, a slice of them at a time,
+/// so that a part too large for memory is summed as it streams past.
 #[derive(Default)]
-pub struct DimSums {
+pub struct PartSums {
     at: Option<(Period, Flow)>,
-    maps: Vec<HashMap<K, Acc>>,
+    /// Dimensions 0 to 5 by code number ([`small_index`]).
+    small: Vec<Vec<Acc>>,
+    /// HS6 and unit, as `hs6 << 32 | unit id`.
+    hs6: HashMap<u64, Acc>,
+    /// Enterprises by their number in `usccs`; a credit code is hashed once per record here
+    /// and its number used by the enterprise table and the slices.
+    ents: Vec<Acc>,
+    ids: HashMap<[u8; 18], u32>,
+    usccs: Vec<[u8; 18]>,
+    /// Pair tables by `a << 32 | b`.
+    pairs: Vec<HashMap<u64, Acc>>,
+    /// Enterprise slices by `slot << 56 | code << 32 | enterprise`, slot indexing
+    /// [`ENTERPRISE_SLICE_DIMS`].
+    slices: HashMap<u64, f64>,
 }
 
-impl DimSums {
+/// A part's sums as tables: per dimension, per pair, and the enterprise slices.
+pub struct PartTables {
+    pub aggs: Vec<Vec<AggRow>>,
+    pub pairs: Vec<Vec<PairRow>>,
+    pub slices: RecordBatch,
+}
+
+impl PartSums {
     pub fn add(&mut self, recs: &[Rec]) {
         let Some(first) = recs.first() else { return };
         self.at.get_or_insert((first.period, first.flow));
-        if self.maps.is_empty() {
-            self.maps = (0..DIMS.len()).map(|_| HashMap::default()).collect();
-        }
-        fn add(m: &mut HashMap<K, Acc>, k: K, r: &Rec) {
-            let e = m.entry(k).or_default();
-            if !r.cny.is_nan() {
-                e.cny += r.cny;
-            }
-            if !r.usd.is_nan() {
-                e.usd += r.usd;
-            }
-            e.qty += r.qty1;
-            e.rows += 1;
-            e.label = r.name;
+        if self.small.is_empty() {
+            self.small = SMALL_DIMS
+                .iter()
+                .map(|&n| vec![Acc::default(); n])
+                .collect();
+            self.pairs = (0..PAIRS.len()).map(|_| HashMap::default()).collect();
         }
         let num = |b: &[u8]| b.iter().fold(0u32, |a, d| a * 10 + (d - b'0') as u32);
-        let maps = &mut self.maps;
         for r in recs {
-            add(&mut maps[0], K::Num(0, 0), r);
+            self.small[0][0].add(r);
             // The same codes as the pair tables take, so a slice adds up to its dimension's row.
-            for (dim, m) in maps.iter_mut().enumerate().take(6).skip(1) {
-                if let Some(n) = dim_num(r, dim) {
-                    add(m, K::Num(n, 0), r);
+            let nums: [Option<u32>; 6] = std::array::from_fn(|d| dim_num(r, d));
+            for (dim, n) in nums.iter().enumerate().skip(1) {
+                let Some(n) = n else { continue };
+                let (i, accs) = (small_index(dim, *n), &mut self.small[dim]);
+                if i >= accs.len() {
+                    accs.resize(i + 1, Acc::default());
                 }
+                accs[i].add(r);
             }
             if r.code_len >= 6 {
-                add(&mut maps[7], K::Num(num(&r.code[..6]), r.unit1), r);
+                let k = (num(&r.code[..6]) as u64) << 32 | r.unit1 as u64;
+                self.hs6.entry(k).or_default().add(r);
             }
-            if let Some(u) = r.uscc {
-                add(&mut maps[6], K::Id(u), r);
+            for (p, &(a, b)) in PAIRS.iter().enumerate() {
+                if let (Some(x), Some(y)) = (nums[a], nums[b]) {
+                    let e = self.pairs[p]
+                        .entry((x as u64) << 32 | y as u64)
+                        .or_default();
+                    if !r.cny.is_nan() {
+                        e.cny += r.cny;
+                    }
+                    if !r.usd.is_nan() {
+                        e.usd += r.usd;
+                    }
+                    e.rows += 1;
+                }
+            }
+            let Some(u) = r.uscc else { continue };
+            let id = *self.ids.entry(u).or_insert_with(|| {
+                self.usccs.push(u);
+                self.ents.push(Acc::default());
+                (self.usccs.len() - 1) as u32
+            });
+            self.ents[id as usize].add(r);
+            for (slot, d) in ENTERPRISE_SLICE_DIMS.into_iter().enumerate() {
+                if let Some(n) = nums[d] {
+                    let k = (slot as u64) << 56 | (n as u64) << 32 | id as u64;
+                    let e = self.slices.entry(k).or_default();
+                    if !r.cny.is_nan() {
+                        *e += r.cny;
+                    }
+                }
             }
         }
     }
 
-    pub fn finish(self, strings: &Interner) -> Vec<Vec<AggRow>> {
+    pub fn finish(self, strings: &Interner) -> crate::Result<PartTables> {
         let Some((period, flow)) = self.at else {
-            return vec![Vec::new(); DIMS.len()];
+            return Ok(PartTables {
+                aggs: vec![Vec::new(); DIMS.len()],
+                pairs: vec![Vec::new(); PAIRS.len()],
+                slices: RecordBatch::new_empty(enterprise_slices_schema()),
+            });
         };
-        self.maps
-            .into_iter()
-            .enumerate()
-            .map(|(dim, m)| {
-                let mut v: Vec<AggRow> = m
-                    .into_iter()
-                    .map(|(k, a)| {
-                        let (key, unit) = match (dim, k) {
-                            (0, _) => (String::new(), None),
-                            (1..=5, K::Num(n, _)) => (key_str(dim, n), None),
-                            (7, K::Num(n, u)) => {
-                                (format!("{n:06}"), strings.get(u).map(str::to_string))
-                            }
-                            (_, K::Id(b)) => (String::from_utf8_lossy(&b).into_owned(), None),
-                            (_, K::Num(n, _)) => (n.to_string(), None),
+        let row = |key: String, unit: Option<String>, label: Option<String>, a: &Acc| AggRow {
+            year: period.year,
+            month: period.month,
+            flow,
+            key,
+            unit,
+            label,
+            cny: a.cny,
+            usd: a.usd,
+            qty: a.qty,
+            rows: a.rows,
+        };
+        let mut aggs: Vec<Vec<AggRow>> = Vec::with_capacity(DIMS.len());
+        for (dim, accs) in self.small.iter().enumerate() {
+            aggs.push(
+                accs.iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.rows > 0)
+                    .map(|(i, a)| {
+                        let key = match dim {
+                            0 => String::new(),
+                            _ => key_str(dim, small_code(dim, i)),
                         };
-                        AggRow {
-                            year: period.year,
-                            month: period.month,
-                            flow,
-                            key,
-                            unit,
-                            label: if dim == 6 {
-                                strings.get(a.label).map(str::to_string)
-                            } else {
-                                None
-                            },
-                            cny: a.cny,
-                            usd: a.usd,
-                            qty: a.qty,
-                            rows: a.rows,
-                        }
+                        row(key, None, None, a)
+                    })
+                    .collect(),
+            );
+        }
+        aggs.push(
+            self.ents
+                .iter()
+                .zip(&self.usccs)
+                .map(|(a, u)| {
+                    let key = String::from_utf8_lossy(u).into_owned();
+                    row(key, None, strings.get(a.label).map(str::to_string), a)
+                })
+                .collect(),
+        );
+        aggs.push(
+            self.hs6
+                .iter()
+                .map(|(k, a)| {
+                    let (n, u) = ((k >> 32) as u32, *k as u32);
+                    row(
+                        format!("{n:06}"),
+                        strings.get(u).map(str::to_string),
+                        None,
+                        a,
+                    )
+                })
+                .collect(),
+        );
+        for v in &mut aggs {
+            v.sort_by(|a, b| (&a.key, &a.unit).cmp(&(&b.key, &b.unit)));
+        }
+        let pairs = self
+            .pairs
+            .iter()
+            .map(|m| {
+                let mut v: Vec<PairRow> = m
+                    .iter()
+                    .map(|(k, acc)| PairRow {
+                        year: period.year,
+                        month: period.month,
+                        flow,
+                        a: (k >> 32) as u32,
+                        b: *k as u32,
+                        cny: acc.cny,
+                        usd: acc.usd,
+                        rows: acc.rows,
                     })
                     .collect();
-                v.sort_by(|a, b| (&a.key, &a.unit).cmp(&(&b.key, &b.unit)));
+                v.sort_unstable_by_key(|r| (r.a, r.b));
                 v
             })
-            .collect()
+            .collect();
+        let slices = slices_batch(period, flow, &self.slices, &self.usccs)?;
+        Ok(PartTables {
+            aggs,
+            pairs,
+            slices,
+        })
     }
 }
 
@@ -343,72 +450,6 @@ pub fn key_num(dim: usize, s: &str) -> Option<u32> {
     (s.len() == width && s.bytes().all(|b| b.is_ascii_digit()))
         .then(|| s.parse().ok())
         .flatten()
-}
-
-/// Pair tables of one period and flow (indexed like [`PAIRS`]), sorted by (a, b). A record
-/// lacking either code is left out of that pair, as it is left out of that dimension.
-pub fn aggregate_pairs(recs: &[Rec]) -> Vec<Vec<PairRow>> {
-    let mut sums = PairSums::default();
-    sums.add(recs);
-    sums.finish()
-}
-
-/// One period and flow's pair tables, added to a slice of its records at a time.
-#[derive(Default)]
-pub struct PairSums {
-    at: Option<(Period, Flow)>,
-    maps: Vec<HashMap<(u32, u32), Acc>>,
-}
-
-impl PairSums {
-    pub fn add(&mut self, recs: &[Rec]) {
-        let Some(first) = recs.first() else { return };
-        self.at.get_or_insert((first.period, first.flow));
-        if self.maps.is_empty() {
-            self.maps = (0..PAIRS.len()).map(|_| HashMap::default()).collect();
-        }
-        for r in recs {
-            let nums: [Option<u32>; 6] = std::array::from_fn(|d| dim_num(r, d));
-            for (p, &(a, b)) in PAIRS.iter().enumerate() {
-                if let (Some(x), Some(y)) = (nums[a], nums[b]) {
-                    let e = self.maps[p].entry((x, y)).or_default();
-                    if !r.cny.is_nan() {
-                        e.cny += r.cny;
-                    }
-                    if !r.usd.is_nan() {
-                        e.usd += r.usd;
-                    }
-                    e.rows += 1;
-                }
-            }
-        }
-    }
-
-    pub fn finish(self) -> Vec<Vec<PairRow>> {
-        let Some((period, flow)) = self.at else {
-            return vec![Vec::new(); PAIRS.len()];
-        };
-        self.maps
-            .into_iter()
-            .map(|m| {
-                let mut v: Vec<PairRow> = m
-                    .into_iter()
-                    .map(|((a, b), acc)| PairRow {
-                        year: period.year,
-                        month: period.month,
-                        flow,
-                        a,
-                        b,
-                        cny: acc.cny,
-                        usd: acc.usd,
-                        rows: acc.rows,
-                    })
-                    .collect();
-                v.sort_unstable_by_key(|r| (r.a, r.b));
-                v
-            })
-            .collect()
-    }
 }
 
 /// The schema of a pair table: the two dimensions' columns are named like the records'.
@@ -617,75 +658,56 @@ pub fn enterprise_slices_schema() -> SchemaRef {
 }
 
 /// One period and flow's enterprises by partner, chapter, trade mode and city: (year, month,
-/// flow, dim, code, uscc, value), sorted by dim, code and credit code, so that the rows of one slice are
-/// contiguous and a reader skips the row groups of every other code. These grow with the
-/// enterprises, not with the code lists, so they stay on disk, one file per period and flow.
-pub fn enterprise_slices(recs: &[Rec]) -> crate::Result<RecordBatch> {
-    let mut sums = SliceSums::default();
-    sums.add(recs);
-    sums.finish()
-}
-
-/// One period and flow's enterprise slices ([`enterprise_slices`]), added to a slice of its
-/// records at a time.
-#[derive(Default)]
-pub struct SliceSums {
-    at: Option<(Period, Flow)>,
-    m: HashMap<(usize, u32, [u8; 18]), f64>,
-}
-
-impl SliceSums {
-    pub fn add(&mut self, recs: &[Rec]) {
-        let Some(first) = recs.first() else { return };
-        self.at.get_or_insert((first.period, first.flow));
-        for r in recs {
-            let Some(u) = r.uscc else { continue };
-            for d in ENTERPRISE_SLICE_DIMS {
-                if let Some(n) = dim_num(r, d) {
-                    let e = self.m.entry((d, n, u)).or_default();
-                    if !r.cny.is_nan() {
-                        *e += r.cny;
-                    }
-                }
-            }
-        }
+/// flow, dim, code, uscc, value), sorted by dim, code and credit code, so that the rows of one
+/// slice are contiguous and a reader skips the row groups of every other code. These grow with
+/// the enterprises, not with the code lists, so they stay on disk, one file per period and flow.
+fn slices_batch(
+    period: Period,
+    flow: Flow,
+    sums: &HashMap<u64, f64>,
+    usccs: &[[u8; 18]],
+) -> crate::Result<RecordBatch> {
+    let n = sums.len();
+    let mut years = Int32Builder::with_capacity(n);
+    let mut months = Int32Builder::with_capacity(n);
+    let mut flows = StringBuilder::new();
+    let mut dims = StringBuilder::new();
+    let mut codes = StringBuilder::new();
+    let mut usccs_col = StringBuilder::new();
+    let mut values = Float64Builder::with_capacity(n);
+    let uscc = |k: u64| {
+        usccs
+            .get((k & 0xFFFF_FFFF) as usize)
+            .copied()
+            .unwrap_or([0; 18])
+    };
+    let dim = |k: u64| ENTERPRISE_SLICE_DIMS[((k >> 56) as usize).min(3)];
+    let code = |k: u64| ((k >> 32) & 0xFF_FFFF) as u32;
+    // Sorted by the dimension's name and the code's text, as a reader's statistics compare
+    // text; the codes of these dimensions have a fixed width, so their numbers sort as their
+    // text does.
+    let mut rows: Vec<(&u64, &f64)> = sums.iter().collect();
+    rows.sort_unstable_by(|a, b| {
+        (DIMS[dim(*a.0)], code(*a.0), uscc(*a.0)).cmp(&(DIMS[dim(*b.0)], code(*b.0), uscc(*b.0)))
+    });
+    for (&k, &v) in rows {
+        let d = dim(k);
+        years.append_value(period.year);
+        months.append_value(period.month as i32);
+        flows.append_value(flow.as_str());
+        dims.append_value(DIMS[d]);
+        codes.append_value(key_str(d, code(k)));
+        usccs_col.append_value(String::from_utf8_lossy(&uscc(k)));
+        values.append_value(v);
     }
-
-    pub fn finish(self) -> crate::Result<RecordBatch> {
-        let Some((period, flow)) = self.at else {
-            return Ok(RecordBatch::new_empty(enterprise_slices_schema()));
-        };
-        let n = self.m.len();
-        let mut years = Int32Builder::with_capacity(n);
-        let mut months = Int32Builder::with_capacity(n);
-        let mut flows = StringBuilder::new();
-        let mut dims = StringBuilder::new();
-        let mut codes = StringBuilder::new();
-        let mut usccs = StringBuilder::new();
-        let mut values = Float64Builder::with_capacity(n);
-        // Sorted by the dimension's name and the code's text, as a reader's statistics compare
-        // text; the codes of these dimensions have a fixed width, so their numbers sort as their
-        // text does.
-        let mut rows: Vec<_> = self.m.into_iter().collect();
-        rows.sort_unstable_by(|a, b| (DIMS[a.0.0], a.0.1, a.0.2).cmp(&(DIMS[b.0.0], b.0.1, b.0.2)));
-        for ((d, code, u), v) in rows {
-            years.append_value(period.year);
-            months.append_value(period.month as i32);
-            flows.append_value(flow.as_str());
-            dims.append_value(DIMS[d]);
-            codes.append_value(key_str(d, code));
-            usccs.append_value(String::from_utf8_lossy(&u));
-            values.append_value(v);
-        }
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(years.finish()),
-            Arc::new(months.finish()),
-            Arc::new(flows.finish()),
-            Arc::new(dims.finish()),
-            Arc::new(codes.finish()),
-            Arc::new(usccs.finish()),
-            Arc::new(values.finish()),
-        ];
-        Ok(RecordBatch::try_new(enterprise_slices_schema(), cols)?)
-    }
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(years.finish()),
+        Arc::new(months.finish()),
+        Arc::new(flows.finish()),
+        Arc::new(dims.finish()),
+        Arc::new(codes.finish()),
+        Arc::new(usccs_col.finish()),
+        Arc::new(values.finish()),
+    ];
+    Ok(RecordBatch::try_new(enterprise_slices_schema(), cols)?)
 }

@@ -13,7 +13,10 @@ use crate::record::{self, Interner, Rec};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::Compression;
-use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::file::properties::{
+    EnabledStatistics, WriterProperties, WriterPropertiesBuilder,
+};
+use datafusion::parquet::schema::types::ColumnPath;
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -230,6 +233,25 @@ fn write_records(path: &Path, recs: &[Rec], strings: &Interner) -> Result<()> {
     write_batches(path, record::records_schema(), None, None, batches)
 }
 
+/// The record files' columns written without a dictionary: amounts are nearly all distinct,
+/// so a dictionary only costs a hash per value and ends larger than the values.
+const PLAIN_COLUMNS: [&str; 4] = ["qty1", "qty2", "value_cny", "value_usd"];
+
+/// The record files' columns without minimum and maximum: no reader prunes by them, and
+/// comparing every name is a good part of writing them.
+const UNPRUNED_COLUMNS: [&str; 4] = ["enterprise", "unit1", "unit2", "partner_iso2"];
+
+/// How the columns of a record file are written (the other files take the defaults).
+fn record_columns(mut props: WriterPropertiesBuilder) -> WriterPropertiesBuilder {
+    for c in PLAIN_COLUMNS {
+        props = props.set_column_dictionary_enabled(ColumnPath::from(c), false);
+    }
+    for c in UNPRUNED_COLUMNS {
+        props = props.set_column_statistics_enabled(ColumnPath::from(c), EnabledStatistics::None);
+    }
+    props
+}
+
 /// A part sorted on disk: its records file written from the merge's chunks as they come, in
 /// row groups of `group_rows` (the writer holds one encoded), and its sums taken meanwhile.
 fn write_merged(
@@ -240,9 +262,7 @@ fn write_merged(
 ) -> Result<(Sums, f64)> {
     let group_rows = merge.group_rows;
     let (tx, rx) = std::sync::mpsc::sync_channel::<std::sync::Arc<Vec<Rec>>>(1);
-    let mut dims = agg::DimSums::default();
-    let mut pairs = agg::PairSums::default();
-    let mut slices = agg::SliceSums::default();
+    let mut sums = agg::PartSums::default();
     let mut value = 0.0;
     std::thread::scope(|scope| {
         // The records file on one thread, the sums on this one: a chunk is shared, not copied.
@@ -258,9 +278,7 @@ fn write_merged(
         });
         let fed = (|| -> Result<()> {
             while let Some(chunk) = merge.next_chunk()? {
-                dims.add(&chunk);
-                pairs.add(&chunk);
-                slices.add(&chunk);
+                sums.add(&chunk);
                 value += chunk
                     .iter()
                     .filter(|r| !r.cny.is_nan())
@@ -285,8 +303,15 @@ fn write_merged(
         fed?;
         written
     })?;
-    write_parquet_pages(slices_path, &slices.finish()?, Some(4 * 1024))?;
-    Ok(((dims.finish(strings), pairs.finish()), value))
+    let tables = sums.finish(strings)?;
+    write_slices(slices_path, &tables.slices)?;
+    Ok(((tables.aggs, tables.pairs), value))
+}
+
+/// Small pages: a reader skips those of every code but the one asked about, while one row
+/// group keeps one dictionary of credit codes per file.
+fn write_slices(path: &Path, slices: &RecordBatch) -> Result<()> {
+    write_parquet_pages(path, slices, Some(4 * 1024))
 }
 
 /// Writes `batches` to a temporary file, syncs it and renames it to `path`: one row group,
@@ -303,6 +328,9 @@ fn write_batches(
     let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(group_rows.unwrap_or(usize::MAX).max(1)));
+    if schema == record::records_schema() {
+        props = record_columns(props);
+    }
     if let Some(n) = page_rows {
         props = props.set_data_page_row_count_limit(n);
     }
@@ -609,17 +637,11 @@ impl TradeStore {
             let ((aggs, pairs), value_cny) = match part.recs {
                 Records::Held(recs) => {
                     let sums = || -> Result<Sums> {
-                        let aggs = agg::aggregate(&recs, strings);
-                        let pairs = agg::aggregate_pairs(&recs);
-                        // Small pages: a reader skips those of every code but the one asked
-                        // about, while one row group keeps one dictionary of credit codes per
-                        // file.
-                        write_parquet_pages(
-                            &dir.join(&slices_rel),
-                            &agg::enterprise_slices(&recs)?,
-                            Some(4 * 1024),
-                        )?;
-                        Ok((aggs, pairs))
+                        let mut sums = agg::PartSums::default();
+                        sums.add(&recs);
+                        let tables = sums.finish(strings)?;
+                        write_slices(&dir.join(&slices_rel), &tables.slices)?;
+                        Ok((tables.aggs, tables.pairs))
                     };
                     // A large part is written alone: its record file on one thread, its sums
                     // and slice file on another, so that it still has both cores. Smaller
