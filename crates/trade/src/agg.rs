@@ -128,6 +128,8 @@ pub struct PartTables {
     pub aggs: Vec<Vec<AggRow>>,
     pub pairs: Vec<Vec<PairRow>>,
     pub slices: RecordBatch,
+    /// The part's value in CNY (its total row's).
+    pub value_cny: f64,
 }
 
 impl PartSums {
@@ -197,6 +199,7 @@ impl PartSums {
                 aggs: vec![Vec::new(); DIMS.len()],
                 pairs: vec![Vec::new(); PAIRS.len()],
                 slices: RecordBatch::new_empty(enterprise_slices_schema()),
+                value_cny: 0.0,
             });
         };
         let row = |key: String, unit: Option<String>, label: Option<String>, a: &Acc| AggRow {
@@ -280,6 +283,7 @@ impl PartSums {
             aggs,
             pairs,
             slices,
+            value_cny: self.small[0][0].cny,
         })
     }
 }

@@ -231,6 +231,14 @@ fn append(path: &Path, recs: &[Rec]) -> Result<()> {
     write_encoded(&mut f, path, recs)
 }
 
+/// The records encoded by [`Rec::encode`] in `bytes`.
+fn decoded(bytes: &[u8]) -> impl Iterator<Item = Rec> + '_ {
+    // `chunks_exact` hands out exactly ENCODED_LEN bytes.
+    bytes
+        .chunks_exact(ENCODED_LEN)
+        .map(|b| Rec::decode(b.try_into().unwrap_or(&[0; ENCODED_LEN])))
+}
+
 /// Reads `n` records written by [`Rec::encode`] from `f` onto `out`.
 fn read_into(f: &mut impl Read, path: &Path, n: usize, out: &mut Vec<Rec>) -> Result<()> {
     let mut buf = vec![0u8; 4096 * ENCODED_LEN];
@@ -239,10 +247,7 @@ fn read_into(f: &mut impl Read, path: &Path, n: usize, out: &mut Vec<Rec>) -> Re
         let k = left.min(4096);
         let bytes = &mut buf[..k * ENCODED_LEN];
         f.read_exact(bytes).map_err(io(path))?;
-        out.extend(bytes.chunks_exact(ENCODED_LEN).map(|b| {
-            // `chunks_exact` hands out exactly ENCODED_LEN bytes.
-            Rec::decode(b.try_into().unwrap_or(&[0; ENCODED_LEN]))
-        }));
+        out.extend(decoded(bytes));
         left -= k;
     }
     Ok(())
@@ -376,11 +381,7 @@ impl Merge {
             read_at(&self.file, bytes, run.at).map_err(io(&self.path))?;
             run.at += bytes.len() as u64;
             run.left -= n as u64;
-            run.pending.extend(
-                bytes
-                    .chunks_exact(ENCODED_LEN)
-                    .map(|b| Rec::decode(b.try_into().unwrap_or(&[0; ENCODED_LEN]))),
-            );
+            run.pending.extend(decoded(bytes));
         }
         self.heads[i] = run.pending.pop_front();
         if let Some(r) = &self.heads[i] {

@@ -196,7 +196,7 @@ pub(crate) struct Writing {
 }
 
 /// A part's one-dimension and pair aggregates.
-type Sums = (Vec<Vec<AggRow>>, Vec<Vec<PairRow>>);
+type Sums = (Vec<Vec<AggRow>>, Vec<Vec<PairRow>>, f64);
 
 /// A written generation: its manifest, one-dimension tables and pair tables.
 type Generation = (Manifest, Vec<Vec<AggRow>>, Vec<Vec<PairRow>>);
@@ -259,11 +259,10 @@ fn write_merged(
     slices_path: &Path,
     mut merge: Merge,
     strings: &Interner,
-) -> Result<(Sums, f64)> {
+) -> Result<Sums> {
     let group_rows = merge.group_rows;
     let (tx, rx) = std::sync::mpsc::sync_channel::<std::sync::Arc<Vec<Rec>>>(1);
     let mut sums = agg::PartSums::default();
-    let mut value = 0.0;
     std::thread::scope(|scope| {
         // The records file on one thread, the sums on this one: a chunk is shared, not copied.
         let writer = scope.spawn(move || {
@@ -279,11 +278,6 @@ fn write_merged(
         let fed = (|| -> Result<()> {
             while let Some(chunk) = merge.next_chunk()? {
                 sums.add(&chunk);
-                value += chunk
-                    .iter()
-                    .filter(|r| !r.cny.is_nan())
-                    .map(|r| r.cny)
-                    .sum::<f64>();
                 if tx.send(std::sync::Arc::new(chunk)).is_err() {
                     // The writer stopped: its error is the one to tell.
                     break;
@@ -303,15 +297,16 @@ fn write_merged(
         fed?;
         written
     })?;
-    let tables = sums.finish(strings)?;
-    write_slices(slices_path, &tables.slices)?;
-    Ok(((tables.aggs, tables.pairs), value))
+    finish_sums(sums, strings, slices_path)
 }
 
-/// Small pages: a reader skips those of every code but the one asked about, while one row
-/// group keeps one dictionary of credit codes per file.
-fn write_slices(path: &Path, slices: &RecordBatch) -> Result<()> {
-    write_parquet_pages(path, slices, Some(4 * 1024))
+/// A part's tables from its sums, and its enterprise slice file written: small pages, so that
+/// a reader skips those of every code but the one asked about, while one row group keeps one
+/// dictionary of credit codes per file.
+fn finish_sums(sums: agg::PartSums, strings: &Interner, slices_path: &Path) -> Result<Sums> {
+    let tables = sums.finish(strings)?;
+    write_parquet_pages(slices_path, &tables.slices, Some(4 * 1024))?;
+    Ok((tables.aggs, tables.pairs, tables.value_cny))
 }
 
 /// Writes `batches` to a temporary file, syncs it and renames it to `path`: one row group,
@@ -634,14 +629,12 @@ impl TradeStore {
             let path = dir.join(&rel);
             let slices_rel = slices_file(&part, generation);
             let (period, flow, rows, held) = (part.period, part.flow, part.rows(), weight(&part));
-            let ((aggs, pairs), value_cny) = match part.recs {
+            let (aggs, pairs, value_cny) = match part.recs {
                 Records::Held(recs) => {
                     let sums = || -> Result<Sums> {
                         let mut sums = agg::PartSums::default();
                         sums.add(&recs);
-                        let tables = sums.finish(strings)?;
-                        write_slices(&dir.join(&slices_rel), &tables.slices)?;
-                        Ok((tables.aggs, tables.pairs))
+                        finish_sums(sums, strings, &dir.join(&slices_rel))
                     };
                     // A large part is written alone: its record file on one thread, its sums
                     // and slice file on another, so that it still has both cores. Smaller
@@ -662,8 +655,7 @@ impl TradeStore {
                         (write_records(&path, &recs, strings), sums())
                     };
                     records?;
-                    let value = recs.iter().filter(|r| !r.cny.is_nan()).map(|r| r.cny).sum();
-                    (sums?, value)
+                    sums?
                 }
                 Records::Merged(merge) => {
                     write_merged(&path, &dir.join(&slices_rel), *merge, strings)?
