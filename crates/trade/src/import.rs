@@ -92,8 +92,8 @@ const HEADERS: &[(&str, Col)] = &[
 #[derive(Clone)]
 struct Header {
     cols: Vec<Col>,
+    /// The header's cells, trimmed and without a byte-order mark.
     names: Vec<String>,
-    raw: Vec<String>,
 }
 
 impl Header {
@@ -145,25 +145,25 @@ impl Header {
         if cols.contains(&Col::Enterprise) && !cols.contains(&Col::Uscc) {
             return Err(missing("统一社会信用代码 (uscc), needed with 企业名称"));
         }
-        Ok(Header {
-            cols,
-            names,
-            raw: fields.iter().map(|s| s.to_string()).collect(),
-        })
+        Ok(Header { cols, names })
     }
 
     fn is_repeat(&self, fields: &[&str]) -> bool {
-        fields.len() == self.raw.len()
-            && fields.iter().zip(&self.raw).all(|(a, b)| {
-                a.trim().trim_start_matches('\u{feff}') == b.trim().trim_start_matches('\u{feff}')
-            })
+        fields.len() == self.names.len()
+            && fields
+                .iter()
+                .zip(&self.names)
+                .all(|(a, b)| trim(a).trim_start_matches('\u{feff}') == b)
     }
 }
 
-/// `s.trim()`, quicker for the usual cell that starts and ends with a visible ASCII character.
+/// `s.trim()`, quicker for the usual cell, which starts and ends with a visible character: a
+/// visible ASCII one is told by its byte, another (a unit such as 千克) by its character.
 fn trim(s: &str) -> &str {
+    let visible = |c: Option<char>| c.is_some_and(|c| !c.is_whitespace());
     match (s.as_bytes().first(), s.as_bytes().last()) {
         (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        (Some(_), Some(_)) if visible(s.chars().next()) && visible(s.chars().next_back()) => s,
         _ => s.trim(),
     }
 }
@@ -545,36 +545,76 @@ impl Encoding {
         bytes: &'b [u8],
         lines_before: usize,
     ) -> Result<Cow<'b, str>> {
-        if *self != Encoding::Gb18030 {
-            match std::str::from_utf8(bytes) {
-                Ok(s) => {
-                    if *self == Encoding::Ascii && !s.is_ascii() {
-                        *self = Encoding::Utf8;
-                    }
-                    return Ok(Cow::Borrowed(s));
-                }
-                Err(e) if *self == Encoding::Utf8 => {
-                    let line = lines_before + 1 + line_count_bytes(&bytes[..e.valid_up_to()]);
-                    return Err(TradeError::File {
-                        file: file.to_path_buf(),
-                        message: format!(
-                            "the file is UTF-8 up to line {line}, where it is not; save it in one encoding (UTF-8 or GBK)"
-                        ),
-                    });
-                }
-                Err(_) => *self = Encoding::Gb18030,
+        match self.decode_piece(file, bytes, lines_before)? {
+            Decoded::Text(text) => {
+                self.saw(&text);
+                Ok(text)
+            }
+            Decoded::NotUtf8 { line } => {
+                self.not_utf8(file, line)?;
+                gb18030(file, bytes, lines_before).map(Cow::Owned)
             }
         }
-        gb18030(file, bytes, lines_before).map(Cow::Owned)
     }
+
+    /// Decodes a piece of a block as the blocks before it have shown the file to be, leaving
+    /// the encoding as it is: the pieces of one block are decoded side by side.
+    fn decode_piece<'b>(
+        self,
+        file: &Path,
+        bytes: &'b [u8],
+        lines_before: usize,
+    ) -> Result<Decoded<'b>> {
+        if self == Encoding::Gb18030 {
+            return gb18030(file, bytes, lines_before).map(|s| Decoded::Text(Cow::Owned(s)));
+        }
+        Ok(match std::str::from_utf8(bytes) {
+            Ok(s) => Decoded::Text(Cow::Borrowed(s)),
+            Err(e) => Decoded::NotUtf8 {
+                line: lines_before + 1 + line_count_bytes(&bytes[..e.valid_up_to()]),
+            },
+        })
+    }
+
+    /// A block decoded as UTF-8: a file of ASCII so far is UTF-8 from its first other
+    /// character on.
+    fn saw(&mut self, text: &str) {
+        if *self == Encoding::Ascii && !text.is_ascii() {
+            *self = Encoding::Utf8;
+        }
+    }
+
+    /// A block that is not UTF-8 from `line` on: a file of ASCII so far is GB18030; one
+    /// that has been UTF-8 is refused.
+    fn not_utf8(&mut self, file: &Path, line: usize) -> Result<()> {
+        if *self == Encoding::Utf8 {
+            return Err(TradeError::File {
+                file: file.to_path_buf(),
+                message: format!(
+                    "the file is UTF-8 up to line {line}, where it is not; save it in one encoding (UTF-8 or GBK)"
+                ),
+            });
+        }
+        *self = Encoding::Gb18030;
+        Ok(())
+    }
+}
+
+/// A piece of a block, decoded.
+enum Decoded<'b> {
+    Text(Cow<'b, str>),
+    /// Not UTF-8 from this line of the file on.
+    NotUtf8 {
+        line: usize,
+    },
 }
 
 /// Reads CSV rows from `input` (`size` bytes, for progress) in blocks of about `block_bytes`
 /// cut at line ends outside quotes, so that memory holds a block or two whatever the file's
-/// size. Each block is decoded as the file has shown itself so far (UTF-8, or GB18030, a
-/// superset of GBK: a line end or a quote is never part of a character in either), and its
-/// rows are parsed on all cores; their records go to `sink` in file order, their line numbers
-/// those of the whole file. The number of records.
+/// size. Each block is cut into a piece per core, and each piece decoded and parsed on its
+/// core, as the file has shown itself so far (UTF-8, or GB18030, a superset of GBK: a line
+/// end or a quote is never part of a character in either); the records go to `sink` in file
+/// order, their line numbers those of the whole file. The number of records.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_csv(
     file: &Path,
@@ -644,40 +684,53 @@ pub(crate) fn read_csv(
             }
         };
         want = block_bytes;
-        let (n, lines) = {
-            let text = encoding.decode(file, &buf[..cut], lines_before)?;
-            let body = match &header {
-                Some(_) => Some(0),
-                None => match find_header(file, &text, flow)? {
-                    Some((h, body)) => {
-                        header = Some(h);
-                        Some(body)
-                    }
-                    None => None,
-                },
-            };
-            let mut n = 0;
-            if let (Some(body), Some(h)) = (body, &header) {
-                // The previous block's records go to the sink while this block is parsed.
-                let recs = parse_text(
+        let block = &buf[..cut];
+        // The previous block's records go to the sink while this block is parsed.
+        let mut flush = || match std::mem::take(&mut pending) {
+            done if done.is_empty() => Ok(()),
+            done => sink(done),
+        };
+        let n = match &header {
+            // Past the header, a block is decoded where it is parsed: piece by piece.
+            Some(h) => {
+                let recs = parse_block(
                     file,
                     file_index,
-                    &text,
-                    body,
+                    block,
                     lines_before,
+                    &mut encoding,
                     h,
                     flow,
                     strings,
-                    &mut || match std::mem::take(&mut pending) {
-                        done if done.is_empty() => Ok(()),
-                        done => sink(done),
-                    },
+                    &mut flush,
                 )?;
-                n = recs.len() as u64;
                 pending = recs;
+                pending.len() as u64
             }
-            (n, line_count(&text))
+            None => {
+                let text = encoding.decode(file, block, lines_before)?;
+                match find_header(file, &text, flow)? {
+                    Some((h, body)) => {
+                        let recs = parse_text(
+                            file,
+                            file_index,
+                            &text,
+                            body,
+                            lines_before,
+                            &h,
+                            flow,
+                            strings,
+                            &mut flush,
+                        )?;
+                        header = Some(h);
+                        pending = recs;
+                        pending.len() as u64
+                    }
+                    None => 0,
+                }
+            }
         };
+        let lines = line_count_bytes(block);
         rows += n;
         lines_before += lines;
         buf.drain(..cut);
@@ -735,10 +788,33 @@ fn find_header(file: &Path, text: &str, flow: Option<Flow>) -> Result<Option<(He
     Ok(None)
 }
 
+/// Blocks larger than this are cut into pieces parsed side by side.
+#[cfg(not(test))]
+const PARALLEL_BYTES: usize = 4 << 20;
+/// Small in unit tests, so that their files take the path of large ones.
+#[cfg(test)]
+const PARALLEL_BYTES: usize = 256;
+
+/// The pieces to cut `len` bytes into: one per core (at most four) for a large block.
+#[cfg(not(test))]
+fn pieces_for(len: usize) -> usize {
+    if len <= PARALLEL_BYTES {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4)
+}
+
+/// Three, whatever the machine, in unit tests.
+#[cfg(test)]
+fn pieces_for(len: usize) -> usize {
+    if len <= PARALLEL_BYTES { 1 } else { 3 }
+}
+
 /// The records of `text[body_start..]` (whole lines; `lines_before` lines of the file come
-/// before `text`). A large block is cut at line ends outside quotes and the pieces parsed on
-/// all cores, while this thread runs `meanwhile`; a small one is parsed here, then
-/// `meanwhile` runs. An error of `meanwhile` comes first (it is about earlier rows).
+/// before `text`): the block that holds the header, decoded already.
 #[allow(clippy::too_many_arguments)]
 fn parse_text(
     file: &Path,
@@ -751,91 +827,166 @@ fn parse_text(
     strings: &mut Interner,
     meanwhile: &mut dyn FnMut() -> Result<()>,
 ) -> Result<Vec<Rec>> {
-    let threads = if text.len() - body_start > (4 << 20) {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 4)
-    } else {
-        1
-    };
-    if threads == 1 {
-        let body = &text[body_start..];
-        let lines = lines_before + line_count(&text[..body_start]);
-        let recs = parse_piece(
+    let lines_before = lines_before + line_count(&text[..body_start]);
+    let pieces = cut_block(&text.as_bytes()[body_start..], lines_before);
+    let parsed = on_threads(file, &pieces, meanwhile, |(lines, range), own| {
+        let piece = text[body_start..].get(range.clone()).unwrap_or_default();
+        parse_piece(
             file,
             file_index,
-            body,
-            lines,
+            piece,
+            *lines,
             header.clone(),
             flow,
-            strings,
+            own,
             &mut |_| true,
-        );
-        meanwhile()?;
-        return recs;
+        )
+    })?;
+    let mut recs = Vec::new();
+    for (result, own) in parsed {
+        adopt(&mut recs, result?, &own, strings);
     }
-    let cuts = split_points(text, body_start, threads);
-    let pieces: Vec<(usize, &str)> = cuts
-        .windows(2)
-        .map(|w| (lines_before + line_count(&text[..w[0]]), &text[w[0]..w[1]]))
-        .collect();
-    let (earlier, results) = std::thread::scope(|scope| {
+    Ok(recs)
+}
+
+/// The records of a block of whole lines after the header (`lines_before` lines of the file
+/// come before it). Its pieces are decoded where they are parsed, side by side, as the file
+/// has shown itself so far; the first piece that is not UTF-8 decides for the whole block,
+/// as if it had been decoded at once: a file of ASCII so far is read again as GB18030, one
+/// that has been UTF-8 is refused.
+#[allow(clippy::too_many_arguments)]
+fn parse_block(
+    file: &Path,
+    file_index: u16,
+    block: &[u8],
+    lines_before: usize,
+    encoding: &mut Encoding,
+    header: &Header,
+    flow: Option<Flow>,
+    strings: &mut Interner,
+    meanwhile: &mut dyn FnMut() -> Result<()>,
+) -> Result<Vec<Rec>> {
+    let pieces = cut_block(block, lines_before);
+    let mut waiting = Some(meanwhile);
+    loop {
+        let as_read = *encoding;
+        // Runs once, whichever pass of the block comes first.
+        let mut earlier = || waiting.take().map_or(Ok(()), |m| m());
+        let parsed = on_threads(file, &pieces, &mut earlier, |(lines, range), own| {
+            let text = match as_read.decode_piece(file, &block[range.clone()], *lines)? {
+                Decoded::Text(text) => text,
+                Decoded::NotUtf8 { line } => return Ok(Err(line)),
+            };
+            let recs = parse_piece(
+                file,
+                file_index,
+                &text,
+                *lines,
+                header.clone(),
+                flow,
+                own,
+                &mut |_| true,
+            )?;
+            Ok(Ok((recs, as_read == Encoding::Ascii && !text.is_ascii())))
+        })?;
+        if let Some(line) = parsed
+            .iter()
+            .find_map(|(r, _)| r.as_ref().ok().and_then(|p| p.as_ref().err()))
+        {
+            // Not UTF-8 after all: this block is read again as GB18030, the file's encoding.
+            encoding.not_utf8(file, *line)?;
+            continue;
+        }
+        let mut recs = Vec::new();
+        for (result, own) in parsed {
+            let Ok((part, wide)) = result? else { continue };
+            if wide {
+                *encoding = match *encoding {
+                    Encoding::Ascii => Encoding::Utf8,
+                    e => e,
+                };
+            }
+            adopt(&mut recs, part, &own, strings);
+        }
+        return Ok(recs);
+    }
+}
+
+/// Ranges cutting a block at line ends outside quotes into a piece per core (one for a
+/// small block), each with the lines of the file before it. A line end, a quote or a comma
+/// is never part of a character in UTF-8 or GB18030, so the cuts hold for the text too.
+fn cut_block(block: &[u8], lines_before: usize) -> Vec<(usize, std::ops::Range<usize>)> {
+    let cuts = split_points(block, pieces_for(block.len()));
+    let mut lines = lines_before;
+    cuts.windows(2)
+        .map(|w| {
+            let piece = (lines, w[0]..w[1]);
+            lines += line_count_bytes(&block[w[0]..w[1]]);
+            piece
+        })
+        .collect()
+}
+
+/// Runs `parse` on each piece, on a thread of its own with its own names table (a lone
+/// piece on this thread), while this thread runs `meanwhile`. The results in file order, each
+/// with its names; an error of `meanwhile` comes first (it is about earlier rows).
+fn on_threads<P: Sync, R: Send>(
+    file: &Path,
+    pieces: &[P],
+    meanwhile: &mut dyn FnMut() -> Result<()>,
+    parse: impl Fn(&P, &mut Interner) -> Result<R> + Sync,
+) -> Result<Vec<(Result<R>, Interner)>> {
+    if let [piece] = pieces {
+        let mut own = Interner::new();
+        let r = parse(piece, &mut own);
+        meanwhile()?;
+        return Ok(vec![(r, own)]);
+    }
+    let parse = &parse;
+    std::thread::scope(|scope| {
         let handles: Vec<_> = pieces
             .iter()
-            .map(|&(lines, piece)| {
-                let header = header.clone();
+            .map(|piece| {
                 scope.spawn(move || {
                     let mut own = Interner::new();
-                    let recs = parse_piece(
-                        file,
-                        file_index,
-                        piece,
-                        lines,
-                        header,
-                        flow,
-                        &mut own,
-                        &mut |_| true,
-                    )?;
-                    Ok((recs, own))
+                    let r = parse(piece, &mut own);
+                    (r, own)
                 })
             })
             .collect();
         let earlier = meanwhile();
-        let results: Vec<Result<(Vec<Rec>, Interner)>> = handles
+        let results: Vec<(Result<R>, Interner)> = handles
             .into_iter()
             .map(|h| {
                 h.join().unwrap_or_else(|_| {
-                    Err(TradeError::File {
+                    let failed = TradeError::File {
                         file: file.to_path_buf(),
                         message: "the reader failed".into(),
-                    })
+                    };
+                    (Err(failed), Interner::new())
                 })
             })
             .collect();
-        (earlier, results)
-    });
-    earlier?;
-    // The first error in file order wins.
-    let mut recs = Vec::new();
-    for r in results {
-        let (mut part, own) = r?;
-        // Names and units interned by each thread: renumber into the shared table.
-        let map: Vec<u32> = (0..own.len() as u32)
-            .map(|id| own.get(id).map(|s| strings.intern(s)).unwrap_or(0))
-            .collect();
-        for r in &mut part {
-            r.name = map[r.name as usize];
-            r.unit1 = map[r.unit1 as usize];
-            r.unit2 = map[r.unit2 as usize];
-        }
-        if recs.is_empty() {
-            recs = part;
-        } else {
-            recs.append(&mut part);
-        }
+        earlier.map(|()| results)
+    })
+}
+
+/// Appends a piece's records to `recs`, their names and units renumbered from the piece's
+/// table into the shared one.
+fn adopt(recs: &mut Vec<Rec>, mut part: Vec<Rec>, own: &Interner, strings: &mut Interner) {
+    let map: Vec<u32> = (0..own.len() as u32)
+        .map(|id| own.get(id).map(|s| strings.intern(s)).unwrap_or(0))
+        .collect();
+    for r in &mut part {
+        r.name = map[r.name as usize];
+        r.unit1 = map[r.unit1 as usize];
+        r.unit2 = map[r.unit2 as usize];
     }
-    Ok(recs)
+    if recs.is_empty() {
+        *recs = part;
+    } else {
+        recs.append(&mut part);
+    }
 }
 
 fn line_count(s: &str) -> usize {
@@ -846,15 +997,14 @@ fn line_count_bytes(b: &[u8]) -> usize {
     count_byte(b, b'\n')
 }
 
-/// Byte offsets cutting `text[start..]` into about `n` pieces at line ends outside quotes.
-fn split_points(text: &str, start: usize, n: usize) -> Vec<usize> {
-    let b = text.as_bytes();
-    let mut cuts = vec![start];
+/// Byte offsets cutting `b` (whole lines) into about `n` pieces at line ends outside quotes.
+fn split_points(b: &[u8], n: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
     let mut quotes = 0usize;
-    let mut scanned = start;
+    let mut scanned = 0;
     for i in 1..n {
-        let mut pos = start + (b.len() - start) * i / n;
-        if pos <= *cuts.last().unwrap_or(&start) {
+        let mut pos = b.len() * i / n;
+        if pos <= *cuts.last().unwrap_or(&0) {
             continue;
         }
         loop {
@@ -1303,6 +1453,57 @@ mod tests {
         bytes.extend_from_slice(&encoding_rs::GB18030.encode(row).0);
         let e = read(&bytes, 256).unwrap_err().to_string();
         assert!(e.contains("UTF-8 up to line"), "{e}");
+    }
+
+    #[test]
+    fn a_gbk_file_of_ascii_at_first_is_read_as_gbk_from_the_block_its_first_character_is_in() {
+        let uscc = kaifang_model::uscc::DEMO_ENTERPRISE;
+        let mut text = format!("{HEADER}\n");
+        for i in 0..120 {
+            // Chinese names only in the last rows: the first blocks are ASCII.
+            let name = if i < 100 {
+                format!("Example {i}")
+            } else {
+                format!("吉林示例{i}")
+            };
+            text.push_str(&format!(
+                "2025-01,export,8703{i:04},344,0110,220104,{uscc},{name},{}\n",
+                i + 1
+            ));
+        }
+        let whole = read(text.as_bytes(), text.len()).unwrap();
+        assert!(whole[119].2.starts_with("吉林"), "{:?}", whole[119]);
+        let gbk = encoding_rs::GB18030.encode(&text).0.into_owned();
+        assert!(std::str::from_utf8(&gbk).is_err());
+        // Blocks whose later pieces hold the first GBK characters, and blocks after them.
+        for block in [300, 1500, 4000, gbk.len()] {
+            assert_eq!(read(&gbk, block).unwrap(), whole, "GBK, {block}");
+        }
+    }
+
+    #[test]
+    fn the_quick_trim_trims_as_str_trim_does() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "a b",
+            "千克",
+            " 千克",
+            "千克 ",
+            "\u{3000}千克",
+            "千克\u{3000}",
+            "\u{a0}5",
+            "5\u{a0}",
+            "\u{feff}period",
+            "\t吉林\r",
+            "吉",
+            "\u{2028}",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
     }
 
     #[test]
