@@ -579,7 +579,12 @@ impl Encoding {
     /// A block decoded as UTF-8: a file of ASCII so far is UTF-8 from its first other
     /// character on.
     fn saw(&mut self, text: &str) {
-        if *self == Encoding::Ascii && !text.is_ascii() {
+        self.saw_wide(*self == Encoding::Ascii && !text.is_ascii());
+    }
+
+    /// `wide`: a block decoded as UTF-8 held a character past ASCII.
+    fn saw_wide(&mut self, wide: bool) {
+        if wide && *self == Encoding::Ascii {
             *self = Encoding::Utf8;
         }
     }
@@ -900,12 +905,7 @@ fn parse_block(
         let mut recs = Vec::new();
         for (result, own) in parsed {
             let Ok((part, wide)) = result? else { continue };
-            if wide {
-                *encoding = match *encoding {
-                    Encoding::Ascii => Encoding::Utf8,
-                    e => e,
-                };
-            }
+            encoding.saw_wide(wide);
             adopt(&mut recs, part, &own, strings);
         }
         return Ok(recs);
