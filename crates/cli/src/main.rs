@@ -15,6 +15,8 @@ mod work;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // Before any thread starts: trade imports keep their memory bound in resident memory.
+    kaifang_trade::bound_resident_memory();
     let args = args::Cli::parse();
     commands::init_logging(&args);
     match commands::run(args) {

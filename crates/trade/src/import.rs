@@ -14,6 +14,7 @@ use crate::record::{Interner, NO_MODE, Rec};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// What a column means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -435,6 +436,10 @@ fn gb18030(file: &Path, bytes: &[u8], lines_before: usize) -> Result<String> {
 /// Progress in a phase: called with a fraction of the file done; false cancels.
 pub(crate) type Tick<'p> = &'p mut dyn FnMut(f64) -> bool;
 
+/// Where parsed records go, in file order: it takes the records it keeps out of the vector
+/// (what it leaves is dropped), whose memory the reader then fills again.
+pub(crate) type Sink<'s> = &'s mut dyn FnMut(&mut Vec<Rec>) -> Result<()>;
+
 pub(crate) struct Parsed {
     pub recs: Vec<Rec>,
 }
@@ -452,7 +457,7 @@ pub(crate) fn parse_file(
     block_bytes: usize,
     strings: &mut Interner,
     tick: Tick<'_>,
-    sink: &mut dyn FnMut(Vec<Rec>) -> Result<()>,
+    sink: Sink<'_>,
 ) -> Result<u64> {
     let ext = file
         .extension()
@@ -476,9 +481,9 @@ pub(crate) fn parse_file(
                 message: e.to_string(),
             }
         })?;
-        let recs = parse_xlsx(file, file_index, flow, strings, tick)?.recs;
+        let mut recs = parse_xlsx(file, file_index, flow, strings, tick)?.recs;
         let n = recs.len() as u64;
-        sink(recs)?;
+        sink(&mut recs)?;
         Ok(n)
     } else {
         let f = std::fs::File::open(file).map_err(io(file))?;
@@ -516,8 +521,8 @@ pub(crate) fn parse_csv_bytes(
         bytes.len().max(1),
         strings,
         tick,
-        &mut |mut r| {
-            recs.append(&mut r);
+        &mut |r| {
+            recs.append(r);
             Ok(())
         },
     )?;
@@ -630,7 +635,7 @@ pub(crate) fn read_csv(
     block_bytes: usize,
     strings: &mut Interner,
     tick: Tick<'_>,
-    sink: &mut dyn FnMut(Vec<Rec>) -> Result<()>,
+    sink: Sink<'_>,
 ) -> Result<u64> {
     use std::io::Read;
     let block_bytes = block_bytes.max(1);
@@ -640,7 +645,13 @@ pub(crate) fn read_csv(
     let mut header: Option<Header> = None;
     let (mut lines_before, mut read, mut rows) = (0usize, 0u64, 0u64);
     let mut want = block_bytes;
-    let mut pending: Vec<Rec> = Vec::new();
+    // The previous block's records, a vector per piece: handed on as they were parsed, not
+    // joined into one (a copy of every record, and a block-sized allocation, per block).
+    let mut pending: Vec<Vec<Rec>> = Vec::new();
+    // Their vectors once the sink has taken the records, for the next block's pieces to fill:
+    // a block's records are never allocated afresh, which the allocator would have to find
+    // memory for (or map and fault in) every time.
+    let mut spare: Vec<Vec<Rec>> = Vec::new();
     loop {
         if buf.len() < want && !eof {
             let need = want - buf.len();
@@ -691,9 +702,16 @@ pub(crate) fn read_csv(
         want = block_bytes;
         let block = &buf[..cut];
         // The previous block's records go to the sink while this block is parsed.
-        let mut flush = || match std::mem::take(&mut pending) {
-            done if done.is_empty() => Ok(()),
-            done => sink(done),
+        let buffers = std::mem::take(&mut spare);
+        let mut flush = || {
+            for mut piece in std::mem::take(&mut pending) {
+                if !piece.is_empty() {
+                    sink(&mut piece)?;
+                }
+                piece.clear();
+                spare.push(piece);
+            }
+            Ok(())
         };
         let n = match &header {
             // Past the header, a block is decoded where it is parsed: piece by piece.
@@ -707,10 +725,11 @@ pub(crate) fn read_csv(
                     h,
                     flow,
                     strings,
+                    buffers,
                     &mut flush,
                 )?;
                 pending = recs;
-                pending.len() as u64
+                pending.iter().map(|p| p.len() as u64).sum()
             }
             None => {
                 let text = encoding.decode(file, block, lines_before)?;
@@ -729,7 +748,7 @@ pub(crate) fn read_csv(
                         )?;
                         header = Some(h);
                         pending = recs;
-                        pending.len() as u64
+                        pending.iter().map(|p| p.len() as u64).sum()
                     }
                     None => 0,
                 }
@@ -743,8 +762,8 @@ pub(crate) fn read_csv(
             return Err(TradeError::Cancelled);
         }
     }
-    if !pending.is_empty() {
-        sink(pending)?;
+    for mut piece in pending.into_iter().filter(|p| !p.is_empty()) {
+        sink(&mut piece)?;
     }
     if header.is_none() {
         return Err(TradeError::File {
@@ -818,7 +837,7 @@ fn pieces_for(len: usize) -> usize {
     if len <= PARALLEL_BYTES { 1 } else { 3 }
 }
 
-/// The records of `text[body_start..]` (whole lines; `lines_before` lines of the file come
+/// The records of `text[body_start..]`, a vector per piece (whole lines; `lines_before` lines of the file come
 /// before `text`): the block that holds the header, decoded already.
 #[allow(clippy::too_many_arguments)]
 fn parse_text(
@@ -831,7 +850,7 @@ fn parse_text(
     flow: Option<Flow>,
     strings: &mut Interner,
     meanwhile: &mut dyn FnMut() -> Result<()>,
-) -> Result<Vec<Rec>> {
+) -> Result<Vec<Vec<Rec>>> {
     let lines_before = lines_before + line_count(&text[..body_start]);
     let pieces = cut_block(&text.as_bytes()[body_start..], lines_before);
     let parsed = on_threads(file, &pieces, meanwhile, |(lines, range), own| {
@@ -839,6 +858,7 @@ fn parse_text(
         parse_piece(
             file,
             file_index,
+            Vec::new(),
             piece,
             *lines,
             header.clone(),
@@ -854,7 +874,7 @@ fn parse_text(
     Ok(recs)
 }
 
-/// The records of a block of whole lines after the header (`lines_before` lines of the file
+/// The records of a block of whole lines after the header, a vector per piece (`lines_before` lines of the file
 /// come before it). Its pieces are decoded where they are parsed, side by side, as the file
 /// has shown itself so far; the first piece that is not UTF-8 decides for the whole block,
 /// as if it had been decoded at once: a file of ASCII so far is read again as GB18030, one
@@ -869,31 +889,45 @@ fn parse_block(
     header: &Header,
     flow: Option<Flow>,
     strings: &mut Interner,
+    buffers: Vec<Vec<Rec>>,
     meanwhile: &mut dyn FnMut() -> Result<()>,
-) -> Result<Vec<Rec>> {
-    let pieces = cut_block(block, lines_before);
+) -> Result<Vec<Vec<Rec>>> {
+    // Each piece with a vector to fill (taken by the first pass: one read again as GB18030
+    // starts anew).
+    let mut buffers = buffers.into_iter();
+    let pieces: Vec<_> = cut_block(block, lines_before)
+        .into_iter()
+        .map(|(lines, range)| (lines, range, Mutex::new(buffers.next().unwrap_or_default())))
+        .collect();
     let mut waiting = Some(meanwhile);
     loop {
         let as_read = *encoding;
         // Runs once, whichever pass of the block comes first.
         let mut earlier = || waiting.take().map_or(Ok(()), |m| m());
-        let parsed = on_threads(file, &pieces, &mut earlier, |(lines, range), own| {
-            let text = match as_read.decode_piece(file, &block[range.clone()], *lines)? {
-                Decoded::Text(text) => text,
-                Decoded::NotUtf8 { line } => return Ok(Err(line)),
-            };
-            let recs = parse_piece(
-                file,
-                file_index,
-                &text,
-                *lines,
-                header.clone(),
-                flow,
-                own,
-                &mut |_| true,
-            )?;
-            Ok(Ok((recs, as_read == Encoding::Ascii && !text.is_ascii())))
-        })?;
+        let parsed = on_threads(
+            file,
+            &pieces,
+            &mut earlier,
+            |(lines, range, buffer), own| {
+                let text = match as_read.decode_piece(file, &block[range.clone()], *lines)? {
+                    Decoded::Text(text) => text,
+                    Decoded::NotUtf8 { line } => return Ok(Err(line)),
+                };
+                let buffer = std::mem::take(&mut *buffer.lock().unwrap_or_else(|e| e.into_inner()));
+                let recs = parse_piece(
+                    file,
+                    file_index,
+                    buffer,
+                    &text,
+                    *lines,
+                    header.clone(),
+                    flow,
+                    own,
+                    &mut |_| true,
+                )?;
+                Ok(Ok((recs, as_read == Encoding::Ascii && !text.is_ascii())))
+            },
+        )?;
         if let Some(line) = parsed
             .iter()
             .find_map(|(r, _)| r.as_ref().ok().and_then(|p| p.as_ref().err()))
@@ -971,9 +1005,9 @@ fn on_threads<P: Sync, R: Send>(
     })
 }
 
-/// Appends a piece's records to `recs`, their names and units renumbered from the piece's
+/// Adds a piece's records to `recs`, their names and units renumbered from the piece's
 /// table into the shared one.
-fn adopt(recs: &mut Vec<Rec>, mut part: Vec<Rec>, own: &Interner, strings: &mut Interner) {
+fn adopt(recs: &mut Vec<Vec<Rec>>, mut part: Vec<Rec>, own: &Interner, strings: &mut Interner) {
     let map: Vec<u32> = (0..own.len() as u32)
         .map(|id| own.get(id).map(|s| strings.intern(s)).unwrap_or(0))
         .collect();
@@ -982,11 +1016,7 @@ fn adopt(recs: &mut Vec<Rec>, mut part: Vec<Rec>, own: &Interner, strings: &mut 
         r.unit1 = map[r.unit1 as usize];
         r.unit2 = map[r.unit2 as usize];
     }
-    if recs.is_empty() {
-        *recs = part;
-    } else {
-        recs.append(&mut part);
-    }
+    recs.push(part);
 }
 
 fn line_count(s: &str) -> usize {
@@ -1034,6 +1064,7 @@ fn split_points(b: &[u8], n: usize) -> Vec<usize> {
 fn parse_piece(
     file: &Path,
     file_index: u16,
+    mut recs: Vec<Rec>,
     piece: &str,
     lines_before: usize,
     header: Header,
@@ -1049,7 +1080,8 @@ fn parse_piece(
         flow,
         strings,
     };
-    let mut recs = Vec::with_capacity(piece.len() / 60);
+    recs.clear();
+    recs.reserve(piece.len() / 60);
     let mut rows = Rows::new(piece, lines_before);
     let mut cells = Vec::with_capacity(32);
     let mut n = 0usize;
@@ -1392,8 +1424,8 @@ mod tests {
             block,
             &mut strings,
             &mut |_| true,
-            &mut |mut r| {
-                recs.append(&mut r);
+            &mut |r| {
+                recs.append(r);
                 Ok(())
             },
         )?;

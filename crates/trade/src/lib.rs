@@ -17,6 +17,7 @@ mod drill;
 mod error;
 mod import;
 pub mod lookup;
+mod memory;
 mod record;
 mod store;
 mod sums;
@@ -31,6 +32,7 @@ pub use drill::{Slice, breakdown_from_records, breakdown_in, trend_from_records,
 pub use error::{Location, Result, TradeError};
 #[doc(hidden)]
 pub use import::fuzzing;
+pub use memory::bound_resident_memory;
 pub use store::{
     ClusterUrl, Engine, ImportOptions, ImportReport, Manifest, PartitionEntry, PreparedSql,
     SqlLimits, SqlResult, TradeStore, WriteLock, copy_generation, generation_bytes, lock,

@@ -3,11 +3,12 @@
 //! in memory is sorted on disk. Measured by counting every allocation of this test binary;
 //! its tests take turns, so that nothing else allocates meanwhile.
 
-use kaifang_trade::codes::uscc_check_char;
 use kaifang_trade::{ImportOptions, TradeStore};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use support::write_csv;
+
+mod support;
 
 struct Counting;
 
@@ -56,49 +57,6 @@ static ALLOCATOR: Counting = Counting;
 
 /// The tests' turns: one measures at a time.
 static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// A customs file of `rows` rows over two years and both flows, or all of one month and flow
-/// when `one_month`, from a thousand enterprises.
-fn write_csv(path: &std::path::Path, rows: u64, one_month: bool) {
-    let ents: Vec<String> = (0..1000)
-        .map(|i| {
-            let body = format!("91220101MA{i:07}");
-            let c = uscc_check_char(body.as_bytes()).expect("valid body") as char;
-            format!("{body}{c}")
-        })
-        .collect();
-    let mut w = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
-    writeln!(
-        w,
-        "period,flow,commodity,partner,trade_mode,region,uscc,enterprise,qty1,unit1,value_cny"
-    )
-    .expect("write");
-    for i in 0..rows {
-        let (month, year) = if one_month {
-            (3, 2025)
-        } else {
-            (i % 12 + 1, 2024 + (i / 12) % 2)
-        };
-        let flow = if one_month || (i / 24) % 2 == 0 {
-            "export"
-        } else {
-            "import"
-        };
-        // Distinct within a period and flow: the row number does it.
-        let code = format!("87{:06}", (i / 48) % 1_000_000);
-        let ent = &ents[(i % 1000) as usize];
-        writeln!(
-            w,
-            "{year}-{month:02},{flow},{code},344,0110,220104,{ent},吉林示例汽车零部件有限公司{},{},千克,\"{},{:03}\"",
-            i % 1000,
-            i % 97 + 1,
-            i % 900 + 1,
-            i % 1000
-        )
-        .expect("write");
-    }
-    w.flush().expect("flush");
-}
 
 /// Imports `rows` generated rows under a bound of `bound_mb`: the report and the heap's peak
 /// above what was allocated before.

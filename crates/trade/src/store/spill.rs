@@ -57,9 +57,9 @@ impl Buckets {
         }
     }
 
-    pub(crate) fn push(&mut self, recs: Vec<Rec>) -> Result<()> {
-        self.held += recs.len();
+    pub(crate) fn push(&mut self, recs: impl IntoIterator<Item = Rec>) -> Result<()> {
         for r in recs {
+            self.held += 1;
             self.mem.entry((r.period, r.flow)).or_default().push(r);
         }
         if self.held > self.limits.held {

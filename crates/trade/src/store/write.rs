@@ -465,9 +465,9 @@ impl TradeStore {
                 &mut strings,
                 &mut tick,
                 &mut |recs| {
-                    unknown.note(&recs);
+                    unknown.note(recs);
                     valued |= recs.iter().any(|r| !r.cny.is_nan());
-                    buckets.push(recs)
+                    buckets.push(recs.drain(..))
                 },
             )?;
             done += sizes[i];
