@@ -837,8 +837,8 @@ fn pieces_for(len: usize) -> usize {
     if len <= PARALLEL_BYTES { 1 } else { 3 }
 }
 
-/// The records of `text[body_start..]`, a vector per piece (whole lines; `lines_before` lines of the file come
-/// before `text`): the block that holds the header, decoded already.
+/// The records of `text[body_start..]`, a vector per piece (whole lines; `lines_before`
+/// lines of the file come before `text`): the block that holds the header, decoded already.
 #[allow(clippy::too_many_arguments)]
 fn parse_text(
     file: &Path,
@@ -874,11 +874,11 @@ fn parse_text(
     Ok(recs)
 }
 
-/// The records of a block of whole lines after the header, a vector per piece (`lines_before` lines of the file
-/// come before it). Its pieces are decoded where they are parsed, side by side, as the file
-/// has shown itself so far; the first piece that is not UTF-8 decides for the whole block,
-/// as if it had been decoded at once: a file of ASCII so far is read again as GB18030, one
-/// that has been UTF-8 is refused.
+/// The records of a block of whole lines after the header, a vector per piece
+/// (`lines_before` lines of the file come before it; `buffers`, vectors to fill). Its pieces
+/// are decoded where they are parsed, side by side, as the file has shown itself so far; the
+/// first piece that is not UTF-8 decides for the whole block, as if it had been decoded at
+/// once: a file of ASCII so far is read again as GB18030, one that has been UTF-8 is refused.
 #[allow(clippy::too_many_arguments)]
 fn parse_block(
     file: &Path,
