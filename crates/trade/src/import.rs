@@ -649,8 +649,8 @@ pub(crate) fn read_csv(
     // joined into one (a copy of every record, and a block-sized allocation, per block).
     let mut pending: Vec<Vec<Rec>> = Vec::new();
     // Their vectors once the sink has taken the records, for the next block's pieces to fill:
-    // a block's records are never allocated afresh, which the allocator would have to find
-    // memory for (or map and fault in) every time.
+    // past the first two blocks, a block's records are not allocated afresh, which the
+    // allocator would have to find memory for (or map and fault in) every time.
     let mut spare: Vec<Vec<Rec>> = Vec::new();
     loop {
         if buf.len() < want && !eof {

@@ -1,7 +1,7 @@
 //! The process's allocator, set so that an import's memory bound holds for the resident size
 //! an operator sees, not only for the heap the import asks for.
 
-/// Blocks of [`MAPPED_FROM`] bytes or more are mapped for their own and given back to the
+/// Blocks of 4 MiB (`MAPPED_FROM`) or more are mapped for their own and given back to the
 /// system when freed.
 ///
 /// Why: glibc raises its mapping threshold to the size of the largest mapped block freed (up
@@ -22,4 +22,4 @@ pub fn bound_resident_memory() {
 
 /// 4 MiB: large enough that the many small and middling blocks stay in the heap, where
 /// reusing them is cheap; small enough to cover every buffer that scales with the bound.
-pub const MAPPED_FROM: usize = 4 << 20;
+const MAPPED_FROM: usize = 4 << 20;
